@@ -1,0 +1,9 @@
+//! Who is asking: passwords, sessions, CSRF and the route guards built on them.
+
+pub mod csrf;
+pub mod guards;
+pub mod password;
+pub mod session;
+pub mod session_store;
+pub mod throttle;
+pub mod tokens;

@@ -1,0 +1,167 @@
+//! actix-session `SessionStore` backed by the `sessions` table.
+//!
+//! The cookie carries a random key; the table holds only its SHA-256. Loading a session also
+//! loads its user, enterprise and partner in the same statement and hands them to the request
+//! as the reserved `_principal` entry, so a page needs no second query to know who is asking,
+//! and a disabled user or a deleted session is anonymous on the very next request.
+
+use std::collections::HashMap;
+
+use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError};
+use actix_web::cookie::time::Duration as CookieDuration;
+use base64::Engine as _;
+use chrono::Utc;
+use rand::RngCore;
+
+use crate::{
+    auth::session::{Principal, PRINCIPAL_KEY, UNAVAILABLE_KEY, USER_ID_KEY},
+    db::{self, sessions, DbPool},
+    error::AppError,
+};
+
+#[derive(Clone)]
+pub struct PgSessionStore {
+    pool: DbPool,
+    idle: std::time::Duration,
+    absolute: std::time::Duration,
+}
+
+impl PgSessionStore {
+    pub fn new(pool: DbPool, idle: std::time::Duration, absolute: std::time::Duration) -> Self {
+        Self { pool, idle, absolute }
+    }
+}
+
+pub fn hash_key(key: &str) -> Vec<u8> {
+    use sha2::Digest;
+    sha2::Sha256::digest(key.as_bytes()).to_vec()
+}
+
+fn new_key() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// The state as stored: reserved, request-only entries removed.
+fn storable(mut state: HashMap<String, String>) -> (Option<i64>, serde_json::Value) {
+    state.remove(PRINCIPAL_KEY);
+    state.remove(UNAVAILABLE_KEY);
+    let user_id = state
+        .get(USER_ID_KEY)
+        .and_then(|v| serde_json::from_str::<i64>(v).ok());
+    let map: serde_json::Map<String, serde_json::Value> =
+        state.into_iter().map(|(k, v)| (k, serde_json::Value::String(v))).collect();
+    (user_id, serde_json::Value::Object(map))
+}
+
+fn unavailable(e: AppError) -> anyhow::Error {
+    match e {
+        // The outer error layer recognises this text and answers 503 instead of 500.
+        AppError::DatabaseUnavailable => anyhow::anyhow!(crate::startup::DB_UNAVAILABLE_MARKER),
+        other => anyhow::anyhow!("session store failed: {other}"),
+    }
+}
+
+impl PgSessionStore {
+    async fn insert_new(&self, state: HashMap<String, String>) -> Result<SessionKey, AppError> {
+        let key = new_key();
+        let key_hash = hash_key(&key);
+        let (user_id, state) = storable(state);
+        let now = Utc::now();
+        let idle = chrono::Duration::from_std(self.idle).unwrap_or_default();
+        let absolute = chrono::Duration::from_std(self.absolute).unwrap_or_default();
+        db::run(&self.pool, move |conn| {
+            sessions::insert(
+                conn,
+                &sessions::NewSession {
+                    key_hash: &key_hash,
+                    user_id,
+                    state,
+                    expires_at: now + idle.min(absolute),
+                    absolute_expires_at: now + absolute,
+                },
+            )?;
+            Ok(())
+        })
+        .await?;
+        SessionKey::try_from(key).map_err(|e| AppError::Unexpected(anyhow::anyhow!("{e}")))
+    }
+}
+
+impl SessionStore for PgSessionStore {
+    async fn load(&self, session_key: &SessionKey) -> Result<Option<HashMap<String, String>>, LoadError> {
+        let key_hash = hash_key(session_key.as_ref());
+        let idle = self.idle.as_secs_f64();
+        let loaded = db::run(&self.pool, move |conn| Ok(sessions::load(conn, &key_hash, idle)?)).await;
+        let row = match loaded {
+            Ok(Some(row)) => row,
+            Ok(None) => return Ok(None),
+            // Keep serving: handlers that need the session answer 503 through the marker.
+            Err(AppError::DatabaseUnavailable) => {
+                return Ok(Some(HashMap::from([(UNAVAILABLE_KEY.to_string(), "true".to_string())])))
+            }
+            Err(e) => return Err(LoadError::Other(anyhow::anyhow!("session load failed: {e}"))),
+        };
+        let principal = Principal::from_loaded(&row);
+        let mut state: HashMap<String, String> = match row.state {
+            serde_json::Value::Object(map) => map
+                .into_iter()
+                .filter_map(|(k, v)| match v {
+                    serde_json::Value::String(s) => Some((k, s)),
+                    _ => None,
+                })
+                .collect(),
+            _ => HashMap::new(),
+        };
+        if let Some(principal) = principal {
+            let json = serde_json::to_string(&principal)
+                .map_err(|e| LoadError::Other(anyhow::anyhow!("principal: {e}")))?;
+            state.insert(PRINCIPAL_KEY.to_string(), json);
+        } else {
+            // The login no longer holds (user disabled, partner deactivated).
+            state.remove(USER_ID_KEY);
+        }
+        Ok(Some(state))
+    }
+
+    async fn save(
+        &self,
+        session_state: HashMap<String, String>,
+        _ttl: &CookieDuration,
+    ) -> Result<SessionKey, SaveError> {
+        self.insert_new(session_state).await.map_err(|e| SaveError::Other(unavailable(e)))
+    }
+
+    async fn update(
+        &self,
+        session_key: SessionKey,
+        mut session_state: HashMap<String, String>,
+        _ttl: &CookieDuration,
+    ) -> Result<SessionKey, UpdateError> {
+        let key_hash = hash_key(session_key.as_ref());
+        let (user_id, state) = storable(session_state.clone());
+        let updated = db::run(&self.pool, move |conn| Ok(sessions::update_state(conn, &key_hash, user_id, state)?))
+            .await
+            .map_err(|e| UpdateError::Other(unavailable(e)))?;
+        if updated {
+            return Ok(session_key);
+        }
+        // The session was ended meanwhile (logout elsewhere, removal): never resurrect the
+        // login, but keep the anonymous part (e.g. a flash message) under a new key.
+        session_state.remove(USER_ID_KEY);
+        self.insert_new(session_state).await.map_err(|e| UpdateError::Other(unavailable(e)))
+    }
+
+    async fn update_ttl(&self, _session_key: &SessionKey, _ttl: &CookieDuration) -> Result<(), anyhow::Error> {
+        // Idle expiry slides inside `load`; nothing to do here.
+        Ok(())
+    }
+
+    async fn delete(&self, session_key: &SessionKey) -> Result<(), anyhow::Error> {
+        let key_hash = hash_key(session_key.as_ref());
+        db::run(&self.pool, move |conn| Ok(sessions::delete(conn, &key_hash)?))
+            .await
+            .map_err(unavailable)
+    }
+}

@@ -1,0 +1,258 @@
+//! Settings read once from the environment at start-up and passed down explicitly.
+//!
+//! | variable | default | meaning |
+//! | --- | --- | --- |
+//! | `DATABASE_URL` | (required) | PostgreSQL connection URL |
+//! | `BIND_ADDR` | `127.0.0.1:8080` | address the HTTP server listens on |
+//! | `PUBLIC_BASE_URL` | `http://BIND_ADDR` in development, required in production | base of every link in emails and printed by the CLI |
+//! | `APP_ENV` | `development` | `development` or `production` |
+//! | `SESSION_KEY` | generated in development (with a warning), required in production | at least 64 bytes, hex or base64, signs the session cookie |
+//! | `INVITE_TTL_HOURS` | `168` | lifetime of invitation and password links |
+//! | `PARTNER_LIMIT` | `10` | partner limit given to new enterprises |
+//! | `DATABASE_POOL_SIZE` | `10` | connections in the pool |
+//! | `DATABASE_CONNECT_TIMEOUT_SECS` | `3` | how long a request waits for a connection before answering 503 |
+//! | `TRUSTED_PROXY` | (none) | peer IP whose `X-Forwarded-For` is believed for throttling |
+//! | `WORKERS` | number of CPUs | actix-web worker threads |
+//! | `SMTP_URL` | (none: development mailbox) | e.g. `smtp://127.0.0.1:2525` or `smtps://user:pass@host` |
+//! | `SMTP_FROM` | `Partner Portal <no-reply@localhost>` | sender of every email |
+//! | `SMTP_TIMEOUT_SECS` | `10` | timeout of one SMTP conversation |
+
+use std::{env, fmt, net::IpAddr, time::Duration};
+
+use base64::Engine as _;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AppEnv {
+    Development,
+    Production,
+}
+
+/// A value that must never be printed: its `Debug` hides it.
+#[derive(Clone)]
+pub struct Secret<T>(T);
+
+impl<T> Secret<T> {
+    pub fn new(value: T) -> Self {
+        Self(value)
+    }
+    pub fn expose(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> fmt::Debug for Secret<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub app_env: AppEnv,
+    pub database_url: Secret<String>,
+    pub bind_addr: String,
+    pub public_base_url: String,
+    pub session_key: Secret<Vec<u8>>,
+    pub session_key_generated: bool,
+    pub invite_ttl: Duration,
+    pub partner_limit: i32,
+    pub pool_size: u32,
+    pub connect_timeout: Duration,
+    pub trusted_proxy: Option<IpAddr>,
+    pub workers: usize,
+    pub smtp_url: Option<Secret<String>>,
+    pub smtp_from: String,
+    pub smtp_timeout: Duration,
+    /// Idle session timeout.
+    pub session_idle: Duration,
+    /// Absolute session lifetime, whatever the activity.
+    pub session_absolute: Duration,
+}
+
+/// A configuration problem, named by its variable, in one line.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration error: {var}: {message}")]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub message: String,
+}
+
+fn err(var: &'static str, message: impl Into<String>) -> ConfigError {
+    ConfigError { var, message: message.into() }
+}
+
+impl Settings {
+    /// Reads the process environment (and `.env` in development).
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let app_env = match env::var("APP_ENV").as_deref() {
+            Ok("production") => AppEnv::Production,
+            Ok("development") | Err(_) => AppEnv::Development,
+            Ok(other) => {
+                return Err(err("APP_ENV", format!("must be development or production, not {other:?}")))
+            }
+        };
+        if app_env == AppEnv::Development {
+            // Only development reads a .env file; production takes the real environment.
+            let _ = dotenvy::dotenv();
+        }
+        Self::from_lookup(app_env, |k| env::var(k).ok())
+    }
+
+    /// Builds settings from any variable lookup (tests pass their own).
+    pub fn from_lookup(
+        app_env: AppEnv,
+        get: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let get = |k: &str| get(k).filter(|v| !v.trim().is_empty());
+        let prod = app_env == AppEnv::Production;
+
+        let database_url = get("DATABASE_URL").ok_or_else(|| err("DATABASE_URL", "is not set"))?;
+        if !(database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
+            return Err(err("DATABASE_URL", "must start with postgres://"));
+        }
+        let bind_addr = get("BIND_ADDR").unwrap_or_else(|| "127.0.0.1:8080".to_string());
+        let public_base_url = match get("PUBLIC_BASE_URL") {
+            Some(u) => u,
+            None if prod => return Err(err("PUBLIC_BASE_URL", "is required in production")),
+            None => format!("http://{bind_addr}"),
+        };
+        let parsed = url::Url::parse(&public_base_url)
+            .map_err(|e| err("PUBLIC_BASE_URL", format!("is not a URL: {e}")))?;
+        if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+            return Err(err("PUBLIC_BASE_URL", "must be an http:// or https:// URL"));
+        }
+        if prod && parsed.scheme() != "https" {
+            return Err(err("PUBLIC_BASE_URL", "must be https:// in production"));
+        }
+        let public_base_url = public_base_url.trim_end_matches('/').to_string();
+
+        let (session_key, session_key_generated) = match get("SESSION_KEY") {
+            Some(raw) => (decode_key(&raw)?, false),
+            None if prod => return Err(err("SESSION_KEY", "is required in production")),
+            None => {
+                let mut key = vec![0u8; 64];
+                rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut key);
+                (key, true)
+            }
+        };
+
+        let num = |k: &'static str, default: u64, min: u64, max: u64| -> Result<u64, ConfigError> {
+            match get(k) {
+                None => Ok(default),
+                Some(v) => {
+                    let n: u64 = v.trim().parse().map_err(|_| err(k, format!("must be a whole number, not {v:?}")))?;
+                    if n < min || n > max {
+                        return Err(err(k, format!("must be between {min} and {max}")));
+                    }
+                    Ok(n)
+                }
+            }
+        };
+        let cpus = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2) as u64;
+
+        let trusted_proxy = match get("TRUSTED_PROXY") {
+            None => None,
+            Some(v) => Some(v.trim().parse().map_err(|_| err("TRUSTED_PROXY", "must be an IP address"))?),
+        };
+        let smtp_url = get("SMTP_URL").map(Secret::new);
+
+        Ok(Settings {
+            app_env,
+            database_url: Secret::new(database_url),
+            bind_addr,
+            public_base_url,
+            session_key: Secret::new(session_key),
+            session_key_generated,
+            invite_ttl: Duration::from_secs(num("INVITE_TTL_HOURS", 168, 1, 24 * 90)? * 3600),
+            partner_limit: num("PARTNER_LIMIT", 10, 1, 10_000)? as i32,
+            pool_size: num("DATABASE_POOL_SIZE", 10, 1, 500)? as u32,
+            connect_timeout: Duration::from_secs(num("DATABASE_CONNECT_TIMEOUT_SECS", 3, 1, 60)?),
+            trusted_proxy,
+            workers: num("WORKERS", cpus, 1, 256)? as usize,
+            smtp_url,
+            smtp_from: get("SMTP_FROM").unwrap_or_else(|| "Partner Portal <no-reply@localhost>".to_string()),
+            smtp_timeout: Duration::from_secs(num("SMTP_TIMEOUT_SECS", 10, 1, 300)?),
+            session_idle: Duration::from_secs(30 * 60),
+            session_absolute: Duration::from_secs(12 * 3600),
+        })
+    }
+
+    pub fn is_https(&self) -> bool {
+        self.public_base_url.starts_with("https://")
+    }
+
+    /// An absolute link for emails and the CLI, never built from request headers.
+    pub fn link(&self, path: &str) -> String {
+        format!("{}{}", self.public_base_url, path)
+    }
+}
+
+fn decode_key(raw: &str) -> Result<Vec<u8>, ConfigError> {
+    let raw = raw.trim();
+    let bytes = hex::decode(raw)
+        .ok()
+        .or_else(|| base64::engine::general_purpose::STANDARD.decode(raw).ok())
+        .or_else(|| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(raw).ok())
+        .ok_or_else(|| err("SESSION_KEY", "must be hex or base64"))?;
+    if bytes.len() < 64 {
+        return Err(err("SESSION_KEY", "must hold at least 64 bytes (128 hex characters)"));
+    }
+    Ok(bytes)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn with(vars: &[(&str, &str)], env: AppEnv) -> Result<Settings, ConfigError> {
+        let map: HashMap<String, String> =
+            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Settings::from_lookup(env, |k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn production_without_session_key_names_the_variable() {
+        let e = with(
+            &[("DATABASE_URL", "postgres://x/y"), ("PUBLIC_BASE_URL", "https://p.example")],
+            AppEnv::Production,
+        )
+        .unwrap_err();
+        assert_eq!(e.var, "SESSION_KEY");
+    }
+
+    #[test]
+    fn a_short_session_key_is_refused() {
+        let e = with(&[("DATABASE_URL", "postgres://x/y"), ("SESSION_KEY", "abcd")], AppEnv::Development)
+            .unwrap_err();
+        assert_eq!(e.var, "SESSION_KEY");
+    }
+
+    #[test]
+    fn development_defaults_are_usable() {
+        let s = with(&[("DATABASE_URL", "postgres://x/y")], AppEnv::Development).unwrap();
+        assert_eq!(s.public_base_url, "http://127.0.0.1:8080");
+        assert!(s.session_key_generated);
+        assert_eq!(s.partner_limit, 10);
+        assert_eq!(s.invite_ttl, Duration::from_secs(168 * 3600));
+    }
+
+    #[test]
+    fn a_non_numeric_ttl_is_refused_by_name() {
+        let e = with(&[("DATABASE_URL", "postgres://x/y"), ("INVITE_TTL_HOURS", "soon")], AppEnv::Development)
+            .unwrap_err();
+        assert_eq!(e.var, "INVITE_TTL_HOURS");
+    }
+
+    #[test]
+    fn production_refuses_plain_http_base_url() {
+        let key = "ab".repeat(64);
+        let e = with(
+            &[("DATABASE_URL", "postgres://x/y"), ("PUBLIC_BASE_URL", "http://p.example"), ("SESSION_KEY", &key)],
+            AppEnv::Production,
+        )
+        .unwrap_err();
+        assert_eq!(e.var, "PUBLIC_BASE_URL");
+    }
+}

@@ -1,0 +1,46 @@
+//! Enterprise accounts (tenants).
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+
+use crate::db::schema::enterprises;
+
+#[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
+#[diesel(table_name = enterprises)]
+pub struct Enterprise {
+    pub id: i64,
+    pub name: String,
+    pub partner_limit: i32,
+    pub created_at: DateTime<Utc>,
+}
+
+pub fn insert(conn: &mut PgConnection, name: &str, partner_limit: i32) -> QueryResult<Enterprise> {
+    diesel::insert_into(enterprises::table)
+        .values((enterprises::name.eq(name), enterprises::partner_limit.eq(partner_limit)))
+        .returning(Enterprise::as_returning())
+        .get_result(conn)
+}
+
+pub fn find_by_name(conn: &mut PgConnection, name: &str) -> QueryResult<Option<Enterprise>> {
+    enterprises::table
+        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>("lower(name) = lower(")
+            .bind::<diesel::sql_types::Text, _>(name)
+            .sql(")"))
+        .select(Enterprise::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Enterprise> {
+    enterprises::table.find(id).select(Enterprise::as_select()).first(conn)
+}
+
+/// Locks the enterprise row for the rest of the transaction: partner inserts serialise on
+/// it, so the partner limit holds under concurrent submissions.
+pub fn lock(conn: &mut PgConnection, id: i64) -> QueryResult<Enterprise> {
+    enterprises::table
+        .find(id)
+        .for_update()
+        .select(Enterprise::as_select())
+        .first(conn)
+}

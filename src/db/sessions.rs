@@ -1,0 +1,115 @@
+//! Session rows for the actix-session store (see `auth::session_store`).
+
+use chrono::{DateTime, Utc};
+use diesel::{
+    prelude::*,
+    sql_types::{BigInt, Bytea, Double, Jsonb, Nullable, Text},
+};
+
+use crate::db::schema::sessions;
+
+/// A session joined with the person it belongs to, read in one statement per request.
+#[derive(QueryableByName, Debug)]
+pub struct LoadedSession {
+    #[diesel(sql_type = Jsonb)]
+    pub state: serde_json::Value,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub user_id: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub enterprise_id: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub partner_id: Option<i64>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub role: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub email: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub first_name: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub surname: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub enterprise_name: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub partner_name: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub partner_status: Option<String>,
+}
+
+/// Loads a live session and its (still enabled) user, sliding the idle expiry forward at most
+/// once a minute so a busy session does not write on every request.
+pub fn load(
+    conn: &mut PgConnection,
+    key_hash: &[u8],
+    idle_secs: f64,
+) -> QueryResult<Option<LoadedSession>> {
+    diesel::sql_query(
+        "WITH s AS (
+             SELECT state, user_id FROM sessions
+             WHERE key_hash = $1 AND expires_at > now()
+         ), touch AS (
+             UPDATE sessions
+                SET expires_at = LEAST(now() + make_interval(secs => $2), absolute_expires_at)
+              WHERE key_hash = $1 AND expires_at > now()
+                AND expires_at < LEAST(now() + make_interval(secs => $2), absolute_expires_at)
+                                 - interval '60 seconds'
+         )
+         SELECT s.state, u.id AS user_id, u.enterprise_id, u.partner_id, u.role, u.email,
+                u.first_name, u.surname, e.name AS enterprise_name,
+                p.name AS partner_name, p.status AS partner_status
+           FROM s
+           LEFT JOIN users u ON u.id = s.user_id AND u.disabled_at IS NULL
+           LEFT JOIN enterprises e ON e.id = u.enterprise_id
+           LEFT JOIN partners p ON p.id = u.partner_id",
+    )
+    .bind::<Bytea, _>(key_hash)
+    .bind::<Double, _>(idle_secs)
+    .get_result(conn)
+    .optional()
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = sessions)]
+pub struct NewSession<'a> {
+    pub key_hash: &'a [u8],
+    pub user_id: Option<i64>,
+    pub state: serde_json::Value,
+    pub expires_at: DateTime<Utc>,
+    pub absolute_expires_at: DateTime<Utc>,
+}
+
+pub fn insert(conn: &mut PgConnection, new: &NewSession<'_>) -> QueryResult<()> {
+    diesel::insert_into(sessions::table).values(new).execute(conn).map(|_| ())
+}
+
+/// Replaces the state of a live session; returns false when it no longer exists.
+pub fn update_state(
+    conn: &mut PgConnection,
+    key_hash: &[u8],
+    user_id: Option<i64>,
+    state: serde_json::Value,
+) -> QueryResult<bool> {
+    let n = diesel::update(
+        sessions::table
+            .filter(sessions::key_hash.eq(key_hash))
+            .filter(sessions::expires_at.gt(diesel::dsl::now)),
+    )
+    .set((sessions::state.eq(state), sessions::user_id.eq(user_id)))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+pub fn delete(conn: &mut PgConnection, key_hash: &[u8]) -> QueryResult<()> {
+    diesel::delete(sessions::table.filter(sessions::key_hash.eq(key_hash)))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Ends every session of a user (password reset, removal, deactivation).
+pub fn delete_for_user(conn: &mut PgConnection, user_id: i64) -> QueryResult<usize> {
+    diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id))).execute(conn)
+}
+
+/// Housekeeping: expired sessions are useless rows.
+pub fn delete_expired(conn: &mut PgConnection) -> QueryResult<usize> {
+    diesel::delete(sessions::table.filter(sessions::expires_at.le(diesel::dsl::now))).execute(conn)
+}

@@ -1,0 +1,16 @@
+//! Validated domain types (domain, email, names, password, role): parse once, then trust.
+
+mod chars;
+mod domain_name;
+mod email;
+mod names;
+mod password;
+mod role;
+
+pub use domain_name::{Domain, DomainError};
+pub use email::{EmailAddress, EmailError};
+pub use names::{
+    normalise_for_compare, PartnerName, PartnerNameError, PersonName, PersonNameError,
+};
+pub use password::{NewPassword, PasswordError};
+pub use role::{Role, RoleError};

@@ -1,0 +1,13 @@
+//! Partner Portal: enterprises register and manage their partner companies.
+
+pub mod auth;
+pub mod commands;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod email;
+pub mod error;
+pub mod render;
+pub mod routes;
+pub mod startup;
+pub mod telemetry;

@@ -1,0 +1,106 @@
+//! `partner-portal`: parses the command line and calls the library.
+
+use clap::{Parser, Subcommand};
+use partner_portal::{commands, config::Settings, db, startup::Application, telemetry};
+
+#[derive(Parser)]
+#[command(name = "partner-portal", version, about = "Partner Portal: register and manage partner companies")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Apply migrations, then serve HTTP on BIND_ADDR.
+    Serve,
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Enterprise accounts.
+    Enterprise {
+        #[command(subcommand)]
+        action: EnterpriseCommand,
+    },
+    /// Create (or refresh) the demo enterprise and print its admin login.
+    SeedDemo,
+}
+
+#[derive(Subcommand)]
+enum EnterpriseCommand {
+    /// Create an enterprise and its first admin; prints a single-use set-password link.
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        admin_email: String,
+        #[arg(long, default_value = "Enterprise")]
+        first_name: String,
+        #[arg(long, default_value = "Admin")]
+        surname: String,
+    },
+}
+
+fn main() {
+    let cli = Cli::parse();
+    telemetry::init();
+    let settings = match Settings::from_env() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(2);
+        }
+    };
+    if let Err(e) = run(cli.command, settings) {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn connect_and_migrate(settings: &Settings) -> anyhow::Result<diesel::PgConnection> {
+    let mut conn = db::connect(settings.database_url.expose())
+        .map_err(|e| anyhow::anyhow!("cannot connect to DATABASE_URL: {e}"))?;
+    db::run_migrations(&mut conn)?;
+    Ok(conn)
+}
+
+fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
+    match command {
+        Command::Serve => serve(settings),
+        Command::Migrate => {
+            connect_and_migrate(&settings)?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::Enterprise { action: EnterpriseCommand::Create { name, admin_email, first_name, surname } } => {
+            let mut conn = connect_and_migrate(&settings)?;
+            let created = commands::create_enterprise(&mut conn, &settings, &name, &admin_email, &first_name, &surname)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("Created enterprise {name} (id {}).", created.enterprise_id);
+            println!("Send this single-use link to {admin_email} to set their password");
+            println!("(valid for {} hours):", settings.invite_ttl.as_secs() / 3600);
+            println!("{}", created.set_password_link);
+            Ok(())
+        }
+        Command::SeedDemo => {
+            let mut conn = connect_and_migrate(&settings)?;
+            let login = commands::seed_demo(&mut conn, &settings).map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("Demo data ready.");
+            println!("  Portal:   {}", settings.public_base_url);
+            println!("  Email:    {}", login.email);
+            println!("  Password: {}", login.password);
+            Ok(())
+        }
+    }
+}
+
+#[actix_web::main]
+async fn serve(settings: Settings) -> anyhow::Result<()> {
+    if settings.session_key_generated {
+        tracing::warn!("SESSION_KEY is not set: using a random key, so sessions end when the portal restarts");
+    }
+    let app = Application::build(settings.clone()).await?;
+    tracing::info!(address = %settings.public_base_url, port = app.port(), "Partner Portal is listening");
+    println!("Partner Portal is running at {}", settings.public_base_url);
+    app.run_until_stopped().await?;
+    Ok(())
+}

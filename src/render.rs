@@ -1,0 +1,85 @@
+//! Askama pages: the shared `Layout` every page carries and the one render helper.
+
+use actix_web::{http::StatusCode, HttpResponse};
+use askama::Template;
+
+use crate::auth::session::{Flash, Principal};
+
+/// What the base template needs on every page.
+pub struct Layout {
+    pub title: String,
+    pub nav: Option<Nav>,
+    pub csrf: String,
+    pub flashes: Vec<Flash>,
+    /// Menu entry to highlight.
+    pub active: &'static str,
+}
+
+/// The signed-in person, as the menu shows them.
+pub struct Nav {
+    pub display_name: String,
+    pub email: String,
+    pub org_name: String,
+    pub role_label: &'static str,
+    pub is_enterprise_admin: bool,
+    pub is_partner_admin: bool,
+}
+
+impl Nav {
+    pub fn from_principal(p: &Principal) -> Self {
+        Nav {
+            display_name: format!("{} {}", p.first_name, p.surname),
+            email: p.email.clone(),
+            org_name: p.partner_name.clone().unwrap_or_else(|| p.enterprise_name.clone()),
+            role_label: p.role_label(),
+            is_enterprise_admin: p.is_enterprise_admin(),
+            is_partner_admin: p.is_partner_admin(),
+        }
+    }
+}
+
+impl Layout {
+    pub fn is_active(&self, key: &str) -> bool {
+        self.active == key
+    }
+}
+
+/// Renders a page with status 200.
+pub fn render<T: Template>(page: &T) -> HttpResponse {
+    render_status(StatusCode::OK, page)
+}
+
+/// Renders a page with the given status; a template failure becomes the generic 500 page.
+pub fn render_status<T: Template>(status: StatusCode, page: &T) -> HttpResponse {
+    match page.render() {
+        Ok(body) => HttpResponse::build(status)
+            .content_type("text/html; charset=utf-8")
+            .body(body),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed to render");
+            error_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong",
+                "An unexpected error happened on our side and has been logged.",
+            )
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    status: u16,
+    title: &'a str,
+    message: &'a str,
+}
+
+/// A standalone error page; it needs nothing from the request, so any layer can produce it.
+pub fn error_page(status: StatusCode, title: &str, message: &str) -> HttpResponse {
+    let page = ErrorPage { status: status.as_u16(), title, message };
+    let body = page.render().unwrap_or_else(|_| format!("{} {}", status.as_u16(), status));
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header(("Cache-Control", "no-store"))
+        .body(body)
+}

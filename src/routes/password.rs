@@ -1,0 +1,161 @@
+//! Password links: `/password/set/<token>` (first password, forgotten password).
+//!
+//! Opening the link trades the token for a session value and redirects to `/password/new`,
+//! so the token never stays in the address bar, history or a Referer header.
+
+use actix_web::{http::StatusCode, web, HttpResponse};
+use askama::Template;
+use chrono::Utc;
+use serde::Deserialize;
+
+use crate::{
+    auth::{guards::Visitor, tokens::token_hash},
+    db::{self, sessions, tokens, users},
+    domain::NewPassword,
+    error::AppError,
+    render::{render, render_status, Layout},
+    routes::home::see_other,
+    startup::AppState,
+};
+
+const SESSION_TOKEN_ID: &str = "pw_token_id";
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/password/set/{token}", web::get().to(open_link))
+        .route("/password/new", web::get().to(new_password_form))
+        .route("/password/new", web::post().to(set_password));
+}
+
+#[derive(Template)]
+#[template(path = "link_problem.html")]
+pub struct LinkProblemPage {
+    pub layout: Layout,
+    pub heading: &'static str,
+    pub message: &'static str,
+}
+
+/// Why a link can't be used; each says what the person can do next.
+pub enum LinkProblem {
+    Unknown,
+    Expired,
+    Used,
+    Revoked,
+}
+
+impl LinkProblem {
+    pub fn page(&self, layout: Layout) -> HttpResponse {
+        let (heading, message) = match self {
+            LinkProblem::Unknown => ("This link is not valid", "Check that you opened the whole link from your email. If it still does not work, ask for a new one."),
+            LinkProblem::Expired => ("This link has expired", "Links are only valid for a limited time. Ask your administrator (or use “Forgot password”) for a new one."),
+            LinkProblem::Used => ("This link has already been used", "Each link works once. If you already set your password, log in; otherwise ask for a new link."),
+            LinkProblem::Revoked => ("This link was withdrawn", "A newer link replaced this one, or it was cancelled. Ask your administrator for a new one."),
+        };
+        render_status(StatusCode::GONE, &LinkProblemPage { layout, heading, message })
+    }
+}
+
+async fn open_link(
+    visitor: Visitor,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let hash = token_hash(&path.into_inner());
+    let found = db::run(&state.pool, move |conn| Ok(tokens::find_by_hash(conn, &hash)?)).await?;
+    let problem = match &found {
+        None => Some(LinkProblem::Unknown),
+        Some(t) if t.used_at.is_some() => Some(LinkProblem::Used),
+        Some(t) if t.expires_at <= Utc::now() => Some(LinkProblem::Expired),
+        Some(_) => None,
+    };
+    if let Some(problem) = problem {
+        return Ok(problem.page(visitor.layout("Link problem")?));
+    }
+    if let Some(t) = found {
+        visitor.session.insert(SESSION_TOKEN_ID, &t.id)?;
+    }
+    Ok(see_other("/password/new"))
+}
+
+#[derive(Template)]
+#[template(path = "password_new.html")]
+struct NewPasswordPage {
+    layout: Layout,
+    email: String,
+    error: Option<String>,
+}
+
+/// The token behind the session value, if it can still be used, and its user's address.
+async fn pending(visitor: &Visitor, state: &AppState) -> Result<Option<(i64, i64, String)>, AppError> {
+    let Some(token_id) = visitor.session.get::<i64>(SESSION_TOKEN_ID) else {
+        return Ok(None);
+    };
+    db::run(&state.pool, move |conn| {
+        use crate::db::schema::password_tokens::dsl as t;
+        use diesel::prelude::*;
+        let row: Option<(i64, i64)> = t::password_tokens
+            .filter(t::id.eq(token_id))
+            .filter(t::used_at.is_null())
+            .filter(t::expires_at.gt(diesel::dsl::now))
+            .select((t::id, t::user_id))
+            .first(conn)
+            .optional()?;
+        let Some((id, user_id)) = row else { return Ok(None) };
+        let user = users::find(conn, user_id)?;
+        Ok(user.map(|u| (id, u.id, u.email)))
+    })
+    .await
+}
+
+async fn new_password_form(visitor: Visitor, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    match pending(&visitor, &state).await? {
+        None => Ok(LinkProblem::Expired.page(visitor.layout("Link problem")?)),
+        Some((_, _, email)) => Ok(render(&NewPasswordPage { layout: visitor.layout("Choose a password")?, email, error: None })),
+    }
+}
+
+#[derive(Deserialize)]
+struct NewPasswordForm {
+    password: String,
+    password_confirmation: String,
+}
+
+async fn set_password(
+    visitor: Visitor,
+    state: web::Data<AppState>,
+    form: web::Form<NewPasswordForm>,
+) -> Result<HttpResponse, AppError> {
+    let Some((token_id, user_id, email)) = pending(&visitor, &state).await? else {
+        return Ok(LinkProblem::Expired.page(visitor.layout("Link problem")?));
+    };
+    let password = match NewPassword::parse(&form.password, &form.password_confirmation) {
+        Ok(p) => p,
+        Err(e) => {
+            return Ok(render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &NewPasswordPage { layout: visitor.layout("Choose a password")?, email, error: Some(e.to_string()) },
+            ))
+        }
+    };
+    let hash = state.hasher.hash(password.expose().to_string()).await?;
+    let claimed = db::run(&state.pool, move |conn| {
+        use diesel::Connection;
+        conn.transaction::<_, AppError, _>(|conn| {
+            if !tokens::claim(conn, token_id)? {
+                return Ok(false);
+            }
+            users::set_password_hash(conn, user_id, &hash)?;
+            tokens::expire_unused_for_user(conn, user_id)?;
+            // A new password ends every other session of this person.
+            sessions::delete_for_user(conn, user_id)?;
+            Ok(true)
+        })
+    })
+    .await?;
+    if !claimed {
+        return Ok(LinkProblem::Used.page(visitor.layout("Link problem")?));
+    }
+    visitor.session.remove(SESSION_TOKEN_ID);
+    visitor.session.log_in(user_id)?;
+    visitor.session.flash("success", "Your password is set. Welcome!")?;
+    Ok(see_other("/"))
+}

@@ -1,0 +1,275 @@
+//! `Application::build(settings)`: the pool, migrations, background tasks, middleware and
+//! routes, bound to a listener. `main` and the tests start the portal the same way.
+
+use std::{net::TcpListener, sync::atomic::{AtomicBool, Ordering}, sync::Arc, time::Duration};
+
+use actix_session::{
+    config::{BrowserSession, CookieContentSecurity, TtlExtensionPolicy},
+    SessionMiddleware,
+};
+use actix_web::{
+    body::{BoxBody, MessageBody},
+    cookie::{Key, SameSite},
+    dev::{Server, ServiceRequest, ServiceResponse},
+    http::header::{self, HeaderValue},
+    middleware::{from_fn, Next},
+    web, App, Error, HttpServer, ResponseError,
+};
+use tracing_actix_web::TracingLogger;
+
+use crate::{
+    auth::{csrf, password::PasswordHasherPool, session_store::PgSessionStore},
+    config::Settings,
+    db::{self, DbPool},
+    error::AppError,
+    render::error_page,
+    routes,
+    telemetry::RedactedRootSpan,
+};
+
+/// Text carried by session-store errors caused by an unreachable database, so the error
+/// layer can answer 503 rather than 500.
+pub const DB_UNAVAILABLE_MARKER: &str = "database unavailable";
+
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+                   font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; \
+                   object-src 'none'";
+
+/// Shared by every handler through `web::Data`.
+pub struct AppState {
+    pub pool: DbPool,
+    pub settings: Settings,
+    pub hasher: PasswordHasherPool,
+    /// False until migrations have been applied (e.g. the database was down at start-up).
+    pub schema_ready: AtomicBool,
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: web::Data<AppState>,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(&settings.bind_addr)
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind_addr))?;
+        let port = listener.local_addr()?.port();
+        let pool = db::build_pool(&settings);
+        let hash_concurrency = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+        let state = web::Data::new(AppState {
+            pool: pool.clone(),
+            hasher: PasswordHasherPool::new(hash_concurrency),
+            schema_ready: AtomicBool::new(false),
+            settings: settings.clone(),
+        });
+        spawn_migrations(state.clone().into_inner());
+        spawn_housekeeping(pool.clone());
+
+        let session_key = Key::try_from(settings.session_key.expose().as_slice())
+            .map_err(|e| anyhow::anyhow!("SESSION_KEY: {e}"))?;
+        let store = PgSessionStore::new(pool, settings.session_idle, settings.session_absolute);
+        let https = settings.is_https();
+        let absolute = actix_web::cookie::time::Duration::seconds(settings.session_absolute.as_secs() as i64);
+        let static_dir = std::env::var("STATIC_DIR")
+            .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/static").to_string());
+
+        let app_state = state.clone();
+        let server = HttpServer::new(move || {
+            let sessions = SessionMiddleware::builder(store.clone(), session_key.clone())
+                // `__Host-` pins the cookie to this exact origin over https.
+                .cookie_name(if https { "__Host-pp_session" } else { "pp_session" }.to_string())
+                .cookie_secure(https)
+                .cookie_http_only(true)
+                .cookie_same_site(SameSite::Lax)
+                .cookie_path("/".to_string())
+                .cookie_content_security(CookieContentSecurity::Signed)
+                .session_lifecycle(
+                    BrowserSession::default()
+                        .state_ttl(absolute)
+                        .state_ttl_extension_policy(TtlExtensionPolicy::OnStateChanges),
+                )
+                .build();
+            App::new()
+                .app_data(app_state.clone())
+                .app_data(
+                    web::FormConfig::default()
+                        .limit(csrf::FORM_LIMIT)
+                        .error_handler(|e, _| form_error(e)),
+                )
+                .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
+                .app_data(
+                    web::QueryConfig::default()
+                        .error_handler(|_, _| AppError::bad_request("The address has parameters we could not read.").into()),
+                )
+                .wrap(from_fn(frame))
+                .wrap(TracingLogger::<RedactedRootSpan>::new())
+                .service(
+                    actix_files::Files::new("/static", static_dir.clone())
+                        .use_etag(true)
+                        .use_last_modified(true),
+                )
+                .configure(routes::health::configure)
+                .service(
+                    web::scope("")
+                        .wrap(from_fn(csrf::csrf_guard))
+                        .wrap(sessions)
+                        .configure(routes::configure),
+                )
+                .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(AppError::NotFound) }))
+        })
+        .workers(settings.workers)
+        .listen(listener)?
+        .run();
+
+        Ok(Self { port, server, state })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn form_error(e: actix_web::error::UrlencodedError) -> Error {
+    use actix_web::error::UrlencodedError as U;
+    match e {
+        U::Overflow { .. } => AppError::PayloadTooLarge.into(),
+        _ => AppError::bad_request("The form could not be read. Go back, reload the page and try again.").into(),
+    }
+}
+
+/// Applies migrations, retrying in the background while the database is unreachable.
+fn spawn_migrations(state: Arc<AppState>) {
+    std::thread::spawn(move || {
+        let mut delay = Duration::from_millis(500);
+        loop {
+            match db::connect(state.settings.database_url.expose())
+                .map_err(anyhow::Error::from)
+                .and_then(|mut conn| db::run_migrations(&mut conn))
+            {
+                Ok(()) => {
+                    state.schema_ready.store(true, Ordering::SeqCst);
+                    tracing::info!("database schema is up to date");
+                    return;
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, retry_in_ms = delay.as_millis() as u64, "migrations not applied yet");
+                    std::thread::sleep(delay);
+                    delay = (delay * 2).min(Duration::from_secs(5));
+                }
+            }
+        }
+    });
+}
+
+/// Removes expired sessions and old throttling rows every few minutes.
+fn spawn_housekeeping(pool: DbPool) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(300));
+        loop {
+            tick.tick().await;
+            let result = db::run(&pool, |conn| {
+                let sessions = db::sessions::delete_expired(conn)?;
+                let failures = db::throttle::delete_older_than(conn, 24 * 3600)?;
+                Ok((sessions, failures))
+            })
+            .await;
+            match result {
+                Ok((s, f)) => tracing::debug!(sessions = s, login_failures = f, "housekeeping done"),
+                Err(e) => tracing::warn!(error = %e, "housekeeping skipped"),
+            }
+        }
+    });
+}
+
+/// Outermost layer: security headers on every response, and every error (including those
+/// raised by other middleware or by actix itself) turned into a styled page.
+async fn frame(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    match next.call(req).await {
+        Ok(res) => {
+            let status = res.status();
+            let is_html = res
+                .headers()
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.starts_with("text/html"));
+            let mut res = if (status.is_client_error() || status.is_server_error()) && !is_html {
+                let (title, message) = generic_text(status);
+                let mut page = error_page(status, title, message);
+                copy_allow_header(res.headers(), page.headers_mut());
+                res.into_response(page)
+            } else {
+                res.map_into_boxed_body()
+            };
+            add_security_headers(res.headers_mut());
+            Ok(res)
+        }
+        Err(e) => {
+            let mut response = if let Some(app) = e.as_error::<AppError>() {
+                app.error_response()
+            } else if e.to_string().contains(DB_UNAVAILABLE_MARKER) {
+                AppError::DatabaseUnavailable.error_response()
+            } else {
+                let status = e.as_response_error().status_code();
+                if status.is_server_error() {
+                    tracing::error!(error = %e, "request failed in middleware");
+                }
+                let (title, message) = generic_text(status);
+                error_page(status, title, message)
+            };
+            add_security_headers(response.headers_mut());
+            // The request was consumed by the inner layers; hand actix the finished page.
+            Err(actix_web::error::InternalError::from_response(e.to_string(), response).into())
+        }
+    }
+}
+
+fn add_security_headers(headers: &mut header::HeaderMap) {
+    let set = |h: &mut header::HeaderMap, name: header::HeaderName, value: &'static str| {
+        if !h.contains_key(&name) {
+            h.insert(name, HeaderValue::from_static(value));
+        }
+    };
+    set(headers, header::CONTENT_SECURITY_POLICY, CSP);
+    set(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(headers, header::X_FRAME_OPTIONS, "DENY");
+    set(headers, header::REFERRER_POLICY, "same-origin");
+    set(headers, header::CACHE_CONTROL, "no-store");
+    set(
+        headers,
+        header::HeaderName::from_static("permissions-policy"),
+        "camera=(), microphone=(), geolocation=()",
+    );
+}
+
+fn copy_allow_header(from: &header::HeaderMap, to: &mut header::HeaderMap) {
+    if let Some(allow) = from.get(header::ALLOW) {
+        to.insert(header::ALLOW, allow.clone());
+    }
+}
+
+fn generic_text(status: actix_web::http::StatusCode) -> (&'static str, &'static str) {
+    match status.as_u16() {
+        400 => ("Something is wrong with that request", "The portal could not understand what was sent. Nothing was changed."),
+        403 => ("Not allowed", "Your account does not have permission to do this."),
+        404 => ("Page not found", "The page you asked for does not exist, or you do not have access to it."),
+        405 => ("Not allowed here", "That action is not available at this address. Nothing was changed."),
+        413 => ("That was too large", "What you sent is larger than the portal accepts. Nothing was changed."),
+        415 => ("Unsupported form", "The portal could not read that kind of form. Nothing was changed."),
+        422 => ("Please check the form", "Some of what was sent is not valid. Nothing was changed."),
+        503 => ("The portal is temporarily unavailable", "Please try again in a minute. Nothing you sent was lost."),
+        s if s >= 500 => ("Something went wrong", "An unexpected error happened on our side and has been logged."),
+        _ => ("Something is wrong with that request", "Nothing was changed."),
+    }
+}
