@@ -54,6 +54,12 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let listener = TcpListener::bind(&settings.bind_addr)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind_addr))?;
+        Self::build_on(settings, listener).await
+    }
+
+    /// Like `build`, on a listener bound by the caller (tests bind port 0 first so that
+    /// `PUBLIC_BASE_URL` can name the real port).
+    pub async fn build_on(settings: Settings, listener: TcpListener) -> anyhow::Result<Self> {
         let port = listener.local_addr()?.port();
         let pool = db::build_pool(&settings);
         let hash_concurrency = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
@@ -218,7 +224,8 @@ async fn frame(
         Err(e) => {
             let mut response = if let Some(app) = e.as_error::<AppError>() {
                 app.error_response()
-            } else if e.to_string().contains(DB_UNAVAILABLE_MARKER) {
+            } else if format!("{e:?}").contains(DB_UNAVAILABLE_MARKER) {
+                // Session-store errors arrive wrapped by actix-session; the marker survives in Debug.
                 AppError::DatabaseUnavailable.error_response()
             } else {
                 let status = e.as_response_error().status_code();

@@ -1,0 +1,155 @@
+//! Logging in and out, throttling, sessions.
+
+use crate::helpers::{location, text_of, TestApp, PASSWORD};
+use reqwest::StatusCode;
+
+#[tokio::test]
+async fn an_admin_with_the_right_password_lands_on_the_partners_page() {
+    let app = TestApp::spawn().await;
+    app.create_enterprise_admin("Acme", "erin@acme.example", PASSWORD);
+
+    let r = app.login("Erin@Acme.example", PASSWORD).await;
+
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&r), "/settings/partners");
+    let (status, html) = app.get_html("/settings/partners").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Erin Admin"), "the menu names the person");
+    assert!(html.contains(">Partners<"), "the Settings → Partners menu entry is there");
+}
+
+#[tokio::test]
+async fn a_wrong_password_and_an_unknown_email_get_the_same_answer() {
+    let app = TestApp::spawn().await;
+    app.create_enterprise_admin("Acme", "erin@acme.example", PASSWORD);
+
+    let wrong = app.login("erin@acme.example", "not the password at all").await;
+    let wrong_status = wrong.status();
+    let wrong_html = wrong.text().await.unwrap();
+    let unknown = app.login("nobody@acme.example", "not the password at all").await;
+    let unknown_status = unknown.status();
+    let unknown_html = unknown.text().await.unwrap();
+
+    assert_eq!(wrong_status, StatusCode::UNAUTHORIZED);
+    assert_eq!(wrong_status, unknown_status);
+    let wrong_msg = text_of(&wrong_html, "#login-error").unwrap();
+    assert_eq!(wrong_msg, text_of(&unknown_html, "#login-error").unwrap());
+    assert_eq!(wrong_msg, "The email or password is incorrect.");
+    assert_eq!(location(&app.get("/settings/partners").await), "/login", "still anonymous");
+}
+
+#[tokio::test]
+async fn repeated_failures_for_one_account_pause_logins_even_with_the_right_password() {
+    let app = TestApp::spawn().await;
+    app.create_enterprise_admin("Acme", "erin@acme.example", PASSWORD);
+    for _ in 0..5 {
+        assert_eq!(app.login("erin@acme.example", "guess guess guess").await.status(), StatusCode::UNAUTHORIZED);
+    }
+
+    let r = app.login("erin@acme.example", PASSWORD).await;
+
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    let html = r.text().await.unwrap();
+    assert!(text_of(&html, "#login-error").unwrap().starts_with("Too many failed attempts"));
+    // The same answer for an address that has no account: nothing to learn from it.
+    for _ in 0..5 {
+        app.login("ghost@acme.example", "guess guess guess").await;
+    }
+    let ghost = app.login("ghost@acme.example", "guess guess guess").await;
+    assert_eq!(ghost.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(location(&app.get("/settings/partners").await), "/login");
+}
+
+#[tokio::test]
+async fn many_failures_from_one_client_pause_logins_for_every_account() {
+    let app = TestApp::spawn().await;
+    app.create_enterprise_admin("Acme", "erin@acme.example", PASSWORD);
+    for i in 0..30 {
+        app.login(&format!("user{i}@acme.example"), "guess guess guess").await;
+    }
+
+    let r = app.login("erin@acme.example", PASSWORD).await;
+
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn the_session_id_changes_at_login_so_a_planted_cookie_is_useless() {
+    let app = TestApp::spawn().await;
+    app.create_enterprise_admin("Acme", "erin@acme.example", PASSWORD);
+    app.get("/login").await;
+    let before = app.session_cookie().expect("the login form starts a session");
+
+    app.login("erin@acme.example", PASSWORD).await;
+    let after = app.session_cookie().unwrap();
+
+    assert_ne!(before, after);
+    let replay = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let r = replay.get(app.url("/settings/partners")).header("cookie", before).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&r), "/login");
+}
+
+#[tokio::test]
+async fn a_cookie_replayed_after_logout_is_anonymous() {
+    let app = TestApp::spawn().await;
+    app.create_enterprise_admin("Acme", "erin@acme.example", PASSWORD);
+    app.login("erin@acme.example", PASSWORD).await;
+    let cookie = app.session_cookie().unwrap();
+
+    let (_, html) = app.get_html("/settings/partners").await;
+    let token = crate::helpers::csrf_token(&html);
+    let r = app.client.post(app.url("/logout")).form(&[("csrf_token", token.as_str())]).send().await.unwrap();
+    assert_eq!(location(&r), "/login?logged_out=1");
+
+    let replay = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let r = replay.get(app.url("/settings/partners")).header("cookie", cookie).send().await.unwrap();
+    assert_eq!(location(&r), "/login");
+    let (_, html) = app.get_html("/login?logged_out=1").await;
+    assert!(html.contains("You have been logged out."));
+}
+
+#[tokio::test]
+async fn a_disabled_user_is_logged_out_on_their_next_request() {
+    let app = TestApp::spawn().await;
+    let (_, user_id) = app.create_enterprise_admin("Acme", "erin@acme.example", PASSWORD);
+    app.login("erin@acme.example", PASSWORD).await;
+    assert_eq!(app.get("/settings/partners").await.status(), StatusCode::OK);
+
+    use diesel::prelude::*;
+    diesel::sql_query(format!("UPDATE users SET disabled_at = now() WHERE id = {user_id}"))
+        .execute(&mut app.conn())
+        .unwrap();
+
+    let r = app.get("/settings/partners").await;
+    assert_eq!(location(&r), "/login");
+    assert_eq!(app.login("erin@acme.example", PASSWORD).await.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn an_expired_session_is_anonymous() {
+    let app = TestApp::spawn().await;
+    app.create_enterprise_admin("Acme", "erin@acme.example", PASSWORD);
+    app.login("erin@acme.example", PASSWORD).await;
+
+    use diesel::prelude::*;
+    // Idle for longer than 30 minutes.
+    diesel::sql_query("UPDATE sessions SET expires_at = now() - interval '1 second'")
+        .execute(&mut app.conn())
+        .unwrap();
+
+    assert_eq!(location(&app.get("/settings/partners").await), "/login");
+}
+
+#[tokio::test]
+async fn an_enterprise_admin_cannot_open_partner_pages_and_anonymous_visitors_are_sent_to_login() {
+    let app = TestApp::spawn().await;
+    assert_eq!(location(&app.get("/service-catalog").await), "/login");
+    app.create_enterprise_admin("Acme", "erin@acme.example", PASSWORD);
+    app.login("erin@acme.example", PASSWORD).await;
+
+    let (status, html) = app.get_html("/members").await;
+
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(html.contains("Not allowed"));
+}

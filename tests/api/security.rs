@@ -1,0 +1,119 @@
+//! CSRF, security headers, labels.
+
+use crate::helpers::{csrf_token, location, TestApp, PASSWORD};
+use reqwest::StatusCode;
+use scraper::{Html, Selector};
+
+#[tokio::test]
+async fn a_login_without_a_csrf_token_is_refused_and_logs_nobody_in() {
+    let app = TestApp::spawn().await;
+    app.create_enterprise_admin("Acme", "erin@acme.example", PASSWORD);
+    app.get("/login").await;
+
+    let r = app
+        .client
+        .post(app.url("/login"))
+        .form(&[("email", "erin@acme.example"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert!(r.text().await.unwrap().contains("This form has expired"));
+    assert_eq!(location(&app.get("/settings/partners").await), "/login");
+}
+
+#[tokio::test]
+async fn a_wrong_csrf_token_is_refused_and_the_session_survives() {
+    let app = TestApp::spawn().await;
+    app.create_enterprise_admin("Acme", "erin@acme.example", PASSWORD);
+    app.login("erin@acme.example", PASSWORD).await;
+
+    let r = app.client.post(app.url("/logout")).form(&[("csrf_token", "forged")]).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = app.client.post(app.url("/logout")).form(&[("other", "x")]).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+
+    assert_eq!(app.get("/settings/partners").await.status(), StatusCode::OK, "still logged in");
+}
+
+#[tokio::test]
+async fn a_token_from_another_session_does_not_work() {
+    let app = TestApp::spawn().await;
+    app.create_enterprise_admin("Acme", "erin@acme.example", PASSWORD);
+    let (_, other) = app.new_browser();
+    let html = other.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
+    let foreign = csrf_token(&html);
+    app.get("/login").await;
+
+    let r = app
+        .client
+        .post(app.url("/login"))
+        .form(&[("csrf_token", foreign.as_str()), ("email", "erin@acme.example"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+}
+
+fn assert_security_headers(r: &reqwest::Response) {
+    let h = r.headers();
+    let csp = h.get("content-security-policy").expect("CSP").to_str().unwrap();
+    assert!(csp.contains("frame-ancestors 'none'"));
+    assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"));
+    assert_eq!(h.get("x-content-type-options").unwrap(), "nosniff");
+    assert!(h.get("referrer-policy").is_some());
+}
+
+#[tokio::test]
+async fn every_kind_of_response_carries_the_security_headers() {
+    let app = TestApp::spawn().await;
+    app.create_enterprise_admin("Acme", "erin@acme.example", PASSWORD);
+
+    let login = app.get("/login").await;
+    assert_security_headers(&login);
+    assert!(login.headers().get("set-cookie").unwrap().to_str().unwrap().contains("HttpOnly"));
+    assert!(login.headers().get("set-cookie").unwrap().to_str().unwrap().contains("SameSite=Lax"));
+    assert_security_headers(&app.get("/no/such/page").await);
+    assert_security_headers(&app.get("/static/css/app.css").await);
+    assert_security_headers(&app.client.post(app.url("/login")).send().await.unwrap());
+
+    app.login("erin@acme.example", PASSWORD).await;
+    let page = app.get("/settings/partners").await;
+    assert_security_headers(&page);
+    assert_eq!(page.headers().get("cache-control").unwrap(), "no-store", "pages behind login are never cached");
+}
+
+#[tokio::test]
+async fn an_https_portal_sets_a_secure_host_prefixed_cookie() {
+    let app = TestApp::spawn_with(crate::helpers::Options {
+        env: vec![("PUBLIC_BASE_URL", "https://portal.example".into())],
+        ..Default::default()
+    })
+    .await;
+
+    let r = app.get("/login").await;
+
+    let cookie = r.headers().get("set-cookie").unwrap().to_str().unwrap().to_string();
+    assert!(cookie.starts_with("__Host-pp_session="), "{cookie}");
+    assert!(cookie.contains("Secure") && cookie.contains("HttpOnly") && cookie.contains("Path=/"));
+}
+
+#[tokio::test]
+async fn every_input_on_the_login_page_has_a_label() {
+    let app = TestApp::spawn().await;
+    let (_, html) = app.get_html("/login").await;
+    let doc = Html::parse_document(&html);
+    let inputs = Selector::parse("input:not([type=hidden]), select, textarea").unwrap();
+    let mut count = 0;
+    for input in doc.select(&inputs) {
+        let id = input.value().attr("id").expect("input with an id");
+        let label = Selector::parse(&format!("label[for=\"{id}\"]")).unwrap();
+        assert!(doc.select(&label).next().is_some(), "no label for #{id}");
+        count += 1;
+    }
+    assert_eq!(count, 2);
+    let button = Selector::parse("button[type=submit]").unwrap();
+    assert_eq!(doc.select(&button).next().unwrap().text().collect::<String>().trim(), "Log in");
+}
