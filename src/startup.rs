@@ -185,6 +185,7 @@ fn spawn_housekeeping(pool: DbPool) {
             let result = db::run(&pool, |conn| {
                 let sessions = db::sessions::delete_expired(conn)?;
                 let failures = db::throttle::delete_older_than(conn, 24 * 3600)?;
+                db::drafts::delete_stale(conn)?;
                 Ok((sessions, failures))
             })
             .await;

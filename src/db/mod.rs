@@ -4,7 +4,12 @@
 //! checkout never blocks the async executor, and it turns connection failures into 503.
 
 pub mod audit;
+pub mod drafts;
 pub mod enterprises;
+pub mod instrumentation;
+pub mod invitations;
+pub mod partners;
+pub mod registration;
 pub mod schema;
 pub mod sessions;
 pub mod throttle;

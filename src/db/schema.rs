@@ -1,6 +1,117 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    api_environments (api_id, environment_id) {
+        api_id -> Int8,
+        environment_id -> Int8,
+    }
+}
+
+diesel::table! {
+    apis (id) {
+        id -> Int8,
+        enterprise_id -> Int8,
+        name -> Text,
+        description -> Text,
+        base_path -> Text,
+        archived_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    environments (id) {
+        id -> Int8,
+        enterprise_id -> Int8,
+        name -> Text,
+        position -> Int4,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    invitations (id) {
+        id -> Int8,
+        enterprise_id -> Int8,
+        partner_id -> Int8,
+        email -> Text,
+        first_name -> Text,
+        surname -> Text,
+        role -> Text,
+        for_account_admin -> Bool,
+        token_hash -> Bytea,
+        status -> Text,
+        invited_by -> Nullable<Int8>,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        accepted_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
+        accepted_user_id -> Nullable<Int8>,
+    }
+}
+
+diesel::table! {
+    partner_api_environments (partner_id, api_id, environment_id) {
+        partner_id -> Int8,
+        api_id -> Int8,
+        environment_id -> Int8,
+        granted_by -> Nullable<Int8>,
+        granted_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    partner_domains (id) {
+        id -> Int8,
+        partner_id -> Int8,
+        enterprise_id -> Int8,
+        domain -> Text,
+        active -> Bool,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    partner_drafts (id) {
+        id -> Int8,
+        enterprise_id -> Int8,
+        created_by -> Int8,
+        name -> Text,
+        domains -> Array<Text>,
+        admin_first_name -> Text,
+        admin_surname -> Text,
+        admin_email -> Text,
+        logo_bytes -> Nullable<Bytea>,
+        logo_content_type -> Nullable<Text>,
+        logo_width -> Nullable<Int4>,
+        logo_height -> Nullable<Int4>,
+        submitted_partner_id -> Nullable<Int8>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    partner_logos (partner_id) {
+        partner_id -> Int8,
+        content_type -> Text,
+        bytes -> Bytea,
+        width -> Int4,
+        height -> Int4,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    partner_products (partner_id, product_id) {
+        partner_id -> Int8,
+        product_id -> Int8,
+        granted_by -> Nullable<Int8>,
+        granted_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     audit_events (id) {
         id -> Int8,
         enterprise_id -> Int8,
@@ -41,6 +152,8 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         deactivated_at -> Nullable<Timestamptz>,
+        created_by -> Nullable<Int8>,
+        account_admin_user_id -> Nullable<Int8>,
     }
 }
 
@@ -53,6 +166,17 @@ diesel::table! {
         created_at -> Timestamptz,
         expires_at -> Timestamptz,
         used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    products (id) {
+        id -> Int8,
+        enterprise_id -> Int8,
+        name -> Text,
+        description -> Text,
+        archived_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
     }
 }
 
@@ -82,21 +206,49 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(api_environments -> apis (api_id));
+diesel::joinable!(api_environments -> environments (environment_id));
+diesel::joinable!(apis -> enterprises (enterprise_id));
 diesel::joinable!(audit_events -> enterprises (enterprise_id));
 diesel::joinable!(audit_events -> partners (partner_id));
 diesel::joinable!(audit_events -> users (actor_user_id));
+diesel::joinable!(environments -> enterprises (enterprise_id));
+diesel::joinable!(invitations -> enterprises (enterprise_id));
+diesel::joinable!(invitations -> partners (partner_id));
+diesel::joinable!(partner_api_environments -> partners (partner_id));
+diesel::joinable!(partner_api_environments -> users (granted_by));
+diesel::joinable!(partner_domains -> enterprises (enterprise_id));
+diesel::joinable!(partner_domains -> partners (partner_id));
+diesel::joinable!(partner_drafts -> enterprises (enterprise_id));
+diesel::joinable!(partner_drafts -> partners (submitted_partner_id));
+diesel::joinable!(partner_drafts -> users (created_by));
+diesel::joinable!(partner_logos -> partners (partner_id));
+diesel::joinable!(partner_products -> partners (partner_id));
+diesel::joinable!(partner_products -> products (product_id));
+diesel::joinable!(partner_products -> users (granted_by));
 diesel::joinable!(partners -> enterprises (enterprise_id));
+diesel::joinable!(products -> enterprises (enterprise_id));
 diesel::joinable!(password_tokens -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(users -> enterprises (enterprise_id));
 diesel::joinable!(users -> partners (partner_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    api_environments,
+    apis,
     audit_events,
     enterprises,
+    environments,
+    invitations,
     login_failures,
+    partner_api_environments,
+    partner_domains,
+    partner_drafts,
+    partner_logos,
+    partner_products,
     partners,
     password_tokens,
+    products,
     sessions,
     users,
 );

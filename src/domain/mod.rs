@@ -3,12 +3,14 @@
 mod chars;
 mod domain_name;
 mod email;
+mod logo;
 mod names;
 mod password;
 mod role;
 
 pub use domain_name::{Domain, DomainError};
 pub use email::{EmailAddress, EmailError};
+pub use logo::{sample_png, Logo, LogoError, LogoFormat, MAX_LOGO_BYTES};
 pub use names::{
     normalise_for_compare, PartnerName, PartnerNameError, PersonName, PersonNameError,
 };

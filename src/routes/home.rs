@@ -11,7 +11,6 @@ use crate::{
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(home))
-        .route("/settings/partners", web::get().to(partners))
         .route("/settings/activity", web::get().to(activity))
         .route("/catalog", web::get().to(catalog))
         .route("/service-catalog", web::get().to(service_catalog))
@@ -39,10 +38,6 @@ struct ComingSoon {
 
 fn coming_soon(layout: Layout, heading: &'static str, message: &'static str) -> HttpResponse {
     render(&ComingSoon { layout, heading, message })
-}
-
-async fn partners(user: EnterpriseAdmin) -> Result<HttpResponse, AppError> {
-    Ok(coming_soon(user.layout("Partners", "partners")?, "Partners", "Registering and managing partners arrives with the Partners capability."))
 }
 
 async fn activity(user: EnterpriseAdmin) -> Result<HttpResponse, AppError> {

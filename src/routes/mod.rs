@@ -3,6 +3,7 @@
 pub mod health;
 pub mod home;
 pub mod login;
+pub mod partners;
 pub mod password;
 
 use actix_web::web;
@@ -12,4 +13,5 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     home::configure(cfg);
     login::configure(cfg);
     password::configure(cfg);
+    partners::configure(cfg);
 }

@@ -112,16 +112,11 @@ pub struct TestApp {
     pub client: reqwest::Client,
 }
 
+#[derive(Default)]
 pub struct Options {
     /// Connect the portal through this URL instead of the test database's own.
     pub database_url: Option<String>,
     pub env: Vec<(&'static str, String)>,
-}
-
-impl Default for Options {
-    fn default() -> Self {
-        Options { database_url: None, env: Vec::new() }
-    }
 }
 
 pub fn browser(jar: Arc<Jar>) -> reqwest::Client {
@@ -261,3 +256,22 @@ pub fn location(r: &reqwest::Response) -> String {
 }
 
 pub const PASSWORD: &str = "correct horse battery staple 7";
+
+/// A second enterprise admin in an existing enterprise; returns the user id.
+pub fn seed_admin(app: &TestApp, enterprise_id: i64, email: &str) -> i64 {
+    let hash = hash_sync(PASSWORD).unwrap();
+    db::users::insert(
+        &mut app.conn(),
+        &db::users::NewUser {
+            enterprise_id,
+            partner_id: None,
+            role: "enterprise_admin",
+            email,
+            first_name: "Carl",
+            surname: "Colleague",
+            password_hash: Some(&hash),
+        },
+    )
+    .unwrap()
+    .id
+}

@@ -1,0 +1,11 @@
+DROP TABLE partner_api_environments;
+DROP TABLE partner_products;
+DROP TABLE api_environments;
+DROP TABLE apis;
+DROP TABLE products;
+DROP TABLE environments;
+DROP TABLE invitations;
+DROP TABLE partner_drafts;
+DROP TABLE partner_logos;
+DROP TABLE partner_domains;
+ALTER TABLE partners DROP COLUMN account_admin_user_id, DROP COLUMN created_by;

@@ -1,0 +1,108 @@
+//! Invitations: a person asked to join a partner with a role. Only the token's hash is kept.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+
+use crate::db::schema::invitations;
+
+pub const STATUS_PENDING: &str = "pending";
+pub const STATUS_ACCEPTED: &str = "accepted";
+pub const STATUS_REVOKED: &str = "revoked";
+
+#[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
+#[diesel(table_name = invitations)]
+pub struct Invitation {
+    pub id: i64,
+    pub enterprise_id: i64,
+    pub partner_id: i64,
+    pub email: String,
+    pub first_name: String,
+    pub surname: String,
+    pub role: String,
+    pub for_account_admin: bool,
+    pub status: String,
+    pub invited_by: Option<i64>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub accepted_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub accepted_user_id: Option<i64>,
+}
+
+impl Invitation {
+    /// What the admin sees: pending, expired, accepted or revoked.
+    pub fn state(&self, now: DateTime<Utc>) -> &'static str {
+        match self.status.as_str() {
+            STATUS_ACCEPTED => "accepted",
+            STATUS_REVOKED => "revoked",
+            _ if self.expires_at <= now => "expired",
+            _ => "pending",
+        }
+    }
+}
+
+#[derive(Insertable, Debug)]
+#[diesel(table_name = invitations)]
+pub struct NewInvitation<'a> {
+    pub enterprise_id: i64,
+    pub partner_id: i64,
+    pub email: &'a str,
+    pub first_name: &'a str,
+    pub surname: &'a str,
+    pub role: &'a str,
+    pub for_account_admin: bool,
+    pub token_hash: &'a [u8],
+    pub invited_by: Option<i64>,
+    pub expires_at: DateTime<Utc>,
+}
+
+pub fn insert(conn: &mut PgConnection, new: &NewInvitation<'_>) -> QueryResult<Invitation> {
+    diesel::insert_into(invitations::table)
+        .values(new)
+        .returning(Invitation::as_returning())
+        .get_result(conn)
+}
+
+/// All invitations of a partner, newest first.
+pub fn for_partner(conn: &mut PgConnection, partner_id: i64) -> QueryResult<Vec<Invitation>> {
+    invitations::table
+        .filter(invitations::partner_id.eq(partner_id))
+        .order((invitations::created_at.desc(), invitations::id.desc()))
+        .select(Invitation::as_select())
+        .load(conn)
+}
+
+/// The newest administrator invitation of a partner, whatever its state.
+pub fn latest_admin(conn: &mut PgConnection, partner_id: i64) -> QueryResult<Option<Invitation>> {
+    invitations::table
+        .filter(invitations::partner_id.eq(partner_id))
+        .filter(invitations::for_account_admin.eq(true))
+        .order((invitations::created_at.desc(), invitations::id.desc()))
+        .select(Invitation::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Pending invitations whose email depends on `domain` (they block removing it).
+pub fn pending_with_domain(conn: &mut PgConnection, partner_id: i64, domain: &str) -> QueryResult<i64> {
+    invitations::table
+        .filter(invitations::partner_id.eq(partner_id))
+        .filter(invitations::status.eq(STATUS_PENDING))
+        .filter(invitations::expires_at.gt(diesel::dsl::now))
+        .filter(invitations::email.like(format!("%@{domain}")))
+        .count()
+        .get_result(conn)
+}
+
+/// The addresses of pending (unexpired) invitations in `domain`, to name them when refusing
+/// to remove it.
+pub fn pending_emails_with_domain(conn: &mut PgConnection, partner_id: i64, domain: &str) -> QueryResult<Vec<String>> {
+    invitations::table
+        .filter(invitations::partner_id.eq(partner_id))
+        .filter(invitations::status.eq(STATUS_PENDING))
+        .filter(invitations::expires_at.gt(diesel::dsl::now))
+        .filter(invitations::email.like(format!("%@{domain}")))
+        .order(invitations::email.asc())
+        .select(invitations::email)
+        .load(conn)
+}
