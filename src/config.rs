@@ -16,6 +16,7 @@
 //! | `SMTP_URL` | (none: development mailbox) | e.g. `smtp://127.0.0.1:2525` or `smtps://user:pass@host` |
 //! | `SMTP_FROM` | `Partner Portal <no-reply@localhost>` | sender of every email |
 //! | `SMTP_TIMEOUT_SECS` | `10` | timeout of one SMTP conversation |
+//! | `EMAIL_RETRY_BASE_MS` | `2000` | first retry delay of an email that could not be sent; doubles per attempt, capped at 5 minutes |
 
 use std::{env, fmt, net::IpAddr, time::Duration};
 
@@ -63,6 +64,8 @@ pub struct Settings {
     pub smtp_url: Option<Secret<String>>,
     pub smtp_from: String,
     pub smtp_timeout: Duration,
+    /// Delay before the first retry of an email; doubles with each attempt.
+    pub email_retry_base: Duration,
     /// Idle session timeout.
     pub session_idle: Duration,
     /// Absolute session lifetime, whatever the activity.
@@ -155,6 +158,15 @@ impl Settings {
             Some(v) => Some(v.trim().parse().map_err(|_| err("TRUSTED_PROXY", "must be an IP address"))?),
         };
         let smtp_url = get("SMTP_URL").map(Secret::new);
+        if let Some(url) = &smtp_url {
+            // Parsed once more by the worker; checked here so a typo stops start-up by name.
+            lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(url.expose())
+                .map_err(|e| err("SMTP_URL", format!("is not a usable smtp:// or smtps:// URL: {e}")))?;
+        }
+        let smtp_from = get("SMTP_FROM").unwrap_or_else(|| "Partner Portal <no-reply@localhost>".to_string());
+        smtp_from
+            .parse::<lettre::message::Mailbox>()
+            .map_err(|e| err("SMTP_FROM", format!("must be an address like `Name <a@b.example>`: {e}")))?;
 
         Ok(Settings {
             app_env,
@@ -170,8 +182,9 @@ impl Settings {
             trusted_proxy,
             workers: num("WORKERS", cpus, 1, 256)? as usize,
             smtp_url,
-            smtp_from: get("SMTP_FROM").unwrap_or_else(|| "Partner Portal <no-reply@localhost>".to_string()),
+            smtp_from,
             smtp_timeout: Duration::from_secs(num("SMTP_TIMEOUT_SECS", 10, 1, 300)?),
+            email_retry_base: Duration::from_millis(num("EMAIL_RETRY_BASE_MS", 2000, 10, 300_000)?),
             session_idle: Duration::from_secs(30 * 60),
             session_absolute: Duration::from_secs(12 * 3600),
         })

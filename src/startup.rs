@@ -71,6 +71,7 @@ impl Application {
         });
         spawn_migrations(state.clone().into_inner());
         spawn_housekeeping(pool.clone());
+        crate::email::worker::spawn(crate::email::worker::pool(&settings), settings.clone());
 
         let session_key = Key::try_from(settings.session_key.expose().as_slice())
             .map_err(|e| anyhow::anyhow!("SESSION_KEY: {e}"))?;

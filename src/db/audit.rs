@@ -34,3 +34,14 @@ pub struct NewAuditEvent<'a> {
 pub fn record(conn: &mut PgConnection, event: &NewAuditEvent<'_>) -> QueryResult<()> {
     diesel::insert_into(audit_events::table).values(event).execute(conn).map(|_| ())
 }
+
+/// A partner's events, newest first (scoped to the enterprise).
+pub fn for_partner(conn: &mut PgConnection, enterprise_id: i64, partner_id: i64, limit: i64) -> QueryResult<Vec<AuditEvent>> {
+    audit_events::table
+        .filter(audit_events::enterprise_id.eq(enterprise_id))
+        .filter(audit_events::partner_id.eq(partner_id))
+        .order((audit_events::created_at.desc(), audit_events::id.desc()))
+        .limit(limit)
+        .select(AuditEvent::as_select())
+        .load(conn)
+}

@@ -5,6 +5,8 @@ use diesel::prelude::*;
 
 use crate::db::schema::invitations;
 
+pub use super::invitation_flow::{issue, queue_for_new, resend, revoke, NewInvite};
+
 pub const STATUS_PENDING: &str = "pending";
 pub const STATUS_ACCEPTED: &str = "accepted";
 pub const STATUS_REVOKED: &str = "revoked";
@@ -105,4 +107,38 @@ pub fn pending_emails_with_domain(conn: &mut PgConnection, partner_id: i64, doma
         .order(invitations::email.asc())
         .select(invitations::email)
         .load(conn)
+}
+
+pub fn find_by_hash(conn: &mut PgConnection, token_hash: &[u8]) -> QueryResult<Option<Invitation>> {
+    invitations::table
+        .filter(invitations::token_hash.eq(token_hash))
+        .select(Invitation::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Option<Invitation>> {
+    invitations::table.find(id).select(Invitation::as_select()).first(conn).optional()
+}
+
+/// Takes a pending, unexpired invitation for acceptance. Only one caller can win: the
+/// others get None, however many accept the same link at once.
+pub fn claim(conn: &mut PgConnection, id: i64) -> QueryResult<Option<Invitation>> {
+    diesel::update(
+        invitations::table
+            .filter(invitations::id.eq(id))
+            .filter(invitations::status.eq(STATUS_PENDING))
+            .filter(invitations::expires_at.gt(diesel::dsl::now)),
+    )
+    .set((invitations::status.eq(STATUS_ACCEPTED), invitations::accepted_at.eq(diesel::dsl::now)))
+    .returning(Invitation::as_returning())
+    .get_result(conn)
+    .optional()
+}
+
+pub fn set_accepted_user(conn: &mut PgConnection, id: i64, user_id: i64) -> QueryResult<()> {
+    diesel::update(invitations::table.find(id))
+        .set(invitations::accepted_user_id.eq(user_id))
+        .execute(conn)
+        .map(|_| ())
 }

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod drafts;
 pub mod enterprises;
 pub mod instrumentation;
+pub mod invitation_flow;
 pub mod invitations;
 pub mod partners;
 pub mod registration;

@@ -342,3 +342,17 @@ pub fn grant_counts(conn: &mut PgConnection, partner_id: i64) -> QueryResult<Gra
     .bind::<BigInt, _>(partner_id)
     .get_result(conn)
 }
+
+pub fn set_account_admin(conn: &mut PgConnection, partner_id: i64, user_id: i64) -> QueryResult<()> {
+    diesel::update(partners::table.find(partner_id))
+        .set((partners::account_admin_user_id.eq(user_id), partners::updated_at.eq(diesel::dsl::now)))
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn set_status(conn: &mut PgConnection, partner_id: i64, status: &str) -> QueryResult<()> {
+    diesel::update(partners::table.find(partner_id))
+        .set((partners::status.eq(status), partners::updated_at.eq(diesel::dsl::now)))
+        .execute(conn)
+        .map(|_| ())
+}

@@ -9,7 +9,8 @@ use diesel::{prelude::*, sql_types::BigInt};
 
 use crate::{
     auth::{session::Principal, tokens},
-    db::{audit, drafts, enterprises, invitations, partners, schema::partners as p, users},
+    config::Settings,
+    db::{audit, drafts, enterprises, invitation_flow, invitations, partners, schema::partners as p, users},
     domain::{Domain, EmailAddress, PartnerName, PersonName},
     error::AppError,
 };
@@ -39,22 +40,18 @@ impl From<diesel::result::Error> for RegisterError {
 }
 
 pub enum Registered {
-    Created {
-        partner_id: i64,
-        invitation_id: i64,
-        /// The invitation token, for the email (the database only keeps its hash).
-        token: String,
-    },
+    Created { partner_id: i64, invitation_id: i64 },
     /// The same draft was submitted before: here is the partner it made.
     AlreadySubmitted { partner_id: i64 },
 }
 
 pub fn register(
     conn: &mut PgConnection,
+    settings: &Settings,
     actor: &Principal,
     draft_id: i64,
-    invite_ttl: chrono::Duration,
 ) -> Result<Registered, RegisterError> {
+    let invite_ttl = chrono::Duration::from_std(settings.invite_ttl).unwrap_or_else(|_| chrono::Duration::days(7));
     conn.transaction::<_, RegisterError, _>(|conn| {
         let draft = drafts::lock(conn, actor.enterprise_id, actor.user_id, draft_id)?.ok_or(RegisterError::NotFound)?;
         if let Some(partner_id) = draft.submitted_partner_id {
@@ -136,8 +133,8 @@ pub fn register(
                 expires_at: Utc::now() + invite_ttl,
             },
         )?;
-        // Seam for the Invitations capability: the invitation email is queued here, in this
-        // same transaction, with `token` (see email::outbox).
+        // The email is queued in this same transaction: it exists only if the partner does.
+        invitation_flow::queue_for_new(conn, settings, actor, invitation.id, &token)?;
 
         audit::record(
             conn,
@@ -156,6 +153,6 @@ pub fn register(
             },
         )?;
         drafts::mark_submitted(conn, draft.id, partner.id)?;
-        Ok(Registered::Created { partner_id: partner.id, invitation_id: invitation.id, token })
+        Ok(Registered::Created { partner_id: partner.id, invitation_id: invitation.id })
     })
 }

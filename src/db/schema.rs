@@ -144,6 +144,28 @@ diesel::table! {
 }
 
 diesel::table! {
+    outbox_emails (id) {
+        id -> Int8,
+        kind -> Text,
+        enterprise_id -> Nullable<Int8>,
+        invitation_id -> Nullable<Int8>,
+        message_id -> Text,
+        to_address -> Text,
+        subject -> Text,
+        text_body -> Nullable<Text>,
+        html_body -> Nullable<Text>,
+        status -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        locked_until -> Nullable<Timestamptz>,
+        last_error -> Nullable<Text>,
+        delivered_via -> Nullable<Text>,
+        created_at -> Timestamptz,
+        sent_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     partners (id) {
         id -> Int8,
         enterprise_id -> Int8,
@@ -215,6 +237,8 @@ diesel::joinable!(audit_events -> users (actor_user_id));
 diesel::joinable!(environments -> enterprises (enterprise_id));
 diesel::joinable!(invitations -> enterprises (enterprise_id));
 diesel::joinable!(invitations -> partners (partner_id));
+diesel::joinable!(outbox_emails -> enterprises (enterprise_id));
+diesel::joinable!(outbox_emails -> invitations (invitation_id));
 diesel::joinable!(partner_api_environments -> partners (partner_id));
 diesel::joinable!(partner_api_environments -> users (granted_by));
 diesel::joinable!(partner_domains -> enterprises (enterprise_id));
@@ -241,6 +265,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     environments,
     invitations,
     login_failures,
+    outbox_emails,
     partner_api_environments,
     partner_domains,
     partner_drafts,

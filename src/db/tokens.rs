@@ -67,3 +67,16 @@ pub fn expire_unused_for_user(conn: &mut PgConnection, user_id: i64) -> QueryRes
     .set(password_tokens::expires_at.eq(diesel::dsl::now))
     .execute(conn)
 }
+
+/// Unused links of one purpose stop working (a new "forgot password" link replaces the last).
+pub fn expire_unused_of_purpose(conn: &mut PgConnection, user_id: i64, purpose: &str) -> QueryResult<usize> {
+    diesel::update(
+        password_tokens::table
+            .filter(password_tokens::user_id.eq(user_id))
+            .filter(password_tokens::purpose.eq(purpose))
+            .filter(password_tokens::used_at.is_null())
+            .filter(password_tokens::expires_at.gt(diesel::dsl::now)),
+    )
+    .set(password_tokens::expires_at.eq(diesel::dsl::now))
+    .execute(conn)
+}

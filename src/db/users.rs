@@ -58,3 +58,69 @@ pub fn set_password_hash(conn: &mut PgConnection, id: i64, hash: &str) -> QueryR
         .execute(conn)
         .map(|_| ())
 }
+
+/// The partner's people, by name.
+pub fn for_partner(conn: &mut PgConnection, partner_id: i64) -> QueryResult<Vec<User>> {
+    users::table
+        .filter(users::partner_id.eq(partner_id))
+        .order((users::first_name.asc(), users::surname.asc(), users::id.asc()))
+        .select(User::as_select())
+        .load(conn)
+}
+
+/// Addresses of the partner's enabled users in `domain` (they block removing it).
+pub fn emails_with_domain(conn: &mut PgConnection, partner_id: i64, domain: &str) -> QueryResult<Vec<String>> {
+    users::table
+        .filter(users::partner_id.eq(partner_id))
+        .filter(users::disabled_at.is_null())
+        .filter(users::email.like(format!("%@{domain}")))
+        .order(users::email.asc())
+        .select(users::email)
+        .load(conn)
+}
+
+pub fn set_role(conn: &mut PgConnection, id: i64, role: &str) -> QueryResult<()> {
+    diesel::update(users::table.find(id)).set(users::role.eq(role)).execute(conn).map(|_| ())
+}
+
+/// The partner's enabled people (removed members are kept for history but not listed), by name.
+pub fn enabled_for_partner(conn: &mut PgConnection, partner_id: i64) -> QueryResult<Vec<User>> {
+    users::table
+        .filter(users::partner_id.eq(partner_id))
+        .filter(users::disabled_at.is_null())
+        .order((users::first_name.asc(), users::surname.asc(), users::id.asc()))
+        .select(User::as_select())
+        .load(conn)
+}
+
+/// An enabled user of this partner, locked for the rest of the transaction; None for anyone
+/// else (another partner's or a removed user is "not found").
+pub fn lock_in_partner(conn: &mut PgConnection, partner_id: i64, id: i64) -> QueryResult<Option<User>> {
+    users::table
+        .filter(users::id.eq(id))
+        .filter(users::partner_id.eq(partner_id))
+        .filter(users::disabled_at.is_null())
+        .for_update()
+        .select(User::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// An enabled user of this partner, or None.
+pub fn find_in_partner(conn: &mut PgConnection, partner_id: i64, id: i64) -> QueryResult<Option<User>> {
+    users::table
+        .filter(users::id.eq(id))
+        .filter(users::partner_id.eq(partner_id))
+        .filter(users::disabled_at.is_null())
+        .select(User::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Disables the account for good (the row stays for the audit history).
+pub fn disable(conn: &mut PgConnection, id: i64) -> QueryResult<()> {
+    diesel::update(users::table.find(id).filter(users::disabled_at.is_null()))
+        .set(users::disabled_at.eq(diesel::dsl::now))
+        .execute(conn)
+        .map(|_| ())
+}

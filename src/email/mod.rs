@@ -1,2 +1,34 @@
-//! Email: messages are queued in the database with the change that causes them and sent by
-//! a background worker (arrives with the Invitations capability).
+//! Email: messages are queued in the database with the change that causes them (the
+//! transactional outbox) and sent after commit by a background worker.
+//!
+//! * [`messages`] builds each email (subject, text and HTML parts) from askama templates.
+//! * [`outbox`] writes, cancels and reports queued emails, inside the caller's transaction.
+//! * [`worker`] claims due emails and hands them to the [`mailer::Mailer`]: SMTP through
+//!   lettre when `SMTP_URL` is set, otherwise (development only) the development mailbox
+//!   shown at `/dev/mailbox`.
+
+pub mod mailer;
+pub mod messages;
+pub mod outbox;
+pub mod worker;
+
+/// A finished email, ready to be queued.
+#[derive(Debug, Clone)]
+pub struct OutgoingEmail {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// What an email is about, for the admin pages and for cancelling it.
+#[derive(Debug, Clone, Copy)]
+pub struct EmailMeta<'a> {
+    /// `"invitation"` or `"password_reset"`.
+    pub kind: &'a str,
+    pub enterprise_id: Option<i64>,
+    pub invitation_id: Option<i64>,
+}
+
+pub const KIND_INVITATION: &str = "invitation";
+pub const KIND_PASSWORD_RESET: &str = "password_reset";

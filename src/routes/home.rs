@@ -4,7 +4,7 @@ use actix_web::{http::header, web, HttpResponse};
 use askama::Template;
 
 use crate::{
-    auth::guards::{EnterpriseAdmin, PartnerAdmin, PartnerUser, Visitor},
+    auth::guards::{EnterpriseAdmin, PartnerUser, Visitor},
     error::AppError,
     render::{render, Layout},
 };
@@ -13,8 +13,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(home))
         .route("/settings/activity", web::get().to(activity))
         .route("/catalog", web::get().to(catalog))
-        .route("/service-catalog", web::get().to(service_catalog))
-        .route("/members", web::get().to(members));
+        .route("/service-catalog", web::get().to(service_catalog));
 }
 
 pub fn see_other(location: &str) -> HttpResponse {
@@ -50,8 +49,4 @@ async fn catalog(user: EnterpriseAdmin) -> Result<HttpResponse, AppError> {
 
 async fn service_catalog(user: PartnerUser) -> Result<HttpResponse, AppError> {
     Ok(coming_soon(user.layout("Service Catalog", "service-catalog")?, "Service Catalog", "The products and APIs granted to your company will be listed here."))
-}
-
-async fn members(user: PartnerAdmin) -> Result<HttpResponse, AppError> {
-    Ok(coming_soon(user.layout("Members", "members")?, "Members", "Inviting and managing members arrives with the Invitations capability."))
 }

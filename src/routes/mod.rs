@@ -1,8 +1,13 @@
 //! The route table: one module per screen area, wired here and nowhere else.
 
+pub mod dev_mailbox;
+pub mod forgot_password;
 pub mod health;
 pub mod home;
+pub mod invitations;
 pub mod login;
+pub mod members;
+pub mod members_manage;
 pub mod partners;
 pub mod password;
 
@@ -13,5 +18,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     home::configure(cfg);
     login::configure(cfg);
     password::configure(cfg);
+    forgot_password::configure(cfg);
     partners::configure(cfg);
+    dev_mailbox::configure(cfg);
+    invitations::configure(cfg);
+    members::configure(cfg);
 }

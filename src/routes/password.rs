@@ -46,7 +46,7 @@ impl LinkProblem {
     pub fn page(&self, layout: Layout) -> HttpResponse {
         let (heading, message) = match self {
             LinkProblem::Unknown => ("This link is not valid", "Check that you opened the whole link from your email. If it still does not work, ask for a new one."),
-            LinkProblem::Expired => ("This link has expired", "Links are only valid for a limited time. Ask your administrator (or use “Forgot password”) for a new one."),
+            LinkProblem::Expired => ("This link has expired", "Links are only valid for a limited time. Ask your administrator for a new invitation, or use “Forgot password” if you already have an account."),
             LinkProblem::Used => ("This link has already been used", "Each link works once. If you already set your password, log in; otherwise ask for a new link."),
             LinkProblem::Revoked => ("This link was withdrawn", "A newer link replaced this one, or it was cancelled. Ask your administrator for a new one."),
         };
@@ -80,28 +80,47 @@ async fn open_link(
 #[template(path = "password_new.html")]
 struct NewPasswordPage {
     layout: Layout,
+    heading: &'static str,
+    reset: bool,
     email: String,
     error: Option<String>,
 }
 
+/// A link that can still be used: the token, its person and whether it is a reset.
+struct PendingLink {
+    token_id: i64,
+    user_id: i64,
+    email: String,
+    reset: bool,
+}
+
+/// Title of the form: a first password, or a new one after "Forgot password".
+fn heading(reset: bool) -> &'static str {
+    if reset {
+        "Choose a new password"
+    } else {
+        "Choose a password"
+    }
+}
+
 /// The token behind the session value, if it can still be used, and its user's address.
-async fn pending(visitor: &Visitor, state: &AppState) -> Result<Option<(i64, i64, String)>, AppError> {
+async fn pending(visitor: &Visitor, state: &AppState) -> Result<Option<PendingLink>, AppError> {
     let Some(token_id) = visitor.session.get::<i64>(SESSION_TOKEN_ID) else {
         return Ok(None);
     };
     db::run(&state.pool, move |conn| {
         use crate::db::schema::password_tokens::dsl as t;
         use diesel::prelude::*;
-        let row: Option<(i64, i64)> = t::password_tokens
+        let row: Option<(i64, i64, String)> = t::password_tokens
             .filter(t::id.eq(token_id))
             .filter(t::used_at.is_null())
             .filter(t::expires_at.gt(diesel::dsl::now))
-            .select((t::id, t::user_id))
+            .select((t::id, t::user_id, t::purpose))
             .first(conn)
             .optional()?;
-        let Some((id, user_id)) = row else { return Ok(None) };
+        let Some((id, user_id, purpose)) = row else { return Ok(None) };
         let user = users::find(conn, user_id)?;
-        Ok(user.map(|u| (id, u.id, u.email)))
+        Ok(user.map(|u| PendingLink { token_id: id, user_id: u.id, email: u.email, reset: purpose == tokens::PURPOSE_RESET }))
     })
     .await
 }
@@ -109,7 +128,13 @@ async fn pending(visitor: &Visitor, state: &AppState) -> Result<Option<(i64, i64
 async fn new_password_form(visitor: Visitor, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     match pending(&visitor, &state).await? {
         None => Ok(LinkProblem::Expired.page(visitor.layout("Link problem")?)),
-        Some((_, _, email)) => Ok(render(&NewPasswordPage { layout: visitor.layout("Choose a password")?, email, error: None })),
+        Some(link) => Ok(render(&NewPasswordPage {
+            layout: visitor.layout(heading(link.reset))?,
+            heading: heading(link.reset),
+            reset: link.reset,
+            email: link.email,
+            error: None,
+        })),
     }
 }
 
@@ -124,7 +149,7 @@ async fn set_password(
     state: web::Data<AppState>,
     form: web::Form<NewPasswordForm>,
 ) -> Result<HttpResponse, AppError> {
-    let Some((token_id, user_id, email)) = pending(&visitor, &state).await? else {
+    let Some(PendingLink { token_id, user_id, email, reset }) = pending(&visitor, &state).await? else {
         return Ok(LinkProblem::Expired.page(visitor.layout("Link problem")?));
     };
     let password = match NewPassword::parse(&form.password, &form.password_confirmation) {
@@ -132,7 +157,13 @@ async fn set_password(
         Err(e) => {
             return Ok(render_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &NewPasswordPage { layout: visitor.layout("Choose a password")?, email, error: Some(e.to_string()) },
+                &NewPasswordPage {
+                    layout: visitor.layout(heading(reset))?,
+                    heading: heading(reset),
+                    reset,
+                    email,
+                    error: Some(e.to_string()),
+                },
             ))
         }
     };
@@ -156,6 +187,7 @@ async fn set_password(
     }
     visitor.session.remove(SESSION_TOKEN_ID);
     visitor.session.log_in(user_id)?;
-    visitor.session.flash("success", "Your password is set. Welcome!")?;
+    let done = if reset { "Your new password is set. You are logged in." } else { "Your password is set. Welcome!" };
+    visitor.session.flash("success", done)?;
     Ok(see_other("/"))
 }

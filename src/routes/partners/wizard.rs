@@ -483,8 +483,8 @@ async fn review_page(user: EnterpriseAdmin, state: web::Data<AppState>, path: we
 async fn submit(user: EnterpriseAdmin, state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
     let actor = user.user.clone();
-    let ttl = chrono::Duration::from_std(state.settings.invite_ttl).unwrap_or_else(|_| chrono::Duration::days(7));
-    let result = db::run(&state.pool, move |conn| Ok(registration::register(conn, &actor, id, ttl))).await?;
+    let settings = state.settings.clone();
+    let result = db::run(&state.pool, move |conn| Ok(registration::register(conn, &settings, &actor, id))).await?;
     let message = match result {
         Ok(registration::Registered::Created { partner_id, .. }) => {
             user.flash("success", "Partner added. The administrator's invitation is on its way. Next, choose the products and APIs they can use.")?;

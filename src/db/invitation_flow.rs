@@ -1,0 +1,156 @@
+//! Issuing, resending and revoking invitations. Each runs inside the caller's transaction and
+//! queues the email in the outbox there too, so an email exists only if the change committed.
+
+use chrono::Utc;
+use diesel::prelude::*;
+
+use crate::{
+    auth::{session::Principal, tokens},
+    config::Settings,
+    db::{audit, enterprises, invitations, invitations::Invitation, partners, schema::invitations as inv, users},
+    domain::{EmailAddress, PersonName, Role},
+    email::{messages, outbox, EmailMeta},
+    error::AppError,
+};
+
+pub struct NewInvite<'a> {
+    pub enterprise_id: i64,
+    pub partner_id: i64,
+    pub email: &'a EmailAddress,
+    pub first_name: &'a PersonName,
+    pub surname: &'a PersonName,
+    pub role: Role,
+    pub for_account_admin: bool,
+}
+
+fn ttl(settings: &Settings) -> chrono::Duration {
+    chrono::Duration::from_std(settings.invite_ttl).unwrap_or_else(|_| chrono::Duration::days(7))
+}
+
+/// Builds the email for `invitation` with a fresh `token` and queues it.
+fn queue_email(conn: &mut PgConnection, settings: &Settings, actor: &Principal, invitation: &Invitation, token: &str) -> Result<(), AppError> {
+    let partner = partners::find(conn, invitation.enterprise_id, invitation.partner_id)?.ok_or(AppError::NotFound)?;
+    let enterprise = enterprises::find(conn, invitation.enterprise_id)?;
+    let link = settings.link(&format!("/invitations/{token}"));
+    let inviter = format!("{} {}", actor.first_name, actor.surname);
+    let email = messages::invitation(&messages::InvitationEmail {
+        enterprise_name: &enterprise.name,
+        partner_name: &partner.name,
+        first_name: &invitation.first_name,
+        inviter_name: &inviter,
+        role_label: if invitation.role == "member" { "Member" } else { "Admin" },
+        account_administrator: invitation.for_account_admin,
+        link: &link,
+        expires_at: invitation.expires_at,
+    })?;
+    let mut email = email;
+    email.to = invitation.email.clone();
+    outbox::enqueue(
+        conn,
+        &email,
+        &EmailMeta { kind: "invitation", enterprise_id: Some(invitation.enterprise_id), invitation_id: Some(invitation.id) },
+    )?;
+    Ok(())
+}
+
+fn record(conn: &mut PgConnection, actor: &Principal, invitation: &Invitation, action: &str) -> Result<(), AppError> {
+    audit::record(
+        conn,
+        &audit::NewAuditEvent {
+            enterprise_id: invitation.enterprise_id,
+            partner_id: Some(invitation.partner_id),
+            actor_user_id: Some(actor.user_id),
+            actor_label: &actor.actor_label(),
+            action,
+            target: &format!("Invitation of {} ({})", invitation.email, if invitation.for_account_admin { "account administrator" } else { invitation.role.as_str() }),
+            details: serde_json::json!({ "email": invitation.email, "role": invitation.role, "account_administrator": invitation.for_account_admin }),
+        },
+    )?;
+    Ok(())
+}
+
+/// Issues an invitation and queues its email. An address already invited (pending) or with
+/// an account at another organisation is refused with a clear message.
+pub fn issue(conn: &mut PgConnection, settings: &Settings, actor: &Principal, invite: &NewInvite<'_>) -> Result<Invitation, AppError> {
+    let address = invite.email.as_str();
+    if let Some(user) = users::find_by_email(conn, address)? {
+        if user.partner_id != Some(invite.partner_id) {
+            return Err(AppError::Conflict(format!("{address} already has an account in the portal with another organisation.")));
+        }
+        if !invite.for_account_admin {
+            return Err(AppError::Conflict(format!("{address} is already a member of this partner.")));
+        }
+    }
+    let pending: i64 = inv::table
+        .filter(inv::partner_id.eq(invite.partner_id))
+        .filter(inv::email.eq(address))
+        .filter(inv::status.eq(invitations::STATUS_PENDING))
+        .count()
+        .get_result(conn)?;
+    if pending > 0 {
+        return Err(AppError::Conflict(format!("An invitation to {address} is already pending. Resend it instead.")));
+    }
+    let token = tokens::random_token();
+    let invitation = invitations::insert(
+        conn,
+        &invitations::NewInvitation {
+            enterprise_id: invite.enterprise_id,
+            partner_id: invite.partner_id,
+            email: address,
+            first_name: invite.first_name.as_str(),
+            surname: invite.surname.as_str(),
+            role: invite.role.as_str(),
+            for_account_admin: invite.for_account_admin,
+            token_hash: &tokens::token_hash(&token),
+            invited_by: Some(actor.user_id),
+            expires_at: Utc::now() + ttl(settings),
+        },
+    )?;
+    queue_email(conn, settings, actor, &invitation, &token)?;
+    record(conn, actor, &invitation, "invitation.sent")?;
+    Ok(invitation)
+}
+
+/// Like `issue`, for an invitation row already inserted with `token` (Add Partner).
+pub fn queue_for_new(conn: &mut PgConnection, settings: &Settings, actor: &Principal, invitation_id: i64, token: &str) -> Result<(), AppError> {
+    let invitation = invitations::find(conn, invitation_id)?.ok_or(AppError::NotFound)?;
+    queue_email(conn, settings, actor, &invitation, token)
+}
+
+/// A pending (or expired) invitation of this partner, locked for a change.
+fn lock_open(conn: &mut PgConnection, partner_id: i64, invitation_id: i64) -> Result<Invitation, AppError> {
+    inv::table
+        .filter(inv::id.eq(invitation_id))
+        .filter(inv::partner_id.eq(partner_id))
+        .filter(inv::status.eq(invitations::STATUS_PENDING))
+        .for_update()
+        .select(Invitation::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(AppError::NotFound)
+}
+
+/// A new token and expiry: the old link stops working and its unsent email is cancelled.
+pub fn resend(conn: &mut PgConnection, settings: &Settings, actor: &Principal, partner_id: i64, invitation_id: i64) -> Result<Invitation, AppError> {
+    let current = lock_open(conn, partner_id, invitation_id)?;
+    outbox::cancel_for_invitation(conn, current.id)?;
+    let token = tokens::random_token();
+    let invitation: Invitation = diesel::update(inv::table.find(current.id))
+        .set((inv::token_hash.eq(tokens::token_hash(&token)), inv::expires_at.eq(Utc::now() + ttl(settings)), inv::created_at.eq(diesel::dsl::now)))
+        .returning(Invitation::as_returning())
+        .get_result(conn)?;
+    queue_email(conn, settings, actor, &invitation, &token)?;
+    record(conn, actor, &invitation, "invitation.resent")?;
+    Ok(invitation)
+}
+
+/// Withdraws a pending invitation: its link stops working and its unsent email is cancelled.
+pub fn revoke(conn: &mut PgConnection, actor: &Principal, partner_id: i64, invitation_id: i64) -> Result<(), AppError> {
+    let current = lock_open(conn, partner_id, invitation_id)?;
+    outbox::cancel_for_invitation(conn, current.id)?;
+    let invitation: Invitation = diesel::update(inv::table.find(current.id))
+        .set((inv::status.eq(invitations::STATUS_REVOKED), inv::revoked_at.eq(diesel::dsl::now)))
+        .returning(Invitation::as_returning())
+        .get_result(conn)?;
+    record(conn, actor, &invitation, "invitation.revoked")
+}

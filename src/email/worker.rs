@@ -1,0 +1,203 @@
+//! The background sender: every half second it claims due emails from the outbox, sends
+//! each through the [`Mailer`] and records the outcome.
+//!
+//! Retries: an unreachable or timing-out SMTP server is retried for as long as it takes
+//! (nothing is lost during an outage); a 4xx answer up to [`MAX_ATTEMPTS`] times; a 5xx
+//! answer never. The delay doubles from `EMAIL_RETRY_BASE_MS`, capped at five minutes.
+//! Logs name emails by outbox id and Message-ID, never by address.
+
+use std::time::Duration;
+
+use diesel::{
+    connection::{Connection, InstrumentationEvent},
+    PgConnection, QueryResult,
+};
+
+use super::{
+    mailer::{FailureKind, Mailer, SendFailure},
+    outbox::{self, Claimed},
+};
+use crate::{
+    config::Settings,
+    db::{self, DbPool},
+    error::AppError,
+};
+
+/// Attempts after which an email the server keeps deferring (4xx) is given up.
+pub const MAX_ATTEMPTS: i32 = 10;
+const POLL: Duration = Duration::from_millis(500);
+const BATCH: i64 = 10;
+const MAX_RETRY_DELAY: Duration = Duration::from_secs(300);
+const MAX_DB_BACKOFF: Duration = Duration::from_secs(5);
+
+struct Config {
+    retry_base: Duration,
+    /// How long a claim protects an email from other workers: long enough for one whole
+    /// SMTP conversation (each step is bounded by `SMTP_TIMEOUT_SECS`), renewed per email.
+    lease: Duration,
+}
+
+/// The worker's own small pool. Sharing the request pool would work, but with its own the
+/// worker never takes a connection a page is waiting for (nor waits behind a burst of
+/// requests), and its statements can be kept out of per-page statement counts (see [`run_db`]).
+pub fn pool(settings: &Settings) -> DbPool {
+    db::build_pool(&Settings { pool_size: 2, ..settings.clone() })
+}
+
+/// Starts the background sender on the current tokio runtime, on `pool` (give it one of its
+/// own: [`pool`]). Without a usable mailer (production without `SMTP_URL`) it logs an error
+/// and sends nothing: emails stay queued.
+pub fn spawn(pool: DbPool, settings: Settings) {
+    let Some(mailer) = Mailer::from_settings(&settings) else { return };
+    let config = Config {
+        retry_base: settings.email_retry_base,
+        lease: settings.smtp_timeout * 10 + Duration::from_secs(30),
+    };
+    tracing::info!(
+        transport = match mailer {
+            Mailer::Smtp { .. } => "smtp",
+            Mailer::DevMailbox => "development mailbox (/dev/mailbox)",
+        },
+        "email worker started"
+    );
+    tokio::spawn(run(pool, mailer, config));
+}
+
+async fn run(pool: DbPool, mailer: Mailer, config: Config) {
+    let mut db_backoff = POLL;
+    let mut db_down = false;
+    loop {
+        match tick(&pool, &mailer, &config).await {
+            Ok(claimed) => {
+                if db_down {
+                    tracing::info!("email worker reaches the database again");
+                    db_down = false;
+                }
+                db_backoff = POLL;
+                // A full batch means more may be due: go on at once.
+                if claimed < BATCH as usize {
+                    tokio::time::sleep(POLL).await;
+                }
+            }
+            Err(e) => {
+                if !db_down {
+                    tracing::warn!(error = %e, "email worker cannot use the database; retrying");
+                    db_down = true;
+                }
+                tokio::time::sleep(db_backoff).await;
+                db_backoff = (db_backoff * 2).min(MAX_DB_BACKOFF);
+            }
+        }
+    }
+}
+
+/// `db::run` for the worker's queries. They are not reported to diesel's connection
+/// instrumentation: it exists to count the statements a page runs (the test suite asserts
+/// those), and a background poll landing inside a measurement would be counted as the page's.
+async fn run_db<T, F>(pool: &DbPool, f: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut PgConnection) -> QueryResult<T> + Send + 'static,
+    T: Send + 'static,
+{
+    db::run(pool, move |conn| {
+        conn.set_instrumentation(|_: InstrumentationEvent<'_>| {});
+        Ok(f(conn)?)
+    })
+    .await
+}
+
+/// One round: claim a batch, send it. Returns how many emails were claimed.
+async fn tick(pool: &DbPool, mailer: &Mailer, config: &Config) -> Result<usize, AppError> {
+    let lease = config.lease;
+    let batch = run_db(pool, move |conn| outbox::claim_due(conn, BATCH, lease)).await?;
+    let claimed = batch.len();
+    let mut emails = batch.into_iter();
+    while let Some(email) = emails.next() {
+        let check = email.clone();
+        if !run_db(pool, move |conn| outbox::still_ours(conn, &check, lease)).await? {
+            tracing::debug!(outbox_id = email.id, message_id = %email.message_id, "email cancelled or taken over; not sent");
+            continue;
+        }
+        match mailer.send(&email).await {
+            Ok(via) => record_sent(pool, &email, via).await,
+            Err(failure) => {
+                let unreachable = failure.kind == FailureKind::Unreachable;
+                record_failure(pool, &email, &failure, config).await?;
+                if unreachable {
+                    // The rest of the batch would meet the same closed door: note the same
+                    // reason on each and try them all again after their back-off.
+                    for rest in emails.by_ref() {
+                        record_failure(pool, &rest, &failure, config).await?;
+                    }
+                }
+            }
+        }
+    }
+    Ok(claimed)
+}
+
+/// `base * 2^(attempt-1)`, capped at five minutes.
+pub fn retry_delay(base: Duration, attempt: i32) -> Duration {
+    let exponent = attempt.saturating_sub(1).clamp(0, 20) as u32;
+    base.saturating_mul(1u32 << exponent).min(MAX_RETRY_DELAY)
+}
+
+/// The email went out: record it, insisting a little if the database hiccups, because an
+/// email left `sending` is sent again once its lease has passed.
+async fn record_sent(pool: &DbPool, email: &Claimed, via: &'static str) {
+    let mut delay = Duration::from_millis(200);
+    for _ in 0..8 {
+        let done = email.clone();
+        match run_db(pool, move |conn| outbox::mark_sent(conn, &done, via)).await {
+            Ok(_) => {
+                tracing::info!(outbox_id = email.id, message_id = %email.message_id, attempt = email.attempts, via, "email sent");
+                return;
+            }
+            Err(e) => {
+                tracing::warn!(outbox_id = email.id, message_id = %email.message_id, error = %e, "email sent but not yet recorded");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(MAX_DB_BACKOFF);
+            }
+        }
+    }
+    tracing::error!(outbox_id = email.id, message_id = %email.message_id, "email sent but could not be recorded; it may be sent again");
+}
+
+async fn record_failure(pool: &DbPool, email: &Claimed, failure: &SendFailure, config: &Config) -> Result<(), AppError> {
+    let give_up = match failure.kind {
+        FailureKind::Permanent => true,
+        FailureKind::Temporary => email.attempts >= MAX_ATTEMPTS,
+        FailureKind::Unreachable => false,
+    };
+    let retry_in = retry_delay(config.retry_base, email.attempts);
+    let (failed, reason) = (email.clone(), failure.reason.clone());
+    let written = run_db(pool, move |conn| outbox::mark_attempt_failed(conn, &failed, &reason, give_up, retry_in)).await?;
+    if written == Some(outbox::STATUS_FAILED) {
+        tracing::error!(outbox_id = email.id, message_id = %email.message_id, attempt = email.attempts, reason = %failure.reason, "email given up");
+    } else {
+        tracing::warn!(
+            outbox_id = email.id,
+            message_id = %email.message_id,
+            attempt = email.attempts,
+            reason = %failure.reason,
+            retry_in_ms = retry_in.as_millis() as u64,
+            "email not sent; will retry"
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_retry_delay_doubles_and_is_capped() {
+        let base = Duration::from_secs(2);
+        assert_eq!(retry_delay(base, 1), Duration::from_secs(2));
+        assert_eq!(retry_delay(base, 2), Duration::from_secs(4));
+        assert_eq!(retry_delay(base, 5), Duration::from_secs(32));
+        assert_eq!(retry_delay(base, 9), MAX_RETRY_DELAY);
+        assert_eq!(retry_delay(base, 10_000), MAX_RETRY_DELAY);
+    }
+}

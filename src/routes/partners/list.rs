@@ -1,0 +1,158 @@
+//! Settings → Partners: every partner of the enterprise, searchable and filterable by status,
+//! with the usage meter and the **Register partners** button.
+//!
+//! The page runs a fixed number of statements however many partners there are: the list is
+//! one query (`partners::list`), the meter one, the unfinished draft one.
+
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+use super::page::{date, initials, status_label};
+use crate::{
+    auth::guards::EnterpriseAdmin,
+    db::{self, drafts, partners},
+    error::AppError,
+    render::{render, Layout},
+    startup::AppState,
+};
+
+/// Longer searches are cut: no partner name or domain is longer than this.
+const MAX_SEARCH_CHARS: usize = 253;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/settings/partners", web::get().to(list));
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    q: Option<String>,
+    status: Option<String>,
+}
+
+struct Row {
+    id: i64,
+    name: String,
+    initials: String,
+    has_logo: bool,
+    domains: String,
+    admin_name: Option<String>,
+    admin_email: Option<String>,
+    admin_pending: bool,
+    status: String,
+    status_label: &'static str,
+    product_count: i64,
+    api_count: i64,
+    registered: String,
+}
+
+struct DraftView {
+    id: i64,
+    name: String,
+}
+
+#[derive(Template)]
+#[template(path = "partners/list.html")]
+struct ListPage {
+    layout: Layout,
+    enterprise_name: String,
+    rows: Vec<Row>,
+    q: String,
+    status: String,
+    filtered: bool,
+    live: i64,
+    total: i64,
+    limit: i64,
+    at_limit: bool,
+    near_limit: bool,
+    /// Meter fill in steps of ten (CSS classes `w-0` … `w-100`).
+    fill: i64,
+    draft: Option<DraftView>,
+}
+
+impl ListPage {
+    fn is_status(&self, value: &str) -> bool {
+        self.status == value
+    }
+}
+
+fn fill_step(live: i64, limit: i64) -> i64 {
+    if limit <= 0 {
+        return 100;
+    }
+    // Round to the nearest ten percent, in integers.
+    let percent = (live.saturating_mul(100) + limit / 2) / limit;
+    ((percent + 5) / 10 * 10).clamp(0, 100)
+}
+
+async fn list(user: EnterpriseAdmin, state: web::Data<AppState>, query: web::Query<ListQuery>) -> Result<HttpResponse, AppError> {
+    let ListQuery { q, status } = query.into_inner();
+    let q: String = q.unwrap_or_default().trim().chars().take(MAX_SEARCH_CHARS).collect();
+    let status = match status.as_deref() {
+        Some(s @ (partners::STATUS_INVITED | partners::STATUS_ACTIVE | partners::STATUS_DEACTIVATED)) => s.to_string(),
+        _ => "all".to_string(),
+    };
+    let filter = partners::ListFilter {
+        search: (!q.is_empty()).then(|| q.clone()),
+        status: (status != "all").then(|| status.clone()),
+    };
+    let (enterprise_id, user_id) = (user.user.enterprise_id, user.user.user_id);
+    let (rows, usage, draft) = db::run(&state.pool, move |conn| {
+        let rows = partners::list(conn, enterprise_id, &filter)?;
+        let usage = partners::usage(conn, enterprise_id)?;
+        let draft = drafts::latest_open(conn, enterprise_id, user_id)?;
+        Ok((rows, usage, draft))
+    })
+    .await?;
+
+    let rows = rows
+        .into_iter()
+        .map(|r| Row {
+            id: r.id,
+            initials: initials(&r.name),
+            name: r.name,
+            has_logo: r.has_logo,
+            domains: r.domains,
+            admin_name: r.admin_name,
+            admin_email: r.admin_email,
+            admin_pending: r.admin_pending,
+            status_label: status_label(&r.status),
+            status: r.status,
+            product_count: r.product_count,
+            api_count: r.api_count,
+            registered: date(r.created_at),
+        })
+        .collect();
+    let page = ListPage {
+        layout: user.layout("Partners", "partners")?,
+        enterprise_name: user.user.enterprise_name.clone(),
+        rows,
+        filtered: !q.is_empty() || status != "all",
+        q,
+        status,
+        live: usage.live,
+        total: usage.total,
+        limit: usage.limit,
+        at_limit: usage.at_limit(),
+        near_limit: usage.limit > 0 && usage.live * 10 >= usage.limit * 8,
+        fill: fill_step(usage.live, usage.limit),
+        draft: draft.map(|d| DraftView { id: d.id, name: d.name }),
+    };
+    Ok(render(&page))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fill_step;
+
+    #[test]
+    fn the_meter_fills_in_steps_of_ten() {
+        assert_eq!(fill_step(0, 10), 0);
+        assert_eq!(fill_step(3, 10), 30);
+        assert_eq!(fill_step(1, 3), 30);
+        assert_eq!(fill_step(2, 3), 70);
+        assert_eq!(fill_step(10, 10), 100);
+        assert_eq!(fill_step(12, 10), 100);
+        assert_eq!(fill_step(0, 0), 100);
+    }
+}

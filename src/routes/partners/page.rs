@@ -1,0 +1,296 @@
+//! A partner's page: the header and tabs every tab shares, the General tab and the logo.
+//! The other tabs live in `page_tabs`, editing in `page_edit`, domains in `page_domains`.
+
+use actix_web::{
+    http::{header, StatusCode},
+    web, HttpRequest, HttpResponse,
+};
+use askama::Template;
+use chrono::{DateTime, Utc};
+use diesel::PgConnection;
+
+use super::{page_domains, page_edit, page_tabs, parse_id};
+use crate::{
+    auth::{guards::EnterpriseAdmin, session::Principal},
+    db::{self, audit, invitations, partners, users},
+    error::AppError,
+    render::{render_status, Layout},
+    startup::AppState,
+};
+
+pub const DEACTIVATED_MESSAGE: &str = "This partner is deactivated and can no longer be changed.";
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(page_edit::multipart_config())
+        .route("/settings/partners/{id}", web::get().to(general))
+        .route("/settings/partners/{id}/logo", web::get().to(logo));
+    page_tabs::configure(cfg);
+    page_edit::configure(cfg);
+    page_domains::configure(cfg);
+}
+
+// ---- shared by every tab -------------------------------------------------------------------
+
+/// What the header above the tabs shows.
+#[derive(Clone)]
+pub struct PartnerHeader {
+    pub id: i64,
+    pub name: String,
+    pub initials: String,
+    /// `/settings/partners/{id}/logo?v=…` (the version defeats the browser cache after a change).
+    pub logo_url: Option<String>,
+    pub status: String,
+    pub status_label: &'static str,
+    pub deactivated: bool,
+    pub registered: String,
+}
+
+impl PartnerHeader {
+    pub fn new(partner: &partners::Partner, logo_updated: Option<DateTime<Utc>>) -> Self {
+        PartnerHeader {
+            id: partner.id,
+            name: partner.name.clone(),
+            initials: initials(&partner.name),
+            logo_url: logo_updated.map(|t| format!("/settings/partners/{}/logo?v={}", partner.id, t.timestamp_micros())),
+            status: partner.status.clone(),
+            status_label: status_label(&partner.status),
+            deactivated: partner.is_deactivated(),
+            registered: date(partner.created_at),
+        }
+    }
+}
+
+/// The partner of the admin's enterprise with this id, or 404.
+pub fn load_header(conn: &mut PgConnection, enterprise_id: i64, id: i64) -> Result<(partners::Partner, PartnerHeader), AppError> {
+    let (partner, logo) = partners::find_with_logo(conn, enterprise_id, id)?.ok_or(AppError::NotFound)?;
+    let header = PartnerHeader::new(&partner, logo);
+    Ok((partner, header))
+}
+
+/// Up to two letters for the avatar of a partner without a logo: "Acme Corp" → "AC".
+pub fn initials(name: &str) -> String {
+    let words: Vec<&str> = name.split_whitespace().collect();
+    let firsts: String = words
+        .iter()
+        .filter_map(|w| w.chars().find(|c| c.is_alphanumeric()))
+        .take(2)
+        .collect();
+    let picked = if firsts.chars().count() >= 2 {
+        firsts
+    } else {
+        name.chars().filter(|c| c.is_alphanumeric()).take(2).collect()
+    };
+    let upper = picked.to_uppercase();
+    if upper.is_empty() {
+        "?".to_string()
+    } else {
+        upper
+    }
+}
+
+pub fn status_label(status: &str) -> &'static str {
+    match status {
+        partners::STATUS_INVITED => "Invited",
+        partners::STATUS_ACTIVE => "Active",
+        partners::STATUS_DEACTIVATED => "Deactivated",
+        _ => "Unknown",
+    }
+}
+
+pub fn date(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d").to_string()
+}
+
+pub fn date_time(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+pub fn role_label(role: &str) -> &'static str {
+    match role {
+        "admin" => "Admin",
+        "member" => "Member",
+        _ => "Enterprise admin",
+    }
+}
+
+/// One audit event about a partner, targeted "Partner NAME".
+pub fn record_event(
+    conn: &mut PgConnection,
+    actor: &Principal,
+    label: &str,
+    partner_id: i64,
+    action: &str,
+    partner_name: &str,
+    details: serde_json::Value,
+) -> Result<(), AppError> {
+    audit::record(
+        conn,
+        &audit::NewAuditEvent {
+            enterprise_id: actor.enterprise_id,
+            partner_id: Some(partner_id),
+            actor_user_id: Some(actor.user_id),
+            actor_label: label,
+            action,
+            target: &format!("Partner {partner_name}"),
+            details,
+        },
+    )?;
+    Ok(())
+}
+
+// ---- General -------------------------------------------------------------------------------
+
+pub struct PersonView {
+    pub first_name: String,
+    pub surname: String,
+    pub email: String,
+}
+
+pub struct InvitationView {
+    pub first_name: String,
+    pub surname: String,
+    pub email: String,
+    pub role_label: &'static str,
+    pub state_label: &'static str,
+    pub state_badge: &'static str,
+    pub sent: String,
+    pub expires: String,
+}
+
+impl InvitationView {
+    pub fn new(i: &invitations::Invitation, now: DateTime<Utc>) -> Self {
+        let (state_label, state_badge) = match i.state(now) {
+            "accepted" => ("Accepted", "badge-active"),
+            "revoked" => ("Revoked", "badge-neutral"),
+            "expired" => ("Expired", "badge-failed"),
+            _ => ("Pending", "badge-invited"),
+        };
+        InvitationView {
+            first_name: i.first_name.clone(),
+            surname: i.surname.clone(),
+            email: i.email.clone(),
+            role_label: role_label(&i.role),
+            state_label,
+            state_badge,
+            sent: date(i.created_at),
+            expires: date(i.expires_at),
+        }
+    }
+}
+
+pub struct DomainView {
+    pub id: i64,
+    pub domain: String,
+}
+
+/// Everything General shows, loaded in one go (also for the domain forms' error pages).
+pub struct GeneralData {
+    pub header: PartnerHeader,
+    pub domains: Vec<DomainView>,
+    pub admin: Option<PersonView>,
+    /// The latest administrator invitation when there is no administrator yet.
+    pub admin_invitation: Option<InvitationView>,
+    /// A pending invitation of a new administrator while the current one stays in place.
+    pub replacement: Option<InvitationView>,
+    pub next_steps: bool,
+}
+
+pub fn load_general(conn: &mut PgConnection, enterprise_id: i64, id: i64) -> Result<GeneralData, AppError> {
+    let (partner, header) = load_header(conn, enterprise_id, id)?;
+    let domains = partners::domains(conn, partner.id)?
+        .into_iter()
+        .map(|d| DomainView { id: d.id, domain: d.domain })
+        .collect();
+    let admin_user = match partner.account_admin_user_id {
+        Some(uid) => users::find(conn, uid)?.filter(|u| u.partner_id == Some(partner.id)),
+        None => None,
+    };
+    let latest = invitations::latest_admin(conn, partner.id)?;
+    let grants = partners::grant_counts(conn, partner.id)?;
+    let now = Utc::now();
+    let (admin_invitation, replacement) = match (&admin_user, &latest) {
+        (None, Some(i)) => (Some(InvitationView::new(i, now)), None),
+        (Some(u), Some(i)) if i.state(now) == "pending" && i.email != u.email => (None, Some(InvitationView::new(i, now))),
+        _ => (None, None),
+    };
+    Ok(GeneralData {
+        next_steps: grants.products == 0 && grants.apis == 0 && !header.deactivated,
+        header,
+        domains,
+        admin: admin_user.map(|u| PersonView { first_name: u.first_name, surname: u.surname, email: u.email }),
+        admin_invitation,
+        replacement,
+    })
+}
+
+/// The *Add domain* field and the domain list's message, when a domain form was refused.
+#[derive(Default)]
+pub struct DomainForm {
+    pub value: String,
+    pub error: Option<String>,
+    pub list_error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "partners/page_general.html")]
+struct GeneralPage {
+    layout: Layout,
+    tab: &'static str,
+    header: PartnerHeader,
+    data: GeneralData,
+    form: DomainForm,
+}
+
+pub fn render_general(user: &EnterpriseAdmin, data: GeneralData, form: DomainForm, status: StatusCode) -> Result<HttpResponse, AppError> {
+    let layout = user.layout(data.header.name.clone(), "partners")?;
+    let header = data.header.clone();
+    Ok(render_status(status, &GeneralPage { layout, tab: "general", header, data, form }))
+}
+
+async fn general(user: EnterpriseAdmin, state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let id = parse_id(&path)?;
+    let enterprise_id = user.user.enterprise_id;
+    let data = db::run(&state.pool, move |conn| load_general(conn, enterprise_id, id)).await?;
+    render_general(&user, data, DomainForm::default(), StatusCode::OK)
+}
+
+// ---- Logo ----------------------------------------------------------------------------------
+
+/// The stored logo, served so it can't be turned into a page: its own restrictive CSP,
+/// nosniff (global) and a private cache.
+async fn logo(user: EnterpriseAdmin, state: web::Data<AppState>, path: web::Path<String>, req: HttpRequest) -> Result<HttpResponse, AppError> {
+    let id = parse_id(&path)?;
+    let enterprise_id = user.user.enterprise_id;
+    let stored = db::run(&state.pool, move |conn| Ok(partners::logo(conn, enterprise_id, id)?))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let etag = format!("\"logo-{id}-{}\"", stored.updated_at.timestamp_micros());
+    let fresh = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    let mut response = if fresh { HttpResponse::NotModified() } else { HttpResponse::Ok() };
+    response
+        .insert_header((header::CACHE_CONTROL, "private, max-age=300"))
+        .insert_header((header::ETAG, etag))
+        .insert_header((header::CONTENT_SECURITY_POLICY, "default-src 'none'; sandbox"));
+    if fresh {
+        return Ok(response.finish());
+    }
+    Ok(response.content_type(stored.content_type).body(stored.bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn initials_take_the_first_letters_of_two_words() {
+        assert_eq!(initials("Acme Corp"), "AC");
+        assert_eq!(initials("acme"), "AC");
+        assert_eq!(initials("Zoë ärger GmbH"), "ZÄ");
+        assert_eq!(initials("<script>"), "SC");
+        assert_eq!(initials("--"), "?");
+    }
+}

@@ -1,0 +1,416 @@
+//! Members (partner Admins): inviting, resending, revoking, changing roles, removing; who may.
+
+use std::time::Duration;
+
+use diesel::prelude::*;
+use partner_portal::db::{instrumentation, partners, schema};
+use reqwest::StatusCode;
+
+use crate::{
+    fixtures::{audit_actions, seed_invitation, seed_named_user, seed_partner},
+    helpers::{csrf_token, location, text_of, Options, TestApp, PASSWORD},
+    smtp::TestSmtp,
+};
+
+const WAIT: Duration = Duration::from_secs(15);
+const NEW_PASSWORD: &str = "violet kettle harbour 9";
+const ACCOUNT_ADMIN_REFUSAL: &str = "The account administrator can only change through an administrator change by the enterprise.";
+
+struct Team {
+    app: TestApp,
+    enterprise_id: i64,
+    partner_id: i64,
+    /// Ada Admin, the account administrator, logged in in `app.client`.
+    ada: i64,
+}
+
+/// Globex (globex.example) with Ada as its account administrator, logged in.
+async fn team_with(options: Options) -> Team {
+    let app = TestApp::spawn_with(options).await;
+    let (enterprise_id, _) = app.create_enterprise_admin("Acme", "erin@acme.example", PASSWORD);
+    let mut conn = app.conn();
+    let partner_id = seed_partner(&mut conn, enterprise_id, "Globex", &["globex.example"], "active");
+    let ada = seed_named_user(&mut conn, enterprise_id, partner_id, "ada@globex.example", "admin", ("Ada", "Admin"));
+    partners::set_account_admin(&mut conn, partner_id, ada).unwrap();
+    assert_eq!(location(&app.login("ada@globex.example", PASSWORD).await), "/service-catalog");
+    Team { app, enterprise_id, partner_id, ada }
+}
+
+async fn team() -> Team {
+    team_with(Options::default()).await
+}
+
+fn smtp_options(smtp: &TestSmtp) -> Options {
+    Options { env: vec![("SMTP_URL", smtp.url()), ("EMAIL_RETRY_BASE_MS", "100".into())], ..Default::default() }
+}
+
+/// Another browser, logged in as `email`.
+async fn browser_of(app: &TestApp, email: &str, password: &str) -> reqwest::Client {
+    let (_, client) = app.new_browser();
+    let html = client.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
+    let r = client
+        .post(app.url("/login"))
+        .form(&[("csrf_token", csrf_token(&html).as_str()), ("email", email), ("password", password)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{email} logs in");
+    client
+}
+
+async fn get_status(app: &TestApp, client: &reqwest::Client, path: &str) -> StatusCode {
+    client.get(app.url(path)).send().await.unwrap().status()
+}
+
+async fn invite(app: &TestApp, first: &str, surname: &str, email: &str, role: &str) -> reqwest::Response {
+    app.submit("/members", "/members/invite", &[("first_name", first), ("surname", surname), ("email", email), ("role", role)]).await
+}
+
+/// Follows an emailed invitation link in a fresh browser and accepts it; returns that browser.
+async fn accept_in_fresh_browser(app: &TestApp, link: &str) -> (reqwest::Client, reqwest::Response) {
+    let (_, fresh) = app.new_browser();
+    let path = url::Url::parse(link).unwrap().path().to_string();
+    let r = fresh.get(app.url(&path)).send().await.unwrap();
+    if location(&r) != "/invitations/accept" {
+        return (fresh, r);
+    }
+    let html = fresh.get(app.url("/invitations/accept")).send().await.unwrap().text().await.unwrap();
+    let r = fresh
+        .post(app.url("/invitations/accept"))
+        .form(&[("csrf_token", csrf_token(&html).as_str()), ("password", NEW_PASSWORD), ("password_confirmation", NEW_PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    (fresh, r)
+}
+
+/// The page's main text as a person reads it (entities decoded).
+async fn shown(r: reqwest::Response) -> String {
+    text_of(&r.text().await.unwrap(), "main").unwrap_or_default()
+}
+
+fn invitation_id(app: &TestApp, email: &str) -> i64 {
+    use schema::invitations::dsl as i;
+    i::invitations.filter(i::email.eq(email)).select(i::id).first(&mut app.conn()).unwrap()
+}
+
+/// Polls the Members page until it shows `needle` (the worker settles emails asynchronously).
+async fn members_page_showing(app: &TestApp, needle: &str) -> String {
+    let start = std::time::Instant::now();
+    loop {
+        let (_, html) = app.get_html("/members").await;
+        if html.contains(needle) {
+            return html;
+        }
+        assert!(start.elapsed() < WAIT, "the Members page never showed {needle:?}:\n{html}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_member_invite_outside_the_registered_domains_or_not_a_plain_address_is_refused_with_the_field_marked() {
+    let Team { app, .. } = team().await;
+    for bad in [
+        "ana@sub.globex.example",
+        "ana@globex.example.evil.com",
+        "Ana Lima <ana@globex.example>",
+        "\"ana\"@globex.example",
+        "ana@evil.com@globex.example",
+        "ana@globex.example\r\nBcc: spy@evil.com",
+        "ana@globex.example\nx",
+    ] {
+        let r = invite(&app, "Ana", "Lima", bad, "member").await;
+
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad:?}");
+        let html = r.text().await.unwrap();
+        assert!(html.contains(r#"id="email-error""#), "{bad:?}: the Email field is marked");
+        assert!(html.contains(r#"value="Ana""#) && html.contains(r#"value="Lima""#), "{bad:?}: the input is kept");
+    }
+    let r = invite(&app, "", "Lima", "ana@globex.example", "owner").await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains(r#"id="first_name-error""#) && html.contains(r#"id="role-error""#));
+    assert!(html.contains(r#"value="ana@globex.example""#), "the email is kept");
+
+    let invitations: i64 = schema::invitations::table.count().get_result(&mut app.conn()).unwrap();
+    let emails: i64 = schema::outbox_emails::table.count().get_result(&mut app.conn()).unwrap();
+    assert_eq!((invitations, emails), (0, 0), "nothing was invited or queued");
+}
+
+#[tokio::test]
+async fn an_invited_member_follows_the_emailed_link_lands_in_the_service_catalog_and_cannot_manage_members() {
+    let smtp = TestSmtp::start().await;
+    let Team { app, partner_id, .. } = team_with(smtp_options(&smtp)).await;
+
+    let r = invite(&app, "Mia", "Member", "Mia@Globex.example", "member").await;
+
+    assert_eq!(location(&r), "/members");
+    let html = app.get_html("/members").await.1;
+    assert!(html.contains("Invitation sent to mia@globex.example"), "the flash names the address");
+    assert!(html.contains("Mia Member") && html.contains("Pending"));
+    members_page_showing(&app, "Email sent").await;
+    let mail = smtp.wait_for(1, WAIT).await.remove(0);
+    assert_eq!(mail.to(), "mia@globex.example");
+    let link = mail.link(&format!("{}/invitations/", app.address)).expect("an invitation link");
+
+    let (mia, r) = accept_in_fresh_browser(&app, &link).await;
+
+    assert_eq!(location(&r), "/service-catalog");
+    let catalog = mia.get(app.url("/service-catalog")).send().await.unwrap();
+    assert_eq!(catalog.status(), StatusCode::OK);
+    assert!(!catalog.text().await.unwrap().contains(r#"href="/members""#), "no Members entry in a Member's menu");
+    assert_eq!(get_status(&app, &mia, "/members").await, StatusCode::FORBIDDEN);
+    let html = app.get_html("/members").await.1;
+    assert!(html.contains("mia@globex.example") && html.contains("No open invitations"), "Mia is now listed as a member");
+    let actions = audit_actions(&mut app.conn(), partner_id);
+    assert!(actions.contains(&"invitation.sent".to_string()) && actions.contains(&"invitation.accepted".to_string()), "{actions:?}");
+}
+
+#[tokio::test]
+async fn resending_an_invitation_kills_the_old_link_and_the_new_one_works() {
+    let smtp = TestSmtp::start().await;
+    let Team { app, partner_id, .. } = team_with(smtp_options(&smtp)).await;
+    invite(&app, "Mia", "Member", "mia@globex.example", "member").await;
+    let first = smtp.wait_for(1, WAIT).await[0].link(&format!("{}/invitations/", app.address)).unwrap();
+    let id = invitation_id(&app, "mia@globex.example");
+
+    let r = app.submit("/members", &format!("/members/invitations/{id}/resend"), &[]).await;
+
+    assert_eq!(location(&r), "/members");
+    assert!(app.get_html("/members").await.1.contains("Invitation resent to mia@globex.example"));
+    let second = smtp.wait_for(2, WAIT).await[1].link(&format!("{}/invitations/", app.address)).unwrap();
+    assert_ne!(first, second);
+    let (_, r) = accept_in_fresh_browser(&app, &first).await;
+    assert_eq!(r.status(), StatusCode::GONE, "the old link is dead");
+    let (_, r) = accept_in_fresh_browser(&app, &second).await;
+    assert_eq!(location(&r), "/service-catalog", "the new link works");
+    assert!(audit_actions(&mut app.conn(), partner_id).contains(&"invitation.resent".to_string()));
+}
+
+#[tokio::test]
+async fn revoking_an_invitation_kills_its_link() {
+    let smtp = TestSmtp::start().await;
+    let Team { app, partner_id, .. } = team_with(smtp_options(&smtp)).await;
+    invite(&app, "Mia", "Member", "mia@globex.example", "member").await;
+    let link = smtp.wait_for(1, WAIT).await[0].link(&format!("{}/invitations/", app.address)).unwrap();
+    let id = invitation_id(&app, "mia@globex.example");
+
+    let r = app.submit("/members", &format!("/members/invitations/{id}/revoke"), &[]).await;
+
+    assert_eq!(location(&r), "/members");
+    let html = app.get_html("/members").await.1;
+    assert!(html.contains("The invitation to mia@globex.example was revoked"));
+    assert!(html.contains("No open invitations"));
+    let (_, r) = accept_in_fresh_browser(&app, &link).await;
+    assert_eq!(r.status(), StatusCode::GONE);
+    assert!(r.text().await.unwrap().contains("withdrawn"));
+    assert!(audit_actions(&mut app.conn(), partner_id).contains(&"invitation.revoked".to_string()));
+}
+
+#[tokio::test]
+async fn inviting_an_address_already_invited_or_already_a_member_is_refused_with_a_clear_message() {
+    let Team { app, .. } = team().await;
+    assert_eq!(location(&invite(&app, "Mia", "Member", "mia@globex.example", "member").await), "/members");
+
+    let again = invite(&app, "Mia", "Member", "mia@globex.example", "admin").await;
+    let member = invite(&app, "Ada", "Admin", "ada@globex.example", "member").await;
+
+    assert_eq!(again.status(), StatusCode::CONFLICT);
+    assert!(again.text().await.unwrap().contains("already pending"));
+    assert_eq!(member.status(), StatusCode::CONFLICT);
+    assert!(member.text().await.unwrap().contains("already a member"));
+}
+
+#[tokio::test]
+async fn an_admin_changes_a_members_role_with_immediate_effect_but_not_the_account_administrators_nor_their_own() {
+    let Team { app, enterprise_id, partner_id, ada } = team().await;
+    let mut conn = app.conn();
+    let mia = seed_named_user(&mut conn, enterprise_id, partner_id, "mia@globex.example", "member", ("Mia", "Member"));
+    let bo = seed_named_user(&mut conn, enterprise_id, partner_id, "bo@globex.example", "admin", ("Bo", "Second"));
+    let mia_browser = browser_of(&app, "mia@globex.example", PASSWORD).await;
+    assert_eq!(get_status(&app, &mia_browser, "/members").await, StatusCode::FORBIDDEN);
+
+    let r = app.submit("/members", &format!("/members/{mia}/role"), &[("role", "admin")]).await;
+
+    assert_eq!(location(&r), "/members");
+    assert!(app.get_html("/members").await.1.contains("Mia Member is now an Admin."));
+    assert_eq!(get_status(&app, &mia_browser, "/members").await, StatusCode::OK, "Mia's open session has the new role at once");
+    assert!(audit_actions(&mut conn, partner_id).contains(&"member.role_changed".to_string()));
+
+    // Bo, another Admin, can neither demote the account administrator nor change their own role.
+    let bo_client = browser_of(&app, "bo@globex.example", PASSWORD).await;
+    let token = csrf_token(&bo_client.get(app.url("/members")).send().await.unwrap().text().await.unwrap());
+    for (target, refusal) in [(ada, ACCOUNT_ADMIN_REFUSAL), (bo, "You can't change your own role")] {
+        let r = bo_client
+            .post(app.url(&format!("/members/{target}/role")))
+            .form(&[("csrf_token", token.as_str()), ("role", "member")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CONFLICT);
+        assert!(shown(r).await.contains(refusal));
+    }
+    let roles: Vec<String> = schema::users::table
+        .filter(schema::users::id.eq_any([ada, bo]))
+        .order(schema::users::id)
+        .select(schema::users::role)
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(roles, ["admin", "admin"]);
+}
+
+#[tokio::test]
+async fn a_removed_member_is_logged_out_on_their_next_request_and_cannot_log_in_again() {
+    let Team { app, enterprise_id, partner_id, .. } = team().await;
+    let mut conn = app.conn();
+    let mia = seed_named_user(&mut conn, enterprise_id, partner_id, "mia@globex.example", "member", ("Mia", "Member"));
+    let mia_browser = browser_of(&app, "mia@globex.example", PASSWORD).await;
+    assert_eq!(get_status(&app, &mia_browser, "/service-catalog").await, StatusCode::OK);
+
+    let (status, html) = app.get_html(&format!("/members/{mia}/remove")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(text_of(&html, "h1").as_deref(), Some("Remove Mia Member?"));
+    assert!(html.contains(">Remove member</button>"));
+    let r = app.submit(&format!("/members/{mia}/remove"), &format!("/members/{mia}/remove"), &[]).await;
+
+    assert_eq!(location(&r), "/members");
+    let html = app.get_html("/members").await.1;
+    assert!(html.contains("Mia Member was removed"));
+    assert!(!html.contains("mia@globex.example"), "no longer listed");
+    let r = mia_browser.get(app.url("/service-catalog")).send().await.unwrap();
+    assert_eq!(location(&r), "/login", "the open session is dead");
+    let (_, again) = app.new_browser();
+    let html = again.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
+    let r = again
+        .post(app.url("/login"))
+        .form(&[("csrf_token", csrf_token(&html).as_str()), ("email", "mia@globex.example"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let disabled: Option<chrono::DateTime<chrono::Utc>> =
+        schema::users::table.find(mia).select(schema::users::disabled_at).first(&mut conn).unwrap();
+    assert!(disabled.is_some(), "the row is kept, disabled, for the history");
+    assert!(audit_actions(&mut conn, partner_id).contains(&"member.removed".to_string()));
+}
+
+#[tokio::test]
+async fn the_account_administrator_cannot_be_removed_and_an_admin_cannot_remove_themselves() {
+    let Team { app, enterprise_id, partner_id, ada } = team().await;
+    let bo = seed_named_user(&mut app.conn(), enterprise_id, partner_id, "bo@globex.example", "admin", ("Bo", "Second"));
+    let bo_client = browser_of(&app, "bo@globex.example", PASSWORD).await;
+    let token = csrf_token(&bo_client.get(app.url("/members")).send().await.unwrap().text().await.unwrap());
+
+    for (target, refusal) in [(ada, ACCOUNT_ADMIN_REFUSAL), (bo, "You can't remove yourself")] {
+        let page = bo_client.get(app.url(&format!("/members/{target}/remove"))).send().await.unwrap();
+        assert_eq!(page.status(), StatusCode::CONFLICT);
+        assert!(shown(page).await.contains(refusal));
+        let r = bo_client
+            .post(app.url(&format!("/members/{target}/remove")))
+            .form(&[("csrf_token", token.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CONFLICT);
+        assert!(shown(r).await.contains(refusal));
+    }
+    let disabled: i64 = schema::users::table
+        .filter(schema::users::disabled_at.is_not_null())
+        .count()
+        .get_result(&mut app.conn())
+        .unwrap();
+    assert_eq!(disabled, 0);
+}
+
+#[tokio::test]
+async fn members_and_enterprise_admins_get_403_on_every_members_route() {
+    let Team { app, enterprise_id, partner_id, ada } = team().await;
+    let mut conn = app.conn();
+    seed_named_user(&mut conn, enterprise_id, partner_id, "mia@globex.example", "member", ("Mia", "Member"));
+    let invitation = seed_invitation(&mut conn, enterprise_id, partner_id, "ivy@globex.example", false);
+
+    for (who, home) in [("mia@globex.example", "/service-catalog"), ("erin@acme.example", "/settings/partners")] {
+        let client = browser_of(&app, who, PASSWORD).await;
+        let page = client.get(app.url(home)).send().await.unwrap().text().await.unwrap();
+        assert!(!page.contains(r#"href="/members""#), "{who} has no Members menu entry");
+        let token = csrf_token(&page);
+        for path in ["/members".to_string(), format!("/members/{ada}/remove")] {
+            assert_eq!(get_status(&app, &client, &path).await, StatusCode::FORBIDDEN, "{who} GET {path}");
+        }
+        for (path, fields) in [
+            ("/members/invite".to_string(), vec![("first_name", "X"), ("surname", "Y"), ("email", "x@globex.example"), ("role", "admin")]),
+            (format!("/members/{ada}/role"), vec![("role", "member")]),
+            (format!("/members/{ada}/remove"), vec![]),
+            (format!("/members/invitations/{invitation}/resend"), vec![]),
+            (format!("/members/invitations/{invitation}/revoke"), vec![]),
+        ] {
+            let mut form = vec![("csrf_token", token.as_str())];
+            form.extend(fields);
+            let r = client.post(app.url(&path)).form(&form).send().await.unwrap();
+            assert_eq!(r.status(), StatusCode::FORBIDDEN, "{who} POST {path}");
+        }
+    }
+    let pending: String = schema::invitations::table.find(invitation).select(schema::invitations::status).first(&mut conn).unwrap();
+    assert_eq!(pending, "pending", "nothing changed");
+}
+
+#[tokio::test]
+async fn another_partners_members_and_invitations_answer_404() {
+    let Team { app, enterprise_id, .. } = team().await;
+    let mut conn = app.conn();
+    let other = seed_partner(&mut conn, enterprise_id, "Initech", &["initech.example"], "active");
+    let stranger = seed_named_user(&mut conn, enterprise_id, other, "sam@initech.example", "member", ("Sam", "Stranger"));
+    let invitation = seed_invitation(&mut conn, enterprise_id, other, "ivy@initech.example", false);
+
+    assert_eq!(app.get(&format!("/members/{stranger}/remove")).await.status(), StatusCode::NOT_FOUND);
+    for (path, fields) in [
+        (format!("/members/{stranger}/role"), vec![("role", "admin")]),
+        (format!("/members/{stranger}/remove"), vec![]),
+        (format!("/members/invitations/{invitation}/resend"), vec![]),
+        (format!("/members/invitations/{invitation}/revoke"), vec![]),
+        ("/members/not-a-number/remove".to_string(), vec![]),
+    ] {
+        let r = app.submit("/members", &path, &fields).await;
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "POST {path}");
+    }
+    let (role, disabled): (String, Option<chrono::DateTime<chrono::Utc>>) =
+        schema::users::table.find(stranger).select((schema::users::role, schema::users::disabled_at)).first(&mut conn).unwrap();
+    let status: String = schema::invitations::table.find(invitation).select(schema::invitations::status).first(&mut conn).unwrap();
+    assert_eq!((role.as_str(), disabled, status.as_str()), ("member", None, "pending"));
+}
+
+/// Statements one load of /members runs. The outbox worker polls the same database every
+/// half second, so the fewest of three loads is the page's own count.
+async fn statements_of_members_page(app: &TestApp) -> u64 {
+    let mut fewest = u64::MAX;
+    for _ in 0..3 {
+        let before = instrumentation::statements(&app.db.name);
+        let (status, _) = app.get_html("/members").await;
+        assert_eq!(status, StatusCode::OK);
+        fewest = fewest.min(instrumentation::statements(&app.db.name) - before);
+    }
+    fewest
+}
+
+#[tokio::test]
+async fn the_members_page_runs_the_same_number_of_statements_with_1_and_with_10_people() {
+    instrumentation::enable();
+    let Team { app, enterprise_id, partner_id, .. } = team().await;
+    let mut conn = app.conn();
+    seed_invitation(&mut conn, enterprise_id, partner_id, "ivy0@globex.example", false);
+    app.get_html("/members").await; // warm up: every connection the page needs is open
+
+    let with_one = statements_of_members_page(&app).await;
+
+    for i in 1..=9 {
+        seed_named_user(&mut conn, enterprise_id, partner_id, &format!("p{i}@globex.example"), "member", ("Pia", "Person"));
+        seed_invitation(&mut conn, enterprise_id, partner_id, &format!("ivy{i}@globex.example"), false);
+    }
+    let with_ten = statements_of_members_page(&app).await;
+    let html = app.get_html("/members").await.1;
+
+    println!("/members ran {with_one} SQL statements with 1 person and {with_ten} with 10");
+    assert_eq!(html.matches(r#"<tr id="member-"#).count(), 10);
+    assert_eq!(html.matches(r#"<tr id="invitation-"#).count(), 10);
+    assert_eq!(with_one, with_ten);
+}
