@@ -6,7 +6,7 @@ use diesel::{Connection, PgConnection};
 use crate::{
     auth::{password::hash_sync, tokens},
     config::Settings,
-    db::{audit, enterprises, tokens as token_rows, users},
+    db::{audit, catalog, enterprises, tokens as token_rows, users},
     domain::{EmailAddress, PersonName},
     error::AppError,
 };
@@ -115,11 +115,58 @@ pub fn seed_demo(conn: &mut PgConnection, settings: &Settings) -> Result<DemoLog
                 )?;
             }
         }
+        seed_demo_catalog(conn, enterprise.id)?;
         Ok(())
     })?;
     // Fresh tables have no statistics; the planner guesses badly until they are analysed.
     diesel::RunQueryDsl::execute(diesel::sql_query("ANALYZE"), conn)?;
     Ok(DemoLogin { email: DEMO_ADMIN.to_string(), password })
+}
+
+const DEMO_ENVIRONMENTS: [&str; 3] = ["Development", "Staging", "Production"];
+
+const DEMO_PRODUCTS: [(&str, &str); 5] = [
+    ("Payments Hub", "Accept and send payments by card, bank transfer and wallet through one integration."),
+    ("Identity Verification", "Check a customer's identity documents and liveness in seconds, in over 40 countries."),
+    ("Fraud Shield", "Stop fraudulent payments and sign-ups with real-time risk scores."),
+    ("Open Banking Gateway", "Read account data and start payments from customers' bank accounts, with their consent."),
+    ("Analytics Studio", "Dashboards and exports of payment volumes, conversion and disputes."),
+];
+
+/// Name, base path, description, and the environments it is offered in.
+const DEMO_APIS: [(&str, &str, &str, &[&str]); 7] = [
+    ("Payments API v2", "/payments/v2", "Create, capture and refund card and account-to-account payments.", &DEMO_ENVIRONMENTS),
+    ("Accounts API", "/accounts/v1", "Read account balances, holders and transaction history.", &DEMO_ENVIRONMENTS),
+    ("Identity API", "/identity/v1", "Verify people and businesses against documents and registries.", &DEMO_ENVIRONMENTS),
+    ("Fraud Scoring API", "/fraud/v1", "Score a payment or a sign-up for fraud risk in real time.", &["Staging", "Production"]),
+    ("Webhooks API", "/webhooks/v1", "Subscribe to events such as payment settled or account updated.", &["Development", "Production"]),
+    ("Reporting API", "/reports/v1", "Download settlement and reconciliation reports.", &["Production"]),
+    ("Sandbox Simulator API", "/sandbox/v1", "Simulate payment outcomes and edge cases while you build.", &["Development"]),
+];
+
+/// A believable catalog for the demo enterprise; each part only when that part is empty, so
+/// running the seed again duplicates nothing and leaves an admin's own changes alone.
+fn seed_demo_catalog(conn: &mut PgConnection, enterprise_id: i64) -> Result<(), AppError> {
+    let mut environments = catalog::environments(conn, enterprise_id)?;
+    if environments.is_empty() {
+        for (i, name) in DEMO_ENVIRONMENTS.iter().enumerate() {
+            let position = i32::try_from(i + 1).unwrap_or(i32::MAX);
+            environments.push(catalog::insert_environment(conn, enterprise_id, name, position)?);
+        }
+    }
+    if catalog::product_rows(conn, enterprise_id)?.is_empty() {
+        for (name, description) in DEMO_PRODUCTS {
+            catalog::insert_product(conn, enterprise_id, &catalog::ItemFields { name, description, base_path: "" })?;
+        }
+    }
+    if catalog::api_rows(conn, enterprise_id)?.is_empty() {
+        for (name, base_path, description, offered_in) in DEMO_APIS {
+            let api = catalog::insert_api(conn, enterprise_id, &catalog::ItemFields { name, description, base_path })?;
+            let ids: Vec<i64> = environments.iter().filter(|e| offered_in.contains(&e.name.as_str())).map(|e| e.id).collect();
+            catalog::add_api_environments(conn, api.id, &ids)?;
+        }
+    }
+    Ok(())
 }
 
 /// Four random words-ish chunks: long, typeable, different every run.

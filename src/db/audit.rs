@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
-use crate::db::schema::audit_events;
+use crate::db::schema::{audit_events, partners};
 
 #[derive(Queryable, Selectable, Debug, Clone)]
 #[diesel(table_name = audit_events)]
@@ -35,13 +35,84 @@ pub fn record(conn: &mut PgConnection, event: &NewAuditEvent<'_>) -> QueryResult
     diesel::insert_into(audit_events::table).values(event).execute(conn).map(|_| ())
 }
 
-/// A partner's events, newest first (scoped to the enterprise).
-pub fn for_partner(conn: &mut PgConnection, enterprise_id: i64, partner_id: i64, limit: i64) -> QueryResult<Vec<AuditEvent>> {
-    audit_events::table
+/// What the Activity pages filter on; `None` means any.
+#[derive(Debug, Default, Clone)]
+pub struct EventFilter {
+    pub partner_id: Option<i64>,
+    pub action: Option<String>,
+}
+
+/// An event with the name of the partner it is about, if any.
+pub type EventWithPartner = (AuditEvent, Option<String>);
+
+/// The enterprise's events matching `filter`, newest first, joined with the partner's name.
+/// A macro rather than a function: the boxed query's type can't be named conveniently.
+macro_rules! filtered_events {
+    ($enterprise_id:expr, $filter:expr) => {{
+        let mut q = audit_events::table
+            .left_join(partners::table)
+            .filter(audit_events::enterprise_id.eq($enterprise_id))
+            .order((audit_events::created_at.desc(), audit_events::id.desc()))
+            .select((AuditEvent::as_select(), partners::name.nullable()))
+            .into_boxed();
+        if let Some(partner_id) = $filter.partner_id {
+            q = q.filter(audit_events::partner_id.eq(partner_id));
+        }
+        if let Some(action) = $filter.action.clone() {
+            q = q.filter(audit_events::action.eq(action));
+        }
+        q
+    }};
+}
+
+/// One page of events (`limit` rows from `offset`), in one statement. It walks the
+/// (enterprise_id | partner_id, created_at DESC, id DESC) indexes, so it stays fast with many
+/// thousands of events.
+pub fn page(conn: &mut PgConnection, enterprise_id: i64, filter: &EventFilter, offset: i64, limit: i64) -> QueryResult<Vec<EventWithPartner>> {
+    filtered_events!(enterprise_id, filter).offset(offset).limit(limit).load(conn)
+}
+
+/// The next `limit` events older than `before` (created_at, id), for exports read in batches.
+pub fn batch_before(
+    conn: &mut PgConnection,
+    enterprise_id: i64,
+    filter: &EventFilter,
+    before: Option<(DateTime<Utc>, i64)>,
+    limit: i64,
+) -> QueryResult<Vec<EventWithPartner>> {
+    let mut q = filtered_events!(enterprise_id, filter);
+    if let Some((at, id)) = before {
+        // A row comparison, so PostgreSQL continues the index scan where the last batch ended.
+        q = q.filter(
+            diesel::dsl::sql::<diesel::sql_types::Bool>("(audit_events.created_at, audit_events.id) < (")
+                .bind::<diesel::sql_types::Timestamptz, _>(at)
+                .sql(", ")
+                .bind::<diesel::sql_types::BigInt, _>(id)
+                .sql(")"),
+        );
+    }
+    q.limit(limit).load(conn)
+}
+
+/// The distinct actions recorded for the enterprise (or one of its partners), for the filter.
+pub fn actions_present(conn: &mut PgConnection, enterprise_id: i64, partner_id: Option<i64>) -> QueryResult<Vec<String>> {
+    let mut q = audit_events::table
         .filter(audit_events::enterprise_id.eq(enterprise_id))
-        .filter(audit_events::partner_id.eq(partner_id))
-        .order((audit_events::created_at.desc(), audit_events::id.desc()))
-        .limit(limit)
-        .select(AuditEvent::as_select())
+        .select(audit_events::action)
+        .distinct()
+        .order(audit_events::action.asc())
+        .into_boxed();
+    if let Some(p) = partner_id {
+        q = q.filter(audit_events::partner_id.eq(p));
+    }
+    q.load(conn)
+}
+
+/// The enterprise's partners by name, for the partner filter: (id, name, deactivated).
+pub fn partners_for_filter(conn: &mut PgConnection, enterprise_id: i64) -> QueryResult<Vec<(i64, String, bool)>> {
+    partners::table
+        .filter(partners::enterprise_id.eq(enterprise_id))
+        .order((diesel::dsl::sql::<diesel::sql_types::Text>("lower(partners.name)").asc(), partners::id.asc()))
+        .select((partners::id, partners::name, partners::status.eq(crate::db::partners::STATUS_DEACTIVATED)))
         .load(conn)
 }

@@ -77,7 +77,8 @@ pub fn issue(conn: &mut PgConnection, settings: &Settings, actor: &Principal, in
         if user.partner_id != Some(invite.partner_id) {
             return Err(AppError::Conflict(format!("{address} already has an account in the portal with another organisation.")));
         }
-        if !invite.for_account_admin {
+        // A removed (disabled) member may be invited back; accepting re-enables the account.
+        if !invite.for_account_admin && user.disabled_at.is_none() {
             return Err(AppError::Conflict(format!("{address} is already a member of this partner.")));
         }
     }

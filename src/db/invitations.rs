@@ -142,3 +142,25 @@ pub fn set_accepted_user(conn: &mut PgConnection, id: i64, user_id: i64) -> Quer
         .execute(conn)
         .map(|_| ())
 }
+
+/// Revokes every pending invitation of the partner (expired ones too); returns their ids so
+/// the caller can cancel their unsent emails.
+pub fn revoke_pending_for_partner(conn: &mut PgConnection, partner_id: i64) -> QueryResult<Vec<i64>> {
+    diesel::update(
+        invitations::table
+            .filter(invitations::partner_id.eq(partner_id))
+            .filter(invitations::status.eq(STATUS_PENDING)),
+    )
+    .set((invitations::status.eq(STATUS_REVOKED), invitations::revoked_at.eq(diesel::dsl::now)))
+    .returning(invitations::id)
+    .get_results(conn)
+}
+
+/// How many invitations of the partner are still pending (expired ones included).
+pub fn count_pending(conn: &mut PgConnection, partner_id: i64) -> QueryResult<i64> {
+    invitations::table
+        .filter(invitations::partner_id.eq(partner_id))
+        .filter(invitations::status.eq(STATUS_PENDING))
+        .count()
+        .get_result(conn)
+}

@@ -4,8 +4,10 @@
 //! checkout never blocks the async executor, and it turns connection failures into 503.
 
 pub mod audit;
+pub mod catalog;
 pub mod drafts;
 pub mod enterprises;
+pub mod grants;
 pub mod instrumentation;
 pub mod invitation_flow;
 pub mod invitations;

@@ -356,3 +356,28 @@ pub fn set_status(conn: &mut PgConnection, partner_id: i64, status: &str) -> Que
         .execute(conn)
         .map(|_| ())
 }
+
+/// Deactivates the partner for good (status and date). The caller holds the row lock and
+/// does the rest of the deactivation in the same transaction.
+pub fn mark_deactivated(conn: &mut PgConnection, partner_id: i64) -> QueryResult<()> {
+    diesel::update(partners::table.find(partner_id))
+        .set((
+            partners::status.eq(STATUS_DEACTIVATED),
+            partners::deactivated_at.eq(diesel::dsl::now),
+            partners::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Marks the partner's domains inactive: the unique index `partner_domains_active_per_enterprise`
+/// only covers active rows, so another partner may register them again. Returns how many.
+pub fn release_domains(conn: &mut PgConnection, partner_id: i64) -> QueryResult<usize> {
+    diesel::update(
+        partner_domains::table
+            .filter(partner_domains::partner_id.eq(partner_id))
+            .filter(partner_domains::active.eq(true)),
+    )
+    .set(partner_domains::active.eq(false))
+    .execute(conn)
+}

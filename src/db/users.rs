@@ -124,3 +124,32 @@ pub fn disable(conn: &mut PgConnection, id: i64) -> QueryResult<()> {
         .execute(conn)
         .map(|_| ())
 }
+
+/// A removed member who accepted a new invitation: enabled again with the invited role.
+pub fn reenable(conn: &mut PgConnection, id: i64, role: &str, password_hash: &str) -> QueryResult<()> {
+    diesel::update(users::table.find(id))
+        .set((users::disabled_at.eq(None::<DateTime<Utc>>), users::role.eq(role), users::password_hash.eq(password_hash)))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Disables every enabled user of the partner (deactivation); returns their ids.
+pub fn disable_all_in_partner(conn: &mut PgConnection, partner_id: i64) -> QueryResult<Vec<i64>> {
+    diesel::update(
+        users::table
+            .filter(users::partner_id.eq(partner_id))
+            .filter(users::disabled_at.is_null()),
+    )
+    .set(users::disabled_at.eq(diesel::dsl::now))
+    .returning(users::id)
+    .get_results(conn)
+}
+
+/// How many enabled users the partner has.
+pub fn count_enabled_in_partner(conn: &mut PgConnection, partner_id: i64) -> QueryResult<i64> {
+    users::table
+        .filter(users::partner_id.eq(partner_id))
+        .filter(users::disabled_at.is_null())
+        .count()
+        .get_result(conn)
+}

@@ -106,7 +106,8 @@ async fn load_pending(visitor: &Visitor, state: &AppState) -> Result<Result<Pend
         };
         let user = users::find_by_email(conn, &inv.email)?;
         let taken_elsewhere = user.as_ref().is_some_and(|u| u.partner_id != Some(inv.partner_id));
-        let existing_user = user.filter(|u| u.partner_id == Some(inv.partner_id));
+        // A removed member invited back chooses a new password, like a new account.
+        let existing_user = user.filter(|u| u.partner_id == Some(inv.partner_id) && u.disabled_at.is_none());
         Ok(Ok(Pending { invitation: inv, enterprise_name, partner_name, inviter_name, existing_user, taken_elsewhere }))
     })
     .await
@@ -217,19 +218,33 @@ struct Accepted {
 /// The acceptance itself; `Err(problem)` when another request got there first (or the partner
 /// was deactivated meanwhile), in which case nothing is changed.
 fn accept_in_transaction(conn: &mut PgConnection, invitation_id: i64, password_hash: Option<&str>) -> Result<Result<Accepted, LinkProblem>, AppError> {
-    let Some(inv) = invitations::claim(conn, invitation_id)? else {
-        return Ok(Err(LinkProblem::Used));
+    // Lock the partner before the invitation, in the same order as deactivation does, so the
+    // two can't deadlock.
+    let Some(current) = invitations::find(conn, invitation_id)? else {
+        return Ok(Err(LinkProblem::Unknown));
     };
-    let Some(partner) = partners::lock(conn, inv.enterprise_id, inv.partner_id)? else {
+    let Some(partner) = partners::lock(conn, current.enterprise_id, current.partner_id)? else {
         return Err(AppError::NotFound);
     };
     if partner.is_deactivated() {
-        // Roll back the claim: the invitation stays as it was.
-        return Err(AppError::Conflict("This partner's access has been withdrawn.".into()));
+        return Ok(Err(LinkProblem::Revoked));
     }
+    let Some(inv) = invitations::claim(conn, invitation_id)? else {
+        // Someone else changed it first: say what it is now.
+        let now = invitations::find(conn, invitation_id)?;
+        return Ok(Err(match now.map(|i| problem(&i, &partner.status)) {
+            Some(Some(p)) => p,
+            _ => LinkProblem::Used,
+        }));
+    };
     let enterprise = db::enterprises::find(conn, inv.enterprise_id)?;
     let existing = users::find_by_email(conn, &inv.email)?;
     let user_id = match existing {
+        Some(user) if user.partner_id == Some(inv.partner_id) && user.disabled_at.is_some() => {
+            let hash = password_hash.ok_or_else(|| AppError::bad_request("A password is required."))?;
+            users::reenable(conn, user.id, &inv.role, hash)?;
+            user.id
+        }
         Some(user) if user.partner_id == Some(inv.partner_id) => {
             if inv.role == "admin" && user.role != "admin" {
                 users::set_role(conn, user.id, "admin")?;

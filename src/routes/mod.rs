@@ -1,5 +1,11 @@
 //! The route table: one module per screen area, wired here and nowhere else.
 
+pub mod activity;
+pub mod activity_csv;
+pub mod catalog;
+pub mod catalog_apis;
+pub mod catalog_environments;
+pub mod catalog_products;
 pub mod dev_mailbox;
 pub mod forgot_password;
 pub mod health;
@@ -10,6 +16,7 @@ pub mod members;
 pub mod members_manage;
 pub mod partners;
 pub mod password;
+pub mod service_catalog;
 
 use actix_web::web;
 
@@ -23,4 +30,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     dev_mailbox::configure(cfg);
     invitations::configure(cfg);
     members::configure(cfg);
+    catalog::configure(cfg);
+    service_catalog::configure(cfg);
+    activity::configure(cfg);
 }

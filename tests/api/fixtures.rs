@@ -205,3 +205,85 @@ pub fn seed_named_user(
     .unwrap()
     .id
 }
+
+/// The ids of a small catalog made by [`seed_catalog`], in creation order.
+pub struct CatalogIds {
+    pub products: Vec<i64>,
+    pub apis: Vec<i64>,
+    pub environments: Vec<i64>,
+}
+
+/// A small catalog for the enterprise: environments Development, Staging, Production
+/// (positions 1, 2, 3); products "Product One/Two/Three"; APIs "API One/Two/Three", the
+/// first two offered in every environment, the third only in Production.
+pub fn seed_catalog(conn: &mut PgConnection, enterprise_id: i64) -> CatalogIds {
+    use schema::{api_environments::dsl as ae, apis::dsl as a, environments::dsl as e, products::dsl as p};
+    let environments: Vec<i64> = ["Development", "Staging", "Production"]
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            diesel::insert_into(e::environments)
+                .values((e::enterprise_id.eq(enterprise_id), e::name.eq(*name), e::position.eq(i as i32 + 1)))
+                .returning(e::id)
+                .get_result(conn)
+                .unwrap()
+        })
+        .collect();
+    let products: Vec<i64> = ["One", "Two", "Three"]
+        .iter()
+        .map(|n| {
+            diesel::insert_into(p::products)
+                .values((
+                    p::enterprise_id.eq(enterprise_id),
+                    p::name.eq(format!("Product {n}")),
+                    p::description.eq(format!("The {n} product.")),
+                ))
+                .returning(p::id)
+                .get_result(conn)
+                .unwrap()
+        })
+        .collect();
+    let apis: Vec<i64> = ["One", "Two", "Three"]
+        .iter()
+        .map(|n| {
+            diesel::insert_into(a::apis)
+                .values((
+                    a::enterprise_id.eq(enterprise_id),
+                    a::name.eq(format!("API {n}")),
+                    a::description.eq(format!("The {n} API.")),
+                    a::base_path.eq(format!("/{}/v1", n.to_lowercase())),
+                ))
+                .returning(a::id)
+                .get_result(conn)
+                .unwrap()
+        })
+        .collect();
+    for (i, api) in apis.iter().enumerate() {
+        let offered: &[i64] = if i == apis.len() - 1 { &environments[2..] } else { &environments };
+        for env in offered {
+            diesel::insert_into(ae::api_environments)
+                .values((ae::api_id.eq(*api), ae::environment_id.eq(*env)))
+                .execute(conn)
+                .unwrap();
+        }
+    }
+    CatalogIds { products, apis, environments }
+}
+
+/// Grants the product to the partner, as a row straight in the database.
+pub fn grant_product(conn: &mut PgConnection, partner_id: i64, product_id: i64) {
+    use schema::partner_products::dsl as pp;
+    diesel::insert_into(pp::partner_products)
+        .values((pp::partner_id.eq(partner_id), pp::product_id.eq(product_id)))
+        .execute(conn)
+        .unwrap();
+}
+
+/// Grants the API in the environment to the partner, as a row straight in the database.
+pub fn grant_api(conn: &mut PgConnection, partner_id: i64, api_id: i64, environment_id: i64) {
+    use schema::partner_api_environments::dsl as pae;
+    diesel::insert_into(pae::partner_api_environments)
+        .values((pae::partner_id.eq(partner_id), pae::api_id.eq(api_id), pae::environment_id.eq(environment_id)))
+        .execute(conn)
+        .unwrap();
+}

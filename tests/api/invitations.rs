@@ -245,3 +245,22 @@ async fn an_invitation_of_a_deactivated_partner_no_longer_works() {
     assert_eq!(r.status(), StatusCode::GONE);
     assert!(r.text().await.unwrap().contains("withdrawn"));
 }
+
+#[tokio::test]
+async fn a_removed_member_invited_back_chooses_a_new_password_and_is_enabled_again() {
+    let Arranged { app, enterprise_id, partner_id } = arrange("active").await;
+    let mut conn = app.conn();
+    let removed = seed_login_user(&mut conn, enterprise_id, partner_id, "back@globex.example", "member");
+    diesel::update(schema::users::table.find(removed))
+        .set(schema::users::disabled_at.eq(chrono::Utc::now()))
+        .execute(&mut conn)
+        .unwrap();
+    let token = plant_invitation(&mut conn, enterprise_id, partner_id, "back@globex.example", "member", false, Duration::days(7));
+
+    let r = accept_with(&app, &app.client, &token).await;
+
+    assert_eq!(location(&r), "/service-catalog");
+    let user = partner_portal::db::users::find(&mut conn, removed).unwrap().unwrap();
+    assert!(user.disabled_at.is_none(), "enabled again, same account (history kept)");
+    assert_eq!(app.get("/service-catalog").await.status(), StatusCode::OK);
+}

@@ -2,13 +2,18 @@
 //! own PostgreSQL database.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod activity;
+mod catalog;
 mod cli;
+mod deactivation;
+mod grants;
 mod email;
 mod fixtures;
 mod forgot_password;
 mod partners_list;
 mod partners_page;
 mod wizard;
+mod administrator;
 mod helpers;
 mod invitations;
 mod login;
@@ -17,4 +22,5 @@ mod password_links;
 mod proxy;
 mod robustness;
 mod security;
+mod service_catalog;
 mod smtp;

@@ -1,5 +1,10 @@
 //! Settings → Partners: the list, the register wizard and each partner's page.
 
+pub mod administrator;
+pub mod deactivate;
+pub mod grants;
+pub mod grants_apis;
+pub mod grants_products;
 pub mod info_form;
 pub mod list;
 pub mod page;
@@ -15,6 +20,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     wizard::configure(cfg);
     list::configure(cfg);
     page::configure(cfg);
+    grants::configure(cfg);
+    deactivate::configure(cfg);
 }
 
 /// Parses a path id; anything that isn't a positive number is simply not found.

@@ -9,7 +9,7 @@ use askama::Template;
 use chrono::{DateTime, Utc};
 use diesel::PgConnection;
 
-use super::{page_domains, page_edit, page_tabs, parse_id};
+use super::{administrator, page_domains, page_edit, page_tabs, parse_id};
 use crate::{
     auth::{guards::EnterpriseAdmin, session::Principal},
     db::{self, audit, invitations, partners, users},
@@ -27,6 +27,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     page_tabs::configure(cfg);
     page_edit::configure(cfg);
     page_domains::configure(cfg);
+    administrator::configure(cfg);
 }
 
 // ---- shared by every tab -------------------------------------------------------------------
@@ -147,6 +148,13 @@ pub struct PersonView {
 }
 
 pub struct InvitationView {
+    pub id: i64,
+    /// Still actionable: pending or expired (it can be resent or revoked).
+    pub open: bool,
+    /// What became of its email, e.g. "Email sent".
+    pub delivery: Option<&'static str>,
+    pub delivery_badge: &'static str,
+    pub delivery_error: Option<String>,
     pub first_name: String,
     pub surname: String,
     pub email: String,
@@ -166,6 +174,11 @@ impl InvitationView {
             _ => ("Pending", "badge-invited"),
         };
         InvitationView {
+            id: i.id,
+            open: i.status == invitations::STATUS_PENDING,
+            delivery: None,
+            delivery_badge: "badge-neutral",
+            delivery_error: None,
             first_name: i.first_name.clone(),
             surname: i.surname.clone(),
             email: i.email.clone(),
@@ -208,9 +221,24 @@ pub fn load_general(conn: &mut PgConnection, enterprise_id: i64, id: i64) -> Res
     let latest = invitations::latest_admin(conn, partner.id)?;
     let grants = partners::grant_counts(conn, partner.id)?;
     let now = Utc::now();
+    let delivery = match &latest {
+        Some(i) => crate::email::outbox::delivery_for_invitations(conn, &[i.id])?.remove(&i.id),
+        None => None,
+    };
+    let view = |i: &invitations::Invitation| {
+        let mut v = InvitationView::new(i, now);
+        v.delivery = delivery.as_ref().map(|d| d.label());
+        v.delivery_badge = match delivery.as_ref().map(|d| d.status.as_str()) {
+            Some("sent") => "badge-active",
+            Some("failed") => "badge-failed",
+            _ => "badge-neutral",
+        };
+        v.delivery_error = delivery.as_ref().and_then(|d| d.last_error.clone());
+        v
+    };
     let (admin_invitation, replacement) = match (&admin_user, &latest) {
-        (None, Some(i)) => (Some(InvitationView::new(i, now)), None),
-        (Some(u), Some(i)) if i.state(now) == "pending" && i.email != u.email => (None, Some(InvitationView::new(i, now))),
+        (None, Some(i)) => (Some(view(i)), None),
+        (Some(u), Some(i)) if i.status == invitations::STATUS_PENDING && i.email != u.email => (None, Some(view(i))),
         _ => (None, None),
     };
     Ok(GeneralData {
@@ -231,6 +259,17 @@ pub struct DomainForm {
     pub list_error: Option<String>,
 }
 
+/// The "Partner administrator account" form (*First Name*, *Surname*, *Email*).
+#[derive(Default)]
+pub struct AdminForm {
+    pub first_name: String,
+    pub surname: String,
+    pub email: String,
+    pub first_name_error: Option<String>,
+    pub surname_error: Option<String>,
+    pub email_error: Option<String>,
+}
+
 #[derive(Template)]
 #[template(path = "partners/page_general.html")]
 struct GeneralPage {
@@ -239,12 +278,23 @@ struct GeneralPage {
     header: PartnerHeader,
     data: GeneralData,
     form: DomainForm,
+    admin_form: AdminForm,
 }
 
 pub fn render_general(user: &EnterpriseAdmin, data: GeneralData, form: DomainForm, status: StatusCode) -> Result<HttpResponse, AppError> {
+    render_general_with(user, data, form, AdminForm::default(), status)
+}
+
+pub fn render_general_with(
+    user: &EnterpriseAdmin,
+    data: GeneralData,
+    form: DomainForm,
+    admin_form: AdminForm,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
     let layout = user.layout(data.header.name.clone(), "partners")?;
     let header = data.header.clone();
-    Ok(render_status(status, &GeneralPage { layout, tab: "general", header, data, form }))
+    Ok(render_status(status, &GeneralPage { layout, tab: "general", header, data, form, admin_form }))
 }
 
 async fn general(user: EnterpriseAdmin, state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, AppError> {

@@ -1,0 +1,468 @@
+//! The enterprise catalog: environments, products and APIs (each API offered in one or more
+//! environments), how many partners each is granted to, and what a partner was granted.
+//!
+//! Every lookup is scoped to an enterprise: another tenant's id is simply not found.
+
+use chrono::{DateTime, Utc};
+use diesel::{
+    prelude::*,
+    sql_types::{Array, BigInt, Bool, Int4, Int8, Nullable, Text, Timestamptz},
+};
+
+use crate::db::schema::{api_environments, apis, environments, partner_api_environments, partner_products, products};
+
+// ---- models ---------------------------------------------------------------------------------
+
+#[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
+#[diesel(table_name = environments)]
+pub struct Environment {
+    pub id: i64,
+    pub enterprise_id: i64,
+    pub name: String,
+    pub position: i32,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
+#[diesel(table_name = products)]
+pub struct Product {
+    pub id: i64,
+    pub enterprise_id: i64,
+    pub name: String,
+    pub description: String,
+    /// Set while archived: kept for the partners that have it, offered to no one new.
+    pub archived_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
+#[diesel(table_name = apis)]
+pub struct Api {
+    pub id: i64,
+    pub enterprise_id: i64,
+    pub name: String,
+    pub description: String,
+    pub base_path: String,
+    /// Set while archived: kept for the partners that have it, offered to no one new.
+    pub archived_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl Product {
+    pub fn archived(&self) -> bool {
+        self.archived_at.is_some()
+    }
+}
+
+impl Api {
+    pub fn archived(&self) -> bool {
+        self.archived_at.is_some()
+    }
+}
+
+/// What a product or an API form saves (already validated).
+pub struct ItemFields<'a> {
+    pub name: &'a str,
+    pub description: &'a str,
+    /// APIs only; empty for products.
+    pub base_path: &'a str,
+}
+
+// ---- the Catalog lists (one statement each, whatever the size) ------------------------------
+
+#[derive(QueryableByName, Debug, Clone)]
+pub struct ProductRow {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = Text)]
+    pub name: String,
+    #[diesel(sql_type = Text)]
+    pub description: String,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub archived_at: Option<DateTime<Utc>>,
+    /// Partners that have the product.
+    #[diesel(sql_type = BigInt)]
+    pub partners: i64,
+}
+
+pub fn product_rows(conn: &mut PgConnection, enterprise_id: i64) -> QueryResult<Vec<ProductRow>> {
+    diesel::sql_query(
+        "SELECT p.id, p.name, p.description, p.archived_at,
+                (SELECT count(*) FROM partner_products pp WHERE pp.product_id = p.id) AS partners
+           FROM products p
+          WHERE p.enterprise_id = $1
+          ORDER BY (p.archived_at IS NOT NULL), lower(p.name), p.id",
+    )
+    .bind::<BigInt, _>(enterprise_id)
+    .load(conn)
+}
+
+#[derive(QueryableByName, Debug, Clone)]
+pub struct ApiRow {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = Text)]
+    pub name: String,
+    #[diesel(sql_type = Text)]
+    pub description: String,
+    #[diesel(sql_type = Text)]
+    pub base_path: String,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub archived_at: Option<DateTime<Utc>>,
+    /// Partners granted the API in at least one environment.
+    #[diesel(sql_type = BigInt)]
+    pub partners: i64,
+    /// The environments it is offered in, in environment order.
+    #[diesel(sql_type = Array<Text>)]
+    pub environments: Vec<String>,
+}
+
+pub fn api_rows(conn: &mut PgConnection, enterprise_id: i64) -> QueryResult<Vec<ApiRow>> {
+    diesel::sql_query(
+        "SELECT a.id, a.name, a.description, a.base_path, a.archived_at,
+                (SELECT count(DISTINCT g.partner_id) FROM partner_api_environments g WHERE g.api_id = a.id) AS partners,
+                COALESCE((SELECT array_agg(e.name ORDER BY e.position, lower(e.name), e.id)
+                            FROM api_environments ae JOIN environments e ON e.id = ae.environment_id
+                           WHERE ae.api_id = a.id), '{}') AS environments
+           FROM apis a
+          WHERE a.enterprise_id = $1
+          ORDER BY (a.archived_at IS NOT NULL), lower(a.name), a.id",
+    )
+    .bind::<BigInt, _>(enterprise_id)
+    .load(conn)
+}
+
+#[derive(QueryableByName, Debug, Clone)]
+pub struct EnvironmentRow {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = Text)]
+    pub name: String,
+    #[diesel(sql_type = Int4)]
+    pub position: i32,
+    /// APIs offered in the environment.
+    #[diesel(sql_type = BigInt)]
+    pub apis: i64,
+    /// Partners granted at least one API in the environment.
+    #[diesel(sql_type = BigInt)]
+    pub partners: i64,
+}
+
+pub fn environment_rows(conn: &mut PgConnection, enterprise_id: i64) -> QueryResult<Vec<EnvironmentRow>> {
+    diesel::sql_query(
+        "SELECT e.id, e.name, e.position,
+                (SELECT count(*) FROM api_environments ae WHERE ae.environment_id = e.id) AS apis,
+                (SELECT count(DISTINCT g.partner_id) FROM partner_api_environments g WHERE g.environment_id = e.id) AS partners
+           FROM environments e
+          WHERE e.enterprise_id = $1
+          ORDER BY e.position, lower(e.name), e.id",
+    )
+    .bind::<BigInt, _>(enterprise_id)
+    .load(conn)
+}
+
+// ---- environments -------------------------------------------------------------------------
+
+/// The enterprise's environments in display order.
+pub fn environments(conn: &mut PgConnection, enterprise_id: i64) -> QueryResult<Vec<Environment>> {
+    environments::table
+        .filter(environments::enterprise_id.eq(enterprise_id))
+        .order((environments::position.asc(), diesel::dsl::sql::<Text>("lower(name)").asc(), environments::id.asc()))
+        .select(Environment::as_select())
+        .load(conn)
+}
+
+pub fn find_environment(conn: &mut PgConnection, enterprise_id: i64, id: i64) -> QueryResult<Option<Environment>> {
+    environments::table
+        .filter(environments::id.eq(id))
+        .filter(environments::enterprise_id.eq(enterprise_id))
+        .select(Environment::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Like `find_environment`, locking the row for the rest of the transaction.
+pub fn lock_environment(conn: &mut PgConnection, enterprise_id: i64, id: i64) -> QueryResult<Option<Environment>> {
+    environments::table
+        .filter(environments::id.eq(id))
+        .filter(environments::enterprise_id.eq(enterprise_id))
+        .for_update()
+        .select(Environment::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn environment_name_taken(conn: &mut PgConnection, enterprise_id: i64, name: &str, except: Option<i64>) -> QueryResult<bool> {
+    let q = environments::table
+        .filter(environments::enterprise_id.eq(enterprise_id))
+        .filter(environments::id.ne(except.unwrap_or(0)))
+        .filter(diesel::dsl::sql::<Bool>("lower(name) = lower(").bind::<Text, _>(name).sql(")"));
+    diesel::select(diesel::dsl::exists(q)).get_result(conn)
+}
+
+/// Where a new environment goes by default: after the last one.
+pub fn next_environment_position(conn: &mut PgConnection, enterprise_id: i64) -> QueryResult<i32> {
+    let max: Option<i32> = environments::table
+        .filter(environments::enterprise_id.eq(enterprise_id))
+        .select(diesel::dsl::max(environments::position))
+        .first(conn)?;
+    Ok(max.map_or(1, |m| m.saturating_add(1)))
+}
+
+pub fn insert_environment(conn: &mut PgConnection, enterprise_id: i64, name: &str, position: i32) -> QueryResult<Environment> {
+    diesel::insert_into(environments::table)
+        .values((
+            environments::enterprise_id.eq(enterprise_id),
+            environments::name.eq(name),
+            environments::position.eq(position),
+        ))
+        .returning(Environment::as_returning())
+        .get_result(conn)
+}
+
+pub fn update_environment(conn: &mut PgConnection, id: i64, name: &str, position: i32) -> QueryResult<()> {
+    diesel::update(environments::table.find(id))
+        .set((environments::name.eq(name), environments::position.eq(position)))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Partners granted at least one API in the environment.
+pub fn environment_partner_count(conn: &mut PgConnection, environment_id: i64) -> QueryResult<i64> {
+    partner_api_environments::table
+        .filter(partner_api_environments::environment_id.eq(environment_id))
+        .select(diesel::dsl::count(partner_api_environments::partner_id).aggregate_distinct())
+        .first(conn)
+}
+
+/// APIs offered in the environment.
+pub fn environment_api_count(conn: &mut PgConnection, environment_id: i64) -> QueryResult<i64> {
+    api_environments::table
+        .filter(api_environments::environment_id.eq(environment_id))
+        .count()
+        .get_result(conn)
+}
+
+/// Deletes the environment and the offers of APIs in it (none may be granted: the foreign key
+/// from the grants refuses otherwise).
+pub fn delete_environment(conn: &mut PgConnection, id: i64) -> QueryResult<()> {
+    diesel::delete(api_environments::table.filter(api_environments::environment_id.eq(id))).execute(conn)?;
+    diesel::delete(environments::table.find(id)).execute(conn).map(|_| ())
+}
+
+// ---- products -----------------------------------------------------------------------------
+
+pub fn find_product(conn: &mut PgConnection, enterprise_id: i64, id: i64) -> QueryResult<Option<Product>> {
+    products::table
+        .filter(products::id.eq(id))
+        .filter(products::enterprise_id.eq(enterprise_id))
+        .select(Product::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Like `find_product`, locking the row for the rest of the transaction.
+pub fn lock_product(conn: &mut PgConnection, enterprise_id: i64, id: i64) -> QueryResult<Option<Product>> {
+    products::table
+        .filter(products::id.eq(id))
+        .filter(products::enterprise_id.eq(enterprise_id))
+        .for_update()
+        .select(Product::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn product_name_taken(conn: &mut PgConnection, enterprise_id: i64, name: &str, except: Option<i64>) -> QueryResult<bool> {
+    let q = products::table
+        .filter(products::enterprise_id.eq(enterprise_id))
+        .filter(products::id.ne(except.unwrap_or(0)))
+        .filter(diesel::dsl::sql::<Bool>("lower(name) = lower(").bind::<Text, _>(name).sql(")"));
+    diesel::select(diesel::dsl::exists(q)).get_result(conn)
+}
+
+pub fn insert_product(conn: &mut PgConnection, enterprise_id: i64, fields: &ItemFields<'_>) -> QueryResult<Product> {
+    diesel::insert_into(products::table)
+        .values((
+            products::enterprise_id.eq(enterprise_id),
+            products::name.eq(fields.name),
+            products::description.eq(fields.description),
+        ))
+        .returning(Product::as_returning())
+        .get_result(conn)
+}
+
+pub fn update_product(conn: &mut PgConnection, id: i64, fields: &ItemFields<'_>) -> QueryResult<()> {
+    diesel::update(products::table.find(id))
+        .set((products::name.eq(fields.name), products::description.eq(fields.description)))
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn set_product_archived(conn: &mut PgConnection, id: i64, archived: bool) -> QueryResult<()> {
+    let at = archived.then(Utc::now);
+    diesel::update(products::table.find(id)).set(products::archived_at.eq(at)).execute(conn).map(|_| ())
+}
+
+/// Partners that have the product.
+pub fn product_partner_count(conn: &mut PgConnection, product_id: i64) -> QueryResult<i64> {
+    partner_products::table
+        .filter(partner_products::product_id.eq(product_id))
+        .count()
+        .get_result(conn)
+}
+
+pub fn delete_product(conn: &mut PgConnection, id: i64) -> QueryResult<()> {
+    diesel::delete(products::table.find(id)).execute(conn).map(|_| ())
+}
+
+// ---- APIs ---------------------------------------------------------------------------------
+
+pub fn find_api(conn: &mut PgConnection, enterprise_id: i64, id: i64) -> QueryResult<Option<Api>> {
+    apis::table
+        .filter(apis::id.eq(id))
+        .filter(apis::enterprise_id.eq(enterprise_id))
+        .select(Api::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Like `find_api`, locking the row for the rest of the transaction.
+pub fn lock_api(conn: &mut PgConnection, enterprise_id: i64, id: i64) -> QueryResult<Option<Api>> {
+    apis::table
+        .filter(apis::id.eq(id))
+        .filter(apis::enterprise_id.eq(enterprise_id))
+        .for_update()
+        .select(Api::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn api_name_taken(conn: &mut PgConnection, enterprise_id: i64, name: &str, except: Option<i64>) -> QueryResult<bool> {
+    let q = apis::table
+        .filter(apis::enterprise_id.eq(enterprise_id))
+        .filter(apis::id.ne(except.unwrap_or(0)))
+        .filter(diesel::dsl::sql::<Bool>("lower(name) = lower(").bind::<Text, _>(name).sql(")"));
+    diesel::select(diesel::dsl::exists(q)).get_result(conn)
+}
+
+pub fn insert_api(conn: &mut PgConnection, enterprise_id: i64, fields: &ItemFields<'_>) -> QueryResult<Api> {
+    diesel::insert_into(apis::table)
+        .values((
+            apis::enterprise_id.eq(enterprise_id),
+            apis::name.eq(fields.name),
+            apis::description.eq(fields.description),
+            apis::base_path.eq(fields.base_path),
+        ))
+        .returning(Api::as_returning())
+        .get_result(conn)
+}
+
+pub fn update_api(conn: &mut PgConnection, id: i64, fields: &ItemFields<'_>) -> QueryResult<()> {
+    diesel::update(apis::table.find(id))
+        .set((apis::name.eq(fields.name), apis::description.eq(fields.description), apis::base_path.eq(fields.base_path)))
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn set_api_archived(conn: &mut PgConnection, id: i64, archived: bool) -> QueryResult<()> {
+    let at = archived.then(Utc::now);
+    diesel::update(apis::table.find(id)).set(apis::archived_at.eq(at)).execute(conn).map(|_| ())
+}
+
+/// Partners granted the API in at least one environment.
+pub fn api_partner_count(conn: &mut PgConnection, api_id: i64) -> QueryResult<i64> {
+    partner_api_environments::table
+        .filter(partner_api_environments::api_id.eq(api_id))
+        .select(diesel::dsl::count(partner_api_environments::partner_id).aggregate_distinct())
+        .first(conn)
+}
+
+/// The ids of the environments the API is offered in.
+pub fn api_environment_ids(conn: &mut PgConnection, api_id: i64) -> QueryResult<Vec<i64>> {
+    api_environments::table
+        .filter(api_environments::api_id.eq(api_id))
+        .select(api_environments::environment_id)
+        .load(conn)
+}
+
+/// For each of `environment_ids`, how many partners are granted the API there (only those
+/// with at least one).
+pub fn api_grants_by_environment(conn: &mut PgConnection, api_id: i64, environment_ids: &[i64]) -> QueryResult<Vec<(i64, i64)>> {
+    partner_api_environments::table
+        .filter(partner_api_environments::api_id.eq(api_id))
+        .filter(partner_api_environments::environment_id.eq_any(environment_ids))
+        .group_by(partner_api_environments::environment_id)
+        .select((partner_api_environments::environment_id, diesel::dsl::count_star()))
+        .load(conn)
+}
+
+pub fn add_api_environments(conn: &mut PgConnection, api_id: i64, environment_ids: &[i64]) -> QueryResult<()> {
+    let rows: Vec<_> = environment_ids
+        .iter()
+        .map(|e| (api_environments::api_id.eq(api_id), api_environments::environment_id.eq(*e)))
+        .collect();
+    diesel::insert_into(api_environments::table).values(rows).on_conflict_do_nothing().execute(conn).map(|_| ())
+}
+
+/// Stops offering the API in these environments (refused by the grants' foreign key if a
+/// partner is granted it there).
+pub fn remove_api_environments(conn: &mut PgConnection, api_id: i64, environment_ids: &[i64]) -> QueryResult<()> {
+    diesel::delete(
+        api_environments::table
+            .filter(api_environments::api_id.eq(api_id))
+            .filter(api_environments::environment_id.eq_any(environment_ids)),
+    )
+    .execute(conn)
+    .map(|_| ())
+}
+
+pub fn delete_api(conn: &mut PgConnection, id: i64) -> QueryResult<()> {
+    diesel::delete(api_environments::table.filter(api_environments::api_id.eq(id))).execute(conn)?;
+    diesel::delete(apis::table.find(id)).execute(conn).map(|_| ())
+}
+
+// ---- what a partner was granted (the Service Catalog) ---------------------------------------
+
+/// The products granted to the partner, by name (one statement).
+pub fn granted_products(conn: &mut PgConnection, enterprise_id: i64, partner_id: i64) -> QueryResult<Vec<Product>> {
+    products::table
+        .inner_join(partner_products::table)
+        .filter(partner_products::partner_id.eq(partner_id))
+        .filter(products::enterprise_id.eq(enterprise_id))
+        .order((diesel::dsl::sql::<Text>("lower(products.name)").asc(), products::id.asc()))
+        .select(Product::as_select())
+        .load(conn)
+}
+
+/// One granted (API, environment) pair; the rows of one API are consecutive, its
+/// environments in environment order.
+#[derive(QueryableByName, Debug, Clone)]
+pub struct GrantedApiRow {
+    #[diesel(sql_type = Int8)]
+    pub api_id: i64,
+    #[diesel(sql_type = Text)]
+    pub name: String,
+    #[diesel(sql_type = Text)]
+    pub description: String,
+    #[diesel(sql_type = Text)]
+    pub base_path: String,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub archived_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Text)]
+    pub environment: String,
+}
+
+/// The APIs granted to the partner with the environments granted (one statement).
+pub fn granted_apis(conn: &mut PgConnection, enterprise_id: i64, partner_id: i64) -> QueryResult<Vec<GrantedApiRow>> {
+    diesel::sql_query(
+        "SELECT a.id AS api_id, a.name, a.description, a.base_path, a.archived_at, e.name AS environment
+           FROM partner_api_environments g
+           JOIN apis a ON a.id = g.api_id
+           JOIN environments e ON e.id = g.environment_id
+          WHERE g.partner_id = $1 AND a.enterprise_id = $2 AND e.enterprise_id = $2
+          ORDER BY lower(a.name), a.id, e.position, lower(e.name), e.id",
+    )
+    .bind::<BigInt, _>(partner_id)
+    .bind::<BigInt, _>(enterprise_id)
+    .load(conn)
+}

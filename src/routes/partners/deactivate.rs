@@ -1,0 +1,196 @@
+//! The Delete partner tab (`/settings/partners/{id}/delete`) and **Deactivate partner**
+//! (`POST /settings/partners/{id}/deactivate`), SPEC §2 "Restrict partner access".
+//!
+//! Deactivation is one transaction under the partner row lock, the lock every grant route
+//! takes too: it is refused while any API access remains (whatever the page showed), and
+//! otherwise disables the partner's users and ends their sessions, revokes its pending
+//! invitations and cancels their unsent emails, releases its domains and records the event.
+//! Product grants are kept as a record of what the partner had: nobody can use them once
+//! its users are disabled, and the Service Catalog of a deactivated partner can't be opened.
+//!
+//! The typed confirmation must equal the partner's name after trimming, **case-sensitively**:
+//! this is irreversible, so the admin types the name exactly as shown.
+
+use actix_web::{http::StatusCode, web, HttpResponse};
+use askama::Template;
+use diesel::prelude::*;
+use serde::Deserialize;
+
+use super::{
+    grants::{group_api_grants, ApiGrantView},
+    page::{date, load_header, record_event, PartnerHeader},
+    parse_id,
+};
+use crate::{
+    auth::{guards::EnterpriseAdmin, session::Principal},
+    db::{self, grants, invitations, partners, sessions, users},
+    email::outbox,
+    error::AppError,
+    render::{render_status, Layout},
+    routes::home::see_other,
+    startup::AppState,
+};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/settings/partners/{id}/delete", web::get().to(delete_tab))
+        .route("/settings/partners/{id}/deactivate", web::post().to(deactivate));
+}
+
+#[derive(Template)]
+#[template(path = "partners/page_delete.html")]
+struct DeletePage {
+    layout: Layout,
+    tab: &'static str,
+    header: PartnerHeader,
+    /// When it was deactivated (then the page only says so).
+    deactivated_on: Option<String>,
+    api_grants: Vec<ApiGrantView>,
+    users: i64,
+    pending_invitations: i64,
+    /// What was typed into *Partner name*, kept when refused.
+    confirm: String,
+    confirm_error: Option<String>,
+    /// Why the whole request was refused (409).
+    page_error: Option<String>,
+}
+
+/// What a refused deactivation shows.
+#[derive(Default)]
+struct Refusal {
+    confirm: String,
+    confirm_error: Option<String>,
+    page_error: Option<String>,
+}
+
+async fn page(user: &EnterpriseAdmin, state: &AppState, id: i64, refusal: Refusal, status: StatusCode) -> Result<HttpResponse, AppError> {
+    let enterprise_id = user.user.enterprise_id;
+    let (partner, header, rows, people, pending) = db::run(&state.pool, move |conn| {
+        let (partner, header) = load_header(conn, enterprise_id, id)?;
+        let rows = grants::api_grants(conn, partner.id)?;
+        let people = users::count_enabled_in_partner(conn, partner.id)?;
+        let pending = invitations::count_pending(conn, partner.id)?;
+        Ok((partner, header, rows, people, pending))
+    })
+    .await?;
+    let layout = user.layout(format!("Delete partner · {}", header.name), "partners")?;
+    let page = DeletePage {
+        layout,
+        tab: "delete",
+        deactivated_on: partner.is_deactivated().then(|| date(partner.deactivated_at.unwrap_or(partner.updated_at))),
+        header,
+        api_grants: group_api_grants(rows),
+        users: people,
+        pending_invitations: pending,
+        confirm: refusal.confirm,
+        confirm_error: refusal.confirm_error,
+        page_error: refusal.page_error,
+    };
+    Ok(render_status(status, &page))
+}
+
+async fn delete_tab(user: EnterpriseAdmin, state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let id = parse_id(&path)?;
+    page(&user, &state, id, Refusal::default(), StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+struct ConfirmForm {
+    #[serde(default)]
+    confirm_name: String,
+}
+
+enum Outcome {
+    Deactivated { name: String, users: usize, invitations: usize },
+    Refused(StatusCode, Refusal),
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+fn deactivate_tx(conn: &mut PgConnection, actor: &Principal, id: i64, typed: &str) -> Result<Outcome, AppError> {
+    let partner = partners::lock(conn, actor.enterprise_id, id)?.ok_or(AppError::NotFound)?;
+    let refuse = |status, confirm_error: Option<String>, page_error: Option<String>| {
+        Ok(Outcome::Refused(status, Refusal { confirm: typed.to_string(), confirm_error, page_error }))
+    };
+    if partner.is_deactivated() {
+        return refuse(StatusCode::CONFLICT, None, Some(format!("{} is already deactivated. Nothing was changed.", partner.name)));
+    }
+    if grants::has_api_access(conn, partner.id)? {
+        return refuse(
+            StatusCode::CONFLICT,
+            None,
+            Some(format!(
+                "{} still has access to APIs, so it can't be deactivated. Revoke its API access first. Nothing was changed.",
+                partner.name
+            )),
+        );
+    }
+    let typed = typed.trim();
+    if typed != partner.name {
+        let message = if typed.is_empty() {
+            "Type the partner's name to confirm.".to_string()
+        } else {
+            format!("That is not the partner's name. Type {} exactly as shown.", partner.name)
+        };
+        return refuse(StatusCode::UNPROCESSABLE_ENTITY, Some(message), None);
+    }
+
+    partners::mark_deactivated(conn, partner.id)?;
+    let domains = partners::release_domains(conn, partner.id)?;
+    let revoked = invitations::revoke_pending_for_partner(conn, partner.id)?;
+    let mut emails_cancelled = 0;
+    for invitation_id in &revoked {
+        emails_cancelled += outbox::cancel_for_invitation(conn, *invitation_id)?;
+    }
+    let disabled = users::disable_all_in_partner(conn, partner.id)?;
+    let mut sessions_ended = 0;
+    for user_id in &disabled {
+        sessions_ended += sessions::delete_for_user(conn, *user_id)?;
+    }
+    record_event(
+        conn,
+        actor,
+        &actor.actor_label(),
+        partner.id,
+        "partner.deactivated",
+        &partner.name,
+        serde_json::json!({
+            "users_disabled": disabled.len(),
+            "invitations_revoked": revoked.len(),
+            "emails_cancelled": emails_cancelled,
+            "sessions_ended": sessions_ended,
+            "domains_released": domains,
+        }),
+    )?;
+    Ok(Outcome::Deactivated { name: partner.name, users: disabled.len(), invitations: revoked.len() })
+}
+
+async fn deactivate(
+    user: EnterpriseAdmin,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: web::Form<ConfirmForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = parse_id(&path)?;
+    let typed = form.into_inner().confirm_name;
+    let actor = user.user.clone();
+    // Accepting an invitation locks the partner first too, so the two serialise on the partner
+    // row instead of deadlocking.
+    let outcome = db::run(&state.pool, move |conn| conn.transaction(|conn| deactivate_tx(conn, &actor, id, &typed))).await?;
+    match outcome {
+        Outcome::Deactivated { name, users, invitations } => {
+            tracing::info!(partner_id = id, users, invitations, "partner deactivated");
+            user.flash(
+                "success",
+                format!(
+                    "{name} was deactivated: {} can no longer log in and {} revoked.",
+                    plural(users, "user", "users"),
+                    plural(invitations, "pending invitation was", "pending invitations were"),
+                ),
+            )?;
+            Ok(see_other(&format!("/settings/partners/{id}")))
+        }
+        Outcome::Refused(status, refusal) => page(&user, &state, id, refusal, status).await,
+    }
+}
