@@ -1,0 +1,134 @@
+//! Demo partners for a first look (`seed-demo`): an active partner with people and grants, one
+//! still waiting for its administrator, and another active one. Only when there are none yet.
+
+use chrono::Utc;
+use diesel::prelude::*;
+
+use crate::{
+    auth::tokens,
+    db::{audit, invitations, partners, schema},
+    domain::sample_png,
+    error::AppError,
+};
+
+pub const DEMO_PARTNER_ADMIN: &str = "ana@globex.example";
+pub const DEMO_PARTNER_MEMBER: &str = "mo@globex.example";
+
+struct DemoPerson {
+    email: &'static str,
+    first: &'static str,
+    surname: &'static str,
+    role: &'static str,
+}
+
+fn insert_user(conn: &mut PgConnection, enterprise_id: i64, partner_id: i64, p: &DemoPerson, hash: &str) -> QueryResult<i64> {
+    use schema::users::dsl as u;
+    diesel::insert_into(u::users)
+        .values((
+            u::enterprise_id.eq(enterprise_id),
+            u::partner_id.eq(partner_id),
+            u::role.eq(p.role),
+            u::email.eq(p.email),
+            u::first_name.eq(p.first),
+            u::surname.eq(p.surname),
+            u::password_hash.eq(hash),
+        ))
+        .returning(u::id)
+        .get_result(conn)
+}
+
+fn insert_partner(conn: &mut PgConnection, enterprise_id: i64, admin_id: i64, name: &str, domains: &[&str], status: &str) -> QueryResult<i64> {
+    use schema::partners::dsl as p;
+    let id = diesel::insert_into(p::partners)
+        .values((p::enterprise_id.eq(enterprise_id), p::name.eq(name), p::status.eq(status), p::created_by.eq(admin_id)))
+        .returning(p::id)
+        .get_result(conn)?;
+    for d in domains {
+        partners::add_domain(conn, enterprise_id, id, d)?;
+    }
+    audit::record(
+        conn,
+        &audit::NewAuditEvent {
+            enterprise_id,
+            partner_id: Some(id),
+            actor_user_id: Some(admin_id),
+            actor_label: "Ada Admin <admin@acme.example>",
+            action: "partner.registered",
+            target: &format!("Partner {name}"),
+            details: serde_json::json!({ "domains": domains, "demo": true }),
+        },
+    )?;
+    Ok(id)
+}
+
+/// Ids of catalog items by name (the demo catalog is seeded just before).
+fn product_id(conn: &mut PgConnection, enterprise_id: i64, name: &str) -> QueryResult<Option<i64>> {
+    use schema::products::dsl as p;
+    p::products.filter(p::enterprise_id.eq(enterprise_id)).filter(p::name.eq(name)).select(p::id).first(conn).optional()
+}
+
+fn api_grants(conn: &mut PgConnection, partner_id: i64, enterprise_id: i64, api: &str, environments: &[&str]) -> QueryResult<()> {
+    diesel::sql_query(
+        "INSERT INTO partner_api_environments (partner_id, api_id, environment_id)
+         SELECT $1, ae.api_id, ae.environment_id
+           FROM api_environments ae
+           JOIN apis a ON a.id = ae.api_id
+           JOIN environments e ON e.id = ae.environment_id
+          WHERE a.enterprise_id = $2 AND a.name = $3 AND e.name = ANY($4)
+         ON CONFLICT DO NOTHING",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(partner_id)
+    .bind::<diesel::sql_types::BigInt, _>(enterprise_id)
+    .bind::<diesel::sql_types::Text, _>(api)
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(environments)
+    .execute(conn)
+    .map(|_| ())
+}
+
+/// Seeds the demo partners unless the enterprise already has partners.
+pub fn seed_partners(conn: &mut PgConnection, enterprise_id: i64, admin_id: i64, hash: &str) -> Result<(), AppError> {
+    if partners::count_toward_limit(conn, enterprise_id)? > 0 {
+        return Ok(());
+    }
+    let globex = insert_partner(conn, enterprise_id, admin_id, "Globex Corporation", &["globex.example"], partners::STATUS_ACTIVE)?;
+    let logo = sample_png(64, 64);
+    partners::set_logo(conn, globex, "image/png", &logo, 64, 64)?;
+    let ana = insert_user(conn, enterprise_id, globex, &DemoPerson { email: DEMO_PARTNER_ADMIN, first: "Ana", surname: "Lima", role: "admin" }, hash)?;
+    insert_user(conn, enterprise_id, globex, &DemoPerson { email: DEMO_PARTNER_MEMBER, first: "Mo", surname: "Okafor", role: "member" }, hash)?;
+    partners::set_account_admin(conn, globex, ana)?;
+    for product in ["Payments Hub", "Fraud Shield"] {
+        if let Some(pid) = product_id(conn, enterprise_id, product)? {
+            use schema::partner_products::dsl as pp;
+            diesel::insert_into(pp::partner_products)
+                .values((pp::partner_id.eq(globex), pp::product_id.eq(pid), pp::granted_by.eq(admin_id)))
+                .on_conflict_do_nothing()
+                .execute(conn)?;
+        }
+    }
+    api_grants(conn, globex, enterprise_id, "Payments API v2", &["Development", "Staging", "Production"])?;
+    api_grants(conn, globex, enterprise_id, "Accounts API", &["Production"])?;
+
+    let initech = insert_partner(conn, enterprise_id, admin_id, "Initech", &["initech.example"], partners::STATUS_INVITED)?;
+    let token = tokens::random_token();
+    invitations::insert(
+        conn,
+        &invitations::NewInvitation {
+            enterprise_id,
+            partner_id: initech,
+            email: "peter@initech.example",
+            first_name: "Peter",
+            surname: "Gibbons",
+            role: "admin",
+            for_account_admin: true,
+            token_hash: &tokens::token_hash(&token),
+            invited_by: Some(admin_id),
+            expires_at: Utc::now() + chrono::Duration::days(7),
+        },
+    )?;
+
+    let umbrella = insert_partner(conn, enterprise_id, admin_id, "Umbrella Health", &["umbrella.example", "umbrella-health.example"], partners::STATUS_ACTIVE)?;
+    let alice = insert_user(conn, enterprise_id, umbrella, &DemoPerson { email: "alice@umbrella.example", first: "Alice", surname: "Abernathy", role: "admin" }, hash)?;
+    partners::set_account_admin(conn, umbrella, alice)?;
+    api_grants(conn, umbrella, enterprise_id, "Identity API", &["Staging", "Production"])?;
+    Ok(())
+}
