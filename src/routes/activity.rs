@@ -289,6 +289,7 @@ pub fn describe(action: &str) -> Option<&'static str> {
         "member.role_changed" => "Changed a member's role",
         "member.removed" => "Removed a member",
         "user.password_reset_requested" => "Asked to reset a password",
+        "user.password_set" => "Set a new password",
         "catalog.product_created" => "Created a product",
         "catalog.product_updated" => "Edited a product",
         "catalog.product_archived" => "Archived a product",

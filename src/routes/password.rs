@@ -178,6 +178,21 @@ async fn set_password(
             tokens::expire_unused_for_user(conn, user_id)?;
             // A new password ends every other session of this person.
             sessions::delete_for_user(conn, user_id)?;
+            if let Some(user) = users::find(conn, user_id)? {
+                let label = format!("{} {} <{}>", user.first_name, user.surname, user.email);
+                crate::db::audit::record(
+                    conn,
+                    &crate::db::audit::NewAuditEvent {
+                        enterprise_id: user.enterprise_id,
+                        partner_id: user.partner_id,
+                        actor_user_id: Some(user.id),
+                        actor_label: &label,
+                        action: "user.password_set",
+                        target: &format!("User {}", user.email),
+                        details: serde_json::json!({}),
+                    },
+                )?;
+            }
             Ok(true)
         })
     })

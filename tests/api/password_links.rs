@@ -34,6 +34,13 @@ async fn the_set_password_link_lets_the_new_admin_choose_a_password_and_log_in()
         .await;
     assert_eq!(location(&r), "/");
     assert_eq!(location(&app.get("/").await), "/settings/partners", "logged in");
+    use diesel::prelude::*;
+    let actions: Vec<String> = partner_portal::db::schema::audit_events::table
+        .select(partner_portal::db::schema::audit_events::action)
+        .order(partner_portal::db::schema::audit_events::id)
+        .load(&mut app.conn())
+        .unwrap();
+    assert_eq!(actions, ["enterprise.created", "user.password_set"], "setting a password is audited");
 
     let (_, fresh) = app.new_browser();
     let html = fresh.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
