@@ -393,7 +393,8 @@ pub fn seed_bench(conn: &mut PgConnection, settings: &Settings, password: &str) 
             users: people,
         })
     })?;
-    // Fresh tables have no statistics; the planner guesses badly until they are analysed.
-    diesel::RunQueryDsl::execute(diesel::sql_query("ANALYZE"), conn)?;
+    // Fresh tables have no statistics (the planner guesses badly until they are analysed) and
+    // no visibility map (index-only scans visit the heap until a vacuum): as after autovacuum.
+    diesel::RunQueryDsl::execute(diesel::sql_query("VACUUM ANALYZE"), conn)?;
     Ok(seed)
 }

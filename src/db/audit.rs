@@ -94,18 +94,47 @@ pub fn batch_before(
     q.limit(limit).load(conn)
 }
 
-/// The distinct actions recorded for the enterprise (or one of its partners), for the filter.
+/// The distinct actions recorded for the enterprise (or one of its partners), for the filter,
+/// in order. A loose index scan on the (…, action) indexes: one probe per distinct action, so
+/// it costs the same with 30 events or 300,000 (a plain DISTINCT reads every event).
 pub fn actions_present(conn: &mut PgConnection, enterprise_id: i64, partner_id: Option<i64>) -> QueryResult<Vec<String>> {
-    let mut q = audit_events::table
-        .filter(audit_events::enterprise_id.eq(enterprise_id))
-        .select(audit_events::action)
-        .distinct()
-        .order(audit_events::action.asc())
-        .into_boxed();
-    if let Some(p) = partner_id {
-        q = q.filter(audit_events::partner_id.eq(p));
+    #[derive(diesel::QueryableByName)]
+    struct Action {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        action: String,
     }
-    q.load(conn)
+    use diesel::sql_types::BigInt;
+    let rows: Vec<Action> = match partner_id {
+        Some(partner_id) => crate::db::static_query(
+            "WITH RECURSIVE a(action) AS (
+                 (SELECT action FROM audit_events WHERE partner_id = $2 AND enterprise_id = $1
+                   ORDER BY action LIMIT 1)
+                 UNION ALL
+                 SELECT (SELECT e.action FROM audit_events e
+                          WHERE e.partner_id = $2 AND e.enterprise_id = $1 AND e.action > a.action
+                          ORDER BY e.action LIMIT 1)
+                   FROM a WHERE a.action IS NOT NULL
+             )
+             SELECT action FROM a WHERE action IS NOT NULL",
+        )
+        .bind::<BigInt, _>(enterprise_id)
+        .bind::<BigInt, _>(partner_id)
+        .load(conn)?,
+        None => crate::db::static_query(
+            "WITH RECURSIVE a(action) AS (
+                 (SELECT action FROM audit_events WHERE enterprise_id = $1 ORDER BY action LIMIT 1)
+                 UNION ALL
+                 SELECT (SELECT e.action FROM audit_events e
+                          WHERE e.enterprise_id = $1 AND e.action > a.action
+                          ORDER BY e.action LIMIT 1)
+                   FROM a WHERE a.action IS NOT NULL
+             )
+             SELECT action FROM a WHERE action IS NOT NULL",
+        )
+        .bind::<BigInt, _>(enterprise_id)
+        .load(conn)?,
+    };
+    Ok(rows.into_iter().map(|r| r.action).collect())
 }
 
 /// The enterprise's partners by name, for the partner filter: (id, name, deactivated).

@@ -429,7 +429,7 @@ pub fn granted_products(conn: &mut PgConnection, enterprise_id: i64, partner_id:
         .inner_join(partner_products::table)
         .filter(partner_products::partner_id.eq(partner_id))
         .filter(products::enterprise_id.eq(enterprise_id))
-        .order((diesel::dsl::sql::<Text>("lower(products.name)").asc(), products::id.asc()))
+        .order((crate::db::lower(products::name).asc(), products::id.asc()))
         .select(Product::as_select())
         .load(conn)
 }
@@ -454,7 +454,7 @@ pub struct GrantedApiRow {
 
 /// The APIs granted to the partner with the environments granted (one statement).
 pub fn granted_apis(conn: &mut PgConnection, enterprise_id: i64, partner_id: i64) -> QueryResult<Vec<GrantedApiRow>> {
-    diesel::sql_query(
+    crate::db::static_query(
         "SELECT a.id AS api_id, a.name, a.description, a.base_path, a.archived_at, e.name AS environment
            FROM partner_api_environments g
            JOIN apis a ON a.id = g.api_id

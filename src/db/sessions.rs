@@ -42,7 +42,7 @@ pub fn load(
     key_hash: &[u8],
     idle_secs: f64,
 ) -> QueryResult<Option<LoadedSession>> {
-    diesel::sql_query(
+    crate::db::static_query(
         "WITH s AS (
              SELECT state, user_id FROM sessions
              WHERE key_hash = $1 AND expires_at > now()

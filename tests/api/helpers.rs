@@ -79,6 +79,9 @@ fn template() -> &'static str {
 pub struct TestDatabase {
     pub name: String,
     pub url: String,
+    /// False for a second portal instance's handle on another test's database: only the
+    /// owner drops it.
+    owned: bool,
 }
 
 impl TestDatabase {
@@ -88,7 +91,12 @@ impl TestDatabase {
         let mut admin = admin_connection();
         sql_query(format!("CREATE DATABASE {name} TEMPLATE {template}")).execute(&mut admin).unwrap();
         let url = with_database(&server_url(), &name);
-        TestDatabase { name, url }
+        TestDatabase { name, url, owned: true }
+    }
+
+    /// The same database, for another portal instance; dropping it leaves the database alone.
+    pub fn shared(&self) -> TestDatabase {
+        TestDatabase { name: self.name.clone(), url: self.url.clone(), owned: false }
     }
 
     pub fn connect(&self) -> PgConnection {
@@ -98,6 +106,9 @@ impl TestDatabase {
 
 impl Drop for TestDatabase {
     fn drop(&mut self) {
+        if !self.owned {
+            return;
+        }
         if let Ok(mut admin) = PgConnection::establish(&with_database(&server_url(), "postgres")) {
             let _ = sql_query(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)).execute(&mut admin);
         }
@@ -157,6 +168,25 @@ impl TestApp {
         let jar = Arc::new(Jar::default());
         let client = browser(jar.clone());
         TestApp { address, db, settings, jar, client }
+    }
+
+    /// A second portal instance on this app's database, as another server behind a load
+    /// balancer: its own port, pool, email worker and browser; the same DATABASE_URL,
+    /// SESSION_KEY, PUBLIC_BASE_URL and SMTP settings (`options.env` may override any).
+    pub async fn spawn_another(&self, options: Options) -> TestApp {
+        let s = &self.settings;
+        let mut env: Vec<(&'static str, String)> = vec![
+            ("SESSION_KEY", hex::encode(s.session_key.expose())),
+            ("PUBLIC_BASE_URL", s.public_base_url.clone()),
+            ("SMTP_FROM", s.smtp_from.clone()),
+            ("EMAIL_RETRY_BASE_MS", s.email_retry_base.as_millis().to_string()),
+        ];
+        if let Some(smtp) = &s.smtp_url {
+            env.push(("SMTP_URL", smtp.expose().clone()));
+        }
+        env.extend(options.env);
+        let database_url = options.database_url.or_else(|| Some(s.database_url.expose().clone()));
+        TestApp::spawn_on(self.db.shared(), Options { database_url, env }).await
     }
 
     pub fn url(&self, path: &str) -> String {

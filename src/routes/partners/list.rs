@@ -1,8 +1,8 @@
 //! Settings → Partners: every partner of the enterprise, searchable and filterable by status,
 //! with the usage meter and the **Register partners** button.
 //!
-//! The page runs a fixed number of statements however many partners there are: the list is
-//! one query (`partners::list`), the meter one, the unfinished draft one.
+//! The page runs one statement however many partners there are (`partners::list_page`: the
+//! list, the meter and the unfinished draft), besides loading the session.
 
 use actix_web::{web, HttpResponse};
 use askama::Template;
@@ -11,7 +11,7 @@ use serde::Deserialize;
 use super::page::{date, initials, status_label};
 use crate::{
     auth::guards::EnterpriseAdmin,
-    db::{self, drafts, partners},
+    db::{self, partners},
     error::AppError,
     render::{render, Layout},
     startup::AppState,
@@ -97,13 +97,8 @@ async fn list(user: EnterpriseAdmin, state: web::Data<AppState>, query: web::Que
         status: (status != "all").then(|| status.clone()),
     };
     let (enterprise_id, user_id) = (user.user.enterprise_id, user.user.user_id);
-    let (rows, usage, draft) = db::run(&state.pool, move |conn| {
-        let rows = partners::list(conn, enterprise_id, &filter)?;
-        let usage = partners::usage(conn, enterprise_id)?;
-        let draft = drafts::latest_open(conn, enterprise_id, user_id)?;
-        Ok((rows, usage, draft))
-    })
-    .await?;
+    let partners::ListPage { rows, usage, draft } =
+        db::run(&state.pool, move |conn| Ok(partners::list_page(conn, enterprise_id, user_id, &filter)?)).await?;
 
     let rows = rows
         .into_iter()
@@ -136,7 +131,7 @@ async fn list(user: EnterpriseAdmin, state: web::Data<AppState>, query: web::Que
         at_limit: usage.at_limit(),
         near_limit: usage.limit > 0 && usage.live * 10 >= usage.limit * 8,
         fill: fill_step(usage.live, usage.limit),
-        draft: draft.map(|d| DraftView { id: d.id, name: d.name }),
+        draft: draft.map(|(id, name)| DraftView { id, name }),
     };
     Ok(render(&page))
 }

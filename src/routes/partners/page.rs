@@ -12,7 +12,7 @@ use diesel::PgConnection;
 use super::{administrator, page_domains, page_edit, page_tabs, parse_id};
 use crate::{
     auth::{guards::EnterpriseAdmin, session::Principal},
-    db::{self, audit, invitations, partners, users},
+    db::{self, audit, invitations, partners},
     error::AppError,
     render::{render_status, Layout},
     startup::AppState,
@@ -209,22 +209,13 @@ pub struct GeneralData {
 }
 
 pub fn load_general(conn: &mut PgConnection, enterprise_id: i64, id: i64) -> Result<GeneralData, AppError> {
-    let (partner, header) = load_header(conn, enterprise_id, id)?;
-    let domains = partners::domains(conn, partner.id)?
-        .into_iter()
-        .map(|d| DomainView { id: d.id, domain: d.domain })
-        .collect();
-    let admin_user = match partner.account_admin_user_id {
-        Some(uid) => users::find(conn, uid)?.filter(|u| u.partner_id == Some(partner.id)),
-        None => None,
-    };
-    let latest = invitations::latest_admin(conn, partner.id)?;
-    let grants = partners::grant_counts(conn, partner.id)?;
+    // One statement for the whole tab (`partners::general`).
+    let g = partners::general(conn, enterprise_id, id)?.ok_or(AppError::NotFound)?;
+    let header = PartnerHeader::new(&g.partner, g.logo_updated_at);
+    let domains = g.domains.into_iter().map(|(id, domain)| DomainView { id, domain }).collect();
+    let latest = g.latest_admin_invitation;
+    let delivery = g.delivery;
     let now = Utc::now();
-    let delivery = match &latest {
-        Some(i) => crate::email::outbox::delivery_for_invitations(conn, &[i.id])?.remove(&i.id),
-        None => None,
-    };
     let view = |i: &invitations::Invitation| {
         let mut v = InvitationView::new(i, now);
         v.delivery = delivery.as_ref().map(|d| d.label());
@@ -236,16 +227,16 @@ pub fn load_general(conn: &mut PgConnection, enterprise_id: i64, id: i64) -> Res
         v.delivery_error = delivery.as_ref().and_then(|d| d.last_error.clone());
         v
     };
-    let (admin_invitation, replacement) = match (&admin_user, &latest) {
+    let (admin_invitation, replacement) = match (&g.admin, &latest) {
         (None, Some(i)) => (Some(view(i)), None),
-        (Some(u), Some(i)) if i.status == invitations::STATUS_PENDING && i.email != u.email => (None, Some(view(i))),
+        (Some((_, _, email)), Some(i)) if i.status == invitations::STATUS_PENDING && &i.email != email => (None, Some(view(i))),
         _ => (None, None),
     };
     Ok(GeneralData {
-        next_steps: grants.products == 0 && grants.apis == 0 && !header.deactivated,
+        next_steps: g.grants.products == 0 && g.grants.apis == 0 && !header.deactivated,
         header,
         domains,
-        admin: admin_user.map(|u| PersonView { first_name: u.first_name, surname: u.surname, email: u.email }),
+        admin: g.admin.map(|(first_name, surname, email)| PersonView { first_name, surname, email }),
         admin_invitation,
         replacement,
     })

@@ -329,6 +329,11 @@ async fn save_domains(
     if error.is_none() && action == "next" && !domains.is_empty() {
         return Ok(see_other(&format!("/settings/partners/drafts/{}/administrator", draft.id)));
     }
+    if error.is_none() {
+        // Post/Redirect/Get: the step is shown again through a GET, so a browser reload
+        // neither resubmits the form nor answers "already in the list".
+        return Ok(see_other(&format!("/settings/partners/drafts/{}/domains", draft.id)));
+    }
     let mut shown = draft.clone();
     shown.domains = domains.clone();
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };

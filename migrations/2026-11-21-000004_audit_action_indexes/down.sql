@@ -1,0 +1,2 @@
+DROP INDEX audit_events_enterprise_action;
+DROP INDEX audit_events_partner_action;

@@ -1,0 +1,396 @@
+//! The journey: an enterprise admin registers a partner and grants it products and APIs; the
+//! partner's administrator accepts the emailed invitation and invites a member; the enterprise
+//! changes the administrator, revokes the APIs and deactivates the partner, which logs its
+//! people out. On the way: a keyboard-only login and registration, a reload in the middle of
+//! the wizard, a validation error, the error pages, and a list of ten partners.
+
+use std::time::{Duration, Instant};
+
+use fantoccini::key::Key;
+
+use super::{browser::Browser, browser::Driver, checks::Recorder};
+use crate::{
+    fixtures::{seed_catalog, seed_named_user, seed_partner},
+    helpers::{Options, TestApp, PASSWORD},
+    smtp::TestSmtp,
+};
+
+const ADMIN: &str = "erin@acme.example";
+const PARTNER: &str = "Globex Corporation";
+/// The password the partner's people choose when they accept.
+const CHOSEN: &str = "violet harbour lantern 42";
+const LONG_NAME: &str = "Consolidated International Widgets, Sprockets and Precision Components Holdings GmbH & Co. KG";
+
+/// The path of the link in the email sent to `to` (waits for it).
+async fn emailed_link(smtp: &TestSmtp, app: &TestApp, to: &str) -> String {
+    let start = Instant::now();
+    loop {
+        if let Some(mail) = smtp.messages().into_iter().rev().find(|m| m.to() == to) {
+            let link = mail.link(&app.address).unwrap_or_else(|| panic!("no link in the email to {to}:\n{:?}", mail.text()));
+            return url::Url::parse(&link).unwrap().path().to_string();
+        }
+        assert!(start.elapsed() < Duration::from_secs(15), "no email to {to} within 15 s");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Opens an emailed invitation link, sets the password and lands in the Service Catalog.
+async fn accept_invitation(b: &Browser, link: &str, rec: Option<&mut Recorder>) {
+    b.goto(link).await;
+    b.wait_path_is("/invitations/accept").await;
+    b.expect_text(PARTNER).await;
+    if let Some(rec) = rec {
+        rec.page(b, "accept-invitation").await;
+    }
+    b.fill("Password", CHOSEN).await;
+    b.fill("Confirm password", CHOSEN).await;
+    b.click_button("Accept invitation").await;
+    b.wait_path_is("/service-catalog").await;
+}
+
+/// The labels of the domains listed on the wizard's Register Domain step.
+async fn wizard_domains(b: &Browser) -> Vec<String> {
+    let mut out = Vec::new();
+    for li in b.all("//ul[@aria-label='Domains added']/li").await {
+        out.push(li.text().await.unwrap_or_default().replace("Remove", "").trim().to_string());
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_whole_journey_in_headless_chromium() {
+    let started = Instant::now();
+    let work = std::env::temp_dir().join(format!("pp-e2e-{}", uuid::Uuid::new_v4().simple()));
+    let smtp = TestSmtp::start().await;
+    let app = TestApp::spawn_with(Options {
+        env: vec![("SMTP_URL", smtp.url()), ("EMAIL_RETRY_BASE_MS", "100".into())],
+        ..Default::default()
+    })
+    .await;
+    let (enterprise_id, _) = app.create_enterprise_admin("Acme", ADMIN, PASSWORD);
+    seed_catalog(&mut app.conn(), enterprise_id);
+    let logo = work.join("globex-logo.png");
+    std::fs::create_dir_all(&work).unwrap();
+    std::fs::write(&logo, partner_portal::domain::sample_png(64, 64)).unwrap();
+
+    let driver = Driver::start(&work).await;
+    let mut rec = Recorder::new(&work);
+    let erin = driver.browser("enterprise-admin", &app.address).await;
+    rec.self_test(&erin).await;
+
+    // ---- Log in, keyboard only: Tab to the field, type, Tab, type, Enter. --------------------
+    erin.goto("/").await;
+    erin.wait_path_is("/login").await;
+    rec.page(&erin, "login").await;
+    let email = erin.field("Email").await;
+    erin.tab_to(&email, "the Email field").await;
+    erin.type_text(ADMIN).await;
+    erin.press(Key::Tab).await;
+    assert!(erin.focused_is(&erin.field("Password").await).await, "Tab goes from Email to Password");
+    erin.type_text(PASSWORD).await;
+    erin.press_enter_for_new_page().await;
+    erin.wait_path_is("/settings/partners").await;
+
+    // ---- Settings → Partners: nothing yet. -------------------------------------------------
+    erin.click_menu("Partners").await;
+    erin.wait_path_is("/settings/partners").await;
+    erin.expect_text("No partners yet").await;
+    erin.expect_text("0 of 10 partners registered").await;
+    rec.page(&erin, "partners-empty").await;
+
+    // ---- Register partners: every step with the mouse. -------------------------------------
+    erin.click_button("Register partners").await;
+    let info = erin.wait_path("the Partner info step", |p| p.starts_with("/settings/partners/drafts/") && p.ends_with("/info")).await;
+    let draft = info.trim_end_matches("/info").to_string();
+    rec.page(&erin, "wizard-partner-info").await;
+    erin.fill("Partner name", PARTNER).await;
+    let upload = erin.field("Logo").await;
+    upload.send_keys(logo.to_str().unwrap()).await.unwrap();
+    erin.click_button("Next step").await;
+    erin.wait_path_is(&format!("{draft}/domains")).await;
+    erin.expect_text("Add all the domains the Partner Account will use. Invitations can only be sent to members with registered domains.").await;
+    rec.page(&erin, "wizard-register-domain").await;
+    for domain in ["globex.example", "globex.de"] {
+        erin.fill("Domain", domain).await;
+        erin.click_button("Add domain").await;
+        erin.wait_until(&format!("{domain} listed"), || async { wizard_domains(&erin).await.contains(&domain.to_string()) }).await;
+    }
+    rec.page(&erin, "wizard-register-domain-two").await;
+    erin.click_button("Next step").await;
+    erin.wait_path_is(&format!("{draft}/administrator")).await;
+    rec.page(&erin, "wizard-administrator").await;
+    erin.fill("First Name", "Ana").await;
+    erin.fill("Surname", "Lima").await;
+    erin.fill("Email", "ana@globex.example").await;
+    erin.click_button("Next step").await;
+    erin.wait_path_is(&format!("{draft}/review")).await;
+    for text in [PARTNER, "globex.example", "globex.de", "Ana", "Lima", "ana@globex.example"] {
+        erin.expect_text(text).await;
+    }
+    rec.page(&erin, "wizard-review").await;
+    erin.click_button("Add Partner").await;
+    let partner = erin.wait_path("the new partner's page", |p| p.starts_with("/settings/partners/") && !p.contains("drafts")).await;
+    assert_eq!(erin.heading().await, PARTNER);
+    rec.page(&erin, "partner-general-new").await;
+
+    // ---- Add Products, Add APIs (the catalog was seeded). ----------------------------------
+    erin.click_link("Add Products").await;
+    erin.wait_path_is(&format!("{partner}/products")).await;
+    erin.expect_text("No products granted").await;
+    rec.page(&erin, "partner-products-empty").await;
+    erin.click_link("Add Products").await;
+    erin.wait_path_is(&format!("{partner}/products/add")).await;
+    rec.page(&erin, "add-products").await;
+    erin.tick("Product One").await;
+    erin.tick("Product Two").await;
+    erin.click_button("Save").await;
+    erin.wait_path_is(&format!("{partner}/products")).await;
+    erin.expect_text("Product One").await;
+    erin.expect_text("Product Two").await;
+    rec.page(&erin, "partner-products").await;
+
+    erin.click_tab("APIs").await;
+    erin.wait_path_is(&format!("{partner}/apis")).await;
+    erin.click_link("Add APIs").await;
+    erin.wait_path_is(&format!("{partner}/apis/add")).await;
+    rec.page(&erin, "add-apis").await;
+    for cell in ["API One in Development", "API One in Production", "API Two in Staging", "API Three in Production"] {
+        erin.tick(cell).await;
+    }
+    erin.click_button("Save").await;
+    erin.wait_path_is(&format!("{partner}/apis")).await;
+    erin.expect_text("API Three").await;
+    rec.page(&erin, "partner-apis").await;
+
+    // ---- A second partner, keyboard only, with a reload and a mistake on the way. ----------
+    erin.click_menu("Partners").await;
+    erin.wait_path_is("/settings/partners").await;
+    let register = erin.button("Register partners").await;
+    erin.tab_to(&register, "Register partners").await;
+    erin.press_enter_for_new_page().await;
+    let info = erin.wait_path("the Partner info step", |p| p.ends_with("/info") && p.contains("/drafts/")).await;
+    let draft2 = info.trim_end_matches("/info").to_string();
+    erin.tab_to(&erin.field("Partner name").await, "Partner name").await;
+    erin.type_text("Initech").await;
+    erin.press_enter_for_new_page().await;
+    erin.wait_path_is(&format!("{draft2}/domains")).await;
+    erin.tab_to(&erin.field("Domain").await, "Domain").await;
+    erin.type_text("initech.example").await;
+    erin.press_enter_for_new_page().await; // the form's first button: Add domain
+    erin.wait_until("initech.example listed", || async { wizard_domains(&erin).await == ["initech.example"] }).await;
+
+    // A reload mid-way loses nothing (the draft lives on the server) and shows no error.
+    erin.refresh().await;
+    erin.wait_path_is(&format!("{draft2}/domains")).await;
+    assert_eq!(wizard_domains(&erin).await, ["initech.example"], "the domain typed before the reload is still listed");
+    let domain_field = erin.field("Domain").await;
+    assert_eq!(domain_field.attr("aria-invalid").await.unwrap(), None, "a reload shows no error");
+
+    // A bad domain: the error is shown next to the field and the field points at it.
+    erin.tab_to(&domain_field, "Domain").await;
+    erin.type_text("https://initech.example/login").await;
+    erin.press_enter_for_new_page().await;
+    let domain_field = erin.field("Domain").await;
+    assert_eq!(domain_field.attr("aria-invalid").await.unwrap().as_deref(), Some("true"), "the field is marked invalid");
+    let described_by = domain_field.attr("aria-describedby").await.unwrap().unwrap_or_default();
+    let mut error_shown = false;
+    let (_, field_y, _, field_h) = domain_field.rectangle().await.unwrap();
+    for id in described_by.split_whitespace() {
+        let Some(el) = erin.all(&format!("//*[@id='{id}']")).await.pop() else {
+            panic!("aria-describedby names #{id}, which does not exist")
+        };
+        let text = el.text().await.unwrap();
+        if id.contains("error") {
+            assert!(el.is_displayed().await.unwrap(), "the error is visible");
+            assert!(!text.trim().is_empty(), "the error says something");
+            let (_, y, _, _) = el.rectangle().await.unwrap();
+            assert!(y >= field_y && y - (field_y + field_h) < 120.0, "the error is right below its field ({y} vs {field_y}+{field_h})");
+            error_shown = true;
+        }
+    }
+    assert!(error_shown, "the Domain field is described by its error: aria-describedby={described_by:?}");
+    assert_eq!(wizard_domains(&erin).await, ["initech.example"]);
+    rec.posted_page(&erin, "wizard-domain-error").await;
+    erin.tab_to(&erin.field("Domain").await, "Domain").await;
+    erin.clear_focused().await;
+    erin.type_text("initech.com").await;
+    erin.press_enter_for_new_page().await;
+    erin.wait_until("initech.com listed", || async { wizard_domains(&erin).await.len() == 2 }).await;
+    erin.tab_to(&erin.button("Next step").await, "Next step").await;
+    erin.press_enter_for_new_page().await;
+    erin.wait_path_is(&format!("{draft2}/administrator")).await;
+    // The rest of the wizard by keyboard too.
+    erin.tab_to(&erin.field("First Name").await, "First Name").await;
+    erin.type_text("Ivan").await;
+    erin.press(Key::Tab).await;
+    erin.type_text("Ito").await;
+    erin.press(Key::Tab).await;
+    erin.type_text("ivan@initech.com").await;
+    erin.press_enter_for_new_page().await;
+    erin.wait_path_is(&format!("{draft2}/review")).await;
+    erin.tab_to(&erin.button("Add Partner").await, "Add Partner").await;
+    erin.press_enter_for_new_page().await;
+    erin.wait_path("Initech's page", |p| p.starts_with("/settings/partners/") && !p.contains("drafts")).await;
+    assert_eq!(erin.heading().await, "Initech");
+
+    erin.click_menu("Partners").await;
+    erin.wait_path_is("/settings/partners").await;
+    erin.expect_text("2 of 10 partners registered").await;
+    rec.page(&erin, "partners-list").await;
+
+    // ---- The partner's administrator accepts in a fresh profile. ----------------------------
+    let ana = driver.browser("partner-admin", &app.address).await;
+    let link = emailed_link(&smtp, &app, "ana@globex.example").await;
+    accept_invitation(&ana, &link, Some(&mut rec)).await;
+    for text in ["Product One", "Product Two", "API One", "API Two", "API Three", "Development", "Production"] {
+        ana.expect_text(text).await;
+    }
+    ana.expect_no_text("Product Three").await;
+    rec.page(&ana, "service-catalog").await;
+
+    // ---- … and invites a Member. -----------------------------------------------------------
+    ana.click_menu("Members").await;
+    ana.wait_path_is("/members").await;
+    rec.page(&ana, "members").await;
+    ana.fill("First Name", "Mia").await;
+    ana.fill("Surname", "Moss").await;
+    ana.fill("Email", "mia@globex.example").await;
+    ana.select("Role", "Member").await;
+    ana.click_button("Send invitation").await;
+    ana.wait_path_is("/members").await;
+    ana.expect_text("mia@globex.example").await;
+    rec.page(&ana, "members-invited").await;
+
+    let mia = driver.browser("member", &app.address).await;
+    let link = emailed_link(&smtp, &app, "mia@globex.example").await;
+    accept_invitation(&mia, &link, None).await;
+    mia.expect_text("Product One").await;
+    let menu = mia.menu_links().await;
+    assert!(menu.contains(&"Service Catalog".to_string()) && !menu.contains(&"Members".to_string()), "a Member's menu: {menu:?}");
+    mia.goto("/members").await;
+    mia.expect_text("403").await;
+    rec.page(&mia, "error-403").await;
+    mia.click_link("Go to the start page").await;
+    mia.wait_path_is("/service-catalog").await;
+    ana.click_menu("Members").await;
+    ana.wait_path_is("/members").await;
+    ana.expect_text("Mia Moss").await;
+    rec.page(&ana, "members-team").await;
+
+    // ---- The enterprise changes the partner's administrator. -------------------------------
+    erin.click_link(PARTNER).await;
+    erin.wait_path_is(&partner).await;
+    erin.expect_text("Partner administrator account").await;
+    erin.fill("First Name", "Nora").await;
+    erin.fill("Surname", "Novak").await;
+    erin.fill("Email", "nora@globex.example").await;
+    erin.click_button("Send invitation").await;
+    erin.wait_path_is(&partner).await;
+    erin.expect_text("nora@globex.example").await;
+    rec.page(&erin, "partner-general").await;
+
+    let nora = driver.browser("new-admin", &app.address).await;
+    nora.goto("/login").await;
+    nora.click_link("Forgot password?").await;
+    nora.wait_path_is("/password/forgot").await;
+    rec.page(&nora, "forgot-password").await;
+    let link = emailed_link(&smtp, &app, "nora@globex.example").await;
+    accept_invitation(&nora, &link, None).await;
+    assert!(nora.menu_links().await.contains(&"Members".to_string()), "the new administrator manages members");
+
+    erin.click_tab("Users").await;
+    erin.wait_path_is(&format!("{partner}/users")).await;
+    for text in ["Nora Novak", "Ana Lima", "Mia Moss"] {
+        erin.expect_text(text).await;
+    }
+    rec.page(&erin, "partner-users").await;
+    erin.click_tab("Activity").await;
+    erin.wait_path("the Activity tab", |p| p.starts_with(&format!("{partner}/activity"))).await;
+    rec.page(&erin, "partner-activity").await;
+
+    // ---- Revoke every API, then deactivate. ------------------------------------------------
+    erin.click_tab("Delete partner").await;
+    erin.wait_path_is(&format!("{partner}/delete")).await;
+    erin.expect_text("API access must be revoked first").await;
+    assert!(!erin.button("Deactivate partner").await.is_enabled().await.unwrap(), "blocked while API access is left");
+    rec.page(&erin, "partner-delete-blocked").await;
+    erin.click_tab("APIs").await;
+    erin.wait_path_is(&format!("{partner}/apis")).await;
+    loop {
+        let Some(revoke) = erin.buttons_starting("Revoke all").await.into_iter().next() else { break };
+        let name = erin.accessible_name(&revoke).await;
+        erin.click(revoke, &name).await;
+        erin.wait_path_is(&format!("{partner}/apis")).await;
+    }
+    erin.expect_text("No API access").await;
+    erin.click_tab("Delete partner").await;
+    erin.wait_path_is(&format!("{partner}/delete")).await;
+    erin.fill("Partner name", PARTNER).await;
+    rec.page(&erin, "partner-delete").await;
+    erin.click_button("Deactivate partner").await;
+    erin.wait_path_is(&partner).await;
+    erin.expect_text("Deactivated").await;
+    rec.page(&erin, "partner-deactivated").await;
+
+    // The partner's people are logged out at their next click.
+    for b in [&ana, &mia, &nora] {
+        b.click_menu("Service Catalog").await;
+        b.wait_path(&format!("the login page, for {}", b.name), |p| p.starts_with("/login")).await;
+        b.button("Log in").await;
+    }
+
+    // ---- The rest of the enterprise admin's pages. -----------------------------------------
+    erin.click_menu("Catalog").await;
+    erin.wait_path_is("/catalog").await;
+    rec.page(&erin, "catalog").await;
+    erin.click_menu("Activity").await;
+    erin.wait_path_is("/settings/activity").await;
+    rec.page(&erin, "activity").await;
+    erin.goto("/settings/partners/987654321").await;
+    erin.expect_text("404").await;
+    rec.page(&erin, "error-404").await;
+    erin.click_link("Go to the start page").await;
+    erin.wait_path_is("/settings/partners").await;
+
+    // ---- Ten partners, one with a very long name, in another enterprise. -------------------
+    let (umbrella, _) = app.create_enterprise_admin("Umbrella Holdings", "uma@umbrella.example", PASSWORD);
+    {
+        let mut conn = app.conn();
+        let names = [
+            "Northwind Traders", LONG_NAME, "Contoso Pharmaceuticals", "Fabrikam", "Tailspin Toys",
+            "Wide World Importers", "Adventure Works Cycles", "Litware", "Proseware", "Woodgrove Bank",
+        ];
+        for (i, name) in names.iter().enumerate() {
+            let domain = if *name == LONG_NAME {
+                "consolidated-international-widgets-sprockets-and-precision-components.example".to_string()
+            } else {
+                format!("{}.example", name.to_lowercase().replace(' ', "-"))
+            };
+            let status = if i % 3 == 0 { "invited" } else { "active" };
+            let id = seed_partner(&mut conn, umbrella, name, &[&domain], status);
+            if status == "active" {
+                let user = seed_named_user(&mut conn, umbrella, id, &format!("lee@{domain}"), "admin", ("Lee", "Jordan-Whitfield"));
+                partner_portal::db::partners::set_account_admin(&mut conn, id, user).unwrap();
+            }
+        }
+    }
+    erin.click_button("Log out").await;
+    erin.wait_path("the login page", |p| p.starts_with("/login")).await;
+    erin.fill("Email", "uma@umbrella.example").await;
+    erin.fill("Password", PASSWORD).await;
+    erin.click_button("Log in").await;
+    erin.wait_path_is("/settings/partners").await;
+    erin.expect_text("10 of 10 partners registered").await;
+    erin.expect_text(LONG_NAME).await;
+    assert!(!erin.button("Register partners").await.is_enabled().await.unwrap(), "at the limit");
+    rec.page(&erin, "partners-ten").await;
+
+    for b in [erin, ana, mia, nora] {
+        b.close().await;
+    }
+    drop(driver);
+    println!("E2E: the journey took {:.1} s", started.elapsed().as_secs_f64());
+    rec.finish();
+    let _ = std::fs::remove_dir_all(&work);
+    println!("E2E: done in {:.1} s", started.elapsed().as_secs_f64());
+}

@@ -1,0 +1,297 @@
+//! How many SQL statements each measured page (and the login POST) runs: pinned, the same with
+//! 1 partner, 5 people and 30 events as with 10 partners, 50 people and 300 events, and — for a
+//! page view with a settled session — not one write (no session UPDATE per page view).
+//! `./scripts/test query_counts -- --nocapture` prints the counts and the statements.
+
+use std::time::Duration;
+
+use diesel::{
+    prelude::*,
+    sql_types::{BigInt, Text},
+};
+use partner_portal::{
+    auth::password::hash_sync,
+    db::{self, instrumentation},
+    domain::sample_png,
+    email::{outbox, EmailMeta, OutgoingEmail},
+};
+use reqwest::StatusCode;
+
+use crate::{
+    fixtures::{grant_api, grant_product, seed_catalog, seed_invitation, seed_partner},
+    helpers::{csrf_token, location, Options, TestApp, PASSWORD},
+    smtp::TestSmtp,
+};
+
+const ADMIN: &str = "erin@acme.example";
+
+/// Statements per request, loading the session with its person (one statement) included.
+/// Partners list: the list with the usage meter and the unfinished draft (one statement).
+const PARTNERS_LIST: u64 = 2;
+/// General: the partner, logo date, domains, administrator, grant counts, latest administrator
+/// invitation and its email's delivery (one statement).
+const GENERAL_TAB: u64 = 2;
+/// Activity: the partner's header, the actions present, one page of events.
+const ACTIVITY_TAB: u64 = 4;
+/// Service Catalog: granted products, granted APIs with their environments.
+const SERVICE_CATALOG: u64 = 3;
+/// Login POST: session; throttle (account, client); the user; clear the account's failures;
+/// the old session deleted and the new one inserted (the id is renewed).
+const LOGIN_POST: u64 = 7;
+
+struct World {
+    app: TestApp,
+    partner_id: i64,
+    member: String,
+    admin_browser: reqwest::Client,
+    member_browser: reqwest::Client,
+}
+
+/// One enterprise with `partners` active partners (two domains, a logo, the whole small catalog
+/// granted, a pending administrator invitation each), `people` partner users spread over them
+/// (the first of each partner its Admin and account administrator, the others Members) and
+/// `events` audit events about the first partner.
+async fn world(partners: usize, people: usize, events: i64) -> World {
+    instrumentation::enable();
+    let app = TestApp::spawn().await;
+    let (enterprise_id, admin_id) = app.create_enterprise_admin("Acme", ADMIN, PASSWORD);
+    let mut conn = app.conn();
+    let catalog = seed_catalog(&mut conn, enterprise_id);
+    let mut partner_ids = Vec::new();
+    for p in 1..=partners {
+        let domain = format!("partner{p}.example");
+        let id = seed_partner(&mut conn, enterprise_id, &format!("Partner {p}"), &[&domain, &format!("eu.{domain}")], "active");
+        db::partners::set_logo(&mut conn, id, "image/png", &sample_png(16, 16), 16, 16).unwrap();
+        for product in &catalog.products {
+            grant_product(&mut conn, id, *product);
+        }
+        for (i, api) in catalog.apis.iter().enumerate() {
+            let offered: &[i64] = if i == catalog.apis.len() - 1 { &catalog.environments[2..] } else { &catalog.environments };
+            for env in offered {
+                grant_api(&mut conn, id, *api, *env);
+            }
+        }
+        seed_invitation(&mut conn, enterprise_id, id, &format!("next-admin@{domain}"), true);
+        partner_ids.push(id);
+    }
+    let hash = hash_sync(PASSWORD).unwrap();
+    let mut member = None;
+    for u in 0..people {
+        let p = u % partners;
+        let role = if u < partners { "admin" } else { "member" };
+        let email = format!("user{u}@partner{}.example", p + 1);
+        let user = db::users::insert(
+            &mut conn,
+            &db::users::NewUser {
+                enterprise_id,
+                partner_id: Some(partner_ids[p]),
+                role,
+                email: &email,
+                first_name: "Pat",
+                surname: &format!("Person {u}"),
+                password_hash: Some(&hash),
+            },
+        )
+        .unwrap();
+        if role == "admin" {
+            db::partners::set_account_admin(&mut conn, partner_ids[p], user.id).unwrap();
+        } else if p == 0 && member.is_none() {
+            member = Some(email);
+        }
+    }
+    let partner_id = partner_ids[0];
+    diesel::sql_query(
+        "INSERT INTO audit_events (enterprise_id, partner_id, actor_user_id, actor_label, action, target, details, created_at)
+         SELECT $1, $2, $3, 'Erin Admin <erin@acme.example>',
+                (ARRAY['partner.domain_added', 'partner.product_granted', 'invitation.sent', 'partner.renamed'])[1 + g % 4],
+                $4, jsonb_build_object('domain', 'd' || g || '.example', 'product', 'Product One',
+                                       'email', 'p' || g || '@example.com', 'from', 'Old', 'to', 'New'),
+                now() - make_interval(mins => g::int)
+           FROM generate_series(1, $5) AS g",
+    )
+    .bind::<BigInt, _>(enterprise_id)
+    .bind::<BigInt, _>(partner_id)
+    .bind::<BigInt, _>(admin_id)
+    .bind::<Text, _>("Partner Partner 1")
+    .bind::<BigInt, _>(events)
+    .execute(&mut conn)
+    .unwrap();
+    let member = member.expect("a member of the first partner");
+    let admin_browser = browser_logged_in(&app, ADMIN, "/settings/partners").await;
+    let member_browser = browser_logged_in(&app, &member, "/service-catalog").await;
+    World { app, partner_id, member, admin_browser, member_browser }
+}
+
+async fn browser_logged_in(app: &TestApp, email: &str, home: &str) -> reqwest::Client {
+    let (_, client) = app.new_browser();
+    let html = client.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
+    let r = client
+        .post(app.url("/login"))
+        .form(&[("csrf_token", csrf_token(&html).as_str()), ("email", email), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&r), home, "{email} logs in");
+    client
+}
+
+/// The statements one request ran, in order.
+struct Measured {
+    count: u64,
+    sql: Vec<String>,
+}
+
+fn snapshot(app: &TestApp) -> (u64, usize) {
+    (instrumentation::statements(&app.db.name), instrumentation::log(&app.db.name).len())
+}
+
+fn since(app: &TestApp, (count, logged): (u64, usize)) -> Measured {
+    Measured {
+        count: instrumentation::statements(&app.db.name) - count,
+        sql: instrumentation::log(&app.db.name)[logged..].to_vec(),
+    }
+}
+
+/// GETs `path` twice (the first opens whatever connection it needs) and measures the second.
+async fn page(app: &TestApp, browser: &reqwest::Client, path: &str) -> Measured {
+    for measured in [false, true] {
+        let before = snapshot(app);
+        let r = browser.get(app.url(path)).send().await.unwrap();
+        let status = r.status();
+        let html = r.text().await.unwrap();
+        assert_eq!(status, StatusCode::OK, "{path}:\n{html}");
+        if measured {
+            return since(app, before);
+        }
+    }
+    unreachable!()
+}
+
+/// A fresh visitor opens /login, then posts the right password; the POST is measured.
+async fn login_post(app: &TestApp, email: &str) -> Measured {
+    let (_, client) = app.new_browser();
+    let html = client.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
+    let before = snapshot(app);
+    let r = client
+        .post(app.url("/login"))
+        .form(&[("csrf_token", csrf_token(&html).as_str()), ("email", email), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{email} logs in");
+    since(app, before)
+}
+
+fn is_write(sql: &str) -> bool {
+    let head = sql.trim_start().to_ascii_uppercase();
+    ["INSERT", "UPDATE", "DELETE"].iter().any(|w| head.starts_with(w))
+}
+
+/// Measures every page and the login POST in a world of the given size.
+async fn counts(partners: usize, people: usize, events: i64) -> Vec<(&'static str, Measured)> {
+    let w = world(partners, people, events).await;
+    let (app, id) = (&w.app, w.partner_id);
+    vec![
+        ("partners list", page(app, &w.admin_browser, "/settings/partners").await),
+        ("General tab", page(app, &w.admin_browser, &format!("/settings/partners/{id}")).await),
+        ("Activity tab", page(app, &w.admin_browser, &format!("/settings/partners/{id}/activity")).await),
+        ("Service Catalog", page(app, &w.member_browser, "/service-catalog").await),
+        ("login POST", login_post(app, &w.member).await),
+    ]
+}
+
+#[tokio::test]
+async fn each_page_runs_a_fixed_number_of_statements_whatever_the_data_and_writes_nothing() {
+    let small = counts(1, 5, 30).await;
+    let large = counts(10, 50, 300).await;
+
+    println!("SQL statements per request (session load included):");
+    println!("  {:<16} {:>32} {:>34}", "", "1 partner, 5 people, 30 events", "10 partners, 50 people, 300 events");
+    for ((name, s), (_, l)) in small.iter().zip(&large) {
+        println!("  {name:<16} {:>32} {:>34}", s.count, l.count);
+    }
+    for (name, m) in &large {
+        println!("{name} (10 partners, 50 people, 300 events):");
+        for sql in &m.sql {
+            println!("    {sql}");
+        }
+    }
+
+    let expected = [PARTNERS_LIST, GENERAL_TAB, ACTIVITY_TAB, SERVICE_CATALOG, LOGIN_POST];
+    for (((name, s), (_, l)), want) in small.iter().zip(&large).zip(expected) {
+        assert_eq!(s.count, l.count, "{name}: {} statements with the small data set, {} with the large one", s.count, l.count);
+        assert_eq!(s.count, want, "{name} ran:\n{}", s.sql.join("\n"));
+        assert_eq!(s.sql.len() as u64, s.count, "{name}: every statement is logged");
+        assert!(s.sql[0].starts_with("WITH s AS"), "{name}: the session (with its person) is loaded first, in one statement: {}", s.sql[0]);
+    }
+    for (name, m) in small.iter().chain(&large).filter(|(name, _)| *name != "login POST") {
+        let writes: Vec<&String> = m.sql.iter().filter(|s| is_write(s)).collect();
+        assert!(writes.is_empty(), "{name}: a page view with a settled session writes nothing, but ran {writes:?}");
+    }
+    let (_, login) = &large[4];
+    assert_eq!(login.sql.iter().filter(|s| is_write(s)).count(), 3, "login: failures cleared, old session deleted, new one saved");
+}
+
+#[tokio::test]
+async fn a_page_view_after_a_flash_message_writes_once_and_then_never_again() {
+    instrumentation::enable();
+    let app = TestApp::spawn().await;
+    let (enterprise_id, _) = app.create_enterprise_admin("Acme", ADMIN, PASSWORD);
+    let partner = seed_partner(&mut app.conn(), enterprise_id, "Globex", &["globex.com"], "active");
+    app.login(ADMIN, PASSWORD).await;
+    // Adding a domain redirects back with a flash message: the next view shows and drops it.
+    let token = csrf_token(&app.get_html("/settings/partners").await.1);
+    let r = app
+        .client
+        .post(app.url(&format!("/settings/partners/{partner}/domains")))
+        .form(&[("csrf_token", token.as_str()), ("domain", "globex.io")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
+    let path = format!("/settings/partners/{partner}");
+    let mut writes = Vec::new();
+    for _ in 0..3 {
+        let before = snapshot(&app);
+        assert_eq!(app.get(&path).await.status(), StatusCode::OK);
+        writes.push(since(&app, before).sql.iter().filter(|s| is_write(s)).count());
+    }
+    assert_eq!(writes, [1, 0, 0], "the flash is removed once (one session UPDATE), then views write nothing");
+}
+
+#[tokio::test]
+async fn the_email_workers_statements_are_not_counted() {
+    instrumentation::enable();
+    let smtp = TestSmtp::start().await;
+    let app = TestApp::spawn_with(Options { env: vec![("SMTP_URL", smtp.url())], ..Default::default() }).await;
+    assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);
+    {
+        let mut conn = app.conn();
+        for i in 0..3 {
+            let email = OutgoingEmail {
+                to: format!("user{i}@example.com"),
+                subject: "Hello".into(),
+                text: "Hello".into(),
+                html: "<p>Hello</p>".into(),
+            };
+            outbox::enqueue(&mut conn, &email, &EmailMeta { kind: "test", enterprise_id: None, invitation_id: None }).unwrap();
+        }
+    }
+    // Start-up work (migrations, housekeeping, the worker's first connection) is over by now.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let before = snapshot(&app);
+
+    // The worker claims, sends and records the three emails, then keeps polling.
+    smtp.wait_for(3, Duration::from_secs(10)).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+
+    let during = since(&app, before);
+    let sent: i64 = {
+        use partner_portal::db::schema::outbox_emails::dsl as o;
+        o::outbox_emails.filter(o::status.eq("sent")).count().get_result(&mut app.conn()).unwrap()
+    };
+    println!("statements counted while the worker sent 3 emails and polled for 1.5 s: {}", during.count);
+    assert_eq!(sent, 3);
+    assert_eq!(during.count, 0, "the worker's statements are not counted: {:?}", during.sql);
+}
