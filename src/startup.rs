@@ -62,7 +62,8 @@ impl Application {
     pub async fn build_on(settings: Settings, listener: TcpListener) -> anyhow::Result<Self> {
         let port = listener.local_addr()?.port();
         let pool = db::build_pool(&settings);
-        let hash_concurrency = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+        // Half the cores at most for argon2 (see `auth::password`).
+        let hash_concurrency = (std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2) / 2).max(1);
         let state = web::Data::new(AppState {
             pool: pool.clone(),
             hasher: PasswordHasherPool::new(hash_concurrency),

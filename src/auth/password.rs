@@ -1,14 +1,19 @@
 //! Password hashing with argon2id, always off the async executor and with a concurrency cap:
 //! each hash costs ~20 ms of CPU and 19 MiB of working memory.
 //!
-//! Hashes run on a few dedicated threads (one per CPU, shared by every server in the process),
+//! Hashes run on a few dedicated threads (one per two CPUs, shared by every server in the process),
 //! each owning its 19 MiB of argon2 memory for good. Allocating it per hash on the blocking pool
 //! made every blocking thread's malloc arena keep its own copy (the portal's peak RSS reached
 //! 1.6 GiB under a login burst), and paid for faulting 19 MiB of fresh pages each time. The
-//! threads run at a lower CPU priority (nice 10), so a burst of logins waits for pages rather
-//! than the other way round: when the CPU is idle a hash runs at full speed.
+//! threads run at a lower CPU priority (nice 10) and, while logins queue up, rest between hashes
+//! as long as a hash takes, so a burst of logins waits for pages rather than the other way
+//! round (8 clients logging in non-stop took a full core and pushed the pages' p99 to 400 ms);
+//! a lone login still hashes at full speed.
 
-use std::sync::{mpsc, Arc, Mutex, OnceLock};
+use std::sync::{
+    atomic::{AtomicUsize, Ordering},
+    mpsc, Arc, Mutex, OnceLock,
+};
 
 use argon2::{
     password_hash::{
@@ -150,6 +155,9 @@ fn lower_priority() {
     }
 }
 
+/// Jobs sent and not yet taken by a hashing thread.
+static PENDING: AtomicUsize = AtomicUsize::new(0);
+
 fn worker(jobs: Arc<Mutex<mpsc::Receiver<Job>>>) {
     lower_priority();
     let mut memory = Memory(Vec::new());
@@ -158,6 +166,8 @@ fn worker(jobs: Arc<Mutex<mpsc::Receiver<Job>>>) {
             Ok(rx) => rx.recv(),
             Err(_) => return,
         };
+        PENDING.fetch_sub(1, Ordering::Relaxed);
+        let started = std::time::Instant::now();
         match job {
             // Nobody waits any more (the request was dropped): skip the work.
             Ok(Job::Hash { reply, .. }) if reply.is_closed() => {}
@@ -170,11 +180,18 @@ fn worker(jobs: Arc<Mutex<mpsc::Receiver<Job>>>) {
             }
             Err(_) => return,
         }
+        // Under a stream of logins, rest as long as the hash took before the next one: each
+        // thread then uses at most half a core, whatever the queue, and the pages keep the
+        // rest (a lower nice value alone does not help against PostgreSQL, which the kernel
+        // schedules as another group). A lone login is not slowed down.
+        if PENDING.load(Ordering::Relaxed) > 0 {
+            std::thread::sleep(started.elapsed());
+        }
     }
 }
 
-/// The process's hashing threads, started on first use: one per CPU (the first caller's
-/// `concurrency`), so concurrent hashes never exceed the cores however many requests wait.
+/// The process's hashing threads, started on first use (the first caller's `concurrency`), so
+/// concurrent hashes stay below the cores however many requests wait.
 fn queue(concurrency: usize) -> mpsc::Sender<Job> {
     static QUEUE: OnceLock<Mutex<mpsc::Sender<Job>>> = OnceLock::new();
     let sender = QUEUE.get_or_init(|| {
@@ -206,7 +223,7 @@ fn gone() -> AppError {
 }
 
 impl PasswordHasherPool {
-    /// A handle on the process's hashing threads; `concurrency` (usually the CPU count)
+    /// A handle on the process's hashing threads; `concurrency` (half the CPUs, at least one)
     /// is how many the first call starts.
     pub fn new(concurrency: usize) -> Self {
         Self { jobs: queue(concurrency) }
@@ -214,6 +231,7 @@ impl PasswordHasherPool {
 
     pub async fn hash(&self, password: String) -> Result<String, AppError> {
         let (reply, answer) = oneshot::channel();
+        PENDING.fetch_add(1, Ordering::Relaxed);
         self.jobs.send(Job::Hash { password, reply }).map_err(|_| gone())?;
         answer.await.map_err(|_| gone())?
     }
@@ -221,6 +239,7 @@ impl PasswordHasherPool {
     /// Verifies against the stored hash, or a dummy one when there is none (same cost).
     pub async fn verify(&self, stored: Option<String>, password: String) -> Result<bool, AppError> {
         let (reply, answer) = oneshot::channel();
+        PENDING.fetch_add(1, Ordering::Relaxed);
         self.jobs.send(Job::Verify { stored, password, reply }).map_err(|_| gone())?;
         answer.await.map_err(|_| gone())
     }
