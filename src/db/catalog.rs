@@ -423,23 +423,14 @@ pub fn delete_api(conn: &mut PgConnection, id: i64) -> QueryResult<()> {
 
 // ---- what a partner was granted (the Service Catalog) ---------------------------------------
 
-/// The products granted to the partner, by name (one statement).
-pub fn granted_products(conn: &mut PgConnection, enterprise_id: i64, partner_id: i64) -> QueryResult<Vec<Product>> {
-    products::table
-        .inner_join(partner_products::table)
-        .filter(partner_products::partner_id.eq(partner_id))
-        .filter(products::enterprise_id.eq(enterprise_id))
-        .order((crate::db::lower(products::name).asc(), products::id.asc()))
-        .select(Product::as_select())
-        .load(conn)
-}
-
-/// One granted (API, environment) pair; the rows of one API are consecutive, its
-/// environments in environment order.
+/// One granted product, or one granted (API, environment) pair.
 #[derive(QueryableByName, Debug, Clone)]
-pub struct GrantedApiRow {
+pub struct GrantedRow {
+    /// True for a product row (then `environment` and `base_path` are empty).
+    #[diesel(sql_type = Bool)]
+    pub is_product: bool,
     #[diesel(sql_type = Int8)]
-    pub api_id: i64,
+    pub id: i64,
     #[diesel(sql_type = Text)]
     pub name: String,
     #[diesel(sql_type = Text)]
@@ -452,15 +443,23 @@ pub struct GrantedApiRow {
     pub environment: String,
 }
 
-/// The APIs granted to the partner with the environments granted (one statement).
-pub fn granted_apis(conn: &mut PgConnection, enterprise_id: i64, partner_id: i64) -> QueryResult<Vec<GrantedApiRow>> {
+/// Everything granted to the partner, in one statement: the products by name, then the APIs
+/// by name, each API's rows consecutive with its environments in environment order.
+pub fn granted(conn: &mut PgConnection, enterprise_id: i64, partner_id: i64) -> QueryResult<Vec<GrantedRow>> {
     crate::db::static_query(
-        "SELECT a.id AS api_id, a.name, a.description, a.base_path, a.archived_at, e.name AS environment
+        "SELECT true AS is_product, p.id, p.name, p.description, '' AS base_path, p.archived_at,
+                '' AS environment, lower(p.name) AS k1, 0 AS k2, '' AS k3, 0::bigint AS k4
+           FROM partner_products g
+           JOIN products p ON p.id = g.product_id
+          WHERE g.partner_id = $1 AND p.enterprise_id = $2
+         UNION ALL
+         SELECT false, a.id, a.name, a.description, a.base_path, a.archived_at,
+                e.name, lower(a.name), e.position, lower(e.name), e.id
            FROM partner_api_environments g
            JOIN apis a ON a.id = g.api_id
            JOIN environments e ON e.id = g.environment_id
           WHERE g.partner_id = $1 AND a.enterprise_id = $2 AND e.enterprise_id = $2
-          ORDER BY lower(a.name), a.id, e.position, lower(e.name), e.id",
+          ORDER BY is_product DESC, k1, id, k2, k3, k4",
     )
     .bind::<BigInt, _>(partner_id)
     .bind::<BigInt, _>(enterprise_id)

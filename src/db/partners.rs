@@ -123,38 +123,30 @@ pub struct ListPage {
 /// matching the filter with its domains, administrator (or pending administrator invitation)
 /// and grant counts; the usage meter; the admin's unfinished draft.
 ///
-/// The per-partner details are aggregated once for the enterprise's partners and joined
-/// (rather than one subquery per partner): a third less work for the database per view.
+/// Domains, grant counts and the logo flag come from `partner_summaries`, which triggers keep
+/// current (migration 000005): aggregating the four child tables here on every view cost the
+/// database two thirds of this statement. A search still looks in the domains themselves.
 pub fn list_page(conn: &mut PgConnection, enterprise_id: i64, user_id: i64, filter: &ListFilter) -> QueryResult<ListPage> {
     let rows: Vec<ListPageRow> = crate::db::static_query(
         "WITH shown AS (
              SELECT p.id, p.name, p.status, p.created_at,
-                    (l.partner_id IS NOT NULL) AS has_logo,
-                    COALESCE(d.domains, '') AS domains,
+                    COALESCE(m.has_logo, false) AS has_logo,
+                    COALESCE(m.domains, '') AS domains,
                     COALESCE(a.first_name || ' ' || a.surname, i.first_name || ' ' || i.surname) AS admin_name,
                     COALESCE(a.email, i.email) AS admin_email,
                     (a.id IS NULL AND i.id IS NOT NULL) AS admin_pending,
-                    COALESCE(pp.n, 0) AS product_count,
-                    COALESCE(pa.n, 0) AS api_count
+                    COALESCE(m.product_count, 0)::bigint AS product_count,
+                    COALESCE(m.api_count, 0)::bigint AS api_count
                FROM partners p
-               LEFT JOIN partner_logos l ON l.partner_id = p.id
-               LEFT JOIN (SELECT g.partner_id, string_agg(g.domain, ', ' ORDER BY g.domain) AS domains,
-                                 bool_or(g.domain LIKE $2) AS hit
-                            FROM partner_domains g JOIN partners q ON q.id = g.partner_id
-                           WHERE q.enterprise_id = $1 GROUP BY g.partner_id) d ON d.partner_id = p.id
+               LEFT JOIN partner_summaries m ON m.partner_id = p.id
                LEFT JOIN users a ON a.id = p.account_admin_user_id
                LEFT JOIN (SELECT DISTINCT ON (g.partner_id) g.partner_id, g.id, g.first_name, g.surname, g.email
-                            FROM invitations g JOIN partners q ON q.id = g.partner_id
-                           WHERE q.enterprise_id = $1 AND g.for_account_admin AND g.status = 'pending'
+                            FROM invitations g
+                           WHERE g.enterprise_id = $1 AND g.for_account_admin AND g.status = 'pending'
                            ORDER BY g.partner_id, g.created_at DESC) i ON i.partner_id = p.id
-               LEFT JOIN (SELECT g.partner_id, count(*) AS n
-                            FROM partner_products g JOIN partners q ON q.id = g.partner_id
-                           WHERE q.enterprise_id = $1 GROUP BY g.partner_id) pp ON pp.partner_id = p.id
-               LEFT JOIN (SELECT g.partner_id, count(DISTINCT g.api_id) AS n
-                            FROM partner_api_environments g JOIN partners q ON q.id = g.partner_id
-                           WHERE q.enterprise_id = $1 GROUP BY g.partner_id) pa ON pa.partner_id = p.id
               WHERE p.enterprise_id = $1
-                AND ($2 = '%%' OR lower(p.name) LIKE $2 OR COALESCE(d.hit, false))
+                AND ($2 = '%%' OR lower(p.name) LIKE $2
+                     OR EXISTS (SELECT 1 FROM partner_domains g WHERE g.partner_id = p.id AND g.domain LIKE $2))
                 AND ($3::text IS NULL OR p.status = $3)
          )
          SELECT u.live, u.total, e.partner_limit::bigint AS partner_limit,
@@ -572,8 +564,8 @@ pub fn general(conn: &mut PgConnection, enterprise_id: i64, partner_id: i64) -> 
                 p.created_by, p.account_admin_user_id, l.updated_at AS logo_updated_at,
                 COALESCE(d.ids, '{}') AS domain_ids, COALESCE(d.names, '{}') AS domain_names,
                 a.first_name AS admin_first_name, a.surname AS admin_surname, a.email AS admin_email,
-                (SELECT count(*) FROM partner_products WHERE partner_id = p.id) AS product_count,
-                (SELECT count(DISTINCT api_id) FROM partner_api_environments WHERE partner_id = p.id) AS api_count,
+                COALESCE(m.product_count, 0)::bigint AS product_count,
+                COALESCE(m.api_count, 0)::bigint AS api_count,
                 i.id AS inv_id, i.email AS inv_email, i.first_name AS inv_first_name, i.surname AS inv_surname,
                 i.role AS inv_role, i.status AS inv_status, i.invited_by AS inv_invited_by,
                 i.created_at AS inv_created_at, i.expires_at AS inv_expires_at, i.accepted_at AS inv_accepted_at,
@@ -582,6 +574,7 @@ pub fn general(conn: &mut PgConnection, enterprise_id: i64, partner_id: i64) -> 
                 o.sent_at AS mail_sent_at, o.created_at AS mail_created_at
            FROM partners p
            LEFT JOIN partner_logos l ON l.partner_id = p.id
+           LEFT JOIN partner_summaries m ON m.partner_id = p.id
            LEFT JOIN LATERAL (
                 SELECT array_agg(id ORDER BY domain) AS ids, array_agg(domain ORDER BY domain) AS names
                   FROM partner_domains WHERE partner_id = p.id

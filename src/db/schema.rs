@@ -92,6 +92,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// Kept current by triggers (migration 000005); read by the partners list.
+    partner_summaries (partner_id) {
+        partner_id -> Int8,
+        domains -> Text,
+        product_count -> Int4,
+        api_count -> Int4,
+        has_logo -> Bool,
+    }
+}
+
+diesel::table! {
     partner_logos (partner_id) {
         partner_id -> Int8,
         content_type -> Text,
@@ -248,6 +259,7 @@ diesel::joinable!(partner_drafts -> partners (submitted_partner_id));
 diesel::joinable!(partner_drafts -> users (created_by));
 diesel::joinable!(partner_logos -> partners (partner_id));
 diesel::joinable!(partner_products -> partners (partner_id));
+diesel::joinable!(partner_summaries -> partners (partner_id));
 diesel::joinable!(partner_products -> products (product_id));
 diesel::joinable!(partner_products -> users (granted_by));
 diesel::joinable!(partners -> enterprises (enterprise_id));
@@ -271,6 +283,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     partner_drafts,
     partner_logos,
     partner_products,
+    partner_summaries,
     partners,
     password_tokens,
     products,

@@ -1,6 +1,6 @@
 //! Service Catalog (`/service-catalog`, every partner user): the products and the APIs, with
 //! their environments, granted to the person's partner, and nothing else of the enterprise's
-//! catalog. Two statements besides the session, whatever the number of grants.
+//! catalog. One statement besides the session, whatever the number of grants.
 
 use actix_web::{web, HttpResponse};
 use askama::Template;
@@ -44,14 +44,20 @@ struct ServiceCatalogPage {
     apis: Vec<ApiCard>,
 }
 
-/// Folds the (API, environment) rows, consecutive per API, into one card per API.
-fn api_cards(rows: Vec<catalog::GrantedApiRow>) -> Vec<ApiCard> {
+/// Splits the granted rows into product cards and API cards, folding the (API, environment)
+/// rows, consecutive per API, into one card per API.
+fn cards(rows: Vec<catalog::GrantedRow>) -> (Vec<ProductCard>, Vec<ApiCard>) {
+    let mut products = Vec::new();
     let mut cards: Vec<ApiCard> = Vec::new();
     for row in rows {
+        if row.is_product {
+            products.push(ProductCard { retiring: row.archived_at.is_some(), name: row.name, description: row.description });
+            continue;
+        }
         match cards.last_mut() {
-            Some(card) if card.id == row.api_id => card.environments.push(row.environment),
+            Some(card) if card.id == row.id => card.environments.push(row.environment),
             _ => cards.push(ApiCard {
-                id: row.api_id,
+                id: row.id,
                 name: row.name,
                 description: row.description,
                 base_path: row.base_path,
@@ -60,27 +66,19 @@ fn api_cards(rows: Vec<catalog::GrantedApiRow>) -> Vec<ApiCard> {
             }),
         }
     }
-    cards
+    (products, cards)
 }
 
 async fn page(user: PartnerUser, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let enterprise_id = user.user.enterprise_id;
     let partner_id = user.user.partner_id.ok_or(AppError::Forbidden)?;
-    let (products, apis) = db::run(&state.pool, move |conn| {
-        let products = catalog::granted_products(conn, enterprise_id, partner_id)?;
-        let apis = catalog::granted_apis(conn, enterprise_id, partner_id)?;
-        Ok((products, apis))
-    })
-    .await?;
-    let products = products
-        .into_iter()
-        .map(|p| ProductCard { retiring: p.archived(), name: p.name, description: p.description })
-        .collect();
+    let rows = db::run(&state.pool, move |conn| Ok(catalog::granted(conn, enterprise_id, partner_id)?)).await?;
+    let (products, apis) = cards(rows);
     Ok(render(&ServiceCatalogPage {
         layout: user.layout("Service Catalog", "service-catalog")?,
         partner_name: user.user.partner_name.clone().unwrap_or_default(),
         enterprise_name: user.user.enterprise_name.clone(),
         products,
-        apis: api_cards(apis),
+        apis,
     }))
 }

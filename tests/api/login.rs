@@ -142,6 +142,39 @@ async fn an_expired_session_is_anonymous() {
 }
 
 #[tokio::test]
+async fn using_the_portal_keeps_the_session_alive_but_never_past_its_absolute_lifetime() {
+    let app = TestApp::spawn().await;
+    app.create_enterprise_admin("Acme", "erin@acme.example", PASSWORD);
+    app.login("erin@acme.example", PASSWORD).await;
+
+    use diesel::{prelude::*, sql_types::Double};
+    #[derive(QueryableByName)]
+    struct Left {
+        #[diesel(sql_type = Double)]
+        minutes: f64,
+    }
+    let minutes_left = |app: &TestApp| -> f64 {
+        diesel::sql_query("SELECT extract(epoch FROM expires_at - now())::float8 / 60 AS minutes FROM sessions WHERE user_id IS NOT NULL")
+            .get_result::<Left>(&mut app.conn())
+            .unwrap()
+            .minutes
+    };
+    // Idle for 25 of the 30 minutes: a page view brings the idle expiry back to 30 minutes.
+    diesel::sql_query("UPDATE sessions SET expires_at = now() + interval '5 minutes'").execute(&mut app.conn()).unwrap();
+    assert_eq!(app.get_html("/settings/partners").await.0, StatusCode::OK);
+    let left = minutes_left(&app);
+    assert!((29.0..=30.0).contains(&left), "{left} minutes left after a page view");
+
+    // Close to the 12-hour limit the idle expiry stops there.
+    diesel::sql_query("UPDATE sessions SET expires_at = now() + interval '5 minutes', absolute_expires_at = now() + interval '10 minutes'")
+        .execute(&mut app.conn())
+        .unwrap();
+    assert_eq!(app.get_html("/settings/partners").await.0, StatusCode::OK);
+    let left = minutes_left(&app);
+    assert!((9.0..=10.0).contains(&left), "{left} minutes left: the absolute lifetime caps the slide");
+}
+
+#[tokio::test]
 async fn an_enterprise_admin_cannot_open_partner_pages_and_anonymous_visitors_are_sent_to_login() {
     let app = TestApp::spawn().await;
     assert_eq!(location(&app.get("/service-catalog").await), "/login");

@@ -13,6 +13,7 @@ mod fixtures;
 mod forgot_password;
 mod partners_list;
 mod partners_page;
+mod partner_summaries;
 mod wizard;
 mod administrator;
 mod helpers;

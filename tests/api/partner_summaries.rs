@@ -1,0 +1,135 @@
+//! The partners list reads each partner's domains, grant counts and logo flag from
+//! `partner_summaries`, kept current by triggers: these tests change the children through the
+//! portal's own forms (and concurrently, straight in the database) and read the list.
+
+use std::{sync::mpsc, thread, time::Duration};
+
+use diesel::{prelude::*, sql_types::BigInt};
+use partner_portal::domain::sample_png;
+use reqwest::{multipart, StatusCode};
+use scraper::{Html, Selector};
+
+use crate::{
+    fixtures::{domain_id, grant_product, seed_catalog, seed_partner},
+    grants::{post, save_matrix},
+    helpers::{location, TestApp, PASSWORD},
+};
+
+const ADMIN: &str = "erin@acme.example";
+
+/// The list's row for the partner: (domains, counts cell, has a logo image), text squeezed.
+async fn listed(app: &TestApp, partner: i64) -> (Vec<String>, String, bool) {
+    let (status, html) = app.get_html("/settings/partners").await;
+    assert_eq!(status, StatusCode::OK);
+    let doc = Html::parse_document(&html);
+    let rows = Selector::parse("table tbody tr").unwrap();
+    let link = Selector::parse(&format!(r#"a[href="/settings/partners/{partner}"]"#)).unwrap();
+    let domain = Selector::parse("td.cell-domains span.domain").unwrap();
+    let counts = Selector::parse("td.nowrap").unwrap();
+    let logo = Selector::parse(&format!(r#"img[src="/settings/partners/{partner}/logo"]"#)).unwrap();
+    let row = doc
+        .select(&rows)
+        .find(|r| r.select(&link).next().is_some())
+        .unwrap_or_else(|| panic!("partner {partner} is not listed:\n{html}"));
+    let domains = row.select(&domain).map(|d| d.text().collect::<String>()).collect();
+    let counts = row.select(&counts).next().unwrap().text().collect::<Vec<_>>().join(" ");
+    let counts = counts.split_whitespace().collect::<Vec<_>>().join(" ");
+    (domains, counts, row.select(&logo).next().is_some())
+}
+
+async fn upload_logo(app: &TestApp, partner: i64) {
+    let token = crate::grants::token(app).await;
+    let form = multipart::Form::new()
+        .text("csrf_token", token)
+        .text("name", "Globex")
+        .part("logo", multipart::Part::bytes(sample_png(32, 32)).file_name("logo.png"));
+    let r = app.client.post(app.url(&format!("/settings/partners/{partner}/edit"))).multipart(form).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn the_lists_domains_counts_and_logo_follow_every_change_made_in_the_portal() {
+    let app = TestApp::spawn().await;
+    let (enterprise_id, _) = app.create_enterprise_admin("Acme", ADMIN, PASSWORD);
+    app.login(ADMIN, PASSWORD).await;
+    let mut conn = app.conn();
+    let partner = seed_partner(&mut conn, enterprise_id, "Globex", &["globex.com"], "active");
+    let catalog = seed_catalog(&mut conn, enterprise_id);
+    let [p1, p2, _] = catalog.products[..] else { panic!() };
+    let [a1, a2, a3] = catalog.apis[..] else { panic!() };
+    let [dev, stg, prod] = catalog.environments[..] else { panic!() };
+
+    assert_eq!(listed(&app, partner).await, (vec!["globex.com".to_string()], "0 products 0 APIs".to_string(), false));
+
+    let (one, two) = (p1.to_string(), p2.to_string());
+    let r = post(&app, &format!("/settings/partners/{partner}/products/add"), &[("product", &one), ("product", &two)]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // Three cells of two APIs: two APIs, however many environments.
+    let r = save_matrix(&app, partner, &[a1, a2, a3], &[(a1, dev), (a1, prod), (a2, stg)]).await;
+    assert_eq!(location(&r), format!("/settings/partners/{partner}/apis"));
+    let r = post(&app, &format!("/settings/partners/{partner}/domains"), &[("domain", "globex.io")]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    upload_logo(&app, partner).await;
+    assert_eq!(
+        listed(&app, partner).await,
+        (vec!["globex.com".to_string(), "globex.io".to_string()], "2 products 2 APIs".to_string(), true)
+    );
+
+    let r = post(&app, &format!("/settings/partners/{partner}/products/{p1}/revoke"), &[]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = post(&app, &format!("/settings/partners/{partner}/apis/{a1}/revoke"), &[]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let com = domain_id(&mut conn, partner, "globex.com");
+    let r = post(&app, &format!("/settings/partners/{partner}/domains/{com}/remove"), &[]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(listed(&app, partner).await, (vec!["globex.io".to_string()], "1 product 1 API".to_string(), true));
+}
+
+/// Two transactions granting different products to the same partner at the same time: the
+/// second one's recount must wait for the first and include its grant.
+#[tokio::test]
+async fn concurrent_grants_to_one_partner_are_all_counted() {
+    let app = TestApp::spawn().await;
+    let (enterprise_id, _) = app.create_enterprise_admin("Acme", ADMIN, PASSWORD);
+    app.login(ADMIN, PASSWORD).await;
+    let mut conn = app.conn();
+    let partner = seed_partner(&mut conn, enterprise_id, "Globex", &["globex.com"], "active");
+    let catalog = seed_catalog(&mut conn, enterprise_id);
+    let [p1, p2, p3] = catalog.products[..] else { panic!() };
+    grant_product(&mut conn, partner, p3);
+
+    let (inserted, go) = mpsc::channel::<()>();
+    let mut first = app.conn();
+    let t1 = thread::spawn(move || {
+        first
+            .transaction(|c| {
+                grant_product(c, partner, p1);
+                inserted.send(()).unwrap();
+                // Long enough for the second transaction to reach the summary row and wait.
+                thread::sleep(Duration::from_millis(300));
+                Ok::<_, diesel::result::Error>(())
+            })
+            .unwrap();
+    });
+    go.recv().unwrap();
+    let mut second = app.conn();
+    second
+        .transaction(|c| {
+            grant_product(c, partner, p2);
+            Ok::<_, diesel::result::Error>(())
+        })
+        .unwrap();
+    t1.join().unwrap();
+
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let stored: Count = diesel::sql_query("SELECT product_count::bigint AS n FROM partner_summaries WHERE partner_id = $1")
+        .bind::<BigInt, _>(partner)
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(stored.n, 3);
+    assert_eq!(listed(&app, partner).await.1, "3 products 0 APIs");
+}
