@@ -94,47 +94,73 @@ pub fn batch_before(
     q.limit(limit).load(conn)
 }
 
-/// The distinct actions recorded for the enterprise (or one of its partners), for the filter,
-/// in order. A loose index scan on the (…, action) indexes: one probe per distinct action, so
-/// it costs the same with 30 events or 300,000 (a plain DISTINCT reads every event).
-pub fn actions_present(conn: &mut PgConnection, enterprise_id: i64, partner_id: Option<i64>) -> QueryResult<Vec<String>> {
+/// The distinct actions recorded for the enterprise, for the filter, in order. A loose index
+/// scan on the (enterprise_id, action) index: one probe per distinct action, so it costs the
+/// same with 30 events or 300,000 (a plain DISTINCT reads every event).
+pub fn actions_present(conn: &mut PgConnection, enterprise_id: i64) -> QueryResult<Vec<String>> {
     #[derive(diesel::QueryableByName)]
     struct Action {
         #[diesel(sql_type = diesel::sql_types::Text)]
         action: String,
     }
-    use diesel::sql_types::BigInt;
-    let rows: Vec<Action> = match partner_id {
-        Some(partner_id) => crate::db::static_query(
-            "WITH RECURSIVE a(action) AS (
-                 (SELECT action FROM audit_events WHERE partner_id = $2 AND enterprise_id = $1
-                   ORDER BY action LIMIT 1)
-                 UNION ALL
-                 SELECT (SELECT e.action FROM audit_events e
-                          WHERE e.partner_id = $2 AND e.enterprise_id = $1 AND e.action > a.action
-                          ORDER BY e.action LIMIT 1)
-                   FROM a WHERE a.action IS NOT NULL
-             )
-             SELECT action FROM a WHERE action IS NOT NULL",
-        )
-        .bind::<BigInt, _>(enterprise_id)
-        .bind::<BigInt, _>(partner_id)
-        .load(conn)?,
-        None => crate::db::static_query(
-            "WITH RECURSIVE a(action) AS (
-                 (SELECT action FROM audit_events WHERE enterprise_id = $1 ORDER BY action LIMIT 1)
-                 UNION ALL
-                 SELECT (SELECT e.action FROM audit_events e
-                          WHERE e.enterprise_id = $1 AND e.action > a.action
-                          ORDER BY e.action LIMIT 1)
-                   FROM a WHERE a.action IS NOT NULL
-             )
-             SELECT action FROM a WHERE action IS NOT NULL",
-        )
-        .bind::<BigInt, _>(enterprise_id)
-        .load(conn)?,
-    };
+    let rows: Vec<Action> = crate::db::static_query(
+        "WITH RECURSIVE a(action) AS (
+             (SELECT action FROM audit_events WHERE enterprise_id = $1 ORDER BY action LIMIT 1)
+             UNION ALL
+             SELECT (SELECT e.action FROM audit_events e
+                      WHERE e.enterprise_id = $1 AND e.action > a.action
+                      ORDER BY e.action LIMIT 1)
+               FROM a WHERE a.action IS NOT NULL
+         )
+         SELECT action FROM a WHERE action IS NOT NULL",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(enterprise_id)
+    .load(conn)?;
     Ok(rows.into_iter().map(|r| r.action).collect())
+}
+
+/// A partner of the enterprise with its logo's date and the distinct actions recorded about it
+/// (a loose index scan as in `actions_present`, on (partner_id, enterprise_id, action)), in one statement: the Activity tab's
+/// header and filter. None when the partner is not the enterprise's.
+pub fn partner_with_actions(
+    conn: &mut PgConnection,
+    enterprise_id: i64,
+    partner_id: i64,
+) -> QueryResult<Option<(crate::db::partners::Partner, Option<DateTime<Utc>>, Vec<String>)>> {
+    use diesel::sql_types::{Array, BigInt, Nullable, Text, Timestamptz};
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(embed)]
+        partner: crate::db::partners::Partner,
+        #[diesel(sql_type = Nullable<Timestamptz>)]
+        logo_updated_at: Option<DateTime<Utc>>,
+        #[diesel(sql_type = Array<Text>)]
+        actions: Vec<String>,
+    }
+    let row: Option<Row> = crate::db::static_query(
+        "SELECT p.id, p.enterprise_id, p.name, p.status, p.created_at, p.updated_at, p.deactivated_at,
+                p.created_by, p.account_admin_user_id, l.updated_at AS logo_updated_at,
+                ARRAY(
+                    WITH RECURSIVE a(action) AS (
+                        (SELECT action FROM audit_events WHERE partner_id = p.id AND enterprise_id = $1
+                          ORDER BY action LIMIT 1)
+                        UNION ALL
+                        SELECT (SELECT e.action FROM audit_events e
+                                 WHERE e.partner_id = p.id AND e.enterprise_id = $1 AND e.action > a.action
+                                 ORDER BY e.action LIMIT 1)
+                          FROM a WHERE a.action IS NOT NULL
+                    )
+                    SELECT action FROM a WHERE action IS NOT NULL
+                ) AS actions
+           FROM partners p
+           LEFT JOIN partner_logos l ON l.partner_id = p.id
+          WHERE p.id = $2 AND p.enterprise_id = $1",
+    )
+    .bind::<BigInt, _>(enterprise_id)
+    .bind::<BigInt, _>(partner_id)
+    .get_result(conn)
+    .optional()?;
+    Ok(row.map(|r| (r.partner, r.logo_updated_at, r.actions)))
 }
 
 /// The enterprise's partners by name, for the partner filter: (id, name, deactivated).

@@ -13,7 +13,7 @@ pub const STATUS_INVITED: &str = "invited";
 pub const STATUS_ACTIVE: &str = "active";
 pub const STATUS_DEACTIVATED: &str = "deactivated";
 
-#[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
+#[derive(Queryable, QueryableByName, Selectable, Identifiable, Debug, Clone)]
 #[diesel(table_name = partners)]
 pub struct Partner {
     pub id: i64,

@@ -161,8 +161,9 @@ fn millis(d: Duration) -> i64 {
 
 /// Claims up to `limit` due emails (queued and due, or left `sending` by a worker whose lease
 /// ran out) for `lease`, oldest first. Rows another worker is claiming are skipped.
+/// Polled twice a second by every instance, so prepared once (`static_query`).
 pub fn claim_due(conn: &mut PgConnection, limit: i64, lease: Duration) -> QueryResult<Vec<Claimed>> {
-    sql_query(
+    crate::db::static_query(
         "UPDATE outbox_emails o \
             SET status = 'sending', \
                 locked_until = now() + make_interval(secs => $2::double precision / 1000), \

@@ -3,9 +3,10 @@
 //! 25 a page, filterable by partner (enterprise page) and by action, each with an
 //! **Export CSV** of every matching event (`activity_csv`).
 //!
-//! A page runs the same three statements whatever the number of events: the partners (or the
+//! A page runs the same statements whatever the number of events: the partners (or the
 //! partner's header), the actions present, and one page of events read along the
-//! (…, created_at DESC, id DESC) indexes.
+//! (…, created_at DESC, id DESC) indexes; on a partner's tab the header and the actions are
+//! one statement.
 
 use actix_web::{web, HttpResponse};
 use askama::Template;
@@ -19,7 +20,7 @@ use crate::{
     routes::{
         activity_csv,
         partners::{
-            page::{date_time, load_header, PartnerHeader},
+            page::{date_time, PartnerHeader},
             parse_id,
         },
     },
@@ -195,7 +196,7 @@ async fn enterprise_page(user: EnterpriseAdmin, state: web::Data<AppState>, quer
                 return Err(AppError::NotFound);
             }
         }
-        let actions = audit::actions_present(conn, enterprise_id, None)?;
+        let actions = audit::actions_present(conn, enterprise_id)?;
         let rows = audit::page(conn, enterprise_id, &filter, offset, PAGE_SIZE + 1)?;
         Ok((partners, actions, rows))
     })
@@ -247,8 +248,9 @@ async fn partner_tab(
     let filter = parsed.filter.clone();
     let offset = (parsed.page - 1) * PAGE_SIZE;
     let (header, actions, rows) = db::run(&state.pool, move |conn| {
-        let (_, header) = load_header(conn, enterprise_id, id)?;
-        let actions = audit::actions_present(conn, enterprise_id, Some(id))?;
+        let (partner, logo_updated_at, actions) =
+            audit::partner_with_actions(conn, enterprise_id, id)?.ok_or(AppError::NotFound)?;
+        let header = PartnerHeader::new(&partner, logo_updated_at);
         let rows = audit::page(conn, enterprise_id, &filter, offset, PAGE_SIZE + 1)?;
         Ok((header, actions, rows))
     })

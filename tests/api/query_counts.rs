@@ -31,8 +31,8 @@ const PARTNERS_LIST: u64 = 2;
 /// General: the partner, logo date, domains, administrator, grant counts, latest administrator
 /// invitation and its email's delivery (one statement).
 const GENERAL_TAB: u64 = 2;
-/// Activity: the partner's header, the actions present, one page of events.
-const ACTIVITY_TAB: u64 = 4;
+/// Activity: the partner's header with the actions present (one statement), one page of events.
+const ACTIVITY_TAB: u64 = 3;
 /// Service Catalog: granted products and granted APIs with their environments (one statement).
 const SERVICE_CATALOG: u64 = 2;
 /// Login POST: session; throttle (account, client); the user; clear the account's failures;
