@@ -177,9 +177,9 @@ impl Settings {
             session_key_generated,
             invite_ttl: Duration::from_secs(num("INVITE_TTL_HOURS", 168, 1, 24 * 90)? * 3600),
             partner_limit: num("PARTNER_LIMIT", 10, 1, 10_000)? as i32,
-            // Two connections per core keep the cores busy; more only queue up inside PostgreSQL,
-            // where nobody is first come first served (see `db::DbPool`): with 10 on 2 cores the
-            // benchmark's p99 was 50-170 ms, with 4 about 30 ms at the same throughput.
+            // Two connections per core; more only queue up inside PostgreSQL, where nobody is
+            // first come first served (see `db::DbPool`): with 10 on 2 cores the benchmark's
+            // p99 was 40-95 ms, with 4 at most 45 ms, for some throughput (README, Benchmark).
             pool_size: num("DATABASE_POOL_SIZE", (2 * cpus).max(4), 1, 500)? as u32,
             connect_timeout: Duration::from_secs(num("DATABASE_CONNECT_TIMEOUT_SECS", 3, 1, 60)?),
             trusted_proxy,

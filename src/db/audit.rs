@@ -120,8 +120,9 @@ pub fn actions_present(conn: &mut PgConnection, enterprise_id: i64) -> QueryResu
 }
 
 /// A partner of the enterprise with its logo's date and the distinct actions recorded about it
-/// (a loose index scan as in `actions_present`, on (partner_id, enterprise_id, action)), in one statement: the Activity tab's
-/// header and filter. None when the partner is not the enterprise's.
+/// (a loose index scan as in `actions_present`, on (partner_id, enterprise_id, action)), in
+/// one statement: the Activity tab's header and filter. None when the partner is not the
+/// enterprise's.
 pub fn partner_with_actions(
     conn: &mut PgConnection,
     enterprise_id: i64,

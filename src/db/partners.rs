@@ -411,21 +411,10 @@ pub fn find_with_logo(
 }
 
 /// How many products and how many distinct APIs are granted to the partner.
-#[derive(QueryableByName, Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy)]
 pub struct GrantCounts {
-    #[diesel(sql_type = BigInt)]
     pub products: i64,
-    #[diesel(sql_type = BigInt)]
     pub apis: i64,
-}
-
-pub fn grant_counts(conn: &mut PgConnection, partner_id: i64) -> QueryResult<GrantCounts> {
-    crate::db::static_query(
-        "SELECT (SELECT count(*) FROM partner_products WHERE partner_id = $1) AS products,
-                (SELECT count(DISTINCT api_id) FROM partner_api_environments WHERE partner_id = $1) AS apis",
-    )
-    .bind::<BigInt, _>(partner_id)
-    .get_result(conn)
 }
 
 pub fn set_account_admin(conn: &mut PgConnection, partner_id: i64, user_id: i64) -> QueryResult<()> {
