@@ -99,6 +99,9 @@ diesel::table! {
         product_count -> Int4,
         api_count -> Int4,
         has_logo -> Bool,
+        admin_name -> Nullable<Text>,
+        admin_email -> Nullable<Text>,
+        admin_pending -> Bool,
     }
 }
 

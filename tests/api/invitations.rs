@@ -26,7 +26,7 @@ async fn arrange(status: &str) -> Arranged {
 }
 
 /// Opens the link in `client` and accepts with a new password; returns the final response.
-async fn accept_with(app: &TestApp, client: &reqwest::Client, token: &str) -> reqwest::Response {
+pub async fn accept_with(app: &TestApp, client: &reqwest::Client, token: &str) -> reqwest::Response {
     let r = client.get(app.url(&format!("/invitations/{token}"))).send().await.unwrap();
     assert_eq!(location(&r), "/invitations/accept");
     let html = client.get(app.url("/invitations/accept")).send().await.unwrap().text().await.unwrap();
