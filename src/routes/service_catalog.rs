@@ -51,7 +51,7 @@ fn cards(rows: Vec<catalog::GrantedRow>) -> (Vec<ProductCard>, Vec<ApiCard>) {
     let mut cards: Vec<ApiCard> = Vec::new();
     for row in rows {
         if row.is_product {
-            products.push(ProductCard { retiring: row.archived_at.is_some(), name: row.name, description: row.description });
+            products.push(ProductCard { retiring: row.retiring, name: row.name, description: row.description });
             continue;
         }
         match cards.last_mut() {
@@ -61,7 +61,7 @@ fn cards(rows: Vec<catalog::GrantedRow>) -> (Vec<ProductCard>, Vec<ApiCard>) {
                 name: row.name,
                 description: row.description,
                 base_path: row.base_path,
-                retiring: row.archived_at.is_some(),
+                retiring: row.retiring,
                 environments: vec![row.environment],
             }),
         }
@@ -72,7 +72,7 @@ fn cards(rows: Vec<catalog::GrantedRow>) -> (Vec<ProductCard>, Vec<ApiCard>) {
 async fn page(user: PartnerUser, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let enterprise_id = user.user.enterprise_id;
     let partner_id = user.user.partner_id.ok_or(AppError::Forbidden)?;
-    let rows = db::run(&state.pool, move |conn| Ok(catalog::granted(conn, enterprise_id, partner_id)?)).await?;
+    let rows = db::run(&state.pool, move |conn| catalog::granted(conn, enterprise_id, partner_id)).await?;
     let (products, apis) = cards(rows);
     Ok(render(&ServiceCatalogPage {
         layout: user.layout("Service Catalog", "service-catalog")?,

@@ -231,3 +231,47 @@ async fn statements(app: &TestApp, browser: &reqwest::Client) -> u64 {
     }
     fewest
 }
+
+/// The Service Catalog reads a per-partner row that triggers rebuild: every change an
+/// enterprise admin makes in the portal shows on the partner's next page view.
+#[tokio::test]
+async fn renames_archiving_reordering_and_revoking_in_the_portal_show_at_once() {
+    use crate::grants::post;
+    let w = world().await;
+    w.app.login("erin@acme.example", PASSWORD).await;
+    let max = browser_of(&w.app, "max@globex.example").await;
+    let globex: i64 = schema::partners::table
+        .filter(schema::partners::name.eq("Globex"))
+        .select(schema::partners::id)
+        .first(&mut w.app.conn())
+        .unwrap();
+    let (product, api_one, api_three, production) = (w.ids.products[0], w.ids.apis[0], w.ids.apis[2], w.ids.environments[2]);
+
+    let r = post(&w.app, &format!("/catalog/products/{product}/edit"), &[("name", "Payments Hub"), ("description", "New words.")]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = post(&w.app, &format!("/catalog/apis/{api_three}/archive"), &[]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = post(&w.app, &format!("/catalog/environments/{production}/edit"), &[("name", "Live"), ("position", "0")]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
+    let html = service_catalog(&w.app, &max).await;
+    assert_eq!(texts(&html, "section[aria-labelledby=products-heading] h3"), ["Payments Hub"]);
+    assert!(html.contains("New words.") && !html.contains("The One product."));
+    assert_eq!(
+        apis_shown(&html),
+        [
+            ("API One".to_string(), vec!["Live".to_string(), "Development".to_string()]),
+            ("API Three".to_string(), vec!["Live".to_string()]),
+        ],
+        "the renamed environment, now first"
+    );
+    assert!(texts(&html, "section[aria-labelledby=apis-heading] tbody th")[1].contains("Retiring"), "archived: retiring");
+
+    let r = post(&w.app, &format!("/settings/partners/{globex}/apis/{api_one}/revoke"), &[]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = post(&w.app, &format!("/settings/partners/{globex}/products/{product}/revoke"), &[]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let html = service_catalog(&w.app, &max).await;
+    assert_eq!(texts(&html, "section[aria-labelledby=products-heading] h3"), ["No products yet"]);
+    assert_eq!(apis_shown(&html), [("API Three".to_string(), vec!["Live".to_string()])]);
+}

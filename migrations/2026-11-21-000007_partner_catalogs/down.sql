@@ -1,0 +1,11 @@
+DROP TRIGGER partner_catalog_environment ON environments;
+DROP TRIGGER partner_catalog_api ON apis;
+DROP TRIGGER partner_catalog_product ON products;
+DROP TRIGGER partner_catalog_apis ON partner_api_environments;
+DROP TRIGGER partner_catalog_products ON partner_products;
+DROP FUNCTION partner_catalog_item_changed();
+DROP FUNCTION partner_catalog_changed();
+DROP FUNCTION refresh_partner_catalog(BIGINT);
+DROP INDEX partner_api_environments_environment;
+DROP INDEX partner_products_product;
+DROP TABLE partner_catalogs;
