@@ -80,7 +80,7 @@ impl ManageConnection for PgManager {
         conn.batch_execute(
             "SET jit = off; SET random_page_cost = 1.1; SET statement_timeout = '15s'; SET lock_timeout = '10s'",
         )
-            .map_err(r2d2::Error::QueryError)?;
+        .map_err(r2d2::Error::QueryError)?;
         Ok(PgConn { conn, broken: false })
     }
 

@@ -632,3 +632,40 @@ pub fn general(conn: &mut PgConnection, enterprise_id: i64, partner_id: i64) -> 
         }
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(name: &str, domains: &str, status: &str) -> PartnerListRow {
+        PartnerListRow {
+            id: 1,
+            name: name.to_string(),
+            status: status.to_string(),
+            created_at: Utc::now(),
+            has_logo: false,
+            domains: domains.to_string(),
+            admin_name: None,
+            admin_email: None,
+            admin_pending: false,
+            product_count: 0,
+            api_count: 0,
+        }
+    }
+
+    fn filter(search: &str, status: Option<&str>) -> ListFilter {
+        ListFilter { search: Some(search.to_string()), status: status.map(str::to_string) }
+    }
+
+    #[test]
+    fn the_search_matches_the_name_or_one_domain_in_any_case_and_the_status_filter_applies() {
+        let globex = row("Globex Corp", "globex.com, globex.io", "active");
+        assert!(filter("GLOBEX c", None).matches(&globex));
+        assert!(filter("X.IO", None).matches(&globex));
+        assert!(filter("  ", None).matches(&globex), "a blank search shows everything");
+        assert!(!filter("com, globex", None).matches(&globex), "never across two domains");
+        assert!(!filter("globex", Some("invited")).matches(&globex));
+        assert!(filter("%", None).matches(&row("100% Partner", "p.example", "active")), "% is a plain character");
+        assert!(!filter("%", None).matches(&globex));
+    }
+}
