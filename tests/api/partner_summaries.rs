@@ -17,24 +17,34 @@ use crate::{
 
 const ADMIN: &str = "erin@acme.example";
 
-/// The list's row for the partner: (domains, counts cell, has a logo image), text squeezed.
-async fn listed(app: &TestApp, partner: i64) -> (Vec<String>, String, bool) {
+/// Runs `f` on the list's row for the partner.
+async fn with_row<T>(app: &TestApp, partner: i64, f: impl FnOnce(scraper::ElementRef<'_>) -> T) -> T {
     let (status, html) = app.get_html("/settings/partners").await;
     assert_eq!(status, StatusCode::OK);
     let doc = Html::parse_document(&html);
     let rows = Selector::parse("table tbody tr").unwrap();
     let link = Selector::parse(&format!(r#"a[href="/settings/partners/{partner}"]"#)).unwrap();
-    let domain = Selector::parse("td.cell-domains span.domain").unwrap();
-    let counts = Selector::parse("td.nowrap").unwrap();
-    let logo = Selector::parse(&format!(r#"img[src="/settings/partners/{partner}/logo"]"#)).unwrap();
     let row = doc
         .select(&rows)
         .find(|r| r.select(&link).next().is_some())
         .unwrap_or_else(|| panic!("partner {partner} is not listed:\n{html}"));
-    let domains = row.select(&domain).map(|d| d.text().collect::<String>()).collect();
-    let counts = row.select(&counts).next().unwrap().text().collect::<Vec<_>>().join(" ");
-    let counts = counts.split_whitespace().collect::<Vec<_>>().join(" ");
-    (domains, counts, row.select(&logo).next().is_some())
+    f(row)
+}
+
+fn squeezed(e: scraper::ElementRef<'_>) -> String {
+    e.text().collect::<Vec<_>>().join(" ").split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The list's row for the partner: (domains, counts cell, has a logo image), text squeezed.
+async fn listed(app: &TestApp, partner: i64) -> (Vec<String>, String, bool) {
+    let domain = Selector::parse("td.cell-domains span.domain").unwrap();
+    let counts = Selector::parse("td.nowrap").unwrap();
+    let logo = Selector::parse(&format!(r#"img[src="/settings/partners/{partner}/logo"]"#)).unwrap();
+    with_row(app, partner, |row| {
+        let domains = row.select(&domain).map(|d| d.text().collect::<String>()).collect();
+        (domains, squeezed(row.select(&counts).next().unwrap()), row.select(&logo).next().is_some())
+    })
+    .await
 }
 
 async fn upload_logo(app: &TestApp, partner: i64) {
@@ -136,15 +146,8 @@ async fn concurrent_grants_to_one_partner_are_all_counted() {
 
 /// The list's administrator cell for the partner, text squeezed.
 async fn administrator_cell(app: &TestApp, partner: i64) -> String {
-    let (status, html) = app.get_html("/settings/partners").await;
-    assert_eq!(status, StatusCode::OK);
-    let doc = Html::parse_document(&html);
-    let rows = Selector::parse("table tbody tr").unwrap();
-    let link = Selector::parse(&format!(r#"a[href="/settings/partners/{partner}"]"#)).unwrap();
     let cell = Selector::parse("td:nth-child(3)").unwrap();
-    let row = doc.select(&rows).find(|r| r.select(&link).next().is_some()).expect("the partner is listed");
-    let text = row.select(&cell).next().unwrap().text().collect::<Vec<_>>().join(" ");
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    with_row(app, partner, |row| squeezed(row.select(&cell).next().unwrap())).await
 }
 
 #[tokio::test]
