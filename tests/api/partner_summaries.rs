@@ -57,13 +57,19 @@ async fn upload_logo(app: &TestApp, partner: i64) {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
 }
 
-#[tokio::test]
-async fn the_lists_domains_counts_and_logo_follow_every_change_made_in_the_portal() {
+/// Acme's admin, logged in, and Acme's partner Globex (globex.com) in the given status.
+async fn admin_and_globex(status: &str) -> (TestApp, i64, i64) {
     let app = TestApp::spawn().await;
     let (enterprise_id, _) = app.create_enterprise_admin("Acme", ADMIN, PASSWORD);
     app.login(ADMIN, PASSWORD).await;
+    let partner = seed_partner(&mut app.conn(), enterprise_id, "Globex", &["globex.com"], status);
+    (app, enterprise_id, partner)
+}
+
+#[tokio::test]
+async fn the_lists_domains_counts_and_logo_follow_every_change_made_in_the_portal() {
+    let (app, enterprise_id, partner) = admin_and_globex("active").await;
     let mut conn = app.conn();
-    let partner = seed_partner(&mut conn, enterprise_id, "Globex", &["globex.com"], "active");
     let catalog = seed_catalog(&mut conn, enterprise_id);
     let [p1, p2, _] = catalog.products[..] else { panic!() };
     let [a1, a2, a3] = catalog.apis[..] else { panic!() };
@@ -99,11 +105,8 @@ async fn the_lists_domains_counts_and_logo_follow_every_change_made_in_the_porta
 /// second one's recount must wait for the first and include its grant.
 #[tokio::test]
 async fn concurrent_grants_to_one_partner_are_all_counted() {
-    let app = TestApp::spawn().await;
-    let (enterprise_id, _) = app.create_enterprise_admin("Acme", ADMIN, PASSWORD);
-    app.login(ADMIN, PASSWORD).await;
+    let (app, enterprise_id, partner) = admin_and_globex("active").await;
     let mut conn = app.conn();
-    let partner = seed_partner(&mut conn, enterprise_id, "Globex", &["globex.com"], "active");
     let catalog = seed_catalog(&mut conn, enterprise_id);
     let [p1, p2, p3] = catalog.products[..] else { panic!() };
     grant_product(&mut conn, partner, p3);
@@ -152,11 +155,8 @@ async fn administrator_cell(app: &TestApp, partner: i64) -> String {
 
 #[tokio::test]
 async fn the_lists_administrator_follows_invitations_acceptance_and_renames() {
-    let app = TestApp::spawn().await;
-    let (enterprise_id, _) = app.create_enterprise_admin("Acme", ADMIN, PASSWORD);
-    app.login(ADMIN, PASSWORD).await;
+    let (app, enterprise_id, partner) = admin_and_globex("invited").await;
     let mut conn = app.conn();
-    let partner = seed_partner(&mut conn, enterprise_id, "Globex", &["globex.com"], "invited");
     assert_eq!(administrator_cell(&app, partner).await, "None");
 
     let page = format!("/settings/partners/{partner}");
