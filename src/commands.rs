@@ -146,13 +146,38 @@ const DEMO_PRODUCTS: [(&str, &str); 5] = [
 
 /// Name, base path, description, and the environments it is offered in.
 const DEMO_APIS: [(&str, &str, &str, &[&str]); 7] = [
-    ("Payments API v2", "/payments/v2", "Create, capture and refund card and account-to-account payments.", &DEMO_ENVIRONMENTS),
+    (
+        "Payments API v2",
+        "/payments/v2",
+        "Create, capture and refund card and account-to-account payments.",
+        &DEMO_ENVIRONMENTS,
+    ),
     ("Accounts API", "/accounts/v1", "Read account balances, holders and transaction history.", &DEMO_ENVIRONMENTS),
-    ("Identity API", "/identity/v1", "Verify people and businesses against documents and registries.", &DEMO_ENVIRONMENTS),
-    ("Fraud Scoring API", "/fraud/v1", "Score a payment or a sign-up for fraud risk in real time.", &["Staging", "Production"]),
-    ("Webhooks API", "/webhooks/v1", "Subscribe to events such as payment settled or account updated.", &["Development", "Production"]),
+    (
+        "Identity API",
+        "/identity/v1",
+        "Verify people and businesses against documents and registries.",
+        &DEMO_ENVIRONMENTS,
+    ),
+    (
+        "Fraud Scoring API",
+        "/fraud/v1",
+        "Score a payment or a sign-up for fraud risk in real time.",
+        &["Staging", "Production"],
+    ),
+    (
+        "Webhooks API",
+        "/webhooks/v1",
+        "Subscribe to events such as payment settled or account updated.",
+        &["Development", "Production"],
+    ),
     ("Reporting API", "/reports/v1", "Download settlement and reconciliation reports.", &["Production"]),
-    ("Sandbox Simulator API", "/sandbox/v1", "Simulate payment outcomes and edge cases while you build.", &["Development"]),
+    (
+        "Sandbox Simulator API",
+        "/sandbox/v1",
+        "Simulate payment outcomes and edge cases while you build.",
+        &["Development"],
+    ),
 ];
 
 /// A believable catalog for the demo enterprise; each part only when that part is empty, so
@@ -173,7 +198,8 @@ fn seed_demo_catalog(conn: &mut PgConnection, enterprise_id: i64) -> Result<(), 
     if catalog::api_rows(conn, enterprise_id)?.is_empty() {
         for (name, base_path, description, offered_in) in DEMO_APIS {
             let api = catalog::insert_api(conn, enterprise_id, &catalog::ItemFields { name, description, base_path })?;
-            let ids: Vec<i64> = environments.iter().filter(|e| offered_in.contains(&e.name.as_str())).map(|e| e.id).collect();
+            let ids: Vec<i64> =
+                environments.iter().filter(|e| offered_in.contains(&e.name.as_str())).map(|e| e.id).collect();
             catalog::add_api_environments(conn, api.id, &ids)?;
         }
     }
@@ -222,7 +248,9 @@ pub fn seed_bench(conn: &mut PgConnection, settings: &Settings, password: &str) 
     };
 
     if enterprises::find_by_name(conn, BENCH_ENTERPRISE)?.is_some() {
-        return Err(AppError::Conflict(format!("{BENCH_ENTERPRISE} already exists: seed-bench wants an empty database")));
+        return Err(AppError::Conflict(format!(
+            "{BENCH_ENTERPRISE} already exists: seed-bench wants an empty database"
+        )));
     }
     // One hash for everyone: verifying costs the same, and seeding stays quick.
     let hash = hash_sync(password)?;

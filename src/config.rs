@@ -90,9 +90,7 @@ impl Settings {
         let app_env = match env::var("APP_ENV").as_deref() {
             Ok("production") => AppEnv::Production,
             Ok("development") | Err(_) => AppEnv::Development,
-            Ok(other) => {
-                return Err(err("APP_ENV", format!("must be development or production, not {other:?}")))
-            }
+            Ok(other) => return Err(err("APP_ENV", format!("must be development or production, not {other:?}"))),
         };
         if app_env == AppEnv::Development {
             // Only development reads a .env file; production takes the real environment.
@@ -102,10 +100,7 @@ impl Settings {
     }
 
     /// Builds settings from any variable lookup (tests pass their own).
-    pub fn from_lookup(
-        app_env: AppEnv,
-        get: impl Fn(&str) -> Option<String>,
-    ) -> Result<Self, ConfigError> {
+    pub fn from_lookup(app_env: AppEnv, get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let get = |k: &str| get(k).filter(|v| !v.trim().is_empty());
         let prod = app_env == AppEnv::Production;
 
@@ -119,8 +114,8 @@ impl Settings {
             None if prod => return Err(err("PUBLIC_BASE_URL", "is required in production")),
             None => format!("http://{bind_addr}"),
         };
-        let parsed = url::Url::parse(&public_base_url)
-            .map_err(|e| err("PUBLIC_BASE_URL", format!("is not a URL: {e}")))?;
+        let parsed =
+            url::Url::parse(&public_base_url).map_err(|e| err("PUBLIC_BASE_URL", format!("is not a URL: {e}")))?;
         if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
             return Err(err("PUBLIC_BASE_URL", "must be an http:// or https:// URL"));
         }
@@ -223,25 +218,21 @@ mod tests {
     use std::collections::HashMap;
 
     fn with(vars: &[(&str, &str)], env: AppEnv) -> Result<Settings, ConfigError> {
-        let map: HashMap<String, String> =
-            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         Settings::from_lookup(env, |k| map.get(k).cloned())
     }
 
     #[test]
     fn production_without_session_key_names_the_variable() {
-        let e = with(
-            &[("DATABASE_URL", "postgres://x/y"), ("PUBLIC_BASE_URL", "https://p.example")],
-            AppEnv::Production,
-        )
-        .unwrap_err();
+        let e =
+            with(&[("DATABASE_URL", "postgres://x/y"), ("PUBLIC_BASE_URL", "https://p.example")], AppEnv::Production)
+                .unwrap_err();
         assert_eq!(e.var, "SESSION_KEY");
     }
 
     #[test]
     fn a_short_session_key_is_refused() {
-        let e = with(&[("DATABASE_URL", "postgres://x/y"), ("SESSION_KEY", "abcd")], AppEnv::Development)
-            .unwrap_err();
+        let e = with(&[("DATABASE_URL", "postgres://x/y"), ("SESSION_KEY", "abcd")], AppEnv::Development).unwrap_err();
         assert_eq!(e.var, "SESSION_KEY");
     }
 
@@ -256,8 +247,8 @@ mod tests {
 
     #[test]
     fn a_non_numeric_ttl_is_refused_by_name() {
-        let e = with(&[("DATABASE_URL", "postgres://x/y"), ("INVITE_TTL_HOURS", "soon")], AppEnv::Development)
-            .unwrap_err();
+        let e =
+            with(&[("DATABASE_URL", "postgres://x/y"), ("INVITE_TTL_HOURS", "soon")], AppEnv::Development).unwrap_err();
         assert_eq!(e.var, "INVITE_TTL_HOURS");
     }
 

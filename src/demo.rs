@@ -21,7 +21,13 @@ struct DemoPerson {
     role: &'static str,
 }
 
-fn insert_user(conn: &mut PgConnection, enterprise_id: i64, partner_id: i64, p: &DemoPerson, hash: &str) -> QueryResult<i64> {
+fn insert_user(
+    conn: &mut PgConnection,
+    enterprise_id: i64,
+    partner_id: i64,
+    p: &DemoPerson,
+    hash: &str,
+) -> QueryResult<i64> {
     use schema::users::dsl as u;
     diesel::insert_into(u::users)
         .values((
@@ -37,10 +43,22 @@ fn insert_user(conn: &mut PgConnection, enterprise_id: i64, partner_id: i64, p: 
         .get_result(conn)
 }
 
-fn insert_partner(conn: &mut PgConnection, enterprise_id: i64, admin_id: i64, name: &str, domains: &[&str], status: &str) -> QueryResult<i64> {
+fn insert_partner(
+    conn: &mut PgConnection,
+    enterprise_id: i64,
+    admin_id: i64,
+    name: &str,
+    domains: &[&str],
+    status: &str,
+) -> QueryResult<i64> {
     use schema::partners::dsl as p;
     let id = diesel::insert_into(p::partners)
-        .values((p::enterprise_id.eq(enterprise_id), p::name.eq(name), p::status.eq(status), p::created_by.eq(admin_id)))
+        .values((
+            p::enterprise_id.eq(enterprise_id),
+            p::name.eq(name),
+            p::status.eq(status),
+            p::created_by.eq(admin_id),
+        ))
         .returning(p::id)
         .get_result(conn)?;
     for d in domains {
@@ -67,7 +85,13 @@ fn product_id(conn: &mut PgConnection, enterprise_id: i64, name: &str) -> QueryR
     p::products.filter(p::enterprise_id.eq(enterprise_id)).filter(p::name.eq(name)).select(p::id).first(conn).optional()
 }
 
-fn api_grants(conn: &mut PgConnection, partner_id: i64, enterprise_id: i64, api: &str, environments: &[&str]) -> QueryResult<()> {
+fn api_grants(
+    conn: &mut PgConnection,
+    partner_id: i64,
+    enterprise_id: i64,
+    api: &str,
+    environments: &[&str],
+) -> QueryResult<()> {
     diesel::sql_query(
         "INSERT INTO partner_api_environments (partner_id, api_id, environment_id)
          SELECT $1, ae.api_id, ae.environment_id
@@ -90,11 +114,30 @@ pub fn seed_partners(conn: &mut PgConnection, enterprise_id: i64, admin_id: i64,
     if partners::count_toward_limit(conn, enterprise_id)? > 0 {
         return Ok(());
     }
-    let globex = insert_partner(conn, enterprise_id, admin_id, "Globex Corporation", &["globex.example"], partners::STATUS_ACTIVE)?;
+    let globex = insert_partner(
+        conn,
+        enterprise_id,
+        admin_id,
+        "Globex Corporation",
+        &["globex.example"],
+        partners::STATUS_ACTIVE,
+    )?;
     let logo = sample_png(64, 64);
     partners::set_logo(conn, globex, "image/png", &logo, 64, 64)?;
-    let ana = insert_user(conn, enterprise_id, globex, &DemoPerson { email: DEMO_PARTNER_ADMIN, first: "Ana", surname: "Lima", role: "admin" }, hash)?;
-    insert_user(conn, enterprise_id, globex, &DemoPerson { email: DEMO_PARTNER_MEMBER, first: "Mo", surname: "Okafor", role: "member" }, hash)?;
+    let ana = insert_user(
+        conn,
+        enterprise_id,
+        globex,
+        &DemoPerson { email: DEMO_PARTNER_ADMIN, first: "Ana", surname: "Lima", role: "admin" },
+        hash,
+    )?;
+    insert_user(
+        conn,
+        enterprise_id,
+        globex,
+        &DemoPerson { email: DEMO_PARTNER_MEMBER, first: "Mo", surname: "Okafor", role: "member" },
+        hash,
+    )?;
     partners::set_account_admin(conn, globex, ana)?;
     for product in ["Payments Hub", "Fraud Shield"] {
         if let Some(pid) = product_id(conn, enterprise_id, product)? {
@@ -108,7 +151,8 @@ pub fn seed_partners(conn: &mut PgConnection, enterprise_id: i64, admin_id: i64,
     api_grants(conn, globex, enterprise_id, "Payments API v2", &["Development", "Staging", "Production"])?;
     api_grants(conn, globex, enterprise_id, "Accounts API", &["Production"])?;
 
-    let initech = insert_partner(conn, enterprise_id, admin_id, "Initech", &["initech.example"], partners::STATUS_INVITED)?;
+    let initech =
+        insert_partner(conn, enterprise_id, admin_id, "Initech", &["initech.example"], partners::STATUS_INVITED)?;
     let token = tokens::random_token();
     invitations::insert(
         conn,
@@ -126,8 +170,21 @@ pub fn seed_partners(conn: &mut PgConnection, enterprise_id: i64, admin_id: i64,
         },
     )?;
 
-    let umbrella = insert_partner(conn, enterprise_id, admin_id, "Umbrella Health", &["umbrella.example", "umbrella-health.example"], partners::STATUS_ACTIVE)?;
-    let alice = insert_user(conn, enterprise_id, umbrella, &DemoPerson { email: "alice@umbrella.example", first: "Alice", surname: "Abernathy", role: "admin" }, hash)?;
+    let umbrella = insert_partner(
+        conn,
+        enterprise_id,
+        admin_id,
+        "Umbrella Health",
+        &["umbrella.example", "umbrella-health.example"],
+        partners::STATUS_ACTIVE,
+    )?;
+    let alice = insert_user(
+        conn,
+        enterprise_id,
+        umbrella,
+        &DemoPerson { email: "alice@umbrella.example", first: "Alice", surname: "Abernathy", role: "admin" },
+        hash,
+    )?;
     partners::set_account_admin(conn, umbrella, alice)?;
     api_grants(conn, umbrella, enterprise_id, "Identity API", &["Staging", "Production"])?;
     Ok(())

@@ -43,14 +43,10 @@ impl AppError {
     /// Title and explanation shown on the error page.
     fn page_text(&self) -> (&'static str, String) {
         match self {
-            AppError::NotFound => (
-                "Page not found",
-                "The page you asked for does not exist, or you do not have access to it.".into(),
-            ),
-            AppError::Forbidden => (
-                "Not allowed",
-                "Your account does not have permission to open this page.".into(),
-            ),
+            AppError::NotFound => {
+                ("Page not found", "The page you asked for does not exist, or you do not have access to it.".into())
+            }
+            AppError::Forbidden => ("Not allowed", "Your account does not have permission to open this page.".into()),
             AppError::LoginRequired => ("Log in required", "Please log in to continue.".into()),
             AppError::BadRequest(msg) => ("Something is wrong with that request", msg.clone()),
             AppError::Csrf => (
@@ -59,10 +55,9 @@ impl AppError {
                  Go back, reload the page and try again."
                     .into(),
             ),
-            AppError::PayloadTooLarge => (
-                "That was too large",
-                "What you sent is larger than the portal accepts. Nothing was changed.".into(),
-            ),
+            AppError::PayloadTooLarge => {
+                ("That was too large", "What you sent is larger than the portal accepts. Nothing was changed.".into())
+            }
             AppError::Conflict(msg) => ("That could not be saved", msg.clone()),
             AppError::TooManyRequests(msg) => ("Too many attempts", msg.clone()),
             AppError::DatabaseUnavailable => (
@@ -119,10 +114,8 @@ impl ResponseError for AppError {
         let (title, message) = self.page_text();
         let mut resp = error_page(status, title, &message);
         if let AppError::DatabaseUnavailable = self {
-            resp.headers_mut().insert(
-                actix_web::http::header::RETRY_AFTER,
-                actix_web::http::header::HeaderValue::from_static("5"),
-            );
+            resp.headers_mut()
+                .insert(actix_web::http::header::RETRY_AFTER, actix_web::http::header::HeaderValue::from_static("5"));
         }
         resp
     }

@@ -95,8 +95,11 @@ fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             println!("  Portal:   {}", settings.public_base_url);
             println!("  Email:    {}", login.email);
             println!("  Password: {}", login.password);
-            println!("  Partner users with the same password: {} (Admin), {} (Member)",
-                partner_portal::demo::DEMO_PARTNER_ADMIN, partner_portal::demo::DEMO_PARTNER_MEMBER);
+            println!(
+                "  Partner users with the same password: {} (Admin), {} (Member)",
+                partner_portal::demo::DEMO_PARTNER_ADMIN,
+                partner_portal::demo::DEMO_PARTNER_MEMBER
+            );
             Ok(())
         }
         Command::SeedBench { password } => {

@@ -52,9 +52,7 @@ pub fn render<T: Template>(page: &T) -> HttpResponse {
 /// Renders a page with the given status; a template failure becomes the generic 500 page.
 pub fn render_status<T: Template>(status: StatusCode, page: &T) -> HttpResponse {
     match page.render() {
-        Ok(body) => HttpResponse::build(status)
-            .content_type("text/html; charset=utf-8")
-            .body(body),
+        Ok(body) => HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body),
         Err(e) => {
             tracing::error!(error = %e, "template failed to render");
             error_page(

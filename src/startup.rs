@@ -1,7 +1,12 @@
 //! `Application::build(settings)`: the pool, migrations, background tasks, middleware and
 //! routes, bound to a listener. `main` and the tests start the portal the same way.
 
-use std::{net::TcpListener, sync::atomic::{AtomicBool, Ordering}, sync::Arc, time::Duration};
+use std::{
+    net::TcpListener,
+    sync::atomic::{AtomicBool, Ordering},
+    sync::Arc,
+    time::Duration,
+};
 
 use actix_session::{
     config::{BrowserSession, CookieContentSecurity, TtlExtensionPolicy},
@@ -74,13 +79,13 @@ impl Application {
         spawn_housekeeping(pool.clone());
         crate::email::worker::spawn(crate::email::worker::pool(&settings), settings.clone());
 
-        let session_key = Key::try_from(settings.session_key.expose().as_slice())
-            .map_err(|e| anyhow::anyhow!("SESSION_KEY: {e}"))?;
+        let session_key =
+            Key::try_from(settings.session_key.expose().as_slice()).map_err(|e| anyhow::anyhow!("SESSION_KEY: {e}"))?;
         let store = PgSessionStore::new(pool, settings.session_idle, settings.session_absolute);
         let https = settings.is_https();
         let absolute = actix_web::cookie::time::Duration::seconds(settings.session_absolute.as_secs() as i64);
-        let static_dir = std::env::var("STATIC_DIR")
-            .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/static").to_string());
+        let static_dir =
+            std::env::var("STATIC_DIR").unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/static").to_string());
 
         let app_state = state.clone();
         let server = HttpServer::new(move || {
@@ -100,30 +105,16 @@ impl Application {
                 .build();
             App::new()
                 .app_data(app_state.clone())
-                .app_data(
-                    web::FormConfig::default()
-                        .limit(csrf::FORM_LIMIT)
-                        .error_handler(|e, _| form_error(e)),
-                )
+                .app_data(web::FormConfig::default().limit(csrf::FORM_LIMIT).error_handler(|e, _| form_error(e)))
                 .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
-                .app_data(
-                    web::QueryConfig::default()
-                        .error_handler(|_, _| AppError::bad_request("The address has parameters we could not read.").into()),
-                )
+                .app_data(web::QueryConfig::default().error_handler(|_, _| {
+                    AppError::bad_request("The address has parameters we could not read.").into()
+                }))
                 .wrap(from_fn(frame))
                 .wrap(TracingLogger::<RedactedRootSpan>::new())
-                .service(
-                    actix_files::Files::new("/static", static_dir.clone())
-                        .use_etag(true)
-                        .use_last_modified(true),
-                )
+                .service(actix_files::Files::new("/static", static_dir.clone()).use_etag(true).use_last_modified(true))
                 .configure(routes::health::configure)
-                .service(
-                    web::scope("")
-                        .wrap(from_fn(csrf::csrf_guard))
-                        .wrap(sessions)
-                        .configure(routes::configure),
-                )
+                .service(web::scope("").wrap(from_fn(csrf::csrf_guard)).wrap(sessions).configure(routes::configure))
                 .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(AppError::NotFound) }))
         })
         .workers(settings.workers)
@@ -201,10 +192,7 @@ fn spawn_housekeeping(pool: DbPool) {
 
 /// Outermost layer: security headers on every response, and every error (including those
 /// raised by other middleware or by actix itself) turned into a styled page.
-async fn frame(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<BoxBody>, Error> {
+async fn frame(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> Result<ServiceResponse<BoxBody>, Error> {
     match next.call(req).await {
         Ok(res) => {
             let status = res.status();
@@ -256,11 +244,7 @@ fn add_security_headers(headers: &mut header::HeaderMap) {
     set(headers, header::X_FRAME_OPTIONS, "DENY");
     set(headers, header::REFERRER_POLICY, "same-origin");
     set(headers, header::CACHE_CONTROL, "no-store");
-    set(
-        headers,
-        header::HeaderName::from_static("permissions-policy"),
-        "camera=(), microphone=(), geolocation=()",
-    );
+    set(headers, header::HeaderName::from_static("permissions-policy"), "camera=(), microphone=(), geolocation=()");
 }
 
 fn copy_allow_header(from: &header::HeaderMap, to: &mut header::HeaderMap) {
@@ -271,7 +255,10 @@ fn copy_allow_header(from: &header::HeaderMap, to: &mut header::HeaderMap) {
 
 fn generic_text(status: actix_web::http::StatusCode) -> (&'static str, &'static str) {
     match status.as_u16() {
-        400 => ("Something is wrong with that request", "The portal could not understand what was sent. Nothing was changed."),
+        400 => (
+            "Something is wrong with that request",
+            "The portal could not understand what was sent. Nothing was changed.",
+        ),
         403 => ("Not allowed", "Your account does not have permission to do this."),
         404 => ("Page not found", "The page you asked for does not exist, or you do not have access to it."),
         405 => ("Not allowed here", "That action is not available at this address. Nothing was changed."),

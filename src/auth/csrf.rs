@@ -17,7 +17,10 @@ use actix_web::{
 use futures_util::StreamExt;
 
 use crate::{
-    auth::{session::{CSRF_KEY, UNAVAILABLE_KEY}, tokens::constant_time_eq},
+    auth::{
+        session::{CSRF_KEY, UNAVAILABLE_KEY},
+        tokens::constant_time_eq,
+    },
     error::AppError,
 };
 
@@ -32,20 +35,13 @@ pub async fn csrf_guard(
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return next.call(req).await;
     }
-    let content_type = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_ascii_lowercase();
+    let content_type =
+        req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
     let multipart = content_type.starts_with("multipart/form-data");
     let limit = if multipart { UPLOAD_LIMIT } else { FORM_LIMIT };
 
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
+    let declared =
+        req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > limit) {
         return Err(AppError::PayloadTooLarge.into());
     }
@@ -66,11 +62,7 @@ pub async fn csrf_guard(
         return Err(AppError::DatabaseUnavailable.into());
     }
     let expected = session.get::<String>(CSRF_KEY).ok().flatten();
-    let sent = if multipart {
-        multipart_field(&body, FIELD)
-    } else {
-        urlencoded_field(&body, FIELD)
-    };
+    let sent = if multipart { multipart_field(&body, FIELD) } else { urlencoded_field(&body, FIELD) };
     match (expected, sent) {
         (Some(expected), Some(sent)) if constant_time_eq(&expected, &sent) => {}
         _ => return Err(AppError::Csrf.into()),
@@ -81,9 +73,7 @@ pub async fn csrf_guard(
 }
 
 fn urlencoded_field(body: &[u8], name: &str) -> Option<String> {
-    url::form_urlencoded::parse(body)
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.into_owned())
+    url::form_urlencoded::parse(body).find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
 }
 
 /// Finds a small text field in a multipart body without a full parse. A forged match inside

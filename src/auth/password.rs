@@ -16,9 +16,7 @@ use std::sync::{
 };
 
 use argon2::{
-    password_hash::{
-        rand_core::OsRng, Output, ParamsString, PasswordHash, PasswordHasher, SaltString,
-    },
+    password_hash::{rand_core::OsRng, Output, ParamsString, PasswordHash, PasswordHasher, SaltString},
     Algorithm, Argon2, Block, Params, Version,
 };
 use tokio::sync::oneshot;
@@ -99,8 +97,13 @@ fn hash_with(memory: &mut Memory, password: &str) -> Result<String, AppError> {
     let salt_bytes = salt.as_salt().decode_b64(&mut salt_bytes).map_err(|e| fail(&e))?;
     let ctx = argon2();
     let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
-    ctx.hash_password_into_with_memory(password.as_bytes(), salt_bytes, &mut out, memory.blocks(ctx.params().block_count()))
-        .map_err(|e| fail(&e))?;
+    ctx.hash_password_into_with_memory(
+        password.as_bytes(),
+        salt_bytes,
+        &mut out,
+        memory.blocks(ctx.params().block_count()),
+    )
+    .map_err(|e| fail(&e))?;
     let hash = PasswordHash {
         algorithm: Algorithm::Argon2id.ident(),
         version: Some(Version::V0x13.into()),

@@ -150,9 +150,7 @@ impl TypedSession {
     }
 
     pub fn insert<T: Serialize>(&self, key: &str, value: &T) -> Result<(), AppError> {
-        self.0
-            .insert(key, value)
-            .map_err(|e| AppError::Unexpected(anyhow::anyhow!("session insert: {e}")))
+        self.0.insert(key, value).map_err(|e| AppError::Unexpected(anyhow::anyhow!("session insert: {e}")))
     }
 
     pub fn get<T: serde::de::DeserializeOwned>(&self, key: &str) -> Option<T> {

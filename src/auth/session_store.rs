@@ -47,9 +47,7 @@ fn new_key() -> String {
 fn storable(mut state: HashMap<String, String>) -> (Option<i64>, serde_json::Value) {
     state.remove(PRINCIPAL_KEY);
     state.remove(UNAVAILABLE_KEY);
-    let user_id = state
-        .get(USER_ID_KEY)
-        .and_then(|v| serde_json::from_str::<i64>(v).ok());
+    let user_id = state.get(USER_ID_KEY).and_then(|v| serde_json::from_str::<i64>(v).ok());
     let map: serde_json::Map<String, serde_json::Value> =
         state.into_iter().map(|(k, v)| (k, serde_json::Value::String(v))).collect();
     (user_id, serde_json::Value::Object(map))
@@ -115,8 +113,8 @@ impl SessionStore for PgSessionStore {
             _ => HashMap::new(),
         };
         if let Some(principal) = principal {
-            let json = serde_json::to_string(&principal)
-                .map_err(|e| LoadError::Other(anyhow::anyhow!("principal: {e}")))?;
+            let json =
+                serde_json::to_string(&principal).map_err(|e| LoadError::Other(anyhow::anyhow!("principal: {e}")))?;
             state.insert(PRINCIPAL_KEY.to_string(), json);
         } else {
             // The login no longer holds (user disabled, partner deactivated).
@@ -160,8 +158,6 @@ impl SessionStore for PgSessionStore {
 
     async fn delete(&self, session_key: &SessionKey) -> Result<(), anyhow::Error> {
         let key_hash = hash_key(session_key.as_ref());
-        db::run(&self.pool, move |conn| Ok(sessions::delete(conn, &key_hash)?))
-            .await
-            .map_err(unavailable)
+        db::run(&self.pool, move |conn| Ok(sessions::delete(conn, &key_hash)?)).await.map_err(unavailable)
     }
 }

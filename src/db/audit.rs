@@ -68,7 +68,13 @@ macro_rules! filtered_events {
 /// One page of events (`limit` rows from `offset`), in one statement. It walks the
 /// (enterprise_id | partner_id, created_at DESC, id DESC) indexes, so it stays fast with many
 /// thousands of events.
-pub fn page(conn: &mut PgConnection, enterprise_id: i64, filter: &EventFilter, offset: i64, limit: i64) -> QueryResult<Vec<EventWithPartner>> {
+pub fn page(
+    conn: &mut PgConnection,
+    enterprise_id: i64,
+    filter: &EventFilter,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<EventWithPartner>> {
     filtered_events!(enterprise_id, filter).offset(offset).limit(limit).load(conn)
 }
 

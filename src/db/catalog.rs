@@ -193,7 +193,12 @@ pub fn lock_environment(conn: &mut PgConnection, enterprise_id: i64, id: i64) ->
         .optional()
 }
 
-pub fn environment_name_taken(conn: &mut PgConnection, enterprise_id: i64, name: &str, except: Option<i64>) -> QueryResult<bool> {
+pub fn environment_name_taken(
+    conn: &mut PgConnection,
+    enterprise_id: i64,
+    name: &str,
+    except: Option<i64>,
+) -> QueryResult<bool> {
     let q = environments::table
         .filter(environments::enterprise_id.eq(enterprise_id))
         .filter(environments::id.ne(except.unwrap_or(0)))
@@ -210,7 +215,12 @@ pub fn next_environment_position(conn: &mut PgConnection, enterprise_id: i64) ->
     Ok(max.map_or(1, |m| m.saturating_add(1)))
 }
 
-pub fn insert_environment(conn: &mut PgConnection, enterprise_id: i64, name: &str, position: i32) -> QueryResult<Environment> {
+pub fn insert_environment(
+    conn: &mut PgConnection,
+    enterprise_id: i64,
+    name: &str,
+    position: i32,
+) -> QueryResult<Environment> {
     diesel::insert_into(environments::table)
         .values((
             environments::enterprise_id.eq(enterprise_id),
@@ -238,10 +248,7 @@ pub fn environment_partner_count(conn: &mut PgConnection, environment_id: i64) -
 
 /// APIs offered in the environment.
 pub fn environment_api_count(conn: &mut PgConnection, environment_id: i64) -> QueryResult<i64> {
-    api_environments::table
-        .filter(api_environments::environment_id.eq(environment_id))
-        .count()
-        .get_result(conn)
+    api_environments::table.filter(api_environments::environment_id.eq(environment_id)).count().get_result(conn)
 }
 
 /// Deletes the environment and the offers of APIs in it (none may be granted: the foreign key
@@ -273,7 +280,12 @@ pub fn lock_product(conn: &mut PgConnection, enterprise_id: i64, id: i64) -> Que
         .optional()
 }
 
-pub fn product_name_taken(conn: &mut PgConnection, enterprise_id: i64, name: &str, except: Option<i64>) -> QueryResult<bool> {
+pub fn product_name_taken(
+    conn: &mut PgConnection,
+    enterprise_id: i64,
+    name: &str,
+    except: Option<i64>,
+) -> QueryResult<bool> {
     let q = products::table
         .filter(products::enterprise_id.eq(enterprise_id))
         .filter(products::id.ne(except.unwrap_or(0)))
@@ -306,10 +318,7 @@ pub fn set_product_archived(conn: &mut PgConnection, id: i64, archived: bool) ->
 
 /// Partners that have the product.
 pub fn product_partner_count(conn: &mut PgConnection, product_id: i64) -> QueryResult<i64> {
-    partner_products::table
-        .filter(partner_products::product_id.eq(product_id))
-        .count()
-        .get_result(conn)
+    partner_products::table.filter(partner_products::product_id.eq(product_id)).count().get_result(conn)
 }
 
 pub fn delete_product(conn: &mut PgConnection, id: i64) -> QueryResult<()> {
@@ -338,7 +347,12 @@ pub fn lock_api(conn: &mut PgConnection, enterprise_id: i64, id: i64) -> QueryRe
         .optional()
 }
 
-pub fn api_name_taken(conn: &mut PgConnection, enterprise_id: i64, name: &str, except: Option<i64>) -> QueryResult<bool> {
+pub fn api_name_taken(
+    conn: &mut PgConnection,
+    enterprise_id: i64,
+    name: &str,
+    except: Option<i64>,
+) -> QueryResult<bool> {
     let q = apis::table
         .filter(apis::enterprise_id.eq(enterprise_id))
         .filter(apis::id.ne(except.unwrap_or(0)))
@@ -360,7 +374,11 @@ pub fn insert_api(conn: &mut PgConnection, enterprise_id: i64, fields: &ItemFiel
 
 pub fn update_api(conn: &mut PgConnection, id: i64, fields: &ItemFields<'_>) -> QueryResult<()> {
     diesel::update(apis::table.find(id))
-        .set((apis::name.eq(fields.name), apis::description.eq(fields.description), apis::base_path.eq(fields.base_path)))
+        .set((
+            apis::name.eq(fields.name),
+            apis::description.eq(fields.description),
+            apis::base_path.eq(fields.base_path),
+        ))
         .execute(conn)
         .map(|_| ())
 }
@@ -388,7 +406,11 @@ pub fn api_environment_ids(conn: &mut PgConnection, api_id: i64) -> QueryResult<
 
 /// For each of `environment_ids`, how many partners are granted the API there (only those
 /// with at least one).
-pub fn api_grants_by_environment(conn: &mut PgConnection, api_id: i64, environment_ids: &[i64]) -> QueryResult<Vec<(i64, i64)>> {
+pub fn api_grants_by_environment(
+    conn: &mut PgConnection,
+    api_id: i64,
+    environment_ids: &[i64],
+) -> QueryResult<Vec<(i64, i64)>> {
     partner_api_environments::table
         .filter(partner_api_environments::api_id.eq(api_id))
         .filter(partner_api_environments::environment_id.eq_any(environment_ids))
@@ -460,7 +482,8 @@ pub fn granted(conn: &mut PgConnection, enterprise_id: i64, partner_id: i64) -> 
     match row {
         // No row: nothing was ever granted to the partner.
         None => Ok(Vec::new()),
-        Some(row) => serde_json::from_str(&row.entries)
-            .map_err(|e| AppError::Unexpected(anyhow::anyhow!("partner_catalogs.entries of partner {partner_id}: {e}"))),
+        Some(row) => serde_json::from_str(&row.entries).map_err(|e| {
+            AppError::Unexpected(anyhow::anyhow!("partner_catalogs.entries of partner {partner_id}: {e}"))
+        }),
     }
 }

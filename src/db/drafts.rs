@@ -102,11 +102,7 @@ pub fn save_info(conn: &mut PgConnection, draft_id: i64, name: &str) -> QueryRes
         .map(|_| ())
 }
 
-pub fn save_logo(
-    conn: &mut PgConnection,
-    draft_id: i64,
-    logo: Option<(&str, &[u8], i32, i32)>,
-) -> QueryResult<()> {
+pub fn save_logo(conn: &mut PgConnection, draft_id: i64, logo: Option<(&str, &[u8], i32, i32)>) -> QueryResult<()> {
     let (ct, bytes, w, h) = match logo {
         Some((ct, bytes, w, h)) => (Some(ct), Some(bytes), Some(w), Some(h)),
         None => (None, None, None, None),

@@ -23,9 +23,11 @@ pub fn insert(conn: &mut PgConnection, name: &str, partner_limit: i32) -> QueryR
 
 pub fn find_by_name(conn: &mut PgConnection, name: &str) -> QueryResult<Option<Enterprise>> {
     enterprises::table
-        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>("lower(name) = lower(")
-            .bind::<diesel::sql_types::Text, _>(name)
-            .sql(")"))
+        .filter(
+            diesel::dsl::sql::<diesel::sql_types::Bool>("lower(name) = lower(")
+                .bind::<diesel::sql_types::Text, _>(name)
+                .sql(")"),
+        )
         .select(Enterprise::as_select())
         .first(conn)
         .optional()
@@ -38,9 +40,5 @@ pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Enterprise> {
 /// Locks the enterprise row for the rest of the transaction: partner inserts serialise on
 /// it, so the partner limit holds under concurrent submissions.
 pub fn lock(conn: &mut PgConnection, id: i64) -> QueryResult<Enterprise> {
-    enterprises::table
-        .find(id)
-        .for_update()
-        .select(Enterprise::as_select())
-        .first(conn)
+    enterprises::table.find(id).for_update().select(Enterprise::as_select()).first(conn)
 }

@@ -34,7 +34,13 @@ pub fn granted_products(conn: &mut PgConnection, partner_id: i64) -> QueryResult
         .inner_join(products::table)
         .filter(partner_products::partner_id.eq(partner_id))
         .order((sql::<Text>("lower(products.name)"), products::id.asc()))
-        .select((products::id, products::name, products::description, products::archived_at, partner_products::granted_at))
+        .select((
+            products::id,
+            products::name,
+            products::description,
+            products::archived_at,
+            partner_products::granted_at,
+        ))
         .load(conn)
 }
 
@@ -55,7 +61,12 @@ fn contains_pattern(text: &str) -> String {
 
 /// The enterprise's products that can still be granted to the partner: not archived, not
 /// granted yet, matching `search` (name or description, ignoring case) when it isn't empty.
-pub fn grantable_products(conn: &mut PgConnection, enterprise_id: i64, partner_id: i64, search: &str) -> QueryResult<Vec<Product>> {
+pub fn grantable_products(
+    conn: &mut PgConnection,
+    enterprise_id: i64,
+    partner_id: i64,
+    search: &str,
+) -> QueryResult<Vec<Product>> {
     let granted = partner_products::table
         .filter(partner_products::partner_id.eq(partner_id))
         .filter(partner_products::product_id.eq(products::id));
@@ -194,7 +205,11 @@ pub fn lock_apis(conn: &mut PgConnection, enterprise_id: i64, ids: &BTreeSet<i64
 
 /// The (API, environment) pairs the enterprise offers, for the APIs in `api_ids` (all of the
 /// enterprise's APIs when None). Both sides are checked to belong to the enterprise.
-pub fn offered(conn: &mut PgConnection, enterprise_id: i64, api_ids: Option<&BTreeSet<i64>>) -> QueryResult<BTreeSet<(i64, i64)>> {
+pub fn offered(
+    conn: &mut PgConnection,
+    enterprise_id: i64,
+    api_ids: Option<&BTreeSet<i64>>,
+) -> QueryResult<BTreeSet<(i64, i64)>> {
     let mut q = api_environments::table
         .inner_join(apis::table)
         .inner_join(environments::table)
@@ -246,7 +261,11 @@ pub fn api_grants(conn: &mut PgConnection, partner_id: i64) -> QueryResult<Vec<A
 }
 
 /// The partner's granted cells, for the APIs in `api_ids` (all when None).
-pub fn granted_cells(conn: &mut PgConnection, partner_id: i64, api_ids: Option<&BTreeSet<i64>>) -> QueryResult<BTreeSet<(i64, i64)>> {
+pub fn granted_cells(
+    conn: &mut PgConnection,
+    partner_id: i64,
+    api_ids: Option<&BTreeSet<i64>>,
+) -> QueryResult<BTreeSet<(i64, i64)>> {
     let mut q = partner_api_environments::table
         .filter(partner_api_environments::partner_id.eq(partner_id))
         .select((partner_api_environments::api_id, partner_api_environments::environment_id))
@@ -259,14 +278,18 @@ pub fn granted_cells(conn: &mut PgConnection, partner_id: i64, api_ids: Option<&
 
 /// Does the partner have access to any API in any environment?
 pub fn has_api_access(conn: &mut PgConnection, partner_id: i64) -> QueryResult<bool> {
-    diesel::select(exists(
-        partner_api_environments::table.filter(partner_api_environments::partner_id.eq(partner_id)),
-    ))
-    .get_result(conn)
+    diesel::select(exists(partner_api_environments::table.filter(partner_api_environments::partner_id.eq(partner_id))))
+        .get_result(conn)
 }
 
 /// Grants the API in the environment; false when it was already granted.
-pub fn grant_api_environment(conn: &mut PgConnection, partner_id: i64, api_id: i64, environment_id: i64, granted_by: i64) -> QueryResult<bool> {
+pub fn grant_api_environment(
+    conn: &mut PgConnection,
+    partner_id: i64,
+    api_id: i64,
+    environment_id: i64,
+    granted_by: i64,
+) -> QueryResult<bool> {
     let n = diesel::insert_into(partner_api_environments::table)
         .values((
             partner_api_environments::partner_id.eq(partner_id),
@@ -280,7 +303,12 @@ pub fn grant_api_environment(conn: &mut PgConnection, partner_id: i64, api_id: i
 }
 
 /// Revokes the API in the environment; false when it wasn't granted.
-pub fn revoke_api_environment(conn: &mut PgConnection, partner_id: i64, api_id: i64, environment_id: i64) -> QueryResult<bool> {
+pub fn revoke_api_environment(
+    conn: &mut PgConnection,
+    partner_id: i64,
+    api_id: i64,
+    environment_id: i64,
+) -> QueryResult<bool> {
     let n = diesel::delete(
         partner_api_environments::table
             .filter(partner_api_environments::partner_id.eq(partner_id))

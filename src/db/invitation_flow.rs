@@ -28,7 +28,13 @@ fn ttl(settings: &Settings) -> chrono::Duration {
 }
 
 /// Builds the email for `invitation` with a fresh `token` and queues it.
-fn queue_email(conn: &mut PgConnection, settings: &Settings, actor: &Principal, invitation: &Invitation, token: &str) -> Result<(), AppError> {
+fn queue_email(
+    conn: &mut PgConnection,
+    settings: &Settings,
+    actor: &Principal,
+    invitation: &Invitation,
+    token: &str,
+) -> Result<(), AppError> {
     let partner = partners::find(conn, invitation.enterprise_id, invitation.partner_id)?.ok_or(AppError::NotFound)?;
     let enterprise = enterprises::find(conn, invitation.enterprise_id)?;
     let link = settings.link(&format!("/invitations/{token}"));
@@ -48,7 +54,11 @@ fn queue_email(conn: &mut PgConnection, settings: &Settings, actor: &Principal, 
     outbox::enqueue(
         conn,
         &email,
-        &EmailMeta { kind: "invitation", enterprise_id: Some(invitation.enterprise_id), invitation_id: Some(invitation.id) },
+        &EmailMeta {
+            kind: "invitation",
+            enterprise_id: Some(invitation.enterprise_id),
+            invitation_id: Some(invitation.id),
+        },
     )?;
     Ok(())
 }
@@ -62,7 +72,11 @@ fn record(conn: &mut PgConnection, actor: &Principal, invitation: &Invitation, a
             actor_user_id: Some(actor.user_id),
             actor_label: &actor.actor_label(),
             action,
-            target: &format!("Invitation of {} ({})", invitation.email, if invitation.for_account_admin { "account administrator" } else { invitation.role.as_str() }),
+            target: &format!(
+                "Invitation of {} ({})",
+                invitation.email,
+                if invitation.for_account_admin { "account administrator" } else { invitation.role.as_str() }
+            ),
             details: serde_json::json!({ "email": invitation.email, "role": invitation.role, "account_administrator": invitation.for_account_admin }),
         },
     )?;
@@ -71,11 +85,18 @@ fn record(conn: &mut PgConnection, actor: &Principal, invitation: &Invitation, a
 
 /// Issues an invitation and queues its email. An address already invited (pending) or with
 /// an account at another organisation is refused with a clear message.
-pub fn issue(conn: &mut PgConnection, settings: &Settings, actor: &Principal, invite: &NewInvite<'_>) -> Result<Invitation, AppError> {
+pub fn issue(
+    conn: &mut PgConnection,
+    settings: &Settings,
+    actor: &Principal,
+    invite: &NewInvite<'_>,
+) -> Result<Invitation, AppError> {
     let address = invite.email.as_str();
     if let Some(user) = users::find_by_email(conn, address)? {
         if user.partner_id != Some(invite.partner_id) {
-            return Err(AppError::Conflict(format!("{address} already has an account in the portal with another organisation.")));
+            return Err(AppError::Conflict(format!(
+                "{address} already has an account in the portal with another organisation."
+            )));
         }
         // A removed (disabled) member may be invited back; accepting re-enables the account.
         if !invite.for_account_admin && user.disabled_at.is_none() {
@@ -113,7 +134,13 @@ pub fn issue(conn: &mut PgConnection, settings: &Settings, actor: &Principal, in
 }
 
 /// Like `issue`, for an invitation row already inserted with `token` (Add Partner).
-pub fn queue_for_new(conn: &mut PgConnection, settings: &Settings, actor: &Principal, invitation_id: i64, token: &str) -> Result<(), AppError> {
+pub fn queue_for_new(
+    conn: &mut PgConnection,
+    settings: &Settings,
+    actor: &Principal,
+    invitation_id: i64,
+    token: &str,
+) -> Result<(), AppError> {
     let invitation = invitations::find(conn, invitation_id)?.ok_or(AppError::NotFound)?;
     queue_email(conn, settings, actor, &invitation, token)
 }
@@ -132,12 +159,22 @@ fn lock_open(conn: &mut PgConnection, partner_id: i64, invitation_id: i64) -> Re
 }
 
 /// A new token and expiry: the old link stops working and its unsent email is cancelled.
-pub fn resend(conn: &mut PgConnection, settings: &Settings, actor: &Principal, partner_id: i64, invitation_id: i64) -> Result<Invitation, AppError> {
+pub fn resend(
+    conn: &mut PgConnection,
+    settings: &Settings,
+    actor: &Principal,
+    partner_id: i64,
+    invitation_id: i64,
+) -> Result<Invitation, AppError> {
     let current = lock_open(conn, partner_id, invitation_id)?;
     outbox::cancel_for_invitation(conn, current.id)?;
     let token = tokens::random_token();
     let invitation: Invitation = diesel::update(inv::table.find(current.id))
-        .set((inv::token_hash.eq(tokens::token_hash(&token)), inv::expires_at.eq(Utc::now() + ttl(settings)), inv::created_at.eq(diesel::dsl::now)))
+        .set((
+            inv::token_hash.eq(tokens::token_hash(&token)),
+            inv::expires_at.eq(Utc::now() + ttl(settings)),
+            inv::created_at.eq(diesel::dsl::now),
+        ))
         .returning(Invitation::as_returning())
         .get_result(conn)?;
     queue_email(conn, settings, actor, &invitation, &token)?;

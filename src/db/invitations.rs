@@ -59,10 +59,7 @@ pub struct NewInvitation<'a> {
 }
 
 pub fn insert(conn: &mut PgConnection, new: &NewInvitation<'_>) -> QueryResult<Invitation> {
-    diesel::insert_into(invitations::table)
-        .values(new)
-        .returning(Invitation::as_returning())
-        .get_result(conn)
+    diesel::insert_into(invitations::table).values(new).returning(Invitation::as_returning()).get_result(conn)
 }
 
 /// All invitations of a partner, newest first.
@@ -137,10 +134,7 @@ pub fn claim(conn: &mut PgConnection, id: i64) -> QueryResult<Option<Invitation>
 }
 
 pub fn set_accepted_user(conn: &mut PgConnection, id: i64, user_id: i64) -> QueryResult<()> {
-    diesel::update(invitations::table.find(id))
-        .set(invitations::accepted_user_id.eq(user_id))
-        .execute(conn)
-        .map(|_| ())
+    diesel::update(invitations::table.find(id)).set(invitations::accepted_user_id.eq(user_id)).execute(conn).map(|_| ())
 }
 
 /// Revokes every pending invitation of the partner (expired ones too); returns their ids so

@@ -106,11 +106,7 @@ pub fn build_pool(settings: &Settings) -> DbPool {
         .test_on_check_out(false)
         .idle_timeout(Some(Duration::from_secs(300)))
         .build_unchecked(PgManager { url: settings.database_url.expose().clone() });
-    DbPool {
-        pool,
-        turns: Arc::new(Semaphore::new(settings.pool_size as usize)),
-        wait: settings.connect_timeout,
-    }
+    DbPool { pool, turns: Arc::new(Semaphore::new(settings.pool_size as usize)), wait: settings.connect_timeout }
 }
 
 /// Connects once outside the pool, e.g. for migrations and CLI commands.
@@ -119,8 +115,7 @@ pub fn connect(url: &str) -> Result<PgConnection, diesel::ConnectionError> {
 }
 
 pub fn run_migrations(conn: &mut PgConnection) -> anyhow::Result<()> {
-    conn.run_pending_migrations(MIGRATIONS)
-        .map_err(|e| anyhow::anyhow!("running migrations failed: {e}"))?;
+    conn.run_pending_migrations(MIGRATIONS).map_err(|e| anyhow::anyhow!("running migrations failed: {e}"))?;
     Ok(())
 }
 

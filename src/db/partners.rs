@@ -138,7 +138,12 @@ pub struct ListPage {
 /// Domains, grant counts, the logo flag and the administrator come from `partner_summaries`,
 /// which triggers keep current (migrations 000005 and 000006): aggregating the child tables
 /// and joining the administrators here on every view cost the database most of this statement.
-pub fn list_page(conn: &mut PgConnection, enterprise_id: i64, user_id: i64, filter: &ListFilter) -> QueryResult<ListPage> {
+pub fn list_page(
+    conn: &mut PgConnection,
+    enterprise_id: i64,
+    user_id: i64,
+    filter: &ListFilter,
+) -> QueryResult<ListPage> {
     let rows: Vec<ListPageRow> = crate::db::static_query(
         "SELECT e.partner_limit::bigint AS partner_limit, dr.id AS draft_id, dr.name AS draft_name,
                 p.id, p.name, p.status, p.created_at, m.has_logo, m.domains,

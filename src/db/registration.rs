@@ -21,7 +21,9 @@ pub enum RegisterError {
     NotFound,
     #[error("The draft is not complete: {0}")]
     Incomplete(&'static str),
-    #[error("Your enterprise already has {0} of {0} partners registered. Deactivate a partner before registering another.")]
+    #[error(
+        "Your enterprise already has {0} of {0} partners registered. Deactivate a partner before registering another."
+    )]
     LimitReached(i64),
     #[error("Another partner is already called “{0}”. Choose a different name.")]
     NameTaken(String),
@@ -40,9 +42,14 @@ impl From<diesel::result::Error> for RegisterError {
 }
 
 pub enum Registered {
-    Created { partner_id: i64, invitation_id: i64 },
+    Created {
+        partner_id: i64,
+        invitation_id: i64,
+    },
     /// The same draft was submitted before: here is the partner it made.
-    AlreadySubmitted { partner_id: i64 },
+    AlreadySubmitted {
+        partner_id: i64,
+    },
 }
 
 pub fn register(
@@ -69,9 +76,12 @@ pub fn register(
         if domains.is_empty() {
             return Err(RegisterError::Incomplete("Register Domain"));
         }
-        let first = PersonName::parse(&draft.admin_first_name).map_err(|_| RegisterError::Incomplete("Partner account administrator"))?;
-        let surname = PersonName::parse(&draft.admin_surname).map_err(|_| RegisterError::Incomplete("Partner account administrator"))?;
-        let email = EmailAddress::parse(&draft.admin_email).map_err(|_| RegisterError::Incomplete("Partner account administrator"))?;
+        let first = PersonName::parse(&draft.admin_first_name)
+            .map_err(|_| RegisterError::Incomplete("Partner account administrator"))?;
+        let surname = PersonName::parse(&draft.admin_surname)
+            .map_err(|_| RegisterError::Incomplete("Partner account administrator"))?;
+        let email = EmailAddress::parse(&draft.admin_email)
+            .map_err(|_| RegisterError::Incomplete("Partner account administrator"))?;
         if !email.belongs_to(&domains) {
             return Err(RegisterError::Incomplete("Partner account administrator"));
         }

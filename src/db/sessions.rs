@@ -42,11 +42,7 @@ pub struct LoadedSession {
 /// a minute a session, a second statement slides its idle expiry forward: a data-modifying
 /// CTE in the load itself cost about a third more on every request (measured with pgbench),
 /// to write once a minute.
-pub fn load(
-    conn: &mut PgConnection,
-    key_hash: &[u8],
-    idle_secs: f64,
-) -> QueryResult<Option<LoadedSession>> {
+pub fn load(conn: &mut PgConnection, key_hash: &[u8], idle_secs: f64) -> QueryResult<Option<LoadedSession>> {
     let loaded: Option<LoadedSession> = crate::db::static_query(
         "SELECT s.state, u.id AS user_id, u.enterprise_id, u.partner_id, u.role, u.email,
                 u.first_name, u.surname, e.name AS enterprise_name,
@@ -98,9 +94,7 @@ pub fn update_state(
     state: serde_json::Value,
 ) -> QueryResult<bool> {
     let n = diesel::update(
-        sessions::table
-            .filter(sessions::key_hash.eq(key_hash))
-            .filter(sessions::expires_at.gt(diesel::dsl::now)),
+        sessions::table.filter(sessions::key_hash.eq(key_hash)).filter(sessions::expires_at.gt(diesel::dsl::now)),
     )
     .set((sessions::state.eq(state), sessions::user_id.eq(user_id)))
     .execute(conn)?;
@@ -108,9 +102,7 @@ pub fn update_state(
 }
 
 pub fn delete(conn: &mut PgConnection, key_hash: &[u8]) -> QueryResult<()> {
-    diesel::delete(sessions::table.filter(sessions::key_hash.eq(key_hash)))
-        .execute(conn)
-        .map(|_| ())
+    diesel::delete(sessions::table.filter(sessions::key_hash.eq(key_hash))).execute(conn).map(|_| ())
 }
 
 /// Ends every session of a user (password reset, removal, deactivation).

@@ -25,9 +25,7 @@ pub fn record_failure(conn: &mut PgConnection, scope: &str, subject: &str) -> Qu
 /// A successful login clears the account's failures (not the client's).
 pub fn clear_account(conn: &mut PgConnection, subject: &str) -> QueryResult<()> {
     diesel::delete(
-        login_failures::table
-            .filter(login_failures::scope.eq("account"))
-            .filter(login_failures::subject.eq(subject)),
+        login_failures::table.filter(login_failures::scope.eq("account")).filter(login_failures::subject.eq(subject)),
     )
     .execute(conn)
     .map(|_| ())

@@ -60,9 +60,7 @@ pub fn claim(conn: &mut PgConnection, id: i64) -> QueryResult<bool> {
 /// Earlier unused links of a user stop working when a new one is issued.
 pub fn expire_unused_for_user(conn: &mut PgConnection, user_id: i64) -> QueryResult<usize> {
     diesel::update(
-        password_tokens::table
-            .filter(password_tokens::user_id.eq(user_id))
-            .filter(password_tokens::used_at.is_null()),
+        password_tokens::table.filter(password_tokens::user_id.eq(user_id)).filter(password_tokens::used_at.is_null()),
     )
     .set(password_tokens::expires_at.eq(diesel::dsl::now))
     .execute(conn)

@@ -33,19 +33,12 @@ pub struct NewUser<'a> {
 }
 
 pub fn insert(conn: &mut PgConnection, new: &NewUser<'_>) -> QueryResult<User> {
-    diesel::insert_into(users::table)
-        .values(new)
-        .returning(User::as_returning())
-        .get_result(conn)
+    diesel::insert_into(users::table).values(new).returning(User::as_returning()).get_result(conn)
 }
 
 /// Looks an address up case-insensitively (addresses are stored lower-cased).
 pub fn find_by_email(conn: &mut PgConnection, email: &str) -> QueryResult<Option<User>> {
-    users::table
-        .filter(users::email.eq(email.trim().to_lowercase()))
-        .select(User::as_select())
-        .first(conn)
-        .optional()
+    users::table.filter(users::email.eq(email.trim().to_lowercase())).select(User::as_select()).first(conn).optional()
 }
 
 pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Option<User>> {
@@ -53,10 +46,7 @@ pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Option<User>> {
 }
 
 pub fn set_password_hash(conn: &mut PgConnection, id: i64, hash: &str) -> QueryResult<()> {
-    diesel::update(users::table.find(id))
-        .set(users::password_hash.eq(hash))
-        .execute(conn)
-        .map(|_| ())
+    diesel::update(users::table.find(id)).set(users::password_hash.eq(hash)).execute(conn).map(|_| ())
 }
 
 /// The partner's people, by name.
@@ -128,28 +118,24 @@ pub fn disable(conn: &mut PgConnection, id: i64) -> QueryResult<()> {
 /// A removed member who accepted a new invitation: enabled again with the invited role.
 pub fn reenable(conn: &mut PgConnection, id: i64, role: &str, password_hash: &str) -> QueryResult<()> {
     diesel::update(users::table.find(id))
-        .set((users::disabled_at.eq(None::<DateTime<Utc>>), users::role.eq(role), users::password_hash.eq(password_hash)))
+        .set((
+            users::disabled_at.eq(None::<DateTime<Utc>>),
+            users::role.eq(role),
+            users::password_hash.eq(password_hash),
+        ))
         .execute(conn)
         .map(|_| ())
 }
 
 /// Disables every enabled user of the partner (deactivation); returns their ids.
 pub fn disable_all_in_partner(conn: &mut PgConnection, partner_id: i64) -> QueryResult<Vec<i64>> {
-    diesel::update(
-        users::table
-            .filter(users::partner_id.eq(partner_id))
-            .filter(users::disabled_at.is_null()),
-    )
-    .set(users::disabled_at.eq(diesel::dsl::now))
-    .returning(users::id)
-    .get_results(conn)
+    diesel::update(users::table.filter(users::partner_id.eq(partner_id)).filter(users::disabled_at.is_null()))
+        .set(users::disabled_at.eq(diesel::dsl::now))
+        .returning(users::id)
+        .get_results(conn)
 }
 
 /// How many enabled users the partner has.
 pub fn count_enabled_in_partner(conn: &mut PgConnection, partner_id: i64) -> QueryResult<i64> {
-    users::table
-        .filter(users::partner_id.eq(partner_id))
-        .filter(users::disabled_at.is_null())
-        .count()
-        .get_result(conn)
+    users::table.filter(users::partner_id.eq(partner_id)).filter(users::disabled_at.is_null()).count().get_result(conn)
 }

@@ -89,11 +89,7 @@ impl Domain {
 
         // Cheap length check before the (comparatively expensive) IDNA mapping.
         // One trailing dot is allowed on top of the 253 characters.
-        let limit = if trimmed.ends_with('.') {
-            MAX_DOMAIN_LEN + 1
-        } else {
-            MAX_DOMAIN_LEN
-        };
+        let limit = if trimmed.ends_with('.') { MAX_DOMAIN_LEN + 1 } else { MAX_DOMAIN_LEN };
         if trimmed.chars().count() > limit {
             return Err(DomainError::TooLong);
         }
@@ -102,12 +98,7 @@ impl Domain {
         // passed through unchanged so that the checks below can give a
         // specific message for it.
         let ascii = Uts46::new()
-            .to_ascii(
-                trimmed.as_bytes(),
-                AsciiDenyList::EMPTY,
-                Hyphens::Allow,
-                DnsLength::Ignore,
-            )
+            .to_ascii(trimmed.as_bytes(), AsciiDenyList::EMPTY, Hyphens::Allow, DnsLength::Ignore)
             .map_err(|_| DomainError::Invalid)?;
 
         // The mapping can turn look-alikes (full-width "／", "：", "．") into
@@ -160,10 +151,7 @@ fn reject_non_domain_input(s: &str) -> Result<(), DomainError> {
 }
 
 fn has_scheme_prefix(s: &str) -> bool {
-    SCHEME_PREFIXES.iter().any(|prefix| {
-        s.get(..prefix.len())
-            .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
-    })
+    SCHEME_PREFIXES.iter().any(|prefix| s.get(..prefix.len()).is_some_and(|head| head.eq_ignore_ascii_case(prefix)))
 }
 
 /// `[::1]`, `[::1]:8080`, `::1`, `2001:db8::1`, `fe80::1%eth0`, …
@@ -177,10 +165,7 @@ fn looks_like_ipv6(s: &str) -> bool {
     // Anything with two or more colons made only of hex digits, dots and
     // colons (optionally with a zone id) is an IPv6 literal, not a host:port.
     let address = s.split('%').next().unwrap_or(s);
-    address.matches(':').count() >= 2
-        && address
-            .chars()
-            .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.')
+    address.matches(':').count() >= 2 && address.chars().all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.')
 }
 
 /// Checks the final ASCII form against the host name rules.
@@ -205,10 +190,7 @@ fn verify_hostname(name: &str) -> Result<(), DomainError> {
         if label.len() > MAX_LABEL_LEN {
             return Err(DomainError::LabelTooLong);
         }
-        if !label
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        {
+        if !label.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
             return Err(DomainError::InvalidCharacter);
         }
         if label.starts_with('-') || label.ends_with('-') {
@@ -251,10 +233,7 @@ mod tests {
     use super::*;
 
     fn ok(input: &str) -> String {
-        Domain::parse(input)
-            .unwrap_or_else(|e| panic!("{input:?} should be accepted, got {e:?}"))
-            .as_str()
-            .to_owned()
+        Domain::parse(input).unwrap_or_else(|e| panic!("{input:?} should be accepted, got {e:?}")).as_str().to_owned()
     }
 
     fn err(input: &str) -> DomainError {
@@ -471,9 +450,7 @@ mod tests {
     fn idn_that_grows_past_253_characters_in_punycode_is_refused() {
         // 20 distinct CJK characters become a 57-character punycode label,
         // so this 108-character input is 293 characters in ASCII.
-        let label: String = (0..20u32)
-            .filter_map(|i| char::from_u32(0x4E00 + i * 97))
-            .collect();
+        let label: String = (0..20u32).filter_map(|i| char::from_u32(0x4E00 + i * 97)).collect();
         let input = format!("{0}.{0}.{0}.{0}.{0}.com", label);
         assert_eq!(input.chars().count(), 108);
         assert_eq!(err(&input), DomainError::TooLong);
@@ -507,16 +484,8 @@ mod tests {
 
     #[test]
     fn error_messages_are_user_facing_sentences() {
-        assert_eq!(
-            DomainError::HasScheme.to_string(),
-            "Enter a domain like acme.com, without http:// or a path."
-        );
-        for e in [
-            DomainError::Empty,
-            DomainError::TooLong,
-            DomainError::IpAddress,
-            DomainError::Invalid,
-        ] {
+        assert_eq!(DomainError::HasScheme.to_string(), "Enter a domain like acme.com, without http:// or a path.");
+        for e in [DomainError::Empty, DomainError::TooLong, DomainError::IpAddress, DomainError::Invalid] {
             let msg = e.to_string();
             assert!(msg.ends_with('.'), "{msg}");
             assert!(msg.chars().next().is_some_and(char::is_uppercase), "{msg}");

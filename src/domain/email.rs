@@ -21,9 +21,7 @@ pub enum EmailError {
     Empty,
     #[error("That email address is too long. It can have at most 254 characters.")]
     TooLong,
-    #[error(
-        "Remove the hidden or control characters (such as line breaks) from the email address."
-    )]
+    #[error("Remove the hidden or control characters (such as line breaks) from the email address.")]
     ControlCharacter,
     #[error("Enter only the email address, like name@acme.com, without a name or < >.")]
     DisplayName,
@@ -102,11 +100,7 @@ impl EmailAddress {
         if full.len() > MAX_EMAIL_LEN {
             return Err(EmailError::TooLong);
         }
-        Ok(EmailAddress {
-            at: local.len(),
-            full,
-            domain,
-        })
+        Ok(EmailAddress { at: local.len(), full, domain })
     }
 
     /// The full normalised address, e.g. `bob@acme.com`.
@@ -205,8 +199,7 @@ mod tests {
     use super::*;
 
     fn ok(input: &str) -> EmailAddress {
-        EmailAddress::parse(input)
-            .unwrap_or_else(|e| panic!("{input:?} should be accepted, got {e:?}"))
+        EmailAddress::parse(input).unwrap_or_else(|e| panic!("{input:?} should be accepted, got {e:?}"))
     }
 
     fn err(input: &str) -> EmailError {
@@ -325,10 +318,7 @@ mod tests {
 
     #[test]
     fn crlf_header_injection_is_refused() {
-        assert_eq!(
-            err("a@acme.com\r\nBcc: x@evil.com"),
-            EmailError::ControlCharacter
-        );
+        assert_eq!(err("a@acme.com\r\nBcc: x@evil.com"), EmailError::ControlCharacter);
         assert_eq!(err("a@acme.com\nx"), EmailError::ControlCharacter);
         assert_eq!(err("a\u{0}@acme.com"), EmailError::ControlCharacter);
         assert_eq!(err("a@acme.com\u{2028}x"), EmailError::ControlCharacter);
@@ -365,22 +355,10 @@ mod tests {
 
     #[test]
     fn invalid_domain_is_refused_with_the_domain_reason_attached() {
-        assert_eq!(
-            err("a@[10.0.0.1]"),
-            EmailError::InvalidDomain(DomainError::IpAddress)
-        );
-        assert_eq!(
-            err("a@localhost"),
-            EmailError::InvalidDomain(DomainError::NoDot)
-        );
-        assert_eq!(
-            err("a@acme.com:25"),
-            EmailError::InvalidDomain(DomainError::HasPort)
-        );
-        assert_eq!(
-            err("a@acme.com/x"),
-            EmailError::InvalidDomain(DomainError::HasPath)
-        );
+        assert_eq!(err("a@[10.0.0.1]"), EmailError::InvalidDomain(DomainError::IpAddress));
+        assert_eq!(err("a@localhost"), EmailError::InvalidDomain(DomainError::NoDot));
+        assert_eq!(err("a@acme.com:25"), EmailError::InvalidDomain(DomainError::HasPort));
+        assert_eq!(err("a@acme.com/x"), EmailError::InvalidDomain(DomainError::HasPath));
     }
 
     #[test]
@@ -394,10 +372,7 @@ mod tests {
 
     #[test]
     fn very_long_input_is_refused() {
-        assert_eq!(
-            err(&format!("{}@acme.com", "a".repeat(300))),
-            EmailError::TooLong
-        );
+        assert_eq!(err(&format!("{}@acme.com", "a".repeat(300))), EmailError::TooLong);
         assert_eq!(err(&"a".repeat(5000)), EmailError::TooLong);
     }
 

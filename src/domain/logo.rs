@@ -48,10 +48,7 @@ impl LogoFormat {
             Some(LogoFormat::Png)
         } else if bytes.starts_with(JPEG_MAGIC) {
             Some(LogoFormat::Jpeg)
-        } else if bytes.len() >= 12
-            && bytes.starts_with(b"RIFF")
-            && bytes.get(8..12) == Some(b"WEBP")
-        {
+        } else if bytes.len() >= 12 && bytes.starts_with(b"RIFF") && bytes.get(8..12) == Some(b"WEBP") {
             Some(LogoFormat::Webp)
         } else {
             None
@@ -122,11 +119,7 @@ impl Logo {
             return Err(LogoError::Empty);
         }
         let Some(format) = LogoFormat::sniff(&bytes) else {
-            return Err(if looks_like_svg(&bytes) {
-                LogoError::Svg
-            } else {
-                LogoError::UnsupportedFormat
-            });
+            return Err(if looks_like_svg(&bytes) { LogoError::Svg } else { LogoError::UnsupportedFormat });
         };
 
         match format {
@@ -144,19 +137,11 @@ impl Logo {
         if width == 0 || height == 0 {
             return Err(LogoError::Corrupt);
         }
-        if width > MAX_LOGO_SIDE
-            || height > MAX_LOGO_SIDE
-            || u64::from(width) * u64::from(height) > MAX_LOGO_PIXELS
-        {
+        if width > MAX_LOGO_SIDE || height > MAX_LOGO_SIDE || u64::from(width) * u64::from(height) > MAX_LOGO_PIXELS {
             return Err(LogoError::DimensionsTooLarge { width, height });
         }
 
-        Ok(Logo {
-            bytes,
-            format,
-            width,
-            height,
-        })
+        Ok(Logo { bytes, format, width, height })
     }
 
     /// The file's bytes, exactly as uploaded.
@@ -205,21 +190,13 @@ impl fmt::Debug for Logo {
 /// first KiB (ASCII case-insensitive). UTF-16 text (with a BOM) is looked at with its NULs dropped.
 fn looks_like_svg(bytes: &[u8]) -> bool {
     let window = &bytes[..bytes.len().min(SVG_SNIFF_WINDOW)];
-    let text: Vec<u8> = if let Some(rest) = window
-        .strip_prefix(b"\xFF\xFE")
-        .or_else(|| window.strip_prefix(b"\xFE\xFF"))
-    {
-        rest.iter().copied().filter(|&b| b != 0).collect()
-    } else {
-        window
-            .strip_prefix(b"\xEF\xBB\xBF")
-            .unwrap_or(window)
-            .to_vec()
-    };
-    let start = text
-        .iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .unwrap_or(text.len());
+    let text: Vec<u8> =
+        if let Some(rest) = window.strip_prefix(b"\xFF\xFE").or_else(|| window.strip_prefix(b"\xFE\xFF")) {
+            rest.iter().copied().filter(|&b| b != 0).collect()
+        } else {
+            window.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(window).to_vec()
+        };
+    let start = text.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(text.len());
     let trimmed = &text[start..];
     starts_with_ignore_case(trimmed, b"<?xml")
         || starts_with_ignore_case(trimmed, b"<svg")
@@ -227,9 +204,7 @@ fn looks_like_svg(bytes: &[u8]) -> bool {
 }
 
 fn starts_with_ignore_case(haystack: &[u8], prefix: &[u8]) -> bool {
-    haystack
-        .get(..prefix.len())
-        .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
+    haystack.get(..prefix.len()).is_some_and(|head| head.eq_ignore_ascii_case(prefix))
 }
 
 fn be_u32(bytes: &[u8], at: usize) -> Option<u32> {
@@ -260,9 +235,7 @@ fn check_png_structure(bytes: &[u8]) -> Result<(), LogoError> {
         }
         let data_start = pos + 8;
         // `length` < 2^31 and `bytes` ≤ 1 MiB, so no overflow on any platform we build for.
-        let data_end = data_start
-            .checked_add(length as usize)
-            .ok_or(LogoError::Corrupt)?;
+        let data_end = data_start.checked_add(length as usize).ok_or(LogoError::Corrupt)?;
         let stored_crc = be_u32(bytes, data_end).ok_or(LogoError::Corrupt)?;
 
         if first {
@@ -283,11 +256,7 @@ fn check_png_structure(bytes: &[u8]) -> Result<(), LogoError> {
         } else if kind == b"IDAT" {
             seen_idat = true;
         } else if kind == b"IEND" {
-            return if seen_idat {
-                Ok(())
-            } else {
-                Err(LogoError::Corrupt)
-            };
+            return if seen_idat { Ok(()) } else { Err(LogoError::Corrupt) };
         }
         pos = data_end + 4;
     }
@@ -342,11 +311,7 @@ const fn crc_table() -> [u32; 256] {
         let mut c = n as u32;
         let mut k = 0;
         while k < 8 {
-            c = if c & 1 != 0 {
-                0xEDB8_8320 ^ (c >> 1)
-            } else {
-                c >> 1
-            };
+            c = if c & 1 != 0 { 0xEDB8_8320 ^ (c >> 1) } else { c >> 1 };
             k += 1;
         }
         table[n] = c;
@@ -357,9 +322,7 @@ const fn crc_table() -> [u32; 256] {
 
 /// CRC-32 (ISO-HDLC, as used by PNG chunks and zip).
 fn crc32(data: &[u8]) -> u32 {
-    !data.iter().fold(0xFFFF_FFFF_u32, |c, &b| {
-        CRC_TABLE[((c ^ u32::from(b)) & 0xFF) as usize] ^ (c >> 8)
-    })
+    !data.iter().fold(0xFFFF_FFFF_u32, |c, &b| CRC_TABLE[((c ^ u32::from(b)) & 0xFF) as usize] ^ (c >> 8))
 }
 
 /// Above this much raw (filtered) image data, [`sample_png`] writes a placeholder IDAT.
@@ -388,16 +351,8 @@ pub fn sample_png(width: u32, height: u32) -> Vec<u8> {
 
     // Each row: filter byte 0, then ceil(width / 8) bytes of palette index 0 — all zero bytes.
     let row_bytes = 1 + u64::from(width).div_ceil(8);
-    let raw_len = if width == 0 {
-        0
-    } else {
-        u64::from(height).saturating_mul(row_bytes)
-    };
-    let raw_len = if raw_len <= SAMPLE_PNG_MAX_RAW {
-        raw_len
-    } else {
-        0
-    };
+    let raw_len = if width == 0 { 0 } else { u64::from(height).saturating_mul(row_bytes) };
+    let raw_len = if raw_len <= SAMPLE_PNG_MAX_RAW { raw_len } else { 0 };
     push_png_chunk(&mut png, b"IDAT", &zlib_zeros(raw_len));
     push_png_chunk(&mut png, b"IEND", &[]);
     png
@@ -495,42 +450,38 @@ mod tests {
 
     /// A real 1×1 RGB PNG (as written by an image editor), embedded verbatim.
     const REAL_PNG_1X1: &[u8] = &[
-        0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44,
-        0x52, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x02, 0x00, 0x00, 0x00, 0x90,
-        0x77, 0x53, 0xDE, 0x00, 0x00, 0x00, 0x0C, 0x49, 0x44, 0x41, 0x54, 0x78, 0xDA, 0x63, 0xD0,
-        0xCE, 0xD9, 0x00, 0x00, 0x02, 0x0D, 0x01, 0x48, 0x39, 0x67, 0xEF, 0xD8, 0x00, 0x00, 0x00,
-        0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
+        0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00,
+        0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x02, 0x00, 0x00, 0x00, 0x90, 0x77, 0x53, 0xDE, 0x00, 0x00, 0x00,
+        0x0C, 0x49, 0x44, 0x41, 0x54, 0x78, 0xDA, 0x63, 0xD0, 0xCE, 0xD9, 0x00, 0x00, 0x02, 0x0D, 0x01, 0x48, 0x39,
+        0x67, 0xEF, 0xD8, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
     ];
 
     /// A real, decodable 3×2 greyscale baseline JPEG (JFIF APP0, DQT, SOF0, DHT×2, SOS, EOI).
     const REAL_JPEG_3X2: &[u8] = &[
-        0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 0x4A, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00, 0x00,
-        0x01, 0x00, 0x01, 0x00, 0x00, 0xFF, 0xDB, 0x00, 0x43, 0x00, 0x03, 0x02, 0x02, 0x03, 0x02,
-        0x02, 0x03, 0x03, 0x03, 0x03, 0x04, 0x03, 0x03, 0x04, 0x05, 0x08, 0x05, 0x05, 0x04, 0x04,
-        0x05, 0x0A, 0x07, 0x07, 0x06, 0x08, 0x0C, 0x0A, 0x0C, 0x0C, 0x0B, 0x0A, 0x0B, 0x0B, 0x0D,
-        0x0E, 0x12, 0x10, 0x0D, 0x0E, 0x11, 0x0E, 0x0B, 0x0B, 0x10, 0x16, 0x10, 0x11, 0x13, 0x14,
-        0x15, 0x15, 0x15, 0x0C, 0x0F, 0x17, 0x18, 0x16, 0x14, 0x18, 0x12, 0x14, 0x15, 0x14, 0xFF,
-        0xC0, 0x00, 0x0B, 0x08, 0x00, 0x02, 0x00, 0x03, 0x01, 0x01, 0x11, 0x00, 0xFF, 0xC4, 0x00,
-        0x14, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-        0x00, 0x00, 0x00, 0x00, 0x00, 0xFF, 0xC4, 0x00, 0x14, 0x10, 0x01, 0x00, 0x00, 0x00, 0x00,
-        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xFF, 0xDA,
-        0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x3F, 0x00, 0x3F, 0xFF, 0xD9,
+        0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 0x4A, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01,
+        0x00, 0x00, 0xFF, 0xDB, 0x00, 0x43, 0x00, 0x03, 0x02, 0x02, 0x03, 0x02, 0x02, 0x03, 0x03, 0x03, 0x03, 0x04,
+        0x03, 0x03, 0x04, 0x05, 0x08, 0x05, 0x05, 0x04, 0x04, 0x05, 0x0A, 0x07, 0x07, 0x06, 0x08, 0x0C, 0x0A, 0x0C,
+        0x0C, 0x0B, 0x0A, 0x0B, 0x0B, 0x0D, 0x0E, 0x12, 0x10, 0x0D, 0x0E, 0x11, 0x0E, 0x0B, 0x0B, 0x10, 0x16, 0x10,
+        0x11, 0x13, 0x14, 0x15, 0x15, 0x15, 0x0C, 0x0F, 0x17, 0x18, 0x16, 0x14, 0x18, 0x12, 0x14, 0x15, 0x14, 0xFF,
+        0xC0, 0x00, 0x0B, 0x08, 0x00, 0x02, 0x00, 0x03, 0x01, 0x01, 0x11, 0x00, 0xFF, 0xC4, 0x00, 0x14, 0x00, 0x01,
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xFF,
+        0xC4, 0x00, 0x14, 0x10, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+        0x00, 0x00, 0x00, 0x00, 0xFF, 0xDA, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x3F, 0x00, 0x3F, 0xFF, 0xD9,
     ];
 
     /// A real, decodable 3×2 lossless WebP (RIFF + VP8L chunk).
     const REAL_WEBP_LOSSLESS_3X2: &[u8] = &[
-        0x52, 0x49, 0x46, 0x46, 0x1E, 0x00, 0x00, 0x00, 0x57, 0x45, 0x42, 0x50, 0x56, 0x50, 0x38,
-        0x4C, 0x11, 0x00, 0x00, 0x00, 0x2F, 0x02, 0x40, 0x00, 0x00, 0x07, 0x50, 0xB6, 0xAE, 0x14,
-        0xB6, 0xFF, 0x81, 0x88, 0xE8, 0x7F, 0x00, 0x00,
+        0x52, 0x49, 0x46, 0x46, 0x1E, 0x00, 0x00, 0x00, 0x57, 0x45, 0x42, 0x50, 0x56, 0x50, 0x38, 0x4C, 0x11, 0x00,
+        0x00, 0x00, 0x2F, 0x02, 0x40, 0x00, 0x00, 0x07, 0x50, 0xB6, 0xAE, 0x14, 0xB6, 0xFF, 0x81, 0x88, 0xE8, 0x7F,
+        0x00, 0x00,
     ];
 
     /// A real, decodable 3×2 lossy WebP (RIFF + "VP8 " chunk).
     const REAL_WEBP_LOSSY_3X2: &[u8] = &[
-        0x52, 0x49, 0x46, 0x46, 0x38, 0x00, 0x00, 0x00, 0x57, 0x45, 0x42, 0x50, 0x56, 0x50, 0x38,
-        0x20, 0x2C, 0x00, 0x00, 0x00, 0xD0, 0x01, 0x00, 0x9D, 0x01, 0x2A, 0x03, 0x00, 0x02, 0x00,
-        0x01, 0x40, 0x26, 0x25, 0xA0, 0x02, 0x74, 0xBA, 0x01, 0xF8, 0x00, 0x03, 0xB0, 0x00, 0xFE,
-        0xEE, 0xFF, 0x9F, 0xFE, 0x71, 0x2C, 0x75, 0x3B, 0xBA, 0x0F, 0xFF, 0xE5, 0x2A, 0xF0, 0x58,
-        0xDC, 0xDF, 0x00, 0x00,
+        0x52, 0x49, 0x46, 0x46, 0x38, 0x00, 0x00, 0x00, 0x57, 0x45, 0x42, 0x50, 0x56, 0x50, 0x38, 0x20, 0x2C, 0x00,
+        0x00, 0x00, 0xD0, 0x01, 0x00, 0x9D, 0x01, 0x2A, 0x03, 0x00, 0x02, 0x00, 0x01, 0x40, 0x26, 0x25, 0xA0, 0x02,
+        0x74, 0xBA, 0x01, 0xF8, 0x00, 0x03, 0xB0, 0x00, 0xFE, 0xEE, 0xFF, 0x9F, 0xFE, 0x71, 0x2C, 0x75, 0x3B, 0xBA,
+        0x0F, 0xFF, 0xE5, 0x2A, 0xF0, 0x58, 0xDC, 0xDF, 0x00, 0x00,
     ];
 
     // ---- byte-by-byte builders -------------------------------------------------------------
@@ -699,10 +650,7 @@ mod tests {
         // upload ("logo.png", image/png), JPEG bytes are a JPEG and PNG bytes a PNG.
         assert_eq!(parse(REAL_JPEG_3X2).unwrap().format(), LogoFormat::Jpeg);
         assert_eq!(parse(&sample_png(2, 2)).unwrap().format(), LogoFormat::Png);
-        assert_eq!(
-            parse(REAL_WEBP_LOSSY_3X2).unwrap().content_type(),
-            "image/webp"
-        );
+        assert_eq!(parse(REAL_WEBP_LOSSY_3X2).unwrap().content_type(), "image/webp");
     }
 
     #[test]
@@ -747,10 +695,7 @@ mod tests {
     fn the_length_is_checked_before_anything_else() {
         let svg_padded = [b"<svg>".as_slice(), &[b' '; MAX_LOGO_BYTES]].concat();
         assert_eq!(parse(&svg_padded), Err(LogoError::TooLarge));
-        assert_eq!(
-            parse(&noise(MAX_LOGO_BYTES + 1, 7)),
-            Err(LogoError::TooLarge)
-        );
+        assert_eq!(parse(&noise(MAX_LOGO_BYTES + 1, 7)), Err(LogoError::TooLarge));
     }
 
     // ---- SVG -------------------------------------------------------------------------------
@@ -783,16 +728,14 @@ mod tests {
 
     #[test]
     fn an_svg_behind_a_doctype_or_comment_is_refused_as_svg() {
-        let svg = b"<!-- Generator: Illustrator -->\n<!DOCTYPE svg PUBLIC \"-//W3C//DTD SVG 1.1//EN\" \"x\">\n<svg></svg>";
+        let svg =
+            b"<!-- Generator: Illustrator -->\n<!DOCTYPE svg PUBLIC \"-//W3C//DTD SVG 1.1//EN\" \"x\">\n<svg></svg>";
         assert_eq!(parse(svg), Err(LogoError::Svg));
     }
 
     #[test]
     fn any_xml_document_is_refused_as_svg() {
-        assert_eq!(
-            parse(b"<?xml version=\"1.0\"?><note/>"),
-            Err(LogoError::Svg)
-        );
+        assert_eq!(parse(b"<?xml version=\"1.0\"?><note/>"), Err(LogoError::Svg));
     }
 
     #[test]
@@ -823,10 +766,7 @@ mod tests {
         let mut bmp = b"BM".to_vec();
         bmp.extend_from_slice(&[0; 52]);
         assert_eq!(parse(&bmp), Err(LogoError::UnsupportedFormat));
-        assert_eq!(
-            parse(b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n1 0 obj\n<<>>\nendobj\n"),
-            Err(LogoError::UnsupportedFormat)
-        );
+        assert_eq!(parse(b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n1 0 obj\n<<>>\nendobj\n"), Err(LogoError::UnsupportedFormat));
     }
 
     #[test]
@@ -842,17 +782,10 @@ mod tests {
             let bytes = noise(300, seed);
             if LogoFormat::sniff(&bytes).is_none() && !looks_like_svg(&bytes) {
                 checked += 1;
-                assert_eq!(
-                    parse(&bytes),
-                    Err(LogoError::UnsupportedFormat),
-                    "seed {seed}"
-                );
+                assert_eq!(parse(&bytes), Err(LogoError::UnsupportedFormat), "seed {seed}");
             }
         }
-        assert!(
-            checked >= 45,
-            "only {checked} random inputs were plain noise"
-        );
+        assert!(checked >= 45, "only {checked} random inputs were plain noise");
         assert_eq!(parse(b"x"), Err(LogoError::UnsupportedFormat));
     }
 
@@ -868,31 +801,13 @@ mod tests {
     fn a_png_declaring_30000_by_30000_is_refused_as_dimensions_too_large() {
         let bomb = grey_png(30_000, 30_000);
         assert!(bomb.len() < 100 * 1024);
-        assert_eq!(
-            parse(&bomb),
-            Err(LogoError::DimensionsTooLarge {
-                width: 30_000,
-                height: 30_000
-            })
-        );
+        assert_eq!(parse(&bomb), Err(LogoError::DimensionsTooLarge { width: 30_000, height: 30_000 }));
     }
 
     #[test]
     fn a_png_declaring_5000_by_10_is_refused_as_dimensions_too_large() {
-        assert_eq!(
-            parse(&grey_png(5000, 10)),
-            Err(LogoError::DimensionsTooLarge {
-                width: 5000,
-                height: 10
-            })
-        );
-        assert_eq!(
-            parse(&grey_png(10, 5000)),
-            Err(LogoError::DimensionsTooLarge {
-                width: 10,
-                height: 5000
-            })
-        );
+        assert_eq!(parse(&grey_png(5000, 10)), Err(LogoError::DimensionsTooLarge { width: 5000, height: 10 }));
+        assert_eq!(parse(&grey_png(10, 5000)), Err(LogoError::DimensionsTooLarge { width: 10, height: 5000 }));
     }
 
     #[test]
@@ -908,30 +823,15 @@ mod tests {
         // 4096 × 3906 = 15 998 976 pixels: allowed.
         assert!(parse(&grey_png(4096, 3906)).is_ok());
         // 4096 × 4096 = 16 777 216 pixels: refused although neither side is too long.
-        assert_eq!(
-            parse(&grey_png(4096, 4096)),
-            Err(LogoError::DimensionsTooLarge {
-                width: 4096,
-                height: 4096
-            })
-        );
+        assert_eq!(parse(&grey_png(4096, 4096)), Err(LogoError::DimensionsTooLarge { width: 4096, height: 4096 }));
     }
 
     #[test]
     fn jpeg_and_webp_dimensions_are_bounded_too() {
-        assert_eq!(
-            parse(&jpeg_header(5000, 10)),
-            Err(LogoError::DimensionsTooLarge {
-                width: 5000,
-                height: 10
-            })
-        );
+        assert_eq!(parse(&jpeg_header(5000, 10)), Err(LogoError::DimensionsTooLarge { width: 5000, height: 10 }));
         assert_eq!(
             parse(&webp_vp8x(30_000, 30_000)),
-            Err(LogoError::DimensionsTooLarge {
-                width: 30_000,
-                height: 30_000
-            })
+            Err(LogoError::DimensionsTooLarge { width: 30_000, height: 30_000 })
         );
     }
 
@@ -975,13 +875,9 @@ mod tests {
         let mut ihdr = 4u32.to_be_bytes().to_vec();
         ihdr.extend_from_slice(&1u32.to_be_bytes());
         ihdr.extend_from_slice(&[3, 2, 0, 0, 0]); // 3-bit RGB does not exist
-        let png = [
-            PNG_SIGNATURE.to_vec(),
-            chunk(b"IHDR", &ihdr),
-            chunk(b"IDAT", &zlib_stored(&[0; 5])),
-            chunk(b"IEND", &[]),
-        ]
-        .concat();
+        let png =
+            [PNG_SIGNATURE.to_vec(), chunk(b"IHDR", &ihdr), chunk(b"IDAT", &zlib_stored(&[0; 5])), chunk(b"IEND", &[])]
+                .concat();
         assert_eq!(parse(&png), Err(LogoError::Corrupt));
     }
 
@@ -990,12 +886,7 @@ mod tests {
         let mut ihdr = 4u32.to_be_bytes().to_vec();
         ihdr.extend_from_slice(&1u32.to_be_bytes());
         ihdr.extend_from_slice(&[8, 0, 0, 0, 0]);
-        let png = [
-            PNG_SIGNATURE.to_vec(),
-            chunk(b"IHDR", &ihdr),
-            chunk(b"IEND", &[]),
-        ]
-        .concat();
+        let png = [PNG_SIGNATURE.to_vec(), chunk(b"IHDR", &ihdr), chunk(b"IEND", &[])].concat();
         assert_eq!(parse(&png), Err(LogoError::Corrupt));
     }
 
@@ -1056,40 +947,17 @@ mod tests {
 
     #[test]
     fn errors_read_as_sentences_for_the_logo_field() {
+        assert_eq!(LogoError::Empty.to_string(), "The logo file is empty; choose a PNG, JPEG or WebP image.");
+        assert_eq!(LogoError::TooLarge.to_string(), "The logo must be at most 1 MB.");
+        assert_eq!(LogoError::Svg.to_string(), "SVG logos are not accepted; upload a PNG, JPEG or WebP image.");
+        assert_eq!(LogoError::UnsupportedFormat.to_string(), "The logo must be a PNG, JPEG or WebP image.");
+        assert_eq!(LogoError::Corrupt.to_string(), "The logo file looks damaged; please export it again.");
         assert_eq!(
-            LogoError::Empty.to_string(),
-            "The logo file is empty; choose a PNG, JPEG or WebP image."
-        );
-        assert_eq!(
-            LogoError::TooLarge.to_string(),
-            "The logo must be at most 1 MB."
-        );
-        assert_eq!(
-            LogoError::Svg.to_string(),
-            "SVG logos are not accepted; upload a PNG, JPEG or WebP image."
-        );
-        assert_eq!(
-            LogoError::UnsupportedFormat.to_string(),
-            "The logo must be a PNG, JPEG or WebP image."
-        );
-        assert_eq!(
-            LogoError::Corrupt.to_string(),
-            "The logo file looks damaged; please export it again."
-        );
-        assert_eq!(
-            LogoError::DimensionsTooLarge {
-                width: 30_000,
-                height: 30_000
-            }
-            .to_string(),
+            LogoError::DimensionsTooLarge { width: 30_000, height: 30_000 }.to_string(),
             "The logo is too large in pixels (30000×30000); use at most 4096 pixels on each side."
         );
         assert_eq!(
-            LogoError::DimensionsTooLarge {
-                width: 4096,
-                height: 4096
-            }
-            .to_string(),
+            LogoError::DimensionsTooLarge { width: 4096, height: 4096 }.to_string(),
             "The logo is too large in pixels (4096×4096); use at most 16 megapixels in total."
         );
     }
@@ -1098,13 +966,7 @@ mod tests {
     fn debug_shows_format_size_and_dimensions_but_never_the_bytes() {
         let logo = parse(&sample_png(64, 32)).unwrap();
         let shown = format!("{logo:?}");
-        assert_eq!(
-            shown,
-            format!(
-                "Logo {{ format: Png, size_bytes: {}, width: 64, height: 32 }}",
-                logo.bytes().len()
-            )
-        );
+        assert_eq!(shown, format!("Logo {{ format: Png, size_bytes: {}, width: 64, height: 32 }}", logo.bytes().len()));
         assert!(!shown.contains('['));
         assert!(!shown.contains("137"));
     }
@@ -1127,13 +989,7 @@ mod tests {
     fn sample_png_of_30000_by_30000_is_a_real_bomb_under_one_mib_and_is_refused() {
         let bomb = sample_png(30_000, 30_000);
         assert!(bomb.len() < MAX_LOGO_BYTES, "{} bytes", bomb.len());
-        assert_eq!(
-            parse(&bomb),
-            Err(LogoError::DimensionsTooLarge {
-                width: 30_000,
-                height: 30_000
-            })
-        );
+        assert_eq!(parse(&bomb), Err(LogoError::DimensionsTooLarge { width: 30_000, height: 30_000 }));
     }
 
     #[test]
@@ -1141,10 +997,7 @@ mod tests {
         let png = sample_png(u32::MAX, u32::MAX);
         assert!(png.len() < 200);
         let size = imagesize::blob_size(&png).unwrap();
-        assert_eq!(
-            (size.width, size.height),
-            (u32::MAX as usize, u32::MAX as usize)
-        );
+        assert_eq!((size.width, size.height), (u32::MAX as usize, u32::MAX as usize));
     }
 
     #[test]

@@ -83,11 +83,7 @@ fn is_short_pattern_repeated(s: &str) -> bool {
     let chars: Vec<char> = s.to_lowercase().chars().collect();
     (1..=4).any(|unit| {
         chars.len().is_multiple_of(unit)
-            && chars
-                .iter()
-                .enumerate()
-                .skip(unit)
-                .all(|(i, c)| chars.get(i - unit) == Some(c))
+            && chars.iter().enumerate().skip(unit).all(|(i, c)| chars.get(i - unit) == Some(c))
     })
 }
 
@@ -251,22 +247,13 @@ mod tests {
 
     #[test]
     fn confirmation_differing_only_in_case_or_spaces_is_refused() {
-        assert_eq!(
-            NewPassword::parse("Lantern orbit maple", "lantern orbit maple"),
-            Err(PasswordError::Mismatch)
-        );
-        assert_eq!(
-            NewPassword::parse("lantern orbit maple", "lantern orbit maple "),
-            Err(PasswordError::Mismatch)
-        );
+        assert_eq!(NewPassword::parse("Lantern orbit maple", "lantern orbit maple"), Err(PasswordError::Mismatch));
+        assert_eq!(NewPassword::parse("lantern orbit maple", "lantern orbit maple "), Err(PasswordError::Mismatch));
     }
 
     #[test]
     fn mismatch_message_is_the_expected_sentence() {
-        assert_eq!(
-            PasswordError::Mismatch.to_string(),
-            "The two passwords don't match."
-        );
+        assert_eq!(PasswordError::Mismatch.to_string(), "The two passwords don't match.");
     }
 
     #[test]
@@ -322,15 +309,9 @@ mod tests {
     #[test]
     fn single_repeated_character_is_refused() {
         assert_eq!(parse("aaaaaaaaaaaa"), Err(PasswordError::RepeatedCharacter));
-        assert_eq!(
-            parse("111111111111111"),
-            Err(PasswordError::RepeatedCharacter)
-        );
+        assert_eq!(parse("111111111111111"), Err(PasswordError::RepeatedCharacter));
         assert_eq!(parse("            "), Err(PasswordError::RepeatedCharacter));
-        assert_eq!(
-            parse(&"é".repeat(20)),
-            Err(PasswordError::RepeatedCharacter)
-        );
+        assert_eq!(parse(&"é".repeat(20)), Err(PasswordError::RepeatedCharacter));
     }
 
     #[test]

@@ -108,9 +108,6 @@ mod tests {
 
     #[test]
     fn error_message_is_a_user_facing_sentence() {
-        assert_eq!(
-            RoleError::Unknown.to_string(),
-            "Choose a role: Admin or Member."
-        );
+        assert_eq!(RoleError::Unknown.to_string(), "Choose a role: Admin or Member.");
     }
 }

@@ -50,7 +50,9 @@ impl Mailer {
         };
         match (&settings.smtp_url, settings.app_env) {
             (Some(url), _) => match AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose()) {
-                Ok(builder) => Some(Mailer::Smtp { transport: builder.timeout(Some(settings.smtp_timeout)).build(), from }),
+                Ok(builder) => {
+                    Some(Mailer::Smtp { transport: builder.timeout(Some(settings.smtp_timeout)).build(), from })
+                }
                 Err(e) => {
                     tracing::error!(error = %e, "SMTP_URL cannot be used; emails stay queued");
                     None

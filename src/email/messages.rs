@@ -163,7 +163,10 @@ mod tests {
 
     #[test]
     fn without_an_inviter_the_enterprise_invites() {
-        assert_eq!(hostile_invitation().subject, format!("Acme & Sons invited you to join {HOSTILE} on Partner Portal"));
+        assert_eq!(
+            hostile_invitation().subject,
+            format!("Acme & Sons invited you to join {HOSTILE} on Partner Portal")
+        );
     }
 
     #[test]

@@ -49,10 +49,8 @@ pub fn pool(settings: &Settings) -> DbPool {
 /// and sends nothing: emails stay queued.
 pub fn spawn(pool: DbPool, settings: Settings) {
     let Some(mailer) = Mailer::from_settings(&settings) else { return };
-    let config = Config {
-        retry_base: settings.email_retry_base,
-        lease: settings.smtp_timeout * 10 + Duration::from_secs(30),
-    };
+    let config =
+        Config { retry_base: settings.email_retry_base, lease: settings.smtp_timeout * 10 + Duration::from_secs(30) };
     tracing::info!(
         transport = match mailer {
             Mailer::Smtp { .. } => "smtp",
@@ -163,7 +161,12 @@ async fn record_sent(pool: &DbPool, email: &Claimed, via: &'static str) {
     tracing::error!(outbox_id = email.id, message_id = %email.message_id, "email sent but could not be recorded; it may be sent again");
 }
 
-async fn record_failure(pool: &DbPool, email: &Claimed, failure: &SendFailure, config: &Config) -> Result<(), AppError> {
+async fn record_failure(
+    pool: &DbPool,
+    email: &Claimed,
+    failure: &SendFailure,
+    config: &Config,
+) -> Result<(), AppError> {
     let give_up = match failure.kind {
         FailureKind::Permanent => true,
         FailureKind::Temporary => email.attempts >= MAX_ATTEMPTS,
@@ -171,7 +174,8 @@ async fn record_failure(pool: &DbPool, email: &Claimed, failure: &SendFailure, c
     };
     let retry_in = retry_delay(config.retry_base, email.attempts);
     let (failed, reason) = (email.clone(), failure.reason.clone());
-    let written = run_db(pool, move |conn| outbox::mark_attempt_failed(conn, &failed, &reason, give_up, retry_in)).await?;
+    let written =
+        run_db(pool, move |conn| outbox::mark_attempt_failed(conn, &failed, &reason, give_up, retry_in)).await?;
     if written == Some(outbox::STATUS_FAILED) {
         tracing::error!(outbox_id = email.id, message_id = %email.message_id, attempt = email.attempts, reason = %failure.reason, "email given up");
     } else {

@@ -64,12 +64,8 @@ impl ActivityQuery {
             None => None,
             Some(raw) => Some(parse_id(raw)?),
         };
-        let action = self
-            .action
-            .as_deref()
-            .map(str::trim)
-            .filter(|a| !a.is_empty() && a.len() <= 100)
-            .map(str::to_string);
+        let action =
+            self.action.as_deref().map(str::trim).filter(|a| !a.is_empty() && a.len() <= 100).map(str::to_string);
         Ok(Parsed { page, filter: audit::EventFilter { partner_id, action } })
     }
 }
@@ -144,7 +140,8 @@ fn paginate(rows: Vec<audit::EventWithPartner>, base: &str, parsed: &Parsed) -> 
     let pager = Pager {
         base: base.to_string(),
         page: parsed.page,
-        newer: (parsed.page > 1).then(|| format!("{base}{}", query_string(f, (parsed.page > 2).then_some(parsed.page - 1)))),
+        newer: (parsed.page > 1)
+            .then(|| format!("{base}{}", query_string(f, (parsed.page > 2).then_some(parsed.page - 1)))),
         older: has_older.then(|| format!("{base}{}", query_string(f, Some(parsed.page + 1)))),
         first: query_string(f, None),
         filtered: f.partner_id.is_some() || f.action.is_some(),
@@ -184,7 +181,11 @@ struct EnterprisePage {
     actions: Vec<Choice>,
 }
 
-async fn enterprise_page(user: EnterpriseAdmin, state: web::Data<AppState>, query: web::Query<ActivityQuery>) -> Result<HttpResponse, AppError> {
+async fn enterprise_page(
+    user: EnterpriseAdmin,
+    state: web::Data<AppState>,
+    query: web::Query<ActivityQuery>,
+) -> Result<HttpResponse, AppError> {
     let parsed = query.parse()?;
     let enterprise_id = user.user.enterprise_id;
     let filter = parsed.filter.clone();
@@ -256,7 +257,10 @@ async fn partner_tab(
     })
     .await?;
     // Links on the tab carry only the action: the partner is in the path.
-    let shown = Parsed { page: parsed.page, filter: audit::EventFilter { partner_id: None, action: parsed.filter.action.clone() } };
+    let shown = Parsed {
+        page: parsed.page,
+        filter: audit::EventFilter { partner_id: None, action: parsed.filter.action.clone() },
+    };
     let (events, pager) = paginate(rows, &format!("/settings/partners/{id}/activity"), &shown);
     let actions = action_choices(actions, parsed.filter.action.as_deref());
     let layout = user.layout(format!("Activity · {}", header.name), "partners")?;
@@ -321,7 +325,9 @@ pub fn detail(action: &str, details: &serde_json::Value) -> Option<String> {
         "partner.domain_added" | "partner.domain_removed" => text("domain"),
         "partner.registered" => Some(format!("Domains: {}", list("domains")?)),
         "partner.product_granted" | "partner.product_revoked" => text("product"),
-        "partner.api_environment_granted" | "partner.api_environment_revoked" => Some(format!("{} in {}", text("api")?, text("environment")?)),
+        "partner.api_environment_granted" | "partner.api_environment_revoked" => {
+            Some(format!("{} in {}", text("api")?, text("environment")?))
+        }
         "partner.api_revoked" => Some(match list("environments") {
             Some(envs) => format!("{} (in {envs})", text("api")?),
             None => text("api")?,
@@ -336,7 +342,9 @@ pub fn detail(action: &str, details: &serde_json::Value) -> Option<String> {
 fn changed_fields(details: &serde_json::Value) -> Option<String> {
     let map = details.as_object()?;
     let mut parts = Vec::new();
-    for (field, label) in [("name", "Name"), ("description", "Description"), ("base_path", "Base path"), ("position", "Position")] {
+    for (field, label) in
+        [("name", "Name"), ("description", "Description"), ("base_path", "Base path"), ("position", "Position")]
+    {
         if let Some(change) = map.get(field) {
             let side = |k: &str| change.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
             if field == "description" {
@@ -346,7 +354,8 @@ fn changed_fields(details: &serde_json::Value) -> Option<String> {
             }
         }
     }
-    for (key, label) in [("environments_added", "Environments added"), ("environments_removed", "Environments removed")] {
+    for (key, label) in [("environments_added", "Environments added"), ("environments_removed", "Environments removed")]
+    {
         if let Some(items) = map.get(key).and_then(|v| v.as_array()) {
             let names: Vec<&str> = items.iter().filter_map(|v| v.as_str()).collect();
             parts.push(format!("{label}: {}", names.join(", ")));

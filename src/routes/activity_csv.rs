@@ -25,11 +25,16 @@ const HEADER: &str = "when_utc,actor,action,target,partner,details\r\n";
 const BATCH: i64 = 1_000;
 
 /// `/settings/activity.csv`: the enterprise's events, with the page's filters.
-pub async fn enterprise_csv(user: EnterpriseAdmin, state: web::Data<AppState>, query: web::Query<ActivityQuery>) -> Result<HttpResponse, AppError> {
+pub async fn enterprise_csv(
+    user: EnterpriseAdmin,
+    state: web::Data<AppState>,
+    query: web::Query<ActivityQuery>,
+) -> Result<HttpResponse, AppError> {
     let parsed = query.parse()?;
     let enterprise_id = user.user.enterprise_id;
     if let Some(partner_id) = parsed.filter.partner_id {
-        db::run(&state.pool, move |conn| partners::find(conn, enterprise_id, partner_id)?.ok_or(AppError::NotFound)).await?;
+        db::run(&state.pool, move |conn| partners::find(conn, enterprise_id, partner_id)?.ok_or(AppError::NotFound))
+            .await?;
     }
     let name = format!("activity-{}.csv", Utc::now().format("%Y-%m-%d"));
     Ok(csv_response(state.pool.clone(), enterprise_id, parsed.filter, &name))
@@ -75,7 +80,10 @@ fn csv_response(pool: DbPool, enterprise_id: i64, filter: audit::EventFilter, fi
             }
             Stage::Rows(cursor) => {
                 let (enterprise_id, filter) = (ex.enterprise_id, ex.filter.clone());
-                let batch = db::run(&ex.pool, move |conn| Ok(audit::batch_before(conn, enterprise_id, &filter, cursor, BATCH)?)).await;
+                let batch = db::run(&ex.pool, move |conn| {
+                    Ok(audit::batch_before(conn, enterprise_id, &filter, cursor, BATCH)?)
+                })
+                .await;
                 match batch {
                     Err(e) => {
                         // Headers are gone already: all we can do is cut the download short.
@@ -110,7 +118,8 @@ fn csv_response(pool: DbPool, enterprise_id: i64, filter: audit::EventFilter, fi
 
 fn push_event(out: &mut String, (e, partner): &audit::EventWithPartner) {
     let when = e.created_at.format("%Y-%m-%dT%H:%M:%SZ").to_string();
-    let details = if e.details.as_object().is_some_and(|m| m.is_empty()) { String::new() } else { e.details.to_string() };
+    let details =
+        if e.details.as_object().is_some_and(|m| m.is_empty()) { String::new() } else { e.details.to_string() };
     push_row(out, &[&when, &e.actor_label, &e.action, &e.target, partner.as_deref().unwrap_or(""), &details]);
 }
 

@@ -85,7 +85,13 @@ async fn products_tab(user: EnterpriseAdmin, state: web::Data<AppState>) -> Resu
     let rows = db::run(&state.pool, move |conn| Ok(catalog::product_rows(conn, enterprise_id)?)).await?;
     let products = rows
         .into_iter()
-        .map(|r| ProductView { archived: r.archived_at.is_some(), id: r.id, name: r.name, description: r.description, partners: r.partners })
+        .map(|r| ProductView {
+            archived: r.archived_at.is_some(),
+            id: r.id,
+            name: r.name,
+            description: r.description,
+            partners: r.partners,
+        })
         .collect();
     Ok(render(&ProductsPage {
         layout: user.layout("Catalog · Products", MENU_KEY)?,
@@ -256,7 +262,10 @@ pub fn is_unique_violation(e: &AppError) -> bool {
 pub fn is_foreign_key_violation(e: &AppError) -> bool {
     matches!(
         e,
-        AppError::Database(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::ForeignKeyViolation, _))
+        AppError::Database(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::ForeignKeyViolation,
+            _
+        ))
     )
 }
 

@@ -15,8 +15,8 @@ use crate::{
     render::{render, render_status, Layout},
     routes::{
         catalog::{
-            changes, granted_conflict, is_foreign_key_violation, is_unique_violation, parse_base_path, parse_description,
-            parse_name, partners_phrase, record, MENU_KEY, NAME_MAX,
+            changes, granted_conflict, is_foreign_key_violation, is_unique_violation, parse_base_path,
+            parse_description, parse_name, partners_phrase, record, MENU_KEY, NAME_MAX,
         },
         catalog_products::DeletePage,
         home::see_other,
@@ -112,7 +112,13 @@ struct Context {
     granted: HashMap<i64, i64>,
 }
 
-fn page(user: &EnterpriseAdmin, id: Option<i64>, input: ApiInput, ctx: Context, errors: Errors) -> Result<FormPage, AppError> {
+fn page(
+    user: &EnterpriseAdmin,
+    id: Option<i64>,
+    input: ApiInput,
+    ctx: Context,
+    errors: Errors,
+) -> Result<FormPage, AppError> {
     let title = if id.is_some() { "Edit API" } else { "New API" };
     let ticked: HashSet<&str> = input.environments.iter().map(String::as_str).collect();
     let environments = ctx
@@ -148,13 +154,20 @@ fn taken(name: &str) -> String {
     format!("Another API is already called “{name}”. Choose a different name.")
 }
 
-fn check(conn: &mut PgConnection, enterprise_id: i64, input: &ApiInput, envs: &[catalog::Environment], except: Option<i64>) -> Result<Result<Valid, Errors>, AppError> {
+fn check(
+    conn: &mut PgConnection,
+    enterprise_id: i64,
+    input: &ApiInput,
+    envs: &[catalog::Environment],
+    except: Option<i64>,
+) -> Result<Result<Valid, Errors>, AppError> {
     let name = match parse_name(&input.name, NAME_MAX) {
         Ok(n) if catalog::api_name_taken(conn, enterprise_id, &n, except)? => Err(taken(&n)),
         other => other,
     };
     let known: HashSet<i64> = envs.iter().map(|e| e.id).collect();
-    let chosen: Option<Vec<i64>> = input.environments.iter().map(|raw| raw.parse::<i64>().ok().filter(|id| known.contains(id))).collect();
+    let chosen: Option<Vec<i64>> =
+        input.environments.iter().map(|raw| raw.parse::<i64>().ok().filter(|id| known.contains(id))).collect();
     let environments = match chosen {
         None => Err("Choose environments from the list.".to_string()),
         Some(ids) if ids.is_empty() => Err("Choose at least one environment the API is offered in.".to_string()),
@@ -166,7 +179,9 @@ fn check(conn: &mut PgConnection, enterprise_id: i64, input: &ApiInput, envs: &[
     };
     let (description, base_path) = (parse_description(&input.description), parse_base_path(&input.base_path));
     Ok(match (name, description, base_path, environments) {
-        (Ok(name), Ok(description), Ok(base_path), Ok(environments)) => Ok(Valid { name, description, base_path, environments }),
+        (Ok(name), Ok(description), Ok(base_path), Ok(environments)) => {
+            Ok(Valid { name, description, base_path, environments })
+        }
         (n, d, b, e) => Err(Errors { name: n.err(), description: d.err(), base_path: b.err(), environments: e.err() }),
     })
 }
@@ -181,7 +196,12 @@ fn names_of(envs: &[catalog::Environment], ids: &[i64]) -> Vec<String> {
     envs.iter().filter(|e| ids.contains(&e.id)).map(|e| e.name.clone()).collect()
 }
 
-fn respond(user: &EnterpriseAdmin, outcome: Outcome, id: Option<i64>, input: ApiInput) -> Result<HttpResponse, AppError> {
+fn respond(
+    user: &EnterpriseAdmin,
+    outcome: Outcome,
+    id: Option<i64>,
+    input: ApiInput,
+) -> Result<HttpResponse, AppError> {
     match outcome {
         Outcome::Saved(message) => {
             user.flash("success", message)?;
@@ -199,7 +219,11 @@ fn name_race(conn: &mut PgConnection, enterprise_id: i64, id: Option<i64>, name:
         Some(id) => catalog::find_api(conn, enterprise_id, id)?.is_some_and(|a| a.archived()),
         None => false,
     };
-    Ok(Outcome::Invalid(StatusCode::UNPROCESSABLE_ENTITY, errors, Context { archived, environments, granted: HashMap::new() }))
+    Ok(Outcome::Invalid(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        errors,
+        Context { archived, environments, granted: HashMap::new() },
+    ))
 }
 
 async fn new_form(user: EnterpriseAdmin, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
@@ -209,7 +233,11 @@ async fn new_form(user: EnterpriseAdmin, state: web::Data<AppState>) -> Result<H
     Ok(render(&page(&user, None, ApiInput::default(), ctx, Errors::default())?))
 }
 
-async fn create(user: EnterpriseAdmin, state: web::Data<AppState>, form: web::Form<Vec<(String, String)>>) -> Result<HttpResponse, AppError> {
+async fn create(
+    user: EnterpriseAdmin,
+    state: web::Data<AppState>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
     let input = ApiInput::from_pairs(form.into_inner());
     let actor = user.user.clone();
     let typed = input.clone();
@@ -242,7 +270,11 @@ async fn create(user: EnterpriseAdmin, state: web::Data<AppState>, form: web::Fo
     respond(&user, outcome, None, input)
 }
 
-async fn edit_form(user: EnterpriseAdmin, state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+async fn edit_form(
+    user: EnterpriseAdmin,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
     let enterprise_id = user.user.enterprise_id;
     let (api, offered, ctx) = db::run(&state.pool, move |conn| {
@@ -314,7 +346,11 @@ fn apply(conn: &mut PgConnection, actor: &Principal, id: i64, input: &ApiInput) 
             still_granted.join(", ")
         );
         let errors = Errors { environments: Some(message), ..Errors::default() };
-        return Ok(Outcome::Invalid(StatusCode::CONFLICT, errors, Context { archived: api.archived(), environments: envs, granted }));
+        return Ok(Outcome::Invalid(
+            StatusCode::CONFLICT,
+            errors,
+            Context { archived: api.archived(), environments: envs, granted },
+        ));
     }
 
     let mut details = changes(&[
@@ -361,7 +397,11 @@ fn set_archived(conn: &mut PgConnection, actor: &Principal, id: i64, archive: bo
     })
 }
 
-async fn archive(user: EnterpriseAdmin, state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+async fn archive(
+    user: EnterpriseAdmin,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
     let actor = user.user.clone();
     let message = db::run(&state.pool, move |conn| set_archived(conn, &actor, id, true)).await?;
@@ -369,7 +409,11 @@ async fn archive(user: EnterpriseAdmin, state: web::Data<AppState>, path: web::P
     Ok(see_other(LIST))
 }
 
-async fn unarchive(user: EnterpriseAdmin, state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+async fn unarchive(
+    user: EnterpriseAdmin,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
     let actor = user.user.clone();
     let message = db::run(&state.pool, move |conn| set_archived(conn, &actor, id, false)).await?;
@@ -377,7 +421,11 @@ async fn unarchive(user: EnterpriseAdmin, state: web::Data<AppState>, path: web:
     Ok(see_other(LIST))
 }
 
-async fn confirm_delete(user: EnterpriseAdmin, state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+async fn confirm_delete(
+    user: EnterpriseAdmin,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
     let enterprise_id = user.user.enterprise_id;
     let (api, partners) = db::run(&state.pool, move |conn| {
@@ -401,7 +449,11 @@ async fn confirm_delete(user: EnterpriseAdmin, state: web::Data<AppState>, path:
     Ok(render(&page))
 }
 
-async fn delete(user: EnterpriseAdmin, state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+async fn delete(
+    user: EnterpriseAdmin,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
     let actor = user.user.clone();
     let name = db::run(&state.pool, move |conn| {
@@ -412,12 +464,15 @@ async fn delete(user: EnterpriseAdmin, state: web::Data<AppState>, path: web::Pa
                 return Err(granted_conflict(&api.name, partners));
             }
             catalog::delete_api(conn, id)?;
-            let details = serde_json::json!({ "name": api.name, "description": api.description, "base_path": api.base_path });
+            let details =
+                serde_json::json!({ "name": api.name, "description": api.description, "base_path": api.base_path });
             record(conn, &actor, "catalog.api_deleted", target(&api.name), details)?;
             Ok(api.name)
         });
         match result {
-            Err(e) if is_foreign_key_violation(&e) => Err(AppError::Conflict("The API was just granted to a partner; archive it instead.".into())),
+            Err(e) if is_foreign_key_violation(&e) => {
+                Err(AppError::Conflict("The API was just granted to a partner; archive it instead.".into()))
+            }
             other => other,
         }
     })

@@ -13,8 +13,8 @@ use crate::{
     render::{render, render_status, Layout},
     routes::{
         catalog::{
-            changes, is_foreign_key_violation, is_unique_violation, parse_name, parse_position, partners_phrase, record, ENVIRONMENT_NAME_MAX,
-            MENU_KEY,
+            changes, is_foreign_key_violation, is_unique_violation, parse_name, parse_position, partners_phrase,
+            record, ENVIRONMENT_NAME_MAX, MENU_KEY,
         },
         catalog_products::DeletePage,
         home::see_other,
@@ -63,7 +63,12 @@ impl FormPage {
     }
 }
 
-fn page(user: &EnterpriseAdmin, id: Option<i64>, input: EnvironmentInput, errors: (Option<String>, Option<String>)) -> Result<FormPage, AppError> {
+fn page(
+    user: &EnterpriseAdmin,
+    id: Option<i64>,
+    input: EnvironmentInput,
+    errors: (Option<String>, Option<String>),
+) -> Result<FormPage, AppError> {
     let title = if id.is_some() { "Edit environment" } else { "New environment" };
     Ok(FormPage {
         layout: user.layout(format!("{title} · Catalog"), MENU_KEY)?,
@@ -84,7 +89,12 @@ enum Outcome {
     Invalid(Option<String>, Option<String>),
 }
 
-fn check(conn: &mut PgConnection, enterprise_id: i64, input: &EnvironmentInput, except: Option<i64>) -> Result<Result<(String, i32), Outcome>, AppError> {
+fn check(
+    conn: &mut PgConnection,
+    enterprise_id: i64,
+    input: &EnvironmentInput,
+    except: Option<i64>,
+) -> Result<Result<(String, i32), Outcome>, AppError> {
     let name = match parse_name(&input.name, ENVIRONMENT_NAME_MAX) {
         Ok(n) if catalog::environment_name_taken(conn, enterprise_id, &n, except)? => Err(taken(&n)),
         other => other,
@@ -95,7 +105,12 @@ fn check(conn: &mut PgConnection, enterprise_id: i64, input: &EnvironmentInput, 
     })
 }
 
-fn respond(user: &EnterpriseAdmin, outcome: Outcome, id: Option<i64>, input: EnvironmentInput) -> Result<HttpResponse, AppError> {
+fn respond(
+    user: &EnterpriseAdmin,
+    outcome: Outcome,
+    id: Option<i64>,
+    input: EnvironmentInput,
+) -> Result<HttpResponse, AppError> {
     match outcome {
         Outcome::Saved(message) => {
             user.flash("success", message)?;
@@ -119,7 +134,11 @@ async fn new_form(user: EnterpriseAdmin, state: web::Data<AppState>) -> Result<H
     Ok(render(&page(&user, None, input, (None, None))?))
 }
 
-async fn create(user: EnterpriseAdmin, state: web::Data<AppState>, input: web::Form<EnvironmentInput>) -> Result<HttpResponse, AppError> {
+async fn create(
+    user: EnterpriseAdmin,
+    state: web::Data<AppState>,
+    input: web::Form<EnvironmentInput>,
+) -> Result<HttpResponse, AppError> {
     let input = input.into_inner();
     let actor = user.user.clone();
     let typed = input.clone();
@@ -130,7 +149,13 @@ async fn create(user: EnterpriseAdmin, state: web::Data<AppState>, input: web::F
                 Err(invalid) => return Ok(invalid),
             };
             let env = catalog::insert_environment(conn, actor.enterprise_id, &name, position)?;
-            record(conn, &actor, "catalog.environment_created", target(&env.name), serde_json::json!({ "name": env.name, "position": env.position }))?;
+            record(
+                conn,
+                &actor,
+                "catalog.environment_created",
+                target(&env.name),
+                serde_json::json!({ "name": env.name, "position": env.position }),
+            )?;
             Ok(Outcome::Saved(format!("Environment “{}” created.", env.name)))
         });
         or_taken(result, &typed.name)
@@ -139,10 +164,16 @@ async fn create(user: EnterpriseAdmin, state: web::Data<AppState>, input: web::F
     respond(&user, outcome, None, input)
 }
 
-async fn edit_form(user: EnterpriseAdmin, state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+async fn edit_form(
+    user: EnterpriseAdmin,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
     let enterprise_id = user.user.enterprise_id;
-    let env = db::run(&state.pool, move |conn| catalog::find_environment(conn, enterprise_id, id)?.ok_or(AppError::NotFound)).await?;
+    let env =
+        db::run(&state.pool, move |conn| catalog::find_environment(conn, enterprise_id, id)?.ok_or(AppError::NotFound))
+            .await?;
     let input = EnvironmentInput { name: env.name, position: env.position.to_string() };
     Ok(render(&page(&user, Some(id), input, (None, None))?))
 }
@@ -185,7 +216,11 @@ fn in_use_conflict(name: &str, partners: i64) -> AppError {
     ))
 }
 
-async fn confirm_delete(user: EnterpriseAdmin, state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+async fn confirm_delete(
+    user: EnterpriseAdmin,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
     let enterprise_id = user.user.enterprise_id;
     let (env, partners, apis) = db::run(&state.pool, move |conn| {
@@ -196,10 +231,19 @@ async fn confirm_delete(user: EnterpriseAdmin, state: web::Data<AppState>, path:
     })
     .await?;
     let refusal = (partners > 0).then(|| {
-        format!("“{}” can't be deleted: {} granted APIs in it. Revoke those grants on the partners' APIs tab first.", env.name, partners_phrase(partners))
+        format!(
+            "“{}” can't be deleted: {} granted APIs in it. Revoke those grants on the partners' APIs tab first.",
+            env.name,
+            partners_phrase(partners)
+        )
     });
     let note = (apis > 0).then(|| {
-        format!("{} offered in “{}”; {} no longer be offered there.", if apis == 1 { "1 API is".to_string() } else { format!("{apis} APIs are") }, env.name, if apis == 1 { "it will" } else { "they will" })
+        format!(
+            "{} offered in “{}”; {} no longer be offered there.",
+            if apis == 1 { "1 API is".to_string() } else { format!("{apis} APIs are") },
+            env.name,
+            if apis == 1 { "it will" } else { "they will" }
+        )
     });
     let page = DeletePage {
         layout: user.layout(format!("Delete {} · Catalog", env.name), MENU_KEY)?,
@@ -214,7 +258,11 @@ async fn confirm_delete(user: EnterpriseAdmin, state: web::Data<AppState>, path:
     Ok(render(&page))
 }
 
-async fn delete(user: EnterpriseAdmin, state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+async fn delete(
+    user: EnterpriseAdmin,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
     let actor = user.user.clone();
     let name = db::run(&state.pool, move |conn| {
@@ -225,11 +273,19 @@ async fn delete(user: EnterpriseAdmin, state: web::Data<AppState>, path: web::Pa
                 return Err(in_use_conflict(&env.name, partners));
             }
             catalog::delete_environment(conn, id)?;
-            record(conn, &actor, "catalog.environment_deleted", target(&env.name), serde_json::json!({ "name": env.name, "position": env.position }))?;
+            record(
+                conn,
+                &actor,
+                "catalog.environment_deleted",
+                target(&env.name),
+                serde_json::json!({ "name": env.name, "position": env.position }),
+            )?;
             Ok(env.name)
         });
         match result {
-            Err(e) if is_foreign_key_violation(&e) => Err(AppError::Conflict("A partner was just granted an API in this environment. Nothing was changed.".into())),
+            Err(e) if is_foreign_key_violation(&e) => Err(AppError::Conflict(
+                "A partner was just granted an API in this environment. Nothing was changed.".into(),
+            )),
             other => other,
         }
     })

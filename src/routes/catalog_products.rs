@@ -78,7 +78,12 @@ struct Valid {
 type FieldErrors = (Option<String>, Option<String>);
 
 /// The input checked against the rules and the other products' names.
-fn check(conn: &mut PgConnection, enterprise_id: i64, input: &ProductInput, except: Option<i64>) -> Result<Result<Valid, FieldErrors>, AppError> {
+fn check(
+    conn: &mut PgConnection,
+    enterprise_id: i64,
+    input: &ProductInput,
+    except: Option<i64>,
+) -> Result<Result<Valid, FieldErrors>, AppError> {
     let name = parse_name(&input.name, NAME_MAX);
     let description = parse_description(&input.description);
     let name = match name {
@@ -121,7 +126,13 @@ fn or_taken(result: Result<Outcome, AppError>, name: &str) -> Result<Outcome, Ap
     }
 }
 
-fn respond(user: &EnterpriseAdmin, outcome: Outcome, id: Option<i64>, archived: bool, input: ProductInput) -> Result<HttpResponse, AppError> {
+fn respond(
+    user: &EnterpriseAdmin,
+    outcome: Outcome,
+    id: Option<i64>,
+    archived: bool,
+    input: ProductInput,
+) -> Result<HttpResponse, AppError> {
     match outcome {
         Outcome::Saved(message) => {
             user.flash("success", message)?;
@@ -141,7 +152,11 @@ async fn new_form(user: EnterpriseAdmin) -> Result<HttpResponse, AppError> {
     Ok(render(&page))
 }
 
-async fn create(user: EnterpriseAdmin, state: web::Data<AppState>, input: web::Form<ProductInput>) -> Result<HttpResponse, AppError> {
+async fn create(
+    user: EnterpriseAdmin,
+    state: web::Data<AppState>,
+    input: web::Form<ProductInput>,
+) -> Result<HttpResponse, AppError> {
     let input = input.into_inner();
     let actor = user.user.clone();
     let fields = ProductInput { name: input.name.clone(), description: input.description.clone() };
@@ -168,10 +183,16 @@ async fn create(user: EnterpriseAdmin, state: web::Data<AppState>, input: web::F
     respond(&user, outcome, None, false, input)
 }
 
-async fn edit_form(user: EnterpriseAdmin, state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+async fn edit_form(
+    user: EnterpriseAdmin,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
     let enterprise_id = user.user.enterprise_id;
-    let product = db::run(&state.pool, move |conn| catalog::find_product(conn, enterprise_id, id)?.ok_or(AppError::NotFound)).await?;
+    let product =
+        db::run(&state.pool, move |conn| catalog::find_product(conn, enterprise_id, id)?.ok_or(AppError::NotFound))
+            .await?;
     let archived = product.archived();
     let page = form(&user, Some(id), archived, ProductInput { name: product.name, description: product.description })?;
     Ok(render(&page))
@@ -194,7 +215,8 @@ async fn update(
                 Ok(v) => v,
                 Err((n, d)) => return Ok((Outcome::Invalid(n, d), product.archived())),
             };
-            let diff = changes(&[("name", &product.name, &v.name), ("description", &product.description, &v.description)]);
+            let diff =
+                changes(&[("name", &product.name, &v.name), ("description", &product.description, &v.description)]);
             if diff.as_object().is_some_and(|m| !m.is_empty()) {
                 let fields_ = catalog::ItemFields { name: &v.name, description: &v.description, base_path: "" };
                 catalog::update_product(conn, id, &fields_)?;
@@ -233,7 +255,11 @@ fn set_archived(conn: &mut PgConnection, actor: &Principal, id: i64, archive: bo
     })
 }
 
-async fn archive(user: EnterpriseAdmin, state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+async fn archive(
+    user: EnterpriseAdmin,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
     let actor = user.user.clone();
     let message = db::run(&state.pool, move |conn| set_archived(conn, &actor, id, true)).await?;
@@ -241,7 +267,11 @@ async fn archive(user: EnterpriseAdmin, state: web::Data<AppState>, path: web::P
     Ok(see_other(LIST))
 }
 
-async fn unarchive(user: EnterpriseAdmin, state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+async fn unarchive(
+    user: EnterpriseAdmin,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
     let actor = user.user.clone();
     let message = db::run(&state.pool, move |conn| set_archived(conn, &actor, id, false)).await?;
@@ -266,7 +296,11 @@ pub struct DeletePage {
     pub note: Option<String>,
 }
 
-async fn confirm_delete(user: EnterpriseAdmin, state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+async fn confirm_delete(
+    user: EnterpriseAdmin,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
     let enterprise_id = user.user.enterprise_id;
     let (product, partners) = db::run(&state.pool, move |conn| {
@@ -291,7 +325,11 @@ async fn confirm_delete(user: EnterpriseAdmin, state: web::Data<AppState>, path:
     Ok(render(&page))
 }
 
-async fn delete(user: EnterpriseAdmin, state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+async fn delete(
+    user: EnterpriseAdmin,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
     let actor = user.user.clone();
     let name = db::run(&state.pool, move |conn| {
@@ -313,7 +351,9 @@ async fn delete(user: EnterpriseAdmin, state: web::Data<AppState>, path: web::Pa
         });
         match result {
             // A grant was added between our count and our delete.
-            Err(e) if is_foreign_key_violation(&e) => Err(AppError::Conflict("The product was just granted to a partner; archive it instead.".into())),
+            Err(e) if is_foreign_key_violation(&e) => {
+                Err(AppError::Conflict("The product was just granted to a partner; archive it instead.".into()))
+            }
             other => other,
         }
     })

@@ -22,8 +22,7 @@ const HTML_PART_CSP: &str = "sandbox; default-src 'none'; style-src 'unsafe-inli
                              frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/dev/mailbox", web::get().to(mailbox))
-        .route("/dev/mailbox/{id}/html", web::get().to(html_part));
+    cfg.route("/dev/mailbox", web::get().to(mailbox)).route("/dev/mailbox/{id}/html", web::get().to(html_part));
 }
 
 /// A run of text, or a link to the portal itself.
@@ -63,19 +62,16 @@ async fn mailbox(state: web::Data<AppState>, visitor: Visitor) -> Result<HttpRes
     let rows = db::run(&state.pool, |conn| Ok(outbox::mailbox(conn, SHOWN)?)).await?;
     let base = state.settings.public_base_url.clone();
     let emails = rows.into_iter().map(|e| shown(e, &base)).collect();
-    let layout = Layout {
-        nav: visitor.user.as_ref().map(Nav::from_principal),
-        ..visitor.layout("Development mailbox")?
-    };
+    let layout =
+        Layout { nav: visitor.user.as_ref().map(Nav::from_principal), ..visitor.layout("Development mailbox")? };
     Ok(render(&MailboxPage { layout, emails, smtp_configured: state.settings.smtp_url.is_some() }))
 }
 
 async fn html_part(state: web::Data<AppState>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
     development_only(&state)?;
     let id = path.into_inner();
-    let email = db::run(&state.pool, move |conn| Ok(outbox::mailbox_email(conn, id)?))
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let email =
+        db::run(&state.pool, move |conn| Ok(outbox::mailbox_email(conn, id)?)).await?.ok_or(AppError::NotFound)?;
     let html = email.html_body.ok_or(AppError::NotFound)?;
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")

@@ -117,10 +117,9 @@ async fn request_link(
     let client = client_ip(&req, state.settings.trusted_proxy);
 
     let key = address.clone();
-    let allowed = db::run(&state.pool, move |conn| {
-        conn.transaction::<_, AppError, _>(|conn| within_limits(conn, &key, &client))
-    })
-    .await?;
+    let allowed =
+        db::run(&state.pool, move |conn| conn.transaction::<_, AppError, _>(|conn| within_limits(conn, &key, &client)))
+            .await?;
 
     if allowed {
         let state = state.clone();
@@ -145,9 +144,7 @@ async fn request_link(
 /// simultaneous requests.
 fn within_limits(conn: &mut PgConnection, address: &str, client: &str) -> Result<bool, AppError> {
     let (address, client) = (format!("{SUBJECT_PREFIX}{address}"), format!("{SUBJECT_PREFIX}{client}"));
-    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext($1))")
-        .bind::<Text, _>(&address)
-        .execute(conn)?;
+    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext($1))").bind::<Text, _>(&address).execute(conn)?;
     let by_address = throttle::recent_failures(conn, "account", &address, WINDOW_SECS)?;
     let by_client = throttle::recent_failures(conn, "client", &client, WINDOW_SECS)?;
     if by_address >= MAX_PER_ADDRESS || by_client >= MAX_PER_CLIENT {
@@ -183,7 +180,11 @@ pub fn issue_reset_link(conn: &mut PgConnection, settings: &Settings, address: &
     let link = settings.link(&format!("/password/set/{token}"));
     let email = OutgoingEmail {
         to: user.email.clone(),
-        ..messages::password_reset(&messages::PasswordResetEmail { first_name: &user.first_name, link: &link, expires_at })?
+        ..messages::password_reset(&messages::PasswordResetEmail {
+            first_name: &user.first_name,
+            link: &link,
+            expires_at,
+        })?
     };
     let meta = EmailMeta { kind: KIND_PASSWORD_RESET, enterprise_id: Some(user.enterprise_id), invitation_id: None };
     outbox::enqueue(conn, &email, &meta)?;

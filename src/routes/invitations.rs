@@ -55,7 +55,11 @@ fn partner_status(conn: &mut PgConnection, partner_id: i64) -> QueryResult<Strin
     schema::partners::table.find(partner_id).select(schema::partners::status).first(conn)
 }
 
-async fn open_link(visitor: Visitor, state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+async fn open_link(
+    visitor: Visitor,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let hash = token_hash(&path.into_inner());
     let found = db::run(&state.pool, move |conn| {
         let Some(inv) = invitations::find_by_hash(conn, &hash)? else { return Ok(None) };
@@ -168,13 +172,20 @@ struct AcceptForm {
     password_confirmation: Option<String>,
 }
 
-async fn accept(visitor: Visitor, state: web::Data<AppState>, form: web::Form<AcceptForm>) -> Result<HttpResponse, AppError> {
+async fn accept(
+    visitor: Visitor,
+    state: web::Data<AppState>,
+    form: web::Form<AcceptForm>,
+) -> Result<HttpResponse, AppError> {
     let pending = match load_pending(&visitor, &state).await? {
         Ok(p) => p,
         Err(problem) => return Ok(no_referrer(problem.page(visitor.layout("Invitation")?))),
     };
     if pending.taken_elsewhere {
-        return Ok(no_referrer(render_status(StatusCode::CONFLICT, &page(visitor.layout("Accept your invitation")?, &pending, None))));
+        return Ok(no_referrer(render_status(
+            StatusCode::CONFLICT,
+            &page(visitor.layout("Accept your invitation")?, &pending, None),
+        )));
     }
     let hash = if pending.existing_user.is_some() {
         None
@@ -201,7 +212,13 @@ async fn accept(visitor: Visitor, state: web::Data<AppState>, form: web::Form<Ac
         Ok(accepted) => {
             visitor.session.remove(SESSION_INVITATION);
             visitor.session.log_in(accepted.user_id)?;
-            visitor.session.flash("success", format!("Welcome to {}! You can now use what {} has shared with you.", accepted.partner_name, accepted.enterprise_name))?;
+            visitor.session.flash(
+                "success",
+                format!(
+                    "Welcome to {}! You can now use what {} has shared with you.",
+                    accepted.partner_name, accepted.enterprise_name
+                ),
+            )?;
             tracing::info!(user_id = accepted.user_id, invitation_id, "invitation accepted");
             Ok(see_other("/service-catalog"))
         }
@@ -217,7 +234,11 @@ struct Accepted {
 
 /// The acceptance itself; `Err(problem)` when another request got there first (or the partner
 /// was deactivated meanwhile), in which case nothing is changed.
-fn accept_in_transaction(conn: &mut PgConnection, invitation_id: i64, password_hash: Option<&str>) -> Result<Result<Accepted, LinkProblem>, AppError> {
+fn accept_in_transaction(
+    conn: &mut PgConnection,
+    invitation_id: i64,
+    password_hash: Option<&str>,
+) -> Result<Result<Accepted, LinkProblem>, AppError> {
     // Lock the partner before the invitation, in the same order as deactivation does, so the
     // two can't deadlock.
     let Some(current) = invitations::find(conn, invitation_id)? else {
@@ -251,7 +272,9 @@ fn accept_in_transaction(conn: &mut PgConnection, invitation_id: i64, password_h
             }
             user.id
         }
-        Some(_) => return Err(AppError::Conflict("This email already has an account with another organisation.".into())),
+        Some(_) => {
+            return Err(AppError::Conflict("This email already has an account with another organisation.".into()))
+        }
         None => {
             let hash = password_hash.ok_or_else(|| AppError::bad_request("A password is required."))?;
             users::insert(
@@ -292,7 +315,11 @@ fn accept_in_transaction(conn: &mut PgConnection, invitation_id: i64, password_h
             users::set_role(conn, prev, ROLE_MEMBER)?;
         }
         partners::set_account_admin(conn, partner.id, user_id)?;
-        event(conn, "partner.administrator_changed", serde_json::json!({ "administrator": inv.email, "previous_user_id": previous }))?;
+        event(
+            conn,
+            "partner.administrator_changed",
+            serde_json::json!({ "administrator": inv.email, "previous_user_id": previous }),
+        )?;
         if partner.status == partners::STATUS_INVITED {
             partners::set_status(conn, partner.id, partners::STATUS_ACTIVE)?;
             event(conn, "partner.activated", serde_json::json!({}))?;

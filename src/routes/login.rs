@@ -48,10 +48,9 @@ async fn login_form(visitor: Visitor, query: web::Query<LoggedOut>) -> Result<Ht
     }
     let mut layout = visitor.layout("Log in")?;
     if query.logged_out.is_some() {
-        layout.flashes.push(crate::auth::session::Flash {
-            kind: "success".into(),
-            message: "You have been logged out.".into(),
-        });
+        layout
+            .flashes
+            .push(crate::auth::session::Flash { kind: "success".into(), message: "You have been logged out.".into() });
     }
     Ok(render(&LoginPage { layout, email: String::new(), error: None }))
 }
@@ -72,12 +71,13 @@ async fn login(
     let account = email.trim().to_lowercase();
     let client = throttle::client_ip(&req, state.settings.trusted_proxy);
 
-    let fail = |visitor: &Visitor, status: StatusCode, message: &str, email: String| -> Result<HttpResponse, AppError> {
-        Ok(render_status(
-            status,
-            &LoginPage { layout: visitor.layout("Log in")?, email, error: Some(message.to_string()) },
-        ))
-    };
+    let fail =
+        |visitor: &Visitor, status: StatusCode, message: &str, email: String| -> Result<HttpResponse, AppError> {
+            Ok(render_status(
+                status,
+                &LoginPage { layout: visitor.layout("Log in")?, email, error: Some(message.to_string()) },
+            ))
+        };
 
     // Refuse before hashing anything: throttling also protects the CPU.
     let (acc, cli) = (account.clone(), client.clone());

@@ -27,8 +27,7 @@ use crate::{
 pub const MENU_KEY: &str = "members";
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/members", web::get().to(list))
-        .route("/members/invite", web::post().to(invite));
+    cfg.route("/members", web::get().to(list)).route("/members/invite", web::post().to(invite));
     members_manage::configure(cfg);
 }
 
@@ -203,7 +202,12 @@ struct MembersPage {
     roles: [Role; 2],
 }
 
-async fn render_page(user: &PartnerAdmin, state: &AppState, form: InviteForm, status: StatusCode) -> Result<HttpResponse, AppError> {
+async fn render_page(
+    user: &PartnerAdmin,
+    state: &AppState,
+    form: InviteForm,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
     let actor = user.user.clone();
     let data = db::run(&state.pool, move |conn| load(conn, &actor)).await?;
     let layout = user.layout("Members", MENU_KEY)?;
@@ -229,7 +233,11 @@ enum Refused {
     OutsideDomains(Vec<String>),
 }
 
-async fn invite(user: PartnerAdmin, state: web::Data<AppState>, form: web::Form<InviteFields>) -> Result<HttpResponse, AppError> {
+async fn invite(
+    user: PartnerAdmin,
+    state: web::Data<AppState>,
+    form: web::Form<InviteFields>,
+) -> Result<HttpResponse, AppError> {
     let InviteFields { first_name, surname, email, role } = form.into_inner();
     let first = PersonName::parse(&first_name);
     let last = PersonName::parse(&surname);

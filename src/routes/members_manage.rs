@@ -42,7 +42,12 @@ fn display_name(u: &users::User) -> String {
 
 /// The member `user_id` of the admin's partner, locked, after refusing the changes nobody may
 /// make here: to the account administrator, or to oneself.
-fn lock_member(conn: &mut PgConnection, actor: &Principal, user_id: i64, self_message: &str) -> Result<(partners::Partner, users::User), AppError> {
+fn lock_member(
+    conn: &mut PgConnection,
+    actor: &Principal,
+    user_id: i64,
+    self_message: &str,
+) -> Result<(partners::Partner, users::User), AppError> {
     let partner_id = partner_of(actor)?;
     let partner = partners::lock(conn, actor.enterprise_id, partner_id)?.ok_or(AppError::NotFound)?;
     let member = users::lock_in_partner(conn, partner_id, user_id)?.ok_or(AppError::NotFound)?;
@@ -55,7 +60,14 @@ fn lock_member(conn: &mut PgConnection, actor: &Principal, user_id: i64, self_me
     Ok((partner, member))
 }
 
-fn record(conn: &mut PgConnection, actor: &Principal, partner_id: i64, action: &str, member: &users::User, details: serde_json::Value) -> Result<(), AppError> {
+fn record(
+    conn: &mut PgConnection,
+    actor: &Principal,
+    partner_id: i64,
+    action: &str,
+    member: &users::User,
+    details: serde_json::Value,
+) -> Result<(), AppError> {
     audit::record(
         conn,
         &audit::NewAuditEvent {
@@ -133,7 +145,11 @@ struct RemovePage {
     role_label: &'static str,
 }
 
-async fn confirm_remove(user: PartnerAdmin, state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+async fn confirm_remove(
+    user: PartnerAdmin,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
     let actor = user.user.clone();
     // Read-only, but through the same checks as the removal so the page never offers a
@@ -155,7 +171,11 @@ async fn confirm_remove(user: PartnerAdmin, state: web::Data<AppState>, path: we
 /// Disables the account (the row stays for the history), ends every session of theirs and
 /// kills their unused password links, in one transaction: their open session is refused on
 /// its very next request.
-async fn remove(user: PartnerAdmin, state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+async fn remove(
+    user: PartnerAdmin,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
     let actor = user.user.clone();
     let name = db::run(&state.pool, move |conn| {
@@ -186,13 +206,22 @@ async fn remove(user: PartnerAdmin, state: web::Data<AppState>, path: web::Path<
 /// An invitation this admin may resend or revoke: one of their partner's, and not an
 /// administrator change (that belongs to the enterprise, which the partner must not be able
 /// to block). Anything else is "not found".
-fn managed_invitation(conn: &mut PgConnection, actor: &Principal, partner_id: i64, id: i64) -> Result<invitations::Invitation, AppError> {
+fn managed_invitation(
+    conn: &mut PgConnection,
+    actor: &Principal,
+    partner_id: i64,
+    id: i64,
+) -> Result<invitations::Invitation, AppError> {
     invitations::find(conn, id)?
         .filter(|i| i.partner_id == partner_id && i.enterprise_id == actor.enterprise_id && !i.for_account_admin)
         .ok_or(AppError::NotFound)
 }
 
-async fn resend(user: PartnerAdmin, state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+async fn resend(
+    user: PartnerAdmin,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
     let actor = user.user.clone();
     let settings = state.settings.clone();
@@ -208,7 +237,11 @@ async fn resend(user: PartnerAdmin, state: web::Data<AppState>, path: web::Path<
     Ok(see_other("/members"))
 }
 
-async fn revoke(user: PartnerAdmin, state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+async fn revoke(
+    user: PartnerAdmin,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
     let actor = user.user.clone();
     let email = db::run(&state.pool, move |conn| {

@@ -120,7 +120,12 @@ async fn pending(visitor: &Visitor, state: &AppState) -> Result<Option<PendingLi
             .optional()?;
         let Some((id, user_id, purpose)) = row else { return Ok(None) };
         let user = users::find(conn, user_id)?;
-        Ok(user.map(|u| PendingLink { token_id: id, user_id: u.id, email: u.email, reset: purpose == tokens::PURPOSE_RESET }))
+        Ok(user.map(|u| PendingLink {
+            token_id: id,
+            user_id: u.id,
+            email: u.email,
+            reset: purpose == tokens::PURPOSE_RESET,
+        }))
     })
     .await
 }

@@ -105,7 +105,11 @@ async fn the_activity_page_shows_the_25_newest_events_and_older_pages_follow() {
 
     let beyond = page(&app, "/settings/activity?page=9").await;
     assert!(beyond.contains("No older events"));
-    assert_eq!(targets(&page(&app, "/settings/activity?page=nonsense").await), range("Event", 60, 36), "an unreadable page is the first");
+    assert_eq!(
+        targets(&page(&app, "/settings/activity?page=nonsense").await),
+        range("Event", 60, 36),
+        "an unreadable page is the first"
+    );
 }
 
 #[tokio::test]
@@ -114,16 +118,43 @@ async fn the_activity_can_be_filtered_by_partner_and_by_action() {
     let mut conn = app.conn();
     let globex = seed_partner(&mut conn, enterprise_id, "Globex", &["globex.example"], "active");
     let initech = seed_partner(&mut conn, enterprise_id, "Initech", &["initech.example"], "active");
-    seed_events(&mut conn, enterprise_id, Some(globex), "partner.renamed", "Globex renamed", 30, "2026-11-21 12:00:00+00");
-    seed_events(&mut conn, enterprise_id, Some(globex), "partner.domain_added", "Globex domain", 2, "2026-11-21 13:00:00+00");
-    seed_events(&mut conn, enterprise_id, Some(initech), "partner.domain_added", "Initech domain", 3, "2026-11-21 14:00:00+00");
+    seed_events(
+        &mut conn,
+        enterprise_id,
+        Some(globex),
+        "partner.renamed",
+        "Globex renamed",
+        30,
+        "2026-11-21 12:00:00+00",
+    );
+    seed_events(
+        &mut conn,
+        enterprise_id,
+        Some(globex),
+        "partner.domain_added",
+        "Globex domain",
+        2,
+        "2026-11-21 13:00:00+00",
+    );
+    seed_events(
+        &mut conn,
+        enterprise_id,
+        Some(initech),
+        "partner.domain_added",
+        "Initech domain",
+        3,
+        "2026-11-21 14:00:00+00",
+    );
     seed_events(&mut conn, enterprise_id, None, "catalog.product_created", "Product", 4, "2026-11-21 15:00:00+00");
 
     let all = page(&app, "/settings/activity").await;
     assert_eq!(text_of(&all, r#"label[for="partner"]"#).unwrap(), "Partner");
     assert_eq!(text_of(&all, r#"label[for="action"]"#).unwrap(), "Action");
     assert_eq!(texts(&all, "#partner option"), ["All partners", "Globex", "Initech"]);
-    assert_eq!(texts(&all, "#action option"), ["All actions", "Added a domain", "Created a product", "Renamed the partner"]);
+    assert_eq!(
+        texts(&all, "#action option"),
+        ["All actions", "Added a domain", "Created a product", "Renamed the partner"]
+    );
 
     let by_partner = page(&app, &format!("/settings/activity?partner={globex}")).await;
     let shown = targets(&by_partner);
@@ -135,7 +166,10 @@ async fn the_activity_can_be_filtered_by_partner_and_by_action() {
     assert_eq!(targets(&page(&app, &format!("/settings/activity?partner={globex}&page=2")).await).len(), 7);
 
     let by_action = page(&app, "/settings/activity?action=partner.domain_added").await;
-    assert_eq!(targets(&by_action), ["Initech domain 3", "Initech domain 2", "Initech domain 1", "Globex domain 2", "Globex domain 1"]);
+    assert_eq!(
+        targets(&by_action),
+        ["Initech domain 3", "Initech domain 2", "Initech domain 1", "Globex domain 2", "Globex domain 1"]
+    );
 
     let both = page(&app, &format!("/settings/activity?partner={initech}&action=partner.domain_added")).await;
     assert_eq!(targets(&both), range("Initech domain", 3, 1));
@@ -150,9 +184,33 @@ async fn the_partner_activity_tab_is_paginated_and_filtered_by_action() {
     let mut conn = app.conn();
     let globex = seed_partner(&mut conn, enterprise_id, "Globex", &["globex.example"], "active");
     let initech = seed_partner(&mut conn, enterprise_id, "Initech", &["initech.example"], "active");
-    seed_events(&mut conn, enterprise_id, Some(globex), "partner.renamed", "Globex renamed", 28, "2026-11-21 12:00:00+00");
-    seed_events(&mut conn, enterprise_id, Some(globex), "partner.domain_added", "Globex domain", 2, "2026-11-21 13:00:00+00");
-    seed_events(&mut conn, enterprise_id, Some(initech), "partner.domain_added", "Initech domain", 3, "2026-11-21 14:00:00+00");
+    seed_events(
+        &mut conn,
+        enterprise_id,
+        Some(globex),
+        "partner.renamed",
+        "Globex renamed",
+        28,
+        "2026-11-21 12:00:00+00",
+    );
+    seed_events(
+        &mut conn,
+        enterprise_id,
+        Some(globex),
+        "partner.domain_added",
+        "Globex domain",
+        2,
+        "2026-11-21 13:00:00+00",
+    );
+    seed_events(
+        &mut conn,
+        enterprise_id,
+        Some(initech),
+        "partner.domain_added",
+        "Initech domain",
+        3,
+        "2026-11-21 14:00:00+00",
+    );
     let tab = format!("/settings/partners/{globex}/activity");
 
     let first = page(&app, &tab).await;
@@ -274,7 +332,10 @@ async fn the_csv_export_quotes_neutralises_formulas_and_holds_only_this_enterpri
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.headers()["content-type"], "text/csv; charset=utf-8");
     let disposition = r.headers()["content-disposition"].to_str().unwrap().to_string();
-    assert!(disposition.starts_with("attachment; filename=\"activity-") && disposition.ends_with(".csv\""), "{disposition}");
+    assert!(
+        disposition.starts_with("attachment; filename=\"activity-") && disposition.ends_with(".csv\""),
+        "{disposition}"
+    );
     let body = r.text().await.unwrap();
     let expected_first = concat!(
         "when_utc,actor,action,target,partner,details\r\n",
@@ -292,7 +353,10 @@ async fn the_csv_export_quotes_neutralises_formulas_and_holds_only_this_enterpri
     let filtered = app.get("/settings/activity.csv?action=catalog.product_created").await.text().await.unwrap();
     assert_eq!(filtered.matches("\r\n").count(), 1 + 3);
     let of_partner = app.get(&format!("/settings/partners/{partner}/activity.csv")).await;
-    assert!(of_partner.headers()["content-disposition"].to_str().unwrap().contains(&format!("activity-partner-{partner}-")));
+    assert!(of_partner.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains(&format!("activity-partner-{partner}-")));
     let of_partner = of_partner.text().await.unwrap();
     assert_eq!(of_partner.matches("\r\n").count(), 1 + 1);
     assert!(of_partner.contains("HYPERLINK") && !of_partner.contains("Product 1"));
@@ -328,7 +392,11 @@ async fn another_enterprises_activity_is_not_found_and_partner_users_are_refused
         .send()
         .await
         .unwrap();
-    for path in ["/settings/activity".to_string(), "/settings/activity.csv".to_string(), format!("/settings/partners/{ours}/activity.csv")] {
+    for path in [
+        "/settings/activity".to_string(),
+        "/settings/activity.csv".to_string(),
+        format!("/settings/partners/{ours}/activity.csv"),
+    ] {
         assert_eq!(browser.get(app.url(&path)).send().await.unwrap().status(), StatusCode::FORBIDDEN, "{path}");
     }
 }
@@ -336,9 +404,13 @@ async fn another_enterprises_activity_is_not_found_and_partner_users_are_refused
 #[tokio::test]
 async fn catalog_changes_appear_in_the_activity_as_sentences() {
     let (app, _) = logged_in().await;
-    let r = app.submit("/catalog/products/new", "/catalog/products", &[("name", "Payments Hub"), ("description", "")]).await;
+    let r = app
+        .submit("/catalog/products/new", "/catalog/products", &[("name", "Payments Hub"), ("description", "")])
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let r = app.submit("/catalog/environments/new", "/catalog/environments", &[("name", "Staging"), ("position", "2")]).await;
+    let r = app
+        .submit("/catalog/environments/new", "/catalog/environments", &[("name", "Staging"), ("position", "2")])
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
 
     let html = page(&app, "/settings/activity").await;

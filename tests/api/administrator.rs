@@ -55,12 +55,30 @@ async fn add_partner_emails_the_administrator_who_accepts_and_makes_the_partner_
 
     // The wizard, as an admin would fill it in.
     let token = csrf_token(&app.get_html("/settings/partners").await.1);
-    let r = app.client.post(app.url("/settings/partners/drafts")).form(&[("csrf_token", token.as_str())]).send().await.unwrap();
+    let r = app
+        .client
+        .post(app.url("/settings/partners/drafts"))
+        .form(&[("csrf_token", token.as_str())])
+        .send()
+        .await
+        .unwrap();
     let draft = location(&r).rsplit_once('/').unwrap().0.to_string();
     let form = reqwest::multipart::Form::new().text("csrf_token", token.clone()).text("name", "Globex");
     app.client.post(app.url(&format!("{draft}/info"))).multipart(form).send().await.unwrap();
-    post(&app, &format!("{draft}/domains"), &format!("{draft}/domains"), &[("domain", "globex.example"), ("action", "next")]).await;
-    post(&app, &format!("{draft}/administrator"), &format!("{draft}/administrator"), &[("first_name", "Ana"), ("surname", "Lima"), ("email", "ana@globex.example")]).await;
+    post(
+        &app,
+        &format!("{draft}/domains"),
+        &format!("{draft}/domains"),
+        &[("domain", "globex.example"), ("action", "next")],
+    )
+    .await;
+    post(
+        &app,
+        &format!("{draft}/administrator"),
+        &format!("{draft}/administrator"),
+        &[("first_name", "Ana"), ("surname", "Lima"), ("email", "ana@globex.example")],
+    )
+    .await;
     let r = post(&app, &format!("{draft}/review"), &format!("{draft}/submit"), &[]).await;
     let partner_page = location(&r);
 
@@ -96,13 +114,23 @@ async fn a_new_administrator_replaces_the_current_one_only_once_they_accept() {
 
     let (_, html) = app.get_html(&page).await;
     assert!(html.contains("Partner administrator account") && html.contains(">Send invitation<"));
-    let r = post(&app, &page, &format!("{page}/administrator"), &[("first_name", "Nina"), ("surname", "New"), ("email", "nina@globex.example")]).await;
+    let r = post(
+        &app,
+        &page,
+        &format!("{page}/administrator"),
+        &[("first_name", "Nina"), ("surname", "New"), ("email", "nina@globex.example")],
+    )
+    .await;
     assert_eq!(location(&r), page);
 
     // Until Nina accepts, the old administrator stays in place.
     let (_, html) = app.get_html(&page).await;
     assert!(html.contains("old@globex.example") && html.contains("nina@globex.example"));
-    let account_admin: Option<i64> = schema::partners::table.find(partner_id).select(schema::partners::account_admin_user_id).first(&mut conn).unwrap();
+    let account_admin: Option<i64> = schema::partners::table
+        .find(partner_id)
+        .select(schema::partners::account_admin_user_id)
+        .first(&mut conn)
+        .unwrap();
     assert_eq!(account_admin, Some(old));
 
     let link = smtp.wait_for(1, WAIT).await[0].link(&app.address).unwrap();
@@ -110,7 +138,11 @@ async fn a_new_administrator_replaces_the_current_one_only_once_they_accept() {
     assert_eq!(location(&r), "/service-catalog");
 
     let nina = partner_portal::db::users::find_by_email(&mut conn, "nina@globex.example").unwrap().unwrap();
-    let account_admin: Option<i64> = schema::partners::table.find(partner_id).select(schema::partners::account_admin_user_id).first(&mut conn).unwrap();
+    let account_admin: Option<i64> = schema::partners::table
+        .find(partner_id)
+        .select(schema::partners::account_admin_user_id)
+        .first(&mut conn)
+        .unwrap();
     assert_eq!(account_admin, Some(nina.id));
     let old_role: String = schema::users::table.find(old).select(schema::users::role).first(&mut conn).unwrap();
     assert_eq!(old_role, "member");
@@ -127,7 +159,13 @@ async fn an_existing_member_is_promoted_by_an_administrator_invitation() {
     partner_portal::db::partners::set_account_admin(&mut conn, partner_id, old).unwrap();
     let page = format!("/settings/partners/{partner_id}");
 
-    post(&app, &page, &format!("{page}/administrator"), &[("first_name", "Mia"), ("surname", "M"), ("email", "MIA@globex.example")]).await;
+    post(
+        &app,
+        &page,
+        &format!("{page}/administrator"),
+        &[("first_name", "Mia"), ("surname", "M"), ("email", "MIA@globex.example")],
+    )
+    .await;
     let link = smtp.wait_for(1, WAIT).await[0].link(&app.address).unwrap();
     let (_, r) = accept(&app, &link).await;
 
@@ -147,7 +185,13 @@ async fn resending_kills_the_old_link_and_revoking_kills_the_new_one() {
     let (app, enterprise_id, _) = app_with(&smtp).await;
     let partner_id = seed_partner(&mut app.conn(), enterprise_id, "Globex", &["globex.example"], "invited");
     let page = format!("/settings/partners/{partner_id}");
-    post(&app, &page, &format!("{page}/administrator"), &[("first_name", "Ana"), ("surname", "Lima"), ("email", "ana@globex.example")]).await;
+    post(
+        &app,
+        &page,
+        &format!("{page}/administrator"),
+        &[("first_name", "Ana"), ("surname", "Lima"), ("email", "ana@globex.example")],
+    )
+    .await;
     let first = smtp.wait_for(1, WAIT).await[0].link(&app.address).unwrap();
     let invitation_id: i64 = schema::invitations::table.select(schema::invitations::id).first(&mut app.conn()).unwrap();
 
@@ -180,14 +224,26 @@ async fn an_administrator_outside_the_partners_domains_or_with_an_account_elsewh
     let page = format!("/settings/partners/{partner_id}");
 
     for bad in ["ana@eu.globex.example", "ana@globex.example.evil.com", "Ana <ana@globex.example>"] {
-        let r = post(&app, &page, &format!("{page}/administrator"), &[("first_name", "Ana"), ("surname", "Lima"), ("email", bad)]).await;
+        let r = post(
+            &app,
+            &page,
+            &format!("{page}/administrator"),
+            &[("first_name", "Ana"), ("surname", "Lima"), ("email", bad)],
+        )
+        .await;
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
         let html = r.text().await.unwrap();
         assert!(text_of(&html, "#admin_email-error").is_some());
         assert!(html.contains("value=\"Lima\""), "input kept");
     }
     app.create_enterprise_admin("Other", "boss@globex.example", PASSWORD);
-    let r = post(&app, &page, &format!("{page}/administrator"), &[("first_name", "B"), ("surname", "B"), ("email", "boss@globex.example")]).await;
+    let r = post(
+        &app,
+        &page,
+        &format!("{page}/administrator"),
+        &[("first_name", "B"), ("surname", "B"), ("email", "boss@globex.example")],
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
     assert!(text_of(&r.text().await.unwrap(), "#admin_email-error").unwrap().contains("another organisation"));
     let invitations: i64 = schema::invitations::table.count().get_result(&mut app.conn()).unwrap();
@@ -203,9 +259,21 @@ async fn another_tenants_partner_or_a_deactivated_one_cannot_get_an_administrato
     let gone = seed_partner(&mut app.conn(), enterprise_id, "Gone", &["gone.example"], "deactivated");
     let mine = format!("/settings/partners/{gone}");
 
-    let r = post(&app, &mine, &format!("/settings/partners/{theirs}/administrator"), &[("first_name", "A"), ("surname", "B"), ("email", "a@theirs.example")]).await;
+    let r = post(
+        &app,
+        &mine,
+        &format!("/settings/partners/{theirs}/administrator"),
+        &[("first_name", "A"), ("surname", "B"), ("email", "a@theirs.example")],
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
-    let r = post(&app, &mine, &format!("{mine}/administrator"), &[("first_name", "A"), ("surname", "B"), ("email", "a@gone.example")]).await;
+    let r = post(
+        &app,
+        &mine,
+        &format!("{mine}/administrator"),
+        &[("first_name", "A"), ("surname", "B"), ("email", "a@gone.example")],
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
     assert_eq!(schema::invitations::table.count().get_result::<i64>(&mut app.conn()).unwrap(), 0);
 }

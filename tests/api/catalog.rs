@@ -64,12 +64,22 @@ fn catalog_events(app: &TestApp, enterprise_id: i64) -> Vec<(String, String, Opt
 
 fn product_names(app: &TestApp, enterprise_id: i64) -> Vec<String> {
     use schema::products::dsl as p;
-    p::products.filter(p::enterprise_id.eq(enterprise_id)).order(p::id.asc()).select(p::name).load(&mut app.conn()).unwrap()
+    p::products
+        .filter(p::enterprise_id.eq(enterprise_id))
+        .order(p::id.asc())
+        .select(p::name)
+        .load(&mut app.conn())
+        .unwrap()
 }
 
 fn offered_in(app: &TestApp, api: i64) -> Vec<i64> {
     use schema::api_environments::dsl as ae;
-    ae::api_environments.filter(ae::api_id.eq(api)).order(ae::environment_id.asc()).select(ae::environment_id).load(&mut app.conn()).unwrap()
+    ae::api_environments
+        .filter(ae::api_id.eq(api))
+        .order(ae::environment_id.asc())
+        .select(ae::environment_id)
+        .load(&mut app.conn())
+        .unwrap()
 }
 
 // ---- products --------------------------------------------------------------------------------
@@ -86,7 +96,12 @@ async fn an_admin_creates_a_product_and_sees_it_in_the_catalog() {
     assert!(exists(&form, r#"label[for="name"]"#) && exists(&form, r#"label[for="description"]"#));
     assert_eq!(text_of(&form, r#"label[for="name"]"#).unwrap(), "Name");
 
-    let r = post(&app, "/catalog/products", &[("name", "  Payments Hub "), ("description", "Accept payments, everywhere.")]).await;
+    let r = post(
+        &app,
+        "/catalog/products",
+        &[("name", "  Payments Hub "), ("description", "Accept payments, everywhere.")],
+    )
+    .await;
 
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&r), "/catalog");
@@ -95,7 +110,10 @@ async fn an_admin_creates_a_product_and_sees_it_in_the_catalog() {
     assert_eq!(texts(&html, "tbody td.cell-main"), ["Payments Hub"]);
     assert!(html.contains("Accept payments, everywhere."));
     assert_eq!(texts(&html, "tbody td.num"), ["0"], "granted to no partner");
-    assert_eq!(catalog_events(&app, enterprise_id), [("catalog.product_created".to_string(), "Product Payments Hub".to_string(), None)]);
+    assert_eq!(
+        catalog_events(&app, enterprise_id),
+        [("catalog.product_created".to_string(), "Product Payments Hub".to_string(), None)]
+    );
 }
 
 #[tokio::test]
@@ -130,13 +148,21 @@ async fn a_duplicate_name_ignoring_case_is_refused_for_products_apis_and_environ
     let product = post(&app, "/catalog/products", &[("name", "PRODUCT one"), ("description", "")]).await;
     let api = post(&app, "/catalog/apis", &[("name", "api ONE"), ("environments", &env)]).await;
     let environment = post(&app, "/catalog/environments", &[("name", "production"), ("position", "9")]).await;
-    let rename = post(&app, &format!("/catalog/products/{}/edit", ids.products[1]), &[("name", "product one"), ("description", "")]).await;
+    let rename = post(
+        &app,
+        &format!("/catalog/products/{}/edit", ids.products[1]),
+        &[("name", "product one"), ("description", "")],
+    )
+    .await;
 
     for (r, what) in [(product, "product"), (api, "API"), (environment, "environment"), (rename, "product")] {
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
         let html = r.text().await.unwrap();
         assert!(exists(&html, r#"#name[aria-invalid="true"]"#));
-        assert!(text_of(&html, "#name-error").unwrap().contains(&format!("Another {what} is already called")), "{html}");
+        assert!(
+            text_of(&html, "#name-error").unwrap().contains(&format!("Another {what} is already called")),
+            "{html}"
+        );
     }
     assert_eq!(product_names(&app, enterprise_id), ["Product One", "Product Two", "Product Three"]);
 }
@@ -148,7 +174,9 @@ async fn editing_a_product_saves_it_and_records_what_changed() {
 
     let form = page(&app, &format!("/catalog/products/{id}/edit")).await;
     assert!(form.contains(r#"value="Product One""#));
-    let r = post(&app, &format!("/catalog/products/{id}/edit"), &[("name", "Payments Hub"), ("description", "New words.")]).await;
+    let r =
+        post(&app, &format!("/catalog/products/{id}/edit"), &[("name", "Payments Hub"), ("description", "New words.")])
+            .await;
 
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let html = page(&app, "/catalog").await;
@@ -223,7 +251,10 @@ async fn a_product_never_granted_is_deleted_after_confirmation() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(product_names(&app, enterprise_id), ["Product One", "Product Two"]);
     assert!(page(&app, "/catalog").await.contains("Product “Product Three” deleted."));
-    assert_eq!(catalog_events(&app, enterprise_id), [("catalog.product_deleted".to_string(), "Product Product Three".to_string(), None)]);
+    assert_eq!(
+        catalog_events(&app, enterprise_id),
+        [("catalog.product_deleted".to_string(), "Product Product Three".to_string(), None)]
+    );
 }
 
 // ---- APIs ------------------------------------------------------------------------------------
@@ -240,14 +271,24 @@ async fn an_api_is_created_with_the_environments_it_is_offered_in() {
     let r = post(
         &app,
         "/catalog/apis",
-        &[("name", "Payments API v2"), ("description", "Pay."), ("base_path", "/payments/v2"), ("environments", &prod), ("environments", &dev)],
+        &[
+            ("name", "Payments API v2"),
+            ("description", "Pay."),
+            ("base_path", "/payments/v2"),
+            ("environments", &prod),
+            ("environments", &dev),
+        ],
     )
     .await;
 
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&r), "/catalog/apis");
     let html = page(&app, "/catalog/apis").await;
-    let id: i64 = schema::apis::table.filter(schema::apis::name.eq("Payments API v2")).select(schema::apis::id).first(&mut app.conn()).unwrap();
+    let id: i64 = schema::apis::table
+        .filter(schema::apis::name.eq("Payments API v2"))
+        .select(schema::apis::id)
+        .first(&mut app.conn())
+        .unwrap();
     assert_eq!(texts(&html, &format!("#api-{id} .chip")), ["Development", "Production"], "in environment order");
     assert!(html.contains("/payments/v2"));
     assert_eq!(texts(&html, &format!("#api-{}-name", ids.apis[2])), ["API Three"]);
@@ -263,7 +304,9 @@ async fn an_api_without_environments_or_with_a_bad_base_path_is_refused_and_the_
     let staging = ids.environments[1].to_string();
 
     let none = post(&app, "/catalog/apis", &[("name", "Kept API"), ("base_path", "/kept/v1")]).await;
-    let bad_path = post(&app, "/catalog/apis", &[("name", "Kept API"), ("base_path", "payments v2"), ("environments", &staging)]).await;
+    let bad_path =
+        post(&app, "/catalog/apis", &[("name", "Kept API"), ("base_path", "payments v2"), ("environments", &staging)])
+            .await;
     let foreign_env = post(&app, "/catalog/apis", &[("name", "Kept API"), ("environments", "999999")]).await;
 
     assert_eq!(none.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -276,7 +319,14 @@ async fn an_api_without_environments_or_with_a_bad_base_path_is_refused_and_the_
     assert!(exists(&html, &format!(r#"#environment-{staging}[checked]"#)), "the ticked box stays ticked");
     assert!(!exists(&html, &format!(r#"#environment-{}[checked]"#, ids.environments[0])));
     assert_eq!(foreign_env.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(schema::apis::table.filter(schema::apis::enterprise_id.eq(enterprise_id)).count().get_result::<i64>(&mut app.conn()).unwrap(), 3);
+    assert_eq!(
+        schema::apis::table
+            .filter(schema::apis::enterprise_id.eq(enterprise_id))
+            .count()
+            .get_result::<i64>(&mut app.conn())
+            .unwrap(),
+        3
+    );
 }
 
 #[tokio::test]
@@ -289,17 +339,30 @@ async fn removing_an_environment_in_which_the_api_is_granted_is_refused() {
 
     let form = page(&app, &format!("/catalog/apis/{api}/edit")).await;
     assert!(form.contains("Granted to 1 partner here"));
-    let refused = post(&app, &format!("/catalog/apis/{api}/edit"), &[("name", "API One"), ("environments", &s), ("environments", &p)]).await;
+    let refused = post(
+        &app,
+        &format!("/catalog/apis/{api}/edit"),
+        &[("name", "API One"), ("environments", &s), ("environments", &p)],
+    )
+    .await;
 
     assert_eq!(refused.status(), StatusCode::CONFLICT);
     let html = refused.text().await.unwrap();
     let message = text_of(&html, "#environments-error").unwrap();
-    assert!(message.contains("“API One” is granted to partners in Development (1 partner)") && message.contains("Revoke"), "{message}");
+    assert!(
+        message.contains("“API One” is granted to partners in Development (1 partner)") && message.contains("Revoke"),
+        "{message}"
+    );
     assert_eq!(offered_in(&app, api), [dev, staging, prod]);
 
     // Removing an environment nobody is granted in is fine.
     let d = dev.to_string();
-    let r = post(&app, &format!("/catalog/apis/{api}/edit"), &[("name", "API One"), ("environments", &d), ("environments", &p)]).await;
+    let r = post(
+        &app,
+        &format!("/catalog/apis/{api}/edit"),
+        &[("name", "API One"), ("environments", &d), ("environments", &p)],
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(offered_in(&app, api), [dev, prod]);
     use schema::audit_events::dsl as a;
@@ -349,7 +412,12 @@ async fn environments_are_listed_by_position_and_validated() {
 
     let r = post(&app, "/catalog/environments", &[("name", "Sandbox"), ("position", "0")]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let moved = post(&app, &format!("/catalog/environments/{}/edit", ids.environments[2]), &[("name", "Live"), ("position", "2")]).await;
+    let moved = post(
+        &app,
+        &format!("/catalog/environments/{}/edit", ids.environments[2]),
+        &[("name", "Live"), ("position", "2")],
+    )
+    .await;
     assert_eq!(moved.status(), StatusCode::SEE_OTHER);
 
     let html = page(&app, "/catalog/environments").await;
@@ -418,14 +486,20 @@ async fn another_enterprises_catalog_is_not_found_and_nothing_changes() {
     }
     // A made-up environment id of theirs can't be attached to one of our APIs either.
     let ours = seed_catalog(&mut conn, enterprise_id);
-    let r = post(&app, &format!("/catalog/apis/{}/edit", ours.apis[0]), &[("name", "API One"), ("environments", &e)]).await;
+    let r =
+        post(&app, &format!("/catalog/apis/{}/edit", ours.apis[0]), &[("name", "API One"), ("environments", &e)]).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
 
     let html = page(&app, "/catalog").await;
     assert!(!html.contains("Mine now"));
     assert_eq!(product_names(&app, other.id), ["Product One", "Product Two", "Product Three"]);
     assert_eq!(offered_in(&app, api), theirs.environments);
-    assert!(schema::products::table.find(product).select(schema::products::archived_at).first::<Option<chrono::DateTime<chrono::Utc>>>(&mut conn).unwrap().is_none());
+    assert!(schema::products::table
+        .find(product)
+        .select(schema::products::archived_at)
+        .first::<Option<chrono::DateTime<chrono::Utc>>>(&mut conn)
+        .unwrap()
+        .is_none());
 }
 
 #[tokio::test]
@@ -447,7 +521,13 @@ async fn partner_users_are_refused_the_catalog() {
         format!("/catalog/products/{}/archive", ids.products[0]),
         format!("/catalog/products/{}/delete", ids.products[0]),
     ] {
-        let r = app.client.post(app.url(&action)).form(&[("csrf_token", token.as_str()), ("name", "Sneaky")]).send().await.unwrap();
+        let r = app
+            .client
+            .post(app.url(&action))
+            .form(&[("csrf_token", token.as_str()), ("name", "Sneaky")])
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), StatusCode::FORBIDDEN, "{action}");
     }
     assert_eq!(product_names(&app, enterprise_id), ["Product One", "Product Two", "Product Three"]);
@@ -493,13 +573,19 @@ fn seed_catalog_more(conn: &mut PgConnection, enterprise_id: i64, i: usize) {
         .returning(e::id)
         .get_result(conn)
         .unwrap();
-    diesel::insert_into(p::products).values((p::enterprise_id.eq(enterprise_id), p::name.eq(format!("Extra product {i}")))).execute(conn).unwrap();
+    diesel::insert_into(p::products)
+        .values((p::enterprise_id.eq(enterprise_id), p::name.eq(format!("Extra product {i}"))))
+        .execute(conn)
+        .unwrap();
     let api: i64 = diesel::insert_into(a::apis)
         .values((a::enterprise_id.eq(enterprise_id), a::name.eq(format!("Extra API {i}"))))
         .returning(a::id)
         .get_result(conn)
         .unwrap();
-    diesel::insert_into(ae::api_environments).values((ae::api_id.eq(api), ae::environment_id.eq(env))).execute(conn).unwrap();
+    diesel::insert_into(ae::api_environments)
+        .values((ae::api_id.eq(api), ae::environment_id.eq(env)))
+        .execute(conn)
+        .unwrap();
 }
 
 #[tokio::test]

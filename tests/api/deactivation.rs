@@ -73,7 +73,10 @@ async fn deactivation_is_refused_while_any_api_access_remains() {
     assert_eq!(text_of(&html, r#"nav.tabs a[aria-current="page"]"#).unwrap(), "Delete partner");
     assert!(html.contains("API access must be revoked first"));
     assert!(html.contains("API One in Development, Production"), "the grants are listed");
-    assert_eq!(text_of(&html, &format!(r#"a[href="/settings/partners/{partner}/apis"].button"#)).unwrap(), "Revoke API access");
+    assert_eq!(
+        text_of(&html, &format!(r#"a[href="/settings/partners/{partner}/apis"].button"#)).unwrap(),
+        "Revoke API access"
+    );
     assert_eq!(text_of(&html, "button[disabled]").unwrap(), "Deactivate partner");
     assert!(!exists(&html, "#confirm_name"), "nothing to confirm yet");
 
@@ -98,7 +101,9 @@ async fn a_wrong_confirmation_name_is_refused_and_changes_nothing() {
     let html = page(&app, &format!("/settings/partners/{partner}/delete")).await;
     assert!(html.contains("This can&#39;t be undone") || html.contains("This can't be undone"));
     assert_eq!(text_of(&html, r#"label[for="confirm_name"]"#).unwrap(), "Partner name");
-    assert!(html.contains("Type the partner&#39;s name to confirm") || html.contains("Type the partner's name to confirm"));
+    assert!(
+        html.contains("Type the partner&#39;s name to confirm") || html.contains("Type the partner's name to confirm")
+    );
     assert_eq!(text_of(&html, "form button.button-danger").unwrap(), "Deactivate partner");
     assert!(!exists(&html, "button[disabled]"));
 
@@ -135,18 +140,31 @@ async fn deactivating_logs_the_partners_people_out_withdraws_its_invitations_and
     let other = seed_partner(&mut conn, enterprise_id, "Initech", &["initech.com"], "active");
     grant_product(&mut conn, partner, catalog.products[0]);
     seed_login_user(&mut conn, enterprise_id, partner, "pat@globex.com", "admin");
-    let token_link = plant_invitation(&mut conn, enterprise_id, partner, "ivy@globex.com", "member", false, chrono::Duration::days(7));
+    let token_link = plant_invitation(
+        &mut conn,
+        enterprise_id,
+        partner,
+        "ivy@globex.com",
+        "member",
+        false,
+        chrono::Duration::days(7),
+    );
     let invitation_id: i64 = schema::invitations::table
         .filter(schema::invitations::email.eq("ivy@globex.com"))
         .select(schema::invitations::id)
         .first(&mut conn)
         .unwrap();
-    let email = OutgoingEmail { to: "ivy@globex.com".into(), subject: "Join".into(), text: "t".into(), html: "h".into() };
+    let email =
+        OutgoingEmail { to: "ivy@globex.com".into(), subject: "Join".into(), text: "t".into(), html: "h".into() };
     // Queued and waiting for a retry, so the worker doesn't send it while the test runs.
     conn.transaction::<_, diesel::result::Error, _>(|c| {
-        let meta = EmailMeta { kind: "invitation", enterprise_id: Some(enterprise_id), invitation_id: Some(invitation_id) };
+        let meta =
+            EmailMeta { kind: "invitation", enterprise_id: Some(enterprise_id), invitation_id: Some(invitation_id) };
         let id = outbox::enqueue(c, &email, &meta)?;
-        diesel::sql_query(format!("UPDATE outbox_emails SET next_attempt_at = now() + interval '1 hour' WHERE id = {id}")).execute(c)?;
+        diesel::sql_query(format!(
+            "UPDATE outbox_emails SET next_attempt_at = now() + interval '1 hour' WHERE id = {id}"
+        ))
+        .execute(c)?;
         Ok(())
     })
     .unwrap();
@@ -165,7 +183,9 @@ async fn deactivating_logs_the_partners_people_out_withdraws_its_invitations_and
     assert_eq!(location(&r), format!("/settings/partners/{partner}"));
 
     let general = page(&app, &format!("/settings/partners/{partner}")).await;
-    assert!(general.contains("Globex was deactivated: 1 user can no longer log in and 1 pending invitation was revoked."));
+    assert!(
+        general.contains("Globex was deactivated: 1 user can no longer log in and 1 pending invitation was revoked.")
+    );
     assert!(general.contains(r#"<span class="badge badge-deactivated">Deactivated</span>"#));
     assert!(general.contains("This partner is deactivated and can no longer be changed."));
     let tab = page(&app, &format!("/settings/partners/{partner}/delete")).await;
@@ -250,7 +270,10 @@ async fn deactivating_logs_the_partners_people_out_withdraws_its_invitations_and
         (format!("{base}/products/{}/revoke", catalog.products[0]), vec![]),
         (format!("{base}/apis/add"), vec![("grant", cell.as_str())]),
         (format!("{base}/domains"), vec![("domain", "globex.io")]),
-        (format!("{base}/administrator"), vec![("first_name", "Ana"), ("surname", "Lima"), ("email", "ana@globex.com")]),
+        (
+            format!("{base}/administrator"),
+            vec![("first_name", "Ana"), ("surname", "Lima"), ("email", "ana@globex.com")],
+        ),
     ];
     for (action, fields) in posts {
         assert_eq!(post(&app, &action, &fields).await.status(), StatusCode::CONFLICT, "{action}");
@@ -293,9 +316,11 @@ async fn concurrent_grant_api_and_deactivate_requests_never_leave_a_deactivated_
         });
         let results = futures_util::future::join_all(requests).await;
 
-        let count = |grant: bool, status: StatusCode| results.iter().filter(|(g, s)| *g == grant && *s == status).count();
+        let count =
+            |grant: bool, status: StatusCode| results.iter().filter(|(g, s)| *g == grant && *s == status).count();
         let (granted, grant_refused) = (count(true, StatusCode::SEE_OTHER), count(true, StatusCode::CONFLICT));
-        let (deactivated, deactivate_refused) = (count(false, StatusCode::SEE_OTHER), count(false, StatusCode::CONFLICT));
+        let (deactivated, deactivate_refused) =
+            (count(false, StatusCode::SEE_OTHER), count(false, StatusCode::CONFLICT));
         let mut conn = app.conn();
         let is_deactivated = status_of(&mut conn, partner) == "deactivated";
         let cells = api_cells(&mut conn, partner);
@@ -331,7 +356,8 @@ async fn an_acceptance_racing_a_deactivation_never_leaves_an_enabled_user_behind
         let domain = format!("racer{round}.example");
         let partner = seed_partner(&mut conn, enterprise_id, &name, &[domain.as_str()], "active");
         let email = format!("ivy@{domain}");
-        let invite = plant_invitation(&mut conn, enterprise_id, partner, &email, "member", false, chrono::Duration::days(7));
+        let invite =
+            plant_invitation(&mut conn, enterprise_id, partner, &email, "member", false, chrono::Duration::days(7));
         let (_, invitee) = app.new_browser();
         invitee.get(app.url(&format!("/invitations/{invite}"))).send().await.unwrap();
         let html = invitee.get(app.url("/invitations/accept")).send().await.unwrap().text().await.unwrap();
@@ -340,7 +366,11 @@ async fn an_acceptance_racing_a_deactivation_never_leaves_an_enabled_user_behind
 
         let accept = invitee
             .post(app.url("/invitations/accept"))
-            .form(&[("csrf_token", invitee_token.as_str()), ("password", password), ("password_confirmation", password)])
+            .form(&[
+                ("csrf_token", invitee_token.as_str()),
+                ("password", password),
+                ("password_confirmation", password),
+            ])
             .send();
         let deactivate = app
             .client

@@ -89,7 +89,11 @@ fn queue_invitation(app: &TestApp, enterprise_id: i64, partner: &str, to: &str) 
     let id = conn
         .transaction(|c| {
             let invitation_id = seed_invitation(c, enterprise_id, partner, to);
-            let meta = EmailMeta { kind: KIND_INVITATION, enterprise_id: Some(enterprise_id), invitation_id: Some(invitation_id) };
+            let meta = EmailMeta {
+                kind: KIND_INVITATION,
+                enterprise_id: Some(enterprise_id),
+                invitation_id: Some(invitation_id),
+            };
             outbox::enqueue(c, &invitation_email(partner, to, &link), &meta)?;
             QueryResult::Ok(invitation_id)
         })
@@ -147,7 +151,10 @@ async fn a_queued_invitation_arrives_once_with_both_parts_and_the_link() {
     assert_eq!(m.content_type(), "multipart/alternative");
     let text = m.text().expect("a text/plain part");
     let html = m.html().expect("a text/html part");
-    assert!(text.contains("Erin Admin of Acme has invited you to join Globex on Partner Portal as an Admin."), "{text}");
+    assert!(
+        text.contains("Erin Admin of Acme has invited you to join Globex on Partner Portal as an Admin."),
+        "{text}"
+    );
     assert!(text.contains("account administrator of Globex"), "{text}");
     assert!(text.contains("This invitation expires on 2026-11-28 14:00 UTC."), "{text}");
     assert_eq!(m.link(&app.url("/invitations/")).as_deref(), Some(link.as_str()));
@@ -172,7 +179,11 @@ async fn while_smtp_is_down_emails_wait_and_each_is_delivered_once_when_it_retur
     smtp.down().await;
     println!("{} SMTP server down (connections refused)", at());
 
-    let partners = [("Initech", "peter@initech.example"), ("Umbrella", "alice@umbrella.example"), ("Hooli", "gavin@hooli.example")];
+    let partners = [
+        ("Initech", "peter@initech.example"),
+        ("Umbrella", "alice@umbrella.example"),
+        ("Hooli", "gavin@hooli.example"),
+    ];
     for (partner, to) in partners {
         queue_invitation(&app, enterprise_id, partner, to);
     }
@@ -234,7 +245,11 @@ async fn several_workers_on_one_database_send_each_email_exactly_once() {
             })
             .unwrap();
             let email = OutgoingEmail { to: format!("user{i}@example.com"), ..message };
-            outbox::enqueue(c, &email, &EmailMeta { kind: KIND_PASSWORD_RESET, enterprise_id: None, invitation_id: None })?;
+            outbox::enqueue(
+                c,
+                &email,
+                &EmailMeta { kind: KIND_PASSWORD_RESET, enterprise_id: None, invitation_id: None },
+            )?;
         }
         QueryResult::Ok(())
     })
@@ -324,7 +339,8 @@ async fn an_email_queued_in_a_transaction_that_rolls_back_does_not_exist() {
 
     let result = app.conn().transaction(|c| {
         let invitation_id = seed_invitation(c, enterprise_id, "Globex", "ana@globex.example");
-        let meta = EmailMeta { kind: KIND_INVITATION, enterprise_id: Some(enterprise_id), invitation_id: Some(invitation_id) };
+        let meta =
+            EmailMeta { kind: KIND_INVITATION, enterprise_id: Some(enterprise_id), invitation_id: Some(invitation_id) };
         outbox::enqueue(c, &invitation_email("Globex", "ana@globex.example", "http://x/invitations/t"), &meta)?;
         Err::<(), _>(diesel::result::Error::RollbackTransaction)
     });
@@ -404,10 +420,9 @@ async fn in_production_the_dev_mailbox_is_absent_and_emails_wait_for_smtp() {
         ("WORKERS", "1".to_string()),
         ("DATABASE_POOL_SIZE", "3".to_string()),
     ];
-    let settings = Settings::from_lookup(AppEnv::Production, |k| {
-        vars.iter().find(|(name, _)| *name == k).map(|(_, v)| v.clone())
-    })
-    .unwrap();
+    let settings =
+        Settings::from_lookup(AppEnv::Production, |k| vars.iter().find(|(name, _)| *name == k).map(|(_, v)| v.clone()))
+            .unwrap();
     let app = Application::build_on(settings, listener).await.unwrap();
     tokio::spawn(app.run_until_stopped());
     let mut conn = db.connect();
@@ -419,9 +434,7 @@ async fn in_production_the_dev_mailbox_is_absent_and_emails_wait_for_smtp() {
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
 
     tokio::time::sleep(Duration::from_millis(1200)).await;
-    let status: (String, i32) = outbox_emails::table
-        .select((outbox_emails::status, outbox_emails::attempts))
-        .first(&mut conn)
-        .unwrap();
+    let status: (String, i32) =
+        outbox_emails::table.select((outbox_emails::status, outbox_emails::attempts)).first(&mut conn).unwrap();
     assert_eq!(status, ("queued".to_string(), 0), "kept until SMTP is configured");
 }

@@ -35,7 +35,9 @@ pub fn seed_partner(conn: &mut PgConnection, enterprise_id: i64, name: &str, dom
 /// `n` partners named "Partner 1"… with domains partner1.example…
 pub fn seed_partners(conn: &mut PgConnection, enterprise_id: i64, n: usize) -> Vec<i64> {
     (1..=n)
-        .map(|i| seed_partner(conn, enterprise_id, &format!("Partner {i}"), &[&format!("partner{i}.example")], "invited"))
+        .map(|i| {
+            seed_partner(conn, enterprise_id, &format!("Partner {i}"), &[&format!("partner{i}.example")], "invited")
+        })
         .collect()
 }
 
@@ -63,7 +65,13 @@ pub fn seed_complete_draft(conn: &mut PgConnection, enterprise_id: i64, user_id:
 }
 
 /// A pending invitation (expiring in a week) to `email` for the partner.
-pub fn seed_invitation(conn: &mut PgConnection, enterprise_id: i64, partner_id: i64, email: &str, for_account_admin: bool) -> i64 {
+pub fn seed_invitation(
+    conn: &mut PgConnection,
+    enterprise_id: i64,
+    partner_id: i64,
+    email: &str,
+    for_account_admin: bool,
+) -> i64 {
     use schema::invitations::dsl as i;
     diesel::insert_into(i::invitations)
         .values((

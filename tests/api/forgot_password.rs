@@ -15,7 +15,8 @@ use crate::{
 
 const WAIT: Duration = Duration::from_secs(15);
 const NEW_PASSWORD: &str = "amber lantern orchard 31";
-const ANSWER: &str = "If an account exists for that address, we've sent a link to reset the password. It expires in 24 hours.";
+const ANSWER: &str =
+    "If an account exists for that address, we've sent a link to reset the password. It expires in 24 hours.";
 
 async fn app_with(smtp: &TestSmtp) -> TestApp {
     let app = TestApp::spawn_with(Options {
@@ -112,7 +113,11 @@ async fn the_emailed_link_sets_a_new_password_ends_other_sessions_and_the_old_pa
     assert_eq!(text_of(&form, "h1").as_deref(), Some("Choose a new password"));
     let r = browser
         .post(app.url("/password/new"))
-        .form(&[("csrf_token", csrf_token(&form).as_str()), ("password", NEW_PASSWORD), ("password_confirmation", NEW_PASSWORD)])
+        .form(&[
+            ("csrf_token", csrf_token(&form).as_str()),
+            ("password", NEW_PASSWORD),
+            ("password_confirmation", NEW_PASSWORD),
+        ])
         .send()
         .await
         .unwrap();
@@ -122,7 +127,11 @@ async fn the_emailed_link_sets_a_new_password_ends_other_sessions_and_the_old_pa
     let r = elsewhere.get(app.url("/settings/partners")).send().await.unwrap();
     assert_eq!(location(&r), "/login", "the other open session is ended");
     let (_, fresh) = app.new_browser();
-    assert_eq!(log_in(&app, &fresh, "erin@acme.example", PASSWORD).await.status(), StatusCode::UNAUTHORIZED, "the old password stops working");
+    assert_eq!(
+        log_in(&app, &fresh, "erin@acme.example", PASSWORD).await.status(),
+        StatusCode::UNAUTHORIZED,
+        "the old password stops working"
+    );
     assert_eq!(location(&log_in(&app, &fresh, "erin@acme.example", NEW_PASSWORD).await), "/settings/partners");
     let (_, again) = app.new_browser();
     let r = again.get(app.url(&path_of(&link))).send().await.unwrap();
@@ -184,7 +193,8 @@ async fn a_removed_members_address_gets_the_same_answer_and_no_link() {
     let app = app_with(&smtp).await;
     let (enterprise_id, _) = app.create_enterprise_admin("Initech", "ian@initech.example", PASSWORD);
     let partner_id = seed_partner(&mut app.conn(), enterprise_id, "Globex", &["globex.example"], "active");
-    let mia = seed_named_user(&mut app.conn(), enterprise_id, partner_id, "mia@globex.example", "member", ("Mia", "Member"));
+    let mia =
+        seed_named_user(&mut app.conn(), enterprise_id, partner_id, "mia@globex.example", "member", ("Mia", "Member"));
     diesel::update(schema::users::table.find(mia))
         .set(schema::users::disabled_at.eq(diesel::dsl::now))
         .execute(&mut app.conn())
@@ -202,7 +212,8 @@ async fn a_removed_members_address_gets_the_same_answer_and_no_link() {
 async fn a_malformed_address_is_refused_with_the_field_marked() {
     let app = TestApp::spawn().await;
 
-    let r = app.submit("/password/forgot", "/password/forgot", &[("email", "erin@acme.example\r\nBcc: x@evil.com")]).await;
+    let r =
+        app.submit("/password/forgot", "/password/forgot", &[("email", "erin@acme.example\r\nBcc: x@evil.com")]).await;
 
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().await.unwrap().contains(r#"id="email-error""#));

@@ -76,7 +76,12 @@ fn checkbox_labels(html: &str) -> Vec<String> {
 
 pub fn product_grants(conn: &mut PgConnection, partner: i64) -> Vec<i64> {
     use schema::partner_products::dsl as pp;
-    pp::partner_products.filter(pp::partner_id.eq(partner)).order(pp::product_id).select(pp::product_id).load(conn).unwrap()
+    pp::partner_products
+        .filter(pp::partner_id.eq(partner))
+        .order(pp::product_id)
+        .select(pp::product_id)
+        .load(conn)
+        .unwrap()
 }
 
 pub fn api_cells(conn: &mut PgConnection, partner: i64) -> Vec<(i64, i64)> {
@@ -193,7 +198,11 @@ async fn archived_products_are_not_offered_and_a_forged_grant_of_one_changes_not
     let r = post(&app, &add, &[("product", a.as_str()), ("product", b.as_str())]).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = r.text().await.unwrap();
-    assert!(html.contains("Product Two is archived and can&#39;t be granted") || html.contains("Product Two is archived and can't be granted"), "{html}");
+    assert!(
+        html.contains("Product Two is archived and can&#39;t be granted")
+            || html.contains("Product Two is archived and can't be granted"),
+        "{html}"
+    );
     assert_eq!(attr_all(&html, "input[checked]", "value"), [a.as_str()], "the choice is kept");
     assert_eq!(product_grants(&mut conn, partner), [three]);
     assert!(events(&mut conn, partner).is_empty());
@@ -250,10 +259,7 @@ async fn the_api_matrix_has_a_labelled_checkbox_only_where_the_api_is_offered() 
 
     let html = page(&app, &format!("/settings/partners/{partner}/apis/add")).await;
     assert_eq!(select_all(&html, "table.matrix thead th"), ["API", "Development", "Staging", "Production"]);
-    assert_eq!(
-        select_all(&html, "table.matrix tbody th"),
-        ["API One/one/v1", "API Three/three/v1", "API Two/two/v1"]
-    );
+    assert_eq!(select_all(&html, "table.matrix tbody th"), ["API One/one/v1", "API Three/three/v1", "API Two/two/v1"]);
     assert_eq!(
         checkbox_labels(&html),
         [
@@ -285,7 +291,10 @@ async fn saving_the_matrix_grants_per_environment_and_unchecking_revokes() {
     assert_eq!(api_cells(&mut app.conn(), partner), expected);
 
     let tab = page(&app, &format!("/settings/partners/{partner}/apis")).await;
-    assert!(tab.contains("API access granted: API One in Development, API One in Production and API Three in Production."), "{tab}");
+    assert!(
+        tab.contains("API access granted: API One in Development, API One in Production and API Three in Production."),
+        "{tab}"
+    );
     assert_eq!(select_all(&tab, "tbody td.cell-main"), ["API OneThe One API.", "API ThreeThe Three API."]);
     assert_eq!(select_all(&tab, "tbody .chip"), ["Development", "Production", "Production"], "in environment order");
     let matrix = page(&app, &format!("/settings/partners/{partner}/apis/add")).await;
@@ -405,10 +414,14 @@ async fn revoking_one_environment_or_a_whole_api() {
 
     let r = post(&app, &format!("/settings/partners/{partner}/apis/{a1}/environments/{dev}/revoke"), &[]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    assert!(page(&app, &format!("/settings/partners/{partner}/apis")).await.contains("API access revoked: API One in Development."));
+    assert!(page(&app, &format!("/settings/partners/{partner}/apis"))
+        .await
+        .contains("API access revoked: API One in Development."));
     let r = post(&app, &format!("/settings/partners/{partner}/apis/{a2}/revoke"), &[]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    assert!(page(&app, &format!("/settings/partners/{partner}/apis")).await.contains("API access revoked: API Two in Development and Staging."));
+    assert!(page(&app, &format!("/settings/partners/{partner}/apis"))
+        .await
+        .contains("API access revoked: API Two in Development and Staging."));
     assert_eq!(api_cells(&mut conn, partner), [(a1, prod)]);
 
     // Revoking what isn't granted changes nothing and records nothing.
@@ -499,7 +512,8 @@ async fn another_tenants_partner_is_not_found_on_every_grant_and_deactivation_ro
 
     assert_eq!(product_grants(&mut conn, partner), [p]);
     assert!(events(&mut conn, partner).is_empty());
-    let status: String = schema::partners::table.find(partner).select(schema::partners::status).first(&mut conn).unwrap();
+    let status: String =
+        schema::partners::table.find(partner).select(schema::partners::status).first(&mut conn).unwrap();
     assert_eq!(status, "active");
 }
 

@@ -131,11 +131,7 @@ pub struct Options {
 }
 
 pub fn browser(jar: Arc<Jar>) -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_provider(jar)
-        .redirect(Policy::none())
-        .build()
-        .unwrap()
+    reqwest::Client::builder().cookie_provider(jar).redirect(Policy::none()).build().unwrap()
 }
 
 impl TestApp {
@@ -257,8 +253,7 @@ impl TestApp {
 
 pub fn cookie_header(jar: &Jar, address: &str) -> Option<String> {
     use reqwest::cookie::CookieStore;
-    jar.cookies(&address.parse().unwrap())
-        .map(|v| v.to_str().unwrap().to_string())
+    jar.cookies(&address.parse().unwrap()).map(|v| v.to_str().unwrap().to_string())
 }
 
 pub fn csrf_token(html: &str) -> String {
@@ -279,10 +274,7 @@ pub fn text_of(html: &str, selector: &str) -> Option<String> {
 }
 
 pub fn location(r: &reqwest::Response) -> String {
-    r.headers()
-        .get("location")
-        .map(|v| v.to_str().unwrap().to_string())
-        .unwrap_or_default()
+    r.headers().get("location").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default()
 }
 
 pub const PASSWORD: &str = "correct horse battery staple 7";

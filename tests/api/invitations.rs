@@ -42,7 +42,15 @@ pub async fn accept_with(app: &TestApp, client: &reqwest::Client, token: &str) -
 #[tokio::test]
 async fn the_first_administrator_accepting_activates_the_partner_and_lands_in_the_service_catalog() {
     let Arranged { app, enterprise_id, partner_id } = arrange("invited").await;
-    let token = plant_invitation(&mut app.conn(), enterprise_id, partner_id, "ivy@globex.example", "admin", true, Duration::days(7));
+    let token = plant_invitation(
+        &mut app.conn(),
+        enterprise_id,
+        partner_id,
+        "ivy@globex.example",
+        "admin",
+        true,
+        Duration::days(7),
+    );
 
     let r = app.get(&format!("/invitations/{token}")).await;
     assert_eq!(location(&r), "/invitations/accept", "the token leaves the address bar");
@@ -50,13 +58,25 @@ async fn the_first_administrator_accepting_activates_the_partner_and_lands_in_th
     let r = app.get("/invitations/accept").await;
     assert_eq!(r.headers().get("referrer-policy").unwrap(), "no-referrer");
     let html = r.text().await.unwrap();
-    for shown in ["Acme", "Globex", "Admin", "account administrator", "ivy@globex.example", ">Password</label>", ">Confirm password</label>"] {
+    for shown in [
+        "Acme",
+        "Globex",
+        "Admin",
+        "account administrator",
+        "ivy@globex.example",
+        ">Password</label>",
+        ">Confirm password</label>",
+    ] {
         assert!(html.contains(shown), "the accept page shows {shown}");
     }
     let r = app
         .client
         .post(app.url("/invitations/accept"))
-        .form(&[("csrf_token", csrf_token(&html).as_str()), ("password", NEW_PASSWORD), ("password_confirmation", NEW_PASSWORD)])
+        .form(&[
+            ("csrf_token", csrf_token(&html).as_str()),
+            ("password", NEW_PASSWORD),
+            ("password_confirmation", NEW_PASSWORD),
+        ])
         .send()
         .await
         .unwrap();
@@ -86,7 +106,11 @@ async fn the_first_administrator_accepting_activates_the_partner_and_lands_in_th
     let html = other.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
     let r = other
         .post(app.url("/login"))
-        .form(&[("csrf_token", csrf_token(&html).as_str()), ("email", "ivy@globex.example"), ("password", NEW_PASSWORD)])
+        .form(&[
+            ("csrf_token", csrf_token(&html).as_str()),
+            ("email", "ivy@globex.example"),
+            ("password", NEW_PASSWORD),
+        ])
         .send()
         .await
         .unwrap();
@@ -97,9 +121,33 @@ async fn the_first_administrator_accepting_activates_the_partner_and_lands_in_th
 async fn a_used_link_an_expired_link_a_revoked_link_and_an_unknown_link_each_say_so() {
     let Arranged { app, enterprise_id, partner_id } = arrange("invited").await;
     let mut conn = app.conn();
-    let used = plant_invitation(&mut conn, enterprise_id, partner_id, "used@globex.example", "member", false, Duration::days(7));
-    let expired = plant_invitation(&mut conn, enterprise_id, partner_id, "late@globex.example", "member", false, Duration::minutes(-1));
-    let revoked = plant_invitation(&mut conn, enterprise_id, partner_id, "gone@globex.example", "member", false, Duration::days(7));
+    let used = plant_invitation(
+        &mut conn,
+        enterprise_id,
+        partner_id,
+        "used@globex.example",
+        "member",
+        false,
+        Duration::days(7),
+    );
+    let expired = plant_invitation(
+        &mut conn,
+        enterprise_id,
+        partner_id,
+        "late@globex.example",
+        "member",
+        false,
+        Duration::minutes(-1),
+    );
+    let revoked = plant_invitation(
+        &mut conn,
+        enterprise_id,
+        partner_id,
+        "gone@globex.example",
+        "member",
+        false,
+        Duration::days(7),
+    );
     diesel::update(schema::invitations::table.filter(schema::invitations::email.eq("gone@globex.example")))
         .set(schema::invitations::status.eq("revoked"))
         .execute(&mut conn)
@@ -124,7 +172,15 @@ async fn a_used_link_an_expired_link_a_revoked_link_and_an_unknown_link_each_say
 #[tokio::test]
 async fn twenty_concurrent_accepts_of_one_link_create_exactly_one_account() {
     let Arranged { app, enterprise_id, partner_id } = arrange("invited").await;
-    let token = plant_invitation(&mut app.conn(), enterprise_id, partner_id, "ivy@globex.example", "admin", true, Duration::days(7));
+    let token = plant_invitation(
+        &mut app.conn(),
+        enterprise_id,
+        partner_id,
+        "ivy@globex.example",
+        "admin",
+        true,
+        Duration::days(7),
+    );
     let mut ready = Vec::new();
     for _ in 0..20 {
         let (_, browser) = app.new_browser();
@@ -134,9 +190,11 @@ async fn twenty_concurrent_accepts_of_one_link_create_exactly_one_account() {
     }
 
     let accepts = ready.iter().map(|(browser, t)| {
-        let req = browser
-            .post(app.url("/invitations/accept"))
-            .form(&[("csrf_token", t.as_str()), ("password", NEW_PASSWORD), ("password_confirmation", NEW_PASSWORD)]);
+        let req = browser.post(app.url("/invitations/accept")).form(&[
+            ("csrf_token", t.as_str()),
+            ("password", NEW_PASSWORD),
+            ("password_confirmation", NEW_PASSWORD),
+        ]);
         async move { req.send().await.unwrap().status() }
     });
     let statuses = futures_util::future::join_all(accepts).await;
@@ -156,14 +214,26 @@ async fn twenty_concurrent_accepts_of_one_link_create_exactly_one_account() {
 #[tokio::test]
 async fn a_weak_password_is_refused_and_the_invitation_stays_usable() {
     let Arranged { app, enterprise_id, partner_id } = arrange("invited").await;
-    let token = plant_invitation(&mut app.conn(), enterprise_id, partner_id, "ivy@globex.example", "admin", true, Duration::days(7));
+    let token = plant_invitation(
+        &mut app.conn(),
+        enterprise_id,
+        partner_id,
+        "ivy@globex.example",
+        "admin",
+        true,
+        Duration::days(7),
+    );
     app.get(&format!("/invitations/{token}")).await;
     let html = app.get_html("/invitations/accept").await.1;
 
     let r = app
         .client
         .post(app.url("/invitations/accept"))
-        .form(&[("csrf_token", csrf_token(&html).as_str()), ("password", "password1234"), ("password_confirmation", "password1234")])
+        .form(&[
+            ("csrf_token", csrf_token(&html).as_str()),
+            ("password", "password1234"),
+            ("password_confirmation", "password1234"),
+        ])
         .send()
         .await
         .unwrap();
@@ -180,7 +250,8 @@ async fn an_existing_member_made_administrator_is_promoted_and_the_previous_admi
     let old_admin = seed_login_user(&mut conn, enterprise_id, partner_id, "old@globex.example", "admin");
     let member = seed_login_user(&mut conn, enterprise_id, partner_id, "mia@globex.example", "member");
     partner_portal::db::partners::set_account_admin(&mut conn, partner_id, old_admin).unwrap();
-    let token = plant_invitation(&mut conn, enterprise_id, partner_id, "mia@globex.example", "admin", true, Duration::days(7));
+    let token =
+        plant_invitation(&mut conn, enterprise_id, partner_id, "mia@globex.example", "admin", true, Duration::days(7));
     // The old administrator is logged in elsewhere and can manage members.
     let (_, old_browser) = app.new_browser();
     let html = old_browser.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
@@ -195,7 +266,13 @@ async fn an_existing_member_made_administrator_is_promoted_and_the_previous_admi
     app.get(&format!("/invitations/{token}")).await;
     let html = app.get_html("/invitations/accept").await.1;
     assert!(html.contains("You already have an account"), "no password asked of an existing user");
-    let r = app.client.post(app.url("/invitations/accept")).form(&[("csrf_token", csrf_token(&html).as_str())]).send().await.unwrap();
+    let r = app
+        .client
+        .post(app.url("/invitations/accept"))
+        .form(&[("csrf_token", csrf_token(&html).as_str())])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(location(&r), "/service-catalog");
 
     let account_admin: Option<i64> = schema::partners::table
@@ -224,12 +301,17 @@ async fn a_new_person_made_administrator_replaces_the_previous_one() {
     let mut conn = app.conn();
     let old_admin = seed_login_user(&mut conn, enterprise_id, partner_id, "old@globex.example", "admin");
     partner_portal::db::partners::set_account_admin(&mut conn, partner_id, old_admin).unwrap();
-    let token = plant_invitation(&mut conn, enterprise_id, partner_id, "new@globex.example", "admin", true, Duration::days(7));
+    let token =
+        plant_invitation(&mut conn, enterprise_id, partner_id, "new@globex.example", "admin", true, Duration::days(7));
 
     assert_eq!(location(&accept_with(&app, &app.client, &token).await), "/service-catalog");
 
     let new_admin = partner_portal::db::users::find_by_email(&mut conn, "new@globex.example").unwrap().unwrap();
-    let account_admin: Option<i64> = schema::partners::table.find(partner_id).select(schema::partners::account_admin_user_id).first(&mut conn).unwrap();
+    let account_admin: Option<i64> = schema::partners::table
+        .find(partner_id)
+        .select(schema::partners::account_admin_user_id)
+        .first(&mut conn)
+        .unwrap();
     assert_eq!(account_admin, Some(new_admin.id));
     let old_role: String = schema::users::table.find(old_admin).select(schema::users::role).first(&mut conn).unwrap();
     assert_eq!(old_role, "member");
@@ -238,7 +320,15 @@ async fn a_new_person_made_administrator_replaces_the_previous_one() {
 #[tokio::test]
 async fn an_invitation_of_a_deactivated_partner_no_longer_works() {
     let Arranged { app, enterprise_id, partner_id } = arrange("deactivated").await;
-    let token = plant_invitation(&mut app.conn(), enterprise_id, partner_id, "ivy@globex.example", "admin", true, Duration::days(7));
+    let token = plant_invitation(
+        &mut app.conn(),
+        enterprise_id,
+        partner_id,
+        "ivy@globex.example",
+        "admin",
+        true,
+        Duration::days(7),
+    );
 
     let r = app.get(&format!("/invitations/{token}")).await;
 
@@ -255,7 +345,15 @@ async fn a_removed_member_invited_back_chooses_a_new_password_and_is_enabled_aga
         .set(schema::users::disabled_at.eq(chrono::Utc::now()))
         .execute(&mut conn)
         .unwrap();
-    let token = plant_invitation(&mut conn, enterprise_id, partner_id, "back@globex.example", "member", false, Duration::days(7));
+    let token = plant_invitation(
+        &mut conn,
+        enterprise_id,
+        partner_id,
+        "back@globex.example",
+        "member",
+        false,
+        Duration::days(7),
+    );
 
     let r = accept_with(&app, &app.client, &token).await;
 

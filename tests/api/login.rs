@@ -134,9 +134,7 @@ async fn an_expired_session_is_anonymous() {
 
     use diesel::prelude::*;
     // Idle for longer than 30 minutes.
-    diesel::sql_query("UPDATE sessions SET expires_at = now() - interval '1 second'")
-        .execute(&mut app.conn())
-        .unwrap();
+    diesel::sql_query("UPDATE sessions SET expires_at = now() - interval '1 second'").execute(&mut app.conn()).unwrap();
 
     assert_eq!(location(&app.get("/settings/partners").await), "/login");
 }
@@ -160,7 +158,9 @@ async fn using_the_portal_keeps_the_session_alive_but_never_past_its_absolute_li
             .minutes
     };
     // Idle for 25 of the 30 minutes: a page view brings the idle expiry back to 30 minutes.
-    diesel::sql_query("UPDATE sessions SET expires_at = now() + interval '5 minutes'").execute(&mut app.conn()).unwrap();
+    diesel::sql_query("UPDATE sessions SET expires_at = now() + interval '5 minutes'")
+        .execute(&mut app.conn())
+        .unwrap();
     assert_eq!(app.get_html("/settings/partners").await.0, StatusCode::OK);
     let left = minutes_left(&app);
     assert!((29.0..=30.0).contains(&left), "{left} minutes left after a page view");

@@ -3,23 +3,22 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod activity;
+mod administrator;
 mod catalog;
 mod cli;
 mod deactivation;
 mod e2e;
-mod grants;
 mod email;
 mod fixtures;
 mod forgot_password;
-mod partners_list;
-mod partners_page;
-mod partner_summaries;
-mod wizard;
-mod administrator;
+mod grants;
 mod helpers;
 mod invitations;
 mod login;
 mod members;
+mod partner_summaries;
+mod partners_list;
+mod partners_page;
 mod password_links;
 mod proxy;
 mod query_counts;
@@ -28,3 +27,4 @@ mod scale_out;
 mod security;
 mod service_catalog;
 mod smtp;
+mod wizard;

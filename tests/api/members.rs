@@ -14,7 +14,8 @@ use crate::{
 
 const WAIT: Duration = Duration::from_secs(15);
 const NEW_PASSWORD: &str = "violet kettle harbour 9";
-const ACCOUNT_ADMIN_REFUSAL: &str = "The account administrator can only change through an administrator change by the enterprise.";
+const ACCOUNT_ADMIN_REFUSAL: &str =
+    "The account administrator can only change through an administrator change by the enterprise.";
 
 struct Team {
     app: TestApp,
@@ -63,7 +64,12 @@ async fn get_status(app: &TestApp, client: &reqwest::Client, path: &str) -> Stat
 }
 
 async fn invite(app: &TestApp, first: &str, surname: &str, email: &str, role: &str) -> reqwest::Response {
-    app.submit("/members", "/members/invite", &[("first_name", first), ("surname", surname), ("email", email), ("role", role)]).await
+    app.submit(
+        "/members",
+        "/members/invite",
+        &[("first_name", first), ("surname", surname), ("email", email), ("role", role)],
+    )
+    .await
 }
 
 /// Follows an emailed invitation link in a fresh browser and accepts it; returns that browser.
@@ -77,7 +83,11 @@ async fn accept_in_fresh_browser(app: &TestApp, link: &str) -> (reqwest::Client,
     let html = fresh.get(app.url("/invitations/accept")).send().await.unwrap().text().await.unwrap();
     let r = fresh
         .post(app.url("/invitations/accept"))
-        .form(&[("csrf_token", csrf_token(&html).as_str()), ("password", NEW_PASSWORD), ("password_confirmation", NEW_PASSWORD)])
+        .form(&[
+            ("csrf_token", csrf_token(&html).as_str()),
+            ("password", NEW_PASSWORD),
+            ("password_confirmation", NEW_PASSWORD),
+        ])
         .send()
         .await
         .unwrap();
@@ -161,9 +171,15 @@ async fn an_invited_member_follows_the_emailed_link_lands_in_the_service_catalog
     assert!(!catalog.text().await.unwrap().contains(r#"href="/members""#), "no Members entry in a Member's menu");
     assert_eq!(get_status(&app, &mia, "/members").await, StatusCode::FORBIDDEN);
     let html = app.get_html("/members").await.1;
-    assert!(html.contains("mia@globex.example") && html.contains("No open invitations"), "Mia is now listed as a member");
+    assert!(
+        html.contains("mia@globex.example") && html.contains("No open invitations"),
+        "Mia is now listed as a member"
+    );
     let actions = audit_actions(&mut app.conn(), partner_id);
-    assert!(actions.contains(&"invitation.sent".to_string()) && actions.contains(&"invitation.accepted".to_string()), "{actions:?}");
+    assert!(
+        actions.contains(&"invitation.sent".to_string()) && actions.contains(&"invitation.accepted".to_string()),
+        "{actions:?}"
+    );
 }
 
 #[tokio::test]
@@ -234,7 +250,11 @@ async fn an_admin_changes_a_members_role_with_immediate_effect_but_not_the_accou
 
     assert_eq!(location(&r), "/members");
     assert!(app.get_html("/members").await.1.contains("Mia Member is now an Admin."));
-    assert_eq!(get_status(&app, &mia_browser, "/members").await, StatusCode::OK, "Mia's open session has the new role at once");
+    assert_eq!(
+        get_status(&app, &mia_browser, "/members").await,
+        StatusCode::OK,
+        "Mia's open session has the new role at once"
+    );
     assert!(audit_actions(&mut conn, partner_id).contains(&"member.role_changed".to_string()));
 
     // Bo, another Admin, can neither demote the account administrator nor change their own role.
@@ -297,7 +317,8 @@ async fn a_removed_member_is_logged_out_on_their_next_request_and_cannot_log_in_
 #[tokio::test]
 async fn the_account_administrator_cannot_be_removed_and_an_admin_cannot_remove_themselves() {
     let Team { app, enterprise_id, partner_id, ada } = team().await;
-    let bo = seed_named_user(&mut app.conn(), enterprise_id, partner_id, "bo@globex.example", "admin", ("Bo", "Second"));
+    let bo =
+        seed_named_user(&mut app.conn(), enterprise_id, partner_id, "bo@globex.example", "admin", ("Bo", "Second"));
     let bo_client = browser_of(&app, "bo@globex.example", PASSWORD).await;
     let token = csrf_token(&bo_client.get(app.url("/members")).send().await.unwrap().text().await.unwrap());
 
@@ -338,7 +359,10 @@ async fn members_and_enterprise_admins_get_403_on_every_members_route() {
             assert_eq!(get_status(&app, &client, &path).await, StatusCode::FORBIDDEN, "{who} GET {path}");
         }
         for (path, fields) in [
-            ("/members/invite".to_string(), vec![("first_name", "X"), ("surname", "Y"), ("email", "x@globex.example"), ("role", "admin")]),
+            (
+                "/members/invite".to_string(),
+                vec![("first_name", "X"), ("surname", "Y"), ("email", "x@globex.example"), ("role", "admin")],
+            ),
             (format!("/members/{ada}/role"), vec![("role", "member")]),
             (format!("/members/{ada}/remove"), vec![]),
             (format!("/members/invitations/{invitation}/resend"), vec![]),
@@ -350,7 +374,8 @@ async fn members_and_enterprise_admins_get_403_on_every_members_route() {
             assert_eq!(r.status(), StatusCode::FORBIDDEN, "{who} POST {path}");
         }
     }
-    let pending: String = schema::invitations::table.find(invitation).select(schema::invitations::status).first(&mut conn).unwrap();
+    let pending: String =
+        schema::invitations::table.find(invitation).select(schema::invitations::status).first(&mut conn).unwrap();
     assert_eq!(pending, "pending", "nothing changed");
 }
 
@@ -359,7 +384,8 @@ async fn another_partners_members_and_invitations_answer_404() {
     let Team { app, enterprise_id, .. } = team().await;
     let mut conn = app.conn();
     let other = seed_partner(&mut conn, enterprise_id, "Initech", &["initech.example"], "active");
-    let stranger = seed_named_user(&mut conn, enterprise_id, other, "sam@initech.example", "member", ("Sam", "Stranger"));
+    let stranger =
+        seed_named_user(&mut conn, enterprise_id, other, "sam@initech.example", "member", ("Sam", "Stranger"));
     let invitation = seed_invitation(&mut conn, enterprise_id, other, "ivy@initech.example", false);
 
     assert_eq!(app.get(&format!("/members/{stranger}/remove")).await.status(), StatusCode::NOT_FOUND);
@@ -373,9 +399,13 @@ async fn another_partners_members_and_invitations_answer_404() {
         let r = app.submit("/members", &path, &fields).await;
         assert_eq!(r.status(), StatusCode::NOT_FOUND, "POST {path}");
     }
-    let (role, disabled): (String, Option<chrono::DateTime<chrono::Utc>>) =
-        schema::users::table.find(stranger).select((schema::users::role, schema::users::disabled_at)).first(&mut conn).unwrap();
-    let status: String = schema::invitations::table.find(invitation).select(schema::invitations::status).first(&mut conn).unwrap();
+    let (role, disabled): (String, Option<chrono::DateTime<chrono::Utc>>) = schema::users::table
+        .find(stranger)
+        .select((schema::users::role, schema::users::disabled_at))
+        .first(&mut conn)
+        .unwrap();
+    let status: String =
+        schema::invitations::table.find(invitation).select(schema::invitations::status).first(&mut conn).unwrap();
     assert_eq!((role.as_str(), disabled, status.as_str()), ("member", None, "pending"));
 }
 
@@ -403,7 +433,14 @@ async fn the_members_page_runs_the_same_number_of_statements_with_1_and_with_10_
     let with_one = statements_of_members_page(&app).await;
 
     for i in 1..=9 {
-        seed_named_user(&mut conn, enterprise_id, partner_id, &format!("p{i}@globex.example"), "member", ("Pia", "Person"));
+        seed_named_user(
+            &mut conn,
+            enterprise_id,
+            partner_id,
+            &format!("p{i}@globex.example"),
+            "member",
+            ("Pia", "Person"),
+        );
         seed_invitation(&mut conn, enterprise_id, partner_id, &format!("ivy{i}@globex.example"), false);
     }
     let with_ten = statements_of_members_page(&app).await;

@@ -53,7 +53,8 @@ async fn upload_logo(app: &TestApp, partner: i64) {
         .text("csrf_token", token)
         .text("name", "Globex")
         .part("logo", multipart::Part::bytes(sample_png(32, 32)).file_name("logo.png"));
-    let r = app.client.post(app.url(&format!("/settings/partners/{partner}/edit"))).multipart(form).send().await.unwrap();
+    let r =
+        app.client.post(app.url(&format!("/settings/partners/{partner}/edit"))).multipart(form).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
 }
 
@@ -78,7 +79,8 @@ async fn the_lists_domains_counts_and_logo_follow_every_change_made_in_the_porta
     assert_eq!(listed(&app, partner).await, (vec!["globex.com".to_string()], "0 products 0 APIs".to_string(), false));
 
     let (one, two) = (p1.to_string(), p2.to_string());
-    let r = post(&app, &format!("/settings/partners/{partner}/products/add"), &[("product", &one), ("product", &two)]).await;
+    let r = post(&app, &format!("/settings/partners/{partner}/products/add"), &[("product", &one), ("product", &two)])
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     // Three cells of two APIs: two APIs, however many environments.
     let r = save_matrix(&app, partner, &[a1, a2, a3], &[(a1, dev), (a1, prod), (a2, stg)]).await;
@@ -139,10 +141,11 @@ async fn concurrent_grants_to_one_partner_are_all_counted() {
         #[diesel(sql_type = BigInt)]
         n: i64,
     }
-    let stored: Count = diesel::sql_query("SELECT product_count::bigint AS n FROM partner_summaries WHERE partner_id = $1")
-        .bind::<BigInt, _>(partner)
-        .get_result(&mut conn)
-        .unwrap();
+    let stored: Count =
+        diesel::sql_query("SELECT product_count::bigint AS n FROM partner_summaries WHERE partner_id = $1")
+            .bind::<BigInt, _>(partner)
+            .get_result(&mut conn)
+            .unwrap();
     assert_eq!(stored.n, 3);
     assert_eq!(listed(&app, partner).await.1, "3 products 0 APIs");
 }
@@ -161,7 +164,11 @@ async fn the_lists_administrator_follows_invitations_acceptance_and_renames() {
 
     let page = format!("/settings/partners/{partner}");
     let r = app
-        .submit(&page, &format!("{page}/administrator"), &[("first_name", "Nina"), ("surname", "New"), ("email", "nina@globex.com")])
+        .submit(
+            &page,
+            &format!("{page}/administrator"),
+            &[("first_name", "Nina"), ("surname", "New"), ("email", "nina@globex.com")],
+        )
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(administrator_cell(&app, partner).await, "Nina New nina@globex.com Invitation pending");
@@ -173,7 +180,13 @@ async fn the_lists_administrator_follows_invitations_acceptance_and_renames() {
     assert_eq!(administrator_cell(&app, partner).await, "None", "a revoked invitation leaves no administrator");
 
     let token = crate::fixtures::plant_invitation(
-        &mut conn, enterprise_id, partner, "ivy@globex.com", "admin", true, chrono::Duration::days(7),
+        &mut conn,
+        enterprise_id,
+        partner,
+        "ivy@globex.com",
+        "admin",
+        true,
+        chrono::Duration::days(7),
     );
     assert_eq!(administrator_cell(&app, partner).await, "Ivy Invitee ivy@globex.com Invitation pending");
     let (_, browser) = app.new_browser();
@@ -181,8 +194,10 @@ async fn the_lists_administrator_follows_invitations_acceptance_and_renames() {
     assert_eq!(administrator_cell(&app, partner).await, "Ivy Invitee ivy@globex.com", "accepted: no longer pending");
 
     // No screen renames people yet; a script or a later feature may, and the list follows.
-    diesel::sql_query("UPDATE users SET first_name = 'Ivy-Rose', email = 'ivy.rose@globex.com' WHERE email = 'ivy@globex.com'")
-        .execute(&mut conn)
-        .unwrap();
+    diesel::sql_query(
+        "UPDATE users SET first_name = 'Ivy-Rose', email = 'ivy.rose@globex.com' WHERE email = 'ivy@globex.com'",
+    )
+    .execute(&mut conn)
+    .unwrap();
     assert_eq!(administrator_cell(&app, partner).await, "Ivy-Rose Invitee ivy.rose@globex.com");
 }

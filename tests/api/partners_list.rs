@@ -34,7 +34,8 @@ fn listed_names(html: &str) -> Vec<String> {
 /// The Register partners button (it must be there on every list page).
 fn register_button(html: &str) -> (bool, String) {
     let doc = Html::parse_document(html);
-    let form = Selector::parse(r#"form[method="post"][action="/settings/partners/drafts"] button[type="submit"]"#).unwrap();
+    let form =
+        Selector::parse(r#"form[method="post"][action="/settings/partners/drafts"] button[type="submit"]"#).unwrap();
     let button = doc.select(&form).next().unwrap_or_else(|| panic!("no Register partners form:\n{html}"));
     (button.value().attr("disabled").is_some(), button.text().collect::<String>().trim().to_string())
 }
@@ -58,7 +59,10 @@ async fn the_list_shows_each_partners_name_domains_administrator_status_and_the_
     assert!(html.contains(r#"<span class="badge badge-invited">Invited</span>"#));
     assert!(html.contains(r#"<span class="badge badge-deactivated">Deactivated</span>"#));
     assert!(html.contains("2 of 10 partners registered"), "the deactivated partner does not count");
-    assert!(html.contains(r#"<span class="avatar avatar-sm" aria-hidden="true">GL</span>"#), "initials stand in for a logo");
+    assert!(
+        html.contains(r#"<span class="avatar avatar-sm" aria-hidden="true">GL</span>"#),
+        "initials stand in for a logo"
+    );
     let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
     assert!(html.contains(&today), "registration date");
     let (disabled, text) = register_button(&html);
@@ -84,7 +88,9 @@ async fn search_by_name_or_domain_and_the_status_filter_narrow_the_list() {
     let doc = Html::parse_document(&html);
     let search = Selector::parse(r#"form[method="get"] input[type="search"][name="q"][value="glob"]"#).unwrap();
     assert!(doc.select(&search).next().is_some(), "the search is kept in the form");
-    assert!(html.contains(r#"<label for="q">Search</label>"#) && html.contains(r#"<label for="status">Status</label>"#));
+    assert!(
+        html.contains(r#"<label for="q">Search</label>"#) && html.contains(r#"<label for="status">Status</label>"#)
+    );
     assert!(html.contains(r#"<option value="active" selected>"#));
 }
 
@@ -117,11 +123,25 @@ async fn the_list_runs_the_same_number_of_statements_with_1_and_with_10_partners
     assert_eq!(listed_names(&html).len(), 1);
 
     for i in 2..=9 {
-        seed_partner(&mut conn, enterprise_id, &format!("More {i}"), &[&format!("m{i}.example"), &format!("n{i}.example")], "active");
+        seed_partner(
+            &mut conn,
+            enterprise_id,
+            &format!("More {i}"),
+            &[&format!("m{i}.example"), &format!("n{i}.example")],
+            "active",
+        );
     }
     let last = seed_partner(&mut conn, enterprise_id, "Logo Ltd", &["logo.example"], "invited");
     seed_invitation(&mut conn, enterprise_id, last, "ana@logo.example", true);
-    partner_portal::db::partners::set_logo(&mut conn, last, "image/png", &partner_portal::domain::sample_png(8, 8), 8, 8).unwrap();
+    partner_portal::db::partners::set_logo(
+        &mut conn,
+        last,
+        "image/png",
+        &partner_portal::domain::sample_png(8, 8),
+        8,
+        8,
+    )
+    .unwrap();
     let before = instrumentation::statements(&app.db.name);
     let html = list(&app, "?status=all").await;
     let with_ten = instrumentation::statements(&app.db.name) - before;

@@ -34,7 +34,13 @@ async fn post(app: &TestApp, action: &str, fields: &[(&str, &str)]) -> reqwest::
 }
 
 /// Submits Edit partner info like a browser: the token first, then the fields.
-async fn post_edit(app: &TestApp, partner: i64, name: &str, logo: Option<(Vec<u8>, &str)>, remove_logo: bool) -> reqwest::Response {
+async fn post_edit(
+    app: &TestApp,
+    partner: i64,
+    name: &str,
+    logo: Option<(Vec<u8>, &str)>,
+    remove_logo: bool,
+) -> reqwest::Response {
     let mut form = multipart::Form::new().text("csrf_token", token(app).await).text("name", name.to_string());
     form = match logo {
         Some((bytes, file_name)) => form.part("logo", multipart::Part::bytes(bytes).file_name(file_name.to_string())),
@@ -81,7 +87,9 @@ async fn the_general_tab_shows_the_partner_its_domains_and_the_pending_administr
     }
     assert!(exists(&html, &format!(r#"a[href="/settings/partners/{partner}/edit"]"#)), "Edit link");
     assert!(exists(&html, r#"label[for="domain"]"#) && html.contains("Add domain"));
-    assert!(html.contains(&format!(r#"<a class="button button-primary" href="/settings/partners/{partner}/products">Add Products</a>"#)));
+    assert!(html.contains(&format!(
+        r#"<a class="button button-primary" href="/settings/partners/{partner}/products">Add Products</a>"#
+    )));
     assert!(html.contains(&format!(r#"<a class="button" href="/settings/partners/{partner}/apis">Add APIs</a>"#)));
 }
 
@@ -131,7 +139,12 @@ async fn another_enterprises_partner_is_not_found_anywhere_and_nothing_changes()
         let r = app.get(&format!("/settings/partners/{theirs}{tab}")).await;
         assert_eq!(r.status(), StatusCode::NOT_FOUND, "GET {tab}");
     }
-    for path in ["/settings/partners/abc", "/settings/partners/0", "/settings/partners/-1/users", "/settings/partners/99999999999999999999"] {
+    for path in [
+        "/settings/partners/abc",
+        "/settings/partners/0",
+        "/settings/partners/-1/users",
+        "/settings/partners/99999999999999999999",
+    ] {
         assert_eq!(app.get(path).await.status(), StatusCode::NOT_FOUND, "{path}");
     }
     let r = post_edit(&app, theirs, "Mine now", Some((sample_png(16, 16), "x.png")), false).await;
@@ -152,10 +165,15 @@ async fn renaming_a_partner_is_saved_and_shows_on_activity() {
     let (app, enterprise_id) = logged_in().await;
     let partner = seed_partner(&mut app.conn(), enterprise_id, "Globex", &["globex.com"], "invited");
     let form = page(&app, &format!("/settings/partners/{partner}/edit")).await;
-    assert!(exists(&form, r#"form[enctype="multipart/form-data"] > input[name="csrf_token"]:first-child"#), "token first");
+    assert!(
+        exists(&form, r#"form[enctype="multipart/form-data"] > input[name="csrf_token"]:first-child"#),
+        "token first"
+    );
     assert!(exists(&form, r#"input#name[name="name"][value="Globex"]"#) && exists(&form, r#"label[for="name"]"#));
     assert!(exists(&form, r#"input#logo[type="file"][name="logo"][accept="image/png,image/jpeg,image/webp"]"#));
-    assert!(form.contains("PNG, JPEG or WebP, at most 1 MB") && form.contains("Save changes") && form.contains("Cancel"));
+    assert!(
+        form.contains("PNG, JPEG or WebP, at most 1 MB") && form.contains("Save changes") && form.contains("Cancel")
+    );
 
     let r = post_edit(&app, partner, "  Globex Corporation ", None, false).await;
 
@@ -168,7 +186,10 @@ async fn renaming_a_partner_is_saved_and_shows_on_activity() {
     let activity = page(&app, &format!("/settings/partners/{partner}/activity")).await;
     assert!(activity.contains("Renamed the partner"));
     assert!(activity.contains("From “Globex” to “Globex Corporation”"));
-    assert!(Html::parse_document(&activity).root_element().text().any(|t| t == "Erin Admin <erin@acme.example>"), "who");
+    assert!(
+        Html::parse_document(&activity).root_element().text().any(|t| t == "Erin Admin <erin@acme.example>"),
+        "who"
+    );
     assert!(activity.contains(" UTC</time>"), "when");
     assert_eq!(audit_actions(&mut app.conn(), partner), ["partner.renamed"]);
 }
@@ -185,7 +206,10 @@ async fn renaming_to_another_partners_name_in_different_case_is_refused() {
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = r.text().await.unwrap();
     assert!(text_of(&html, "#name-error").unwrap().contains("Another partner is already called"));
-    assert!(exists(&html, r#".field.field-invalid input#name[aria-invalid="true"][aria-describedby="name-error"][value="INITECH"]"#));
+    assert!(exists(
+        &html,
+        r#".field.field-invalid input#name[aria-invalid="true"][aria-describedby="name-error"][value="INITECH"]"#
+    ));
     assert_eq!(partner_name(&mut conn, partner), "Globex");
 
     let r = post_edit(&app, partner, "G", None, false).await;
@@ -230,7 +254,10 @@ async fn a_png_logo_is_accepted_and_served_back_byte_identical() {
 
     // And it can be removed again.
     let form = page(&app, &format!("/settings/partners/{partner}/edit")).await;
-    assert!(exists(&form, r#"input[type="checkbox"]#remove_logo[name="remove_logo"]"#) && form.contains("Remove the current logo"));
+    assert!(
+        exists(&form, r#"input[type="checkbox"]#remove_logo[name="remove_logo"]"#)
+            && form.contains("Remove the current logo")
+    );
     assert_eq!(post_edit(&app, partner, "Globex", None, true).await.status(), StatusCode::SEE_OTHER);
     assert!(logo_of(&mut app.conn(), partner).is_none());
     assert_eq!(app.get(&format!("/settings/partners/{partner}/logo")).await.status(), StatusCode::NOT_FOUND);
@@ -283,11 +310,16 @@ async fn an_invalid_or_taken_domain_is_refused_with_the_field_marked() {
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = r.text().await.unwrap();
     assert_eq!(text_of(&html, "#domain-error").unwrap(), "Enter a domain like acme.com, without http:// or a path.");
-    assert!(exists(&html, r#".field-invalid input#domain[aria-invalid="true"][aria-describedby="domain-error"][value="http://acme.com/x"]"#));
+    assert!(exists(
+        &html,
+        r#".field-invalid input#domain[aria-invalid="true"][aria-describedby="domain-error"][value="http://acme.com/x"]"#
+    ));
 
     let r = post(&app, &add, &[("domain", "Initech.EXAMPLE")]).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(text_of(&r.text().await.unwrap(), "#domain-error").unwrap().contains("already registered to another partner"));
+    assert!(text_of(&r.text().await.unwrap(), "#domain-error")
+        .unwrap()
+        .contains("already registered to another partner"));
 
     let r = post(&app, &add, &[("domain", "globex.com.")]).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -329,7 +361,8 @@ async fn a_domain_can_be_added_and_removed_and_both_show_on_activity() {
 async fn a_domain_cannot_be_removed_while_a_pending_invitation_or_a_user_depends_on_it_or_when_it_is_the_last() {
     let (app, enterprise_id) = logged_in().await;
     let mut conn = app.conn();
-    let partner = seed_partner(&mut conn, enterprise_id, "Globex", &["globex.com", "globex.io", "globex.net"], "invited");
+    let partner =
+        seed_partner(&mut conn, enterprise_id, "Globex", &["globex.com", "globex.io", "globex.net"], "invited");
     seed_invitation(&mut conn, enterprise_id, partner, "ana@globex.com", true);
     seed_partner_user(&mut conn, enterprise_id, partner, "paula@globex.io", "member");
     let remove = |domain: &str| {
@@ -351,7 +384,9 @@ async fn a_domain_cannot_be_removed_while_a_pending_invitation_or_a_user_depends
     let id = domain_id(&mut conn, lone, "lone.example");
     let r = post(&app, &format!("/settings/partners/{lone}/domains/{id}/remove"), &[]).await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
-    assert!(text_of(&r.text().await.unwrap(), "#domains-error").unwrap().contains("A partner needs at least one domain."));
+    assert!(text_of(&r.text().await.unwrap(), "#domains-error")
+        .unwrap()
+        .contains("A partner needs at least one domain."));
 
     assert_eq!(domains_of(&mut conn, partner), ["globex.com", "globex.io"]);
     assert_eq!(domains_of(&mut conn, lone), ["lone.example"]);
@@ -361,7 +396,8 @@ async fn a_domain_cannot_be_removed_while_a_pending_invitation_or_a_user_depends
 #[tokio::test]
 async fn a_script_as_partner_name_comes_back_escaped() {
     let (app, enterprise_id) = logged_in().await;
-    let partner = seed_partner(&mut app.conn(), enterprise_id, "<script>alert(1)</script>", &["xss.example"], "invited");
+    let partner =
+        seed_partner(&mut app.conn(), enterprise_id, "<script>alert(1)</script>", &["xss.example"], "invited");
 
     let list = page(&app, "/settings/partners").await;
     let general = page(&app, &format!("/settings/partners/{partner}")).await;
@@ -369,12 +405,17 @@ async fn a_script_as_partner_name_comes_back_escaped() {
 
     for html in [&list, &general, &edit] {
         // Askama writes numeric entities (&#60;); either spelling is the same text to a browser.
-        assert!(html.contains("&#60;script&#62;alert(1)&#60;/script&#62;") || html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+        assert!(
+            html.contains("&#60;script&#62;alert(1)&#60;/script&#62;")
+                || html.contains("&lt;script&gt;alert(1)&lt;/script&gt;")
+        );
         assert!(!html.contains("<script>alert(1)"));
         assert!(!exists(html, "script"), "no script element");
     }
     assert_eq!(text_of(&general, "h1").unwrap(), "<script>alert(1)</script>", "shown as text");
-    assert!(exists(&list, r#"td.cell-main a"#) && text_of(&list, "td.cell-main a").unwrap() == "<script>alert(1)</script>");
+    assert!(
+        exists(&list, r#"td.cell-main a"#) && text_of(&list, "td.cell-main a").unwrap() == "<script>alert(1)</script>"
+    );
 }
 
 #[tokio::test]

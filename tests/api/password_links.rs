@@ -30,7 +30,11 @@ async fn the_set_password_link_lets_the_new_admin_choose_a_password_and_log_in()
     assert!(html.contains("hank@globex.example"));
 
     let r = app
-        .submit("/password/new", "/password/new", &[("password", NEW_PASSWORD), ("password_confirmation", NEW_PASSWORD)])
+        .submit(
+            "/password/new",
+            "/password/new",
+            &[("password", NEW_PASSWORD), ("password_confirmation", NEW_PASSWORD)],
+        )
         .await;
     assert_eq!(location(&r), "/");
     assert_eq!(location(&app.get("/").await), "/settings/partners", "logged in");
@@ -59,8 +63,12 @@ async fn a_used_link_and_an_unknown_link_say_so() {
     let app = TestApp::spawn().await;
     let link = created(&app).await;
     app.get(&path_of(&link)).await;
-    app.submit("/password/new", "/password/new", &[("password", NEW_PASSWORD), ("password_confirmation", NEW_PASSWORD)])
-        .await;
+    app.submit(
+        "/password/new",
+        "/password/new",
+        &[("password", NEW_PASSWORD), ("password_confirmation", NEW_PASSWORD)],
+    )
+    .await;
 
     let (_, other) = app.new_browser();
     let r = other.get(app.url(&path_of(&link))).send().await.unwrap();
@@ -99,7 +107,11 @@ async fn a_weak_or_mismatched_password_is_refused_with_the_reason() {
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().await.unwrap().contains("12"));
     let r = app
-        .submit("/password/new", "/password/new", &[("password", NEW_PASSWORD), ("password_confirmation", "something else entirely")])
+        .submit(
+            "/password/new",
+            "/password/new",
+            &[("password", NEW_PASSWORD), ("password_confirmation", "something else entirely")],
+        )
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().await.unwrap().contains("The two passwords don"));

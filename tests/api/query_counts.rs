@@ -60,13 +60,20 @@ async fn world(partners: usize, people: usize, events: i64) -> World {
     let mut partner_ids = Vec::new();
     for p in 1..=partners {
         let domain = format!("partner{p}.example");
-        let id = seed_partner(&mut conn, enterprise_id, &format!("Partner {p}"), &[&domain, &format!("eu.{domain}")], "active");
+        let id = seed_partner(
+            &mut conn,
+            enterprise_id,
+            &format!("Partner {p}"),
+            &[&domain, &format!("eu.{domain}")],
+            "active",
+        );
         db::partners::set_logo(&mut conn, id, "image/png", &sample_png(16, 16), 16, 16).unwrap();
         for product in &catalog.products {
             grant_product(&mut conn, id, *product);
         }
         for (i, api) in catalog.apis.iter().enumerate() {
-            let offered: &[i64] = if i == catalog.apis.len() - 1 { &catalog.environments[2..] } else { &catalog.environments };
+            let offered: &[i64] =
+                if i == catalog.apis.len() - 1 { &catalog.environments[2..] } else { &catalog.environments };
             for env in offered {
                 grant_api(&mut conn, id, *api, *env);
             }
@@ -219,17 +226,29 @@ async fn each_page_runs_a_fixed_number_of_statements_whatever_the_data_and_write
 
     let expected = [PARTNERS_LIST, GENERAL_TAB, ACTIVITY_TAB, SERVICE_CATALOG, LOGIN_POST];
     for (((name, s), (_, l)), want) in small.iter().zip(&large).zip(expected) {
-        assert_eq!(s.count, l.count, "{name}: {} statements with the small data set, {} with the large one", s.count, l.count);
+        assert_eq!(
+            s.count, l.count,
+            "{name}: {} statements with the small data set, {} with the large one",
+            s.count, l.count
+        );
         assert_eq!(s.count, want, "{name} ran:\n{}", s.sql.join("\n"));
         assert_eq!(s.sql.len() as u64, s.count, "{name}: every statement is logged");
-        assert!(s.sql[0].starts_with("SELECT s.state, u.id AS user_id"), "{name}: the session (with its person) is loaded first, in one statement: {}", s.sql[0]);
+        assert!(
+            s.sql[0].starts_with("SELECT s.state, u.id AS user_id"),
+            "{name}: the session (with its person) is loaded first, in one statement: {}",
+            s.sql[0]
+        );
     }
     for (name, m) in small.iter().chain(&large).filter(|(name, _)| *name != "login POST") {
         let writes: Vec<&String> = m.sql.iter().filter(|s| is_write(s)).collect();
         assert!(writes.is_empty(), "{name}: a page view with a settled session writes nothing, but ran {writes:?}");
     }
     let (_, login) = &large[4];
-    assert_eq!(login.sql.iter().filter(|s| is_write(s)).count(), 3, "login: failures cleared, old session deleted, new one saved");
+    assert_eq!(
+        login.sql.iter().filter(|s| is_write(s)).count(),
+        3,
+        "login: failures cleared, old session deleted, new one saved"
+    );
 }
 
 #[tokio::test]
@@ -275,7 +294,8 @@ async fn the_email_workers_statements_are_not_counted() {
                 text: "Hello".into(),
                 html: "<p>Hello</p>".into(),
             };
-            outbox::enqueue(&mut conn, &email, &EmailMeta { kind: "test", enterprise_id: None, invitation_id: None }).unwrap();
+            outbox::enqueue(&mut conn, &email, &EmailMeta { kind: "test", enterprise_id: None, invitation_id: None })
+                .unwrap();
         }
     }
     // Start-up work (migrations, housekeeping, the worker's first connection) is over by now.

@@ -127,7 +127,8 @@ async fn with_two_instances_running_each_queued_invitation_is_delivered_exactly_
                 for i in 0..5 {
                     let n = batch * 5 + i;
                     let email = EmailAddress::parse(&format!("person{n:02}@globex.com")).unwrap();
-                    let (first, surname) = (PersonName::parse("Ana").unwrap(), PersonName::parse(&format!("Lima {n}")).unwrap());
+                    let (first, surname) =
+                        (PersonName::parse("Ana").unwrap(), PersonName::parse(&format!("Lima {n}")).unwrap());
                     invitation_flow::issue(
                         c,
                         &settings,

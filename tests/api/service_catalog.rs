@@ -120,7 +120,10 @@ async fn archived_items_still_granted_are_marked_retiring_and_archived_ungranted
         .set(schema::products::archived_at.eq(now))
         .execute(&mut conn)
         .unwrap();
-    diesel::update(schema::apis::table.find(w.ids.apis[2])).set(schema::apis::archived_at.eq(now)).execute(&mut conn).unwrap();
+    diesel::update(schema::apis::table.find(w.ids.apis[2]))
+        .set(schema::apis::archived_at.eq(now))
+        .execute(&mut conn)
+        .unwrap();
 
     let html = service_catalog(&w.app, &browser_of(&w.app, "max@globex.example").await).await;
 
@@ -146,7 +149,10 @@ async fn a_partner_without_grants_sees_friendly_empty_states() {
 
     assert_eq!(
         texts(&html, ".empty-state p"),
-        ["Your administrator at Acme hasn't shared any products yet.", "Your administrator at Acme hasn't shared any APIs yet."]
+        [
+            "Your administrator at Acme hasn't shared any products yet.",
+            "Your administrator at Acme hasn't shared any APIs yet."
+        ]
     );
     for absent in ["Product One", "API One", "Product Two", "API Two"] {
         assert!(!html.contains(absent), "{absent}");
@@ -158,7 +164,11 @@ async fn a_removed_member_can_no_longer_reach_the_service_catalog() {
     let w = world().await;
     let max_browser = browser_of(&w.app, "max@globex.example").await;
     service_catalog(&w.app, &max_browser).await;
-    let max: i64 = schema::users::table.filter(schema::users::email.eq("max@globex.example")).select(schema::users::id).first(&mut w.app.conn()).unwrap();
+    let max: i64 = schema::users::table
+        .filter(schema::users::email.eq("max@globex.example"))
+        .select(schema::users::id)
+        .first(&mut w.app.conn())
+        .unwrap();
 
     // Ada, the partner's Admin, removes Max.
     let ada = browser_of(&w.app, "ada@globex.example").await;
@@ -208,7 +218,9 @@ async fn the_service_catalog_runs_the_same_statements_with_1_and_with_many_grant
     for p in &w.ids.products[1..] {
         grant_product(&mut conn, hooli, *p);
     }
-    for (api, envs) in w.ids.apis.iter().zip([&w.ids.environments[..], &w.ids.environments[..], &w.ids.environments[2..]]) {
+    for (api, envs) in
+        w.ids.apis.iter().zip([&w.ids.environments[..], &w.ids.environments[..], &w.ids.environments[2..]])
+    {
         for env in envs {
             grant_api(&mut conn, hooli, *api, *env);
         }
@@ -245,13 +257,20 @@ async fn renames_archiving_reordering_and_revoking_in_the_portal_show_at_once() 
         .select(schema::partners::id)
         .first(&mut w.app.conn())
         .unwrap();
-    let (product, api_one, api_three, production) = (w.ids.products[0], w.ids.apis[0], w.ids.apis[2], w.ids.environments[2]);
+    let (product, api_one, api_three, production) =
+        (w.ids.products[0], w.ids.apis[0], w.ids.apis[2], w.ids.environments[2]);
 
-    let r = post(&w.app, &format!("/catalog/products/{product}/edit"), &[("name", "Payments Hub"), ("description", "New words.")]).await;
+    let r = post(
+        &w.app,
+        &format!("/catalog/products/{product}/edit"),
+        &[("name", "Payments Hub"), ("description", "New words.")],
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let r = post(&w.app, &format!("/catalog/apis/{api_three}/archive"), &[]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let r = post(&w.app, &format!("/catalog/environments/{production}/edit"), &[("name", "Live"), ("position", "0")]).await;
+    let r =
+        post(&w.app, &format!("/catalog/environments/{production}/edit"), &[("name", "Live"), ("position", "0")]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
 
     let html = service_catalog(&w.app, &max).await;
@@ -265,7 +284,10 @@ async fn renames_archiving_reordering_and_revoking_in_the_portal_show_at_once() 
         ],
         "the renamed environment, now first"
     );
-    assert!(texts(&html, "section[aria-labelledby=apis-heading] tbody th")[1].contains("Retiring"), "archived: retiring");
+    assert!(
+        texts(&html, "section[aria-labelledby=apis-heading] tbody th")[1].contains("Retiring"),
+        "archived: retiring"
+    );
 
     let r = post(&w.app, &format!("/settings/partners/{globex}/apis/{api_one}/revoke"), &[]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);

@@ -54,9 +54,7 @@ impl Received {
     /// `type/subtype` of the whole message.
     pub fn content_type(&self) -> String {
         let m = self.parsed();
-        m.content_type()
-            .map(|c| format!("{}/{}", c.ctype(), c.subtype().unwrap_or_default()))
-            .unwrap_or_default()
+        m.content_type().map(|c| format!("{}/{}", c.ctype(), c.subtype().unwrap_or_default())).unwrap_or_default()
     }
 
     /// The decoded text/plain part (not a conversion of the HTML one).

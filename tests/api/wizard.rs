@@ -97,7 +97,18 @@ async fn the_whole_wizard_registers_a_partner_with_domains_logo_and_administrato
     // Review: everything, with a way back to each section
     let (status, html) = app.get_html(&format!("{draft}/review")).await;
     assert_eq!(status, StatusCode::OK);
-    for text in ["Globex Corporation", "globex.com", "globex.de", "Ana", "Lima", "ana.lima@globex.de", "Edit partner info", "Edit domains", "Edit administrator", ">Add Partner<"] {
+    for text in [
+        "Globex Corporation",
+        "globex.com",
+        "globex.de",
+        "Ana",
+        "Lima",
+        "ana.lima@globex.de",
+        "Edit partner info",
+        "Edit domains",
+        "Edit administrator",
+        ">Add Partner<",
+    ] {
         assert!(html.contains(text), "review shows {text}");
     }
 
@@ -122,16 +133,18 @@ async fn the_whole_wizard_registers_a_partner_with_domains_logo_and_administrato
     assert_eq!(domains, ["globex.com", "globex.de"]);
     let (email, role, admin, token_hash): (String, String, bool, Vec<u8>) = schema::invitations::table
         .filter(schema::invitations::partner_id.eq(partner_id))
-        .select((schema::invitations::email, schema::invitations::role, schema::invitations::for_account_admin, schema::invitations::token_hash))
+        .select((
+            schema::invitations::email,
+            schema::invitations::role,
+            schema::invitations::for_account_admin,
+            schema::invitations::token_hash,
+        ))
         .first(&mut conn)
         .unwrap();
     assert_eq!((email.as_str(), role.as_str(), admin), ("ana.lima@globex.de", "admin", true));
     assert_eq!(token_hash.len(), 32, "only a SHA-256 of the token is stored");
-    let logo: Vec<u8> = schema::partner_logos::table
-        .find(partner_id)
-        .select(schema::partner_logos::bytes)
-        .first(&mut conn)
-        .unwrap();
+    let logo: Vec<u8> =
+        schema::partner_logos::table.find(partner_id).select(schema::partner_logos::bytes).first(&mut conn).unwrap();
     assert_eq!(logo, sample_png(64, 64));
     let actions: Vec<String> = schema::audit_events::table
         .filter(schema::audit_events::partner_id.eq(partner_id))
@@ -218,7 +231,14 @@ async fn each_domain_rule_is_enforced_with_a_clear_message() {
     post_info(&app, &draft, "Cyberdyne", None).await;
     let domains = format!("{draft}/domains");
 
-    for bad in ["http://cyberdyne.example/x", "cyberdyne.example:8080", "*.cyberdyne.example", "10.0.0.1", "localhost", "a@cyberdyne.example"] {
+    for bad in [
+        "http://cyberdyne.example/x",
+        "cyberdyne.example:8080",
+        "*.cyberdyne.example",
+        "10.0.0.1",
+        "localhost",
+        "a@cyberdyne.example",
+    ] {
         let r = post(&app, &domains, &[("domain", bad), ("action", "add")]).await;
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad} refused");
         let html = r.text().await.unwrap();
@@ -229,7 +249,10 @@ async fn each_domain_rule_is_enforced_with_a_clear_message() {
     assert!(text_of(&r.text().await.unwrap(), "#domain-error").unwrap().contains("another partner"));
 
     // A deactivated partner's domain is free again; IDN becomes punycode; repeats are refused.
-    assert_eq!(post(&app, &domains, &[("domain", "oldco.example"), ("action", "add")]).await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        post(&app, &domains, &[("domain", "oldco.example"), ("action", "add")]).await.status(),
+        StatusCode::SEE_OTHER
+    );
     let r = post(&app, &domains, &[("domain", "Bücher.example"), ("action", "add")]).await;
     assert_eq!(location(&r), domains);
     assert!(app.get_html(&domains).await.1.contains("xn--bcher-kva.example"));
@@ -283,7 +306,8 @@ async fn text_typed_into_the_wizard_comes_back_escaped() {
     let draft = start(&app).await;
     post_info(&app, &draft, xss, None).await;
     post(&app, &format!("{draft}/domains"), &[("domain", "xss.example"), ("action", "next")]).await;
-    post(&app, &format!("{draft}/administrator"), &[("first_name", xss), ("surname", xss), ("email", "a@xss.example")]).await;
+    post(&app, &format!("{draft}/administrator"), &[("first_name", xss), ("surname", xss), ("email", "a@xss.example")])
+        .await;
 
     let (_, html) = app.get_html(&format!("{draft}/review")).await;
 
@@ -331,7 +355,15 @@ async fn twenty_concurrent_add_partner_submissions_at_nine_partners_create_exact
     let (app, enterprise_id, user_id) = logged_in().await;
     seed_partners(&mut app.conn(), enterprise_id, 9);
     let drafts: Vec<i64> = (0..20)
-        .map(|i| seed_complete_draft(&mut app.conn(), enterprise_id, user_id, &format!("Rush {i}"), &format!("rush{i}.example")))
+        .map(|i| {
+            seed_complete_draft(
+                &mut app.conn(),
+                enterprise_id,
+                user_id,
+                &format!("Rush {i}"),
+                &format!("rush{i}.example"),
+            )
+        })
         .collect();
     let t = token(&app).await;
 
@@ -386,9 +418,24 @@ async fn another_admins_or_another_tenants_draft_is_not_found() {
             let r = app.get(&format!("/settings/partners/drafts/{id}/{step}")).await;
             assert_eq!(r.status(), StatusCode::NOT_FOUND, "{step} of draft {id}");
         }
-        assert_eq!(post(&app, &format!("/settings/partners/drafts/{id}/submit"), &[]).await.status(), StatusCode::NOT_FOUND);
-        assert_eq!(post(&app, &format!("/settings/partners/drafts/{id}/domains"), &[("domain", "x.example"), ("action", "add")]).await.status(), StatusCode::NOT_FOUND);
-        assert_eq!(post(&app, &format!("/settings/partners/drafts/{id}/discard"), &[]).await.status(), StatusCode::NOT_FOUND);
+        assert_eq!(
+            post(&app, &format!("/settings/partners/drafts/{id}/submit"), &[]).await.status(),
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            post(
+                &app,
+                &format!("/settings/partners/drafts/{id}/domains"),
+                &[("domain", "x.example"), ("action", "add")]
+            )
+            .await
+            .status(),
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            post(&app, &format!("/settings/partners/drafts/{id}/discard"), &[]).await.status(),
+            StatusCode::NOT_FOUND
+        );
     }
     assert_eq!(app.get("/settings/partners/drafts/not-a-number/info").await.status(), StatusCode::NOT_FOUND);
     let mut conn = app.conn();

@@ -89,7 +89,8 @@ async fn send_invitation(
                 .collect();
             if !address.belongs_to(&domains) {
                 let list: Vec<&str> = domains.iter().map(Domain::as_str).collect();
-                admin_form.email_error = Some(format!("The email must use one of the partner's registered domains: {}.", list.join(", ")));
+                admin_form.email_error =
+                    Some(format!("The email must use one of the partner's registered domains: {}.", list.join(", ")));
                 return Err(TxError::Refused(admin_form, StatusCode::UNPROCESSABLE_ENTITY));
             }
             let current = match partner.account_admin_user_id {
@@ -139,7 +140,10 @@ async fn send_invitation(
 
     let (admin_form, status) = match outcome {
         Ok(address) => {
-            user.flash("success", format!("Invitation sent to {address}. The current administrator stays in place until they accept."))?;
+            user.flash(
+                "success",
+                format!("Invitation sent to {address}. The current administrator stays in place until they accept."),
+            )?;
             return Ok(see_other(&format!("/settings/partners/{id}")));
         }
         Err(refused) => refused,
@@ -149,7 +153,12 @@ async fn send_invitation(
 }
 
 /// An administrator invitation of a partner of this enterprise, or 404.
-fn admin_invitation(conn: &mut diesel::PgConnection, enterprise_id: i64, partner_id: i64, invitation_id: i64) -> Result<partners::Partner, AppError> {
+fn admin_invitation(
+    conn: &mut diesel::PgConnection,
+    enterprise_id: i64,
+    partner_id: i64,
+    invitation_id: i64,
+) -> Result<partners::Partner, AppError> {
     use diesel::prelude::*;
     let partner = partners::lock(conn, enterprise_id, partner_id)?.ok_or(AppError::NotFound)?;
     let is_admin_invitation: bool = diesel::select(diesel::dsl::exists(
@@ -168,7 +177,11 @@ fn admin_invitation(conn: &mut diesel::PgConnection, enterprise_id: i64, partner
     Ok(partner)
 }
 
-async fn resend(user: EnterpriseAdmin, state: web::Data<AppState>, path: web::Path<(String, String)>) -> Result<HttpResponse, AppError> {
+async fn resend(
+    user: EnterpriseAdmin,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
     let (id, invitation_id) = (parse_id(&path.0)?, parse_id(&path.1)?);
     let actor = user.user.clone();
     let settings = state.settings.clone();
@@ -179,11 +192,18 @@ async fn resend(user: EnterpriseAdmin, state: web::Data<AppState>, path: web::Pa
         })
     })
     .await?;
-    user.flash("success", format!("A new invitation was sent to {}. The previous link no longer works.", invitation.email))?;
+    user.flash(
+        "success",
+        format!("A new invitation was sent to {}. The previous link no longer works.", invitation.email),
+    )?;
     Ok(see_other(&format!("/settings/partners/{id}")))
 }
 
-async fn revoke(user: EnterpriseAdmin, state: web::Data<AppState>, path: web::Path<(String, String)>) -> Result<HttpResponse, AppError> {
+async fn revoke(
+    user: EnterpriseAdmin,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
     let (id, invitation_id) = (parse_id(&path.0)?, parse_id(&path.1)?);
     let actor = user.user.clone();
     db::run(&state.pool, move |conn| {

@@ -62,7 +62,13 @@ struct Refusal {
     page_error: Option<String>,
 }
 
-async fn page(user: &EnterpriseAdmin, state: &AppState, id: i64, refusal: Refusal, status: StatusCode) -> Result<HttpResponse, AppError> {
+async fn page(
+    user: &EnterpriseAdmin,
+    state: &AppState,
+    id: i64,
+    refusal: Refusal,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
     let enterprise_id = user.user.enterprise_id;
     let (partner, header, rows, people, pending) = db::run(&state.pool, move |conn| {
         let (partner, header) = load_header(conn, enterprise_id, id)?;
@@ -88,7 +94,11 @@ async fn page(user: &EnterpriseAdmin, state: &AppState, id: i64, refusal: Refusa
     Ok(render_status(status, &page))
 }
 
-async fn delete_tab(user: EnterpriseAdmin, state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+async fn delete_tab(
+    user: EnterpriseAdmin,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
     page(&user, &state, id, Refusal::default(), StatusCode::OK).await
 }
@@ -114,7 +124,11 @@ fn deactivate_tx(conn: &mut PgConnection, actor: &Principal, id: i64, typed: &st
         Ok(Outcome::Refused(status, Refusal { confirm: typed.to_string(), confirm_error, page_error }))
     };
     if partner.is_deactivated() {
-        return refuse(StatusCode::CONFLICT, None, Some(format!("{} is already deactivated. Nothing was changed.", partner.name)));
+        return refuse(
+            StatusCode::CONFLICT,
+            None,
+            Some(format!("{} is already deactivated. Nothing was changed.", partner.name)),
+        );
     }
     if grants::has_api_access(conn, partner.id)? {
         return refuse(
@@ -177,7 +191,8 @@ async fn deactivate(
     let actor = user.user.clone();
     // Accepting an invitation locks the partner first too, so the two serialise on the partner
     // row instead of deadlocking.
-    let outcome = db::run(&state.pool, move |conn| conn.transaction(|conn| deactivate_tx(conn, &actor, id, &typed))).await?;
+    let outcome =
+        db::run(&state.pool, move |conn| conn.transaction(|conn| deactivate_tx(conn, &actor, id, &typed))).await?;
     match outcome {
         Outcome::Deactivated { name, users, invitations } => {
             tracing::info!(partner_id = id, users, invitations, "partner deactivated");

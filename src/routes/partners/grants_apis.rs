@@ -27,7 +27,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/settings/partners/{id}/apis/add", web::get().to(add_form))
         .route("/settings/partners/{id}/apis/add", web::post().to(save))
         .route("/settings/partners/{id}/apis/{api_id}/revoke", web::post().to(revoke_all))
-        .route("/settings/partners/{id}/apis/{api_id}/environments/{environment_id}/revoke", web::post().to(revoke_one));
+        .route(
+            "/settings/partners/{id}/apis/{api_id}/environments/{environment_id}/revoke",
+            web::post().to(revoke_one),
+        );
 }
 
 fn tab_path(id: i64) -> String {
@@ -47,7 +50,11 @@ struct ApisPage {
     apis: Vec<ApiGrantView>,
 }
 
-async fn tab(user: EnterpriseAdmin, state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+async fn tab(
+    user: EnterpriseAdmin,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
     let enterprise_id = user.user.enterprise_id;
     let (header, rows) = db::run(&state.pool, move |conn| {
@@ -160,11 +167,16 @@ async fn matrix_page(
     let columns = data.environments.into_iter().map(|e| ColumnView { name: e.name }).collect();
     let header = data.header;
     let layout = user.layout(format!("Add APIs · {}", header.name), "partners")?;
-    let page = MatrixPage { layout, tab: "apis", header, columns, rows, archived_granted: data.archived_granted, errors };
+    let page =
+        MatrixPage { layout, tab: "apis", header, columns, rows, archived_granted: data.archived_granted, errors };
     Ok(render_status(status, &page))
 }
 
-async fn add_form(user: EnterpriseAdmin, state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+async fn add_form(
+    user: EnterpriseAdmin,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
     matrix_page(&user, &state, id, None, Vec::new(), StatusCode::OK).await
 }
@@ -204,7 +216,8 @@ enum Outcome {
 fn save_tx(conn: &mut PgConnection, actor: &Principal, id: i64, form: &MatrixForm) -> Result<Outcome, AppError> {
     let partner = lock_changeable(conn, actor, id)?;
     let scope: BTreeSet<i64> = form.apis.iter().copied().chain(form.cells.iter().map(|c| c.0)).collect();
-    let apis: BTreeMap<i64, grants::Api> = grants::lock_apis(conn, actor.enterprise_id, &scope)?.into_iter().map(|a| (a.id, a)).collect();
+    let apis: BTreeMap<i64, grants::Api> =
+        grants::lock_apis(conn, actor.enterprise_id, &scope)?.into_iter().map(|a| (a.id, a)).collect();
     let environments: BTreeMap<i64, String> =
         grants::environments(conn, actor.enterprise_id)?.into_iter().map(|e| (e.id, e.name)).collect();
     let offered = grants::offered(conn, actor.enterprise_id, Some(&scope))?;
@@ -223,7 +236,11 @@ fn save_tx(conn: &mut PgConnection, actor: &Principal, id: i64, form: &MatrixFor
                 None => format!("{} was checked in an environment that is not in your catalog.", api.name),
             });
         } else if api.is_archived() && !current.contains(cell) {
-            problems.push(format!("{} is archived: it can't be granted in {}.", api.name, env.unwrap_or("another environment")));
+            problems.push(format!(
+                "{} is archived: it can't be granted in {}.",
+                api.name,
+                env.unwrap_or("another environment")
+            ));
         }
     }
     if !problems.is_empty() {
@@ -241,7 +258,8 @@ fn save_tx(conn: &mut PgConnection, actor: &Principal, id: i64, form: &MatrixFor
         if grants::grant_api_environment(conn, partner.id, cell.0, cell.1, actor.user_id)? {
             let (api, env) = name(cell);
             let target = format!("{api} in {env}");
-            let details = serde_json::json!({ "api_id": cell.0, "api": api, "environment_id": cell.1, "environment": env });
+            let details =
+                serde_json::json!({ "api_id": cell.0, "api": api, "environment_id": cell.1, "environment": env });
             record(conn, actor, &partner, "partner.api_environment_granted", &target, details)?;
             granted.push(target);
         }
@@ -251,7 +269,8 @@ fn save_tx(conn: &mut PgConnection, actor: &Principal, id: i64, form: &MatrixFor
         if grants::revoke_api_environment(conn, partner.id, cell.0, cell.1)? {
             let (api, env) = name(cell);
             let target = format!("{api} in {env}");
-            let details = serde_json::json!({ "api_id": cell.0, "api": api, "environment_id": cell.1, "environment": env });
+            let details =
+                serde_json::json!({ "api_id": cell.0, "api": api, "environment_id": cell.1, "environment": env });
             record(conn, actor, &partner, "partner.api_environment_revoked", &target, details)?;
             revoked.push(target);
         }
@@ -259,7 +278,12 @@ fn save_tx(conn: &mut PgConnection, actor: &Principal, id: i64, form: &MatrixFor
     Ok(Outcome::Saved { granted, revoked })
 }
 
-async fn save(user: EnterpriseAdmin, state: web::Data<AppState>, path: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, AppError> {
+async fn save(
+    user: EnterpriseAdmin,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
     let form = read_matrix(&body)?;
     let actor = user.user.clone();
@@ -274,11 +298,9 @@ async fn save(user: EnterpriseAdmin, state: web::Data<AppState>, path: web::Path
                 (true, true) => None,
                 (false, true) => Some(format!("API access granted: {}.", join_names(&granted))),
                 (true, false) => Some(format!("API access revoked: {}.", join_names(&revoked))),
-                (false, false) => Some(format!(
-                    "API access granted: {}. Revoked: {}.",
-                    join_names(&granted),
-                    join_names(&revoked)
-                )),
+                (false, false) => {
+                    Some(format!("API access granted: {}. Revoked: {}.", join_names(&granted), join_names(&revoked)))
+                }
             };
             match message {
                 Some(m) => user.flash("success", m)?,
@@ -296,7 +318,13 @@ async fn save(user: EnterpriseAdmin, state: web::Data<AppState>, path: web::Path
 
 // ---- Revoke ----------------------------------------------------------------------------------
 
-fn revoke_one_tx(conn: &mut PgConnection, actor: &Principal, id: i64, api_id: i64, env_id: i64) -> Result<(&'static str, String), AppError> {
+fn revoke_one_tx(
+    conn: &mut PgConnection,
+    actor: &Principal,
+    id: i64,
+    api_id: i64,
+    env_id: i64,
+) -> Result<(&'static str, String), AppError> {
     let partner = lock_changeable(conn, actor, id)?;
     let api = grants::find_api(conn, actor.enterprise_id, api_id)?.ok_or(AppError::NotFound)?;
     let env = grants::find_environment(conn, actor.enterprise_id, env_id)?.ok_or(AppError::NotFound)?;
@@ -304,7 +332,8 @@ fn revoke_one_tx(conn: &mut PgConnection, actor: &Principal, id: i64, api_id: i6
     if !grants::revoke_api_environment(conn, partner.id, api.id, env.id)? {
         return Ok(("info", format!("{target} was not granted to {}; nothing changed.", partner.name)));
     }
-    let details = serde_json::json!({ "api_id": api.id, "api": api.name, "environment_id": env.id, "environment": env.name });
+    let details =
+        serde_json::json!({ "api_id": api.id, "api": api.name, "environment_id": env.id, "environment": env.name });
     record(conn, actor, &partner, "partner.api_environment_revoked", &target, details)?;
     Ok(("success", format!("API access revoked: {target}.")))
 }
@@ -318,12 +347,18 @@ async fn revoke_one(
     let (id, api_id, env_id) = (parse_id(&raw_id)?, parse_id(&raw_api)?, parse_id(&raw_env)?);
     let actor = user.user.clone();
     let (kind, message) =
-        db::run(&state.pool, move |conn| conn.transaction(|conn| revoke_one_tx(conn, &actor, id, api_id, env_id))).await?;
+        db::run(&state.pool, move |conn| conn.transaction(|conn| revoke_one_tx(conn, &actor, id, api_id, env_id)))
+            .await?;
     user.flash(kind, message)?;
     Ok(see_other(&tab_path(id)))
 }
 
-fn revoke_all_tx(conn: &mut PgConnection, actor: &Principal, id: i64, api_id: i64) -> Result<(&'static str, String), AppError> {
+fn revoke_all_tx(
+    conn: &mut PgConnection,
+    actor: &Principal,
+    id: i64,
+    api_id: i64,
+) -> Result<(&'static str, String), AppError> {
     let partner = lock_changeable(conn, actor, id)?;
     let api = grants::find_api(conn, actor.enterprise_id, api_id)?.ok_or(AppError::NotFound)?;
     let gone = grants::revoke_api(conn, partner.id, api.id)?;
@@ -335,16 +370,22 @@ fn revoke_all_tx(conn: &mut PgConnection, actor: &Principal, id: i64, api_id: i6
         .filter(|e| gone.contains(&e.id))
         .map(|e| e.name)
         .collect();
-    let details = serde_json::json!({ "api_id": api.id, "api": api.name, "environment_ids": gone, "environments": names });
+    let details =
+        serde_json::json!({ "api_id": api.id, "api": api.name, "environment_ids": gone, "environments": names });
     record(conn, actor, &partner, "partner.api_revoked", &api.name, details)?;
     Ok(("success", format!("API access revoked: {} in {}.", api.name, join_names(&names))))
 }
 
-async fn revoke_all(user: EnterpriseAdmin, state: web::Data<AppState>, path: web::Path<(String, String)>) -> Result<HttpResponse, AppError> {
+async fn revoke_all(
+    user: EnterpriseAdmin,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
     let (raw_id, raw_api) = path.into_inner();
     let (id, api_id) = (parse_id(&raw_id)?, parse_id(&raw_api)?);
     let actor = user.user.clone();
-    let (kind, message) = db::run(&state.pool, move |conn| conn.transaction(|conn| revoke_all_tx(conn, &actor, id, api_id))).await?;
+    let (kind, message) =
+        db::run(&state.pool, move |conn| conn.transaction(|conn| revoke_all_tx(conn, &actor, id, api_id))).await?;
     user.flash(kind, message)?;
     Ok(see_other(&tab_path(id)))
 }

@@ -56,7 +56,11 @@ struct ProductsPage {
     products: Vec<GrantedView>,
 }
 
-async fn tab(user: EnterpriseAdmin, state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+async fn tab(
+    user: EnterpriseAdmin,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
     let enterprise_id = user.user.enterprise_id;
     let (header, rows) = db::run(&state.pool, move |conn| {
@@ -160,7 +164,10 @@ fn grant_tx(conn: &mut PgConnection, actor: &Principal, id: i64, chosen: &BTreeS
     let found = grants::lock_products(conn, actor.enterprise_id, chosen)?;
     let mut problems = Vec::new();
     if found.len() != chosen.len() {
-        problems.push("One of the chosen products is not in your catalog (it may have been deleted). Nothing was granted.".to_string());
+        problems.push(
+            "One of the chosen products is not in your catalog (it may have been deleted). Nothing was granted."
+                .to_string(),
+        );
     }
     for p in found.iter().filter(|p| p.archived_at.is_some()) {
         problems.push(format!("{} is archived and can't be granted. Nothing was granted.", p.name));
@@ -171,14 +178,26 @@ fn grant_tx(conn: &mut PgConnection, actor: &Principal, id: i64, chosen: &BTreeS
     let mut granted = Vec::new();
     for p in &found {
         if grants::grant_product(conn, partner.id, p.id, actor.user_id)? {
-            record(conn, actor, &partner, "partner.product_granted", &p.name, serde_json::json!({ "product_id": p.id, "product": p.name }))?;
+            record(
+                conn,
+                actor,
+                &partner,
+                "partner.product_granted",
+                &p.name,
+                serde_json::json!({ "product_id": p.id, "product": p.name }),
+            )?;
             granted.push(p.name.clone());
         }
     }
     Ok(Outcome::Granted(granted))
 }
 
-async fn save(user: EnterpriseAdmin, state: web::Data<AppState>, path: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, AppError> {
+async fn save(
+    user: EnterpriseAdmin,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
     let mut chosen = BTreeSet::new();
     let mut q = String::new();
@@ -208,28 +227,47 @@ async fn save(user: EnterpriseAdmin, state: web::Data<AppState>, path: web::Path
             user.flash("success", format!("{noun} granted: {}.", join_names(&names)))?;
             Ok(see_other(&tab_path(id)))
         }
-        Outcome::Refused(errors) => add_page(&user, &state, id, q, chosen, errors, StatusCode::UNPROCESSABLE_ENTITY).await,
+        Outcome::Refused(errors) => {
+            add_page(&user, &state, id, q, chosen, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
     }
 }
 
 // ---- Revoke ----------------------------------------------------------------------------------
 
-fn revoke_tx(conn: &mut PgConnection, actor: &Principal, id: i64, product_id: i64) -> Result<(&'static str, String), AppError> {
+fn revoke_tx(
+    conn: &mut PgConnection,
+    actor: &Principal,
+    id: i64,
+    product_id: i64,
+) -> Result<(&'static str, String), AppError> {
     let partner = lock_changeable(conn, actor, id)?;
     let product = grants::find_product(conn, actor.enterprise_id, product_id)?.ok_or(AppError::NotFound)?;
     if !grants::revoke_product(conn, partner.id, product.id)? {
         return Ok(("info", format!("{} was not granted to {}; nothing changed.", product.name, partner.name)));
     }
-    record(conn, actor, &partner, "partner.product_revoked", &product.name, serde_json::json!({ "product_id": product.id, "product": product.name }))?;
+    record(
+        conn,
+        actor,
+        &partner,
+        "partner.product_revoked",
+        &product.name,
+        serde_json::json!({ "product_id": product.id, "product": product.name }),
+    )?;
     Ok(("success", format!("{} revoked: {} can no longer use it.", product.name, partner.name)))
 }
 
-async fn revoke(user: EnterpriseAdmin, state: web::Data<AppState>, path: web::Path<(String, String)>) -> Result<HttpResponse, AppError> {
+async fn revoke(
+    user: EnterpriseAdmin,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
     let (raw_id, raw_product) = path.into_inner();
     let id = parse_id(&raw_id)?;
     let product_id = parse_id(&raw_product)?;
     let actor = user.user.clone();
-    let (kind, message) = db::run(&state.pool, move |conn| conn.transaction(|conn| revoke_tx(conn, &actor, id, product_id))).await?;
+    let (kind, message) =
+        db::run(&state.pool, move |conn| conn.transaction(|conn| revoke_tx(conn, &actor, id, product_id))).await?;
     user.flash(kind, message)?;
     Ok(see_other(&tab_path(id)))
 }

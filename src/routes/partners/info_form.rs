@@ -31,7 +31,9 @@ impl InfoInput {
         let name = PartnerName::parse(&name_raw).map_err(|e| e.to_string());
         let logo = match form.logo {
             // Browsers send an empty part when no file was chosen.
-            Some(file) if !file.data.is_empty() => Logo::parse(file.data.to_vec()).map(LogoChange::Replace).map_err(|e| e.to_string()),
+            Some(file) if !file.data.is_empty() => {
+                Logo::parse(file.data.to_vec()).map(LogoChange::Replace).map_err(|e| e.to_string())
+            }
             _ if form.remove_logo.is_some() => Ok(LogoChange::Remove),
             _ => Ok(LogoChange::Keep),
         };

@@ -85,7 +85,11 @@ fn fill_step(live: i64, limit: i64) -> i64 {
     ((percent + 5) / 10 * 10).clamp(0, 100)
 }
 
-async fn list(user: EnterpriseAdmin, state: web::Data<AppState>, query: web::Query<ListQuery>) -> Result<HttpResponse, AppError> {
+async fn list(
+    user: EnterpriseAdmin,
+    state: web::Data<AppState>,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
     let ListQuery { q, status } = query.into_inner();
     let q: String = q.unwrap_or_default().trim().chars().take(MAX_SEARCH_CHARS).collect();
     let status = match status.as_deref() {

@@ -52,7 +52,8 @@ impl PartnerHeader {
             id: partner.id,
             name: partner.name.clone(),
             initials: initials(&partner.name),
-            logo_url: logo_updated.map(|t| format!("/settings/partners/{}/logo?v={}", partner.id, t.timestamp_micros())),
+            logo_url: logo_updated
+                .map(|t| format!("/settings/partners/{}/logo?v={}", partner.id, t.timestamp_micros())),
             status: partner.status.clone(),
             status_label: status_label(&partner.status),
             deactivated: partner.is_deactivated(),
@@ -62,7 +63,11 @@ impl PartnerHeader {
 }
 
 /// The partner of the admin's enterprise with this id, or 404.
-pub fn load_header(conn: &mut PgConnection, enterprise_id: i64, id: i64) -> Result<(partners::Partner, PartnerHeader), AppError> {
+pub fn load_header(
+    conn: &mut PgConnection,
+    enterprise_id: i64,
+    id: i64,
+) -> Result<(partners::Partner, PartnerHeader), AppError> {
     let (partner, logo) = partners::find_with_logo(conn, enterprise_id, id)?.ok_or(AppError::NotFound)?;
     let header = PartnerHeader::new(&partner, logo);
     Ok((partner, header))
@@ -71,11 +76,7 @@ pub fn load_header(conn: &mut PgConnection, enterprise_id: i64, id: i64) -> Resu
 /// Up to two letters for the avatar of a partner without a logo: "Acme Corp" → "AC".
 pub fn initials(name: &str) -> String {
     let words: Vec<&str> = name.split_whitespace().collect();
-    let firsts: String = words
-        .iter()
-        .filter_map(|w| w.chars().find(|c| c.is_alphanumeric()))
-        .take(2)
-        .collect();
+    let firsts: String = words.iter().filter_map(|w| w.chars().find(|c| c.is_alphanumeric())).take(2).collect();
     let picked = if firsts.chars().count() >= 2 {
         firsts
     } else {
@@ -229,7 +230,9 @@ pub fn load_general(conn: &mut PgConnection, enterprise_id: i64, id: i64) -> Res
     };
     let (admin_invitation, replacement) = match (&g.admin, &latest) {
         (None, Some(i)) => (Some(view(i)), None),
-        (Some((_, _, email)), Some(i)) if i.status == invitations::STATUS_PENDING && &i.email != email => (None, Some(view(i))),
+        (Some((_, _, email)), Some(i)) if i.status == invitations::STATUS_PENDING && &i.email != email => {
+            (None, Some(view(i)))
+        }
         _ => (None, None),
     };
     Ok(GeneralData {
@@ -272,7 +275,12 @@ struct GeneralPage {
     admin_form: AdminForm,
 }
 
-pub fn render_general(user: &EnterpriseAdmin, data: GeneralData, form: DomainForm, status: StatusCode) -> Result<HttpResponse, AppError> {
+pub fn render_general(
+    user: &EnterpriseAdmin,
+    data: GeneralData,
+    form: DomainForm,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
     render_general_with(user, data, form, AdminForm::default(), status)
 }
 
@@ -288,7 +296,11 @@ pub fn render_general_with(
     Ok(render_status(status, &GeneralPage { layout, tab: "general", header, data, form, admin_form }))
 }
 
-async fn general(user: EnterpriseAdmin, state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+async fn general(
+    user: EnterpriseAdmin,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
     let enterprise_id = user.user.enterprise_id;
     let data = db::run(&state.pool, move |conn| load_general(conn, enterprise_id, id)).await?;
@@ -299,7 +311,12 @@ async fn general(user: EnterpriseAdmin, state: web::Data<AppState>, path: web::P
 
 /// The stored logo, served so it can't be turned into a page: its own restrictive CSP,
 /// nosniff (global) and a private cache.
-async fn logo(user: EnterpriseAdmin, state: web::Data<AppState>, path: web::Path<String>, req: HttpRequest) -> Result<HttpResponse, AppError> {
+async fn logo(
+    user: EnterpriseAdmin,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
     let enterprise_id = user.user.enterprise_id;
     let stored = db::run(&state.pool, move |conn| Ok(partners::logo(conn, enterprise_id, id)?))

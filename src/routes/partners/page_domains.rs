@@ -34,7 +34,12 @@ enum Outcome {
     Refused { status: StatusCode, form: DomainForm },
 }
 
-async fn finish(user: EnterpriseAdmin, state: web::Data<AppState>, id: i64, outcome: Outcome) -> Result<HttpResponse, AppError> {
+async fn finish(
+    user: EnterpriseAdmin,
+    state: web::Data<AppState>,
+    id: i64,
+    outcome: Outcome,
+) -> Result<HttpResponse, AppError> {
     match outcome {
         Outcome::Done(message) => {
             user.flash("success", message)?;
@@ -67,10 +72,12 @@ async fn add(
     let outcome = db::run(&state.pool, move |conn| {
         match conn.transaction(|conn| add_tx(conn, &actor, id, &typed)) {
             // Registered to another partner between our check and our insert.
-            Err(AppError::Database(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _))) => Ok(refuse_field(
-                &typed,
-                format!("{} is already registered to another partner.", typed.trim().to_lowercase()),
-            )),
+            Err(AppError::Database(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _))) => {
+                Ok(refuse_field(
+                    &typed,
+                    format!("{} is already registered to another partner.", typed.trim().to_lowercase()),
+                ))
+            }
             other => other,
         }
     })
@@ -114,12 +121,17 @@ fn add_tx(conn: &mut PgConnection, actor: &Principal, id: i64, raw: &str) -> Res
     Ok(Outcome::Done(format!("Domain {domain} added.")))
 }
 
-async fn remove(user: EnterpriseAdmin, state: web::Data<AppState>, path: web::Path<(String, String)>) -> Result<HttpResponse, AppError> {
+async fn remove(
+    user: EnterpriseAdmin,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
     let (raw_id, raw_domain_id) = path.into_inner();
     let id = parse_id(&raw_id)?;
     let domain_id = parse_id(&raw_domain_id)?;
     let actor = user.user.clone();
-    let outcome = db::run(&state.pool, move |conn| conn.transaction(|conn| remove_tx(conn, &actor, id, domain_id))).await?;
+    let outcome =
+        db::run(&state.pool, move |conn| conn.transaction(|conn| remove_tx(conn, &actor, id, domain_id))).await?;
     finish(user, state, id, outcome).await
 }
 
@@ -142,7 +154,8 @@ fn remove_tx(conn: &mut PgConnection, actor: &Principal, id: i64, domain_id: i64
     }
     let pending = invitations::pending_emails_with_domain(conn, partner.id, &domain)?;
     if !pending.is_empty() {
-        let (noun, verb, pronoun) = if pending.len() == 1 { ("an invitation", "is", "it") } else { ("invitations", "are", "them") };
+        let (noun, verb, pronoun) =
+            if pending.len() == 1 { ("an invitation", "is", "it") } else { ("invitations", "are", "them") };
         return Ok(refuse_list(format!(
             "{domain} can't be removed: {noun} to {} {verb} pending: revoke {pronoun} first.",
             pending.join(", ")

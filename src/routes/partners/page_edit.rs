@@ -42,7 +42,9 @@ pub fn multipart_config() -> MultipartFormConfig {
 fn multipart_error(e: MultipartError) -> actix_web::Error {
     let too_large = match &e {
         MultipartError::Payload(PayloadError::Overflow) => true,
-        MultipartError::Field { source, .. } => source.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE,
+        MultipartError::Field { source, .. } => {
+            source.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE
+        }
         _ => false,
     };
     if too_large {
@@ -77,7 +79,11 @@ fn page(user: &EnterpriseAdmin, header: PartnerHeader, name: String) -> Result<E
     })
 }
 
-async fn edit_form(user: EnterpriseAdmin, state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+async fn edit_form(
+    user: EnterpriseAdmin,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
     let enterprise_id = user.user.enterprise_id;
     let (partner, header) = db::run(&state.pool, move |conn| load_header(conn, enterprise_id, id)).await?;
@@ -89,11 +95,7 @@ async fn edit_form(user: EnterpriseAdmin, state: web::Data<AppState>, path: web:
 
 enum Outcome {
     Saved,
-    Invalid {
-        header: PartnerHeader,
-        name_error: Option<String>,
-        logo_error: Option<String>,
-    },
+    Invalid { header: PartnerHeader, name_error: Option<String>, logo_error: Option<String> },
 }
 
 async fn save(
@@ -162,7 +164,15 @@ fn apply(conn: &mut PgConnection, actor: &Principal, id: i64, input: InfoInput) 
     let new_name = name.as_str();
     if new_name != partner.name {
         partners::rename(conn, partner.id, new_name)?;
-        record_event(conn, actor, &label, partner.id, "partner.renamed", new_name, serde_json::json!({ "from": partner.name, "to": new_name }))?;
+        record_event(
+            conn,
+            actor,
+            &label,
+            partner.id,
+            "partner.renamed",
+            new_name,
+            serde_json::json!({ "from": partner.name, "to": new_name }),
+        )?;
     }
     match logo {
         LogoChange::Keep => {}

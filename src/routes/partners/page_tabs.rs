@@ -43,7 +43,11 @@ struct UsersPage {
     invitations: Vec<InvitationView>,
 }
 
-async fn users_tab(user: EnterpriseAdmin, state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+async fn users_tab(
+    user: EnterpriseAdmin,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
     let enterprise_id = user.user.enterprise_id;
     let (partner, header, people, invites) = db::run(&state.pool, move |conn| {

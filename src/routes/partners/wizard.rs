@@ -120,13 +120,20 @@ async fn start(user: EnterpriseAdmin, state: web::Data<AppState>) -> Result<Http
     match outcome {
         Ok(draft) => Ok(see_other(&format!("/settings/partners/drafts/{}/{}", draft.id, first_open_step(&draft)))),
         Err((used, limit)) => {
-            user.flash("error", format!("{used} of {limit} partners registered. Deactivate a partner to register another."))?;
+            user.flash(
+                "error",
+                format!("{used} of {limit} partners registered. Deactivate a partner to register another."),
+            )?;
             Ok(see_other("/settings/partners"))
         }
     }
 }
 
-async fn resume(user: EnterpriseAdmin, state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+async fn resume(
+    user: EnterpriseAdmin,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let draft = draft_or_redirect!(state, user, path);
     Ok(see_other(&format!("/settings/partners/drafts/{}/{}", draft.id, first_open_step(&draft))))
 }
@@ -145,7 +152,11 @@ struct InfoPage {
     has_logo: bool,
 }
 
-async fn info_page(user: EnterpriseAdmin, state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+async fn info_page(
+    user: EnterpriseAdmin,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let draft = draft_or_redirect!(state, user, path);
     Ok(render(&InfoPage {
         layout: user.layout("Register partners", "partners")?,
@@ -219,7 +230,11 @@ async fn save_info(
     ))
 }
 
-async fn draft_logo(user: EnterpriseAdmin, state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+async fn draft_logo(
+    user: EnterpriseAdmin,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
     let (enterprise_id, user_id) = (user.user.enterprise_id, user.user.user_id);
     let logo = db::run(&state.pool, move |conn| {
@@ -251,7 +266,11 @@ struct DomainsPage {
     warning: &'static str,
 }
 
-async fn domains_page(user: EnterpriseAdmin, state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+async fn domains_page(
+    user: EnterpriseAdmin,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let draft = draft_or_redirect!(state, user, path);
     if !draft.has_info() {
         return Ok(see_other(&format!("/settings/partners/drafts/{}/info", draft.id)));
@@ -308,7 +327,10 @@ async fn save_domains(
             Ok(d) => {
                 let candidate = vec![d.as_str().to_string()];
                 let enterprise_id = user.user.enterprise_id;
-                let taken = db::run(&state.pool, move |conn| Ok(partners::domains_taken(conn, enterprise_id, &candidate, None)?)).await?;
+                let taken = db::run(&state.pool, move |conn| {
+                    Ok(partners::domains_taken(conn, enterprise_id, &candidate, None)?)
+                })
+                .await?;
                 if taken.is_empty() {
                     domains.push(d.as_str().to_string());
                 } else {
@@ -374,7 +396,11 @@ impl AdminPage {
     }
 }
 
-async fn admin_page(user: EnterpriseAdmin, state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+async fn admin_page(
+    user: EnterpriseAdmin,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let draft = draft_or_redirect!(state, user, path);
     if !draft.has_domains() {
         return Ok(see_other(&format!("/settings/partners/drafts/{}/{}", draft.id, first_open_step(&draft))));
@@ -471,7 +497,11 @@ struct ReviewPage {
     error: Option<String>,
 }
 
-async fn review_page(user: EnterpriseAdmin, state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+async fn review_page(
+    user: EnterpriseAdmin,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let draft = draft_or_redirect!(state, user, path);
     let open = first_open_step(&draft);
     if open != "review" {
@@ -485,7 +515,11 @@ async fn review_page(user: EnterpriseAdmin, state: web::Data<AppState>, path: we
     }))
 }
 
-async fn submit(user: EnterpriseAdmin, state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+async fn submit(
+    user: EnterpriseAdmin,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
     let actor = user.user.clone();
     let settings = state.settings.clone();
@@ -518,7 +552,11 @@ async fn submit(user: EnterpriseAdmin, state: web::Data<AppState>, path: web::Pa
     ))
 }
 
-async fn discard(user: EnterpriseAdmin, state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+async fn discard(
+    user: EnterpriseAdmin,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let draft = draft_or_redirect!(state, user, path);
     let id = draft.id;
     db::run(&state.pool, move |conn| Ok(drafts::delete(conn, id)?)).await?;

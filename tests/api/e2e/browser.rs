@@ -85,7 +85,8 @@ impl Driver {
             .process_group(0)
             .spawn()
             .unwrap_or_else(|e| panic!("\n\nE2E: cannot start {}: {e}\n", chromedriver.display()));
-        let mut driver = Driver { child, url: format!("http://127.0.0.1:{port}/"), chromium, work: work.to_path_buf(), log };
+        let mut driver =
+            Driver { child, url: format!("http://127.0.0.1:{port}/"), chromium, work: work.to_path_buf(), log };
 
         let status_url = format!("{}status", driver.url);
         let client = reqwest::Client::new();
@@ -139,8 +140,15 @@ impl Driver {
         let connecting = builder.connect(&self.url);
         let client = match tokio::time::timeout(Duration::from_secs(60), connecting).await {
             Ok(Ok(client)) => client,
-            Ok(Err(e)) => panic!("\n\nE2E: Chromium ({}) did not start for {name}: {e}\nchromedriver log:\n{}\n", self.chromium.display(), self.log_tail()),
-            Err(_) => panic!("\n\nE2E: Chromium did not start for {name} within 60 s\nchromedriver log:\n{}\n", self.log_tail()),
+            Ok(Err(e)) => panic!(
+                "\n\nE2E: Chromium ({}) did not start for {name}: {e}\nchromedriver log:\n{}\n",
+                self.chromium.display(),
+                self.log_tail()
+            ),
+            Err(_) => panic!(
+                "\n\nE2E: Chromium did not start for {name} within 60 s\nchromedriver log:\n{}\n",
+                self.log_tail()
+            ),
         };
         let b = Browser { name: name.to_string(), client, base: base.trim_end_matches('/').to_string() };
         b.emulate(VIEWPORT.0, VIEWPORT.1, false).await;
@@ -156,7 +164,10 @@ impl Drop for Driver {
         let _ = self.child.kill();
         let _ = self.child.wait();
         if std::thread::panicking() {
-            eprintln!("E2E: the browser profiles, chromedriver.log and the saved HTML are kept in {}", self.work.display());
+            eprintln!(
+                "E2E: the browser profiles, chromedriver.log and the saved HTML are kept in {}",
+                self.work.display()
+            );
         }
     }
 }
@@ -259,7 +270,12 @@ impl Browser {
         let start = Instant::now();
         while !check().await {
             if start.elapsed() > WAIT {
-                panic!("[{}] gave up waiting for {what} on {} ({})", self.name, self.path().await, self.heading().await);
+                panic!(
+                    "[{}] gave up waiting for {what} on {} ({})",
+                    self.name,
+                    self.path().await,
+                    self.heading().await
+                );
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
@@ -329,7 +345,8 @@ impl Browser {
 
     /// The accessible name Chromium computes for `el` (WebDriver "Get Computed Label").
     pub async fn accessible_name(&self, el: &Element) -> String {
-        let cmd = Raw { method: http::Method::GET, path: format!("element/{}/computedlabel", el.element_id()), body: None };
+        let cmd =
+            Raw { method: http::Method::GET, path: format!("element/{}/computedlabel", el.element_id()), body: None };
         let r = self.client.issue_cmd(cmd).await;
         squash(self.ok("computed label", r).as_str().unwrap_or_default())
     }
@@ -383,7 +400,9 @@ impl Browser {
     /// The link whose accessible name is `name`.
     pub async fn link(&self, name: &str) -> Element {
         let n = lit(name);
-        let el = self.unique(&format!("//a[@href][normalize-space(.)={n} or @aria-label={n}]"), &format!("link {name:?}")).await;
+        let el = self
+            .unique(&format!("//a[@href][normalize-space(.)={n} or @aria-label={n}]"), &format!("link {name:?}"))
+            .await;
         self.expect_name(&el, name, &format!("link {name:?}")).await;
         el
     }
@@ -408,7 +427,8 @@ impl Browser {
     /// wizard steps, catalog sections), or an element with the tab role.
     pub async fn tab(&self, name: &str) -> Element {
         let n = lit(name);
-        let xpath = format!("//main//nav[@aria-label]//a[normalize-space(.)={n}] | //*[@role='tab'][normalize-space(.)={n}]");
+        let xpath =
+            format!("//main//nav[@aria-label]//a[normalize-space(.)={n}] | //*[@role='tab'][normalize-space(.)={n}]");
         let el = self.unique(&xpath, &format!("tab {name:?}")).await;
         self.expect_name(&el, name, &format!("tab {name:?}")).await;
         el
@@ -423,7 +443,8 @@ impl Browser {
     async fn wait_new_page(&self, what: &str) {
         let start = Instant::now();
         loop {
-            let state = self.client.execute("return window.__ppOldPage === true ? 'old' : document.readyState;", vec![]).await;
+            let state =
+                self.client.execute("return window.__ppOldPage === true ? 'old' : document.readyState;", vec![]).await;
             if matches!(state, Ok(Json::String(ref s)) if s == "complete") {
                 return;
             }
@@ -503,8 +524,10 @@ impl Browser {
 
     pub async fn press(&self, key: Key) {
         let c = char::from(key);
-        self.keys(KeyActions::new("keyboard".into()).then(KeyAction::Down { value: c }).then(KeyAction::Up { value: c }))
-            .await;
+        self.keys(
+            KeyActions::new("keyboard".into()).then(KeyAction::Down { value: c }).then(KeyAction::Up { value: c }),
+        )
+        .await;
     }
 
     /// Types `text` key by key into whatever has the focus.
@@ -563,7 +586,11 @@ impl Browser {
 
     /// A Chrome DevTools Protocol command, through chromedriver.
     pub async fn cdp(&self, cmd: &str, params: Json) -> Json {
-        let raw = Raw { method: http::Method::POST, path: "goog/cdp/execute".into(), body: Some(json!({ "cmd": cmd, "params": params })) };
+        let raw = Raw {
+            method: http::Method::POST,
+            path: "goog/cdp/execute".into(),
+            body: Some(json!({ "cmd": cmd, "params": params })),
+        };
         let r = self.client.issue_cmd(raw).await;
         self.ok(cmd, r)
     }

@@ -96,7 +96,16 @@ impl Recorder {
         }
         let html = work.join("html");
         fs::create_dir_all(&html).unwrap();
-        Recorder { shots, html, axe, pages: Vec::new(), screenshots: 0, spent: Default::default(), canary_axe: 0, layout: Vec::new() }
+        Recorder {
+            shots,
+            html,
+            axe,
+            pages: Vec::new(),
+            screenshots: 0,
+            spent: Default::default(),
+            canary_axe: 0,
+            layout: Vec::new(),
+        }
     }
 
     /// Records the page `b` shows now: HTML (the DOM and, for a page reached by GET, the bytes
@@ -117,7 +126,8 @@ impl Recorder {
         let url = b.path().await;
 
         // 1. HTML, before anything is injected. The DOM serialisation lacks the doctype.
-        let doctype = b.execute("const d = document.doctype; return d ? '<!DOCTYPE ' + d.name + '>' : '';", vec![]).await;
+        let doctype =
+            b.execute("const d = document.doctype; return d ? '<!DOCTYPE ' + d.name + '>' : '';", vec![]).await;
         let dom = format!("{}\n{}", doctype.as_str().unwrap_or_default(), b.source().await);
         fs::write(self.html.join(format!("{stem}.dom.html")), dom).unwrap();
         let mut csp = None;
@@ -209,7 +219,12 @@ impl Recorder {
                 id: v["id"].as_str().unwrap_or_default().to_string(),
                 impact: v["impact"].as_str().unwrap_or("unknown").to_string(),
                 help: v["help"].as_str().unwrap_or_default().to_string(),
-                targets: v["targets"].as_array().into_iter().flatten().filter_map(|t| t.as_str().map(String::from)).collect(),
+                targets: v["targets"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|t| t.as_str().map(String::from))
+                    .collect(),
                 sizes: Vec::new(),
             })
             .collect()
@@ -223,10 +238,17 @@ impl Recorder {
         b.goto(&format!("data:text/html,{}", page.replace(' ', "%20").replace('#', "%23"))).await;
         let found: Vec<String> = self.axe(b, "the canary page").await.into_iter().map(|v| v.id).collect();
         for rule in ["image-alt", "label", "button-name"] {
-            assert!(found.contains(&rule.to_string()), "E2E self-test: axe-core missed {rule} on the canary page (found {found:?})");
+            assert!(
+                found.contains(&rule.to_string()),
+                "E2E self-test: axe-core missed {rule} on the canary page (found {found:?})"
+            );
         }
         self.canary_axe = found.len();
-        fs::write(self.html.join(CANARY), "<!DOCTYPE html><html><head><title>canary</title></head><body><p><div>x</p></body></html>").unwrap();
+        fs::write(
+            self.html.join(CANARY),
+            "<!DOCTYPE html><html><head><title>canary</title></head><body><p><div>x</p></body></html>",
+        )
+        .unwrap();
     }
 
     /// Runs the Nu HTML Checker once over every saved page, prints the summary (axe and vnu
@@ -286,8 +308,14 @@ impl Recorder {
             }
         }
 
-        let mut summary = String::from("\n================ E2E: accessibility (axe-core) and HTML (Nu HTML Checker) ================\n");
-        let _ = writeln!(summary, "{:<36} {:>10} {:>9}   {:>16} {:>16}", "page", "axe ser/cri", "axe all", "vnu DOM err/warn", "vnu raw err/warn");
+        let mut summary = String::from(
+            "\n================ E2E: accessibility (axe-core) and HTML (Nu HTML Checker) ================\n",
+        );
+        let _ = writeln!(
+            summary,
+            "{:<36} {:>10} {:>9}   {:>16} {:>16}",
+            "page", "axe ser/cri", "axe all", "vnu DOM err/warn", "vnu raw err/warn"
+        );
         let (mut axe_blocking, mut axe_all, mut vnu_errors, mut vnu_warnings) = (0, 0, 0, 0);
         let mut axe_details = String::new();
         for p in &self.pages {
@@ -301,9 +329,26 @@ impl Recorder {
                 let c = counts.get(&(p.stem.clone(), kind.to_string())).copied().unwrap_or_default();
                 format!("{}/{}", c.errors, c.warnings)
             };
-            let _ = writeln!(summary, "{:<36} {:>10} {:>9}   {:>16} {:>16}", p.stem, blocking, p.violations.len(), cell("dom"), cell("raw"));
+            let _ = writeln!(
+                summary,
+                "{:<36} {:>10} {:>9}   {:>16} {:>16}",
+                p.stem,
+                blocking,
+                p.violations.len(),
+                cell("dom"),
+                cell("raw")
+            );
             for v in &p.violations {
-                let _ = writeln!(axe_details, "  {} ({}, at {}) [{}] {}: {}", p.stem, p.url, v.sizes.join(" and "), v.impact, v.id, v.help);
+                let _ = writeln!(
+                    axe_details,
+                    "  {} ({}, at {}) [{}] {}: {}",
+                    p.stem,
+                    p.url,
+                    v.sizes.join(" and "),
+                    v.impact,
+                    v.id,
+                    v.help
+                );
                 for t in &v.targets {
                     let _ = writeln!(axe_details, "      {t}");
                 }
@@ -323,7 +368,8 @@ impl Recorder {
             let _ = write!(summary, "\nNu HTML Checker errors:\n{html_errors}");
         }
         let refetched: Vec<&Page> = self.pages.iter().filter(|p| p.csp.is_some()).collect();
-        let strict = refetched.iter().filter(|p| p.csp.as_deref().is_some_and(|c| c.contains("script-src 'self'"))).count();
+        let strict =
+            refetched.iter().filter(|p| p.csp.as_deref().is_some_and(|c| c.contains("script-src 'self'"))).count();
         let _ = writeln!(
             summary,
             "\nself-test: axe-core found {} violations on the canary page, vnu {canary_errors} errors in the canary file; \
@@ -349,7 +395,10 @@ impl Recorder {
         );
         println!("{summary}");
         assert!(canary_errors > 0, "E2E self-test: the Nu HTML Checker found no error in the canary file");
-        assert!(strict > 0, "E2E: no page was served with script-src 'self', so injecting axe-core past the CSP was not shown");
+        assert!(
+            strict > 0,
+            "E2E: no page was served with script-src 'self', so injecting axe-core past the CSP was not shown"
+        );
         assert!(
             axe_blocking == 0 && vnu_errors == 0 && self.layout.is_empty(),
             "E2E: {axe_blocking} serious/critical axe-core violation(s), {vnu_errors} HTML error(s) and {} layout problem(s), listed above",

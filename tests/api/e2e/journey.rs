@@ -26,7 +26,8 @@ async fn emailed_link(smtp: &TestSmtp, app: &TestApp, to: &str) -> String {
     let start = Instant::now();
     loop {
         if let Some(mail) = smtp.messages().into_iter().rev().find(|m| m.to() == to) {
-            let link = mail.link(&app.address).unwrap_or_else(|| panic!("no link in the email to {to}:\n{:?}", mail.text()));
+            let link =
+                mail.link(&app.address).unwrap_or_else(|| panic!("no link in the email to {to}:\n{:?}", mail.text()));
             return url::Url::parse(&link).unwrap().path().to_string();
         }
         assert!(start.elapsed() < Duration::from_secs(15), "no email to {to} within 15 s");
@@ -100,7 +101,9 @@ async fn the_whole_journey_in_headless_chromium() {
 
     // ---- Register partners: every step with the mouse. -------------------------------------
     erin.click_button("Register partners").await;
-    let info = erin.wait_path("the Partner info step", |p| p.starts_with("/settings/partners/drafts/") && p.ends_with("/info")).await;
+    let info = erin
+        .wait_path("the Partner info step", |p| p.starts_with("/settings/partners/drafts/") && p.ends_with("/info"))
+        .await;
     let draft = info.trim_end_matches("/info").to_string();
     rec.page(&erin, "wizard-partner-info").await;
     erin.fill("Partner name", PARTNER).await;
@@ -113,7 +116,10 @@ async fn the_whole_journey_in_headless_chromium() {
     for domain in ["globex.example", "globex.de"] {
         erin.fill("Domain", domain).await;
         erin.click_button("Add domain").await;
-        erin.wait_until(&format!("{domain} listed"), || async { wizard_domains(&erin).await.contains(&domain.to_string()) }).await;
+        erin.wait_until(&format!("{domain} listed"), || async {
+            wizard_domains(&erin).await.contains(&domain.to_string())
+        })
+        .await;
     }
     rec.page(&erin, "wizard-register-domain-two").await;
     erin.click_button("Next step").await;
@@ -129,7 +135,9 @@ async fn the_whole_journey_in_headless_chromium() {
     }
     rec.page(&erin, "wizard-review").await;
     erin.click_button("Add Partner").await;
-    let partner = erin.wait_path("the new partner's page", |p| p.starts_with("/settings/partners/") && !p.contains("drafts")).await;
+    let partner = erin
+        .wait_path("the new partner's page", |p| p.starts_with("/settings/partners/") && !p.contains("drafts"))
+        .await;
     assert_eq!(erin.heading().await, PARTNER);
     rec.page(&erin, "partner-general-new").await;
 
@@ -191,7 +199,11 @@ async fn the_whole_journey_in_headless_chromium() {
     erin.type_text("https://initech.example/login").await;
     erin.press_enter_for_new_page().await;
     let domain_field = erin.field("Domain").await;
-    assert_eq!(domain_field.attr("aria-invalid").await.unwrap().as_deref(), Some("true"), "the field is marked invalid");
+    assert_eq!(
+        domain_field.attr("aria-invalid").await.unwrap().as_deref(),
+        Some("true"),
+        "the field is marked invalid"
+    );
     let described_by = domain_field.attr("aria-describedby").await.unwrap().unwrap_or_default();
     let mut error_shown = false;
     let (_, field_y, _, field_h) = domain_field.rectangle().await.unwrap();
@@ -204,7 +216,10 @@ async fn the_whole_journey_in_headless_chromium() {
             assert!(el.is_displayed().await.unwrap(), "the error is visible");
             assert!(!text.trim().is_empty(), "the error says something");
             let (_, y, _, _) = el.rectangle().await.unwrap();
-            assert!(y >= field_y && y - (field_y + field_h) < 120.0, "the error is right below its field ({y} vs {field_y}+{field_h})");
+            assert!(
+                y >= field_y && y - (field_y + field_h) < 120.0,
+                "the error is right below its field ({y} vs {field_y}+{field_h})"
+            );
             error_shown = true;
         }
     }
@@ -266,7 +281,10 @@ async fn the_whole_journey_in_headless_chromium() {
     accept_invitation(&mia, &link, None).await;
     mia.expect_text("Product One").await;
     let menu = mia.menu_links().await;
-    assert!(menu.contains(&"Service Catalog".to_string()) && !menu.contains(&"Members".to_string()), "a Member's menu: {menu:?}");
+    assert!(
+        menu.contains(&"Service Catalog".to_string()) && !menu.contains(&"Members".to_string()),
+        "a Member's menu: {menu:?}"
+    );
     mia.goto("/members").await;
     mia.expect_text("403").await;
     rec.page(&mia, "error-403").await;
@@ -357,8 +375,16 @@ async fn the_whole_journey_in_headless_chromium() {
     {
         let mut conn = app.conn();
         let names = [
-            "Northwind Traders", LONG_NAME, "Contoso Pharmaceuticals", "Fabrikam", "Tailspin Toys",
-            "Wide World Importers", "Adventure Works Cycles", "Litware", "Proseware", "Woodgrove Bank",
+            "Northwind Traders",
+            LONG_NAME,
+            "Contoso Pharmaceuticals",
+            "Fabrikam",
+            "Tailspin Toys",
+            "Wide World Importers",
+            "Adventure Works Cycles",
+            "Litware",
+            "Proseware",
+            "Woodgrove Bank",
         ];
         for (i, name) in names.iter().enumerate() {
             let domain = if *name == LONG_NAME {
@@ -369,7 +395,14 @@ async fn the_whole_journey_in_headless_chromium() {
             let status = if i % 3 == 0 { "invited" } else { "active" };
             let id = seed_partner(&mut conn, umbrella, name, &[&domain], status);
             if status == "active" {
-                let user = seed_named_user(&mut conn, umbrella, id, &format!("lee@{domain}"), "admin", ("Lee", "Jordan-Whitfield"));
+                let user = seed_named_user(
+                    &mut conn,
+                    umbrella,
+                    id,
+                    &format!("lee@{domain}"),
+                    "admin",
+                    ("Lee", "Jordan-Whitfield"),
+                );
                 partner_portal::db::partners::set_account_admin(&mut conn, id, user).unwrap();
             }
         }
