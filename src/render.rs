@@ -1,6 +1,9 @@
 //! Askama pages: the shared `Layout` every page carries and the one render helper.
 
-use actix_web::{http::StatusCode, HttpResponse};
+use actix_web::{
+    http::{header, StatusCode},
+    HttpResponse,
+};
 use askama::Template;
 
 use crate::auth::session::{Flash, Principal};
@@ -80,4 +83,9 @@ pub fn error_page(status: StatusCode, title: &str, message: &str) -> HttpRespons
         .content_type("text/html; charset=utf-8")
         .insert_header(("Cache-Control", "no-store"))
         .body(body)
+}
+
+/// The redirect that ends every successful form (Post/Redirect/Get).
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish()
 }

@@ -29,6 +29,7 @@ use crate::{
     error::AppError,
     render::error_page,
     routes,
+    state::AppState,
     telemetry::RedactedRootSpan,
 };
 
@@ -39,15 +40,6 @@ pub const DB_UNAVAILABLE_MARKER: &str = "database unavailable";
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
                    font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; \
                    object-src 'none'";
-
-/// Shared by every handler through `web::Data`.
-pub struct AppState {
-    pub pool: DbPool,
-    pub settings: Settings,
-    pub hasher: PasswordHasherPool,
-    /// False until migrations have been applied (e.g. the database was down at start-up).
-    pub schema_ready: AtomicBool,
-}
 
 pub struct Application {
     port: u16,
@@ -113,8 +105,8 @@ impl Application {
                 .wrap(from_fn(frame))
                 .wrap(TracingLogger::<RedactedRootSpan>::new())
                 .service(actix_files::Files::new("/static", static_dir.clone()).use_etag(true).use_last_modified(true))
-                .configure(routes::health::configure)
-                .service(web::scope("").wrap(from_fn(csrf::csrf_guard)).wrap(sessions).configure(routes::configure))
+                .configure(routes::probes)
+                .service(web::scope("").wrap(from_fn(csrf::csrf_guard)).wrap(sessions).configure(routes::pages))
                 .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(AppError::NotFound) }))
         })
         .workers(settings.workers)

@@ -3,6 +3,7 @@
 mod chars;
 mod domain_name;
 mod email;
+mod ids;
 mod logo;
 mod names;
 mod password;
@@ -10,6 +11,10 @@ mod role;
 
 pub use domain_name::{Domain, DomainError};
 pub use email::{EmailAddress, EmailError};
+pub use ids::{
+    parse_id, ApiId, DomainId, DraftId, EmailId, EnterpriseId, EnvironmentId, InvitationId, NotAnId, PartnerId, ProductId,
+    UserId,
+};
 pub use logo::{sample_png, Logo, LogoError, LogoFormat, MAX_LOGO_BYTES};
 pub use names::{normalise_for_compare, PartnerName, PartnerNameError, PersonName, PersonNameError};
 pub use password::{NewPassword, PasswordError};

@@ -4,17 +4,13 @@ use std::sync::atomic::Ordering;
 
 use actix_web::{web, HttpResponse};
 
-use crate::{db, error::AppError, startup::AppState};
+use crate::{db, error::AppError, state::AppState};
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(healthz)).route("/readyz", web::get().to(readyz));
-}
-
-async fn healthz() -> HttpResponse {
+pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().content_type("text/plain; charset=utf-8").body("ok")
 }
 
-async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     if !state.schema_ready.load(Ordering::Relaxed) {
         return Err(AppError::DatabaseUnavailable);
     }

@@ -1,18 +1,10 @@
-//! `/`: sends each person to their start page; the redirect helper every form uses.
+//! `/`: sends each person to their start page.
 
-use actix_web::{http::header, web, HttpResponse};
+use actix_web::HttpResponse;
 
-use crate::{auth::guards::Visitor, error::AppError};
+use crate::{auth::guards::Visitor, error::AppError, render::see_other};
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(home));
-}
-
-pub fn see_other(location: &str) -> HttpResponse {
-    HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish()
-}
-
-async fn home(visitor: Visitor) -> Result<HttpResponse, AppError> {
+pub async fn home(visitor: Visitor) -> Result<HttpResponse, AppError> {
     Ok(match visitor.user {
         Some(user) => see_other(user.home()),
         None => see_other("/login"),

@@ -1,36 +1,167 @@
-//! The route table: one module per screen area, wired here and nowhere else.
+//! THE route table: every method, path and handler of the portal, in the order actix
+//! matches them. No other file registers a route.
+//!
+//! Order matters where a fixed segment and an `{id}` share a position: the wizard's
+//! `/settings/partners/drafts…` paths come before `/settings/partners/{id}…`, and
+//! `/invitations/accept` before `/invitations/{token}`. `/settings/activity.csv` is a literal
+//! path of its own, not a pattern. `TABLE` lists the same routes as data, so a test can walk
+//! every route (`tests/api/edge.rs`) and a new route is covered without being listed there.
+//!
+//! To find a screen from its URL: the path's first segments name the folder (`/settings/
+//! partners/{id}/apis` → `partners/grants/apis.rs`), the handler is named in the table below,
+//! its template is in `templates/` under the same folder, and its queries are the `db::`
+//! functions it calls.
 
+pub mod account;
 pub mod activity;
-pub mod activity_csv;
 pub mod catalog;
-pub mod catalog_apis;
-pub mod catalog_environments;
-pub mod catalog_products;
-pub mod dev_mailbox;
-pub mod forgot_password;
+pub mod dev;
 pub mod health;
 pub mod home;
 pub mod invitations;
-pub mod login;
 pub mod members;
-pub mod members_manage;
 pub mod partners;
-pub mod password;
 pub mod service_catalog;
 
 use actix_web::web;
 
-/// Every route that needs a session (health checks are wired outside the session layer).
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    home::configure(cfg);
-    login::configure(cfg);
-    password::configure(cfg);
-    forgot_password::configure(cfg);
-    partners::configure(cfg);
-    dev_mailbox::configure(cfg);
-    invitations::configure(cfg);
-    members::configure(cfg);
-    catalog::configure(cfg);
-    service_catalog::configure(cfg);
-    activity::configure(cfg);
+/// Writes `TABLE` (method, path) and the function that registers the same routes.
+macro_rules! route_table {
+    ($(#[$doc:meta])* $vis:vis fn $register:ident, const $table:ident; $($method:ident $path:literal => $handler:path;)*) => {
+        $(#[$doc])*
+        $vis const $table: &[(&str, &str)] = &[$((stringify!($method), $path)),*];
+
+        fn $register(cfg: &mut web::ServiceConfig) {
+            $(cfg.route($path, web::$method().to($handler));)*
+        }
+    };
+}
+
+route_table! {
+    /// Routes outside the session layer: probes that must answer without a database session.
+    pub fn register_probes, const PROBES;
+    get  "/healthz" => health::healthz;
+    get  "/readyz"  => health::readyz;
+}
+
+route_table! {
+    /// Every route behind the session and CSRF layers, in match order.
+    pub fn register_pages, const TABLE;
+    get  "/" => home::home;
+
+    // ---- account -------------------------------------------------------------------------
+    get  "/login"                    => account::login::login_form;
+    post "/login"                    => account::login::login;
+    post "/logout"                   => account::login::logout;
+    get  "/password/set/{token}"     => account::set_password::open_link;
+    get  "/password/new"             => account::set_password::new_password_form;
+    post "/password/new"             => account::set_password::set_password;
+    get  "/password/forgot"          => account::forgot_password::form_page;
+    post "/password/forgot"          => account::forgot_password::request_link;
+    get  "/password/forgot/sent"     => account::forgot_password::sent_page;
+
+    // ---- partners: the wizard's fixed `drafts` segment before any `{id}` ----------------
+    post "/settings/partners/drafts"                     => partners::wizard::pages::start;
+    get  "/settings/partners/drafts/{id}"                => partners::wizard::pages::resume;
+    get  "/settings/partners/drafts/{id}/info"           => partners::wizard::pages::info_page;
+    post "/settings/partners/drafts/{id}/info"           => partners::wizard::pages::save_info;
+    get  "/settings/partners/drafts/{id}/logo"           => partners::wizard::pages::draft_logo;
+    get  "/settings/partners/drafts/{id}/domains"        => partners::wizard::pages::domains_page;
+    post "/settings/partners/drafts/{id}/domains"        => partners::wizard::pages::save_domains;
+    get  "/settings/partners/drafts/{id}/administrator"  => partners::wizard::pages::admin_page;
+    post "/settings/partners/drafts/{id}/administrator"  => partners::wizard::pages::save_admin;
+    get  "/settings/partners/drafts/{id}/review"         => partners::wizard::pages::review_page;
+    post "/settings/partners/drafts/{id}/submit"         => partners::wizard::pages::submit;
+    post "/settings/partners/drafts/{id}/discard"        => partners::wizard::pages::discard;
+
+    get  "/settings/partners"                            => partners::list::list;
+    get  "/settings/partners/{id}"                       => partners::page::general::general;
+    get  "/settings/partners/{id}/logo"                  => partners::page::general::logo;
+    get  "/settings/partners/{id}/users"                 => partners::page::users::users_tab;
+    get  "/settings/partners/{id}/edit"                  => partners::page::edit::edit_form;
+    post "/settings/partners/{id}/edit"                  => partners::page::edit::save;
+    post "/settings/partners/{id}/domains"               => partners::page::domains::add;
+    post "/settings/partners/{id}/domains/{domain_id}/remove" => partners::page::domains::remove;
+    post "/settings/partners/{id}/administrator"         => partners::page::administrator::send_invitation;
+    post "/settings/partners/{id}/invitations/{invitation}/resend" => partners::page::administrator::resend;
+    post "/settings/partners/{id}/invitations/{invitation}/revoke" => partners::page::administrator::revoke;
+
+    get  "/settings/partners/{id}/products"              => partners::grants::products::tab;
+    get  "/settings/partners/{id}/products/add"          => partners::grants::products::add_form;
+    post "/settings/partners/{id}/products/add"          => partners::grants::products::save;
+    post "/settings/partners/{id}/products/{product_id}/revoke" => partners::grants::products::revoke;
+    get  "/settings/partners/{id}/apis"                  => partners::grants::apis::tab;
+    get  "/settings/partners/{id}/apis/add"              => partners::grants::apis::add_form;
+    post "/settings/partners/{id}/apis/add"              => partners::grants::apis::save;
+    post "/settings/partners/{id}/apis/{api_id}/revoke"  => partners::grants::apis::revoke_all;
+    post "/settings/partners/{id}/apis/{api_id}/environments/{environment_id}/revoke" => partners::grants::apis::revoke_one;
+
+    get  "/settings/partners/{id}/delete"                => partners::deactivate::delete_tab;
+    post "/settings/partners/{id}/deactivate"            => partners::deactivate::deactivate;
+
+    // ---- activity --------------------------------------------------------------------------
+    get  "/settings/activity"                            => activity::pages::enterprise_page;
+    get  "/settings/activity.csv"                        => activity::csv::enterprise_csv;
+    get  "/settings/partners/{id}/activity"              => activity::pages::partner_tab;
+    get  "/settings/partners/{id}/activity.csv"          => activity::csv::partner_csv;
+
+    // ---- development -----------------------------------------------------------------------
+    get  "/dev/mailbox"                                  => dev::mailbox::mailbox;
+    get  "/dev/mailbox/{id}/html"                        => dev::mailbox::html_part;
+
+    // ---- invitations: `accept` before `{token}` --------------------------------------------
+    get  "/invitations/accept"                           => invitations::accept::accept_page;
+    post "/invitations/accept"                           => invitations::accept::accept;
+    get  "/invitations/{token}"                          => invitations::accept::open_link;
+
+    // ---- members (partner Admins) ----------------------------------------------------------
+    get  "/members"                                      => members::list::list;
+    post "/members/invite"                               => members::list::invite;
+    post "/members/invitations/{id}/resend"              => members::manage::resend;
+    post "/members/invitations/{id}/revoke"              => members::manage::revoke;
+    post "/members/{id}/role"                            => members::manage::change_role;
+    get  "/members/{id}/remove"                          => members::manage::confirm_remove;
+    post "/members/{id}/remove"                          => members::manage::remove;
+
+    // ---- catalog ---------------------------------------------------------------------------
+    get  "/catalog"                                      => catalog::tabs::products_tab;
+    get  "/catalog/apis"                                 => catalog::tabs::apis_tab;
+    get  "/catalog/environments"                         => catalog::tabs::environments_tab;
+    get  "/catalog/products/new"                         => catalog::products::new_form;
+    post "/catalog/products"                             => catalog::products::create;
+    get  "/catalog/products/{id}/edit"                   => catalog::products::edit_form;
+    post "/catalog/products/{id}/edit"                   => catalog::products::update;
+    post "/catalog/products/{id}/archive"                => catalog::products::archive;
+    post "/catalog/products/{id}/unarchive"              => catalog::products::unarchive;
+    get  "/catalog/products/{id}/delete"                 => catalog::products::confirm_delete;
+    post "/catalog/products/{id}/delete"                 => catalog::products::delete;
+    get  "/catalog/apis/new"                             => catalog::apis::new_form;
+    post "/catalog/apis"                                 => catalog::apis::create;
+    get  "/catalog/apis/{id}/edit"                       => catalog::apis::edit_form;
+    post "/catalog/apis/{id}/edit"                       => catalog::apis::update;
+    post "/catalog/apis/{id}/archive"                    => catalog::apis::archive;
+    post "/catalog/apis/{id}/unarchive"                  => catalog::apis::unarchive;
+    get  "/catalog/apis/{id}/delete"                     => catalog::apis::confirm_delete;
+    post "/catalog/apis/{id}/delete"                     => catalog::apis::delete;
+    get  "/catalog/environments/new"                     => catalog::environments::new_form;
+    post "/catalog/environments"                         => catalog::environments::create;
+    get  "/catalog/environments/{id}/edit"               => catalog::environments::edit_form;
+    post "/catalog/environments/{id}/edit"               => catalog::environments::update;
+    get  "/catalog/environments/{id}/delete"             => catalog::environments::confirm_delete;
+    post "/catalog/environments/{id}/delete"             => catalog::environments::delete;
+
+    // ---- the partner's side ----------------------------------------------------------------
+    get  "/service-catalog"                              => service_catalog::page;
+}
+
+/// The probes, outside the session layer (`startup.rs` wraps nothing around them).
+pub fn probes(cfg: &mut web::ServiceConfig) {
+    register_probes(cfg);
+}
+
+/// Every page and form, inside the session and CSRF layers.
+pub fn pages(cfg: &mut web::ServiceConfig) {
+    // Uploads (the wizard's and the partner page's logo) share one multipart limit.
+    cfg.app_data(partners::info_form::multipart_config());
+    register_pages(cfg);
 }

@@ -10,12 +10,8 @@ use crate::{
     db::{self, catalog},
     error::AppError,
     render::{render, Layout},
-    startup::AppState,
+    state::AppState,
 };
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/service-catalog", web::get().to(page));
-}
 
 pub struct ProductCard {
     pub name: String,
@@ -35,7 +31,7 @@ pub struct ApiCard {
 }
 
 #[derive(Template)]
-#[template(path = "service_catalog.html")]
+#[template(path = "service_catalog/page.html")]
 struct ServiceCatalogPage {
     layout: Layout,
     partner_name: String,
@@ -69,7 +65,7 @@ fn cards(rows: Vec<catalog::GrantedRow>) -> (Vec<ProductCard>, Vec<ApiCard>) {
     (products, cards)
 }
 
-async fn page(user: PartnerUser, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+pub async fn page(user: PartnerUser, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let enterprise_id = user.user.enterprise_id;
     let partner_id = user.user.partner_id.ok_or(AppError::Forbidden)?;
     let rows = db::run(&state.pool, move |conn| catalog::granted(conn, enterprise_id, partner_id)).await?;

@@ -16,28 +16,25 @@ use askama::Template;
 use diesel::prelude::*;
 use serde::Deserialize;
 
-use super::{
-    grants::{group_api_grants, ApiGrantView},
-    page::{date, load_header, record_event, PartnerHeader},
-    parse_id,
-};
+use crate::domain::parse_id;
+use crate::routes::partners::grants::shared::group_api_grants;
+use crate::routes::partners::grants::shared::ApiGrantView;
+use crate::routes::partners::header::date;
+use crate::routes::partners::header::load_header;
+use crate::routes::partners::header::record_event;
+use crate::routes::partners::header::PartnerHeader;
 use crate::{
     auth::{guards::EnterpriseAdmin, session::Principal},
     db::{self, grants, invitations, partners, sessions, users},
     email::outbox,
     error::AppError,
+    render::see_other,
     render::{render_status, Layout},
-    routes::home::see_other,
-    startup::AppState,
+    state::AppState,
 };
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/settings/partners/{id}/delete", web::get().to(delete_tab))
-        .route("/settings/partners/{id}/deactivate", web::post().to(deactivate));
-}
-
 #[derive(Template)]
-#[template(path = "partners/page_delete.html")]
+#[template(path = "partners/deactivate/delete.html")]
 struct DeletePage {
     layout: Layout,
     tab: &'static str,
@@ -94,7 +91,7 @@ async fn page(
     Ok(render_status(status, &page))
 }
 
-async fn delete_tab(
+pub async fn delete_tab(
     user: EnterpriseAdmin,
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -104,7 +101,7 @@ async fn delete_tab(
 }
 
 #[derive(Deserialize)]
-struct ConfirmForm {
+pub struct ConfirmForm {
     #[serde(default)]
     confirm_name: String,
 }
@@ -180,7 +177,7 @@ fn deactivate_tx(conn: &mut PgConnection, actor: &Principal, id: i64, typed: &st
     Ok(Outcome::Deactivated { name: partner.name, users: disabled.len(), invitations: revoked.len() })
 }
 
-async fn deactivate(
+pub async fn deactivate(
     user: EnterpriseAdmin,
     state: web::Data<AppState>,
     path: web::Path<String>,

@@ -1,8 +1,41 @@
-//! The *Partner name* + *Logo* form, shared by the wizard's first step and "Edit partner".
+//! The *Partner name* + *Logo* form, shared by the wizard's first step and "Edit partner",
+//! and the multipart configuration of every upload form.
 
-use actix_multipart::form::{bytes::Bytes as FileBytes, text::Text, MultipartForm};
+use actix_multipart::{
+    form::{bytes::Bytes as FileBytes, text::Text, MultipartForm, MultipartFormConfig},
+    MultipartError,
+};
+use actix_web::{error::PayloadError, http::StatusCode};
 
-use crate::domain::{Logo, PartnerName};
+use crate::{
+    auth::csrf::UPLOAD_LIMIT,
+    domain::{Logo, PartnerName},
+    error::AppError,
+};
+
+/// Upload forms: the whole body at most 2 MiB (the CSRF layer enforces the same bound
+/// first); unreadable bodies are a plain 400, oversized ones 413.
+pub fn multipart_config() -> MultipartFormConfig {
+    MultipartFormConfig::default()
+        .total_limit(UPLOAD_LIMIT)
+        .memory_limit(UPLOAD_LIMIT)
+        .error_handler(|e, _| multipart_error(e))
+}
+
+fn multipart_error(e: MultipartError) -> actix_web::Error {
+    let too_large = match &e {
+        MultipartError::Payload(PayloadError::Overflow) => true,
+        MultipartError::Field { source, .. } => {
+            source.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE
+        }
+        _ => false,
+    };
+    if too_large {
+        AppError::PayloadTooLarge.into()
+    } else {
+        AppError::bad_request("The form could not be read. Go back, reload the page and try again.").into()
+    }
+}
 
 #[derive(MultipartForm)]
 pub struct InfoForm {

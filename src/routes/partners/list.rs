@@ -8,24 +8,22 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::page::{date, initials, status_label};
+use crate::routes::partners::header::date;
+use crate::routes::partners::header::initials;
+use crate::routes::partners::header::status_label;
 use crate::{
     auth::guards::EnterpriseAdmin,
     db::{self, partners},
     error::AppError,
     render::{render, Layout},
-    startup::AppState,
+    state::AppState,
 };
 
 /// Longer searches are cut: no partner name or domain is longer than this.
 const MAX_SEARCH_CHARS: usize = 253;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/settings/partners", web::get().to(list));
-}
-
 #[derive(Deserialize)]
-struct ListQuery {
+pub struct ListQuery {
     q: Option<String>,
     status: Option<String>,
 }
@@ -85,7 +83,7 @@ fn fill_step(live: i64, limit: i64) -> i64 {
     ((percent + 5) / 10 * 10).clamp(0, 100)
 }
 
-async fn list(
+pub async fn list(
     user: EnterpriseAdmin,
     state: web::Data<AppState>,
     query: web::Query<ListQuery>,

@@ -1,0 +1,4 @@
+//! Activity: the enterprise's audit trail, a partner's Activity tab, and their CSV exports.
+
+pub mod csv;
+pub mod pages;

@@ -1,0 +1,3 @@
+//! Development-only screens.
+
+pub mod mailbox;

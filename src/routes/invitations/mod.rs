@@ -1,0 +1,3 @@
+//! Emailed invitations: opening the link, choosing a password, joining the partner.
+
+pub mod accept;

@@ -1,0 +1,298 @@
+//! Members (partner Admins only): `/members` lists the partner's people and open invitations
+//! and holds the *Invite a member* form. Changing a role, removing a member and resending or
+//! revoking an invitation live in `members_manage`.
+//!
+//! Every route takes the `PartnerAdmin` guard, so Members and enterprise admins get 403, and
+//! every query is scoped to the admin's own partner, so other partners' ids answer 404.
+
+use std::collections::HashMap;
+
+use actix_web::{http::StatusCode, web, HttpResponse};
+use askama::Template;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use serde::Deserialize;
+
+use crate::render::see_other;
+use crate::{
+    auth::{guards::PartnerAdmin, session::Principal},
+    db::{self, invitations, partners, users},
+    domain::{Domain, EmailAddress, PersonName, Role},
+    email::outbox::{self, Delivery},
+    error::AppError,
+    render::{render_status, Layout},
+    state::AppState,
+};
+
+pub const MENU_KEY: &str = "members";
+
+/// The partner the admin manages (the guard guarantees there is one).
+pub fn partner_of(p: &Principal) -> Result<i64, AppError> {
+    p.partner_id.ok_or(AppError::Forbidden)
+}
+
+pub fn date(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d").to_string()
+}
+
+pub fn role_label(role: &str) -> &'static str {
+    if role == Role::Admin.as_str() {
+        "Admin"
+    } else {
+        "Member"
+    }
+}
+
+// ---- what the page shows -------------------------------------------------------------------
+
+pub struct MemberRow {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+    pub role: &'static str,
+    pub role_label: &'static str,
+    pub is_account_admin: bool,
+    pub is_self: bool,
+    pub joined: String,
+}
+
+impl MemberRow {
+    /// The account administrator and the admin themselves get no role or remove controls.
+    pub fn can_manage(&self) -> bool {
+        !self.is_account_admin && !self.is_self
+    }
+}
+
+pub struct InvitationRow {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+    pub role_label: &'static str,
+    pub state_label: &'static str,
+    pub state_badge: &'static str,
+    /// "Email queued", "Email sent", "Email failed: …"; None when no email was recorded.
+    pub delivery: Option<String>,
+    pub delivery_badge: &'static str,
+    pub sent: String,
+    pub expires: String,
+    /// An administrator change asked by the enterprise: shown, but only the enterprise
+    /// resends or revokes it.
+    pub for_account_admin: bool,
+}
+
+fn delivery_text(d: &Delivery) -> (String, &'static str) {
+    match d.status.as_str() {
+        outbox::STATUS_SENT => ("Email sent".into(), "badge-active"),
+        outbox::STATUS_FAILED => (
+            format!("Email failed: {}", d.last_error.as_deref().unwrap_or("the mail server refused it")),
+            "badge-failed",
+        ),
+        outbox::STATUS_CANCELLED => ("Email cancelled".into(), "badge-neutral"),
+        _ => match (&d.last_error, d.attempts) {
+            (Some(e), n) if n > 0 => (format!("Email queued (retrying after: {e})"), "badge-invited"),
+            _ => ("Email queued".into(), "badge-invited"),
+        },
+    }
+}
+
+impl InvitationRow {
+    fn new(i: &invitations::Invitation, delivery: Option<&Delivery>, now: DateTime<Utc>) -> Self {
+        let (state_label, state_badge) =
+            if i.state(now) == "expired" { ("Expired", "badge-failed") } else { ("Pending", "badge-invited") };
+        let (delivery, delivery_badge) = match delivery.map(delivery_text) {
+            Some((text, badge)) => (Some(text), badge),
+            None => (None, ""),
+        };
+        InvitationRow {
+            id: i.id,
+            name: format!("{} {}", i.first_name, i.surname),
+            email: i.email.clone(),
+            role_label: role_label(&i.role),
+            state_label,
+            state_badge,
+            delivery,
+            delivery_badge,
+            sent: date(i.created_at),
+            expires: date(i.expires_at),
+            for_account_admin: i.for_account_admin,
+        }
+    }
+}
+
+/// The *Invite a member* form: what was typed and what is wrong with it.
+#[derive(Default)]
+pub struct InviteForm {
+    pub first_name: String,
+    pub surname: String,
+    pub email: String,
+    pub role: String,
+    pub first_name_error: Option<String>,
+    pub surname_error: Option<String>,
+    pub email_error: Option<String>,
+    pub role_error: Option<String>,
+}
+
+impl InviteForm {
+    fn empty() -> Self {
+        InviteForm { role: Role::Member.as_str().to_string(), ..Default::default() }
+    }
+}
+
+pub struct MembersData {
+    pub partner_name: String,
+    pub members: Vec<MemberRow>,
+    pub invitations: Vec<InvitationRow>,
+    pub domains: Vec<String>,
+}
+
+/// Everything the page shows, in a fixed number of statements whatever the number of
+/// members and invitations: partner, users, invitations, their emails, domains.
+pub fn load(conn: &mut PgConnection, actor: &Principal) -> Result<MembersData, AppError> {
+    let partner_id = partner_of(actor)?;
+    let partner = partners::find(conn, actor.enterprise_id, partner_id)?.ok_or(AppError::NotFound)?;
+    let people = users::enabled_for_partner(conn, partner_id)?;
+    let now = Utc::now();
+    let open: Vec<invitations::Invitation> = invitations::for_partner(conn, partner_id)?
+        .into_iter()
+        .filter(|i| i.status == invitations::STATUS_PENDING)
+        .collect();
+    let ids: Vec<i64> = open.iter().map(|i| i.id).collect();
+    let deliveries: HashMap<i64, Delivery> = outbox::delivery_for_invitations(conn, &ids)?;
+    let domains = active_domains(conn, partner_id)?;
+    Ok(MembersData {
+        partner_name: partner.name,
+        members: people
+            .into_iter()
+            .map(|u| MemberRow {
+                id: u.id,
+                name: format!("{} {}", u.first_name, u.surname),
+                is_account_admin: partner.account_admin_user_id == Some(u.id),
+                is_self: u.id == actor.user_id,
+                role: if u.role == Role::Admin.as_str() { "admin" } else { "member" },
+                role_label: role_label(&u.role),
+                joined: date(u.created_at),
+                email: u.email,
+            })
+            .collect(),
+        invitations: open.iter().map(|i| InvitationRow::new(i, deliveries.get(&i.id), now)).collect(),
+        domains: domains.iter().map(|d| d.as_str().to_string()).collect(),
+    })
+}
+
+/// The partner's active registered domains, as parsed domains for `EmailAddress::belongs_to`.
+fn active_domains(conn: &mut PgConnection, partner_id: i64) -> Result<Vec<Domain>, AppError> {
+    Ok(partners::domains(conn, partner_id)?
+        .into_iter()
+        .filter(|d| d.active)
+        .filter_map(|d| Domain::parse(&d.domain).ok())
+        .collect())
+}
+
+#[derive(Template)]
+#[template(path = "members/list.html")]
+struct MembersPage {
+    layout: Layout,
+    data: MembersData,
+    form: InviteForm,
+    roles: [Role; 2],
+}
+
+async fn render_page(
+    user: &PartnerAdmin,
+    state: &AppState,
+    form: InviteForm,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let actor = user.user.clone();
+    let data = db::run(&state.pool, move |conn| load(conn, &actor)).await?;
+    let layout = user.layout("Members", MENU_KEY)?;
+    Ok(render_status(status, &MembersPage { layout, data, form, roles: Role::ALL }))
+}
+
+pub async fn list(user: PartnerAdmin, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    render_page(&user, &state, InviteForm::empty(), StatusCode::OK).await
+}
+
+// ---- Invite a member -----------------------------------------------------------------------
+
+#[derive(Deserialize)]
+pub struct InviteFields {
+    first_name: String,
+    surname: String,
+    email: String,
+    role: String,
+}
+
+/// Why an otherwise valid invitation was refused, shown next to *Email*.
+enum Refused {
+    OutsideDomains(Vec<String>),
+}
+
+pub async fn invite(
+    user: PartnerAdmin,
+    state: web::Data<AppState>,
+    form: web::Form<InviteFields>,
+) -> Result<HttpResponse, AppError> {
+    let InviteFields { first_name, surname, email, role } = form.into_inner();
+    let first = PersonName::parse(&first_name);
+    let last = PersonName::parse(&surname);
+    let parsed_role = Role::parse(&role);
+    let address = EmailAddress::parse(&email);
+    let mut form = InviteForm {
+        first_name_error: first.as_ref().err().map(|e| e.to_string()),
+        surname_error: last.as_ref().err().map(|e| e.to_string()),
+        email_error: address.as_ref().err().map(|e| e.to_string()),
+        role_error: parsed_role.as_ref().err().map(|e| e.to_string()),
+        first_name,
+        surname,
+        email,
+        role,
+    };
+    let (Ok(first), Ok(last), Ok(address), Ok(role)) = (first, last, address, parsed_role) else {
+        return render_page(&user, &state, form, StatusCode::UNPROCESSABLE_ENTITY).await;
+    };
+
+    let actor = user.user.clone();
+    let partner_id = partner_of(&actor)?;
+    let settings = state.settings.clone();
+    let invitee = address.clone();
+    let outcome = db::run(&state.pool, move |conn| {
+        conn.transaction::<_, AppError, _>(|conn| {
+            let domains = active_domains(conn, partner_id)?;
+            if !invitee.belongs_to(&domains) {
+                return Ok(Err(Refused::OutsideDomains(domains.iter().map(|d| d.as_str().to_string()).collect())));
+            }
+            let invite = invitations::NewInvite {
+                enterprise_id: actor.enterprise_id,
+                partner_id,
+                email: &invitee,
+                first_name: &first,
+                surname: &last,
+                role,
+                for_account_admin: false,
+            };
+            Ok(Ok(invitations::issue(conn, &settings, &actor, &invite)?))
+        })
+    })
+    .await;
+    match outcome {
+        Ok(Ok(invitation)) => {
+            tracing::info!(invitation_id = invitation.id, "member invited");
+            user.flash("success", format!("Invitation sent to {}.", invitation.email))?;
+            Ok(see_other("/members"))
+        }
+        Ok(Err(Refused::OutsideDomains(domains))) => {
+            form.email_error = Some(if domains.is_empty() {
+                "Your company has no registered domains yet, so nobody can be invited. Ask the enterprise to register one.".to_string()
+            } else {
+                format!("The email must use one of your company's registered domains: {}.", domains.join(", "))
+            });
+            render_page(&user, &state, form, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(AppError::Conflict(message)) => {
+            form.email_error = Some(message);
+            render_page(&user, &state, form, StatusCode::CONFLICT).await
+        }
+        Err(e) => Err(e),
+    }
+}

@@ -1,0 +1,5 @@
+//! Members (partner Admins): the list, inviting, resending and revoking invitations,
+//! changing roles and removing members.
+
+pub mod list;
+pub mod manage;

@@ -1,0 +1,6 @@
+//! What a partner may use: the Products tab with Add Products, the APIs tab with the Add
+//! APIs matrix, and the locking and audit they share.
+
+pub mod apis;
+pub mod products;
+pub mod shared;

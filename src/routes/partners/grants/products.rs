@@ -1,0 +1,271 @@
+//! The Products tab (`/settings/partners/{id}/products`): the products granted to the
+//! partner, **Add Products** (a searchable checkbox list of what can still be granted) and
+//! **Revoke**.
+
+use std::collections::BTreeSet;
+
+use actix_web::{http::StatusCode, web, HttpResponse};
+use askama::Template;
+use diesel::prelude::*;
+use serde::Deserialize;
+
+use crate::domain::parse_id;
+use crate::routes::partners::grants::shared::form_fields;
+use crate::routes::partners::grants::shared::form_id;
+use crate::routes::partners::grants::shared::join_names;
+use crate::routes::partners::grants::shared::lock_changeable;
+use crate::routes::partners::grants::shared::record;
+use crate::routes::partners::header::date;
+use crate::routes::partners::header::load_header;
+use crate::routes::partners::header::PartnerHeader;
+use crate::routes::partners::header::DEACTIVATED_MESSAGE;
+use crate::{
+    auth::{guards::EnterpriseAdmin, session::Principal},
+    db::{self, grants},
+    error::AppError,
+    render::see_other,
+    render::{render, render_status, Layout},
+    state::AppState,
+};
+
+/// Longest search text kept (longer input is cut, not refused).
+const SEARCH_MAX: usize = 100;
+
+fn tab_path(id: i64) -> String {
+    format!("/settings/partners/{id}/products")
+}
+
+// ---- the tab -------------------------------------------------------------------------------
+
+struct GrantedView {
+    id: i64,
+    name: String,
+    description: String,
+    archived: bool,
+    granted: String,
+}
+
+#[derive(Template)]
+#[template(path = "partners/grants/products.html")]
+struct ProductsPage {
+    layout: Layout,
+    tab: &'static str,
+    header: PartnerHeader,
+    products: Vec<GrantedView>,
+}
+
+pub async fn tab(
+    user: EnterpriseAdmin,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = parse_id(&path)?;
+    let enterprise_id = user.user.enterprise_id;
+    let (header, rows) = db::run(&state.pool, move |conn| {
+        let (partner, header) = load_header(conn, enterprise_id, id)?;
+        Ok((header, grants::granted_products(conn, partner.id)?))
+    })
+    .await?;
+    let products = rows
+        .into_iter()
+        .map(|p| GrantedView {
+            id: p.product_id,
+            archived: p.archived_at.is_some(),
+            granted: date(p.granted_at),
+            name: p.name,
+            description: p.description,
+        })
+        .collect();
+    let layout = user.layout(format!("Products · {}", header.name), "partners")?;
+    Ok(render(&ProductsPage { layout, tab: "products", header, products }))
+}
+
+// ---- Add Products ----------------------------------------------------------------------------
+
+struct OptionView {
+    id: i64,
+    name: String,
+    description: String,
+    checked: bool,
+}
+
+#[derive(Template)]
+#[template(path = "partners/grants/products_add.html")]
+struct AddPage {
+    layout: Layout,
+    tab: &'static str,
+    header: PartnerHeader,
+    q: String,
+    options: Vec<OptionView>,
+    errors: Vec<String>,
+}
+
+#[derive(Deserialize)]
+pub struct Search {
+    q: Option<String>,
+}
+
+fn clean_search(raw: &str) -> String {
+    raw.trim().chars().filter(|c| !c.is_control()).take(SEARCH_MAX).collect()
+}
+
+/// The add page: what can still be granted (matching `q`), with `checked` ticked.
+async fn add_page(
+    user: &EnterpriseAdmin,
+    state: &AppState,
+    id: i64,
+    q: String,
+    checked: BTreeSet<i64>,
+    errors: Vec<String>,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let enterprise_id = user.user.enterprise_id;
+    let search = q.clone();
+    let (header, rows) = db::run(&state.pool, move |conn| {
+        let (partner, header) = load_header(conn, enterprise_id, id)?;
+        if partner.is_deactivated() {
+            return Err(AppError::Conflict(DEACTIVATED_MESSAGE.into()));
+        }
+        Ok((header, grants::grantable_products(conn, enterprise_id, partner.id, &search)?))
+    })
+    .await?;
+    let options = rows
+        .into_iter()
+        .map(|p| OptionView { checked: checked.contains(&p.id), id: p.id, name: p.name, description: p.description })
+        .collect();
+    let layout = user.layout(format!("Add Products · {}", header.name), "partners")?;
+    Ok(render_status(status, &AddPage { layout, tab: "products", header, q, options, errors }))
+}
+
+pub async fn add_form(
+    user: EnterpriseAdmin,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: web::Query<Search>,
+) -> Result<HttpResponse, AppError> {
+    let id = parse_id(&path)?;
+    let q = clean_search(query.q.as_deref().unwrap_or(""));
+    add_page(&user, &state, id, q, BTreeSet::new(), Vec::new(), StatusCode::OK).await
+}
+
+enum Outcome {
+    /// Names of the products newly granted (empty: they all were already).
+    Granted(Vec<String>),
+    /// Nothing was changed; the reasons, for the page.
+    Refused(Vec<String>),
+}
+
+/// Grants every chosen product or none: each must be a non-archived product of the
+/// enterprise. Products already granted are left as they are.
+fn grant_tx(conn: &mut PgConnection, actor: &Principal, id: i64, chosen: &BTreeSet<i64>) -> Result<Outcome, AppError> {
+    let partner = lock_changeable(conn, actor, id)?;
+    let found = grants::lock_products(conn, actor.enterprise_id, chosen)?;
+    let mut problems = Vec::new();
+    if found.len() != chosen.len() {
+        problems.push(
+            "One of the chosen products is not in your catalog (it may have been deleted). Nothing was granted."
+                .to_string(),
+        );
+    }
+    for p in found.iter().filter(|p| p.archived_at.is_some()) {
+        problems.push(format!("{} is archived and can't be granted. Nothing was granted.", p.name));
+    }
+    if !problems.is_empty() {
+        return Ok(Outcome::Refused(problems));
+    }
+    let mut granted = Vec::new();
+    for p in &found {
+        if grants::grant_product(conn, partner.id, p.id, actor.user_id)? {
+            record(
+                conn,
+                actor,
+                &partner,
+                "partner.product_granted",
+                &p.name,
+                serde_json::json!({ "product_id": p.id, "product": p.name }),
+            )?;
+            granted.push(p.name.clone());
+        }
+    }
+    Ok(Outcome::Granted(granted))
+}
+
+pub async fn save(
+    user: EnterpriseAdmin,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let id = parse_id(&path)?;
+    let mut chosen = BTreeSet::new();
+    let mut q = String::new();
+    for (name, value) in form_fields(&body) {
+        match name.as_str() {
+            "product" => {
+                chosen.insert(form_id(&value)?);
+            }
+            "q" => q = clean_search(&value),
+            _ => {}
+        }
+    }
+    if chosen.is_empty() {
+        let errors = vec!["Choose at least one product to grant.".to_string()];
+        return add_page(&user, &state, id, q, chosen, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    let actor = user.user.clone();
+    let ids = chosen.clone();
+    let outcome = db::run(&state.pool, move |conn| conn.transaction(|conn| grant_tx(conn, &actor, id, &ids))).await?;
+    match outcome {
+        Outcome::Granted(names) if names.is_empty() => {
+            user.flash("info", "Those products were already granted; nothing changed.")?;
+            Ok(see_other(&tab_path(id)))
+        }
+        Outcome::Granted(names) => {
+            let noun = if names.len() == 1 { "Product" } else { "Products" };
+            user.flash("success", format!("{noun} granted: {}.", join_names(&names)))?;
+            Ok(see_other(&tab_path(id)))
+        }
+        Outcome::Refused(errors) => {
+            add_page(&user, &state, id, q, chosen, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+    }
+}
+
+// ---- Revoke ----------------------------------------------------------------------------------
+
+fn revoke_tx(
+    conn: &mut PgConnection,
+    actor: &Principal,
+    id: i64,
+    product_id: i64,
+) -> Result<(&'static str, String), AppError> {
+    let partner = lock_changeable(conn, actor, id)?;
+    let product = grants::find_product(conn, actor.enterprise_id, product_id)?.ok_or(AppError::NotFound)?;
+    if !grants::revoke_product(conn, partner.id, product.id)? {
+        return Ok(("info", format!("{} was not granted to {}; nothing changed.", product.name, partner.name)));
+    }
+    record(
+        conn,
+        actor,
+        &partner,
+        "partner.product_revoked",
+        &product.name,
+        serde_json::json!({ "product_id": product.id, "product": product.name }),
+    )?;
+    Ok(("success", format!("{} revoked: {} can no longer use it.", product.name, partner.name)))
+}
+
+pub async fn revoke(
+    user: EnterpriseAdmin,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (raw_id, raw_product) = path.into_inner();
+    let id = parse_id(&raw_id)?;
+    let product_id = parse_id(&raw_product)?;
+    let actor = user.user.clone();
+    let (kind, message) =
+        db::run(&state.pool, move |conn| conn.transaction(|conn| revoke_tx(conn, &actor, id, product_id))).await?;
+    user.flash(kind, message)?;
+    Ok(see_other(&tab_path(id)))
+}

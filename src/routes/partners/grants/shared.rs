@@ -1,0 +1,138 @@
+//! What a partner may use: the Products tab and Add Products (`grants_products`), the APIs tab
+//! and the Add APIs matrix (`grants_apis`), and what they share.
+//!
+//! Every change runs in one transaction that first locks the partner row, the same lock
+//! deactivation takes: a grant and a deactivation serialise, so a deactivated partner can
+//! never be left with API access, and a deactivated partner's grants can't change at all.
+
+use diesel::PgConnection;
+
+use crate::routes::partners::header::DEACTIVATED_MESSAGE;
+use crate::{
+    auth::session::Principal,
+    db::{audit, grants::ApiGrant, partners, partners::Partner},
+    error::AppError,
+};
+
+/// The partner of the actor's enterprise, locked for the rest of the transaction; 404 for
+/// anyone else's, 409 once it is deactivated.
+pub fn lock_changeable(conn: &mut PgConnection, actor: &Principal, partner_id: i64) -> Result<Partner, AppError> {
+    let partner = partners::lock(conn, actor.enterprise_id, partner_id)?.ok_or(AppError::NotFound)?;
+    if partner.is_deactivated() {
+        return Err(AppError::Conflict(DEACTIVATED_MESSAGE.into()));
+    }
+    Ok(partner)
+}
+
+/// One audit event about a grant; `target` names the product, API or API-in-environment.
+pub fn record(
+    conn: &mut PgConnection,
+    actor: &Principal,
+    partner: &Partner,
+    action: &str,
+    target: &str,
+    details: serde_json::Value,
+) -> Result<(), AppError> {
+    audit::record(
+        conn,
+        &audit::NewAuditEvent {
+            enterprise_id: actor.enterprise_id,
+            partner_id: Some(partner.id),
+            actor_user_id: Some(actor.user_id),
+            actor_label: &actor.actor_label(),
+            action,
+            target,
+            details,
+        },
+    )?;
+    Ok(())
+}
+
+/// The fields of a urlencoded form, in order (repeated names kept, as checkbox lists need).
+pub fn form_fields(body: &[u8]) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(body).map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
+}
+
+/// A form whose fields no page of ours would send.
+pub fn bad_form() -> AppError {
+    AppError::bad_request("The form could not be read. Go back, reload the page and try again.")
+}
+
+/// A positive id sent by a form; anything else means the form was tampered with.
+pub fn form_id(raw: &str) -> Result<i64, AppError> {
+    raw.trim().parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(bad_form)
+}
+
+/// An environment badge.
+pub struct EnvironmentChip {
+    pub id: i64,
+    pub name: String,
+}
+
+/// One granted API with the environments it is granted in (in environment order).
+pub struct ApiGrantView {
+    pub api_id: i64,
+    pub name: String,
+    pub description: String,
+    pub archived: bool,
+    pub environments: Vec<EnvironmentChip>,
+    pub granted: String,
+}
+
+/// Groups grant rows (ordered by API, then environment position) into one entry per API.
+pub fn group_api_grants(rows: Vec<ApiGrant>) -> Vec<ApiGrantView> {
+    let mut out: Vec<ApiGrantView> = Vec::new();
+    for row in rows {
+        let chip = EnvironmentChip { id: row.environment_id, name: row.environment_name };
+        let granted = crate::routes::partners::header::date(row.granted_at);
+        match out.last_mut() {
+            Some(last) if last.api_id == row.api_id => {
+                // The API's most recent grant date.
+                if granted > last.granted {
+                    last.granted = granted;
+                }
+                last.environments.push(chip);
+            }
+            _ => out.push(ApiGrantView {
+                api_id: row.api_id,
+                name: row.api_name,
+                description: row.api_description,
+                archived: row.api_archived_at.is_some(),
+                environments: vec![chip],
+                granted,
+            }),
+        }
+    }
+    out
+}
+
+/// "a", "a and b", "a, b and c".
+pub fn join_names(names: &[String]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_read_as_a_sentence() {
+        let n = |v: &[&str]| join_names(&v.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(n(&[]), "");
+        assert_eq!(n(&["A"]), "A");
+        assert_eq!(n(&["A", "B"]), "A and B");
+        assert_eq!(n(&["A", "B", "C"]), "A, B and C");
+    }
+
+    #[test]
+    fn form_ids_must_be_positive_numbers() {
+        assert_eq!(form_id(" 42 ").ok(), Some(42));
+        assert!(form_id("0").is_err());
+        assert!(form_id("-3").is_err());
+        assert!(form_id("1;DROP").is_err());
+    }
+}

@@ -1,0 +1,135 @@
+//! What every screen about one partner shares: the header above its tabs, the status and
+//! date phrases, and the audit helper for partner events.
+
+use chrono::{DateTime, Utc};
+use diesel::PgConnection;
+
+use crate::{
+    auth::session::Principal,
+    db::{audit, partners},
+    error::AppError,
+};
+
+pub const DEACTIVATED_MESSAGE: &str = "This partner is deactivated and can no longer be changed.";
+
+/// What the header above the tabs shows.
+#[derive(Clone)]
+pub struct PartnerHeader {
+    pub id: i64,
+    pub name: String,
+    pub initials: String,
+    /// `/settings/partners/{id}/logo?v=…` (the version defeats the browser cache after a change).
+    pub logo_url: Option<String>,
+    pub status: String,
+    pub status_label: &'static str,
+    pub deactivated: bool,
+    pub registered: String,
+}
+
+impl PartnerHeader {
+    pub fn new(partner: &partners::Partner, logo_updated: Option<DateTime<Utc>>) -> Self {
+        PartnerHeader {
+            id: partner.id,
+            name: partner.name.clone(),
+            initials: initials(&partner.name),
+            logo_url: logo_updated
+                .map(|t| format!("/settings/partners/{}/logo?v={}", partner.id, t.timestamp_micros())),
+            status: partner.status.clone(),
+            status_label: status_label(&partner.status),
+            deactivated: partner.is_deactivated(),
+            registered: date(partner.created_at),
+        }
+    }
+}
+
+/// The partner of the admin's enterprise with this id, or 404.
+pub fn load_header(
+    conn: &mut PgConnection,
+    enterprise_id: i64,
+    id: i64,
+) -> Result<(partners::Partner, PartnerHeader), AppError> {
+    let (partner, logo) = partners::find_with_logo(conn, enterprise_id, id)?.ok_or(AppError::NotFound)?;
+    let header = PartnerHeader::new(&partner, logo);
+    Ok((partner, header))
+}
+
+/// Up to two letters for the avatar of a partner without a logo: "Acme Corp" → "AC".
+pub fn initials(name: &str) -> String {
+    let words: Vec<&str> = name.split_whitespace().collect();
+    let firsts: String = words.iter().filter_map(|w| w.chars().find(|c| c.is_alphanumeric())).take(2).collect();
+    let picked = if firsts.chars().count() >= 2 {
+        firsts
+    } else {
+        name.chars().filter(|c| c.is_alphanumeric()).take(2).collect()
+    };
+    let upper = picked.to_uppercase();
+    if upper.is_empty() {
+        "?".to_string()
+    } else {
+        upper
+    }
+}
+
+pub fn status_label(status: &str) -> &'static str {
+    match status {
+        partners::STATUS_INVITED => "Invited",
+        partners::STATUS_ACTIVE => "Active",
+        partners::STATUS_DEACTIVATED => "Deactivated",
+        _ => "Unknown",
+    }
+}
+
+pub fn date(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d").to_string()
+}
+
+pub fn date_time(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+pub fn role_label(role: &str) -> &'static str {
+    match role {
+        "admin" => "Admin",
+        "member" => "Member",
+        _ => "Enterprise admin",
+    }
+}
+
+/// One audit event about a partner, targeted "Partner NAME".
+pub fn record_event(
+    conn: &mut PgConnection,
+    actor: &Principal,
+    label: &str,
+    partner_id: i64,
+    action: &str,
+    partner_name: &str,
+    details: serde_json::Value,
+) -> Result<(), AppError> {
+    audit::record(
+        conn,
+        &audit::NewAuditEvent {
+            enterprise_id: actor.enterprise_id,
+            partner_id: Some(partner_id),
+            actor_user_id: Some(actor.user_id),
+            actor_label: label,
+            action,
+            target: &format!("Partner {partner_name}"),
+            details,
+        },
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn initials_take_the_first_letters_of_two_words() {
+        assert_eq!(initials("Acme Corp"), "AC");
+        assert_eq!(initials("acme"), "AC");
+        assert_eq!(initials("Zoë ärger GmbH"), "ZÄ");
+        assert_eq!(initials("<script>"), "SC");
+        assert_eq!(initials("--"), "?");
+    }
+}

@@ -1,0 +1,180 @@
+//! A partner's registered domains on General: *Add domain* and "Remove".
+//!
+//! Both run in a transaction that locks the partner row, so two admins editing the same
+//! partner can't, say, remove its last two domains at once.
+
+use actix_web::{http::StatusCode, web, HttpResponse};
+use diesel::{prelude::*, result::DatabaseErrorKind, result::Error as DieselError};
+use serde::Deserialize;
+
+use crate::domain::parse_id;
+use crate::routes::partners::header::record_event;
+use crate::routes::partners::header::DEACTIVATED_MESSAGE;
+use crate::routes::partners::page::general::load_general;
+use crate::routes::partners::page::general::render_general;
+use crate::routes::partners::page::general::DomainForm;
+use crate::{
+    auth::{guards::EnterpriseAdmin, session::Principal},
+    db::{self, invitations, partners, users},
+    domain::Domain,
+    error::AppError,
+    render::see_other,
+    state::AppState,
+};
+
+pub const LAST_DOMAIN: &str = "A partner needs at least one domain.";
+pub const ALREADY_HERE: &str = "This domain is already registered for this partner.";
+
+/// What a domain form led to: a change (flash message), or the General page again.
+enum Outcome {
+    Done(String),
+    Refused { status: StatusCode, form: DomainForm },
+}
+
+async fn finish(
+    user: EnterpriseAdmin,
+    state: web::Data<AppState>,
+    id: i64,
+    outcome: Outcome,
+) -> Result<HttpResponse, AppError> {
+    match outcome {
+        Outcome::Done(message) => {
+            user.flash("success", message)?;
+            Ok(see_other(&format!("/settings/partners/{id}")))
+        }
+        Outcome::Refused { status, form } => {
+            let enterprise_id = user.user.enterprise_id;
+            let data = db::run(&state.pool, move |conn| load_general(conn, enterprise_id, id)).await?;
+            render_general(&user, data, form, status)
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct AddForm {
+    #[serde(default)]
+    domain: String,
+}
+
+pub async fn add(
+    user: EnterpriseAdmin,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: web::Form<AddForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = parse_id(&path)?;
+    let raw = form.into_inner().domain;
+    let actor = user.user.clone();
+    let typed = raw.clone();
+    let outcome = db::run(&state.pool, move |conn| {
+        match conn.transaction(|conn| add_tx(conn, &actor, id, &typed)) {
+            // Registered to another partner between our check and our insert.
+            Err(AppError::Database(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _))) => {
+                Ok(refuse_field(
+                    &typed,
+                    format!("{} is already registered to another partner.", typed.trim().to_lowercase()),
+                ))
+            }
+            other => other,
+        }
+    })
+    .await?;
+    finish(user, state, id, outcome).await
+}
+
+fn refuse_field(value: &str, error: String) -> Outcome {
+    Outcome::Refused {
+        status: StatusCode::UNPROCESSABLE_ENTITY,
+        form: DomainForm { value: value.to_string(), error: Some(error), list_error: None },
+    }
+}
+
+fn add_tx(conn: &mut PgConnection, actor: &Principal, id: i64, raw: &str) -> Result<Outcome, AppError> {
+    let partner = partners::lock(conn, actor.enterprise_id, id)?.ok_or(AppError::NotFound)?;
+    if partner.is_deactivated() {
+        return Err(AppError::Conflict(DEACTIVATED_MESSAGE.into()));
+    }
+    let domain = match Domain::parse(raw) {
+        Ok(d) => d,
+        Err(e) => return Ok(refuse_field(raw, e.to_string())),
+    };
+    let domain = domain.as_str();
+    if partners::domains(conn, partner.id)?.iter().any(|d| d.domain == domain) {
+        return Ok(refuse_field(raw, ALREADY_HERE.into()));
+    }
+    if !partners::domains_taken(conn, actor.enterprise_id, &[domain.to_string()], Some(partner.id))?.is_empty() {
+        return Ok(refuse_field(raw, format!("{domain} is already registered to another partner.")));
+    }
+    partners::add_domain(conn, actor.enterprise_id, partner.id, domain)?;
+    record_event(
+        conn,
+        actor,
+        &actor.actor_label(),
+        partner.id,
+        "partner.domain_added",
+        &partner.name,
+        serde_json::json!({ "domain": domain }),
+    )?;
+    Ok(Outcome::Done(format!("Domain {domain} added.")))
+}
+
+pub async fn remove(
+    user: EnterpriseAdmin,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (raw_id, raw_domain_id) = path.into_inner();
+    let id = parse_id(&raw_id)?;
+    let domain_id = parse_id(&raw_domain_id)?;
+    let actor = user.user.clone();
+    let outcome =
+        db::run(&state.pool, move |conn| conn.transaction(|conn| remove_tx(conn, &actor, id, domain_id))).await?;
+    finish(user, state, id, outcome).await
+}
+
+fn refuse_list(error: String) -> Outcome {
+    Outcome::Refused {
+        status: StatusCode::CONFLICT,
+        form: DomainForm { value: String::new(), error: None, list_error: Some(error) },
+    }
+}
+
+fn remove_tx(conn: &mut PgConnection, actor: &Principal, id: i64, domain_id: i64) -> Result<Outcome, AppError> {
+    let partner = partners::lock(conn, actor.enterprise_id, id)?.ok_or(AppError::NotFound)?;
+    if partner.is_deactivated() {
+        return Err(AppError::Conflict(DEACTIVATED_MESSAGE.into()));
+    }
+    let domains = partners::domains(conn, partner.id)?;
+    let domain = domains.iter().find(|d| d.id == domain_id).ok_or(AppError::NotFound)?.domain.clone();
+    if domains.len() == 1 {
+        return Ok(refuse_list(format!("{domain} can't be removed. {LAST_DOMAIN}")));
+    }
+    let pending = invitations::pending_emails_with_domain(conn, partner.id, &domain)?;
+    if !pending.is_empty() {
+        let (noun, verb, pronoun) =
+            if pending.len() == 1 { ("an invitation", "is", "it") } else { ("invitations", "are", "them") };
+        return Ok(refuse_list(format!(
+            "{domain} can't be removed: {noun} to {} {verb} pending: revoke {pronoun} first.",
+            pending.join(", ")
+        )));
+    }
+    let people = users::emails_with_domain(conn, partner.id, &domain)?;
+    if !people.is_empty() {
+        return Ok(refuse_list(format!(
+            "{domain} can't be removed: {} {} an account with this partner in that domain.",
+            people.join(", "),
+            if people.len() == 1 { "has" } else { "have" }
+        )));
+    }
+    partners::remove_domain(conn, partner.id, domain_id)?;
+    record_event(
+        conn,
+        actor,
+        &actor.actor_label(),
+        partner.id,
+        "partner.domain_removed",
+        &partner.name,
+        serde_json::json!({ "domain": domain }),
+    )?;
+    Ok(Outcome::Done(format!("Domain {domain} removed.")))
+}

@@ -1,0 +1,72 @@
+//! A partner's Users tab (Products and APIs: `grants_*`; Delete partner: `deactivate`;
+//! Activity: `routes::activity`).
+
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use chrono::Utc;
+
+use crate::domain::parse_id;
+use crate::routes::partners::header::date;
+use crate::routes::partners::header::load_header;
+use crate::routes::partners::header::role_label;
+use crate::routes::partners::header::PartnerHeader;
+use crate::routes::partners::page::general::InvitationView;
+use crate::{
+    auth::guards::EnterpriseAdmin,
+    db::{self, invitations, users},
+    error::AppError,
+    render::{render, Layout},
+    state::AppState,
+};
+
+// ---- Users ---------------------------------------------------------------------------------
+
+struct UserView {
+    name: String,
+    email: String,
+    role_label: &'static str,
+    is_account_admin: bool,
+    disabled: bool,
+    since: String,
+}
+
+#[derive(Template)]
+#[template(path = "partners/page/users.html")]
+struct UsersPage {
+    layout: Layout,
+    tab: &'static str,
+    header: PartnerHeader,
+    users: Vec<UserView>,
+    invitations: Vec<InvitationView>,
+}
+
+pub async fn users_tab(
+    user: EnterpriseAdmin,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = parse_id(&path)?;
+    let enterprise_id = user.user.enterprise_id;
+    let (partner, header, people, invites) = db::run(&state.pool, move |conn| {
+        let (partner, header) = load_header(conn, enterprise_id, id)?;
+        let people = users::for_partner(conn, partner.id)?;
+        let invites = invitations::for_partner(conn, partner.id)?;
+        Ok((partner, header, people, invites))
+    })
+    .await?;
+    let now = Utc::now();
+    let users = people
+        .into_iter()
+        .map(|u| UserView {
+            name: format!("{} {}", u.first_name, u.surname),
+            is_account_admin: partner.account_admin_user_id == Some(u.id),
+            role_label: role_label(&u.role),
+            disabled: u.disabled_at.is_some(),
+            since: date(u.created_at),
+            email: u.email,
+        })
+        .collect();
+    let invitations = invites.iter().map(|i| InvitationView::new(i, now)).collect();
+    let layout = user.layout(format!("Users · {}", header.name), "partners")?;
+    Ok(render(&UsersPage { layout, tab: "users", header, users, invitations }))
+}

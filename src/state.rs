@@ -1,0 +1,14 @@
+//! `AppState`: what every handler shares through `web::Data` (pool, settings, hasher).
+
+use std::sync::atomic::AtomicBool;
+
+use crate::{auth::password::PasswordHasherPool, config::Settings, db::DbPool};
+
+/// Shared by every handler through `web::Data`.
+pub struct AppState {
+    pub pool: DbPool,
+    pub settings: Settings,
+    pub hasher: PasswordHasherPool,
+    /// False until migrations have been applied (e.g. the database was down at start-up).
+    pub schema_ready: AtomicBool,
+}
