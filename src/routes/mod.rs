@@ -61,18 +61,18 @@ route_table! {
     get  "/password/forgot/sent"     => account::forgot_password::sent_page;
 
     // ---- partners: the wizard's fixed `drafts` segment before any `{id}` ----------------
-    post "/settings/partners/drafts"                     => partners::wizard::pages::start;
-    get  "/settings/partners/drafts/{id}"                => partners::wizard::pages::resume;
-    get  "/settings/partners/drafts/{id}/info"           => partners::wizard::pages::info_page;
-    post "/settings/partners/drafts/{id}/info"           => partners::wizard::pages::save_info;
-    get  "/settings/partners/drafts/{id}/logo"           => partners::wizard::pages::draft_logo;
-    get  "/settings/partners/drafts/{id}/domains"        => partners::wizard::pages::domains_page;
-    post "/settings/partners/drafts/{id}/domains"        => partners::wizard::pages::save_domains;
-    get  "/settings/partners/drafts/{id}/administrator"  => partners::wizard::pages::admin_page;
-    post "/settings/partners/drafts/{id}/administrator"  => partners::wizard::pages::save_admin;
-    get  "/settings/partners/drafts/{id}/review"         => partners::wizard::pages::review_page;
-    post "/settings/partners/drafts/{id}/submit"         => partners::wizard::pages::submit;
-    post "/settings/partners/drafts/{id}/discard"        => partners::wizard::pages::discard;
+    post "/settings/partners/drafts"                     => partners::wizard::start::start;
+    get  "/settings/partners/drafts/{id}"                => partners::wizard::start::resume;
+    get  "/settings/partners/drafts/{id}/info"           => partners::wizard::info::info_page;
+    post "/settings/partners/drafts/{id}/info"           => partners::wizard::info::save_info;
+    get  "/settings/partners/drafts/{id}/logo"           => partners::wizard::info::draft_logo;
+    get  "/settings/partners/drafts/{id}/domains"        => partners::wizard::domains::domains_page;
+    post "/settings/partners/drafts/{id}/domains"        => partners::wizard::domains::save_domains;
+    get  "/settings/partners/drafts/{id}/administrator"  => partners::wizard::administrator::admin_page;
+    post "/settings/partners/drafts/{id}/administrator"  => partners::wizard::administrator::save_admin;
+    get  "/settings/partners/drafts/{id}/review"         => partners::wizard::review::review_page;
+    post "/settings/partners/drafts/{id}/submit"         => partners::wizard::review::submit;
+    post "/settings/partners/drafts/{id}/discard"        => partners::wizard::discard::discard;
 
     get  "/settings/partners"                            => partners::list::list;
     get  "/settings/partners/{id}"                       => partners::page::general::general;

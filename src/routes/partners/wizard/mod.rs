@@ -1,4 +1,10 @@
-//! The register-partner wizard: a server-side draft walked through Company info, Email
-//! domains, Partner administrator and Review.
+//! The register-partner wizard: *Partner info* → *Register Domain* → *Partner account
+//! administrator* → *Review* → **Add Partner**, one file per step.
 
-pub mod pages;
+pub mod administrator;
+pub mod discard;
+pub mod domains;
+pub mod info;
+pub mod review;
+pub mod shared;
+pub mod start;

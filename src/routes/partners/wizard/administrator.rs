@@ -1,0 +1,128 @@
+//! Step 3, *Partner account administrator*: who is invited to run the partner's account.
+
+use actix_web::{http::StatusCode, web, HttpResponse};
+use askama::Template;
+
+use super::shared::{draft_or_redirect, first_open_step, load, steps, StepTab};
+use crate::render::see_other;
+use crate::{
+    auth::guards::EnterpriseAdmin,
+    db::{self, drafts, users},
+    domain::{Domain, EmailAddress, PersonName},
+    error::AppError,
+    render::{render, render_status, Layout},
+    state::AppState,
+};
+
+// ---------------------------------------------------------------- Partner account administrator
+
+#[derive(Template)]
+#[template(path = "partners/wizard/administrator.html")]
+struct AdminPage {
+    layout: Layout,
+    steps: Vec<StepTab>,
+    draft_id: i64,
+    domains: Vec<String>,
+    first_name: String,
+    surname: String,
+    email: String,
+    first_name_error: Option<String>,
+    surname_error: Option<String>,
+    email_error: Option<String>,
+}
+
+impl AdminPage {
+    fn has_errors(&self) -> bool {
+        self.first_name_error.is_some() || self.surname_error.is_some() || self.email_error.is_some()
+    }
+}
+
+pub async fn admin_page(
+    user: EnterpriseAdmin,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let draft = draft_or_redirect!(state, user, path);
+    if !draft.has_domains() {
+        return Ok(see_other(&format!("/settings/partners/drafts/{}/{}", draft.id, first_open_step(&draft))));
+    }
+    Ok(render(&AdminPage {
+        layout: user.layout("Register partners", "partners")?,
+        steps: steps(&draft, "administrator"),
+        draft_id: draft.id,
+        domains: draft.domains.clone(),
+        first_name: draft.admin_first_name.clone(),
+        surname: draft.admin_surname.clone(),
+        email: draft.admin_email.clone(),
+        first_name_error: None,
+        surname_error: None,
+        email_error: None,
+    }))
+}
+
+#[derive(serde::Deserialize)]
+pub struct AdminForm {
+    first_name: String,
+    surname: String,
+    email: String,
+}
+
+pub async fn save_admin(
+    user: EnterpriseAdmin,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: web::Form<AdminForm>,
+) -> Result<HttpResponse, AppError> {
+    let draft = draft_or_redirect!(state, user, path);
+    if !draft.has_domains() {
+        return Ok(see_other(&format!("/settings/partners/drafts/{}/{}", draft.id, first_open_step(&draft))));
+    }
+    let AdminForm { first_name, surname, email } = form.into_inner();
+    let first = PersonName::parse(&first_name);
+    let last = PersonName::parse(&surname);
+    let registered: Vec<Domain> = draft.domains.iter().filter_map(|d| Domain::parse(d).ok()).collect();
+    let mut email_error = None;
+    let parsed_email = match EmailAddress::parse(&email) {
+        Err(e) => {
+            email_error = Some(e.to_string());
+            None
+        }
+        Ok(e) if !e.belongs_to(&registered) => {
+            email_error = Some(format!(
+                "The email must use one of the partner's registered domains: {}.",
+                draft.domains.join(", ")
+            ));
+            None
+        }
+        Ok(e) => Some(e),
+    };
+    if let Some(addr) = &parsed_email {
+        let address = addr.as_str().to_string();
+        let exists = db::run(&state.pool, move |conn| Ok(users::find_by_email(conn, &address)?.is_some())).await?;
+        if exists {
+            email_error = Some(format!(
+                "{} already has an account in the portal, so it can't be invited as this partner's administrator.",
+                addr.as_str()
+            ));
+        }
+    }
+    if let (Ok(f), Ok(l), None, Some(addr)) = (&first, &last, &email_error, &parsed_email) {
+        let (id, f, l, a) = (draft.id, f.as_str().to_string(), l.as_str().to_string(), addr.as_str().to_string());
+        db::run(&state.pool, move |conn| Ok(drafts::save_admin(conn, id, &f, &l, &a)?)).await?;
+        return Ok(see_other(&format!("/settings/partners/drafts/{}/review", draft.id)));
+    }
+    let page = AdminPage {
+        layout: user.layout("Register partners", "partners")?,
+        steps: steps(&draft, "administrator"),
+        draft_id: draft.id,
+        domains: draft.domains.clone(),
+        first_name,
+        surname,
+        email,
+        first_name_error: first.err().map(|e| e.to_string()),
+        surname_error: last.err().map(|e| e.to_string()),
+        email_error,
+    };
+    debug_assert!(page.has_errors());
+    Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
+}

@@ -1,0 +1,24 @@
+//! Discarding a draft.
+
+use actix_web::{web, HttpResponse};
+
+use super::shared::{draft_or_redirect, load};
+use crate::render::see_other;
+use crate::{
+    auth::guards::EnterpriseAdmin,
+    db::{self, drafts},
+    error::AppError,
+    state::AppState,
+};
+
+pub async fn discard(
+    user: EnterpriseAdmin,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let draft = draft_or_redirect!(state, user, path);
+    let id = draft.id;
+    db::run(&state.pool, move |conn| Ok(drafts::delete(conn, id)?)).await?;
+    user.flash("info", "The unfinished registration was discarded.")?;
+    Ok(see_other("/settings/partners"))
+}

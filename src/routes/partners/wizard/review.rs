@@ -1,0 +1,81 @@
+//! Step 4, *Review*, and **Add Partner** (the one transaction that creates the partner).
+
+use actix_web::{http::StatusCode, web, HttpResponse};
+use askama::Template;
+
+use super::shared::{draft_or_redirect, first_open_step, load, steps, StepTab};
+use crate::domain::parse_id;
+use crate::render::see_other;
+use crate::{
+    auth::guards::EnterpriseAdmin,
+    db::{self, drafts::Draft, registration},
+    error::AppError,
+    render::{render, render_status, Layout},
+    state::AppState,
+};
+
+// ---------------------------------------------------------------- Review and Add Partner
+
+#[derive(Template)]
+#[template(path = "partners/wizard/review.html")]
+struct ReviewPage {
+    layout: Layout,
+    steps: Vec<StepTab>,
+    draft: Draft,
+    error: Option<String>,
+}
+
+pub async fn review_page(
+    user: EnterpriseAdmin,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let draft = draft_or_redirect!(state, user, path);
+    let open = first_open_step(&draft);
+    if open != "review" {
+        return Ok(see_other(&format!("/settings/partners/drafts/{}/{open}", draft.id)));
+    }
+    Ok(render(&ReviewPage {
+        layout: user.layout("Register partners", "partners")?,
+        steps: steps(&draft, "review"),
+        draft,
+        error: None,
+    }))
+}
+
+pub async fn submit(
+    user: EnterpriseAdmin,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = parse_id(&path)?;
+    let actor = user.user.clone();
+    let settings = state.settings.clone();
+    let result = db::run(&state.pool, move |conn| Ok(registration::register(conn, &settings, &actor, id))).await?;
+    let message = match result {
+        Ok(registration::Registered::Created { partner_id, .. }) => {
+            user.flash("success", "Partner added. The administrator's invitation is on its way. Next, choose the products and APIs they can use.")?;
+            return Ok(see_other(&format!("/settings/partners/{partner_id}")));
+        }
+        Ok(registration::Registered::AlreadySubmitted { partner_id }) => {
+            return Ok(see_other(&format!("/settings/partners/{partner_id}")));
+        }
+        Err(registration::RegisterError::NotFound) => return Err(AppError::NotFound),
+        Err(registration::RegisterError::App(e)) => return Err(e),
+        Err(registration::RegisterError::Incomplete(step)) => {
+            user.flash("error", format!("Please complete the “{step}” step first."))?;
+            return Ok(see_other(&format!("/settings/partners/drafts/{id}")));
+        }
+        Err(e) => e.to_string(),
+    };
+    let draft = draft_or_redirect!(state, user, path);
+    Ok(render_status(
+        StatusCode::CONFLICT,
+        &ReviewPage {
+            layout: user.layout("Register partners", "partners")?,
+            steps: steps(&draft, "review"),
+            draft,
+            error: Some(message),
+        },
+    ))
+}
