@@ -1,5 +1,6 @@
 //! Command-line operations: creating enterprises and the demo seed.
 
+use crate::domain::{EnterpriseId, PartnerId, UserId};
 use chrono::Utc;
 use diesel::{Connection, PgConnection};
 
@@ -12,8 +13,8 @@ use crate::{
 };
 
 pub struct CreatedEnterprise {
-    pub enterprise_id: i64,
-    pub admin_user_id: i64,
+    pub enterprise_id: EnterpriseId,
+    pub admin_user_id: UserId,
     /// Single-use link to set the admin's password.
     pub set_password_link: String,
 }
@@ -182,7 +183,7 @@ const DEMO_APIS: [(&str, &str, &str, &[&str]); 7] = [
 
 /// A believable catalog for the demo enterprise; each part only when that part is empty, so
 /// running the seed again duplicates nothing and leaves an admin's own changes alone.
-fn seed_demo_catalog(conn: &mut PgConnection, enterprise_id: i64) -> Result<(), AppError> {
+fn seed_demo_catalog(conn: &mut PgConnection, enterprise_id: EnterpriseId) -> Result<(), AppError> {
     let mut environments = catalog::environments(conn, enterprise_id)?;
     if environments.is_empty() {
         for (i, name) in DEMO_ENVIRONMENTS.iter().enumerate() {
@@ -225,9 +226,9 @@ const BENCH_EVENTS_PER_OTHER_PARTNER: i64 = 100;
 
 /// What `scripts/bench` needs to know about the seeded data.
 pub struct BenchSeed {
-    pub enterprise_id: i64,
+    pub enterprise_id: EnterpriseId,
     /// The partner whose pages are measured: the one with most audit events.
-    pub partner_id: i64,
+    pub partner_id: PartnerId,
     pub admin_email: String,
     pub member_email: String,
     /// Every seeded person (all share `password`), for the rotating login benchmark.
@@ -277,13 +278,13 @@ pub fn seed_bench(conn: &mut PgConnection, settings: &Settings, password: &str) 
             first_admin.get_or_insert(user.id);
             people.push(email);
         }
-        let admin_id = first_admin.unwrap_or_default();
+        let admin_id = first_admin.ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("no bench admin was created")))?;
         let logo = crate::domain::sample_png(64, 64);
 
         #[derive(diesel::QueryableByName)]
         struct Id {
             #[diesel(sql_type = BigInt)]
-            id: i64,
+            id: PartnerId,
         }
         let mut partner_ids = Vec::new();
         for p in 1..=BENCH_PARTNERS {
@@ -304,7 +305,7 @@ pub fn seed_bench(conn: &mut PgConnection, settings: &Settings, password: &str) 
             if p % 2 == 1 {
                 crate::db::partners::set_logo(conn, partner.id, "image/png", &logo, 64, 64)?;
             }
-            let mut partner_admin = 0;
+            let mut partner_admin = None;
             for (k, role) in std::iter::once("admin").chain(std::iter::repeat("member").take(BENCH_MEMBERS_PER_PARTNER)).enumerate() {
                 let email = if k == 0 { format!("admin@{domain}") } else { format!("member{k}@{domain}") };
                 let user = users::insert(
@@ -320,12 +321,12 @@ pub fn seed_bench(conn: &mut PgConnection, settings: &Settings, password: &str) 
                     },
                 )?;
                 if k == 0 {
-                    partner_admin = user.id;
+                    partner_admin = Some(user.id);
                 }
                 people.push(email);
             }
             sql_query("UPDATE partners SET account_admin_user_id = $1 WHERE id = $2")
-                .bind::<BigInt, _>(partner_admin)
+                .bind::<diesel::sql_types::Nullable<BigInt>, _>(partner_admin)
                 .bind::<BigInt, _>(partner.id)
                 .execute(conn)?;
             // The administrator's accepted invitation and its sent email; two pending invitations.
@@ -342,7 +343,7 @@ pub fn seed_bench(conn: &mut PgConnection, settings: &Settings, password: &str) 
             .bind::<Text, _>(format!("admin@{domain}"))
             .bind::<Bytea, _>(tokens::token_hash(&tokens::random_token()))
             .bind::<BigInt, _>(admin_id)
-            .bind::<BigInt, _>(partner_admin)
+            .bind::<diesel::sql_types::Nullable<BigInt>, _>(partner_admin)
             .get_result(conn)?;
             sql_query(
                 "INSERT INTO outbox_emails (kind, enterprise_id, invitation_id, message_id, to_address, subject,
@@ -364,7 +365,7 @@ pub fn seed_bench(conn: &mut PgConnection, settings: &Settings, password: &str) 
                 .bind::<BigInt, _>(partner.id)
                 .bind::<Text, _>(format!("invitee{k}@{domain}"))
                 .bind::<Bytea, _>(tokens::token_hash(&tokens::random_token()))
-                .bind::<BigInt, _>(partner_admin)
+                .bind::<diesel::sql_types::Nullable<BigInt>, _>(partner_admin)
                 .execute(conn)?;
             }
             // The whole catalog: every product, every API in every environment it is offered in.
@@ -412,7 +413,7 @@ pub fn seed_bench(conn: &mut PgConnection, settings: &Settings, password: &str) 
             .bind::<BigInt, _>(n)
             .execute(conn)?;
         }
-        let partner_id = partner_ids.first().map(|(id, _)| *id).unwrap_or_default();
+        let partner_id = partner_ids.first().map(|(id, _)| *id).ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("no bench partner was created")))?;
         Ok(BenchSeed {
             enterprise_id: enterprise.id,
             partner_id,

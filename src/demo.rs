@@ -1,6 +1,7 @@
 //! Demo partners for a first look (`seed-demo`): an active partner with people and grants, one
 //! still waiting for its administrator, and another active one. Only when there are none yet.
 
+use crate::domain::{EnterpriseId, PartnerId, UserId};
 use chrono::Utc;
 use diesel::prelude::*;
 
@@ -23,11 +24,11 @@ struct DemoPerson {
 
 fn insert_user(
     conn: &mut PgConnection,
-    enterprise_id: i64,
-    partner_id: i64,
+    enterprise_id: EnterpriseId,
+    partner_id: PartnerId,
     p: &DemoPerson,
     hash: &str,
-) -> QueryResult<i64> {
+) -> QueryResult<UserId> {
     use schema::users::dsl as u;
     diesel::insert_into(u::users)
         .values((
@@ -45,12 +46,12 @@ fn insert_user(
 
 fn insert_partner(
     conn: &mut PgConnection,
-    enterprise_id: i64,
-    admin_id: i64,
+    enterprise_id: EnterpriseId,
+    admin_id: UserId,
     name: &str,
     domains: &[&str],
     status: &str,
-) -> QueryResult<i64> {
+) -> QueryResult<PartnerId> {
     use schema::partners::dsl as p;
     let id = diesel::insert_into(p::partners)
         .values((
@@ -80,15 +81,15 @@ fn insert_partner(
 }
 
 /// Ids of catalog items by name (the demo catalog is seeded just before).
-fn product_id(conn: &mut PgConnection, enterprise_id: i64, name: &str) -> QueryResult<Option<i64>> {
+fn product_id(conn: &mut PgConnection, enterprise_id: EnterpriseId, name: &str) -> QueryResult<Option<i64>> {
     use schema::products::dsl as p;
     p::products.filter(p::enterprise_id.eq(enterprise_id)).filter(p::name.eq(name)).select(p::id).first(conn).optional()
 }
 
 fn api_grants(
     conn: &mut PgConnection,
-    partner_id: i64,
-    enterprise_id: i64,
+    partner_id: PartnerId,
+    enterprise_id: EnterpriseId,
     api: &str,
     environments: &[&str],
 ) -> QueryResult<()> {
@@ -110,7 +111,12 @@ fn api_grants(
 }
 
 /// Seeds the demo partners unless the enterprise already has partners.
-pub fn seed_partners(conn: &mut PgConnection, enterprise_id: i64, admin_id: i64, hash: &str) -> Result<(), AppError> {
+pub fn seed_partners(
+    conn: &mut PgConnection,
+    enterprise_id: EnterpriseId,
+    admin_id: UserId,
+    hash: &str,
+) -> Result<(), AppError> {
     if partners::count_toward_limit(conn, enterprise_id)? > 0 {
         return Ok(());
     }

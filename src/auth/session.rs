@@ -1,5 +1,6 @@
 //! The typed session: who is logged in, the CSRF token, flash messages, short-lived values.
 
+use crate::domain::{EnterpriseId, PartnerId, UserId};
 use std::future::{ready, Ready};
 
 use actix_session::{Session, SessionExt};
@@ -23,9 +24,9 @@ pub const ROLE_MEMBER: &str = "member";
 /// The logged-in person with their organisation, as loaded with the session.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Principal {
-    pub user_id: i64,
-    pub enterprise_id: i64,
-    pub partner_id: Option<i64>,
+    pub user_id: UserId,
+    pub enterprise_id: EnterpriseId,
+    pub partner_id: Option<PartnerId>,
     pub role: String,
     pub email: String,
     pub first_name: String,
@@ -136,7 +137,7 @@ impl TypedSession {
     }
 
     /// Logs a user in: a new session id (no fixation), a new CSRF token.
-    pub fn log_in(&self, user_id: i64) -> Result<(), AppError> {
+    pub fn log_in(&self, user_id: UserId) -> Result<(), AppError> {
         self.check_available()?;
         self.0.renew();
         self.0.remove(PRINCIPAL_KEY);

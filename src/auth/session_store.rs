@@ -5,6 +5,7 @@
 //! as the reserved `_principal` entry, so a page needs no second query to know who is asking,
 //! and a disabled user or a deleted session is anonymous on the very next request.
 
+use crate::domain::UserId;
 use std::collections::HashMap;
 
 use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError};
@@ -44,10 +45,10 @@ fn new_key() -> String {
 }
 
 /// The state as stored: reserved, request-only entries removed.
-fn storable(mut state: HashMap<String, String>) -> (Option<i64>, serde_json::Value) {
+fn storable(mut state: HashMap<String, String>) -> (Option<UserId>, serde_json::Value) {
     state.remove(PRINCIPAL_KEY);
     state.remove(UNAVAILABLE_KEY);
-    let user_id = state.get(USER_ID_KEY).and_then(|v| serde_json::from_str::<i64>(v).ok());
+    let user_id = state.get(USER_ID_KEY).and_then(|v| serde_json::from_str::<UserId>(v).ok());
     let map: serde_json::Map<String, serde_json::Value> =
         state.into_iter().map(|(k, v)| (k, serde_json::Value::String(v))).collect();
     (user_id, serde_json::Value::Object(map))

@@ -1,5 +1,6 @@
 //! Audit events: who did what to which target, and when. Never deleted.
 
+use crate::domain::{EnterpriseId, PartnerId, UserId};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
@@ -9,9 +10,9 @@ use crate::db::schema::{audit_events, partners};
 #[diesel(table_name = audit_events)]
 pub struct AuditEvent {
     pub id: i64,
-    pub enterprise_id: i64,
-    pub partner_id: Option<i64>,
-    pub actor_user_id: Option<i64>,
+    pub enterprise_id: EnterpriseId,
+    pub partner_id: Option<PartnerId>,
+    pub actor_user_id: Option<UserId>,
     pub actor_label: String,
     pub action: String,
     pub target: String,
@@ -22,9 +23,9 @@ pub struct AuditEvent {
 #[derive(Insertable, Debug)]
 #[diesel(table_name = audit_events)]
 pub struct NewAuditEvent<'a> {
-    pub enterprise_id: i64,
-    pub partner_id: Option<i64>,
-    pub actor_user_id: Option<i64>,
+    pub enterprise_id: EnterpriseId,
+    pub partner_id: Option<PartnerId>,
+    pub actor_user_id: Option<UserId>,
     pub actor_label: &'a str,
     pub action: &'a str,
     pub target: &'a str,
@@ -38,7 +39,7 @@ pub fn record(conn: &mut PgConnection, event: &NewAuditEvent<'_>) -> QueryResult
 /// What the Activity pages filter on; `None` means any.
 #[derive(Debug, Default, Clone)]
 pub struct EventFilter {
-    pub partner_id: Option<i64>,
+    pub partner_id: Option<PartnerId>,
     pub action: Option<String>,
 }
 
@@ -70,7 +71,7 @@ macro_rules! filtered_events {
 /// thousands of events.
 pub fn page(
     conn: &mut PgConnection,
-    enterprise_id: i64,
+    enterprise_id: EnterpriseId,
     filter: &EventFilter,
     offset: i64,
     limit: i64,
@@ -81,7 +82,7 @@ pub fn page(
 /// The next `limit` events older than `before` (created_at, id), for exports read in batches.
 pub fn batch_before(
     conn: &mut PgConnection,
-    enterprise_id: i64,
+    enterprise_id: EnterpriseId,
     filter: &EventFilter,
     before: Option<(DateTime<Utc>, i64)>,
     limit: i64,
@@ -103,7 +104,7 @@ pub fn batch_before(
 /// The distinct actions recorded for the enterprise, for the filter, in order. A loose index
 /// scan on the (enterprise_id, action) index: one probe per distinct action, so it costs the
 /// same with 30 events or 300,000 (a plain DISTINCT reads every event).
-pub fn actions_present(conn: &mut PgConnection, enterprise_id: i64) -> QueryResult<Vec<String>> {
+pub fn actions_present(conn: &mut PgConnection, enterprise_id: EnterpriseId) -> QueryResult<Vec<String>> {
     #[derive(diesel::QueryableByName)]
     struct Action {
         #[diesel(sql_type = diesel::sql_types::Text)]
@@ -131,8 +132,8 @@ pub fn actions_present(conn: &mut PgConnection, enterprise_id: i64) -> QueryResu
 /// enterprise's.
 pub fn partner_with_actions(
     conn: &mut PgConnection,
-    enterprise_id: i64,
-    partner_id: i64,
+    enterprise_id: EnterpriseId,
+    partner_id: PartnerId,
 ) -> QueryResult<Option<(crate::db::partners::Partner, Option<DateTime<Utc>>, Vec<String>)>> {
     use diesel::sql_types::{Array, BigInt, Nullable, Text, Timestamptz};
     #[derive(diesel::QueryableByName)]
@@ -171,7 +172,10 @@ pub fn partner_with_actions(
 }
 
 /// The enterprise's partners by name, for the partner filter: (id, name, deactivated).
-pub fn partners_for_filter(conn: &mut PgConnection, enterprise_id: i64) -> QueryResult<Vec<(i64, String, bool)>> {
+pub fn partners_for_filter(
+    conn: &mut PgConnection,
+    enterprise_id: EnterpriseId,
+) -> QueryResult<Vec<(PartnerId, String, bool)>> {
     partners::table
         .filter(partners::enterprise_id.eq(enterprise_id))
         .order((diesel::dsl::sql::<diesel::sql_types::Text>("lower(partners.name)").asc(), partners::id.asc()))

@@ -1,5 +1,6 @@
 //! Register-wizard drafts: one admin's work in progress, kept server-side.
 
+use crate::domain::{DraftId, EnterpriseId, PartnerId, UserId};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
@@ -11,9 +12,9 @@ pub const MAX_AGE_DAYS: i64 = 7;
 #[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
 #[diesel(table_name = partner_drafts)]
 pub struct Draft {
-    pub id: i64,
-    pub enterprise_id: i64,
-    pub created_by: i64,
+    pub id: DraftId,
+    pub enterprise_id: EnterpriseId,
+    pub created_by: UserId,
     pub name: String,
     pub domains: Vec<String>,
     pub admin_first_name: String,
@@ -22,7 +23,7 @@ pub struct Draft {
     pub logo_content_type: Option<String>,
     pub logo_width: Option<i32>,
     pub logo_height: Option<i32>,
-    pub submitted_partner_id: Option<i64>,
+    pub submitted_partner_id: Option<PartnerId>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -43,7 +44,11 @@ impl Draft {
 }
 
 /// The admin's latest unfinished draft, so "Register partners" resumes instead of losing work.
-pub fn latest_open(conn: &mut PgConnection, enterprise_id: i64, user_id: i64) -> QueryResult<Option<Draft>> {
+pub fn latest_open(
+    conn: &mut PgConnection,
+    enterprise_id: EnterpriseId,
+    user_id: UserId,
+) -> QueryResult<Option<Draft>> {
     partner_drafts::table
         .filter(partner_drafts::enterprise_id.eq(enterprise_id))
         .filter(partner_drafts::created_by.eq(user_id))
@@ -54,7 +59,7 @@ pub fn latest_open(conn: &mut PgConnection, enterprise_id: i64, user_id: i64) ->
         .optional()
 }
 
-pub fn create(conn: &mut PgConnection, enterprise_id: i64, user_id: i64) -> QueryResult<Draft> {
+pub fn create(conn: &mut PgConnection, enterprise_id: EnterpriseId, user_id: UserId) -> QueryResult<Draft> {
     diesel::insert_into(partner_drafts::table)
         .values((partner_drafts::enterprise_id.eq(enterprise_id), partner_drafts::created_by.eq(user_id)))
         .returning(Draft::as_returning())
@@ -62,7 +67,12 @@ pub fn create(conn: &mut PgConnection, enterprise_id: i64, user_id: i64) -> Quer
 }
 
 /// A draft of this admin in this enterprise; anyone else's is "not found".
-pub fn find(conn: &mut PgConnection, enterprise_id: i64, user_id: i64, draft_id: i64) -> QueryResult<Option<Draft>> {
+pub fn find(
+    conn: &mut PgConnection,
+    enterprise_id: EnterpriseId,
+    user_id: UserId,
+    draft_id: DraftId,
+) -> QueryResult<Option<Draft>> {
     partner_drafts::table
         .filter(partner_drafts::id.eq(draft_id))
         .filter(partner_drafts::enterprise_id.eq(enterprise_id))
@@ -73,7 +83,12 @@ pub fn find(conn: &mut PgConnection, enterprise_id: i64, user_id: i64, draft_id:
 }
 
 /// Same as `find`, locking the draft: Add Partner submissions of one draft serialise on it.
-pub fn lock(conn: &mut PgConnection, enterprise_id: i64, user_id: i64, draft_id: i64) -> QueryResult<Option<Draft>> {
+pub fn lock(
+    conn: &mut PgConnection,
+    enterprise_id: EnterpriseId,
+    user_id: UserId,
+    draft_id: DraftId,
+) -> QueryResult<Option<Draft>> {
     partner_drafts::table
         .filter(partner_drafts::id.eq(draft_id))
         .filter(partner_drafts::enterprise_id.eq(enterprise_id))
@@ -84,7 +99,7 @@ pub fn lock(conn: &mut PgConnection, enterprise_id: i64, user_id: i64, draft_id:
         .optional()
 }
 
-pub fn logo(conn: &mut PgConnection, draft_id: i64) -> QueryResult<Option<(String, Vec<u8>)>> {
+pub fn logo(conn: &mut PgConnection, draft_id: DraftId) -> QueryResult<Option<(String, Vec<u8>)>> {
     let row: (Option<String>, Option<Vec<u8>>) = partner_drafts::table
         .find(draft_id)
         .select((partner_drafts::logo_content_type, partner_drafts::logo_bytes))
@@ -95,14 +110,14 @@ pub fn logo(conn: &mut PgConnection, draft_id: i64) -> QueryResult<Option<(Strin
     })
 }
 
-pub fn save_info(conn: &mut PgConnection, draft_id: i64, name: &str) -> QueryResult<()> {
+pub fn save_info(conn: &mut PgConnection, draft_id: DraftId, name: &str) -> QueryResult<()> {
     diesel::update(partner_drafts::table.find(draft_id))
         .set((partner_drafts::name.eq(name), partner_drafts::updated_at.eq(diesel::dsl::now)))
         .execute(conn)
         .map(|_| ())
 }
 
-pub fn save_logo(conn: &mut PgConnection, draft_id: i64, logo: Option<(&str, &[u8], i32, i32)>) -> QueryResult<()> {
+pub fn save_logo(conn: &mut PgConnection, draft_id: DraftId, logo: Option<(&str, &[u8], i32, i32)>) -> QueryResult<()> {
     let (ct, bytes, w, h) = match logo {
         Some((ct, bytes, w, h)) => (Some(ct), Some(bytes), Some(w), Some(h)),
         None => (None, None, None, None),
@@ -119,14 +134,20 @@ pub fn save_logo(conn: &mut PgConnection, draft_id: i64, logo: Option<(&str, &[u
         .map(|_| ())
 }
 
-pub fn save_domains(conn: &mut PgConnection, draft_id: i64, domains: &[String]) -> QueryResult<()> {
+pub fn save_domains(conn: &mut PgConnection, draft_id: DraftId, domains: &[String]) -> QueryResult<()> {
     diesel::update(partner_drafts::table.find(draft_id))
         .set((partner_drafts::domains.eq(domains), partner_drafts::updated_at.eq(diesel::dsl::now)))
         .execute(conn)
         .map(|_| ())
 }
 
-pub fn save_admin(conn: &mut PgConnection, draft_id: i64, first: &str, surname: &str, email: &str) -> QueryResult<()> {
+pub fn save_admin(
+    conn: &mut PgConnection,
+    draft_id: DraftId,
+    first: &str,
+    surname: &str,
+    email: &str,
+) -> QueryResult<()> {
     diesel::update(partner_drafts::table.find(draft_id))
         .set((
             partner_drafts::admin_first_name.eq(first),
@@ -138,7 +159,7 @@ pub fn save_admin(conn: &mut PgConnection, draft_id: i64, first: &str, surname: 
         .map(|_| ())
 }
 
-pub fn mark_submitted(conn: &mut PgConnection, draft_id: i64, partner_id: i64) -> QueryResult<()> {
+pub fn mark_submitted(conn: &mut PgConnection, draft_id: DraftId, partner_id: PartnerId) -> QueryResult<()> {
     diesel::update(partner_drafts::table.find(draft_id))
         .set((
             partner_drafts::submitted_partner_id.eq(partner_id),
@@ -150,7 +171,7 @@ pub fn mark_submitted(conn: &mut PgConnection, draft_id: i64, partner_id: i64) -
         .map(|_| ())
 }
 
-pub fn delete(conn: &mut PgConnection, draft_id: i64) -> QueryResult<usize> {
+pub fn delete(conn: &mut PgConnection, draft_id: DraftId) -> QueryResult<usize> {
     diesel::delete(partner_drafts::table.find(draft_id)).execute(conn)
 }
 

@@ -1,5 +1,6 @@
 //! Enterprise accounts (tenants).
 
+use crate::domain::EnterpriseId;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
@@ -8,7 +9,7 @@ use crate::db::schema::enterprises;
 #[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
 #[diesel(table_name = enterprises)]
 pub struct Enterprise {
-    pub id: i64,
+    pub id: EnterpriseId,
     pub name: String,
     pub partner_limit: i32,
     pub created_at: DateTime<Utc>,
@@ -33,12 +34,12 @@ pub fn find_by_name(conn: &mut PgConnection, name: &str) -> QueryResult<Option<E
         .optional()
 }
 
-pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Enterprise> {
+pub fn find(conn: &mut PgConnection, id: EnterpriseId) -> QueryResult<Enterprise> {
     enterprises::table.find(id).select(Enterprise::as_select()).first(conn)
 }
 
 /// Locks the enterprise row for the rest of the transaction: partner inserts serialise on
 /// it, so the partner limit holds under concurrent submissions.
-pub fn lock(conn: &mut PgConnection, id: i64) -> QueryResult<Enterprise> {
+pub fn lock(conn: &mut PgConnection, id: EnterpriseId) -> QueryResult<Enterprise> {
     enterprises::table.find(id).for_update().select(Enterprise::as_select()).first(conn)
 }

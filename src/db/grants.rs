@@ -5,6 +5,7 @@
 //! grant and revoke flows (in `routes::partners::grants_*`) run them inside a transaction
 //! that holds the partner row lock.
 
+use crate::domain::{EnterpriseId, PartnerId, UserId};
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
@@ -29,7 +30,7 @@ pub struct GrantedProduct {
     pub granted_at: DateTime<Utc>,
 }
 
-pub fn granted_products(conn: &mut PgConnection, partner_id: i64) -> QueryResult<Vec<GrantedProduct>> {
+pub fn granted_products(conn: &mut PgConnection, partner_id: PartnerId) -> QueryResult<Vec<GrantedProduct>> {
     partner_products::table
         .inner_join(products::table)
         .filter(partner_products::partner_id.eq(partner_id))
@@ -63,8 +64,8 @@ fn contains_pattern(text: &str) -> String {
 /// granted yet, matching `search` (name or description, ignoring case) when it isn't empty.
 pub fn grantable_products(
     conn: &mut PgConnection,
-    enterprise_id: i64,
-    partner_id: i64,
+    enterprise_id: EnterpriseId,
+    partner_id: PartnerId,
     search: &str,
 ) -> QueryResult<Vec<Product>> {
     let granted = partner_products::table
@@ -86,7 +87,11 @@ pub fn grantable_products(
 
 /// The enterprise's products among `ids`, share-locked so that archiving one of them waits
 /// until the grant that checked it has committed. Other tenants' ids are simply absent.
-pub fn lock_products(conn: &mut PgConnection, enterprise_id: i64, ids: &BTreeSet<i64>) -> QueryResult<Vec<Product>> {
+pub fn lock_products(
+    conn: &mut PgConnection,
+    enterprise_id: EnterpriseId,
+    ids: &BTreeSet<i64>,
+) -> QueryResult<Vec<Product>> {
     products::table
         .filter(products::enterprise_id.eq(enterprise_id))
         .filter(products::id.eq_any(ids.iter().copied().collect::<Vec<_>>()))
@@ -96,7 +101,7 @@ pub fn lock_products(conn: &mut PgConnection, enterprise_id: i64, ids: &BTreeSet
         .load(conn)
 }
 
-pub fn find_product(conn: &mut PgConnection, enterprise_id: i64, id: i64) -> QueryResult<Option<Product>> {
+pub fn find_product(conn: &mut PgConnection, enterprise_id: EnterpriseId, id: i64) -> QueryResult<Option<Product>> {
     products::table
         .filter(products::enterprise_id.eq(enterprise_id))
         .filter(products::id.eq(id))
@@ -106,7 +111,12 @@ pub fn find_product(conn: &mut PgConnection, enterprise_id: i64, id: i64) -> Que
 }
 
 /// Grants the product; false when it was already granted (nothing changes).
-pub fn grant_product(conn: &mut PgConnection, partner_id: i64, product_id: i64, granted_by: i64) -> QueryResult<bool> {
+pub fn grant_product(
+    conn: &mut PgConnection,
+    partner_id: PartnerId,
+    product_id: i64,
+    granted_by: UserId,
+) -> QueryResult<bool> {
     let n = diesel::insert_into(partner_products::table)
         .values((
             partner_products::partner_id.eq(partner_id),
@@ -119,7 +129,7 @@ pub fn grant_product(conn: &mut PgConnection, partner_id: i64, product_id: i64, 
 }
 
 /// Revokes the product; false when it wasn't granted.
-pub fn revoke_product(conn: &mut PgConnection, partner_id: i64, product_id: i64) -> QueryResult<bool> {
+pub fn revoke_product(conn: &mut PgConnection, partner_id: PartnerId, product_id: i64) -> QueryResult<bool> {
     let n = diesel::delete(
         partner_products::table
             .filter(partner_products::partner_id.eq(partner_id))
@@ -138,7 +148,7 @@ pub struct Environment {
 }
 
 /// The enterprise's environments in their display order.
-pub fn environments(conn: &mut PgConnection, enterprise_id: i64) -> QueryResult<Vec<Environment>> {
+pub fn environments(conn: &mut PgConnection, enterprise_id: EnterpriseId) -> QueryResult<Vec<Environment>> {
     environments::table
         .filter(environments::enterprise_id.eq(enterprise_id))
         .order((environments::position.asc(), environments::name.asc(), environments::id.asc()))
@@ -146,7 +156,11 @@ pub fn environments(conn: &mut PgConnection, enterprise_id: i64) -> QueryResult<
         .load(conn)
 }
 
-pub fn find_environment(conn: &mut PgConnection, enterprise_id: i64, id: i64) -> QueryResult<Option<Environment>> {
+pub fn find_environment(
+    conn: &mut PgConnection,
+    enterprise_id: EnterpriseId,
+    id: i64,
+) -> QueryResult<Option<Environment>> {
     environments::table
         .filter(environments::enterprise_id.eq(enterprise_id))
         .filter(environments::id.eq(id))
@@ -174,7 +188,7 @@ type ApiColumns = (apis::id, apis::name, apis::description, apis::base_path, api
 const API_COLUMNS: ApiColumns = (apis::id, apis::name, apis::description, apis::base_path, apis::archived_at);
 
 /// The enterprise's APIs that are not archived, by name (the rows of the Add APIs matrix).
-pub fn live_apis(conn: &mut PgConnection, enterprise_id: i64) -> QueryResult<Vec<Api>> {
+pub fn live_apis(conn: &mut PgConnection, enterprise_id: EnterpriseId) -> QueryResult<Vec<Api>> {
     apis::table
         .filter(apis::enterprise_id.eq(enterprise_id))
         .filter(apis::archived_at.is_null())
@@ -183,7 +197,7 @@ pub fn live_apis(conn: &mut PgConnection, enterprise_id: i64) -> QueryResult<Vec
         .load(conn)
 }
 
-pub fn find_api(conn: &mut PgConnection, enterprise_id: i64, id: i64) -> QueryResult<Option<Api>> {
+pub fn find_api(conn: &mut PgConnection, enterprise_id: EnterpriseId, id: i64) -> QueryResult<Option<Api>> {
     apis::table
         .filter(apis::enterprise_id.eq(enterprise_id))
         .filter(apis::id.eq(id))
@@ -193,7 +207,7 @@ pub fn find_api(conn: &mut PgConnection, enterprise_id: i64, id: i64) -> QueryRe
 }
 
 /// The enterprise's APIs among `ids`, share-locked like [`lock_products`].
-pub fn lock_apis(conn: &mut PgConnection, enterprise_id: i64, ids: &BTreeSet<i64>) -> QueryResult<Vec<Api>> {
+pub fn lock_apis(conn: &mut PgConnection, enterprise_id: EnterpriseId, ids: &BTreeSet<i64>) -> QueryResult<Vec<Api>> {
     apis::table
         .filter(apis::enterprise_id.eq(enterprise_id))
         .filter(apis::id.eq_any(ids.iter().copied().collect::<Vec<_>>()))
@@ -207,7 +221,7 @@ pub fn lock_apis(conn: &mut PgConnection, enterprise_id: i64, ids: &BTreeSet<i64
 /// enterprise's APIs when None). Both sides are checked to belong to the enterprise.
 pub fn offered(
     conn: &mut PgConnection,
-    enterprise_id: i64,
+    enterprise_id: EnterpriseId,
     api_ids: Option<&BTreeSet<i64>>,
 ) -> QueryResult<BTreeSet<(i64, i64)>> {
     let mut q = api_environments::table
@@ -236,7 +250,7 @@ pub struct ApiGrant {
 }
 
 /// Every API grant of the partner, by API name then environment position.
-pub fn api_grants(conn: &mut PgConnection, partner_id: i64) -> QueryResult<Vec<ApiGrant>> {
+pub fn api_grants(conn: &mut PgConnection, partner_id: PartnerId) -> QueryResult<Vec<ApiGrant>> {
     partner_api_environments::table
         .inner_join(apis::table.on(apis::id.eq(partner_api_environments::api_id)))
         .inner_join(environments::table.on(environments::id.eq(partner_api_environments::environment_id)))
@@ -263,7 +277,7 @@ pub fn api_grants(conn: &mut PgConnection, partner_id: i64) -> QueryResult<Vec<A
 /// The partner's granted cells, for the APIs in `api_ids` (all when None).
 pub fn granted_cells(
     conn: &mut PgConnection,
-    partner_id: i64,
+    partner_id: PartnerId,
     api_ids: Option<&BTreeSet<i64>>,
 ) -> QueryResult<BTreeSet<(i64, i64)>> {
     let mut q = partner_api_environments::table
@@ -277,7 +291,7 @@ pub fn granted_cells(
 }
 
 /// Does the partner have access to any API in any environment?
-pub fn has_api_access(conn: &mut PgConnection, partner_id: i64) -> QueryResult<bool> {
+pub fn has_api_access(conn: &mut PgConnection, partner_id: PartnerId) -> QueryResult<bool> {
     diesel::select(exists(partner_api_environments::table.filter(partner_api_environments::partner_id.eq(partner_id))))
         .get_result(conn)
 }
@@ -285,10 +299,10 @@ pub fn has_api_access(conn: &mut PgConnection, partner_id: i64) -> QueryResult<b
 /// Grants the API in the environment; false when it was already granted.
 pub fn grant_api_environment(
     conn: &mut PgConnection,
-    partner_id: i64,
+    partner_id: PartnerId,
     api_id: i64,
     environment_id: i64,
-    granted_by: i64,
+    granted_by: UserId,
 ) -> QueryResult<bool> {
     let n = diesel::insert_into(partner_api_environments::table)
         .values((
@@ -305,7 +319,7 @@ pub fn grant_api_environment(
 /// Revokes the API in the environment; false when it wasn't granted.
 pub fn revoke_api_environment(
     conn: &mut PgConnection,
-    partner_id: i64,
+    partner_id: PartnerId,
     api_id: i64,
     environment_id: i64,
 ) -> QueryResult<bool> {
@@ -320,7 +334,7 @@ pub fn revoke_api_environment(
 }
 
 /// Revokes the API in every environment; returns the environments it was granted in.
-pub fn revoke_api(conn: &mut PgConnection, partner_id: i64, api_id: i64) -> QueryResult<Vec<i64>> {
+pub fn revoke_api(conn: &mut PgConnection, partner_id: PartnerId, api_id: i64) -> QueryResult<Vec<i64>> {
     diesel::delete(
         partner_api_environments::table
             .filter(partner_api_environments::partner_id.eq(partner_id))

@@ -1,6 +1,7 @@
 //! Issuing, resending and revoking invitations. Each runs inside the caller's transaction and
 //! queues the email in the outbox there too, so an email exists only if the change committed.
 
+use crate::domain::{EnterpriseId, InvitationId, PartnerId};
 use chrono::Utc;
 use diesel::prelude::*;
 
@@ -14,8 +15,8 @@ use crate::{
 };
 
 pub struct NewInvite<'a> {
-    pub enterprise_id: i64,
-    pub partner_id: i64,
+    pub enterprise_id: EnterpriseId,
+    pub partner_id: PartnerId,
     pub email: &'a EmailAddress,
     pub first_name: &'a PersonName,
     pub surname: &'a PersonName,
@@ -138,7 +139,7 @@ pub fn queue_for_new(
     conn: &mut PgConnection,
     settings: &Settings,
     actor: &Principal,
-    invitation_id: i64,
+    invitation_id: InvitationId,
     token: &str,
 ) -> Result<(), AppError> {
     let invitation = invitations::find(conn, invitation_id)?.ok_or(AppError::NotFound)?;
@@ -146,7 +147,11 @@ pub fn queue_for_new(
 }
 
 /// A pending (or expired) invitation of this partner, locked for a change.
-fn lock_open(conn: &mut PgConnection, partner_id: i64, invitation_id: i64) -> Result<Invitation, AppError> {
+fn lock_open(
+    conn: &mut PgConnection,
+    partner_id: PartnerId,
+    invitation_id: InvitationId,
+) -> Result<Invitation, AppError> {
     inv::table
         .filter(inv::id.eq(invitation_id))
         .filter(inv::partner_id.eq(partner_id))
@@ -163,8 +168,8 @@ pub fn resend(
     conn: &mut PgConnection,
     settings: &Settings,
     actor: &Principal,
-    partner_id: i64,
-    invitation_id: i64,
+    partner_id: PartnerId,
+    invitation_id: InvitationId,
 ) -> Result<Invitation, AppError> {
     let current = lock_open(conn, partner_id, invitation_id)?;
     outbox::cancel_for_invitation(conn, current.id)?;
@@ -183,7 +188,12 @@ pub fn resend(
 }
 
 /// Withdraws a pending invitation: its link stops working and its unsent email is cancelled.
-pub fn revoke(conn: &mut PgConnection, actor: &Principal, partner_id: i64, invitation_id: i64) -> Result<(), AppError> {
+pub fn revoke(
+    conn: &mut PgConnection,
+    actor: &Principal,
+    partner_id: PartnerId,
+    invitation_id: InvitationId,
+) -> Result<(), AppError> {
     let current = lock_open(conn, partner_id, invitation_id)?;
     outbox::cancel_for_invitation(conn, current.id)?;
     let invitation: Invitation = diesel::update(inv::table.find(current.id))

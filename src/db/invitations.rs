@@ -1,5 +1,6 @@
 //! Invitations: a person asked to join a partner with a role. Only the token's hash is kept.
 
+use crate::domain::{EnterpriseId, InvitationId, PartnerId, UserId};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
@@ -14,21 +15,21 @@ pub const STATUS_REVOKED: &str = "revoked";
 #[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
 #[diesel(table_name = invitations)]
 pub struct Invitation {
-    pub id: i64,
-    pub enterprise_id: i64,
-    pub partner_id: i64,
+    pub id: InvitationId,
+    pub enterprise_id: EnterpriseId,
+    pub partner_id: PartnerId,
     pub email: String,
     pub first_name: String,
     pub surname: String,
     pub role: String,
     pub for_account_admin: bool,
     pub status: String,
-    pub invited_by: Option<i64>,
+    pub invited_by: Option<UserId>,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
     pub accepted_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
-    pub accepted_user_id: Option<i64>,
+    pub accepted_user_id: Option<UserId>,
 }
 
 impl Invitation {
@@ -46,15 +47,15 @@ impl Invitation {
 #[derive(Insertable, Debug)]
 #[diesel(table_name = invitations)]
 pub struct NewInvitation<'a> {
-    pub enterprise_id: i64,
-    pub partner_id: i64,
+    pub enterprise_id: EnterpriseId,
+    pub partner_id: PartnerId,
     pub email: &'a str,
     pub first_name: &'a str,
     pub surname: &'a str,
     pub role: &'a str,
     pub for_account_admin: bool,
     pub token_hash: &'a [u8],
-    pub invited_by: Option<i64>,
+    pub invited_by: Option<UserId>,
     pub expires_at: DateTime<Utc>,
 }
 
@@ -63,7 +64,7 @@ pub fn insert(conn: &mut PgConnection, new: &NewInvitation<'_>) -> QueryResult<I
 }
 
 /// All invitations of a partner, newest first.
-pub fn for_partner(conn: &mut PgConnection, partner_id: i64) -> QueryResult<Vec<Invitation>> {
+pub fn for_partner(conn: &mut PgConnection, partner_id: PartnerId) -> QueryResult<Vec<Invitation>> {
     invitations::table
         .filter(invitations::partner_id.eq(partner_id))
         .order((invitations::created_at.desc(), invitations::id.desc()))
@@ -72,7 +73,7 @@ pub fn for_partner(conn: &mut PgConnection, partner_id: i64) -> QueryResult<Vec<
 }
 
 /// The newest administrator invitation of a partner, whatever its state.
-pub fn latest_admin(conn: &mut PgConnection, partner_id: i64) -> QueryResult<Option<Invitation>> {
+pub fn latest_admin(conn: &mut PgConnection, partner_id: PartnerId) -> QueryResult<Option<Invitation>> {
     invitations::table
         .filter(invitations::partner_id.eq(partner_id))
         .filter(invitations::for_account_admin.eq(true))
@@ -83,7 +84,7 @@ pub fn latest_admin(conn: &mut PgConnection, partner_id: i64) -> QueryResult<Opt
 }
 
 /// Pending invitations whose email depends on `domain` (they block removing it).
-pub fn pending_with_domain(conn: &mut PgConnection, partner_id: i64, domain: &str) -> QueryResult<i64> {
+pub fn pending_with_domain(conn: &mut PgConnection, partner_id: PartnerId, domain: &str) -> QueryResult<i64> {
     invitations::table
         .filter(invitations::partner_id.eq(partner_id))
         .filter(invitations::status.eq(STATUS_PENDING))
@@ -95,7 +96,11 @@ pub fn pending_with_domain(conn: &mut PgConnection, partner_id: i64, domain: &st
 
 /// The addresses of pending (unexpired) invitations in `domain`, to name them when refusing
 /// to remove it.
-pub fn pending_emails_with_domain(conn: &mut PgConnection, partner_id: i64, domain: &str) -> QueryResult<Vec<String>> {
+pub fn pending_emails_with_domain(
+    conn: &mut PgConnection,
+    partner_id: PartnerId,
+    domain: &str,
+) -> QueryResult<Vec<String>> {
     invitations::table
         .filter(invitations::partner_id.eq(partner_id))
         .filter(invitations::status.eq(STATUS_PENDING))
@@ -114,13 +119,13 @@ pub fn find_by_hash(conn: &mut PgConnection, token_hash: &[u8]) -> QueryResult<O
         .optional()
 }
 
-pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Option<Invitation>> {
+pub fn find(conn: &mut PgConnection, id: InvitationId) -> QueryResult<Option<Invitation>> {
     invitations::table.find(id).select(Invitation::as_select()).first(conn).optional()
 }
 
 /// Takes a pending, unexpired invitation for acceptance. Only one caller can win: the
 /// others get None, however many accept the same link at once.
-pub fn claim(conn: &mut PgConnection, id: i64) -> QueryResult<Option<Invitation>> {
+pub fn claim(conn: &mut PgConnection, id: InvitationId) -> QueryResult<Option<Invitation>> {
     diesel::update(
         invitations::table
             .filter(invitations::id.eq(id))
@@ -133,13 +138,13 @@ pub fn claim(conn: &mut PgConnection, id: i64) -> QueryResult<Option<Invitation>
     .optional()
 }
 
-pub fn set_accepted_user(conn: &mut PgConnection, id: i64, user_id: i64) -> QueryResult<()> {
+pub fn set_accepted_user(conn: &mut PgConnection, id: InvitationId, user_id: UserId) -> QueryResult<()> {
     diesel::update(invitations::table.find(id)).set(invitations::accepted_user_id.eq(user_id)).execute(conn).map(|_| ())
 }
 
 /// Revokes every pending invitation of the partner (expired ones too); returns their ids so
 /// the caller can cancel their unsent emails.
-pub fn revoke_pending_for_partner(conn: &mut PgConnection, partner_id: i64) -> QueryResult<Vec<i64>> {
+pub fn revoke_pending_for_partner(conn: &mut PgConnection, partner_id: PartnerId) -> QueryResult<Vec<InvitationId>> {
     diesel::update(
         invitations::table
             .filter(invitations::partner_id.eq(partner_id))
@@ -151,7 +156,7 @@ pub fn revoke_pending_for_partner(conn: &mut PgConnection, partner_id: i64) -> Q
 }
 
 /// How many invitations of the partner are still pending (expired ones included).
-pub fn count_pending(conn: &mut PgConnection, partner_id: i64) -> QueryResult<i64> {
+pub fn count_pending(conn: &mut PgConnection, partner_id: PartnerId) -> QueryResult<i64> {
     invitations::table
         .filter(invitations::partner_id.eq(partner_id))
         .filter(invitations::status.eq(STATUS_PENDING))

@@ -1,6 +1,7 @@
 //! Partners: the list (one statement, whatever the number of partners), lookups scoped to an
 //! enterprise, domains and logos.
 
+use crate::domain::{DomainId, DraftId, EnterpriseId, InvitationId, PartnerId, UserId};
 use chrono::{DateTime, Utc};
 use diesel::{
     prelude::*,
@@ -16,15 +17,15 @@ pub const STATUS_DEACTIVATED: &str = "deactivated";
 #[derive(Queryable, QueryableByName, Selectable, Identifiable, Debug, Clone)]
 #[diesel(table_name = partners)]
 pub struct Partner {
-    pub id: i64,
-    pub enterprise_id: i64,
+    pub id: PartnerId,
+    pub enterprise_id: EnterpriseId,
     pub name: String,
     pub status: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub deactivated_at: Option<DateTime<Utc>>,
-    pub created_by: Option<i64>,
-    pub account_admin_user_id: Option<i64>,
+    pub created_by: Option<UserId>,
+    pub account_admin_user_id: Option<UserId>,
 }
 
 impl Partner {
@@ -37,7 +38,7 @@ impl Partner {
 #[derive(QueryableByName, Debug, Clone)]
 pub struct PartnerListRow {
     #[diesel(sql_type = BigInt)]
-    pub id: i64,
+    pub id: PartnerId,
     #[diesel(sql_type = Text)]
     pub name: String,
     #[diesel(sql_type = Text)]
@@ -93,11 +94,11 @@ struct ListPageRow {
     #[diesel(sql_type = BigInt)]
     partner_limit: i64,
     #[diesel(sql_type = Nullable<BigInt>)]
-    draft_id: Option<i64>,
+    draft_id: Option<DraftId>,
     #[diesel(sql_type = Nullable<Text>)]
     draft_name: Option<String>,
     #[diesel(sql_type = Nullable<BigInt>)]
-    id: Option<i64>,
+    id: Option<PartnerId>,
     #[diesel(sql_type = Nullable<Text>)]
     name: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
@@ -125,7 +126,7 @@ pub struct ListPage {
     pub rows: Vec<PartnerListRow>,
     pub usage: Usage,
     /// The admin's latest unfinished registration: (draft id, partner name so far).
-    pub draft: Option<(i64, String)>,
+    pub draft: Option<(DraftId, String)>,
 }
 
 /// Everything Settings → Partners shows, in one statement: every partner of the enterprise with
@@ -140,8 +141,8 @@ pub struct ListPage {
 /// and joining the administrators here on every view cost the database most of this statement.
 pub fn list_page(
     conn: &mut PgConnection,
-    enterprise_id: i64,
-    user_id: i64,
+    enterprise_id: EnterpriseId,
+    user_id: UserId,
     filter: &ListFilter,
 ) -> QueryResult<ListPage> {
     let rows: Vec<ListPageRow> = crate::db::static_query(
@@ -194,7 +195,7 @@ pub fn list_page(
 }
 
 /// How many partners count toward the limit (all but deactivated ones).
-pub fn count_toward_limit(conn: &mut PgConnection, enterprise_id: i64) -> QueryResult<i64> {
+pub fn count_toward_limit(conn: &mut PgConnection, enterprise_id: EnterpriseId) -> QueryResult<i64> {
     partners::table
         .filter(partners::enterprise_id.eq(enterprise_id))
         .filter(partners::status.ne(STATUS_DEACTIVATED))
@@ -203,7 +204,11 @@ pub fn count_toward_limit(conn: &mut PgConnection, enterprise_id: i64) -> QueryR
 }
 
 /// A partner of this enterprise, or None (another tenant's partner is "not found").
-pub fn find(conn: &mut PgConnection, enterprise_id: i64, partner_id: i64) -> QueryResult<Option<Partner>> {
+pub fn find(
+    conn: &mut PgConnection,
+    enterprise_id: EnterpriseId,
+    partner_id: PartnerId,
+) -> QueryResult<Option<Partner>> {
     partners::table
         .filter(partners::id.eq(partner_id))
         .filter(partners::enterprise_id.eq(enterprise_id))
@@ -213,7 +218,11 @@ pub fn find(conn: &mut PgConnection, enterprise_id: i64, partner_id: i64) -> Que
 }
 
 /// Like `find`, locking the row for the rest of the transaction.
-pub fn lock(conn: &mut PgConnection, enterprise_id: i64, partner_id: i64) -> QueryResult<Option<Partner>> {
+pub fn lock(
+    conn: &mut PgConnection,
+    enterprise_id: EnterpriseId,
+    partner_id: PartnerId,
+) -> QueryResult<Option<Partner>> {
     partners::table
         .filter(partners::id.eq(partner_id))
         .filter(partners::enterprise_id.eq(enterprise_id))
@@ -224,7 +233,12 @@ pub fn lock(conn: &mut PgConnection, enterprise_id: i64, partner_id: i64) -> Que
 }
 
 /// Is this name used by another partner that still counts (ignoring case)?
-pub fn name_taken(conn: &mut PgConnection, enterprise_id: i64, name: &str, except: Option<i64>) -> QueryResult<bool> {
+pub fn name_taken(
+    conn: &mut PgConnection,
+    enterprise_id: EnterpriseId,
+    name: &str,
+    except: Option<PartnerId>,
+) -> QueryResult<bool> {
     let mut q = partners::table
         .filter(partners::enterprise_id.eq(enterprise_id))
         .filter(partners::status.ne(STATUS_DEACTIVATED))
@@ -239,14 +253,14 @@ pub fn name_taken(conn: &mut PgConnection, enterprise_id: i64, name: &str, excep
 #[derive(Queryable, Selectable, Debug, Clone)]
 #[diesel(table_name = partner_domains)]
 pub struct PartnerDomain {
-    pub id: i64,
-    pub partner_id: i64,
+    pub id: DomainId,
+    pub partner_id: PartnerId,
     pub domain: String,
     pub active: bool,
     pub created_at: DateTime<Utc>,
 }
 
-pub fn domains(conn: &mut PgConnection, partner_id: i64) -> QueryResult<Vec<PartnerDomain>> {
+pub fn domains(conn: &mut PgConnection, partner_id: PartnerId) -> QueryResult<Vec<PartnerDomain>> {
     partner_domains::table
         .filter(partner_domains::partner_id.eq(partner_id))
         .order(partner_domains::domain.asc())
@@ -257,9 +271,9 @@ pub fn domains(conn: &mut PgConnection, partner_id: i64) -> QueryResult<Vec<Part
 /// The domains among `candidates` already registered to another live partner of the enterprise.
 pub fn domains_taken(
     conn: &mut PgConnection,
-    enterprise_id: i64,
+    enterprise_id: EnterpriseId,
     candidates: &[String],
-    except_partner: Option<i64>,
+    except_partner: Option<PartnerId>,
 ) -> QueryResult<Vec<String>> {
     let mut q = partner_domains::table
         .filter(partner_domains::enterprise_id.eq(enterprise_id))
@@ -273,7 +287,12 @@ pub fn domains_taken(
     q.load(conn)
 }
 
-pub fn add_domain(conn: &mut PgConnection, enterprise_id: i64, partner_id: i64, domain: &str) -> QueryResult<()> {
+pub fn add_domain(
+    conn: &mut PgConnection,
+    enterprise_id: EnterpriseId,
+    partner_id: PartnerId,
+    domain: &str,
+) -> QueryResult<()> {
     diesel::insert_into(partner_domains::table)
         .values((
             partner_domains::partner_id.eq(partner_id),
@@ -284,7 +303,7 @@ pub fn add_domain(conn: &mut PgConnection, enterprise_id: i64, partner_id: i64, 
         .map(|_| ())
 }
 
-pub fn remove_domain(conn: &mut PgConnection, partner_id: i64, domain_id: i64) -> QueryResult<usize> {
+pub fn remove_domain(conn: &mut PgConnection, partner_id: PartnerId, domain_id: DomainId) -> QueryResult<usize> {
     diesel::delete(
         partner_domains::table
             .filter(partner_domains::partner_id.eq(partner_id))
@@ -304,7 +323,11 @@ pub struct StoredLogo {
 }
 
 /// The logo of a partner of this enterprise (scoped: another tenant's logo is not found).
-pub fn logo(conn: &mut PgConnection, enterprise_id: i64, partner_id: i64) -> QueryResult<Option<StoredLogo>> {
+pub fn logo(
+    conn: &mut PgConnection,
+    enterprise_id: EnterpriseId,
+    partner_id: PartnerId,
+) -> QueryResult<Option<StoredLogo>> {
     partner_logos::table
         .inner_join(partners::table)
         .filter(partners::id.eq(partner_id))
@@ -314,14 +337,14 @@ pub fn logo(conn: &mut PgConnection, enterprise_id: i64, partner_id: i64) -> Que
         .optional()
 }
 
-pub fn has_logo(conn: &mut PgConnection, partner_id: i64) -> QueryResult<bool> {
+pub fn has_logo(conn: &mut PgConnection, partner_id: PartnerId) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(partner_logos::table.filter(partner_logos::partner_id.eq(partner_id))))
         .get_result(conn)
 }
 
 pub fn set_logo(
     conn: &mut PgConnection,
-    partner_id: i64,
+    partner_id: PartnerId,
     content_type: &str,
     bytes: &[u8],
     width: i32,
@@ -348,11 +371,11 @@ pub fn set_logo(
         .map(|_| ())
 }
 
-pub fn remove_logo(conn: &mut PgConnection, partner_id: i64) -> QueryResult<usize> {
+pub fn remove_logo(conn: &mut PgConnection, partner_id: PartnerId) -> QueryResult<usize> {
     diesel::delete(partner_logos::table.filter(partner_logos::partner_id.eq(partner_id))).execute(conn)
 }
 
-pub fn rename(conn: &mut PgConnection, partner_id: i64, name: &str) -> QueryResult<()> {
+pub fn rename(conn: &mut PgConnection, partner_id: PartnerId, name: &str) -> QueryResult<()> {
     diesel::update(partners::table.find(partner_id))
         .set((partners::name.eq(name), partners::updated_at.eq(diesel::dsl::now)))
         .execute(conn)
@@ -377,7 +400,7 @@ impl Usage {
 }
 
 /// The enterprise's partner usage in one statement (the list page's meter and button).
-pub fn usage(conn: &mut PgConnection, enterprise_id: i64) -> QueryResult<Usage> {
+pub fn usage(conn: &mut PgConnection, enterprise_id: EnterpriseId) -> QueryResult<Usage> {
     crate::db::static_query(
         "SELECT count(p.id) FILTER (WHERE p.status <> 'deactivated') AS live,
                 count(p.id) AS total,
@@ -395,8 +418,8 @@ pub fn usage(conn: &mut PgConnection, enterprise_id: i64) -> QueryResult<Usage> 
 /// every partner tab.
 pub fn find_with_logo(
     conn: &mut PgConnection,
-    enterprise_id: i64,
-    partner_id: i64,
+    enterprise_id: EnterpriseId,
+    partner_id: PartnerId,
 ) -> QueryResult<Option<(Partner, Option<DateTime<Utc>>)>> {
     partners::table
         .left_join(partner_logos::table)
@@ -414,14 +437,14 @@ pub struct GrantCounts {
     pub apis: i64,
 }
 
-pub fn set_account_admin(conn: &mut PgConnection, partner_id: i64, user_id: i64) -> QueryResult<()> {
+pub fn set_account_admin(conn: &mut PgConnection, partner_id: PartnerId, user_id: UserId) -> QueryResult<()> {
     diesel::update(partners::table.find(partner_id))
         .set((partners::account_admin_user_id.eq(user_id), partners::updated_at.eq(diesel::dsl::now)))
         .execute(conn)
         .map(|_| ())
 }
 
-pub fn set_status(conn: &mut PgConnection, partner_id: i64, status: &str) -> QueryResult<()> {
+pub fn set_status(conn: &mut PgConnection, partner_id: PartnerId, status: &str) -> QueryResult<()> {
     diesel::update(partners::table.find(partner_id))
         .set((partners::status.eq(status), partners::updated_at.eq(diesel::dsl::now)))
         .execute(conn)
@@ -430,7 +453,7 @@ pub fn set_status(conn: &mut PgConnection, partner_id: i64, status: &str) -> Que
 
 /// Deactivates the partner for good (status and date). The caller holds the row lock and
 /// does the rest of the deactivation in the same transaction.
-pub fn mark_deactivated(conn: &mut PgConnection, partner_id: i64) -> QueryResult<()> {
+pub fn mark_deactivated(conn: &mut PgConnection, partner_id: PartnerId) -> QueryResult<()> {
     diesel::update(partners::table.find(partner_id))
         .set((
             partners::status.eq(STATUS_DEACTIVATED),
@@ -443,7 +466,7 @@ pub fn mark_deactivated(conn: &mut PgConnection, partner_id: i64) -> QueryResult
 
 /// Marks the partner's domains inactive: the unique index `partner_domains_active_per_enterprise`
 /// only covers active rows, so another partner may register them again. Returns how many.
-pub fn release_domains(conn: &mut PgConnection, partner_id: i64) -> QueryResult<usize> {
+pub fn release_domains(conn: &mut PgConnection, partner_id: PartnerId) -> QueryResult<usize> {
     diesel::update(
         partner_domains::table
             .filter(partner_domains::partner_id.eq(partner_id))
@@ -459,9 +482,9 @@ pub fn release_domains(conn: &mut PgConnection, partner_id: i64) -> QueryResult<
 #[derive(QueryableByName, Debug)]
 pub struct GeneralRow {
     #[diesel(sql_type = BigInt)]
-    id: i64,
+    id: PartnerId,
     #[diesel(sql_type = BigInt)]
-    enterprise_id: i64,
+    enterprise_id: EnterpriseId,
     #[diesel(sql_type = Text)]
     name: String,
     #[diesel(sql_type = Text)]
@@ -473,13 +496,13 @@ pub struct GeneralRow {
     #[diesel(sql_type = Nullable<Timestamptz>)]
     deactivated_at: Option<DateTime<Utc>>,
     #[diesel(sql_type = Nullable<BigInt>)]
-    created_by: Option<i64>,
+    created_by: Option<UserId>,
     #[diesel(sql_type = Nullable<BigInt>)]
-    account_admin_user_id: Option<i64>,
+    account_admin_user_id: Option<UserId>,
     #[diesel(sql_type = Nullable<Timestamptz>)]
     logo_updated_at: Option<DateTime<Utc>>,
     #[diesel(sql_type = diesel::sql_types::Array<BigInt>)]
-    domain_ids: Vec<i64>,
+    domain_ids: Vec<DomainId>,
     #[diesel(sql_type = diesel::sql_types::Array<Text>)]
     domain_names: Vec<String>,
     #[diesel(sql_type = Nullable<Text>)]
@@ -493,7 +516,7 @@ pub struct GeneralRow {
     #[diesel(sql_type = BigInt)]
     api_count: i64,
     #[diesel(sql_type = Nullable<BigInt>)]
-    inv_id: Option<i64>,
+    inv_id: Option<InvitationId>,
     #[diesel(sql_type = Nullable<Text>)]
     inv_email: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
@@ -505,7 +528,7 @@ pub struct GeneralRow {
     #[diesel(sql_type = Nullable<Text>)]
     inv_status: Option<String>,
     #[diesel(sql_type = Nullable<BigInt>)]
-    inv_invited_by: Option<i64>,
+    inv_invited_by: Option<UserId>,
     #[diesel(sql_type = Nullable<Timestamptz>)]
     inv_created_at: Option<DateTime<Utc>>,
     #[diesel(sql_type = Nullable<Timestamptz>)]
@@ -515,7 +538,7 @@ pub struct GeneralRow {
     #[diesel(sql_type = Nullable<Timestamptz>)]
     inv_revoked_at: Option<DateTime<Utc>>,
     #[diesel(sql_type = Nullable<BigInt>)]
-    inv_accepted_user_id: Option<i64>,
+    inv_accepted_user_id: Option<UserId>,
     #[diesel(sql_type = Nullable<Text>)]
     mail_status: Option<String>,
     #[diesel(sql_type = Nullable<diesel::sql_types::Integer>)]
@@ -533,7 +556,7 @@ pub struct General {
     pub partner: Partner,
     pub logo_updated_at: Option<DateTime<Utc>>,
     /// (id, domain), by domain.
-    pub domains: Vec<(i64, String)>,
+    pub domains: Vec<(DomainId, String)>,
     /// The account administrator (first name, surname, email), if still a user of the partner.
     pub admin: Option<(String, String, String)>,
     pub grants: GrantCounts,
@@ -544,7 +567,11 @@ pub struct General {
 }
 
 /// The General tab's data for a partner of this enterprise (None: not found).
-pub fn general(conn: &mut PgConnection, enterprise_id: i64, partner_id: i64) -> QueryResult<Option<General>> {
+pub fn general(
+    conn: &mut PgConnection,
+    enterprise_id: EnterpriseId,
+    partner_id: PartnerId,
+) -> QueryResult<Option<General>> {
     let row: Option<GeneralRow> = crate::db::static_query(
         "SELECT p.id, p.enterprise_id, p.name, p.status, p.created_at, p.updated_at, p.deactivated_at,
                 p.created_by, p.account_admin_user_id, l.updated_at AS logo_updated_at,

@@ -4,6 +4,7 @@
 //! at 9 of 10 partners) are serialised and exactly one gets the last place. The draft row is
 //! locked too: a double click or a resubmitted form finds the partner already made.
 
+use crate::domain::{DraftId, InvitationId, PartnerId};
 use chrono::Utc;
 use diesel::{prelude::*, sql_types::BigInt};
 
@@ -43,12 +44,12 @@ impl From<diesel::result::Error> for RegisterError {
 
 pub enum Registered {
     Created {
-        partner_id: i64,
-        invitation_id: i64,
+        partner_id: PartnerId,
+        invitation_id: InvitationId,
     },
     /// The same draft was submitted before: here is the partner it made.
     AlreadySubmitted {
-        partner_id: i64,
+        partner_id: PartnerId,
     },
 }
 
@@ -56,7 +57,7 @@ pub fn register(
     conn: &mut PgConnection,
     settings: &Settings,
     actor: &Principal,
-    draft_id: i64,
+    draft_id: DraftId,
 ) -> Result<Registered, RegisterError> {
     let invite_ttl = chrono::Duration::from_std(settings.invite_ttl).unwrap_or_else(|_| chrono::Duration::days(7));
     conn.transaction::<_, RegisterError, _>(|conn| {

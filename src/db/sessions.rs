@@ -1,5 +1,6 @@
 //! Session rows for the actix-session store (see `auth::session_store`).
 
+use crate::domain::{EnterpriseId, PartnerId, UserId};
 use chrono::{DateTime, Utc};
 use diesel::{
     prelude::*,
@@ -14,11 +15,11 @@ pub struct LoadedSession {
     #[diesel(sql_type = Jsonb)]
     pub state: serde_json::Value,
     #[diesel(sql_type = Nullable<BigInt>)]
-    pub user_id: Option<i64>,
+    pub user_id: Option<UserId>,
     #[diesel(sql_type = Nullable<BigInt>)]
-    pub enterprise_id: Option<i64>,
+    pub enterprise_id: Option<EnterpriseId>,
     #[diesel(sql_type = Nullable<BigInt>)]
-    pub partner_id: Option<i64>,
+    pub partner_id: Option<PartnerId>,
     #[diesel(sql_type = Nullable<Text>)]
     pub role: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
@@ -76,7 +77,7 @@ pub fn load(conn: &mut PgConnection, key_hash: &[u8], idle_secs: f64) -> QueryRe
 #[diesel(table_name = sessions)]
 pub struct NewSession<'a> {
     pub key_hash: &'a [u8],
-    pub user_id: Option<i64>,
+    pub user_id: Option<UserId>,
     pub state: serde_json::Value,
     pub expires_at: DateTime<Utc>,
     pub absolute_expires_at: DateTime<Utc>,
@@ -90,7 +91,7 @@ pub fn insert(conn: &mut PgConnection, new: &NewSession<'_>) -> QueryResult<()> 
 pub fn update_state(
     conn: &mut PgConnection,
     key_hash: &[u8],
-    user_id: Option<i64>,
+    user_id: Option<UserId>,
     state: serde_json::Value,
 ) -> QueryResult<bool> {
     let n = diesel::update(
@@ -106,7 +107,7 @@ pub fn delete(conn: &mut PgConnection, key_hash: &[u8]) -> QueryResult<()> {
 }
 
 /// Ends every session of a user (password reset, removal, deactivation).
-pub fn delete_for_user(conn: &mut PgConnection, user_id: i64) -> QueryResult<usize> {
+pub fn delete_for_user(conn: &mut PgConnection, user_id: UserId) -> QueryResult<usize> {
     diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id))).execute(conn)
 }
 

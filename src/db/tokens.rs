@@ -1,5 +1,6 @@
 //! Single-use password links ("set your password", "forgotten password"). Only hashes stored.
 
+use crate::domain::UserId;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
@@ -12,7 +13,7 @@ pub const PURPOSE_RESET: &str = "reset";
 #[diesel(table_name = password_tokens)]
 pub struct PasswordToken {
     pub id: i64,
-    pub user_id: i64,
+    pub user_id: UserId,
     pub purpose: String,
     pub expires_at: DateTime<Utc>,
     pub used_at: Option<DateTime<Utc>>,
@@ -20,7 +21,7 @@ pub struct PasswordToken {
 
 pub fn insert(
     conn: &mut PgConnection,
-    user_id: i64,
+    user_id: UserId,
     token_hash: &[u8],
     purpose: &str,
     expires_at: DateTime<Utc>,
@@ -58,7 +59,7 @@ pub fn claim(conn: &mut PgConnection, id: i64) -> QueryResult<bool> {
 }
 
 /// Earlier unused links of a user stop working when a new one is issued.
-pub fn expire_unused_for_user(conn: &mut PgConnection, user_id: i64) -> QueryResult<usize> {
+pub fn expire_unused_for_user(conn: &mut PgConnection, user_id: UserId) -> QueryResult<usize> {
     diesel::update(
         password_tokens::table.filter(password_tokens::user_id.eq(user_id)).filter(password_tokens::used_at.is_null()),
     )
@@ -67,7 +68,7 @@ pub fn expire_unused_for_user(conn: &mut PgConnection, user_id: i64) -> QueryRes
 }
 
 /// Unused links of one purpose stop working (a new "forgot password" link replaces the last).
-pub fn expire_unused_of_purpose(conn: &mut PgConnection, user_id: i64, purpose: &str) -> QueryResult<usize> {
+pub fn expire_unused_of_purpose(conn: &mut PgConnection, user_id: UserId, purpose: &str) -> QueryResult<usize> {
     diesel::update(
         password_tokens::table
             .filter(password_tokens::user_id.eq(user_id))

@@ -1,5 +1,6 @@
 //! People: enterprise admins and partner users. One address, one account, stored lower-cased.
 
+use crate::domain::{EnterpriseId, PartnerId, UserId};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
@@ -8,9 +9,9 @@ use crate::db::schema::users;
 #[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
 #[diesel(table_name = users)]
 pub struct User {
-    pub id: i64,
-    pub enterprise_id: i64,
-    pub partner_id: Option<i64>,
+    pub id: UserId,
+    pub enterprise_id: EnterpriseId,
+    pub partner_id: Option<PartnerId>,
     pub role: String,
     pub email: String,
     pub first_name: String,
@@ -23,8 +24,8 @@ pub struct User {
 #[derive(Insertable)]
 #[diesel(table_name = users)]
 pub struct NewUser<'a> {
-    pub enterprise_id: i64,
-    pub partner_id: Option<i64>,
+    pub enterprise_id: EnterpriseId,
+    pub partner_id: Option<PartnerId>,
     pub role: &'a str,
     pub email: &'a str,
     pub first_name: &'a str,
@@ -41,16 +42,16 @@ pub fn find_by_email(conn: &mut PgConnection, email: &str) -> QueryResult<Option
     users::table.filter(users::email.eq(email.trim().to_lowercase())).select(User::as_select()).first(conn).optional()
 }
 
-pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Option<User>> {
+pub fn find(conn: &mut PgConnection, id: UserId) -> QueryResult<Option<User>> {
     users::table.find(id).select(User::as_select()).first(conn).optional()
 }
 
-pub fn set_password_hash(conn: &mut PgConnection, id: i64, hash: &str) -> QueryResult<()> {
+pub fn set_password_hash(conn: &mut PgConnection, id: UserId, hash: &str) -> QueryResult<()> {
     diesel::update(users::table.find(id)).set(users::password_hash.eq(hash)).execute(conn).map(|_| ())
 }
 
 /// The partner's people, by name.
-pub fn for_partner(conn: &mut PgConnection, partner_id: i64) -> QueryResult<Vec<User>> {
+pub fn for_partner(conn: &mut PgConnection, partner_id: PartnerId) -> QueryResult<Vec<User>> {
     users::table
         .filter(users::partner_id.eq(partner_id))
         .order((users::first_name.asc(), users::surname.asc(), users::id.asc()))
@@ -59,7 +60,7 @@ pub fn for_partner(conn: &mut PgConnection, partner_id: i64) -> QueryResult<Vec<
 }
 
 /// Addresses of the partner's enabled users in `domain` (they block removing it).
-pub fn emails_with_domain(conn: &mut PgConnection, partner_id: i64, domain: &str) -> QueryResult<Vec<String>> {
+pub fn emails_with_domain(conn: &mut PgConnection, partner_id: PartnerId, domain: &str) -> QueryResult<Vec<String>> {
     users::table
         .filter(users::partner_id.eq(partner_id))
         .filter(users::disabled_at.is_null())
@@ -69,12 +70,12 @@ pub fn emails_with_domain(conn: &mut PgConnection, partner_id: i64, domain: &str
         .load(conn)
 }
 
-pub fn set_role(conn: &mut PgConnection, id: i64, role: &str) -> QueryResult<()> {
+pub fn set_role(conn: &mut PgConnection, id: UserId, role: &str) -> QueryResult<()> {
     diesel::update(users::table.find(id)).set(users::role.eq(role)).execute(conn).map(|_| ())
 }
 
 /// The partner's enabled people (removed members are kept for history but not listed), by name.
-pub fn enabled_for_partner(conn: &mut PgConnection, partner_id: i64) -> QueryResult<Vec<User>> {
+pub fn enabled_for_partner(conn: &mut PgConnection, partner_id: PartnerId) -> QueryResult<Vec<User>> {
     users::table
         .filter(users::partner_id.eq(partner_id))
         .filter(users::disabled_at.is_null())
@@ -85,7 +86,7 @@ pub fn enabled_for_partner(conn: &mut PgConnection, partner_id: i64) -> QueryRes
 
 /// An enabled user of this partner, locked for the rest of the transaction; None for anyone
 /// else (another partner's or a removed user is "not found").
-pub fn lock_in_partner(conn: &mut PgConnection, partner_id: i64, id: i64) -> QueryResult<Option<User>> {
+pub fn lock_in_partner(conn: &mut PgConnection, partner_id: PartnerId, id: UserId) -> QueryResult<Option<User>> {
     users::table
         .filter(users::id.eq(id))
         .filter(users::partner_id.eq(partner_id))
@@ -97,7 +98,7 @@ pub fn lock_in_partner(conn: &mut PgConnection, partner_id: i64, id: i64) -> Que
 }
 
 /// An enabled user of this partner, or None.
-pub fn find_in_partner(conn: &mut PgConnection, partner_id: i64, id: i64) -> QueryResult<Option<User>> {
+pub fn find_in_partner(conn: &mut PgConnection, partner_id: PartnerId, id: UserId) -> QueryResult<Option<User>> {
     users::table
         .filter(users::id.eq(id))
         .filter(users::partner_id.eq(partner_id))
@@ -108,7 +109,7 @@ pub fn find_in_partner(conn: &mut PgConnection, partner_id: i64, id: i64) -> Que
 }
 
 /// Disables the account for good (the row stays for the audit history).
-pub fn disable(conn: &mut PgConnection, id: i64) -> QueryResult<()> {
+pub fn disable(conn: &mut PgConnection, id: UserId) -> QueryResult<()> {
     diesel::update(users::table.find(id).filter(users::disabled_at.is_null()))
         .set(users::disabled_at.eq(diesel::dsl::now))
         .execute(conn)
@@ -116,7 +117,7 @@ pub fn disable(conn: &mut PgConnection, id: i64) -> QueryResult<()> {
 }
 
 /// A removed member who accepted a new invitation: enabled again with the invited role.
-pub fn reenable(conn: &mut PgConnection, id: i64, role: &str, password_hash: &str) -> QueryResult<()> {
+pub fn reenable(conn: &mut PgConnection, id: UserId, role: &str, password_hash: &str) -> QueryResult<()> {
     diesel::update(users::table.find(id))
         .set((
             users::disabled_at.eq(None::<DateTime<Utc>>),
@@ -128,7 +129,7 @@ pub fn reenable(conn: &mut PgConnection, id: i64, role: &str, password_hash: &st
 }
 
 /// Disables every enabled user of the partner (deactivation); returns their ids.
-pub fn disable_all_in_partner(conn: &mut PgConnection, partner_id: i64) -> QueryResult<Vec<i64>> {
+pub fn disable_all_in_partner(conn: &mut PgConnection, partner_id: PartnerId) -> QueryResult<Vec<UserId>> {
     diesel::update(users::table.filter(users::partner_id.eq(partner_id)).filter(users::disabled_at.is_null()))
         .set(users::disabled_at.eq(diesel::dsl::now))
         .returning(users::id)
@@ -136,6 +137,6 @@ pub fn disable_all_in_partner(conn: &mut PgConnection, partner_id: i64) -> Query
 }
 
 /// How many enabled users the partner has.
-pub fn count_enabled_in_partner(conn: &mut PgConnection, partner_id: i64) -> QueryResult<i64> {
+pub fn count_enabled_in_partner(conn: &mut PgConnection, partner_id: PartnerId) -> QueryResult<i64> {
     users::table.filter(users::partner_id.eq(partner_id)).filter(users::disabled_at.is_null()).count().get_result(conn)
 }

@@ -7,6 +7,8 @@
 //!   lettre when `SMTP_URL` is set, otherwise (development only) the development mailbox
 //!   shown at `/dev/mailbox`.
 
+use crate::domain::{EnterpriseId, InvitationId};
+
 pub mod mailer;
 pub mod messages;
 pub mod outbox;
@@ -26,8 +28,8 @@ pub struct OutgoingEmail {
 pub struct EmailMeta<'a> {
     /// `"invitation"` or `"password_reset"`.
     pub kind: &'a str,
-    pub enterprise_id: Option<i64>,
-    pub invitation_id: Option<i64>,
+    pub enterprise_id: Option<EnterpriseId>,
+    pub invitation_id: Option<InvitationId>,
 }
 
 pub const KIND_INVITATION: &str = "invitation";

@@ -7,6 +7,7 @@
 //! the claim (its `attempts` value), so a worker whose lease ran out cannot overwrite the
 //! work of the one that took over.
 
+use crate::domain::{EmailId, EnterpriseId, InvitationId};
 use std::{collections::HashMap, time::Duration};
 
 use chrono::{DateTime, Utc};
@@ -32,8 +33,8 @@ pub const VIA_MAILBOX: &str = "mailbox";
 #[diesel(table_name = outbox_emails)]
 struct NewOutboxEmail<'a> {
     kind: &'a str,
-    enterprise_id: Option<i64>,
-    invitation_id: Option<i64>,
+    enterprise_id: Option<EnterpriseId>,
+    invitation_id: Option<InvitationId>,
     message_id: &'a str,
     to_address: &'a str,
     subject: &'a str,
@@ -65,7 +66,7 @@ pub fn enqueue(conn: &mut PgConnection, email: &OutgoingEmail, meta: &EmailMeta<
 /// An email a worker is sending at this very moment is marked cancelled too; if that send
 /// still succeeds the worker records it as sent (it did go out), and the revoked link in it
 /// no longer works anyway.
-pub fn cancel_for_invitation(conn: &mut PgConnection, invitation_id: i64) -> QueryResult<usize> {
+pub fn cancel_for_invitation(conn: &mut PgConnection, invitation_id: InvitationId) -> QueryResult<usize> {
     diesel::update(
         outbox_emails::table
             .filter(outbox_emails::invitation_id.eq(invitation_id))
@@ -108,12 +109,12 @@ impl Delivery {
 /// The latest email of each of `invitation_ids` (those without one are absent).
 pub fn delivery_for_invitations(
     conn: &mut PgConnection,
-    invitation_ids: &[i64],
-) -> QueryResult<HashMap<i64, Delivery>> {
+    invitation_ids: &[InvitationId],
+) -> QueryResult<HashMap<InvitationId, Delivery>> {
     if invitation_ids.is_empty() {
         return Ok(HashMap::new());
     }
-    type Row = (Option<i64>, String, i32, Option<String>, Option<DateTime<Utc>>, DateTime<Utc>);
+    type Row = (Option<InvitationId>, String, i32, Option<String>, Option<DateTime<Utc>>, DateTime<Utc>);
     let rows: Vec<Row> = outbox_emails::table
         .filter(outbox_emails::invitation_id.eq_any(invitation_ids))
         .distinct_on(outbox_emails::invitation_id)
@@ -262,7 +263,7 @@ pub fn release(conn: &mut PgConnection, c: &Claimed) -> QueryResult<bool> {
 /// An email as the development mailbox shows it.
 #[derive(Queryable, Debug, Clone)]
 pub struct MailboxEmail {
-    pub id: i64,
+    pub id: EmailId,
     pub to_address: String,
     pub subject: String,
     pub text_body: Option<String>,
@@ -288,7 +289,7 @@ pub fn mailbox(conn: &mut PgConnection, limit: i64) -> QueryResult<Vec<MailboxEm
 }
 
 /// One email of the development mailbox.
-pub fn mailbox_email(conn: &mut PgConnection, id: i64) -> QueryResult<Option<MailboxEmail>> {
+pub fn mailbox_email(conn: &mut PgConnection, id: EmailId) -> QueryResult<Option<MailboxEmail>> {
     outbox_emails::table
         .filter(outbox_emails::delivered_via.eq(VIA_MAILBOX))
         .filter(outbox_emails::id.eq(id))

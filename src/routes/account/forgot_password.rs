@@ -195,6 +195,6 @@ pub fn issue_reset_link(conn: &mut PgConnection, settings: &Settings, address: &
             details: serde_json::json!({ "expires_at": expires_at }),
         },
     )?;
-    tracing::info!(user_id = user.id, "password reset link issued");
+    tracing::info!(user_id = %user.id, "password reset link issued");
     Ok(true)
 }

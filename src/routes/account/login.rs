@@ -102,7 +102,7 @@ pub async fn login(
     let acc = account.clone();
     db::run(&state.pool, move |conn| Ok(db::throttle::clear_account(conn, &acc)?)).await?;
     visitor.session.log_in(user.id)?;
-    tracing::info!(user_id = user.id, "logged in");
+    tracing::info!(user_id = %user.id, "logged in");
     let home = if user.partner_id.is_none() { "/settings/partners" } else { "/service-catalog" };
     Ok(see_other(home))
 }

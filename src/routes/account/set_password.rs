@@ -3,6 +3,7 @@
 //! Opening the link trades the token for a session value and redirects to `/password/new`,
 //! so the token never stays in the address bar, history or a Referer header.
 
+use crate::domain::UserId;
 use actix_web::{http::StatusCode, web, HttpResponse};
 use askama::Template;
 use chrono::Utc;
@@ -83,7 +84,7 @@ struct NewPasswordPage {
 /// A link that can still be used: the token, its person and whether it is a reset.
 struct PendingLink {
     token_id: i64,
-    user_id: i64,
+    user_id: UserId,
     email: String,
     reset: bool,
 }
@@ -105,7 +106,7 @@ async fn pending(visitor: &Visitor, state: &AppState) -> Result<Option<PendingLi
     db::run(&state.pool, move |conn| {
         use crate::db::schema::password_tokens::dsl as t;
         use diesel::prelude::*;
-        let row: Option<(i64, i64, String)> = t::password_tokens
+        let row: Option<(i64, UserId, String)> = t::password_tokens
             .filter(t::id.eq(token_id))
             .filter(t::used_at.is_null())
             .filter(t::expires_at.gt(diesel::dsl::now))

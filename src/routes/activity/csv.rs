@@ -6,6 +6,7 @@
 //! still leave formula injection to us). Cells a spreadsheet would run as a formula get a
 //! leading `'`.
 
+use crate::domain::{EnterpriseId, PartnerId};
 use actix_web::{
     http::header::{CONTENT_DISPOSITION, CONTENT_TYPE},
     web::{self, Bytes},
@@ -13,7 +14,6 @@ use actix_web::{
 };
 use chrono::{DateTime, Utc};
 
-use crate::domain::parse_id;
 use crate::{
     auth::guards::EnterpriseAdmin,
     db::{self, audit, partners, DbPool},
@@ -45,10 +45,10 @@ pub async fn enterprise_csv(
 pub async fn partner_csv(
     user: EnterpriseAdmin,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<PartnerId>,
     query: web::Query<ActivityQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
+    let id = path.into_inner();
     let mut parsed = query.parse()?;
     parsed.filter.partner_id = Some(id);
     let enterprise_id = user.user.enterprise_id;
@@ -65,12 +65,17 @@ enum Stage {
 
 struct Export {
     pool: DbPool,
-    enterprise_id: i64,
+    enterprise_id: EnterpriseId,
     filter: audit::EventFilter,
     stage: Stage,
 }
 
-fn csv_response(pool: DbPool, enterprise_id: i64, filter: audit::EventFilter, file_name: &str) -> HttpResponse {
+fn csv_response(
+    pool: DbPool,
+    enterprise_id: EnterpriseId,
+    filter: audit::EventFilter,
+    file_name: &str,
+) -> HttpResponse {
     let start = Export { pool, enterprise_id, filter, stage: Stage::Header };
     let body = futures_util::stream::unfold(start, |mut ex| async move {
         match ex.stage {

@@ -8,11 +8,11 @@
 //! (…, created_at DESC, id DESC) indexes; on a partner's tab the header and the actions are
 //! one statement.
 
+use crate::domain::PartnerId;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::parse_id;
 use crate::{
     auth::guards::EnterpriseAdmin,
     db::{self, audit},
@@ -50,7 +50,7 @@ impl ActivityQuery {
         // Another tenant's (or a made-up) partner id is simply not found.
         let partner_id = match self.partner.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
             None => None,
-            Some(raw) => Some(parse_id(raw)?),
+            Some(raw) => Some(raw.parse::<PartnerId>().map_err(|_| AppError::NotFound)?),
         };
         let action =
             self.action.as_deref().map(str::trim).filter(|a| !a.is_empty() && a.len() <= 100).map(str::to_string);
@@ -63,7 +63,7 @@ fn query_string(filter: &audit::EventFilter, page: Option<i64>) -> String {
     #[derive(Serialize)]
     struct Q<'a> {
         #[serde(skip_serializing_if = "Option::is_none")]
-        partner: Option<i64>,
+        partner: Option<PartnerId>,
         #[serde(skip_serializing_if = "Option::is_none")]
         action: Option<&'a str>,
         #[serde(skip_serializing_if = "Option::is_none")]
@@ -85,7 +85,7 @@ pub struct EventView {
     pub what: String,
     pub detail: Option<String>,
     pub target: String,
-    pub partner: Option<(i64, String)>,
+    pub partner: Option<(PartnerId, String)>,
 }
 
 impl EventView {
@@ -226,10 +226,10 @@ struct PartnerTab {
 pub async fn partner_tab(
     user: EnterpriseAdmin,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<PartnerId>,
     query: web::Query<ActivityQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
+    let id = path.into_inner();
     let mut parsed = query.parse()?;
     // The tab is the partner filter; a `partner` parameter here means nothing.
     parsed.filter.partner_id = Some(id);

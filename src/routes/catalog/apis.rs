@@ -2,6 +2,7 @@
 //! **Unarchive** and **Delete** (only for an API never granted to a partner). An environment
 //! in which a partner is granted the API can't be removed from it.
 
+use crate::domain::EnterpriseId;
 use std::collections::{HashMap, HashSet};
 
 use actix_web::{http::StatusCode, web, HttpResponse};
@@ -145,7 +146,7 @@ fn taken(name: &str) -> String {
 
 fn check(
     conn: &mut PgConnection,
-    enterprise_id: i64,
+    enterprise_id: EnterpriseId,
     input: &ApiInput,
     envs: &[catalog::Environment],
     except: Option<i64>,
@@ -201,7 +202,12 @@ fn respond(
 }
 
 /// A unique violation means another admin saved the same name a moment ago.
-fn name_race(conn: &mut PgConnection, enterprise_id: i64, id: Option<i64>, name: &str) -> Result<Outcome, AppError> {
+fn name_race(
+    conn: &mut PgConnection,
+    enterprise_id: EnterpriseId,
+    id: Option<i64>,
+    name: &str,
+) -> Result<Outcome, AppError> {
     let environments = catalog::environments(conn, enterprise_id)?;
     let errors = Errors { name: Some(taken(name.trim())), ..Errors::default() };
     let archived = match id {

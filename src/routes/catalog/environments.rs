@@ -1,6 +1,7 @@
 //! Catalog → Environments: *New environment*, *Edit* (*Name*, *Position*) and **Delete** (only
 //! while no partner is granted an API in it; the APIs offered there stop being offered there).
 
+use crate::domain::EnterpriseId;
 use actix_web::{http::StatusCode, web, HttpResponse};
 use askama::Template;
 use diesel::prelude::*;
@@ -82,7 +83,7 @@ enum Outcome {
 
 fn check(
     conn: &mut PgConnection,
-    enterprise_id: i64,
+    enterprise_id: EnterpriseId,
     input: &EnvironmentInput,
     except: Option<i64>,
 ) -> Result<Result<(String, i32), Outcome>, AppError> {

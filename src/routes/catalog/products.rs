@@ -2,6 +2,7 @@
 //! (only for a product never granted to a partner). Each change is one transaction with its
 //! audit event; the product row is locked first so concurrent changes queue.
 
+use crate::domain::EnterpriseId;
 use actix_web::{http::StatusCode, web, HttpResponse};
 use askama::Template;
 use diesel::prelude::*;
@@ -67,7 +68,7 @@ type FieldErrors = (Option<String>, Option<String>);
 /// The input checked against the rules and the other products' names.
 fn check(
     conn: &mut PgConnection,
-    enterprise_id: i64,
+    enterprise_id: EnterpriseId,
     input: &ProductInput,
     except: Option<i64>,
 ) -> Result<Result<Valid, FieldErrors>, AppError> {

@@ -1,6 +1,7 @@
 //! `/dev/mailbox`: in development without `SMTP_URL`, the emails the portal "sent", newest
 //! first, with their links clickable. Answers 404 unless `APP_ENV=development`.
 
+use crate::domain::EmailId;
 use actix_web::{http::header, web, HttpResponse};
 use askama::Template;
 
@@ -28,7 +29,7 @@ pub struct Segment {
 }
 
 pub struct ShownEmail {
-    pub id: i64,
+    pub id: EmailId,
     pub to: String,
     pub subject: String,
     pub sent_at: String,
@@ -63,7 +64,7 @@ pub async fn mailbox(state: web::Data<AppState>, visitor: Visitor) -> Result<Htt
     Ok(render(&MailboxPage { layout, emails, smtp_configured: state.settings.smtp_url.is_some() }))
 }
 
-pub async fn html_part(state: web::Data<AppState>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
+pub async fn html_part(state: web::Data<AppState>, path: web::Path<EmailId>) -> Result<HttpResponse, AppError> {
     development_only(&state)?;
     let id = path.into_inner();
     let email =

@@ -5,6 +5,7 @@
 //! creates the account (or promotes an existing user of the partner), makes the partner
 //! active when its first administrator accepts, and logs the person in.
 
+use crate::domain::{InvitationId, PartnerId, UserId};
 use actix_web::{http::StatusCode, web, HttpResponse};
 use askama::Template;
 use chrono::Utc;
@@ -45,7 +46,7 @@ fn problem(inv: &Invitation, partner_status: &str) -> Option<LinkProblem> {
     }
 }
 
-fn partner_status(conn: &mut PgConnection, partner_id: i64) -> QueryResult<String> {
+fn partner_status(conn: &mut PgConnection, partner_id: PartnerId) -> QueryResult<String> {
     schema::partners::table.find(partner_id).select(schema::partners::status).first(conn)
 }
 
@@ -85,7 +86,7 @@ struct Pending {
 }
 
 async fn load_pending(visitor: &Visitor, state: &AppState) -> Result<Result<Pending, LinkProblem>, AppError> {
-    let Some(id) = visitor.session.get::<i64>(SESSION_INVITATION) else {
+    let Some(id) = visitor.session.get::<InvitationId>(SESSION_INVITATION) else {
         return Ok(Err(LinkProblem::Unknown));
     };
     db::run(&state.pool, move |conn| {
@@ -213,7 +214,7 @@ pub async fn accept(
                     accepted.partner_name, accepted.enterprise_name
                 ),
             )?;
-            tracing::info!(user_id = accepted.user_id, invitation_id, "invitation accepted");
+            tracing::info!(user_id = %accepted.user_id, invitation_id = %invitation_id, "invitation accepted");
             Ok(see_other("/service-catalog"))
         }
         Err(problem) => Ok(no_referrer(problem.page(visitor.layout("Invitation")?))),
@@ -221,7 +222,7 @@ pub async fn accept(
 }
 
 struct Accepted {
-    user_id: i64,
+    user_id: UserId,
     partner_name: String,
     enterprise_name: String,
 }
@@ -230,7 +231,7 @@ struct Accepted {
 /// was deactivated meanwhile), in which case nothing is changed.
 fn accept_in_transaction(
     conn: &mut PgConnection,
-    invitation_id: i64,
+    invitation_id: InvitationId,
     password_hash: Option<&str>,
 ) -> Result<Result<Accepted, LinkProblem>, AppError> {
     // Lock the partner before the invitation, in the same order as deactivation does, so the

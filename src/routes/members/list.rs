@@ -5,6 +5,7 @@
 //! Every route takes the `PartnerAdmin` guard, so Members and enterprise admins get 403, and
 //! every query is scoped to the admin's own partner, so other partners' ids answer 404.
 
+use crate::domain::{InvitationId, PartnerId, UserId};
 use std::collections::HashMap;
 
 use actix_web::{http::StatusCode, web, HttpResponse};
@@ -27,7 +28,7 @@ use crate::{
 pub const MENU_KEY: &str = "members";
 
 /// The partner the admin manages (the guard guarantees there is one).
-pub fn partner_of(p: &Principal) -> Result<i64, AppError> {
+pub fn partner_of(p: &Principal) -> Result<PartnerId, AppError> {
     p.partner_id.ok_or(AppError::Forbidden)
 }
 
@@ -46,7 +47,7 @@ pub fn role_label(role: &str) -> &'static str {
 // ---- what the page shows -------------------------------------------------------------------
 
 pub struct MemberRow {
-    pub id: i64,
+    pub id: UserId,
     pub name: String,
     pub email: String,
     pub role: &'static str,
@@ -64,7 +65,7 @@ impl MemberRow {
 }
 
 pub struct InvitationRow {
-    pub id: i64,
+    pub id: InvitationId,
     pub name: String,
     pub email: String,
     pub role_label: &'static str,
@@ -156,8 +157,8 @@ pub fn load(conn: &mut PgConnection, actor: &Principal) -> Result<MembersData, A
         .into_iter()
         .filter(|i| i.status == invitations::STATUS_PENDING)
         .collect();
-    let ids: Vec<i64> = open.iter().map(|i| i.id).collect();
-    let deliveries: HashMap<i64, Delivery> = outbox::delivery_for_invitations(conn, &ids)?;
+    let ids: Vec<InvitationId> = open.iter().map(|i| i.id).collect();
+    let deliveries: HashMap<InvitationId, Delivery> = outbox::delivery_for_invitations(conn, &ids)?;
     let domains = active_domains(conn, partner_id)?;
     Ok(MembersData {
         partner_name: partner.name,
@@ -180,7 +181,7 @@ pub fn load(conn: &mut PgConnection, actor: &Principal) -> Result<MembersData, A
 }
 
 /// The partner's active registered domains, as parsed domains for `EmailAddress::belongs_to`.
-fn active_domains(conn: &mut PgConnection, partner_id: i64) -> Result<Vec<Domain>, AppError> {
+fn active_domains(conn: &mut PgConnection, partner_id: PartnerId) -> Result<Vec<Domain>, AppError> {
     Ok(partners::domains(conn, partner_id)?
         .into_iter()
         .filter(|d| d.active)
@@ -277,7 +278,7 @@ pub async fn invite(
     .await;
     match outcome {
         Ok(Ok(invitation)) => {
-            tracing::info!(invitation_id = invitation.id, "member invited");
+            tracing::info!(invitation_id = %invitation.id, "member invited");
             user.flash("success", format!("Invitation sent to {}.", invitation.email))?;
             Ok(see_other("/members"))
         }

@@ -4,12 +4,12 @@
 //! The partner row is locked first, so the account administrator read here cannot change
 //! under us (an administrator change takes the same lock when it is accepted).
 
+use crate::domain::{InvitationId, PartnerId, UserId};
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use diesel::prelude::*;
 use serde::Deserialize;
 
-use crate::domain::parse_id;
 use crate::render::see_other;
 use crate::{
     auth::{guards::PartnerAdmin, session::Principal},
@@ -35,7 +35,7 @@ fn display_name(u: &users::User) -> String {
 fn lock_member(
     conn: &mut PgConnection,
     actor: &Principal,
-    user_id: i64,
+    user_id: UserId,
     self_message: &str,
 ) -> Result<(partners::Partner, users::User), AppError> {
     let partner_id = partner_of(actor)?;
@@ -53,7 +53,7 @@ fn lock_member(
 fn record(
     conn: &mut PgConnection,
     actor: &Principal,
-    partner_id: i64,
+    partner_id: PartnerId,
     action: &str,
     member: &users::User,
     details: serde_json::Value,
@@ -83,10 +83,10 @@ pub struct RoleForm {
 pub async fn change_role(
     user: PartnerAdmin,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<UserId>,
     form: web::Form<RoleForm>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
+    let id = path.into_inner();
     let role = Role::parse(&form.role).map_err(|e| AppError::bad_request(e.to_string()))?;
     let actor = user.user.clone();
     let (name, changed) = db::run(&state.pool, move |conn| {
@@ -129,7 +129,7 @@ fn article_role(role: Role) -> String {
 #[template(path = "members/remove.html")]
 struct RemovePage {
     layout: Layout,
-    id: i64,
+    id: UserId,
     name: String,
     email: String,
     role_label: &'static str,
@@ -138,9 +138,9 @@ struct RemovePage {
 pub async fn confirm_remove(
     user: PartnerAdmin,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<UserId>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
+    let id = path.into_inner();
     let actor = user.user.clone();
     // Read-only, but through the same checks as the removal so the page never offers a
     // button that can only fail.
@@ -164,9 +164,9 @@ pub async fn confirm_remove(
 pub async fn remove(
     user: PartnerAdmin,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<UserId>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
+    let id = path.into_inner();
     let actor = user.user.clone();
     let name = db::run(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
@@ -186,7 +186,7 @@ pub async fn remove(
         })
     })
     .await?;
-    tracing::info!(user_id = id, "member removed");
+    tracing::info!(user_id = %id, "member removed");
     user.flash("success", format!("{name} was removed and can no longer log in."))?;
     Ok(see_other("/members"))
 }
@@ -199,8 +199,8 @@ pub async fn remove(
 fn managed_invitation(
     conn: &mut PgConnection,
     actor: &Principal,
-    partner_id: i64,
-    id: i64,
+    partner_id: PartnerId,
+    id: InvitationId,
 ) -> Result<invitations::Invitation, AppError> {
     invitations::find(conn, id)?
         .filter(|i| i.partner_id == partner_id && i.enterprise_id == actor.enterprise_id && !i.for_account_admin)
@@ -210,9 +210,9 @@ fn managed_invitation(
 pub async fn resend(
     user: PartnerAdmin,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<InvitationId>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
+    let id = path.into_inner();
     let actor = user.user.clone();
     let settings = state.settings.clone();
     let invitation = db::run(&state.pool, move |conn| {
@@ -230,9 +230,9 @@ pub async fn resend(
 pub async fn revoke(
     user: PartnerAdmin,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<InvitationId>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
+    let id = path.into_inner();
     let actor = user.user.clone();
     let email = db::run(&state.pool, move |conn| {
         let partner_id = partner_of(&actor)?;

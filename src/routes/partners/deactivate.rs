@@ -11,12 +11,12 @@
 //! The typed confirmation must equal the partner's name after trimming, **case-sensitively**:
 //! this is irreversible, so the admin types the name exactly as shown.
 
+use crate::domain::PartnerId;
 use actix_web::{http::StatusCode, web, HttpResponse};
 use askama::Template;
 use diesel::prelude::*;
 use serde::Deserialize;
 
-use crate::domain::parse_id;
 use crate::routes::partners::grants::shared::group_api_grants;
 use crate::routes::partners::grants::shared::ApiGrantView;
 use crate::routes::partners::header::date;
@@ -62,7 +62,7 @@ struct Refusal {
 async fn page(
     user: &EnterpriseAdmin,
     state: &AppState,
-    id: i64,
+    id: PartnerId,
     refusal: Refusal,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
@@ -94,9 +94,9 @@ async fn page(
 pub async fn delete_tab(
     user: EnterpriseAdmin,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<PartnerId>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
+    let id = path.into_inner();
     page(&user, &state, id, Refusal::default(), StatusCode::OK).await
 }
 
@@ -115,7 +115,7 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-fn deactivate_tx(conn: &mut PgConnection, actor: &Principal, id: i64, typed: &str) -> Result<Outcome, AppError> {
+fn deactivate_tx(conn: &mut PgConnection, actor: &Principal, id: PartnerId, typed: &str) -> Result<Outcome, AppError> {
     let partner = partners::lock(conn, actor.enterprise_id, id)?.ok_or(AppError::NotFound)?;
     let refuse = |status, confirm_error: Option<String>, page_error: Option<String>| {
         Ok(Outcome::Refused(status, Refusal { confirm: typed.to_string(), confirm_error, page_error }))
@@ -180,10 +180,10 @@ fn deactivate_tx(conn: &mut PgConnection, actor: &Principal, id: i64, typed: &st
 pub async fn deactivate(
     user: EnterpriseAdmin,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<PartnerId>,
     form: web::Form<ConfirmForm>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
+    let id = path.into_inner();
     let typed = form.into_inner().confirm_name;
     let actor = user.user.clone();
     // Accepting an invitation locks the partner first too, so the two serialise on the partner
@@ -192,7 +192,7 @@ pub async fn deactivate(
         db::run(&state.pool, move |conn| conn.transaction(|conn| deactivate_tx(conn, &actor, id, &typed))).await?;
     match outcome {
         Outcome::Deactivated { name, users, invitations } => {
-            tracing::info!(partner_id = id, users, invitations, "partner deactivated");
+            tracing::info!(partner_id = %id, users, invitations, "partner deactivated");
             user.flash(
                 "success",
                 format!(

@@ -1,6 +1,7 @@
 //! What every screen about one partner shares: the header above its tabs, the status and
 //! date phrases, and the audit helper for partner events.
 
+use crate::domain::{EnterpriseId, PartnerId};
 use chrono::{DateTime, Utc};
 use diesel::PgConnection;
 
@@ -15,7 +16,7 @@ pub const DEACTIVATED_MESSAGE: &str = "This partner is deactivated and can no lo
 /// What the header above the tabs shows.
 #[derive(Clone)]
 pub struct PartnerHeader {
-    pub id: i64,
+    pub id: PartnerId,
     pub name: String,
     pub initials: String,
     /// `/settings/partners/{id}/logo?v=…` (the version defeats the browser cache after a change).
@@ -45,8 +46,8 @@ impl PartnerHeader {
 /// The partner of the admin's enterprise with this id, or 404.
 pub fn load_header(
     conn: &mut PgConnection,
-    enterprise_id: i64,
-    id: i64,
+    enterprise_id: EnterpriseId,
+    id: PartnerId,
 ) -> Result<(partners::Partner, PartnerHeader), AppError> {
     let (partner, logo) = partners::find_with_logo(conn, enterprise_id, id)?.ok_or(AppError::NotFound)?;
     let header = PartnerHeader::new(&partner, logo);
@@ -100,7 +101,7 @@ pub fn record_event(
     conn: &mut PgConnection,
     actor: &Principal,
     label: &str,
-    partner_id: i64,
+    partner_id: PartnerId,
     action: &str,
     partner_name: &str,
     details: serde_json::Value,

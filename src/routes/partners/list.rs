@@ -4,6 +4,7 @@
 //! The page runs one statement however many partners there are (`partners::list_page`: the
 //! list, the meter and the unfinished draft), besides loading the session.
 
+use crate::domain::{DraftId, PartnerId};
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
@@ -29,7 +30,7 @@ pub struct ListQuery {
 }
 
 struct Row {
-    id: i64,
+    id: PartnerId,
     name: String,
     initials: String,
     has_logo: bool,
@@ -45,7 +46,7 @@ struct Row {
 }
 
 struct DraftView {
-    id: i64,
+    id: DraftId,
     name: String,
 }
 

@@ -2,13 +2,13 @@
 //! environments, **Revoke** per environment and **Revoke all** per API, and **Add APIs**: an
 //! API × environment matrix whose Save sets the grants to exactly the checked cells.
 
+use crate::domain::{ApiId, EnterpriseId, EnvironmentId, PartnerId};
 use std::collections::{BTreeMap, BTreeSet};
 
 use actix_web::{http::StatusCode, web, HttpResponse};
 use askama::Template;
 use diesel::prelude::*;
 
-use crate::domain::parse_id;
 use crate::routes::partners::grants::shared::bad_form;
 use crate::routes::partners::grants::shared::form_fields;
 use crate::routes::partners::grants::shared::form_id;
@@ -29,7 +29,7 @@ use crate::{
     state::AppState,
 };
 
-fn tab_path(id: i64) -> String {
+fn tab_path(id: PartnerId) -> String {
     format!("/settings/partners/{id}/apis")
 }
 
@@ -49,9 +49,9 @@ struct ApisPage {
 pub async fn tab(
     user: EnterpriseAdmin,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<PartnerId>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
+    let id = path.into_inner();
     let enterprise_id = user.user.enterprise_id;
     let (header, rows) = db::run(&state.pool, move |conn| {
         let (partner, header) = load_header(conn, enterprise_id, id)?;
@@ -107,7 +107,7 @@ struct MatrixData {
     archived_granted: Vec<String>,
 }
 
-fn load_matrix(conn: &mut PgConnection, enterprise_id: i64, id: i64) -> Result<MatrixData, AppError> {
+fn load_matrix(conn: &mut PgConnection, enterprise_id: EnterpriseId, id: PartnerId) -> Result<MatrixData, AppError> {
     let (partner, header) = load_header(conn, enterprise_id, id)?;
     if partner.is_deactivated() {
         return Err(AppError::Conflict(DEACTIVATED_MESSAGE.into()));
@@ -132,7 +132,7 @@ fn load_matrix(conn: &mut PgConnection, enterprise_id: i64, id: i64) -> Result<M
 async fn matrix_page(
     user: &EnterpriseAdmin,
     state: &AppState,
-    id: i64,
+    id: PartnerId,
     checked: Option<BTreeSet<Cell>>,
     errors: Vec<String>,
     status: StatusCode,
@@ -171,9 +171,9 @@ async fn matrix_page(
 pub async fn add_form(
     user: EnterpriseAdmin,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<PartnerId>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
+    let id = path.into_inner();
     matrix_page(&user, &state, id, None, Vec::new(), StatusCode::OK).await
 }
 
@@ -209,7 +209,7 @@ enum Outcome {
 /// Sets the partner's grants for the APIs of the form to exactly its checked cells, or
 /// changes nothing when any cell is not allowed (not this enterprise's API, an environment
 /// the API isn't offered in, or a new grant of an archived API).
-fn save_tx(conn: &mut PgConnection, actor: &Principal, id: i64, form: &MatrixForm) -> Result<Outcome, AppError> {
+fn save_tx(conn: &mut PgConnection, actor: &Principal, id: PartnerId, form: &MatrixForm) -> Result<Outcome, AppError> {
     let partner = lock_changeable(conn, actor, id)?;
     let scope: BTreeSet<i64> = form.apis.iter().copied().chain(form.cells.iter().map(|c| c.0)).collect();
     let apis: BTreeMap<i64, grants::Api> =
@@ -277,10 +277,10 @@ fn save_tx(conn: &mut PgConnection, actor: &Principal, id: i64, form: &MatrixFor
 pub async fn save(
     user: EnterpriseAdmin,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<PartnerId>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
+    let id = path.into_inner();
     let form = read_matrix(&body)?;
     let actor = user.user.clone();
     let (outcome, form) = db::run(&state.pool, move |conn| {
@@ -317,7 +317,7 @@ pub async fn save(
 fn revoke_one_tx(
     conn: &mut PgConnection,
     actor: &Principal,
-    id: i64,
+    id: PartnerId,
     api_id: i64,
     env_id: i64,
 ) -> Result<(&'static str, String), AppError> {
@@ -337,14 +337,14 @@ fn revoke_one_tx(
 pub async fn revoke_one(
     user: EnterpriseAdmin,
     state: web::Data<AppState>,
-    path: web::Path<(String, String, String)>,
+    path: web::Path<(PartnerId, ApiId, EnvironmentId)>,
 ) -> Result<HttpResponse, AppError> {
-    let (raw_id, raw_api, raw_env) = path.into_inner();
-    let (id, api_id, env_id) = (parse_id(&raw_id)?, parse_id(&raw_api)?, parse_id(&raw_env)?);
+    let (id, api_id, env_id) = path.into_inner();
     let actor = user.user.clone();
-    let (kind, message) =
-        db::run(&state.pool, move |conn| conn.transaction(|conn| revoke_one_tx(conn, &actor, id, api_id, env_id)))
-            .await?;
+    let (kind, message) = db::run(&state.pool, move |conn| {
+        conn.transaction(|conn| revoke_one_tx(conn, &actor, id, api_id.get(), env_id.get()))
+    })
+    .await?;
     user.flash(kind, message)?;
     Ok(see_other(&tab_path(id)))
 }
@@ -352,7 +352,7 @@ pub async fn revoke_one(
 fn revoke_all_tx(
     conn: &mut PgConnection,
     actor: &Principal,
-    id: i64,
+    id: PartnerId,
     api_id: i64,
 ) -> Result<(&'static str, String), AppError> {
     let partner = lock_changeable(conn, actor, id)?;
@@ -375,13 +375,13 @@ fn revoke_all_tx(
 pub async fn revoke_all(
     user: EnterpriseAdmin,
     state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
+    path: web::Path<(PartnerId, ApiId)>,
 ) -> Result<HttpResponse, AppError> {
-    let (raw_id, raw_api) = path.into_inner();
-    let (id, api_id) = (parse_id(&raw_id)?, parse_id(&raw_api)?);
+    let (id, api_id) = path.into_inner();
     let actor = user.user.clone();
     let (kind, message) =
-        db::run(&state.pool, move |conn| conn.transaction(|conn| revoke_all_tx(conn, &actor, id, api_id))).await?;
+        db::run(&state.pool, move |conn| conn.transaction(|conn| revoke_all_tx(conn, &actor, id, api_id.get())))
+            .await?;
     user.flash(kind, message)?;
     Ok(see_other(&tab_path(id)))
 }

@@ -2,6 +2,7 @@
 //! partner, **Add Products** (a searchable checkbox list of what can still be granted) and
 //! **Revoke**.
 
+use crate::domain::{PartnerId, ProductId};
 use std::collections::BTreeSet;
 
 use actix_web::{http::StatusCode, web, HttpResponse};
@@ -9,7 +10,6 @@ use askama::Template;
 use diesel::prelude::*;
 use serde::Deserialize;
 
-use crate::domain::parse_id;
 use crate::routes::partners::grants::shared::form_fields;
 use crate::routes::partners::grants::shared::form_id;
 use crate::routes::partners::grants::shared::join_names;
@@ -31,7 +31,7 @@ use crate::{
 /// Longest search text kept (longer input is cut, not refused).
 const SEARCH_MAX: usize = 100;
 
-fn tab_path(id: i64) -> String {
+fn tab_path(id: PartnerId) -> String {
     format!("/settings/partners/{id}/products")
 }
 
@@ -57,9 +57,9 @@ struct ProductsPage {
 pub async fn tab(
     user: EnterpriseAdmin,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<PartnerId>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
+    let id = path.into_inner();
     let enterprise_id = user.user.enterprise_id;
     let (header, rows) = db::run(&state.pool, move |conn| {
         let (partner, header) = load_header(conn, enterprise_id, id)?;
@@ -113,7 +113,7 @@ fn clean_search(raw: &str) -> String {
 async fn add_page(
     user: &EnterpriseAdmin,
     state: &AppState,
-    id: i64,
+    id: PartnerId,
     q: String,
     checked: BTreeSet<i64>,
     errors: Vec<String>,
@@ -140,10 +140,10 @@ async fn add_page(
 pub async fn add_form(
     user: EnterpriseAdmin,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<PartnerId>,
     query: web::Query<Search>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
+    let id = path.into_inner();
     let q = clean_search(query.q.as_deref().unwrap_or(""));
     add_page(&user, &state, id, q, BTreeSet::new(), Vec::new(), StatusCode::OK).await
 }
@@ -157,7 +157,12 @@ enum Outcome {
 
 /// Grants every chosen product or none: each must be a non-archived product of the
 /// enterprise. Products already granted are left as they are.
-fn grant_tx(conn: &mut PgConnection, actor: &Principal, id: i64, chosen: &BTreeSet<i64>) -> Result<Outcome, AppError> {
+fn grant_tx(
+    conn: &mut PgConnection,
+    actor: &Principal,
+    id: PartnerId,
+    chosen: &BTreeSet<i64>,
+) -> Result<Outcome, AppError> {
     let partner = lock_changeable(conn, actor, id)?;
     let found = grants::lock_products(conn, actor.enterprise_id, chosen)?;
     let mut problems = Vec::new();
@@ -193,10 +198,10 @@ fn grant_tx(conn: &mut PgConnection, actor: &Principal, id: i64, chosen: &BTreeS
 pub async fn save(
     user: EnterpriseAdmin,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<PartnerId>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
+    let id = path.into_inner();
     let mut chosen = BTreeSet::new();
     let mut q = String::new();
     for (name, value) in form_fields(&body) {
@@ -236,7 +241,7 @@ pub async fn save(
 fn revoke_tx(
     conn: &mut PgConnection,
     actor: &Principal,
-    id: i64,
+    id: PartnerId,
     product_id: i64,
 ) -> Result<(&'static str, String), AppError> {
     let partner = lock_changeable(conn, actor, id)?;
@@ -258,14 +263,13 @@ fn revoke_tx(
 pub async fn revoke(
     user: EnterpriseAdmin,
     state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
+    path: web::Path<(PartnerId, ProductId)>,
 ) -> Result<HttpResponse, AppError> {
-    let (raw_id, raw_product) = path.into_inner();
-    let id = parse_id(&raw_id)?;
-    let product_id = parse_id(&raw_product)?;
+    let (id, product_id) = path.into_inner();
     let actor = user.user.clone();
     let (kind, message) =
-        db::run(&state.pool, move |conn| conn.transaction(|conn| revoke_tx(conn, &actor, id, product_id))).await?;
+        db::run(&state.pool, move |conn| conn.transaction(|conn| revoke_tx(conn, &actor, id, product_id.get())))
+            .await?;
     user.flash(kind, message)?;
     Ok(see_other(&tab_path(id)))
 }

@@ -5,6 +5,7 @@
 //! deactivation takes: a grant and a deactivation serialise, so a deactivated partner can
 //! never be left with API access, and a deactivated partner's grants can't change at all.
 
+use crate::domain::PartnerId;
 use diesel::PgConnection;
 
 use crate::routes::partners::header::DEACTIVATED_MESSAGE;
@@ -16,7 +17,7 @@ use crate::{
 
 /// The partner of the actor's enterprise, locked for the rest of the transaction; 404 for
 /// anyone else's, 409 once it is deactivated.
-pub fn lock_changeable(conn: &mut PgConnection, actor: &Principal, partner_id: i64) -> Result<Partner, AppError> {
+pub fn lock_changeable(conn: &mut PgConnection, actor: &Principal, partner_id: PartnerId) -> Result<Partner, AppError> {
     let partner = partners::lock(conn, actor.enterprise_id, partner_id)?.ok_or(AppError::NotFound)?;
     if partner.is_deactivated() {
         return Err(AppError::Conflict(DEACTIVATED_MESSAGE.into()));

@@ -1,11 +1,11 @@
 //! General → "Partner administrator account": inviting a new account administrator (the
 //! current one stays until the new one accepts), and resending or revoking that invitation.
 
+use crate::domain::{EnterpriseId, InvitationId, PartnerId};
 use actix_web::{http::StatusCode, web, HttpResponse};
 use diesel::Connection;
 use serde::Deserialize;
 
-use crate::domain::parse_id;
 use crate::routes::partners::header::DEACTIVATED_MESSAGE;
 use crate::routes::partners::page::general::load_general;
 use crate::routes::partners::page::general::render_general_with;
@@ -49,10 +49,10 @@ impl From<diesel::result::Error> for TxError {
 pub async fn send_invitation(
     user: EnterpriseAdmin,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<PartnerId>,
     form: web::Form<Form>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
+    let id = path.into_inner();
     let Form { first_name, surname, email } = form.into_inner();
     let first = PersonName::parse(&first_name);
     let last = PersonName::parse(&surname);
@@ -151,9 +151,9 @@ pub async fn send_invitation(
 /// An administrator invitation of a partner of this enterprise, or 404.
 fn admin_invitation(
     conn: &mut diesel::PgConnection,
-    enterprise_id: i64,
-    partner_id: i64,
-    invitation_id: i64,
+    enterprise_id: EnterpriseId,
+    partner_id: PartnerId,
+    invitation_id: InvitationId,
 ) -> Result<partners::Partner, AppError> {
     use diesel::prelude::*;
     let partner = partners::lock(conn, enterprise_id, partner_id)?.ok_or(AppError::NotFound)?;
@@ -176,9 +176,9 @@ fn admin_invitation(
 pub async fn resend(
     user: EnterpriseAdmin,
     state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
+    path: web::Path<(PartnerId, InvitationId)>,
 ) -> Result<HttpResponse, AppError> {
-    let (id, invitation_id) = (parse_id(&path.0)?, parse_id(&path.1)?);
+    let (id, invitation_id) = path.into_inner();
     let actor = user.user.clone();
     let settings = state.settings.clone();
     let invitation = db::run(&state.pool, move |conn| {
@@ -198,9 +198,9 @@ pub async fn resend(
 pub async fn revoke(
     user: EnterpriseAdmin,
     state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
+    path: web::Path<(PartnerId, InvitationId)>,
 ) -> Result<HttpResponse, AppError> {
-    let (id, invitation_id) = (parse_id(&path.0)?, parse_id(&path.1)?);
+    let (id, invitation_id) = path.into_inner();
     let actor = user.user.clone();
     db::run(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {

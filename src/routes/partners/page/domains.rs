@@ -3,11 +3,11 @@
 //! Both run in a transaction that locks the partner row, so two admins editing the same
 //! partner can't, say, remove its last two domains at once.
 
+use crate::domain::{DomainId, PartnerId};
 use actix_web::{http::StatusCode, web, HttpResponse};
 use diesel::{prelude::*, result::DatabaseErrorKind, result::Error as DieselError};
 use serde::Deserialize;
 
-use crate::domain::parse_id;
 use crate::routes::partners::header::record_event;
 use crate::routes::partners::header::DEACTIVATED_MESSAGE;
 use crate::routes::partners::page::general::load_general;
@@ -34,7 +34,7 @@ enum Outcome {
 async fn finish(
     user: EnterpriseAdmin,
     state: web::Data<AppState>,
-    id: i64,
+    id: PartnerId,
     outcome: Outcome,
 ) -> Result<HttpResponse, AppError> {
     match outcome {
@@ -59,10 +59,10 @@ pub struct AddForm {
 pub async fn add(
     user: EnterpriseAdmin,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<PartnerId>,
     form: web::Form<AddForm>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
+    let id = path.into_inner();
     let raw = form.into_inner().domain;
     let actor = user.user.clone();
     let typed = raw.clone();
@@ -89,7 +89,7 @@ fn refuse_field(value: &str, error: String) -> Outcome {
     }
 }
 
-fn add_tx(conn: &mut PgConnection, actor: &Principal, id: i64, raw: &str) -> Result<Outcome, AppError> {
+fn add_tx(conn: &mut PgConnection, actor: &Principal, id: PartnerId, raw: &str) -> Result<Outcome, AppError> {
     let partner = partners::lock(conn, actor.enterprise_id, id)?.ok_or(AppError::NotFound)?;
     if partner.is_deactivated() {
         return Err(AppError::Conflict(DEACTIVATED_MESSAGE.into()));
@@ -121,11 +121,9 @@ fn add_tx(conn: &mut PgConnection, actor: &Principal, id: i64, raw: &str) -> Res
 pub async fn remove(
     user: EnterpriseAdmin,
     state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
+    path: web::Path<(PartnerId, DomainId)>,
 ) -> Result<HttpResponse, AppError> {
-    let (raw_id, raw_domain_id) = path.into_inner();
-    let id = parse_id(&raw_id)?;
-    let domain_id = parse_id(&raw_domain_id)?;
+    let (id, domain_id) = path.into_inner();
     let actor = user.user.clone();
     let outcome =
         db::run(&state.pool, move |conn| conn.transaction(|conn| remove_tx(conn, &actor, id, domain_id))).await?;
@@ -139,7 +137,12 @@ fn refuse_list(error: String) -> Outcome {
     }
 }
 
-fn remove_tx(conn: &mut PgConnection, actor: &Principal, id: i64, domain_id: i64) -> Result<Outcome, AppError> {
+fn remove_tx(
+    conn: &mut PgConnection,
+    actor: &Principal,
+    id: PartnerId,
+    domain_id: DomainId,
+) -> Result<Outcome, AppError> {
     let partner = partners::lock(conn, actor.enterprise_id, id)?.ok_or(AppError::NotFound)?;
     if partner.is_deactivated() {
         return Err(AppError::Conflict(DEACTIVATED_MESSAGE.into()));

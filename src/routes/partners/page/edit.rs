@@ -1,11 +1,11 @@
 //! Edit partner info: `/settings/partners/{id}/edit` (*Partner name*, *Logo*).
 
+use crate::domain::PartnerId;
 use actix_multipart::form::MultipartForm;
 use actix_web::{http::StatusCode, web, HttpResponse};
 use askama::Template;
 use diesel::{prelude::*, result::DatabaseErrorKind, result::Error as DieselError};
 
-use crate::domain::parse_id;
 use crate::routes::partners::header::load_header;
 use crate::routes::partners::header::record_event;
 use crate::routes::partners::header::PartnerHeader;
@@ -52,9 +52,9 @@ fn page(user: &EnterpriseAdmin, header: PartnerHeader, name: String) -> Result<E
 pub async fn edit_form(
     user: EnterpriseAdmin,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<PartnerId>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
+    let id = path.into_inner();
     let enterprise_id = user.user.enterprise_id;
     let (partner, header) = db::run(&state.pool, move |conn| load_header(conn, enterprise_id, id)).await?;
     if partner.is_deactivated() {
@@ -71,10 +71,10 @@ enum Outcome {
 pub async fn save(
     user: EnterpriseAdmin,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<PartnerId>,
     form: MultipartForm<InfoForm>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
+    let id = path.into_inner();
     let input = InfoInput::from_form(form.into_inner());
     let name_raw = input.name_raw.clone();
     let logo_chosen = matches!(input.logo, Ok(LogoChange::Replace(_)));
@@ -112,7 +112,7 @@ fn name_taken_message(name: &str) -> String {
 }
 
 /// Validates against the locked partner row and applies the changes, one audit event each.
-fn apply(conn: &mut PgConnection, actor: &Principal, id: i64, input: InfoInput) -> Result<Outcome, AppError> {
+fn apply(conn: &mut PgConnection, actor: &Principal, id: PartnerId, input: InfoInput) -> Result<Outcome, AppError> {
     let partner = partners::lock(conn, actor.enterprise_id, id)?.ok_or(AppError::NotFound)?;
     if partner.is_deactivated() {
         return Err(AppError::Conflict(DEACTIVATED_MESSAGE.into()));

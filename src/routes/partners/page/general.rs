@@ -1,5 +1,6 @@
 //! A partner's page: the General tab (`/settings/partners/{id}`) and the logo.
 
+use crate::domain::{DomainId, EnterpriseId, InvitationId, PartnerId};
 use actix_web::{
     http::{header, StatusCode},
     web, HttpRequest, HttpResponse,
@@ -8,7 +9,6 @@ use askama::Template;
 use chrono::{DateTime, Utc};
 use diesel::PgConnection;
 
-use crate::domain::parse_id;
 use crate::routes::partners::header::{date, role_label, PartnerHeader};
 use crate::{
     auth::guards::EnterpriseAdmin,
@@ -27,7 +27,7 @@ pub struct PersonView {
 }
 
 pub struct InvitationView {
-    pub id: i64,
+    pub id: InvitationId,
     /// Still actionable: pending or expired (it can be resent or revoked).
     pub open: bool,
     /// What became of its email, e.g. "Email sent".
@@ -71,7 +71,7 @@ impl InvitationView {
 }
 
 pub struct DomainView {
-    pub id: i64,
+    pub id: DomainId,
     pub domain: String,
 }
 
@@ -87,7 +87,11 @@ pub struct GeneralData {
     pub next_steps: bool,
 }
 
-pub fn load_general(conn: &mut PgConnection, enterprise_id: i64, id: i64) -> Result<GeneralData, AppError> {
+pub fn load_general(
+    conn: &mut PgConnection,
+    enterprise_id: EnterpriseId,
+    id: PartnerId,
+) -> Result<GeneralData, AppError> {
     // One statement for the whole tab (`partners::general`).
     let g = partners::general(conn, enterprise_id, id)?.ok_or(AppError::NotFound)?;
     let header = PartnerHeader::new(&g.partner, g.logo_updated_at);
@@ -177,9 +181,9 @@ pub fn render_general_with(
 pub async fn general(
     user: EnterpriseAdmin,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<PartnerId>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
+    let id = path.into_inner();
     let enterprise_id = user.user.enterprise_id;
     let data = db::run(&state.pool, move |conn| load_general(conn, enterprise_id, id)).await?;
     render_general(&user, data, DomainForm::default(), StatusCode::OK)
@@ -192,10 +196,10 @@ pub async fn general(
 pub async fn logo(
     user: EnterpriseAdmin,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<PartnerId>,
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
+    let id = path.into_inner();
     let enterprise_id = user.user.enterprise_id;
     let stored = db::run(&state.pool, move |conn| Ok(partners::logo(conn, enterprise_id, id)?))
         .await?

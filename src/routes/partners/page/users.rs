@@ -1,11 +1,11 @@
 //! A partner's Users tab (Products and APIs: `grants_*`; Delete partner: `deactivate`;
 //! Activity: `routes::activity`).
 
+use crate::domain::PartnerId;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use chrono::Utc;
 
-use crate::domain::parse_id;
 use crate::routes::partners::header::date;
 use crate::routes::partners::header::load_header;
 use crate::routes::partners::header::role_label;
@@ -43,9 +43,9 @@ struct UsersPage {
 pub async fn users_tab(
     user: EnterpriseAdmin,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<PartnerId>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
+    let id = path.into_inner();
     let enterprise_id = user.user.enterprise_id;
     let (partner, header, people, invites) = db::run(&state.pool, move |conn| {
         let (partner, header) = load_header(conn, enterprise_id, id)?;

@@ -1,5 +1,6 @@
 //! Step 3, *Partner account administrator*: who is invited to run the partner's account.
 
+use crate::domain::DraftId;
 use actix_web::{http::StatusCode, web, HttpResponse};
 use askama::Template;
 
@@ -21,7 +22,7 @@ use crate::{
 struct AdminPage {
     layout: Layout,
     steps: Vec<StepTab>,
-    draft_id: i64,
+    draft_id: DraftId,
     domains: Vec<String>,
     first_name: String,
     surname: String,
@@ -40,9 +41,9 @@ impl AdminPage {
 pub async fn admin_page(
     user: EnterpriseAdmin,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<DraftId>,
 ) -> Result<HttpResponse, AppError> {
-    let draft = draft_or_redirect!(state, user, path);
+    let draft = draft_or_redirect!(state, user, *path);
     if !draft.has_domains() {
         return Ok(see_other(&format!("/settings/partners/drafts/{}/{}", draft.id, first_open_step(&draft))));
     }
@@ -70,10 +71,10 @@ pub struct AdminForm {
 pub async fn save_admin(
     user: EnterpriseAdmin,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<DraftId>,
     form: web::Form<AdminForm>,
 ) -> Result<HttpResponse, AppError> {
-    let draft = draft_or_redirect!(state, user, path);
+    let draft = draft_or_redirect!(state, user, *path);
     if !draft.has_domains() {
         return Ok(see_other(&format!("/settings/partners/drafts/{}/{}", draft.id, first_open_step(&draft))));
     }

@@ -1,5 +1,6 @@
 //! Discarding a draft.
 
+use crate::domain::DraftId;
 use actix_web::{web, HttpResponse};
 
 use super::shared::{draft_or_redirect, load};
@@ -14,9 +15,9 @@ use crate::{
 pub async fn discard(
     user: EnterpriseAdmin,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<DraftId>,
 ) -> Result<HttpResponse, AppError> {
-    let draft = draft_or_redirect!(state, user, path);
+    let draft = draft_or_redirect!(state, user, *path);
     let id = draft.id;
     db::run(&state.pool, move |conn| Ok(drafts::delete(conn, id)?)).await?;
     user.flash("info", "The unfinished registration was discarded.")?;

@@ -1,5 +1,6 @@
 //! Step 2, *Register Domain*: the partner's email domains.
 
+use crate::domain::DraftId;
 use actix_web::{http::StatusCode, web, HttpResponse};
 use askama::Template;
 
@@ -21,7 +22,7 @@ use crate::{
 struct DomainsPage {
     layout: Layout,
     steps: Vec<StepTab>,
-    draft_id: i64,
+    draft_id: DraftId,
     domains: Vec<String>,
     domain: String,
     domain_error: Option<String>,
@@ -31,9 +32,9 @@ struct DomainsPage {
 pub async fn domains_page(
     user: EnterpriseAdmin,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<DraftId>,
 ) -> Result<HttpResponse, AppError> {
-    let draft = draft_or_redirect!(state, user, path);
+    let draft = draft_or_redirect!(state, user, *path);
     if !draft.has_info() {
         return Ok(see_other(&format!("/settings/partners/drafts/{}/info", draft.id)));
     }
@@ -67,10 +68,10 @@ fn read_domains_form(body: &[u8]) -> (String, String, Option<String>) {
 pub async fn save_domains(
     user: EnterpriseAdmin,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<DraftId>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let draft = draft_or_redirect!(state, user, path);
+    let draft = draft_or_redirect!(state, user, *path);
     if !draft.has_info() {
         return Ok(see_other(&format!("/settings/partners/drafts/{}/info", draft.id)));
     }

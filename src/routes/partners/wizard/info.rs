@@ -1,11 +1,11 @@
 //! Step 1, *Partner info*: name and logo, and the draft's logo preview.
 
+use crate::domain::DraftId;
 use actix_multipart::form::MultipartForm;
 use actix_web::{http::StatusCode, web, HttpResponse};
 use askama::Template;
 
 use super::shared::{draft_or_redirect, load, steps, StepTab};
-use crate::domain::parse_id;
 use crate::render::see_other;
 use crate::{
     auth::guards::EnterpriseAdmin,
@@ -23,7 +23,7 @@ use crate::{
 struct InfoPage {
     layout: Layout,
     steps: Vec<StepTab>,
-    draft_id: i64,
+    draft_id: DraftId,
     name: String,
     name_error: Option<String>,
     logo_error: Option<String>,
@@ -33,9 +33,9 @@ struct InfoPage {
 pub async fn info_page(
     user: EnterpriseAdmin,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<DraftId>,
 ) -> Result<HttpResponse, AppError> {
-    let draft = draft_or_redirect!(state, user, path);
+    let draft = draft_or_redirect!(state, user, *path);
     Ok(render(&InfoPage {
         layout: user.layout("Register partners", "partners")?,
         steps: steps(&draft, "info"),
@@ -50,10 +50,10 @@ pub async fn info_page(
 pub async fn save_info(
     user: EnterpriseAdmin,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<DraftId>,
     form: MultipartForm<InfoForm>,
 ) -> Result<HttpResponse, AppError> {
-    let draft = draft_or_redirect!(state, user, path);
+    let draft = draft_or_redirect!(state, user, *path);
     let input = InfoInput::from_form(form.into_inner());
     let draft_id = draft.id;
     let enterprise_id = user.user.enterprise_id;
@@ -93,7 +93,7 @@ pub async fn save_info(
     if name_error.is_none() && logo_error.is_none() {
         return Ok(see_other(&format!("/settings/partners/drafts/{draft_id}/domains")));
     }
-    let draft = draft_or_redirect!(state, user, path);
+    let draft = draft_or_redirect!(state, user, *path);
     Ok(render_status(
         StatusCode::UNPROCESSABLE_ENTITY,
         &InfoPage {
@@ -111,9 +111,9 @@ pub async fn save_info(
 pub async fn draft_logo(
     user: EnterpriseAdmin,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<DraftId>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
+    let id = path.into_inner();
     let (enterprise_id, user_id) = (user.user.enterprise_id, user.user.user_id);
     let logo = db::run(&state.pool, move |conn| {
         if drafts::find(conn, enterprise_id, user_id, id)?.is_none() {

@@ -1,10 +1,10 @@
 //! Step 4, *Review*, and **Add Partner** (the one transaction that creates the partner).
 
+use crate::domain::DraftId;
 use actix_web::{http::StatusCode, web, HttpResponse};
 use askama::Template;
 
 use super::shared::{draft_or_redirect, first_open_step, load, steps, StepTab};
-use crate::domain::parse_id;
 use crate::render::see_other;
 use crate::{
     auth::guards::EnterpriseAdmin,
@@ -28,9 +28,9 @@ struct ReviewPage {
 pub async fn review_page(
     user: EnterpriseAdmin,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<DraftId>,
 ) -> Result<HttpResponse, AppError> {
-    let draft = draft_or_redirect!(state, user, path);
+    let draft = draft_or_redirect!(state, user, *path);
     let open = first_open_step(&draft);
     if open != "review" {
         return Ok(see_other(&format!("/settings/partners/drafts/{}/{open}", draft.id)));
@@ -46,9 +46,9 @@ pub async fn review_page(
 pub async fn submit(
     user: EnterpriseAdmin,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<DraftId>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
+    let id = path.into_inner();
     let actor = user.user.clone();
     let settings = state.settings.clone();
     let result = db::run(&state.pool, move |conn| Ok(registration::register(conn, &settings, &actor, id))).await?;
@@ -68,7 +68,7 @@ pub async fn submit(
         }
         Err(e) => e.to_string(),
     };
-    let draft = draft_or_redirect!(state, user, path);
+    let draft = draft_or_redirect!(state, user, id);
     Ok(render_status(
         StatusCode::CONFLICT,
         &ReviewPage {

@@ -4,9 +4,9 @@
 //! Every step saves into a server-side draft row, so refresh, back and reopening the wizard
 //! lose nothing. Tabs of steps already reachable are links; later ones are plain text.
 
+use crate::domain::DraftId;
 use actix_web::HttpResponse;
 
-use crate::domain::parse_id;
 use crate::render::see_other;
 use crate::{
     auth::guards::EnterpriseAdmin,
@@ -60,9 +60,8 @@ pub fn first_open_step(draft: &Draft) -> &'static str {
 pub async fn load(
     state: &AppState,
     user: &EnterpriseAdmin,
-    raw_id: &str,
+    id: DraftId,
 ) -> Result<Result<Draft, HttpResponse>, AppError> {
-    let id = parse_id(raw_id)?;
     let (enterprise_id, user_id) = (user.user.enterprise_id, user.user.user_id);
     let draft = db::run(&state.pool, move |conn| Ok(drafts::find(conn, enterprise_id, user_id, id)?))
         .await?
@@ -76,7 +75,7 @@ pub async fn load(
 /// The draft named by the path, or the early return that sends the admin elsewhere.
 macro_rules! draft_or_redirect {
     ($state:expr, $user:expr, $id:expr) => {
-        match load(&$state, &$user, &$id).await? {
+        match load(&$state, &$user, $id).await? {
             Ok(draft) => draft,
             Err(redirect) => return Ok(redirect),
         }

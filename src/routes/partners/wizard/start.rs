@@ -1,6 +1,7 @@
 //! Starting the wizard (`POST /settings/partners/drafts`) and resuming a draft at its first
 //! open step.
 
+use crate::domain::DraftId;
 use actix_web::{web, HttpResponse};
 
 use super::shared::{draft_or_redirect, first_open_step, load};
@@ -42,8 +43,8 @@ pub async fn start(user: EnterpriseAdmin, state: web::Data<AppState>) -> Result<
 pub async fn resume(
     user: EnterpriseAdmin,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<DraftId>,
 ) -> Result<HttpResponse, AppError> {
-    let draft = draft_or_redirect!(state, user, path);
+    let draft = draft_or_redirect!(state, user, *path);
     Ok(see_other(&format!("/settings/partners/drafts/{}/{}", draft.id, first_open_step(&draft))))
 }
