@@ -10,7 +10,7 @@ mod role;
 
 pub use domain_name::{Domain, DomainError};
 pub use email::{EmailAddress, EmailError};
-pub use logo::{sample_png, Logo, LogoError, LogoFormat, MAX_LOGO_BYTES};
+pub use logo::{png_header_only, sample_png, Logo, LogoError, LogoFormat, MAX_LOGO_BYTES};
 pub use names::{normalise_for_compare, PartnerName, PartnerNameError, PersonName, PersonNameError};
 pub use password::{NewPassword, PasswordError};
 pub use role::{Role, RoleError};
