@@ -105,7 +105,7 @@ async fn save(
     form: MultipartForm<InfoForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
-    let input = InfoInput::from_form(form.into_inner());
+    let input = InfoInput::from_form(form.into_inner()).await?;
     let name_raw = input.name_raw.clone();
     let logo_chosen = matches!(input.logo, Ok(LogoChange::Replace(_)));
     let actor = user.user.clone();
