@@ -15,7 +15,7 @@ pub use ids::{
     parse_id, ApiId, DomainId, DraftId, EmailId, EnterpriseId, EnvironmentId, InvitationId, NotAnId, PartnerId,
     ProductId, UserId,
 };
-pub use logo::{sample_png, Logo, LogoError, LogoFormat, MAX_LOGO_BYTES};
+pub use logo::{png_header_only, sample_png, Logo, LogoError, LogoFormat, MAX_LOGO_BYTES};
 pub use names::{normalise_for_compare, PartnerName, PartnerNameError, PersonName, PersonNameError};
 pub use password::{NewPassword, PasswordError};
 pub use role::{Role, RoleError};

@@ -15,6 +15,7 @@ mod grants;
 mod helpers;
 mod invitations;
 mod login;
+mod logos;
 mod members;
 mod partner_summaries;
 mod partners_list;

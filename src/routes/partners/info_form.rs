@@ -5,11 +5,12 @@ use actix_multipart::{
     form::{bytes::Bytes as FileBytes, text::Text, MultipartForm, MultipartFormConfig},
     MultipartError,
 };
-use actix_web::{error::PayloadError, http::StatusCode};
+use actix_web::{error::PayloadError, http::StatusCode, web};
+use tokio::sync::Semaphore;
 
 use crate::{
     auth::csrf::UPLOAD_LIMIT,
-    domain::{Logo, PartnerName},
+    domain::{Logo, LogoError, PartnerName},
     error::AppError,
 };
 
@@ -59,17 +60,26 @@ pub struct InfoInput {
 }
 
 impl InfoInput {
-    pub fn from_form(form: InfoForm) -> Self {
+    pub async fn from_form(form: InfoForm) -> Result<Self, AppError> {
         let name_raw = form.name.map(|t| t.into_inner()).unwrap_or_default();
         let name = PartnerName::parse(&name_raw).map_err(|e| e.to_string());
         let logo = match form.logo {
             // Browsers send an empty part when no file was chosen.
             Some(file) if !file.data.is_empty() => {
-                Logo::parse(file.data.to_vec()).map(LogoChange::Replace).map_err(|e| e.to_string())
+                parse_logo(file.data.to_vec()).await?.map(LogoChange::Replace).map_err(|e| e.to_string())
             }
             _ if form.remove_logo.is_some() => Ok(LogoChange::Remove),
             _ => Ok(LogoChange::Keep),
         };
-        InfoInput { name_raw, name, logo }
+        Ok(InfoInput { name_raw, name, logo })
     }
+}
+
+/// Decodes and re-encodes an upload on the blocking pool, two at a time in the process: a
+/// 16-megapixel image needs up to about 200 MB while it is decoded and scaled down.
+async fn parse_logo(bytes: Vec<u8>) -> Result<Result<Logo, LogoError>, AppError> {
+    static DECODING: Semaphore = Semaphore::const_new(2);
+    let unexpected = |e: String| AppError::Unexpected(anyhow::anyhow!("logo decoding failed: {e}"));
+    let _turn = DECODING.acquire().await.map_err(|e| unexpected(e.to_string()))?;
+    web::block(move || Logo::parse(bytes)).await.map_err(|e| unexpected(e.to_string()))
 }

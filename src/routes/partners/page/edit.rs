@@ -75,7 +75,7 @@ pub async fn save(
     form: MultipartForm<InfoForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    let input = InfoInput::from_form(form.into_inner());
+    let input = InfoInput::from_form(form.into_inner()).await?;
     let name_raw = input.name_raw.clone();
     let logo_chosen = matches!(input.logo, Ok(LogoChange::Replace(_)));
     let actor = user.user.clone();

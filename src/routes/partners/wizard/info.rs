@@ -54,7 +54,7 @@ pub async fn save_info(
     form: MultipartForm<InfoForm>,
 ) -> Result<HttpResponse, AppError> {
     let draft = draft_or_redirect!(state, user, *path);
-    let input = InfoInput::from_form(form.into_inner());
+    let input = InfoInput::from_form(form.into_inner()).await?;
     let draft_id = draft.id;
     let enterprise_id = user.user.enterprise_id;
 
