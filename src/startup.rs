@@ -23,7 +23,11 @@ use actix_web::{
 use tracing_actix_web::TracingLogger;
 
 use crate::{
-    auth::{csrf, password::PasswordHasherPool, session_store::PgSessionStore},
+    auth::{
+        csrf,
+        password::PasswordHasherPool,
+        session_store::{watch_for_outage, PgSessionStore},
+    },
     config::Settings,
     db::{self, DbPool},
     error::AppError,
@@ -31,10 +35,6 @@ use crate::{
     routes,
     telemetry::RedactedRootSpan,
 };
-
-/// Text carried by session-store errors caused by an unreachable database, so the error
-/// layer can answer 503 rather than 500.
-pub const DB_UNAVAILABLE_MARKER: &str = "database unavailable";
 
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
                    font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; \
@@ -193,7 +193,8 @@ fn spawn_housekeeping(pool: DbPool) {
 /// Outermost layer: security headers on every response, and every error (including those
 /// raised by other middleware or by actix itself) turned into a styled page.
 async fn frame(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> Result<ServiceResponse<BoxBody>, Error> {
-    match next.call(req).await {
+    let (outcome, database_unavailable) = watch_for_outage(next.call(req)).await;
+    match outcome {
         Ok(res) => {
             let status = res.status();
             let is_html = res
@@ -215,8 +216,8 @@ async fn frame(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> R
         Err(e) => {
             let mut response = if let Some(app) = e.as_error::<AppError>() {
                 app.error_response()
-            } else if format!("{e:?}").contains(DB_UNAVAILABLE_MARKER) {
-                // Session-store errors arrive wrapped by actix-session; the marker survives in Debug.
+            } else if database_unavailable {
+                // A session-store error, which actix-session wraps as an opaque 500.
                 AppError::DatabaseUnavailable.error_response()
             } else {
                 let status = e.as_response_error().status_code();

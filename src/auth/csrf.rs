@@ -17,10 +17,7 @@ use actix_web::{
 use futures_util::StreamExt;
 
 use crate::{
-    auth::{
-        session::{CSRF_KEY, UNAVAILABLE_KEY},
-        tokens::constant_time_eq,
-    },
+    auth::{session::CSRF_KEY, tokens::constant_time_eq},
     error::AppError,
 };
 
@@ -58,9 +55,6 @@ pub async fn csrf_guard(
     let body: Bytes = body.freeze();
 
     let session = req.get_session();
-    if session.get::<String>(UNAVAILABLE_KEY).ok().flatten().is_some() {
-        return Err(AppError::DatabaseUnavailable.into());
-    }
     let expected = session.get::<String>(CSRF_KEY).ok().flatten();
     let sent = if multipart { multipart_field(&body, FIELD) } else { urlencoded_field(&body, FIELD) };
     match (expected, sent) {
