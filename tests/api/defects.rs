@@ -4,8 +4,10 @@
 use diesel::prelude::*;
 use partner_portal::db::schema;
 use reqwest::StatusCode;
+use scraper::{ElementRef, Html, Node, Selector};
 
 use crate::{
+    fixtures::seed_complete_draft,
     helpers::{csrf_token, Options, TestApp, TestDatabase, PASSWORD},
     proxy::{target_of, DbProxy},
 };
@@ -55,4 +57,59 @@ async fn a_form_posted_while_the_database_is_down_answers_503_and_changes_nothin
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
     assert!(product_names(&app, enterprise_id).is_empty(), "nothing was saved");
+}
+
+// ---- accessible names ------------------------------------------------------------------------
+
+/// What assistive technology reads for `element`: its text without `aria-hidden` parts,
+/// whitespace collapsed.
+fn accessible_name(element: ElementRef) -> String {
+    fn walk(element: ElementRef, out: &mut String) {
+        for child in element.children() {
+            match child.value() {
+                Node::Text(text) => out.push_str(text),
+                Node::Element(e) if e.attr("aria-hidden") == Some("true") => {}
+                Node::Element(_) => walk(ElementRef::wrap(child).unwrap(), out),
+                _ => {}
+            }
+        }
+    }
+    let mut out = String::new();
+    walk(element, &mut out);
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn names_of(html: &str, selector: &str) -> Vec<String> {
+    Html::parse_document(html).select(&Selector::parse(selector).unwrap()).map(accessible_name).collect()
+}
+
+#[tokio::test]
+async fn finished_wizard_tabs_are_named_by_their_label_alone_and_still_show_a_check_mark() {
+    let app = TestApp::spawn().await;
+    let (enterprise_id, user_id) = app.create_enterprise_admin("Acme", ADMIN, PASSWORD);
+    app.login(ADMIN, PASSWORD).await;
+    let draft = seed_complete_draft(&mut app.conn(), enterprise_id, user_id, "Globex", "globex.example");
+
+    let (status, html) = app.get_html(&format!("/settings/partners/drafts/{draft}/domains")).await;
+
+    assert_eq!(status, StatusCode::OK, "{html}");
+    let tabs = r#"nav[aria-label="Registration steps"] li > a"#;
+    assert_eq!(names_of(&html, tabs), ["Partner info", "Register Domain", "Partner account administrator", "Review"]);
+    let done = names_of(&html, r#"nav[aria-label="Registration steps"] li.tab-done > a"#);
+    assert_eq!(done, ["Partner info", "Register Domain", "Partner account administrator"]);
+    let marks: Vec<String> = Html::parse_document(&html)
+        .select(&Selector::parse(r#"li.tab-done > a > [aria-hidden="true"]"#).unwrap())
+        .map(|e| e.text().collect())
+        .collect();
+    assert_eq!(marks, ["✓", "✓", "✓"], "the check mark is still shown, hidden from assistive technology");
+}
+
+#[tokio::test]
+async fn the_login_pages_link_is_named_forgot_password() {
+    let app = TestApp::spawn().await;
+
+    let (_, html) = app.get_html("/login").await;
+
+    let links = names_of(&html, r#"a[href="/password/forgot"]"#);
+    assert_eq!(links, ["Forgot password"]);
 }
