@@ -158,7 +158,8 @@ fn lock_open(conn: &mut PgConnection, partner_id: i64, invitation_id: i64) -> Re
         .ok_or(AppError::NotFound)
 }
 
-/// A new token and expiry: the old link stops working and its unsent email is cancelled.
+/// A new token and expiry: the old link stops working (it says it was replaced) and its unsent
+/// email is cancelled.
 pub fn resend(
     conn: &mut PgConnection,
     settings: &Settings,
@@ -168,6 +169,7 @@ pub fn resend(
 ) -> Result<Invitation, AppError> {
     let current = lock_open(conn, partner_id, invitation_id)?;
     outbox::cancel_for_invitation(conn, current.id)?;
+    invitations::remember_replaced_token(conn, current.id)?;
     let token = tokens::random_token();
     let invitation: Invitation = diesel::update(inv::table.find(current.id))
         .set((
