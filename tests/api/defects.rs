@@ -2,12 +2,12 @@
 //! what a person (or an assistive technology) notices.
 
 use diesel::prelude::*;
-use partner_portal::db::schema;
+use partner_portal::{db::schema, domain::sample_png};
 use reqwest::StatusCode;
 use scraper::{ElementRef, Html, Node, Selector};
 
 use crate::{
-    fixtures::seed_complete_draft,
+    fixtures::{seed_complete_draft, seed_partner},
     helpers::{csrf_token, Options, TestApp, TestDatabase, PASSWORD},
     proxy::{target_of, DbProxy},
 };
@@ -112,4 +112,50 @@ async fn the_login_pages_link_is_named_forgot_password() {
 
     let links = names_of(&html, r#"a[href="/password/forgot"]"#);
     assert_eq!(links, ["Forgot password"]);
+}
+
+// ---- the partners list's logos ---------------------------------------------------------------
+
+fn img_src(html: &str, selector: &str) -> String {
+    let doc = Html::parse_document(html);
+    let img = doc.select(&Selector::parse(selector).unwrap()).next().unwrap_or_else(|| panic!("no {selector}"));
+    img.value().attr("src").unwrap().to_string()
+}
+
+async fn save_logo(app: &TestApp, partner: i64, png: Vec<u8>) {
+    let token = csrf_token(&app.get_html("/settings/partners").await.1);
+    let form = reqwest::multipart::Form::new()
+        .text("csrf_token", token)
+        .text("name", "Globex")
+        .part("logo", reqwest::multipart::Part::bytes(png).file_name("logo.png"));
+    let r =
+        app.client.post(app.url(&format!("/settings/partners/{partner}/edit"))).multipart(form).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn the_partners_list_shows_the_same_versioned_logo_as_the_partner_page_and_a_new_logo_changes_it() {
+    let app = TestApp::spawn().await;
+    let (enterprise_id, _) = app.create_enterprise_admin("Acme", ADMIN, PASSWORD);
+    app.login(ADMIN, PASSWORD).await;
+    let partner = seed_partner(&mut app.conn(), enterprise_id, "Globex", &["globex.example"], "active");
+    save_logo(&app, partner, sample_png(32, 32)).await;
+    let page_logo = |html: &str| img_src(html, ".page-header img.avatar");
+
+    let list = app.get_html("/settings/partners").await.1;
+    let page = app.get_html(&format!("/settings/partners/{partner}")).await.1;
+
+    let first = img_src(&list, "img.avatar-sm");
+    assert!(first.starts_with(&format!("/settings/partners/{partner}/logo?v=")), "{first}");
+    assert_eq!(first, page_logo(&page), "the list and the partner page name the same version");
+
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    save_logo(&app, partner, sample_png(48, 48)).await;
+    let list = app.get_html("/settings/partners").await.1;
+    let page = app.get_html(&format!("/settings/partners/{partner}")).await.1;
+
+    let second = img_src(&list, "img.avatar-sm");
+    assert_ne!(second, first, "a new logo gets a new address, so no browser shows the old one");
+    assert_eq!(second, page_logo(&page));
+    assert_eq!(app.get(&second).await.status(), StatusCode::OK);
 }
