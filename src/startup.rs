@@ -193,6 +193,7 @@ fn spawn_housekeeping(pool: DbPool) {
 /// Outermost layer: security headers on every response, and every error (including those
 /// raised by other middleware or by actix itself) turned into a styled page.
 async fn frame(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> Result<ServiceResponse<BoxBody>, Error> {
+    let https = req.app_data::<web::Data<AppState>>().is_some_and(|state| state.settings.is_https());
     let (outcome, database_unavailable) = watch_for_outage(next.call(req)).await;
     match outcome {
         Ok(res) => {
@@ -210,7 +211,7 @@ async fn frame(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> R
             } else {
                 res.map_into_boxed_body()
             };
-            add_security_headers(res.headers_mut());
+            add_security_headers(res.headers_mut(), https);
             Ok(res)
         }
         Err(e) => {
@@ -227,14 +228,16 @@ async fn frame(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> R
                 let (title, message) = generic_text(status);
                 error_page(status, title, message)
             };
-            add_security_headers(response.headers_mut());
+            add_security_headers(response.headers_mut(), https);
             // The request was consumed by the inner layers; hand actix the finished page.
             Err(actix_web::error::InternalError::from_response(e.to_string(), response).into())
         }
     }
 }
 
-fn add_security_headers(headers: &mut header::HeaderMap) {
+/// Over https, browsers are also told to never use plain http for this host (two years);
+/// a development portal on http must not send it, or `localhost` would be pinned to https.
+fn add_security_headers(headers: &mut header::HeaderMap, https: bool) {
     let set = |h: &mut header::HeaderMap, name: header::HeaderName, value: &'static str| {
         if !h.contains_key(&name) {
             h.insert(name, HeaderValue::from_static(value));
@@ -246,6 +249,9 @@ fn add_security_headers(headers: &mut header::HeaderMap) {
     set(headers, header::REFERRER_POLICY, "same-origin");
     set(headers, header::CACHE_CONTROL, "no-store");
     set(headers, header::HeaderName::from_static("permissions-policy"), "camera=(), microphone=(), geolocation=()");
+    if https {
+        set(headers, header::STRICT_TRANSPORT_SECURITY, "max-age=63072000; includeSubDomains");
+    }
 }
 
 fn copy_allow_header(from: &header::HeaderMap, to: &mut header::HeaderMap) {
