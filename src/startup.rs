@@ -24,7 +24,7 @@ use tracing_actix_web::TracingLogger;
 
 use crate::{
     auth::{
-        csrf,
+        csrf, input,
         password::PasswordHasherPool,
         session_store::{watch_for_outage, PgSessionStore},
     },
@@ -110,6 +110,7 @@ impl Application {
                 .app_data(web::QueryConfig::default().error_handler(|_, _| {
                     AppError::bad_request("The address has parameters we could not read.").into()
                 }))
+                .wrap(from_fn(input::text_guard))
                 .wrap(from_fn(frame))
                 .wrap(TracingLogger::<RedactedRootSpan>::new())
                 .service(actix_files::Files::new("/static", static_dir.clone()).use_etag(true).use_last_modified(true))
