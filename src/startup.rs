@@ -23,7 +23,11 @@ use actix_web::{
 use tracing_actix_web::TracingLogger;
 
 use crate::{
-    auth::{csrf, password::PasswordHasherPool, session_store::PgSessionStore},
+    auth::{
+        csrf, input,
+        password::PasswordHasherPool,
+        session_store::{watch_for_outage, PgSessionStore},
+    },
     config::Settings,
     db::{self, DbPool},
     error::AppError,
@@ -32,10 +36,6 @@ use crate::{
     state::AppState,
     telemetry::RedactedRootSpan,
 };
-
-/// Text carried by session-store errors caused by an unreachable database, so the error
-/// layer can answer 503 rather than 500.
-pub const DB_UNAVAILABLE_MARKER: &str = "database unavailable";
 
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
                    font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; \
@@ -102,6 +102,7 @@ impl Application {
                 .app_data(web::QueryConfig::default().error_handler(|_, _| {
                     AppError::bad_request("The address has parameters we could not read.").into()
                 }))
+                .wrap(from_fn(input::text_guard))
                 .wrap(from_fn(frame))
                 .wrap(TracingLogger::<RedactedRootSpan>::new())
                 .service(actix_files::Files::new("/static", static_dir.clone()).use_etag(true).use_last_modified(true))
@@ -185,7 +186,9 @@ fn spawn_housekeeping(pool: DbPool) {
 /// Outermost layer: security headers on every response, and every error (including those
 /// raised by other middleware or by actix itself) turned into a styled page.
 async fn frame(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> Result<ServiceResponse<BoxBody>, Error> {
-    match next.call(req).await {
+    let https = req.app_data::<web::Data<AppState>>().is_some_and(|state| state.settings.is_https());
+    let (outcome, database_unavailable) = watch_for_outage(next.call(req)).await;
+    match outcome {
         Ok(res) => {
             let status = res.status();
             let is_html = res
@@ -201,14 +204,14 @@ async fn frame(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> R
             } else {
                 res.map_into_boxed_body()
             };
-            add_security_headers(res.headers_mut());
+            add_security_headers(res.headers_mut(), https);
             Ok(res)
         }
         Err(e) => {
             let mut response = if let Some(app) = e.as_error::<AppError>() {
                 app.error_response()
-            } else if format!("{e:?}").contains(DB_UNAVAILABLE_MARKER) {
-                // Session-store errors arrive wrapped by actix-session; the marker survives in Debug.
+            } else if database_unavailable {
+                // A session-store error, which actix-session wraps as an opaque 500.
                 AppError::DatabaseUnavailable.error_response()
             } else {
                 let status = e.as_response_error().status_code();
@@ -218,14 +221,16 @@ async fn frame(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> R
                 let (title, message) = generic_text(status);
                 error_page(status, title, message)
             };
-            add_security_headers(response.headers_mut());
+            add_security_headers(response.headers_mut(), https);
             // The request was consumed by the inner layers; hand actix the finished page.
             Err(actix_web::error::InternalError::from_response(e.to_string(), response).into())
         }
     }
 }
 
-fn add_security_headers(headers: &mut header::HeaderMap) {
+/// Over https, browsers are also told to never use plain http for this host (two years);
+/// a development portal on http must not send it, or `localhost` would be pinned to https.
+fn add_security_headers(headers: &mut header::HeaderMap, https: bool) {
     let set = |h: &mut header::HeaderMap, name: header::HeaderName, value: &'static str| {
         if !h.contains_key(&name) {
             h.insert(name, HeaderValue::from_static(value));
@@ -237,6 +242,9 @@ fn add_security_headers(headers: &mut header::HeaderMap) {
     set(headers, header::REFERRER_POLICY, "same-origin");
     set(headers, header::CACHE_CONTROL, "no-store");
     set(headers, header::HeaderName::from_static("permissions-policy"), "camera=(), microphone=(), geolocation=()");
+    if https {
+        set(headers, header::STRICT_TRANSPORT_SECURITY, "max-age=63072000; includeSubDomains");
+    }
 }
 
 fn copy_allow_header(from: &header::HeaderMap, to: &mut header::HeaderMap) {

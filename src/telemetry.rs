@@ -2,20 +2,37 @@
 //!
 //! Link tokens travel in paths (`/password/set/<token>`, `/invitations/<token>`), so the
 //! request span records a redacted path and drops query strings.
+//!
+//! ERROR is for the portal's own faults (5xx) only: a client's bad request, a refused form or
+//! a redirect to the login page is ordinary traffic, logged at INFO ([`level_for`]).
 
 use actix_web::{
     body::MessageBody,
     dev::{ServiceRequest, ServiceResponse},
+    http::StatusCode,
     Error, HttpMessage,
 };
-use tracing::Span;
+use tracing::{Level, Span};
 use tracing_actix_web::{RequestId, RootSpanBuilder};
 use tracing_subscriber::{fmt, EnvFilter};
 
 pub fn init() {
+    let filter = std::env::var("RUST_LOG").unwrap_or_else(|_| "info,actix_server=warn,r2d2=warn".to_string());
+    // actix-http logs a malformed request or a dropped connection ("stream error") at ERROR,
+    // before any portal code runs: the client's fault, so hidden unless asked for by name.
     let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,actix_server=warn,r2d2=warn"));
+        if filter.contains("actix_http") { filter } else { format!("{filter},actix_http::h1::dispatcher=off") };
+    let filter = EnvFilter::try_new(&filter).unwrap_or_else(|_| EnvFilter::new("info"));
     let _ = fmt().with_env_filter(filter).with_target(false).try_init();
+}
+
+/// The level a finished request is logged at.
+pub fn level_for(status: StatusCode) -> Level {
+    if status.is_server_error() {
+        Level::ERROR
+    } else {
+        Level::INFO
+    }
 }
 
 /// Path prefixes whose next segment is a secret.
@@ -46,16 +63,18 @@ impl RootSpanBuilder for RedactedRootSpan {
     }
 
     fn on_request_end<B: MessageBody>(span: Span, outcome: &Result<ServiceResponse<B>, Error>) {
-        let status = match outcome {
-            Ok(res) => res.status().as_u16(),
-            Err(e) => e.as_response_error().status_code().as_u16(),
+        let (status, error) = match outcome {
+            Ok(res) => (res.status(), res.response().error().map(|e| format!("{e:?}"))),
+            Err(e) => (e.as_response_error().status_code(), Some(format!("{e:?}"))),
         };
+        let level = level_for(status);
+        let (status, error) = (status.as_u16(), error.unwrap_or_default());
         span.record("status", status);
         span.in_scope(|| {
-            if status >= 500 {
-                tracing::warn!(status, "request finished");
+            if level == Level::ERROR {
+                tracing::error!(status, error, "request failed");
             } else {
-                tracing::info!(status, "request finished");
+                tracing::info!(status, error, "request finished");
             }
         });
     }
@@ -70,5 +89,24 @@ mod tests {
         assert_eq!(redact_path("/password/set/abcDEF123"), "/password/set/{token}");
         assert_eq!(redact_path("/invitations/xyz/accept"), "/invitations/{token}/accept");
         assert_eq!(redact_path("/settings/partners"), "/settings/partners");
+    }
+
+    #[test]
+    fn only_the_portals_own_faults_are_logged_at_error() {
+        for status in [StatusCode::INTERNAL_SERVER_ERROR, StatusCode::SERVICE_UNAVAILABLE] {
+            assert_eq!(level_for(status), Level::ERROR, "{status}");
+        }
+        for status in [
+            StatusCode::OK,
+            StatusCode::SEE_OTHER,
+            StatusCode::BAD_REQUEST,
+            StatusCode::FORBIDDEN,
+            StatusCode::NOT_FOUND,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            StatusCode::TOO_MANY_REQUESTS,
+        ] {
+            assert!(level_for(status) > Level::WARN, "{status} is ordinary traffic");
+        }
     }
 }

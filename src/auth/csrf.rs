@@ -3,7 +3,8 @@
 //! The token lives in the server-side session; each form posts it back as `csrf_token`.
 //! The middleware reads the (size-limited) body, finds the field in a urlencoded or
 //! multipart body, compares it in constant time, and puts the body back for the handler.
-//! Body limits are enforced here too: 64 KiB for forms, 2 MiB for uploads (413 beyond).
+//! Body limits are enforced here too: 64 KiB for forms, 2 MiB for uploads (413 beyond), and
+//! every form field must be text (`auth::input`).
 
 use actix_session::SessionExt;
 use actix_web::{
@@ -17,10 +18,7 @@ use actix_web::{
 use futures_util::StreamExt;
 
 use crate::{
-    auth::{
-        session::{CSRF_KEY, UNAVAILABLE_KEY},
-        tokens::constant_time_eq,
-    },
+    auth::{input, session::CSRF_KEY, tokens::constant_time_eq},
     error::AppError,
 };
 
@@ -35,9 +33,9 @@ pub async fn csrf_guard(
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return next.call(req).await;
     }
-    let content_type =
-        req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
-    let multipart = content_type.starts_with("multipart/form-data");
+    // As sent: a multipart boundary is case-sensitive.
+    let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let multipart = content_type.to_ascii_lowercase().starts_with("multipart/form-data");
     let limit = if multipart { UPLOAD_LIMIT } else { FORM_LIMIT };
 
     let declared =
@@ -58,15 +56,13 @@ pub async fn csrf_guard(
     let body: Bytes = body.freeze();
 
     let session = req.get_session();
-    if session.get::<String>(UNAVAILABLE_KEY).ok().flatten().is_some() {
-        return Err(AppError::DatabaseUnavailable.into());
-    }
     let expected = session.get::<String>(CSRF_KEY).ok().flatten();
     let sent = if multipart { multipart_field(&body, FIELD) } else { urlencoded_field(&body, FIELD) };
     match (expected, sent) {
         (Some(expected), Some(sent)) if constant_time_eq(&expected, &sent) => {}
         _ => return Err(AppError::Csrf.into()),
     }
+    input::check_form_body(&body, &content_type)?;
 
     req.set_payload(Payload::from(body));
     next.call(req).await

@@ -2,6 +2,7 @@
 
 pub mod csrf;
 pub mod guards;
+pub mod input;
 pub mod password;
 pub mod session;
 pub mod session_store;

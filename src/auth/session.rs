@@ -14,8 +14,6 @@ pub const CSRF_KEY: &str = "csrf";
 pub const FLASH_KEY: &str = "flash";
 /// Request-only entry filled by the store with the logged-in person (never stored).
 pub const PRINCIPAL_KEY: &str = "_principal";
-/// Request-only entry the store sets when the database could not be reached.
-pub const UNAVAILABLE_KEY: &str = "_unavailable";
 
 pub const ROLE_ENTERPRISE_ADMIN: &str = "enterprise_admin";
 pub const ROLE_ADMIN: &str = "admin";
@@ -96,21 +94,12 @@ pub struct Flash {
 pub struct TypedSession(Session);
 
 impl TypedSession {
-    fn check_available(&self) -> Result<(), AppError> {
-        match self.0.get::<String>(UNAVAILABLE_KEY) {
-            Ok(None) => Ok(()),
-            _ => Err(AppError::DatabaseUnavailable),
-        }
-    }
-
     pub fn principal(&self) -> Result<Option<Principal>, AppError> {
-        self.check_available()?;
         Ok(self.0.get::<Principal>(PRINCIPAL_KEY).ok().flatten())
     }
 
     /// The session's CSRF token, created on first use.
     pub fn csrf_token(&self) -> Result<String, AppError> {
-        self.check_available()?;
         if let Ok(Some(token)) = self.0.get::<String>(CSRF_KEY) {
             return Ok(token);
         }
@@ -138,7 +127,6 @@ impl TypedSession {
 
     /// Logs a user in: a new session id (no fixation), a new CSRF token.
     pub fn log_in(&self, user_id: UserId) -> Result<(), AppError> {
-        self.check_available()?;
         self.0.renew();
         self.0.remove(PRINCIPAL_KEY);
         self.insert(USER_ID_KEY, &user_id)?;

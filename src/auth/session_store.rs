@@ -4,9 +4,13 @@
 //! loads its user, enterprise and partner in the same statement and hands them to the request
 //! as the reserved `_principal` entry, so a page needs no second query to know who is asking,
 //! and a disabled user or a deleted session is anonymous on the very next request.
+//!
+//! actix-session turns every store error into an opaque 500, so an unreachable database is
+//! also recorded on the request's task ([`watch_for_outage`]); the outer error layer reads
+//! that record and answers 503 (`AppError::DatabaseUnavailable`).
 
 use crate::domain::UserId;
-use std::collections::HashMap;
+use std::{cell::Cell, collections::HashMap, future::Future, rc::Rc};
 
 use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError};
 use actix_web::cookie::time::Duration as CookieDuration;
@@ -15,7 +19,7 @@ use chrono::Utc;
 use rand::RngCore;
 
 use crate::{
-    auth::session::{Principal, PRINCIPAL_KEY, UNAVAILABLE_KEY, USER_ID_KEY},
+    auth::session::{Principal, PRINCIPAL_KEY, USER_ID_KEY},
     db::{self, sessions, DbPool},
     error::AppError,
 };
@@ -47,19 +51,32 @@ fn new_key() -> String {
 /// The state as stored: reserved, request-only entries removed.
 fn storable(mut state: HashMap<String, String>) -> (Option<UserId>, serde_json::Value) {
     state.remove(PRINCIPAL_KEY);
-    state.remove(UNAVAILABLE_KEY);
     let user_id = state.get(USER_ID_KEY).and_then(|v| serde_json::from_str::<UserId>(v).ok());
     let map: serde_json::Map<String, serde_json::Value> =
         state.into_iter().map(|(k, v)| (k, serde_json::Value::String(v))).collect();
     (user_id, serde_json::Value::Object(map))
 }
 
-fn unavailable(e: AppError) -> anyhow::Error {
-    match e {
-        // The outer error layer recognises this text and answers 503 instead of 500.
-        AppError::DatabaseUnavailable => anyhow::anyhow!(crate::startup::DB_UNAVAILABLE_MARKER),
-        other => anyhow::anyhow!("session store failed: {other}"),
+tokio::task_local! {
+    /// Set while a request runs inside [`watch_for_outage`].
+    static OUTAGE: Rc<Cell<bool>>;
+}
+
+/// Runs one request and tells whether the session store found the database unreachable
+/// meanwhile (the error itself reaches the caller only as actix-session's opaque 500).
+pub async fn watch_for_outage<F: Future>(request: F) -> (F::Output, bool) {
+    let seen = Rc::new(Cell::new(false));
+    let output = OUTAGE.scope(seen.clone(), request).await;
+    (output, seen.get())
+}
+
+/// The store's error for actix-session, recording an outage for [`watch_for_outage`].
+fn store_error(e: AppError) -> anyhow::Error {
+    if let AppError::DatabaseUnavailable = e {
+        // Outside a watched request (none today) there is nobody to tell: nothing to do.
+        let _ = OUTAGE.try_with(|seen| seen.set(true));
     }
+    anyhow::anyhow!("session store failed: {e}")
 }
 
 impl PgSessionStore {
@@ -93,14 +110,10 @@ impl SessionStore for PgSessionStore {
         let key_hash = hash_key(session_key.as_ref());
         let idle = self.idle.as_secs_f64();
         let loaded = db::run(&self.pool, move |conn| Ok(sessions::load(conn, &key_hash, idle)?)).await;
-        let row = match loaded {
-            Ok(Some(row)) => row,
-            Ok(None) => return Ok(None),
-            // Keep serving: handlers that need the session answer 503 through the marker.
-            Err(AppError::DatabaseUnavailable) => {
-                return Ok(Some(HashMap::from([(UNAVAILABLE_KEY.to_string(), "true".to_string())])))
-            }
-            Err(e) => return Err(LoadError::Other(anyhow::anyhow!("session load failed: {e}"))),
+        // No handler runs without its session: an outage ends the request here, as a 503.
+        let row = match loaded.map_err(|e| LoadError::Other(store_error(e)))? {
+            Some(row) => row,
+            None => return Ok(None),
         };
         let principal = Principal::from_loaded(&row);
         let mut state: HashMap<String, String> = match row.state {
@@ -129,7 +142,7 @@ impl SessionStore for PgSessionStore {
         session_state: HashMap<String, String>,
         _ttl: &CookieDuration,
     ) -> Result<SessionKey, SaveError> {
-        self.insert_new(session_state).await.map_err(|e| SaveError::Other(unavailable(e)))
+        self.insert_new(session_state).await.map_err(|e| SaveError::Other(store_error(e)))
     }
 
     async fn update(
@@ -142,14 +155,14 @@ impl SessionStore for PgSessionStore {
         let (user_id, state) = storable(session_state.clone());
         let updated = db::run(&self.pool, move |conn| Ok(sessions::update_state(conn, &key_hash, user_id, state)?))
             .await
-            .map_err(|e| UpdateError::Other(unavailable(e)))?;
+            .map_err(|e| UpdateError::Other(store_error(e)))?;
         if updated {
             return Ok(session_key);
         }
         // The session was ended meanwhile (logout elsewhere, removal): never resurrect the
         // login, but keep the anonymous part (e.g. a flash message) under a new key.
         session_state.remove(USER_ID_KEY);
-        self.insert_new(session_state).await.map_err(|e| UpdateError::Other(unavailable(e)))
+        self.insert_new(session_state).await.map_err(|e| UpdateError::Other(store_error(e)))
     }
 
     async fn update_ttl(&self, _session_key: &SessionKey, _ttl: &CookieDuration) -> Result<(), anyhow::Error> {
@@ -159,6 +172,6 @@ impl SessionStore for PgSessionStore {
 
     async fn delete(&self, session_key: &SessionKey) -> Result<(), anyhow::Error> {
         let key_hash = hash_key(session_key.as_ref());
-        db::run(&self.pool, move |conn| Ok(sessions::delete(conn, &key_hash)?)).await.map_err(unavailable)
+        db::run(&self.pool, move |conn| Ok(sessions::delete(conn, &key_hash)?)).await.map_err(store_error)
     }
 }

@@ -163,7 +163,8 @@ fn lock_open(
         .ok_or(AppError::NotFound)
 }
 
-/// A new token and expiry: the old link stops working and its unsent email is cancelled.
+/// A new token and expiry: the old link stops working (it says it was replaced) and its unsent
+/// email is cancelled.
 pub fn resend(
     conn: &mut PgConnection,
     settings: &Settings,
@@ -173,6 +174,7 @@ pub fn resend(
 ) -> Result<Invitation, AppError> {
     let current = lock_open(conn, partner_id, invitation_id)?;
     outbox::cancel_for_invitation(conn, current.id)?;
+    invitations::remember_replaced_token(conn, current.id)?;
     let token = tokens::random_token();
     let invitation: Invitation = diesel::update(inv::table.find(current.id))
         .set((

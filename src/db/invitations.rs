@@ -4,7 +4,7 @@ use crate::domain::{EnterpriseId, InvitationId, PartnerId, UserId};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
-use crate::db::schema::invitations;
+use crate::db::schema::{invitations, replaced_invitation_tokens};
 
 pub use super::invitation_flow::{issue, queue_for_new, resend, revoke, NewInvite};
 
@@ -117,6 +117,23 @@ pub fn find_by_hash(conn: &mut PgConnection, token_hash: &[u8]) -> QueryResult<O
         .select(Invitation::as_select())
         .first(conn)
         .optional()
+}
+
+/// Keeps the invitation's current token hash as replaced, before a resend gives it a new one.
+pub fn remember_replaced_token(conn: &mut PgConnection, invitation_id: InvitationId) -> QueryResult<usize> {
+    use replaced_invitation_tokens::dsl as r;
+    let current = invitations::table.find(invitation_id).select((invitations::token_hash, invitations::id));
+    diesel::insert_into(r::replaced_invitation_tokens)
+        .values(current)
+        .into_columns((r::token_hash, r::invitation_id))
+        .on_conflict_do_nothing()
+        .execute(conn)
+}
+
+/// Whether `token_hash` is the link of an invitation that was resent since.
+pub fn was_replaced(conn: &mut PgConnection, token_hash: &[u8]) -> QueryResult<bool> {
+    use replaced_invitation_tokens::dsl as r;
+    diesel::select(diesel::dsl::exists(r::replaced_invitation_tokens.find(token_hash))).get_result(conn)
 }
 
 pub fn find(conn: &mut PgConnection, id: InvitationId) -> QueryResult<Option<Invitation>> {

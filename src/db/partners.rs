@@ -47,6 +47,9 @@ pub struct PartnerListRow {
     pub created_at: DateTime<Utc>,
     #[diesel(sql_type = Bool)]
     pub has_logo: bool,
+    /// When the logo was last saved: its URL's version, as on the partner page.
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub logo_updated_at: Option<DateTime<Utc>>,
     #[diesel(sql_type = Text)]
     pub domains: String,
     #[diesel(sql_type = Nullable<Text>)]
@@ -107,6 +110,8 @@ struct ListPageRow {
     created_at: Option<DateTime<Utc>>,
     #[diesel(sql_type = Nullable<Bool>)]
     has_logo: Option<bool>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    logo_updated_at: Option<DateTime<Utc>>,
     #[diesel(sql_type = Nullable<Text>)]
     domains: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
@@ -147,7 +152,7 @@ pub fn list_page(
 ) -> QueryResult<ListPage> {
     let rows: Vec<ListPageRow> = crate::db::static_query(
         "SELECT e.partner_limit::bigint AS partner_limit, dr.id AS draft_id, dr.name AS draft_name,
-                p.id, p.name, p.status, p.created_at, m.has_logo, m.domains,
+                p.id, p.name, p.status, p.created_at, m.has_logo, l.updated_at AS logo_updated_at, m.domains,
                 m.admin_name, m.admin_email, m.admin_pending,
                 m.product_count::bigint AS product_count, m.api_count::bigint AS api_count
            FROM enterprises e
@@ -158,6 +163,7 @@ pub fn list_page(
            ) dr ON true
            LEFT JOIN partners p ON p.enterprise_id = e.id
            LEFT JOIN partner_summaries m ON m.partner_id = p.id
+           LEFT JOIN partner_logos l ON l.partner_id = p.id
           WHERE e.id = $1
           ORDER BY (p.status = 'deactivated'), p.created_at DESC, p.id DESC",
     )
@@ -176,6 +182,7 @@ pub fn list_page(
                 status: r.status?,
                 created_at: r.created_at?,
                 has_logo: r.has_logo.unwrap_or(false),
+                logo_updated_at: r.logo_updated_at,
                 domains: r.domains.unwrap_or_default(),
                 admin_name: r.admin_name,
                 admin_email: r.admin_email,
@@ -676,6 +683,7 @@ mod tests {
             status: status.to_string(),
             created_at: Utc::now(),
             has_logo: false,
+            logo_updated_at: None,
             domains: domains.to_string(),
             admin_name: None,
             admin_email: None,

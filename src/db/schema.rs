@@ -217,6 +217,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    replaced_invitation_tokens (token_hash) {
+        token_hash -> Bytea,
+        invitation_id -> Int8,
+        replaced_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     sessions (key_hash) {
         key_hash -> Bytea,
         user_id -> Nullable<Int8>,
@@ -268,6 +276,7 @@ diesel::joinable!(partner_products -> users (granted_by));
 diesel::joinable!(partners -> enterprises (enterprise_id));
 diesel::joinable!(products -> enterprises (enterprise_id));
 diesel::joinable!(password_tokens -> users (user_id));
+diesel::joinable!(replaced_invitation_tokens -> invitations (invitation_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(users -> enterprises (enterprise_id));
 diesel::joinable!(users -> partners (partner_id));
@@ -290,6 +299,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     partners,
     password_tokens,
     products,
+    replaced_invitation_tokens,
     sessions,
     users,
 );

@@ -7,6 +7,7 @@ mod administrator;
 mod catalog;
 mod cli;
 mod deactivation;
+mod defects;
 mod e2e;
 mod email;
 mod fixtures;

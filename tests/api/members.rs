@@ -198,6 +198,9 @@ async fn resending_an_invitation_kills_the_old_link_and_the_new_one_works() {
     assert_ne!(first, second);
     let (_, r) = accept_in_fresh_browser(&app, &first).await;
     assert_eq!(r.status(), StatusCode::GONE, "the old link is dead");
+    let page = shown(r).await;
+    assert!(page.contains("replaced by a newer invitation"), "the old link says why:\n{page}");
+    assert!(!page.contains("opened the whole link"), "{page}");
     let (_, r) = accept_in_fresh_browser(&app, &second).await;
     assert_eq!(location(&r), "/service-catalog", "the new link works");
     assert!(audit_actions(&mut app.conn(), partner_id).contains(&"invitation.resent".to_string()));

@@ -39,7 +39,7 @@ fn squeezed(e: scraper::ElementRef<'_>) -> String {
 async fn listed(app: &TestApp, partner: i64) -> (Vec<String>, String, bool) {
     let domain = Selector::parse("td.cell-domains span.domain").unwrap();
     let counts = Selector::parse("td.nowrap").unwrap();
-    let logo = Selector::parse(&format!(r#"img[src="/settings/partners/{partner}/logo"]"#)).unwrap();
+    let logo = Selector::parse(&format!(r#"img[src^="/settings/partners/{partner}/logo?v="]"#)).unwrap();
     with_row(app, partner, |row| {
         let domains = row.select(&domain).map(|d| d.text().collect::<String>()).collect();
         (domains, squeezed(row.select(&counts).next().unwrap()), row.select(&logo).next().is_some())

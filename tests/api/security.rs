@@ -101,6 +101,29 @@ async fn an_https_portal_sets_a_secure_host_prefixed_cookie() {
 }
 
 #[tokio::test]
+async fn an_https_portal_tells_browsers_to_use_https_only_on_every_response() {
+    let app = TestApp::spawn_with(crate::helpers::Options {
+        env: vec![("PUBLIC_BASE_URL", "https://portal.example".into())],
+        ..Default::default()
+    })
+    .await;
+
+    for r in [app.get("/login").await, app.get("/no/such/page").await, app.get("/static/css/app.css").await] {
+        let hsts = r.headers().get("strict-transport-security");
+        assert_eq!(hsts.unwrap(), "max-age=63072000; includeSubDomains", "{}", r.url());
+    }
+}
+
+#[tokio::test]
+async fn a_development_portal_on_http_sends_no_strict_transport_security() {
+    let app = TestApp::spawn().await;
+
+    for r in [app.get("/login").await, app.get("/no/such/page").await, app.get("/static/css/app.css").await] {
+        assert!(r.headers().get("strict-transport-security").is_none(), "{}", r.url());
+    }
+}
+
+#[tokio::test]
 async fn every_input_on_the_login_page_has_a_label() {
     let app = TestApp::spawn().await;
     let (_, html) = app.get_html("/login").await;

@@ -35,6 +35,8 @@ pub enum LinkProblem {
     Expired,
     Used,
     Revoked,
+    /// An invitation link whose invitation was resent since.
+    Replaced,
 }
 
 impl LinkProblem {
@@ -43,6 +45,7 @@ impl LinkProblem {
             LinkProblem::Unknown => ("This link is not valid", "Check that you opened the whole link from your email. If it still does not work, ask for a new one."),
             LinkProblem::Expired => ("This link has expired", "Links are only valid for a limited time. Ask your administrator for a new invitation, or use “Forgot password” if you already have an account."),
             LinkProblem::Used => ("This link has already been used", "Each link works once. If you already set your password, log in; otherwise ask for a new link."),
+            LinkProblem::Replaced => ("This invitation was replaced", "It was replaced by a newer invitation sent to the same address, so this link no longer works. Open the link in the most recent invitation email."),
             LinkProblem::Revoked => ("This link was withdrawn", "A newer link replaced this one, or it was cancelled. Ask your administrator for a new one."),
         };
         render_status(StatusCode::GONE, &LinkProblemPage { layout, heading, message })

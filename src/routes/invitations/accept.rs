@@ -57,14 +57,18 @@ pub async fn open_link(
 ) -> Result<HttpResponse, AppError> {
     let hash = token_hash(&path.into_inner());
     let found = db::run(&state.pool, move |conn| {
-        let Some(inv) = invitations::find_by_hash(conn, &hash)? else { return Ok(None) };
+        let Some(inv) = invitations::find_by_hash(conn, &hash)? else {
+            let problem =
+                if invitations::was_replaced(conn, &hash)? { LinkProblem::Replaced } else { LinkProblem::Unknown };
+            return Ok(Err(problem));
+        };
         let status = partner_status(conn, inv.partner_id)?;
-        Ok(Some((inv, status)))
+        Ok(Ok((inv, status)))
     })
     .await?;
     let (inv, status) = match found {
-        None => return Ok(no_referrer(LinkProblem::Unknown.page(visitor.layout("Invitation")?))),
-        Some(found) => found,
+        Err(problem) => return Ok(no_referrer(problem.page(visitor.layout("Invitation")?))),
+        Ok(found) => found,
     };
     if let Some(p) = problem(&inv, &status) {
         return Ok(no_referrer(p.page(visitor.layout("Invitation")?)));

@@ -33,14 +33,19 @@ impl PartnerHeader {
             id: partner.id,
             name: partner.name.clone(),
             initials: initials(&partner.name),
-            logo_url: logo_updated
-                .map(|t| format!("/settings/partners/{}/logo?v={}", partner.id, t.timestamp_micros())),
+            logo_url: logo_updated.map(|t| logo_url(partner.id, t)),
             status: partner.status.clone(),
             status_label: status_label(&partner.status),
             deactivated: partner.is_deactivated(),
             registered: date(partner.created_at),
         }
     }
+}
+
+/// The logo's address, versioned by when it was saved so a browser never shows a stale one
+/// (the logo itself may be cached for long).
+pub fn logo_url(partner_id: PartnerId, updated_at: DateTime<Utc>) -> String {
+    format!("/settings/partners/{partner_id}/logo?v={}", updated_at.timestamp_micros())
 }
 
 /// The partner of the admin's enterprise with this id, or 404.

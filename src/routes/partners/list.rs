@@ -9,9 +9,7 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::routes::partners::header::date;
-use crate::routes::partners::header::initials;
-use crate::routes::partners::header::status_label;
+use crate::routes::partners::header::{date, initials, logo_url, status_label};
 use crate::{
     auth::guards::EnterpriseAdmin,
     db::{self, partners},
@@ -33,7 +31,8 @@ struct Row {
     id: PartnerId,
     name: String,
     initials: String,
-    has_logo: bool,
+    /// Versioned like the partner page's (`page::logo_url`).
+    logo_url: Option<String>,
     domains: String,
     admin_name: Option<String>,
     admin_email: Option<String>,
@@ -109,7 +108,7 @@ pub async fn list(
             id: r.id,
             initials: initials(&r.name),
             name: r.name,
-            has_logo: r.has_logo,
+            logo_url: r.logo_updated_at.map(|t| logo_url(r.id, t)),
             domains: r.domains,
             admin_name: r.admin_name,
             admin_email: r.admin_email,

@@ -309,7 +309,7 @@ async fn the_whole_journey_in_headless_chromium() {
 
     let nora = driver.browser("new-admin", &app.address).await;
     nora.goto("/login").await;
-    nora.click_link("Forgot password?").await;
+    nora.click_link("Forgot password").await;
     nora.wait_path_is("/password/forgot").await;
     rec.page(&nora, "forgot-password").await;
     let link = emailed_link(&smtp, &app, "nora@globex.example").await;

@@ -1,0 +1,1 @@
+DROP TABLE replaced_invitation_tokens;
