@@ -7,7 +7,7 @@ use crate::{
     auth::{password::hash_sync, tokens},
     config::Settings,
     db::{audit, catalog, enterprises, tokens as token_rows, users},
-    domain::{EmailAddress, PersonName},
+    domain::{EmailAddress, EnterpriseId, PersonName},
     error::AppError,
 };
 
@@ -119,7 +119,7 @@ pub fn seed_demo(conn: &mut PgConnection, settings: &Settings) -> Result<DemoLog
                 .id
             }
         };
-        seed_demo_catalog(conn, enterprise.id)?;
+        seed_demo_catalog(conn, EnterpriseId::new(enterprise.id))?;
         crate::demo::seed_partners(conn, enterprise.id, admin_id, &hash)?;
         // The demo partner people share the printed password (a fresh one on every run).
         for email in [crate::demo::DEMO_PARTNER_ADMIN, crate::demo::DEMO_PARTNER_MEMBER] {
@@ -182,7 +182,7 @@ const DEMO_APIS: [(&str, &str, &str, &[&str]); 7] = [
 
 /// A believable catalog for the demo enterprise; each part only when that part is empty, so
 /// running the seed again duplicates nothing and leaves an admin's own changes alone.
-fn seed_demo_catalog(conn: &mut PgConnection, enterprise_id: i64) -> Result<(), AppError> {
+fn seed_demo_catalog(conn: &mut PgConnection, enterprise_id: EnterpriseId) -> Result<(), AppError> {
     let mut environments = catalog::environments(conn, enterprise_id)?;
     if environments.is_empty() {
         for (i, name) in DEMO_ENVIRONMENTS.iter().enumerate() {
@@ -198,9 +198,9 @@ fn seed_demo_catalog(conn: &mut PgConnection, enterprise_id: i64) -> Result<(), 
     if catalog::api_rows(conn, enterprise_id)?.is_empty() {
         for (name, base_path, description, offered_in) in DEMO_APIS {
             let api = catalog::insert_api(conn, enterprise_id, &catalog::ItemFields { name, description, base_path })?;
-            let ids: Vec<i64> =
+            let ids: Vec<_> =
                 environments.iter().filter(|e| offered_in.contains(&e.name.as_str())).map(|e| e.id).collect();
-            catalog::add_api_environments(conn, api.id, &ids)?;
+            catalog::add_api_environments(conn, api, &ids)?;
         }
     }
     Ok(())
@@ -257,7 +257,7 @@ pub fn seed_bench(conn: &mut PgConnection, settings: &Settings, password: &str) 
     let seed = conn.transaction::<_, AppError, _>(|conn| {
         let limit = settings.partner_limit.max(BENCH_PARTNERS as i32);
         let enterprise = enterprises::insert(conn, BENCH_ENTERPRISE, limit)?;
-        seed_demo_catalog(conn, enterprise.id)?;
+        seed_demo_catalog(conn, EnterpriseId::new(enterprise.id))?;
         let mut people = Vec::new();
         let mut first_admin = None;
         for i in 1..=BENCH_ENTERPRISE_ADMINS {

@@ -1,5 +1,6 @@
 //! Validated domain types (domain, email, names, password, role): parse once, then trust.
 
+mod catalog;
 mod chars;
 mod domain_name;
 mod email;
@@ -9,11 +10,15 @@ mod names;
 mod password;
 mod role;
 
+pub use catalog::{
+    BasePath, BasePathError, CatalogName, Description, DescriptionError, EnvironmentName, ItemEvent, ItemId, ItemKind,
+    NameError, Position, PositionError,
+};
 pub use domain_name::{Domain, DomainError};
 pub use email::{EmailAddress, EmailError};
 pub use ids::{
-    parse_id, ApiId, DomainId, DraftId, EmailId, EnterpriseId, EnvironmentId, InvitationId, NotAnId, PartnerId, ProductId,
-    UserId,
+    parse_id, ApiId, DomainId, DraftId, EmailId, EnterpriseId, EnvironmentId, InvitationId, NotAnId, PartnerId,
+    ProductId, UserId,
 };
 pub use logo::{sample_png, Logo, LogoError, LogoFormat, MAX_LOGO_BYTES};
 pub use names::{normalise_for_compare, PartnerName, PartnerNameError, PersonName, PersonNameError};

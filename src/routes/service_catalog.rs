@@ -8,6 +8,7 @@ use askama::Template;
 use crate::{
     auth::guards::PartnerUser,
     db::{self, catalog},
+    domain::{EnterpriseId, PartnerId},
     error::AppError,
     render::{render, Layout},
     state::AppState,
@@ -66,8 +67,8 @@ fn cards(rows: Vec<catalog::GrantedRow>) -> (Vec<ProductCard>, Vec<ApiCard>) {
 }
 
 pub async fn page(user: PartnerUser, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let enterprise_id = user.user.enterprise_id;
-    let partner_id = user.user.partner_id.ok_or(AppError::Forbidden)?;
+    let enterprise_id = EnterpriseId::new(user.user.enterprise_id);
+    let partner_id = PartnerId::new(user.user.partner_id.ok_or(AppError::Forbidden)?);
     let rows = db::run(&state.pool, move |conn| catalog::granted(conn, enterprise_id, partner_id)).await?;
     let (products, apis) = cards(rows);
     Ok(render(&ServiceCatalogPage {

@@ -3,7 +3,7 @@
 //! trail and the demo seed.
 
 use diesel::prelude::*;
-use partner_portal::db::schema;
+use partner_portal::{db::schema, domain::EnterpriseId};
 use reqwest::StatusCode;
 use scraper::{Html, Selector};
 
@@ -597,12 +597,12 @@ async fn the_demo_seed_fills_an_empty_catalog_once() {
     partner_portal::commands::seed_demo(&mut conn, &app.settings).unwrap();
 
     let enterprise = partner_portal::db::enterprises::find_by_name(&mut conn, "Acme Corp").unwrap().unwrap();
-    let envs = partner_portal::db::catalog::environments(&mut conn, enterprise.id).unwrap();
+    let envs = partner_portal::db::catalog::environments(&mut conn, EnterpriseId::new(enterprise.id)).unwrap();
     assert_eq!(envs.iter().map(|e| e.name.as_str()).collect::<Vec<_>>(), ["Development", "Staging", "Production"]);
-    let products = partner_portal::db::catalog::product_rows(&mut conn, enterprise.id).unwrap();
+    let products = partner_portal::db::catalog::product_rows(&mut conn, EnterpriseId::new(enterprise.id)).unwrap();
     assert_eq!(products.len(), 5);
     assert!(products.iter().all(|p| !p.description.is_empty()));
-    let apis = partner_portal::db::catalog::api_rows(&mut conn, enterprise.id).unwrap();
+    let apis = partner_portal::db::catalog::api_rows(&mut conn, EnterpriseId::new(enterprise.id)).unwrap();
     assert_eq!(apis.len(), 7);
     assert!(apis.iter().all(|a| !a.environments.is_empty() && a.base_path.starts_with('/')));
     let payments = apis.iter().find(|a| a.name == "Payments API v2").unwrap();
