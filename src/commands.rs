@@ -1,6 +1,6 @@
 //! Command-line operations: creating enterprises and the demo seed.
 
-use crate::domain::{EnterpriseId, PartnerId, UserId};
+use crate::domain::{PartnerId, UserId};
 use chrono::Utc;
 use diesel::{Connection, PgConnection};
 
@@ -8,7 +8,7 @@ use crate::{
     auth::{password::hash_sync, tokens},
     config::Settings,
     db::{audit, catalog, enterprises, tokens as token_rows, users},
-    domain::{EmailAddress, PersonName},
+    domain::{EmailAddress, EnterpriseId, PersonName},
     error::AppError,
 };
 
@@ -199,9 +199,9 @@ fn seed_demo_catalog(conn: &mut PgConnection, enterprise_id: EnterpriseId) -> Re
     if catalog::api_rows(conn, enterprise_id)?.is_empty() {
         for (name, base_path, description, offered_in) in DEMO_APIS {
             let api = catalog::insert_api(conn, enterprise_id, &catalog::ItemFields { name, description, base_path })?;
-            let ids: Vec<i64> =
+            let ids: Vec<_> =
                 environments.iter().filter(|e| offered_in.contains(&e.name.as_str())).map(|e| e.id).collect();
-            catalog::add_api_environments(conn, api.id, &ids)?;
+            catalog::add_api_environments(conn, api, &ids)?;
         }
     }
     Ok(())

@@ -40,6 +40,38 @@ impl AppError {
         AppError::BadRequest(msg.into())
     }
 
+    /// A unique violation on the index `index` means a concurrent request saved the same value
+    /// between the form's own check and this write: the form is shown again (422) with
+    /// `message` next to `field`, instead of the generic 409 page. Any other error stays as it
+    /// was.
+    pub fn unique_as_field(
+        self,
+        index: &str,
+        field: &'static str,
+        message: impl FnOnce() -> String,
+    ) -> Result<FieldErrors, AppError> {
+        match &self {
+            AppError::Database(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info))
+                if info.constraint_name() == Some(index) =>
+            {
+                Ok(FieldErrors::one(field, message()))
+            }
+            _ => Err(self),
+        }
+    }
+
+    /// A foreign key violation means a concurrent request added a row that refers to what this
+    /// one changes (a grant of what is being deleted): a 409 with `message`. Any other error
+    /// stays as it was.
+    pub fn foreign_key_as_conflict(self, message: impl FnOnce() -> String) -> AppError {
+        match self {
+            AppError::Database(DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _)) => {
+                AppError::Conflict(message())
+            }
+            other => other,
+        }
+    }
+
     /// Title and explanation shown on the error page.
     fn page_text(&self) -> (&'static str, String) {
         match self {
@@ -77,6 +109,38 @@ impl AppError {
                     .into(),
             ),
         }
+    }
+}
+
+/// The messages a form shows next to its fields, by the field's `name`; empty when the input
+/// is fine.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct FieldErrors(Vec<(&'static str, String)>);
+
+impl FieldErrors {
+    pub fn one(field: &'static str, message: impl Into<String>) -> Self {
+        FieldErrors(vec![(field, message.into())])
+    }
+
+    /// The value when `parsed` is fine; otherwise its error goes next to `field`.
+    pub fn check<T, E: std::fmt::Display>(&mut self, field: &'static str, parsed: Result<T, E>) -> Option<T> {
+        parsed.map_err(|e| self.add(field, e.to_string())).ok()
+    }
+
+    pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
+        self.0.push((field, message.into()));
+    }
+
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0.iter().find(|(f, _)| *f == field).map(|(_, m)| m.as_str())
+    }
+
+    pub fn has(&self, field: &str) -> bool {
+        self.get(field).is_some()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 }
 

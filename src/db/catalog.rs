@@ -3,14 +3,15 @@
 //!
 //! Every lookup is scoped to an enterprise: another tenant's id is simply not found.
 
-use crate::domain::{EnterpriseId, PartnerId};
 use chrono::{DateTime, Utc};
 use diesel::{
     prelude::*,
-    sql_types::{Array, BigInt, Bool, Int4, Nullable, Text, Timestamptz},
+    sql_types::{Array, BigInt, Int4, Nullable, Text, Timestamptz},
 };
 
+use crate::db::lower;
 use crate::db::schema::{api_environments, apis, environments, partner_api_environments, partner_products, products};
+use crate::domain::{ApiId, EnterpriseId, EnvironmentId, ItemId, ItemKind, PartnerId, ProductId};
 use crate::error::AppError;
 
 // ---- models ---------------------------------------------------------------------------------
@@ -18,45 +19,25 @@ use crate::error::AppError;
 #[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
 #[diesel(table_name = environments)]
 pub struct Environment {
-    pub id: i64,
+    pub id: EnvironmentId,
     pub enterprise_id: EnterpriseId,
     pub name: String,
     pub position: i32,
     pub created_at: DateTime<Utc>,
 }
 
-#[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
-#[diesel(table_name = products)]
-pub struct Product {
-    pub id: i64,
-    pub enterprise_id: EnterpriseId,
+/// A product or an API as its forms and the shared archive and delete flow read it.
+#[derive(Queryable, Debug, Clone)]
+pub struct Item {
     pub name: String,
     pub description: String,
-    /// Set while archived: kept for the partners that have it, offered to no one new.
-    pub archived_at: Option<DateTime<Utc>>,
-    pub created_at: DateTime<Utc>,
-}
-
-#[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
-#[diesel(table_name = apis)]
-pub struct Api {
-    pub id: i64,
-    pub enterprise_id: EnterpriseId,
-    pub name: String,
-    pub description: String,
+    /// APIs only; empty for products.
     pub base_path: String,
     /// Set while archived: kept for the partners that have it, offered to no one new.
     pub archived_at: Option<DateTime<Utc>>,
-    pub created_at: DateTime<Utc>,
 }
 
-impl Product {
-    pub fn archived(&self) -> bool {
-        self.archived_at.is_some()
-    }
-}
-
-impl Api {
+impl Item {
     pub fn archived(&self) -> bool {
         self.archived_at.is_some()
     }
@@ -75,7 +56,7 @@ pub struct ItemFields<'a> {
 #[derive(QueryableByName, Debug, Clone)]
 pub struct ProductRow {
     #[diesel(sql_type = BigInt)]
-    pub id: i64,
+    pub id: ProductId,
     #[diesel(sql_type = Text)]
     pub name: String,
     #[diesel(sql_type = Text)]
@@ -102,7 +83,7 @@ pub fn product_rows(conn: &mut PgConnection, enterprise_id: EnterpriseId) -> Que
 #[derive(QueryableByName, Debug, Clone)]
 pub struct ApiRow {
     #[diesel(sql_type = BigInt)]
-    pub id: i64,
+    pub id: ApiId,
     #[diesel(sql_type = Text)]
     pub name: String,
     #[diesel(sql_type = Text)]
@@ -137,7 +118,7 @@ pub fn api_rows(conn: &mut PgConnection, enterprise_id: EnterpriseId) -> QueryRe
 #[derive(QueryableByName, Debug, Clone)]
 pub struct EnvironmentRow {
     #[diesel(sql_type = BigInt)]
-    pub id: i64,
+    pub id: EnvironmentId,
     #[diesel(sql_type = Text)]
     pub name: String,
     #[diesel(sql_type = Int4)]
@@ -177,7 +158,7 @@ pub fn environments(conn: &mut PgConnection, enterprise_id: EnterpriseId) -> Que
 pub fn find_environment(
     conn: &mut PgConnection,
     enterprise_id: EnterpriseId,
-    id: i64,
+    id: EnvironmentId,
 ) -> QueryResult<Option<Environment>> {
     environments::table
         .filter(environments::id.eq(id))
@@ -191,7 +172,7 @@ pub fn find_environment(
 pub fn lock_environment(
     conn: &mut PgConnection,
     enterprise_id: EnterpriseId,
-    id: i64,
+    id: EnvironmentId,
 ) -> QueryResult<Option<Environment>> {
     environments::table
         .filter(environments::id.eq(id))
@@ -206,12 +187,12 @@ pub fn environment_name_taken(
     conn: &mut PgConnection,
     enterprise_id: EnterpriseId,
     name: &str,
-    except: Option<i64>,
+    except: Option<EnvironmentId>,
 ) -> QueryResult<bool> {
     let q = environments::table
         .filter(environments::enterprise_id.eq(enterprise_id))
-        .filter(environments::id.ne(except.unwrap_or(0)))
-        .filter(diesel::dsl::sql::<Bool>("lower(name) = lower(").bind::<Text, _>(name).sql(")"));
+        .filter(environments::id.ne(except.map_or(0, EnvironmentId::get)))
+        .filter(lower(environments::name).eq(lower(name)));
     diesel::select(diesel::dsl::exists(q)).get_result(conn)
 }
 
@@ -240,7 +221,7 @@ pub fn insert_environment(
         .get_result(conn)
 }
 
-pub fn update_environment(conn: &mut PgConnection, id: i64, name: &str, position: i32) -> QueryResult<()> {
+pub fn update_environment(conn: &mut PgConnection, id: EnvironmentId, name: &str, position: i32) -> QueryResult<()> {
     diesel::update(environments::table.find(id))
         .set((environments::name.eq(name), environments::position.eq(position)))
         .execute(conn)
@@ -248,7 +229,7 @@ pub fn update_environment(conn: &mut PgConnection, id: i64, name: &str, position
 }
 
 /// Partners granted at least one API in the environment.
-pub fn environment_partner_count(conn: &mut PgConnection, environment_id: i64) -> QueryResult<i64> {
+pub fn environment_partner_count(conn: &mut PgConnection, environment_id: EnvironmentId) -> QueryResult<i64> {
     partner_api_environments::table
         .filter(partner_api_environments::environment_id.eq(environment_id))
         .select(diesel::dsl::count(partner_api_environments::partner_id).aggregate_distinct())
@@ -256,124 +237,107 @@ pub fn environment_partner_count(conn: &mut PgConnection, environment_id: i64) -
 }
 
 /// APIs offered in the environment.
-pub fn environment_api_count(conn: &mut PgConnection, environment_id: i64) -> QueryResult<i64> {
+pub fn environment_api_count(conn: &mut PgConnection, environment_id: EnvironmentId) -> QueryResult<i64> {
     api_environments::table.filter(api_environments::environment_id.eq(environment_id)).count().get_result(conn)
 }
 
 /// Deletes the environment and the offers of APIs in it (none may be granted: the foreign key
 /// from the grants refuses otherwise).
-pub fn delete_environment(conn: &mut PgConnection, id: i64) -> QueryResult<()> {
+pub fn delete_environment(conn: &mut PgConnection, id: EnvironmentId) -> QueryResult<()> {
     diesel::delete(api_environments::table.filter(api_environments::environment_id.eq(id))).execute(conn)?;
     diesel::delete(environments::table.find(id)).execute(conn).map(|_| ())
 }
 
-// ---- products -----------------------------------------------------------------------------
+// ---- products and APIs --------------------------------------------------------------------
 
-pub fn find_product(conn: &mut PgConnection, enterprise_id: EnterpriseId, id: i64) -> QueryResult<Option<Product>> {
-    products::table
-        .filter(products::id.eq(id))
-        .filter(products::enterprise_id.eq(enterprise_id))
-        .select(Product::as_select())
-        .first(conn)
-        .optional()
+/// What [`Item`] is read from: a product has no base path.
+fn product_item(
+) -> (products::name, products::description, diesel::dsl::AsExprOf<&'static str, Text>, products::archived_at) {
+    (products::name, products::description, "".into_sql::<Text>(), products::archived_at)
 }
 
-/// Like `find_product`, locking the row for the rest of the transaction.
-pub fn lock_product(conn: &mut PgConnection, enterprise_id: EnterpriseId, id: i64) -> QueryResult<Option<Product>> {
-    products::table
-        .filter(products::id.eq(id))
-        .filter(products::enterprise_id.eq(enterprise_id))
-        .for_update()
-        .select(Product::as_select())
-        .first(conn)
-        .optional()
+fn api_item() -> (apis::name, apis::description, apis::base_path, apis::archived_at) {
+    (apis::name, apis::description, apis::base_path, apis::archived_at)
 }
 
-pub fn product_name_taken(
+pub fn find_item(conn: &mut PgConnection, enterprise_id: EnterpriseId, id: ItemId) -> QueryResult<Option<Item>> {
+    match id {
+        ItemId::Product(id) => products::table
+            .filter(products::id.eq(id))
+            .filter(products::enterprise_id.eq(enterprise_id))
+            .select(product_item())
+            .first(conn),
+        ItemId::Api(id) => apis::table
+            .filter(apis::id.eq(id))
+            .filter(apis::enterprise_id.eq(enterprise_id))
+            .select(api_item())
+            .first(conn),
+    }
+    .optional()
+}
+
+/// Like `find_item`, locking the row for the rest of the transaction.
+pub fn lock_item(conn: &mut PgConnection, enterprise_id: EnterpriseId, id: ItemId) -> QueryResult<Option<Item>> {
+    match id {
+        ItemId::Product(id) => products::table
+            .filter(products::id.eq(id))
+            .filter(products::enterprise_id.eq(enterprise_id))
+            .for_update()
+            .select(product_item())
+            .first(conn),
+        ItemId::Api(id) => apis::table
+            .filter(apis::id.eq(id))
+            .filter(apis::enterprise_id.eq(enterprise_id))
+            .for_update()
+            .select(api_item())
+            .first(conn),
+    }
+    .optional()
+}
+
+/// True when another item of the kind (`except` aside) has the name, ignoring case.
+pub fn item_name_taken(
     conn: &mut PgConnection,
     enterprise_id: EnterpriseId,
+    kind: ItemKind,
     name: &str,
-    except: Option<i64>,
+    except: Option<ItemId>,
 ) -> QueryResult<bool> {
-    let q = products::table
-        .filter(products::enterprise_id.eq(enterprise_id))
-        .filter(products::id.ne(except.unwrap_or(0)))
-        .filter(diesel::dsl::sql::<Bool>("lower(name) = lower(").bind::<Text, _>(name).sql(")"));
-    diesel::select(diesel::dsl::exists(q)).get_result(conn)
+    let except = except.map_or(0, ItemId::get);
+    match kind {
+        ItemKind::Product => diesel::select(diesel::dsl::exists(
+            products::table
+                .filter(products::enterprise_id.eq(enterprise_id))
+                .filter(products::id.ne(except))
+                .filter(lower(products::name).eq(lower(name))),
+        ))
+        .get_result(conn),
+        ItemKind::Api => diesel::select(diesel::dsl::exists(
+            apis::table
+                .filter(apis::enterprise_id.eq(enterprise_id))
+                .filter(apis::id.ne(except))
+                .filter(lower(apis::name).eq(lower(name))),
+        ))
+        .get_result(conn),
+    }
 }
 
 pub fn insert_product(
     conn: &mut PgConnection,
     enterprise_id: EnterpriseId,
     fields: &ItemFields<'_>,
-) -> QueryResult<Product> {
+) -> QueryResult<ProductId> {
     diesel::insert_into(products::table)
         .values((
             products::enterprise_id.eq(enterprise_id),
             products::name.eq(fields.name),
             products::description.eq(fields.description),
         ))
-        .returning(Product::as_returning())
+        .returning(products::id)
         .get_result(conn)
 }
 
-pub fn update_product(conn: &mut PgConnection, id: i64, fields: &ItemFields<'_>) -> QueryResult<()> {
-    diesel::update(products::table.find(id))
-        .set((products::name.eq(fields.name), products::description.eq(fields.description)))
-        .execute(conn)
-        .map(|_| ())
-}
-
-pub fn set_product_archived(conn: &mut PgConnection, id: i64, archived: bool) -> QueryResult<()> {
-    let at = archived.then(Utc::now);
-    diesel::update(products::table.find(id)).set(products::archived_at.eq(at)).execute(conn).map(|_| ())
-}
-
-/// Partners that have the product.
-pub fn product_partner_count(conn: &mut PgConnection, product_id: i64) -> QueryResult<i64> {
-    partner_products::table.filter(partner_products::product_id.eq(product_id)).count().get_result(conn)
-}
-
-pub fn delete_product(conn: &mut PgConnection, id: i64) -> QueryResult<()> {
-    diesel::delete(products::table.find(id)).execute(conn).map(|_| ())
-}
-
-// ---- APIs ---------------------------------------------------------------------------------
-
-pub fn find_api(conn: &mut PgConnection, enterprise_id: EnterpriseId, id: i64) -> QueryResult<Option<Api>> {
-    apis::table
-        .filter(apis::id.eq(id))
-        .filter(apis::enterprise_id.eq(enterprise_id))
-        .select(Api::as_select())
-        .first(conn)
-        .optional()
-}
-
-/// Like `find_api`, locking the row for the rest of the transaction.
-pub fn lock_api(conn: &mut PgConnection, enterprise_id: EnterpriseId, id: i64) -> QueryResult<Option<Api>> {
-    apis::table
-        .filter(apis::id.eq(id))
-        .filter(apis::enterprise_id.eq(enterprise_id))
-        .for_update()
-        .select(Api::as_select())
-        .first(conn)
-        .optional()
-}
-
-pub fn api_name_taken(
-    conn: &mut PgConnection,
-    enterprise_id: EnterpriseId,
-    name: &str,
-    except: Option<i64>,
-) -> QueryResult<bool> {
-    let q = apis::table
-        .filter(apis::enterprise_id.eq(enterprise_id))
-        .filter(apis::id.ne(except.unwrap_or(0)))
-        .filter(diesel::dsl::sql::<Bool>("lower(name) = lower(").bind::<Text, _>(name).sql(")"));
-    diesel::select(diesel::dsl::exists(q)).get_result(conn)
-}
-
-pub fn insert_api(conn: &mut PgConnection, enterprise_id: EnterpriseId, fields: &ItemFields<'_>) -> QueryResult<Api> {
+pub fn insert_api(conn: &mut PgConnection, enterprise_id: EnterpriseId, fields: &ItemFields<'_>) -> QueryResult<ApiId> {
     diesel::insert_into(apis::table)
         .values((
             apis::enterprise_id.eq(enterprise_id),
@@ -381,36 +345,66 @@ pub fn insert_api(conn: &mut PgConnection, enterprise_id: EnterpriseId, fields: 
             apis::description.eq(fields.description),
             apis::base_path.eq(fields.base_path),
         ))
-        .returning(Api::as_returning())
+        .returning(apis::id)
         .get_result(conn)
 }
 
-pub fn update_api(conn: &mut PgConnection, id: i64, fields: &ItemFields<'_>) -> QueryResult<()> {
-    diesel::update(apis::table.find(id))
-        .set((
-            apis::name.eq(fields.name),
-            apis::description.eq(fields.description),
-            apis::base_path.eq(fields.base_path),
-        ))
-        .execute(conn)
-        .map(|_| ())
+/// Saves the fields (a product has no base path: `fields.base_path` is ignored for one).
+pub fn update_item(conn: &mut PgConnection, id: ItemId, fields: &ItemFields<'_>) -> QueryResult<()> {
+    match id {
+        ItemId::Product(id) => diesel::update(products::table.find(id))
+            .set((products::name.eq(fields.name), products::description.eq(fields.description)))
+            .execute(conn),
+        ItemId::Api(id) => diesel::update(apis::table.find(id))
+            .set((
+                apis::name.eq(fields.name),
+                apis::description.eq(fields.description),
+                apis::base_path.eq(fields.base_path),
+            ))
+            .execute(conn),
+    }
+    .map(|_| ())
 }
 
-pub fn set_api_archived(conn: &mut PgConnection, id: i64, archived: bool) -> QueryResult<()> {
+pub fn set_item_archived(conn: &mut PgConnection, id: ItemId, archived: bool) -> QueryResult<()> {
     let at = archived.then(Utc::now);
-    diesel::update(apis::table.find(id)).set(apis::archived_at.eq(at)).execute(conn).map(|_| ())
+    match id {
+        ItemId::Product(id) => diesel::update(products::table.find(id)).set(products::archived_at.eq(at)).execute(conn),
+        ItemId::Api(id) => diesel::update(apis::table.find(id)).set(apis::archived_at.eq(at)).execute(conn),
+    }
+    .map(|_| ())
 }
 
-/// Partners granted the API in at least one environment.
-pub fn api_partner_count(conn: &mut PgConnection, api_id: i64) -> QueryResult<i64> {
-    partner_api_environments::table
-        .filter(partner_api_environments::api_id.eq(api_id))
-        .select(diesel::dsl::count(partner_api_environments::partner_id).aggregate_distinct())
-        .first(conn)
+/// Partners that have the product, or are granted the API in at least one environment.
+pub fn item_partner_count(conn: &mut PgConnection, id: ItemId) -> QueryResult<i64> {
+    match id {
+        ItemId::Product(id) => {
+            partner_products::table.filter(partner_products::product_id.eq(id)).count().get_result(conn)
+        }
+        ItemId::Api(id) => partner_api_environments::table
+            .filter(partner_api_environments::api_id.eq(id))
+            .select(diesel::dsl::count(partner_api_environments::partner_id).aggregate_distinct())
+            .first(conn),
+    }
 }
+
+/// Deletes the item (and an API's offers in environments). None may be granted: the grants'
+/// foreign keys refuse otherwise.
+pub fn delete_item(conn: &mut PgConnection, id: ItemId) -> QueryResult<()> {
+    match id {
+        ItemId::Product(id) => diesel::delete(products::table.find(id)).execute(conn),
+        ItemId::Api(id) => {
+            diesel::delete(api_environments::table.filter(api_environments::api_id.eq(id))).execute(conn)?;
+            diesel::delete(apis::table.find(id)).execute(conn)
+        }
+    }
+    .map(|_| ())
+}
+
+// ---- where an API is offered ----------------------------------------------------------------
 
 /// The ids of the environments the API is offered in.
-pub fn api_environment_ids(conn: &mut PgConnection, api_id: i64) -> QueryResult<Vec<i64>> {
+pub fn api_environment_ids(conn: &mut PgConnection, api_id: ApiId) -> QueryResult<Vec<EnvironmentId>> {
     api_environments::table
         .filter(api_environments::api_id.eq(api_id))
         .select(api_environments::environment_id)
@@ -421,9 +415,9 @@ pub fn api_environment_ids(conn: &mut PgConnection, api_id: i64) -> QueryResult<
 /// with at least one).
 pub fn api_grants_by_environment(
     conn: &mut PgConnection,
-    api_id: i64,
-    environment_ids: &[i64],
-) -> QueryResult<Vec<(i64, i64)>> {
+    api_id: ApiId,
+    environment_ids: &[EnvironmentId],
+) -> QueryResult<Vec<(EnvironmentId, i64)>> {
     partner_api_environments::table
         .filter(partner_api_environments::api_id.eq(api_id))
         .filter(partner_api_environments::environment_id.eq_any(environment_ids))
@@ -432,7 +426,11 @@ pub fn api_grants_by_environment(
         .load(conn)
 }
 
-pub fn add_api_environments(conn: &mut PgConnection, api_id: i64, environment_ids: &[i64]) -> QueryResult<()> {
+pub fn add_api_environments(
+    conn: &mut PgConnection,
+    api_id: ApiId,
+    environment_ids: &[EnvironmentId],
+) -> QueryResult<()> {
     let rows: Vec<_> = environment_ids
         .iter()
         .map(|e| (api_environments::api_id.eq(api_id), api_environments::environment_id.eq(*e)))
@@ -442,7 +440,11 @@ pub fn add_api_environments(conn: &mut PgConnection, api_id: i64, environment_id
 
 /// Stops offering the API in these environments (refused by the grants' foreign key if a
 /// partner is granted it there).
-pub fn remove_api_environments(conn: &mut PgConnection, api_id: i64, environment_ids: &[i64]) -> QueryResult<()> {
+pub fn remove_api_environments(
+    conn: &mut PgConnection,
+    api_id: ApiId,
+    environment_ids: &[EnvironmentId],
+) -> QueryResult<()> {
     diesel::delete(
         api_environments::table
             .filter(api_environments::api_id.eq(api_id))
@@ -450,11 +452,6 @@ pub fn remove_api_environments(conn: &mut PgConnection, api_id: i64, environment
     )
     .execute(conn)
     .map(|_| ())
-}
-
-pub fn delete_api(conn: &mut PgConnection, id: i64) -> QueryResult<()> {
-    diesel::delete(api_environments::table.filter(api_environments::api_id.eq(id))).execute(conn)?;
-    diesel::delete(apis::table.find(id)).execute(conn).map(|_| ())
 }
 
 // ---- what a partner was granted (the Service Catalog) ---------------------------------------

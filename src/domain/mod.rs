@@ -1,5 +1,6 @@
 //! Validated domain types (domain, email, names, password, role): parse once, then trust.
 
+mod catalog;
 mod chars;
 mod domain_name;
 mod email;
@@ -9,6 +10,10 @@ mod names;
 mod password;
 mod role;
 
+pub use catalog::{
+    BasePath, BasePathError, CatalogName, Description, DescriptionError, EnvironmentName, ItemEvent, ItemId, ItemKind,
+    NameError, Position, PositionError,
+};
 pub use domain_name::{Domain, DomainError};
 pub use email::{EmailAddress, EmailError};
 pub use ids::{

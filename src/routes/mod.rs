@@ -25,6 +25,8 @@ pub mod service_catalog;
 
 use actix_web::web;
 
+use crate::domain::{ApiId, ProductId};
+
 /// Writes `TABLE` (method, path) and the function that registers the same routes.
 macro_rules! route_table {
     ($(#[$doc:meta])* $vis:vis fn $register:ident, const $table:ident; $($method:ident $path:literal => $handler:path;)*) => {
@@ -131,18 +133,18 @@ route_table! {
     post "/catalog/products"                             => catalog::products::create;
     get  "/catalog/products/{id}/edit"                   => catalog::products::edit_form;
     post "/catalog/products/{id}/edit"                   => catalog::products::update;
-    post "/catalog/products/{id}/archive"                => catalog::products::archive;
-    post "/catalog/products/{id}/unarchive"              => catalog::products::unarchive;
-    get  "/catalog/products/{id}/delete"                 => catalog::products::confirm_delete;
-    post "/catalog/products/{id}/delete"                 => catalog::products::delete;
+    post "/catalog/products/{id}/archive"                => catalog::items::archive::<ProductId>;
+    post "/catalog/products/{id}/unarchive"              => catalog::items::unarchive::<ProductId>;
+    get  "/catalog/products/{id}/delete"                 => catalog::items::confirm_delete::<ProductId>;
+    post "/catalog/products/{id}/delete"                 => catalog::items::delete::<ProductId>;
     get  "/catalog/apis/new"                             => catalog::apis::new_form;
     post "/catalog/apis"                                 => catalog::apis::create;
     get  "/catalog/apis/{id}/edit"                       => catalog::apis::edit_form;
     post "/catalog/apis/{id}/edit"                       => catalog::apis::update;
-    post "/catalog/apis/{id}/archive"                    => catalog::apis::archive;
-    post "/catalog/apis/{id}/unarchive"                  => catalog::apis::unarchive;
-    get  "/catalog/apis/{id}/delete"                     => catalog::apis::confirm_delete;
-    post "/catalog/apis/{id}/delete"                     => catalog::apis::delete;
+    post "/catalog/apis/{id}/archive"                    => catalog::items::archive::<ApiId>;
+    post "/catalog/apis/{id}/unarchive"                  => catalog::items::unarchive::<ApiId>;
+    get  "/catalog/apis/{id}/delete"                     => catalog::items::confirm_delete::<ApiId>;
+    post "/catalog/apis/{id}/delete"                     => catalog::items::delete::<ApiId>;
     get  "/catalog/environments/new"                     => catalog::environments::new_form;
     post "/catalog/environments"                         => catalog::environments::create;
     get  "/catalog/environments/{id}/edit"               => catalog::environments::edit_form;

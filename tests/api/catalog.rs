@@ -3,7 +3,7 @@
 //! trail and the demo seed.
 
 use diesel::prelude::*;
-use partner_portal::db::schema;
+use partner_portal::{db::schema, domain::EnterpriseId};
 use reqwest::StatusCode;
 use scraper::{Html, Selector};
 
@@ -597,14 +597,187 @@ async fn the_demo_seed_fills_an_empty_catalog_once() {
     partner_portal::commands::seed_demo(&mut conn, &app.settings).unwrap();
 
     let enterprise = partner_portal::db::enterprises::find_by_name(&mut conn, "Acme Corp").unwrap().unwrap();
-    let envs = partner_portal::db::catalog::environments(&mut conn, enterprise.id).unwrap();
+    let envs = partner_portal::db::catalog::environments(&mut conn, EnterpriseId::new(enterprise.id)).unwrap();
     assert_eq!(envs.iter().map(|e| e.name.as_str()).collect::<Vec<_>>(), ["Development", "Staging", "Production"]);
-    let products = partner_portal::db::catalog::product_rows(&mut conn, enterprise.id).unwrap();
+    let products = partner_portal::db::catalog::product_rows(&mut conn, EnterpriseId::new(enterprise.id)).unwrap();
     assert_eq!(products.len(), 5);
     assert!(products.iter().all(|p| !p.description.is_empty()));
-    let apis = partner_portal::db::catalog::api_rows(&mut conn, enterprise.id).unwrap();
+    let apis = partner_portal::db::catalog::api_rows(&mut conn, EnterpriseId::new(enterprise.id)).unwrap();
     assert_eq!(apis.len(), 7);
     assert!(apis.iter().all(|a| !a.environments.is_empty() && a.base_path.starts_with('/')));
     let payments = apis.iter().find(|a| a.name == "Payments API v2").unwrap();
     assert_eq!(payments.environments, ["Development", "Staging", "Production"]);
+}
+
+// ---- products and APIs alike, ids in paths ---------------------------------------------------
+
+/// What a product and an API show differently on the pages they share.
+struct Kind {
+    /// Where an item's pages are: `{path}/{id}/archive`.
+    path: &'static str,
+    /// Its Catalog tab.
+    list: &'static str,
+    /// How the flash messages and the activity history name it.
+    title: &'static str,
+    /// The prefix of its audit actions.
+    action: &'static str,
+}
+
+const PRODUCTS: Kind =
+    Kind { path: "/catalog/products", list: "/catalog", title: "Product", action: "catalog.product" };
+const APIS: Kind = Kind { path: "/catalog/apis", list: "/catalog/apis", title: "API", action: "catalog.api" };
+
+#[tokio::test]
+async fn archiving_unarchiving_and_deleting_behave_the_same_for_a_product_and_an_api() {
+    for kind in [PRODUCTS, APIS] {
+        let (app, enterprise_id, ids) = with_catalog().await;
+        let partner = seed_partner(&mut app.conn(), enterprise_id, "Globex", &["globex.example"], "active");
+        let (granted, free) = if kind.title == "Product" {
+            grant_product(&mut app.conn(), partner, ids.products[0]);
+            (ids.products[0], ids.products[2])
+        } else {
+            grant_api(&mut app.conn(), partner, ids.apis[0], ids.environments[0]);
+            (ids.apis[0], ids.apis[2])
+        };
+        let (granted_name, free_name) = (format!("{} One", kind.title), format!("{} Three", kind.title));
+
+        let archived = post(&app, &format!("{}/{granted}/archive", kind.path), &[]).await;
+        assert_eq!(archived.status(), StatusCode::SEE_OTHER, "{}", kind.title);
+        assert_eq!(location(&archived), kind.list);
+        assert_eq!(
+            text_of(&page(&app, kind.list).await, ".flash").unwrap(),
+            format!(
+                "{} “{granted_name}” archived: partners who have it keep it, and it can't be granted to anyone else until you unarchive it.",
+                kind.title
+            )
+        );
+        post(&app, &format!("{}/{granted}/archive", kind.path), &[]).await; // twice: nothing more happens
+        let unarchived = post(&app, &format!("{}/{granted}/unarchive", kind.path), &[]).await;
+        assert_eq!(location(&unarchived), kind.list);
+        assert_eq!(
+            text_of(&page(&app, kind.list).await, ".flash").unwrap(),
+            format!("{} “{granted_name}” unarchived: it can be granted to partners again.", kind.title)
+        );
+
+        let confirm = page(&app, &format!("{}/{granted}/delete", kind.path)).await;
+        assert!(text_of(&confirm, ".callout-warning")
+            .unwrap()
+            .starts_with(&format!("“{granted_name}” is granted to 1 partner, so it can't be deleted.")));
+        assert!(exists(&confirm, &format!(r#"form[action="{}/{granted}/archive"]"#, kind.path)));
+        assert!(!exists(&confirm, "button.button-danger"));
+        let refused = post(&app, &format!("{}/{granted}/delete", kind.path), &[]).await;
+        assert_eq!(refused.status(), StatusCode::CONFLICT);
+        assert!(refused
+            .text()
+            .await
+            .unwrap()
+            .contains(&format!("“{granted_name}” is granted to 1 partner; archive it instead.")));
+
+        let confirm = page(&app, &format!("{}/{free}/delete", kind.path)).await;
+        assert_eq!(text_of(&confirm, "h1").unwrap(), format!("Delete {free_name}?"));
+        assert!(exists(&confirm, &format!(r#"form[action="{}/{free}/delete"] button.button-danger"#, kind.path)));
+        let deleted = post(&app, &format!("{}/{free}/delete", kind.path), &[]).await;
+        assert_eq!(deleted.status(), StatusCode::SEE_OTHER);
+        assert_eq!(location(&deleted), kind.list);
+        let list = page(&app, kind.list).await;
+        assert_eq!(text_of(&list, ".flash").unwrap(), format!("{} “{free_name}” deleted.", kind.title));
+        assert!(!list.contains(&format!(">{free_name}<")));
+        assert!(list.contains(&format!(">{granted_name}<")));
+        assert_eq!(app.get(&format!("{}/{free}/delete", kind.path)).await.status(), StatusCode::NOT_FOUND);
+
+        let a = kind.action;
+        assert_eq!(
+            catalog_events(&app, enterprise_id),
+            [
+                (format!("{a}_archived"), format!("{} {granted_name}", kind.title), None),
+                (format!("{a}_unarchived"), format!("{} {granted_name}", kind.title), None),
+                (format!("{a}_deleted"), format!("{} {free_name}", kind.title), None),
+            ]
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_catalog_id_that_is_not_a_positive_number_is_not_found() {
+    let (app, _, _) = with_catalog().await;
+
+    for path in [
+        "/catalog/products/abc/edit",
+        "/catalog/products/0/delete",
+        "/catalog/apis/0/delete",
+        "/catalog/apis/1.5/edit",
+        "/catalog/environments/-1/edit",
+        "/catalog/environments/99999999999999999999/delete",
+    ] {
+        let r = app.get(path).await;
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "GET {path}");
+        assert!(r.text().await.unwrap().contains("Page not found"), "GET {path}");
+    }
+    for path in ["/catalog/products/abc/archive", "/catalog/apis/-1/unarchive", "/catalog/environments/x/delete"] {
+        assert_eq!(post(&app, path, &[]).await.status(), StatusCode::NOT_FOUND, "POST {path}");
+    }
+}
+
+#[tokio::test]
+async fn a_name_saved_by_another_admin_during_a_create_is_shown_next_to_the_name() {
+    let (app, enterprise_id, ids) = with_catalog().await;
+    let env = ids.environments[0].to_string();
+    let cases = [
+        ("/catalog/products", vec![("name", "Racing Hub"), ("description", "")], "products", "product"),
+        ("/catalog/apis", vec![("name", "Racing Hub"), ("environments", env.as_str())], "apis", "API"),
+        ("/catalog/environments", vec![("name", "Racing Hub"), ("position", "7")], "environments", "environment"),
+    ];
+    for (action, fields, table, what) in cases {
+        // The other admin's row is written but not committed: our check can't see it, and our
+        // insert waits on the unique index until theirs commits.
+        let mut other = app.conn();
+        let extra = if table == "environments" { ", position" } else { "" };
+        let values = if table == "environments" { ", 8" } else { "" };
+        diesel::sql_query("BEGIN").execute(&mut other).unwrap();
+        diesel::sql_query(format!(
+            "INSERT INTO {table} (enterprise_id, name{extra}) VALUES ({enterprise_id}, 'racing hub'{values})"
+        ))
+        .execute(&mut other)
+        .unwrap();
+        let token = csrf_token(&app.get_html("/catalog").await.1);
+        let mut form = vec![("csrf_token", token.as_str())];
+        form.extend_from_slice(&fields);
+        let request = app.client.post(app.url(action)).form(&form).send();
+        let request = tokio::spawn(request);
+        wait_for_a_lock_wait(&app).await;
+        diesel::sql_query("COMMIT").execute(&mut other).unwrap();
+        let r = request.await.unwrap().unwrap();
+
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{action}");
+        let html = r.text().await.unwrap();
+        assert!(exists(&html, r#"#name[aria-invalid="true"]"#), "{html}");
+        assert_eq!(
+            text_of(&html, "#name-error").unwrap(),
+            format!("Another {what} is already called “Racing Hub”. Choose a different name.")
+        );
+        assert!(html.contains(r#"value="Racing Hub""#), "the input is kept");
+    }
+    assert!(catalog_events(&app, enterprise_id).is_empty());
+}
+
+/// Waits until one of the app's statements is waiting for a lock another connection holds.
+async fn wait_for_a_lock_wait(app: &TestApp) {
+    #[derive(QueryableByName)]
+    struct Waiting {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let mut conn = app.conn();
+    for _ in 0..500 {
+        let w: Waiting = diesel::sql_query(
+            "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        )
+        .get_result(&mut conn)
+        .unwrap();
+        if w.n > 0 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("the app's insert never waited for the other admin's");
 }

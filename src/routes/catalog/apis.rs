@@ -1,36 +1,27 @@
-//! Catalog → APIs: *New API*, *Edit* (with the *Environments* it is offered in), **Archive** /
-//! **Unarchive** and **Delete** (only for an API never granted to a partner). An environment
-//! in which a partner is granted the API can't be removed from it.
+//! Catalog → APIs: *New API* and *Edit* (with the *Environments* it is offered in). An
+//! environment in which a partner is granted the API can't be removed from it. Archiving and
+//! deleting an API is the flow it shares with products, in `items`.
 
-use crate::domain::EnterpriseId;
 use std::collections::{HashMap, HashSet};
 
 use actix_web::{http::StatusCode, web, HttpResponse};
 use askama::Template;
 use diesel::prelude::*;
 
-use crate::domain::parse_id;
-use crate::render::see_other;
 use crate::{
     auth::{guards::EnterpriseAdmin, session::Principal},
     db::{self, catalog},
-    error::AppError,
-    render::{render, render_status, Layout},
-    routes::{
-        catalog::products::DeletePage,
-        catalog::tabs::{
-            changes, granted_conflict, is_foreign_key_violation, is_unique_violation, parse_base_path,
-            parse_description, parse_name, partners_phrase, record, MENU_KEY, NAME_MAX,
-        },
+    domain::{ApiId, BasePath, CatalogName, Description, EnterpriseId, EnvironmentId, ItemEvent, ItemKind},
+    error::{AppError, FieldErrors},
+    render::{render, render_status, see_other, Layout},
+    routes::catalog::{
+        items::{check_name, name_race, save_edit},
+        tabs::{partners_phrase, record, MENU_KEY},
     },
     state::AppState,
 };
 
-const LIST: &str = "/catalog/apis";
-
-fn target(name: &str) -> String {
-    format!("API {name}")
-}
+const KIND: ItemKind = ItemKind::Api;
 
 // ---- the form --------------------------------------------------------------------------------
 
@@ -60,54 +51,39 @@ impl ApiInput {
 }
 
 pub struct EnvironmentChoice {
-    pub id: i64,
+    pub id: EnvironmentId,
     pub name: String,
     pub checked: bool,
     /// Partners granted the API in this environment (edit only).
     pub granted: i64,
 }
 
-#[derive(Default)]
-struct Errors {
-    name: Option<String>,
-    description: Option<String>,
-    base_path: Option<String>,
-    environments: Option<String>,
-}
-
 #[derive(Template)]
 #[template(path = "catalog/apis/form.html")]
 struct FormPage {
     layout: Layout,
-    id: Option<i64>,
+    id: Option<ApiId>,
     archived: bool,
     name: String,
     description: String,
     base_path: String,
     environments: Vec<EnvironmentChoice>,
-    errors: Errors,
-}
-
-impl FormPage {
-    pub fn has_errors(&self) -> bool {
-        let e = &self.errors;
-        e.name.is_some() || e.description.is_some() || e.base_path.is_some() || e.environments.is_some()
-    }
+    errors: FieldErrors,
 }
 
 /// What the form needs from the database besides the input.
 struct Context {
     archived: bool,
     environments: Vec<catalog::Environment>,
-    granted: HashMap<i64, i64>,
+    granted: HashMap<EnvironmentId, i64>,
 }
 
 fn page(
     user: &EnterpriseAdmin,
-    id: Option<i64>,
+    id: Option<ApiId>,
     input: ApiInput,
     ctx: Context,
-    errors: Errors,
+    errors: FieldErrors,
 ) -> Result<FormPage, AppError> {
     let title = if id.is_some() { "Edit API" } else { "New API" };
     let ticked: HashSet<&str> = input.environments.iter().map(String::as_str).collect();
@@ -134,14 +110,20 @@ fn page(
 }
 
 struct Valid {
-    name: String,
-    description: String,
-    base_path: String,
-    environments: Vec<i64>,
+    name: CatalogName,
+    description: Description,
+    base_path: BasePath,
+    environments: Vec<EnvironmentId>,
 }
 
-fn taken(name: &str) -> String {
-    format!("Another API is already called “{name}”. Choose a different name.")
+impl Valid {
+    fn fields(&self) -> catalog::ItemFields<'_> {
+        catalog::ItemFields {
+            name: self.name.as_str(),
+            description: self.description.as_str(),
+            base_path: self.base_path.as_str(),
+        }
+    }
 }
 
 fn check(
@@ -149,69 +131,69 @@ fn check(
     enterprise_id: EnterpriseId,
     input: &ApiInput,
     envs: &[catalog::Environment],
-    except: Option<i64>,
-) -> Result<Result<Valid, Errors>, AppError> {
-    let name = match parse_name(&input.name, NAME_MAX) {
-        Ok(n) if catalog::api_name_taken(conn, enterprise_id, &n, except)? => Err(taken(&n)),
-        other => other,
-    };
-    let known: HashSet<i64> = envs.iter().map(|e| e.id).collect();
-    let chosen: Option<Vec<i64>> =
-        input.environments.iter().map(|raw| raw.parse::<i64>().ok().filter(|id| known.contains(id))).collect();
+    except: Option<ApiId>,
+) -> Result<Result<Valid, FieldErrors>, AppError> {
+    let mut errors = FieldErrors::default();
+    let name = check_name(conn, enterprise_id, KIND, &input.name, except.map(Into::into), &mut errors)?;
+    let description = errors.check("description", Description::parse(&input.description));
+    let base_path = errors.check("base_path", BasePath::parse(&input.base_path));
+    let known: HashSet<EnvironmentId> = envs.iter().map(|e| e.id).collect();
+    let chosen: Option<Vec<EnvironmentId>> =
+        input.environments.iter().map(|raw| raw.parse().ok().filter(|id| known.contains(id))).collect();
     let environments = match chosen {
-        None => Err("Choose environments from the list.".to_string()),
-        Some(ids) if ids.is_empty() => Err("Choose at least one environment the API is offered in.".to_string()),
+        None => Err("Choose environments from the list."),
+        Some(ids) if ids.is_empty() => Err("Choose at least one environment the API is offered in."),
         Some(mut ids) => {
             ids.sort_unstable();
             ids.dedup();
             Ok(ids)
         }
     };
-    let (description, base_path) = (parse_description(&input.description), parse_base_path(&input.base_path));
+    let environments = errors.check("environments", environments);
     Ok(match (name, description, base_path, environments) {
-        (Ok(name), Ok(description), Ok(base_path), Ok(environments)) => {
+        (Some(name), Some(description), Some(base_path), Some(environments)) => {
             Ok(Valid { name, description, base_path, environments })
         }
-        (n, d, b, e) => Err(Errors { name: n.err(), description: d.err(), base_path: b.err(), environments: e.err() }),
+        _ => Err(errors),
     })
 }
 
 enum Outcome {
     Saved(String),
     /// 422: the input is wrong; 409: it would remove an environment still granted.
-    Invalid(StatusCode, Errors, Context),
+    Invalid(StatusCode, FieldErrors, Context),
 }
 
-fn names_of(envs: &[catalog::Environment], ids: &[i64]) -> Vec<String> {
+fn names_of(envs: &[catalog::Environment], ids: &[EnvironmentId]) -> Vec<String> {
     envs.iter().filter(|e| ids.contains(&e.id)).map(|e| e.name.clone()).collect()
 }
 
 fn respond(
     user: &EnterpriseAdmin,
     outcome: Outcome,
-    id: Option<i64>,
+    id: Option<ApiId>,
     input: ApiInput,
 ) -> Result<HttpResponse, AppError> {
     match outcome {
         Outcome::Saved(message) => {
             user.flash("success", message)?;
-            Ok(see_other(LIST))
+            Ok(see_other(KIND.list_path()))
         }
         Outcome::Invalid(status, errors, ctx) => Ok(render_status(status, &page(user, id, input, ctx, errors)?)),
     }
 }
 
-/// A unique violation means another admin saved the same name a moment ago.
-fn name_race(
+/// Another admin saved the same name a moment ago (`errors` says so): the form again, with what
+/// it shows read afresh.
+fn form_after_race(
     conn: &mut PgConnection,
     enterprise_id: EnterpriseId,
-    id: Option<i64>,
-    name: &str,
+    id: Option<ApiId>,
+    errors: FieldErrors,
 ) -> Result<Outcome, AppError> {
     let environments = catalog::environments(conn, enterprise_id)?;
-    let errors = Errors { name: Some(taken(name.trim())), ..Errors::default() };
     let archived = match id {
-        Some(id) => catalog::find_api(conn, enterprise_id, id)?.is_some_and(|a| a.archived()),
+        Some(id) => catalog::find_item(conn, enterprise_id, id.into())?.is_some_and(|a| a.archived()),
         None => false,
     };
     Ok(Outcome::Invalid(
@@ -225,7 +207,7 @@ pub async fn new_form(user: EnterpriseAdmin, state: web::Data<AppState>) -> Resu
     let enterprise_id = user.user.enterprise_id;
     let environments = db::run(&state.pool, move |conn| Ok(catalog::environments(conn, enterprise_id)?)).await?;
     let ctx = Context { archived: false, environments, granted: HashMap::new() };
-    Ok(render(&page(&user, None, ApiInput::default(), ctx, Errors::default())?))
+    Ok(render(&page(&user, None, ApiInput::default(), ctx, FieldErrors::default())?))
 }
 
 pub async fn create(
@@ -236,77 +218,78 @@ pub async fn create(
     let input = ApiInput::from_pairs(form.into_inner());
     let actor = user.user.clone();
     let typed = input.clone();
-    let outcome = db::run(&state.pool, move |conn| {
-        let result = conn.transaction(|conn| {
-            let envs = catalog::environments(conn, actor.enterprise_id)?;
-            let v = match check(conn, actor.enterprise_id, &typed, &envs, None)? {
-                Ok(v) => v,
-                Err(errors) => {
-                    let ctx = Context { archived: false, environments: envs, granted: HashMap::new() };
-                    return Ok(Outcome::Invalid(StatusCode::UNPROCESSABLE_ENTITY, errors, ctx));
-                }
-            };
-            let fields = catalog::ItemFields { name: &v.name, description: &v.description, base_path: &v.base_path };
-            let api = catalog::insert_api(conn, actor.enterprise_id, &fields)?;
-            catalog::add_api_environments(conn, api.id, &v.environments)?;
-            let details = serde_json::json!({
-                "name": api.name, "description": api.description, "base_path": api.base_path,
-                "environments": names_of(&envs, &v.environments),
-            });
-            record(conn, &actor, "catalog.api_created", target(&api.name), details)?;
-            Ok(Outcome::Saved(format!("API “{}” created.", api.name)))
-        });
-        match result {
-            Err(e) if is_unique_violation(&e) => name_race(conn, actor.enterprise_id, None, &typed.name),
-            other => other,
-        }
+    let outcome = db::run(&state.pool, move |conn| match conn.transaction(|conn| insert(conn, &actor, &typed)) {
+        Err(e) => form_after_race(conn, actor.enterprise_id, None, name_race(e, KIND, &typed.name)?),
+        saved => saved,
     })
     .await?;
     respond(&user, outcome, None, input)
 }
 
+fn insert(conn: &mut PgConnection, actor: &Principal, input: &ApiInput) -> Result<Outcome, AppError> {
+    let envs = catalog::environments(conn, actor.enterprise_id)?;
+    let v = match check(conn, actor.enterprise_id, input, &envs, None)? {
+        Ok(v) => v,
+        Err(errors) => {
+            let ctx = Context { archived: false, environments: envs, granted: HashMap::new() };
+            return Ok(Outcome::Invalid(StatusCode::UNPROCESSABLE_ENTITY, errors, ctx));
+        }
+    };
+    let fields = v.fields();
+    let id = catalog::insert_api(conn, actor.enterprise_id, &fields)?;
+    catalog::add_api_environments(conn, id, &v.environments)?;
+    let details = serde_json::json!({
+        "name": fields.name, "description": fields.description, "base_path": fields.base_path,
+        "environments": names_of(&envs, &v.environments),
+    });
+    record(conn, actor, KIND.action(ItemEvent::Created), KIND.target(fields.name), details)?;
+    Ok(Outcome::Saved(format!("API “{}” created.", fields.name)))
+}
+
 pub async fn edit_form(
     user: EnterpriseAdmin,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<ApiId>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
+    let id = path.into_inner();
     let enterprise_id = user.user.enterprise_id;
     let (api, offered, ctx) = db::run(&state.pool, move |conn| {
-        let api = catalog::find_api(conn, enterprise_id, id)?.ok_or(AppError::NotFound)?;
+        let api = catalog::find_item(conn, enterprise_id, id.into())?.ok_or(AppError::NotFound)?;
         let offered = catalog::api_environment_ids(conn, id)?;
         let environments = catalog::environments(conn, enterprise_id)?;
         let granted = catalog::api_grants_by_environment(conn, id, &offered)?.into_iter().collect();
-        Ok((api.clone(), offered, Context { archived: api.archived(), environments, granted }))
+        let archived = api.archived();
+        Ok((api, offered, Context { archived, environments, granted }))
     })
     .await?;
     let input = ApiInput {
         name: api.name,
         description: api.description,
         base_path: api.base_path,
-        environments: offered.iter().map(i64::to_string).collect(),
+        environments: offered.iter().map(EnvironmentId::to_string).collect(),
     };
-    Ok(render(&page(&user, Some(id), input, ctx, Errors::default())?))
+    Ok(render(&page(&user, Some(id), input, ctx, FieldErrors::default())?))
 }
 
 pub async fn update(
     user: EnterpriseAdmin,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<ApiId>,
     form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
+    let id = path.into_inner();
     let input = ApiInput::from_pairs(form.into_inner());
     let actor = user.user.clone();
     let typed = input.clone();
     let outcome = db::run(&state.pool, move |conn| {
-        let result = conn.transaction(|conn| apply(conn, &actor, id, &typed));
+        let result = conn.transaction(|conn| apply(conn, &actor, id, &typed)).map_err(|e| {
+            e.foreign_key_as_conflict(|| {
+                "A partner was just granted this API in an environment you removed. Nothing was changed.".into()
+            })
+        });
         match result {
-            Err(e) if is_unique_violation(&e) => name_race(conn, actor.enterprise_id, Some(id), &typed.name),
-            Err(e) if is_foreign_key_violation(&e) => Err(AppError::Conflict(
-                "A partner was just granted this API in an environment you removed. Nothing was changed.".into(),
-            )),
-            other => other,
+            Err(e) => form_after_race(conn, actor.enterprise_id, Some(id), name_race(e, KIND, &typed.name)?),
+            saved => saved,
         }
     })
     .await?;
@@ -315,20 +298,22 @@ pub async fn update(
 
 /// Saves an edit against the locked API: refused (409) when it removes an environment in which
 /// a partner is granted the API.
-fn apply(conn: &mut PgConnection, actor: &Principal, id: i64, input: &ApiInput) -> Result<Outcome, AppError> {
-    let api = catalog::lock_api(conn, actor.enterprise_id, id)?.ok_or(AppError::NotFound)?;
-    let envs = catalog::environments(conn, actor.enterprise_id)?;
+fn apply(conn: &mut PgConnection, actor: &Principal, id: ApiId, input: &ApiInput) -> Result<Outcome, AppError> {
+    let enterprise_id = actor.enterprise_id;
+    let api = catalog::lock_item(conn, enterprise_id, id.into())?.ok_or(AppError::NotFound)?;
+    let envs = catalog::environments(conn, enterprise_id)?;
     let offered = catalog::api_environment_ids(conn, id)?;
-    let granted: HashMap<i64, i64> = catalog::api_grants_by_environment(conn, id, &offered)?.into_iter().collect();
-    let v = match check(conn, actor.enterprise_id, input, &envs, Some(id))? {
+    let granted: HashMap<EnvironmentId, i64> =
+        catalog::api_grants_by_environment(conn, id, &offered)?.into_iter().collect();
+    let v = match check(conn, enterprise_id, input, &envs, Some(id))? {
         Ok(v) => v,
         Err(errors) => {
             let ctx = Context { archived: api.archived(), environments: envs, granted };
             return Ok(Outcome::Invalid(StatusCode::UNPROCESSABLE_ENTITY, errors, ctx));
         }
     };
-    let removed: Vec<i64> = offered.iter().copied().filter(|e| !v.environments.contains(e)).collect();
-    let added: Vec<i64> = v.environments.iter().copied().filter(|e| !offered.contains(e)).collect();
+    let removed: Vec<EnvironmentId> = offered.iter().copied().filter(|e| !v.environments.contains(e)).collect();
+    let added: Vec<EnvironmentId> = v.environments.iter().copied().filter(|e| !offered.contains(e)).collect();
     let still_granted: Vec<String> = envs
         .iter()
         .filter(|e| removed.contains(&e.id))
@@ -340,138 +325,23 @@ fn apply(conn: &mut PgConnection, actor: &Principal, id: i64, input: &ApiInput) 
             api.name,
             still_granted.join(", ")
         );
-        let errors = Errors { environments: Some(message), ..Errors::default() };
         return Ok(Outcome::Invalid(
             StatusCode::CONFLICT,
-            errors,
+            FieldErrors::one("environments", message),
             Context { archived: api.archived(), environments: envs, granted },
         ));
     }
 
-    let mut details = changes(&[
-        ("name", &api.name, &v.name),
-        ("description", &api.description, &v.description),
-        ("base_path", &api.base_path, &v.base_path),
-    ]);
-    if let Some(map) = details.as_object_mut() {
-        if !added.is_empty() {
-            map.insert("environments_added".into(), serde_json::json!(names_of(&envs, &added)));
-        }
-        if !removed.is_empty() {
-            map.insert("environments_removed".into(), serde_json::json!(names_of(&envs, &removed)));
-        }
+    let mut offers = serde_json::Map::new();
+    if !added.is_empty() {
+        offers.insert("environments_added".into(), serde_json::json!(names_of(&envs, &added)));
     }
-    if details.as_object().is_some_and(|m| !m.is_empty()) {
-        let fields = catalog::ItemFields { name: &v.name, description: &v.description, base_path: &v.base_path };
-        catalog::update_api(conn, id, &fields)?;
+    if !removed.is_empty() {
+        offers.insert("environments_removed".into(), serde_json::json!(names_of(&envs, &removed)));
+    }
+    if save_edit(conn, actor, id.into(), &api, &v.fields(), offers)? {
         catalog::remove_api_environments(conn, id, &removed)?;
         catalog::add_api_environments(conn, id, &added)?;
-        record(conn, actor, "catalog.api_updated", target(&v.name), details)?;
     }
-    Ok(Outcome::Saved(format!("API “{}” saved.", v.name)))
-}
-
-// ---- archive, unarchive, delete ----------------------------------------------------------------
-
-fn set_archived(conn: &mut PgConnection, actor: &Principal, id: i64, archive: bool) -> Result<String, AppError> {
-    conn.transaction(|conn| {
-        let api = catalog::lock_api(conn, actor.enterprise_id, id)?.ok_or(AppError::NotFound)?;
-        if api.archived() != archive {
-            catalog::set_api_archived(conn, id, archive)?;
-            let action = if archive { "catalog.api_archived" } else { "catalog.api_unarchived" };
-            record(conn, actor, action, target(&api.name), serde_json::json!({}))?;
-        }
-        Ok(if archive {
-            format!(
-                "API “{}” archived: partners who have it keep it, and it can't be granted to anyone else until you unarchive it.",
-                api.name
-            )
-        } else {
-            format!("API “{}” unarchived: it can be granted to partners again.", api.name)
-        })
-    })
-}
-
-pub async fn archive(
-    user: EnterpriseAdmin,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
-    let actor = user.user.clone();
-    let message = db::run(&state.pool, move |conn| set_archived(conn, &actor, id, true)).await?;
-    user.flash("success", message)?;
-    Ok(see_other(LIST))
-}
-
-pub async fn unarchive(
-    user: EnterpriseAdmin,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
-    let actor = user.user.clone();
-    let message = db::run(&state.pool, move |conn| set_archived(conn, &actor, id, false)).await?;
-    user.flash("success", message)?;
-    Ok(see_other(LIST))
-}
-
-pub async fn confirm_delete(
-    user: EnterpriseAdmin,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
-    let enterprise_id = user.user.enterprise_id;
-    let (api, partners) = db::run(&state.pool, move |conn| {
-        let api = catalog::find_api(conn, enterprise_id, id)?.ok_or(AppError::NotFound)?;
-        Ok((api, catalog::api_partner_count(conn, id)?))
-    })
-    .await?;
-    let refusal = (partners > 0).then(|| {
-        format!("“{}” is granted to {}, so it can't be deleted. Archive it instead: partners who have it keep it, and nobody else can be granted it.", api.name, partners_phrase(partners))
-    });
-    let page = DeletePage {
-        layout: user.layout(format!("Delete {} · Catalog", api.name), MENU_KEY)?,
-        kind: "API",
-        action: format!("/catalog/apis/{id}/delete"),
-        back: LIST,
-        archive_action: (partners > 0 && !api.archived()).then(|| format!("/catalog/apis/{id}/archive")),
-        refusal,
-        note: None,
-        name: api.name,
-    };
-    Ok(render(&page))
-}
-
-pub async fn delete(
-    user: EnterpriseAdmin,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
-    let actor = user.user.clone();
-    let name = db::run(&state.pool, move |conn| {
-        let result = conn.transaction(|conn| {
-            let api = catalog::lock_api(conn, actor.enterprise_id, id)?.ok_or(AppError::NotFound)?;
-            let partners = catalog::api_partner_count(conn, id)?;
-            if partners > 0 {
-                return Err(granted_conflict(&api.name, partners));
-            }
-            catalog::delete_api(conn, id)?;
-            let details =
-                serde_json::json!({ "name": api.name, "description": api.description, "base_path": api.base_path });
-            record(conn, &actor, "catalog.api_deleted", target(&api.name), details)?;
-            Ok(api.name)
-        });
-        match result {
-            Err(e) if is_foreign_key_violation(&e) => {
-                Err(AppError::Conflict("The API was just granted to a partner; archive it instead.".into()))
-            }
-            other => other,
-        }
-    })
-    .await?;
-    user.flash("success", format!("API “{name}” deleted."))?;
-    Ok(see_other(LIST))
+    Ok(Outcome::Saved(format!("API “{}” saved.", v.name.as_str())))
 }

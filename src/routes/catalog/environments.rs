@@ -1,29 +1,26 @@
 //! Catalog → Environments: *New environment*, *Edit* (*Name*, *Position*) and **Delete** (only
 //! while no partner is granted an API in it; the APIs offered there stop being offered there).
 
-use crate::domain::EnterpriseId;
 use actix_web::{http::StatusCode, web, HttpResponse};
 use askama::Template;
 use diesel::prelude::*;
 use serde::Deserialize;
 
-use crate::domain::parse_id;
-use crate::render::see_other;
 use crate::{
     auth::guards::EnterpriseAdmin,
     db::{self, catalog},
-    error::AppError,
-    render::{render, render_status, Layout},
-    routes::{
-        catalog::products::DeletePage,
-        catalog::tabs::{
-            changes, is_foreign_key_violation, is_unique_violation, parse_name, parse_position, partners_phrase,
-            record, ENVIRONMENT_NAME_MAX, MENU_KEY,
-        },
+    domain::{EnterpriseId, EnvironmentId, EnvironmentName, Position},
+    error::{AppError, FieldErrors},
+    render::{render, render_status, see_other, Layout},
+    routes::catalog::{
+        items::DeletePage,
+        tabs::{changes, partners_phrase, record, MENU_KEY},
     },
     state::AppState,
 };
 
+/// The unique index on `(enterprise_id, lower(name))` (migration 000002).
+const NAME_INDEX: &str = "environments_name_ci";
 const LIST: &str = "/catalog/environments";
 
 fn target(name: &str) -> String {
@@ -42,24 +39,17 @@ pub struct EnvironmentInput {
 #[template(path = "catalog/environments/form.html")]
 struct FormPage {
     layout: Layout,
-    id: Option<i64>,
+    id: Option<EnvironmentId>,
     name: String,
     position: String,
-    name_error: Option<String>,
-    position_error: Option<String>,
-}
-
-impl FormPage {
-    pub fn has_errors(&self) -> bool {
-        self.name_error.is_some() || self.position_error.is_some()
-    }
+    errors: FieldErrors,
 }
 
 fn page(
     user: &EnterpriseAdmin,
-    id: Option<i64>,
+    id: Option<EnvironmentId>,
     input: EnvironmentInput,
-    errors: (Option<String>, Option<String>),
+    errors: FieldErrors,
 ) -> Result<FormPage, AppError> {
     let title = if id.is_some() { "Edit environment" } else { "New environment" };
     Ok(FormPage {
@@ -67,8 +57,7 @@ fn page(
         id,
         name: input.name,
         position: input.position,
-        name_error: errors.0,
-        position_error: errors.1,
+        errors,
     })
 }
 
@@ -78,29 +67,34 @@ fn taken(name: &str) -> String {
 
 enum Outcome {
     Saved(String),
-    Invalid(Option<String>, Option<String>),
+    Invalid(FieldErrors),
 }
 
 fn check(
     conn: &mut PgConnection,
     enterprise_id: EnterpriseId,
     input: &EnvironmentInput,
-    except: Option<i64>,
-) -> Result<Result<(String, i32), Outcome>, AppError> {
-    let name = match parse_name(&input.name, ENVIRONMENT_NAME_MAX) {
-        Ok(n) if catalog::environment_name_taken(conn, enterprise_id, &n, except)? => Err(taken(&n)),
+    except: Option<EnvironmentId>,
+) -> Result<Result<(EnvironmentName, Position), Outcome>, AppError> {
+    let mut errors = FieldErrors::default();
+    let name = match errors.check("name", EnvironmentName::parse(&input.name)) {
+        Some(n) if catalog::environment_name_taken(conn, enterprise_id, n.as_str(), except)? => {
+            errors.add("name", taken(n.as_str()));
+            None
+        }
         other => other,
     };
-    Ok(match (name, parse_position(&input.position)) {
-        (Ok(n), Ok(p)) => Ok((n, p)),
-        (n, p) => Err(Outcome::Invalid(n.err(), p.err())),
+    let position = errors.check("position", Position::parse(&input.position));
+    Ok(match (name, position) {
+        (Some(n), Some(p)) => Ok((n, p)),
+        _ => Err(Outcome::Invalid(errors)),
     })
 }
 
 fn respond(
     user: &EnterpriseAdmin,
     outcome: Outcome,
-    id: Option<i64>,
+    id: Option<EnvironmentId>,
     input: EnvironmentInput,
 ) -> Result<HttpResponse, AppError> {
     match outcome {
@@ -108,22 +102,22 @@ fn respond(
             user.flash("success", message)?;
             Ok(see_other(LIST))
         }
-        Outcome::Invalid(n, p) => Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page(user, id, input, (n, p))?)),
+        Outcome::Invalid(errors) => {
+            Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page(user, id, input, errors)?))
+        }
     }
 }
 
+/// A unique violation means another admin saved the same name a moment ago.
 fn or_taken(result: Result<Outcome, AppError>, name: &str) -> Result<Outcome, AppError> {
-    match result {
-        Err(e) if is_unique_violation(&e) => Ok(Outcome::Invalid(Some(taken(name.trim())), None)),
-        other => other,
-    }
+    result.or_else(|e| e.unique_as_field(NAME_INDEX, "name", || taken(name.trim())).map(Outcome::Invalid))
 }
 
 pub async fn new_form(user: EnterpriseAdmin, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let enterprise_id = user.user.enterprise_id;
     let next = db::run(&state.pool, move |conn| Ok(catalog::next_environment_position(conn, enterprise_id)?)).await?;
     let input = EnvironmentInput { name: String::new(), position: next.to_string() };
-    Ok(render(&page(&user, None, input, (None, None))?))
+    Ok(render(&page(&user, None, input, FieldErrors::default())?))
 }
 
 pub async fn create(
@@ -140,7 +134,7 @@ pub async fn create(
                 Ok(v) => v,
                 Err(invalid) => return Ok(invalid),
             };
-            let env = catalog::insert_environment(conn, actor.enterprise_id, &name, position)?;
+            let env = catalog::insert_environment(conn, actor.enterprise_id, name.as_str(), position.get())?;
             record(
                 conn,
                 &actor,
@@ -159,24 +153,24 @@ pub async fn create(
 pub async fn edit_form(
     user: EnterpriseAdmin,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<EnvironmentId>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
+    let id = path.into_inner();
     let enterprise_id = user.user.enterprise_id;
     let env =
         db::run(&state.pool, move |conn| catalog::find_environment(conn, enterprise_id, id)?.ok_or(AppError::NotFound))
             .await?;
     let input = EnvironmentInput { name: env.name, position: env.position.to_string() };
-    Ok(render(&page(&user, Some(id), input, (None, None))?))
+    Ok(render(&page(&user, Some(id), input, FieldErrors::default())?))
 }
 
 pub async fn update(
     user: EnterpriseAdmin,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<EnvironmentId>,
     input: web::Form<EnvironmentInput>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
+    let id = path.into_inner();
     let input = input.into_inner();
     let actor = user.user.clone();
     let typed = input.clone();
@@ -187,11 +181,11 @@ pub async fn update(
                 Ok(v) => v,
                 Err(invalid) => return Ok(invalid),
             };
-            let (from_pos, to_pos) = (env.position.to_string(), position.to_string());
-            let diff = changes(&[("name", &env.name, &name), ("position", &from_pos, &to_pos)]);
+            let (name, from_pos, to_pos) = (name.as_str(), env.position.to_string(), position.to_string());
+            let diff = changes(&[("name", &env.name, name), ("position", &from_pos, &to_pos)]);
             if diff.as_object().is_some_and(|m| !m.is_empty()) {
-                catalog::update_environment(conn, id, &name, position)?;
-                record(conn, &actor, "catalog.environment_updated", target(&name), diff)?;
+                catalog::update_environment(conn, id, name, position.get())?;
+                record(conn, &actor, "catalog.environment_updated", target(name), diff)?;
             }
             Ok(Outcome::Saved(format!("Environment “{name}” saved.")))
         });
@@ -211,9 +205,9 @@ fn in_use_conflict(name: &str, partners: i64) -> AppError {
 pub async fn confirm_delete(
     user: EnterpriseAdmin,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<EnvironmentId>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
+    let id = path.into_inner();
     let enterprise_id = user.user.enterprise_id;
     let (env, partners, apis) = db::run(&state.pool, move |conn| {
         let env = catalog::find_environment(conn, enterprise_id, id)?.ok_or(AppError::NotFound)?;
@@ -253,12 +247,12 @@ pub async fn confirm_delete(
 pub async fn delete(
     user: EnterpriseAdmin,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<EnvironmentId>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path)?;
+    let id = path.into_inner();
     let actor = user.user.clone();
     let name = db::run(&state.pool, move |conn| {
-        let result = conn.transaction(|conn| {
+        conn.transaction(|conn| {
             let env = catalog::lock_environment(conn, actor.enterprise_id, id)?.ok_or(AppError::NotFound)?;
             let partners = catalog::environment_partner_count(conn, id)?;
             if partners > 0 {
@@ -273,13 +267,12 @@ pub async fn delete(
                 serde_json::json!({ "name": env.name, "position": env.position }),
             )?;
             Ok(env.name)
-        });
-        match result {
-            Err(e) if is_foreign_key_violation(&e) => Err(AppError::Conflict(
-                "A partner was just granted an API in this environment. Nothing was changed.".into(),
-            )),
-            other => other,
-        }
+        })
+        .map_err(|e| {
+            e.foreign_key_as_conflict(|| {
+                "A partner was just granted an API in this environment. Nothing was changed.".into()
+            })
+        })
     })
     .await?;
     user.flash("success", format!("Environment “{name}” deleted."))?;

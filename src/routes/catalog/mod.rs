@@ -2,5 +2,6 @@
 
 pub mod apis;
 pub mod environments;
+pub mod items;
 pub mod products;
 pub mod tabs;
