@@ -678,7 +678,7 @@ mod tests {
 
     fn row(name: &str, domains: &str, status: &str) -> PartnerListRow {
         PartnerListRow {
-            id: 1,
+            id: PartnerId::new(1),
             name: name.to_string(),
             status: status.to_string(),
             created_at: Utc::now(),
