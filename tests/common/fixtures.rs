@@ -1,10 +1,250 @@
-//! Data put straight into a test's database (the "Arrange" of tests that need partners).
+//! Data put straight into a test's database (the "Arrange" of tests that need partners):
+//! builders such as `PartnerFixture::new("Globex").domains(["globex.com"]).active().create(&app)`,
+//! and small readers of what the portal wrote.
 
 use diesel::prelude::*;
 use partner_portal::db::{partners, schema};
 
-/// A partner with its domains; `status` is invited, active or deactivated.
-pub fn seed_partner(conn: &mut PgConnection, enterprise_id: i64, name: &str, domains: &[&str], status: &str) -> i64 {
+use super::helpers::{TestApp, PASSWORD};
+
+/// A partner to create: `PartnerFixture::new("Globex").domains(["globex.com"]).active()
+/// .account_admin(UserFixture::admin("ada@globex.com").named("Ada", "Admin")).create(&app)`.
+/// By default invited, without domains or people, in the app's enterprise.
+#[derive(Clone, Debug)]
+pub struct PartnerFixture {
+    name: String,
+    domains: Vec<String>,
+    status: String,
+    enterprise_id: Option<i64>,
+    users: Vec<UserFixture>,
+    /// Index in `users` of the account administrator.
+    account_admin: Option<usize>,
+}
+
+/// A partner made by [`PartnerFixture::create`]: its id and its people's ids, in order.
+#[derive(Clone, Debug)]
+pub struct Partner {
+    pub id: i64,
+    pub users: Vec<i64>,
+    pub account_admin: Option<i64>,
+}
+
+impl PartnerFixture {
+    pub fn new(name: &str) -> Self {
+        PartnerFixture {
+            name: name.to_string(),
+            domains: Vec::new(),
+            status: partners::STATUS_INVITED.to_string(),
+            enterprise_id: None,
+            users: Vec::new(),
+            account_admin: None,
+        }
+    }
+
+    pub fn domains<S: Into<String>>(mut self, domains: impl IntoIterator<Item = S>) -> Self {
+        self.domains.extend(domains.into_iter().map(Into::into));
+        self
+    }
+
+    /// invited (the default), active or deactivated (its domains then inactive).
+    pub fn status(mut self, status: &str) -> Self {
+        self.status = status.to_string();
+        self
+    }
+
+    pub fn active(self) -> Self {
+        self.status(partners::STATUS_ACTIVE)
+    }
+
+    pub fn deactivated(self) -> Self {
+        self.status(partners::STATUS_DEACTIVATED)
+    }
+
+    /// In this enterprise rather than the app's.
+    pub fn enterprise(mut self, enterprise_id: i64) -> Self {
+        self.enterprise_id = Some(enterprise_id);
+        self
+    }
+
+    /// A person of the partner (see [`UserFixture`]).
+    pub fn user(mut self, user: UserFixture) -> Self {
+        self.users.push(user);
+        self
+    }
+
+    /// The partner's account administrator (made an Admin).
+    pub fn account_admin(mut self, user: UserFixture) -> Self {
+        self.account_admin = Some(self.users.len());
+        self.users.push(user.role("admin"));
+        self
+    }
+
+    pub fn account_admin_email(&self) -> Option<String> {
+        self.account_admin.map(|i| self.users[i].email.clone())
+    }
+
+    pub fn create(self, app: &TestApp) -> Partner {
+        let enterprise_id = self.enterprise_id.unwrap_or_else(|| app.enterprise_id());
+        self.create_in(&mut app.conn(), enterprise_id)
+    }
+
+    pub fn create_in(self, conn: &mut PgConnection, enterprise_id: i64) -> Partner {
+        let enterprise_id = self.enterprise_id.unwrap_or(enterprise_id);
+        let id = insert_partner(conn, enterprise_id, &self.name, &self.domains, &self.status);
+        let users: Vec<i64> = self.users.iter().map(|u| u.insert(conn, enterprise_id, id)).collect();
+        let account_admin = self.account_admin.map(|i| users[i]);
+        if let Some(admin) = account_admin {
+            partners::set_account_admin(conn, id, admin).unwrap();
+        }
+        Partner { id, users, account_admin }
+    }
+}
+
+/// A partner's person who can log in with `PASSWORD`: `UserFixture::member("mia@globex.com")
+/// .named("Mia", "Member").create(&app, partner_id)`. Named Pat Partner by default.
+#[derive(Clone, Debug)]
+pub struct UserFixture {
+    email: String,
+    role: String,
+    name: (String, String),
+}
+
+impl UserFixture {
+    pub fn new(email: &str, role: &str) -> Self {
+        UserFixture { email: email.to_string(), role: role.to_string(), name: ("Pat".into(), "Partner".into()) }
+    }
+
+    pub fn member(email: &str) -> Self {
+        Self::new(email, "member")
+    }
+
+    pub fn admin(email: &str) -> Self {
+        Self::new(email, "admin")
+    }
+
+    pub fn role(mut self, role: &str) -> Self {
+        self.role = role.to_string();
+        self
+    }
+
+    pub fn named(mut self, first_name: &str, surname: &str) -> Self {
+        self.name = (first_name.to_string(), surname.to_string());
+        self
+    }
+
+    /// Creates the person in the partner (of whichever enterprise); returns the user id.
+    pub fn create(self, app: &TestApp, partner_id: i64) -> i64 {
+        let mut conn = app.conn();
+        let enterprise_id = enterprise_of(&mut conn, partner_id);
+        self.insert(&mut conn, enterprise_id, partner_id)
+    }
+
+    fn insert(&self, conn: &mut PgConnection, enterprise_id: i64, partner_id: i64) -> i64 {
+        let hash = partner_portal::auth::password::hash_sync(PASSWORD).unwrap();
+        partner_portal::db::users::insert(
+            conn,
+            &partner_portal::db::users::NewUser {
+                enterprise_id,
+                partner_id: Some(partner_id),
+                role: &self.role,
+                email: &self.email,
+                first_name: &self.name.0,
+                surname: &self.name.1,
+                password_hash: Some(&hash),
+            },
+        )
+        .unwrap()
+        .id
+    }
+}
+
+/// A pending invitation: `InvitationFixture::new(partner_id, "ivy@globex.com").role("member")
+/// .create(&app)`. By default for an Admin (not the account administrator), to Ana Lima,
+/// expiring in a week.
+#[derive(Clone, Debug)]
+pub struct InvitationFixture {
+    partner_id: i64,
+    email: String,
+    role: String,
+    name: (String, String),
+    for_account_admin: bool,
+    expires_in: chrono::Duration,
+}
+
+/// A created invitation and the token of its link (as if read from the email).
+#[derive(Clone, Debug)]
+pub struct Invitation {
+    pub id: i64,
+    pub token: String,
+}
+
+impl InvitationFixture {
+    pub fn new(partner_id: i64, email: &str) -> Self {
+        InvitationFixture {
+            partner_id,
+            email: email.to_string(),
+            role: "admin".to_string(),
+            name: ("Ana".into(), "Lima".into()),
+            for_account_admin: false,
+            expires_in: chrono::Duration::days(7),
+        }
+    }
+
+    pub fn role(mut self, role: &str) -> Self {
+        self.role = role.to_string();
+        self
+    }
+
+    pub fn named(mut self, first_name: &str, surname: &str) -> Self {
+        self.name = (first_name.to_string(), surname.to_string());
+        self
+    }
+
+    /// The invitation of the partner's (next) account administrator.
+    pub fn for_account_admin(mut self, yes: bool) -> Self {
+        self.for_account_admin = yes;
+        self
+    }
+
+    /// Expires this long from now (negative: already expired).
+    pub fn expires_in(mut self, d: chrono::Duration) -> Self {
+        self.expires_in = d;
+        self
+    }
+
+    pub fn create(self, app: &TestApp) -> Invitation {
+        self.create_in(&mut app.conn())
+    }
+
+    pub fn create_in(self, conn: &mut PgConnection) -> Invitation {
+        use schema::invitations::dsl as i;
+        let enterprise_id = enterprise_of(conn, self.partner_id);
+        let token = partner_portal::auth::tokens::random_token();
+        let id = diesel::insert_into(i::invitations)
+            .values((
+                i::enterprise_id.eq(enterprise_id),
+                i::partner_id.eq(self.partner_id),
+                i::email.eq(&self.email),
+                i::first_name.eq(&self.name.0),
+                i::surname.eq(&self.name.1),
+                i::role.eq(&self.role),
+                i::for_account_admin.eq(self.for_account_admin),
+                i::token_hash.eq(partner_portal::auth::tokens::token_hash(&token)),
+                i::expires_at.eq(chrono::Utc::now() + self.expires_in),
+            ))
+            .returning(i::id)
+            .get_result(conn)
+            .unwrap();
+        Invitation { id, token }
+    }
+}
+
+fn enterprise_of(conn: &mut PgConnection, partner_id: i64) -> i64 {
+    use schema::partners::dsl as p;
+    p::partners.find(partner_id).select(p::enterprise_id).first(conn).unwrap()
+}
+
+fn insert_partner(conn: &mut PgConnection, enterprise_id: i64, name: &str, domains: &[String], status: &str) -> i64 {
     use schema::partners::dsl as p;
     let deactivated_at = (status == partners::STATUS_DEACTIVATED).then(chrono::Utc::now);
     let id: i64 = diesel::insert_into(p::partners)
@@ -23,13 +263,18 @@ pub fn seed_partner(conn: &mut PgConnection, enterprise_id: i64, name: &str, dom
             .values((
                 d_::partner_id.eq(id),
                 d_::enterprise_id.eq(enterprise_id),
-                d_::domain.eq(*d),
+                d_::domain.eq(d),
                 d_::active.eq(status != partners::STATUS_DEACTIVATED),
             ))
             .execute(conn)
             .unwrap();
     }
     id
+}
+
+/// A partner with its domains; `status` is invited, active or deactivated. Prefer [`PartnerFixture`].
+pub fn seed_partner(conn: &mut PgConnection, enterprise_id: i64, name: &str, domains: &[&str], status: &str) -> i64 {
+    PartnerFixture::new(name).domains(domains.iter().copied()).status(status).create_in(conn, enterprise_id).id
 }
 
 /// `n` partners named "Partner 1"… with domains partner1.example…
@@ -92,7 +337,7 @@ pub fn seed_invitation(
 
 /// A user of the partner with `role` (admin or member) and the test password.
 pub fn seed_partner_user(conn: &mut PgConnection, enterprise_id: i64, partner_id: i64, email: &str, role: &str) -> i64 {
-    let hash = partner_portal::auth::password::hash_sync(crate::helpers::PASSWORD).unwrap();
+    let hash = partner_portal::auth::password::hash_sync(PASSWORD).unwrap();
     partner_portal::db::users::insert(
         conn,
         &partner_portal::db::users::NewUser {
@@ -169,9 +414,9 @@ pub fn plant_invitation(
     token
 }
 
-/// A partner user who can log in with `crate::helpers::PASSWORD`.
+/// A partner user who can log in with `PASSWORD`.
 pub fn seed_login_user(conn: &mut PgConnection, enterprise_id: i64, partner_id: i64, email: &str, role: &str) -> i64 {
-    let hash = partner_portal::auth::password::hash_sync(crate::helpers::PASSWORD).unwrap();
+    let hash = partner_portal::auth::password::hash_sync(PASSWORD).unwrap();
     partner_portal::db::users::insert(
         conn,
         &partner_portal::db::users::NewUser {
@@ -188,7 +433,7 @@ pub fn seed_login_user(conn: &mut PgConnection, enterprise_id: i64, partner_id: 
     .id
 }
 
-/// A partner user with a name of their own, who can log in with `crate::helpers::PASSWORD`.
+/// A partner user with a name of their own, who can log in with `PASSWORD`.
 pub fn seed_named_user(
     conn: &mut PgConnection,
     enterprise_id: i64,
@@ -197,7 +442,7 @@ pub fn seed_named_user(
     role: &str,
     (first_name, surname): (&str, &str),
 ) -> i64 {
-    let hash = partner_portal::auth::password::hash_sync(crate::helpers::PASSWORD).unwrap();
+    let hash = partner_portal::auth::password::hash_sync(PASSWORD).unwrap();
     partner_portal::db::users::insert(
         conn,
         &partner_portal::db::users::NewUser {

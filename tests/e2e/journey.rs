@@ -65,6 +65,8 @@ async fn the_whole_journey_in_headless_chromium() {
     let smtp = TestSmtp::start().await;
     let app = TestApp::spawn_with(Options {
         env: vec![("SMTP_URL", smtp.url()), ("EMAIL_RETRY_BASE_MS", "100".into())],
+        // The people in the browser wait for their emails, as people do.
+        email_worker: true,
         ..Default::default()
     })
     .await;
