@@ -419,4 +419,3 @@ async fn the_activity_page_stays_fast_with_10000_events() {
         assert!(ms < 2_000, "{path} took {ms} ms");
     }
 }
-

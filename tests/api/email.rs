@@ -172,4 +172,3 @@ async fn without_smtp_in_development_emails_land_in_the_dev_mailbox() {
     let csp = part.headers()["content-security-policy"].to_str().unwrap().to_string();
     assert!(csp.starts_with("sandbox;") && csp.contains("default-src 'none'"), "{csp}");
 }
-

@@ -19,8 +19,7 @@ use reqwest::StatusCode;
 
 use crate::{
     fixtures::{grant_api, grant_product, seed_catalog, seed_invitation, seed_partner},
-    helpers::{csrf_token, location, Options, TestApp, PASSWORD},
-    smtp::TestSmtp,
+    helpers::{csrf_token, location, TestApp, PASSWORD},
 };
 
 const ADMIN: &str = "erin@acme.example";
@@ -282,9 +281,9 @@ async fn a_page_view_after_a_flash_message_writes_once_and_then_never_again() {
 #[tokio::test]
 async fn the_email_workers_statements_are_not_counted() {
     instrumentation::enable();
-    let smtp = TestSmtp::start().await;
-    let app = TestApp::spawn_with(Options { env: vec![("SMTP_URL", smtp.url())], ..Default::default() }).await;
+    let app = TestApp::spawn().with_smtp().await;
     assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);
+    assert_eq!(app.dispatch_emails().await, 0, "the worker's connection is open");
     {
         let mut conn = app.conn();
         for i in 0..3 {
@@ -302,16 +301,16 @@ async fn the_email_workers_statements_are_not_counted() {
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let before = snapshot(&app);
 
-    // The worker claims, sends and records the three emails, then keeps polling.
-    smtp.wait_for(3, Duration::from_secs(10)).await;
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // The worker's code claims, sends and records the three emails, then finds none left.
+    assert_eq!(app.dispatch_emails().await, 3);
+    assert_eq!(app.smtp().messages().len(), 3);
 
     let during = since(&app, before);
     let sent: i64 = {
         use partner_portal::db::schema::outbox_emails::dsl as o;
         o::outbox_emails.filter(o::status.eq("sent")).count().get_result(&mut app.conn()).unwrap()
     };
-    println!("statements counted while the worker sent 3 emails and polled for 1.5 s: {}", during.count);
+    println!("statements counted while the worker sent 3 emails: {}", during.count);
     assert_eq!(sent, 3);
     assert_eq!(during.count, 0, "the worker's statements are not counted: {:?}", during.sql);
 }

@@ -47,4 +47,3 @@ async fn unknown_pages_and_wrong_methods_get_styled_pages() {
     assert!(r.status().is_client_error());
     assert!(r.text().await.unwrap().contains("<h1>"));
 }
-

@@ -88,4 +88,3 @@ async fn a_logo_uploaded_through_one_instance_is_served_byte_identical_by_the_ot
     let (_, _, html) = get_with(&two, &cookie, "/settings/partners").await;
     assert!(html.contains(&format!(r#"src="/settings/partners/{partner}/logo""#)), "and shows it in the list");
 }
-

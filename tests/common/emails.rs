@@ -99,4 +99,3 @@ pub fn rows(app: &TestApp) -> Vec<Row> {
         .load(&mut app.conn())
         .unwrap()
 }
-

@@ -7,9 +7,9 @@
 //! * [`smtp`]: `TestSmtp`, a real SMTP server; [`proxy`]: a cuttable database proxy.
 #![allow(dead_code)]
 
+pub mod emails;
 pub mod fixtures;
 pub mod helpers;
 pub mod page;
-pub mod emails;
 pub mod proxy;
 pub mod smtp;

@@ -91,7 +91,8 @@ impl Page {
 
     /// The first CSRF token on the page.
     pub fn csrf_token(&self) -> String {
-        self.attr(r#"input[name="csrf_token"]"#, "value").unwrap_or_else(|| panic!("no CSRF token in page:\n{}", self.html))
+        self.attr(r#"input[name="csrf_token"]"#, "value")
+            .unwrap_or_else(|| panic!("no CSRF token in page:\n{}", self.html))
     }
 
     /// The cells' squeezed texts of each row of the first `table` (`tbody tr`).
@@ -116,7 +117,11 @@ impl Page {
         for form in &forms {
             let action = form.value().attr("action").unwrap_or_default();
             let pressed = form.select(&buttons).find(|b| {
-                let label = if b.value().name() == "button" { squeezed(*b) } else { b.value().attr("value").unwrap_or_default().to_string() };
+                let label = if b.value().name() == "button" {
+                    squeezed(*b)
+                } else {
+                    b.value().attr("value").unwrap_or_default().to_string()
+                };
                 label == button
             });
             if pressed.is_some() || (button.starts_with('/') && action == button) {

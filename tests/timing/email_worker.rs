@@ -39,7 +39,6 @@ async fn wait_rows(app: &TestApp, what: &str, done: impl Fn(&[Row]) -> bool) -> 
     }
 }
 
-
 #[tokio::test]
 async fn while_smtp_is_down_emails_wait_and_each_is_delivered_once_when_it_returns() {
     let start = Instant::now();
