@@ -1,18 +1,14 @@
 //! Members (partner Admins): inviting, resending, revoking, changing roles, removing; who may.
 
-use std::time::Duration;
-
 use diesel::prelude::*;
-use partner_portal::db::{instrumentation, partners, schema};
+use partner_portal::db::{instrumentation, schema};
 use reqwest::StatusCode;
 
 use crate::{
-    fixtures::{audit_actions, seed_invitation, seed_named_user, seed_partner},
-    helpers::{csrf_token, location, text_of, Options, TestApp, PASSWORD},
-    smtp::TestSmtp,
+    fixtures::{audit_actions, seed_invitation, seed_named_user, seed_partner, PartnerFixture, UserFixture},
+    helpers::{csrf_token, location, text_of, Spawn, TestApp, PASSWORD},
 };
 
-const WAIT: Duration = Duration::from_secs(15);
 const NEW_PASSWORD: &str = "violet kettle harbour 9";
 const ACCOUNT_ADMIN_REFUSAL: &str =
     "The account administrator can only change through an administrator change by the enterprise.";
@@ -26,23 +22,19 @@ struct Team {
 }
 
 /// Globex (globex.example) with Ada as its account administrator, logged in.
-async fn team_with(options: Options) -> Team {
-    let app = TestApp::spawn_with(options).await;
-    let (enterprise_id, _) = app.create_enterprise_admin("Acme", "erin@acme.example", PASSWORD);
-    let mut conn = app.conn();
-    let partner_id = seed_partner(&mut conn, enterprise_id, "Globex", &["globex.example"], "active");
-    let ada = seed_named_user(&mut conn, enterprise_id, partner_id, "ada@globex.example", "admin", ("Ada", "Admin"));
-    partners::set_account_admin(&mut conn, partner_id, ada).unwrap();
-    assert_eq!(location(&app.login("ada@globex.example", PASSWORD).await), "/service-catalog");
+async fn team_with(spawn: Spawn) -> Team {
+    let globex = PartnerFixture::new("Globex")
+        .domains(["globex.example"])
+        .active()
+        .account_admin(UserFixture::admin("ada@globex.example").named("Ada", "Admin"));
+    let app = spawn.logged_in_as_partner_admin(globex).await;
+    assert_eq!(location(&app.get("/").await), "/service-catalog");
+    let (enterprise_id, partner_id, ada) = (app.enterprise_id(), app.partner_id(), app.partner().users[0]);
     Team { app, enterprise_id, partner_id, ada }
 }
 
 async fn team() -> Team {
-    team_with(Options::default()).await
-}
-
-fn smtp_options(smtp: &TestSmtp) -> Options {
-    Options { env: vec![("SMTP_URL", smtp.url()), ("EMAIL_RETRY_BASE_MS", "100".into())], ..Default::default() }
+    team_with(TestApp::spawn()).await
 }
 
 /// Another browser, logged in as `email`.
@@ -104,19 +96,6 @@ fn invitation_id(app: &TestApp, email: &str) -> i64 {
     i::invitations.filter(i::email.eq(email)).select(i::id).first(&mut app.conn()).unwrap()
 }
 
-/// Polls the Members page until it shows `needle` (the worker settles emails asynchronously).
-async fn members_page_showing(app: &TestApp, needle: &str) -> String {
-    let start = std::time::Instant::now();
-    loop {
-        let (_, html) = app.get_html("/members").await;
-        if html.contains(needle) {
-            return html;
-        }
-        assert!(start.elapsed() < WAIT, "the Members page never showed {needle:?}:\n{html}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 #[tokio::test]
 async fn a_member_invite_outside_the_registered_domains_or_not_a_plain_address_is_refused_with_the_field_marked() {
     let Team { app, .. } = team().await;
@@ -149,8 +128,7 @@ async fn a_member_invite_outside_the_registered_domains_or_not_a_plain_address_i
 
 #[tokio::test]
 async fn an_invited_member_follows_the_emailed_link_lands_in_the_service_catalog_and_cannot_manage_members() {
-    let smtp = TestSmtp::start().await;
-    let Team { app, partner_id, .. } = team_with(smtp_options(&smtp)).await;
+    let Team { app, partner_id, .. } = team_with(TestApp::spawn().with_smtp()).await;
 
     let r = invite(&app, "Mia", "Member", "Mia@Globex.example", "member").await;
 
@@ -158,8 +136,8 @@ async fn an_invited_member_follows_the_emailed_link_lands_in_the_service_catalog
     let html = app.get_html("/members").await.1;
     assert!(html.contains("Invitation sent to mia@globex.example"), "the flash names the address");
     assert!(html.contains("Mia Member") && html.contains("Pending"));
-    members_page_showing(&app, "Email sent").await;
-    let mail = smtp.wait_for(1, WAIT).await.remove(0);
+    let mail = app.emails().await.remove(0);
+    assert!(app.get_html("/members").await.1.contains("Email sent"));
     assert_eq!(mail.to(), "mia@globex.example");
     let link = mail.link(&format!("{}/invitations/", app.address)).expect("an invitation link");
 
@@ -184,17 +162,16 @@ async fn an_invited_member_follows_the_emailed_link_lands_in_the_service_catalog
 
 #[tokio::test]
 async fn resending_an_invitation_kills_the_old_link_and_the_new_one_works() {
-    let smtp = TestSmtp::start().await;
-    let Team { app, partner_id, .. } = team_with(smtp_options(&smtp)).await;
+    let Team { app, partner_id, .. } = team_with(TestApp::spawn().with_smtp()).await;
     invite(&app, "Mia", "Member", "mia@globex.example", "member").await;
-    let first = smtp.wait_for(1, WAIT).await[0].link(&format!("{}/invitations/", app.address)).unwrap();
+    let first = app.emails().await[0].link(&format!("{}/invitations/", app.address)).unwrap();
     let id = invitation_id(&app, "mia@globex.example");
 
     let r = app.submit("/members", &format!("/members/invitations/{id}/resend"), &[]).await;
 
     assert_eq!(location(&r), "/members");
     assert!(app.get_html("/members").await.1.contains("Invitation resent to mia@globex.example"));
-    let second = smtp.wait_for(2, WAIT).await[1].link(&format!("{}/invitations/", app.address)).unwrap();
+    let second = app.emails().await[1].link(&format!("{}/invitations/", app.address)).unwrap();
     assert_ne!(first, second);
     let (_, r) = accept_in_fresh_browser(&app, &first).await;
     assert_eq!(r.status(), StatusCode::GONE, "the old link is dead");
@@ -205,10 +182,9 @@ async fn resending_an_invitation_kills_the_old_link_and_the_new_one_works() {
 
 #[tokio::test]
 async fn revoking_an_invitation_kills_its_link() {
-    let smtp = TestSmtp::start().await;
-    let Team { app, partner_id, .. } = team_with(smtp_options(&smtp)).await;
+    let Team { app, partner_id, .. } = team_with(TestApp::spawn().with_smtp()).await;
     invite(&app, "Mia", "Member", "mia@globex.example", "member").await;
-    let link = smtp.wait_for(1, WAIT).await[0].link(&format!("{}/invitations/", app.address)).unwrap();
+    let link = app.emails().await[0].link(&format!("{}/invitations/", app.address)).unwrap();
     let id = invitation_id(&app, "mia@globex.example");
 
     let r = app.submit("/members", &format!("/members/invitations/{id}/revoke"), &[]).await;
@@ -409,8 +385,8 @@ async fn another_partners_members_and_invitations_answer_404() {
     assert_eq!((role.as_str(), disabled, status.as_str()), ("member", None, "pending"));
 }
 
-/// Statements one load of /members runs. The outbox worker polls the same database every
-/// half second, so the fewest of three loads is the page's own count.
+/// Statements one load of /members runs: the fewest of three loads (as when the outbox
+/// worker polled the same database).
 async fn statements_of_members_page(app: &TestApp) -> u64 {
     let mut fewest = u64::MAX;
     for _ in 0..3 {
