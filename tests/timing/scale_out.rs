@@ -24,7 +24,8 @@ async fn with_two_instances_running_each_queued_invitation_is_delivered_exactly_
     let two = one.spawn_another(Options { email_worker: true, ..Default::default() }).await;
     assert_eq!(two.settings.smtp_url.as_ref().map(|u| u.expose().clone()), Some(smtp.url()), "same SMTP server");
     let (enterprise_id, admin_id) = one.create_enterprise_admin("Acme", ADMIN, PASSWORD);
-    let partner_id = PartnerFixture::new("Globex").domains(["globex.com"]).active().create(&one).id;
+    let partner_id =
+        PartnerFixture::new("Globex").domains(["globex.com"]).active().enterprise(enterprise_id).create(&one).id;
     let actor = Principal {
         user_id: admin_id,
         enterprise_id,
