@@ -79,6 +79,15 @@ impl Page {
         self.doc().select(&selector(css)).filter_map(|e| e.value().attr(attr).map(str::to_string)).collect()
     }
 
+    /// The `href` of the first link matching `css` whose trimmed text is `text`.
+    pub fn link(&self, css: &str, text: &str) -> Option<String> {
+        self.doc()
+            .select(&selector(css))
+            .find(|a| a.text().collect::<String>().trim() == text)
+            .and_then(|a| a.value().attr("href"))
+            .map(str::to_string)
+    }
+
     /// The texts of the flash messages (`.flash`), in order.
     pub fn flashes(&self) -> Vec<String> {
         self.texts(".flash")
