@@ -17,6 +17,13 @@ pub struct Page {
     pub html: String,
 }
 
+/// The body, so a failing assertion can show the page with `"{page}"`.
+impl std::fmt::Display for Page {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.html)
+    }
+}
+
 fn selector(css: &str) -> Selector {
     Selector::parse(css).unwrap_or_else(|e| panic!("bad selector {css:?}: {e:?}"))
 }
