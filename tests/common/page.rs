@@ -48,6 +48,11 @@ impl Page {
         Html::parse_document(&self.html)
     }
 
+    /// Whether the body holds `needle` (as markup: entities not decoded).
+    pub fn contains(&self, needle: &str) -> bool {
+        self.html.contains(needle)
+    }
+
     /// Trimmed text of the first element matching `css`.
     pub fn text(&self, css: &str) -> Option<String> {
         self.doc().select(&selector(css)).next().map(|e| e.text().collect::<String>().trim().to_string())
