@@ -189,8 +189,8 @@ async fn the_lists_administrator_follows_invitations_acceptance_and_renames() {
         chrono::Duration::days(7),
     );
     assert_eq!(administrator_cell(&app, partner).await, "Ivy Invitee ivy@globex.com Invitation pending");
-    let (_, browser) = app.new_browser();
-    assert_eq!(location(&crate::invitations::accept_with(&app, &browser, &token).await), "/service-catalog");
+    let browser = app.another_browser();
+    assert_eq!(location(&crate::invitations::accept_with(&browser, &token).await), "/service-catalog");
     assert_eq!(administrator_cell(&app, partner).await, "Ivy Invitee ivy@globex.com", "accepted: no longer pending");
 
     // No screen renames people yet; a script or a later feature may, and the list follows.
