@@ -68,6 +68,25 @@ impl Page {
         self.doc().select(&selector(css)).map(squeezed).collect()
     }
 
+    /// The text of every element matching `css` with its pieces (cells, lines broken by
+    /// `<br>`) kept apart: text nodes joined by a space, whitespace squeezed.
+    pub fn words(&self, css: &str) -> Vec<String> {
+        self.doc()
+            .select(&selector(css))
+            .map(|e| e.text().collect::<Vec<_>>().join(" ").split_whitespace().collect::<Vec<_>>().join(" "))
+            .collect()
+    }
+
+    /// The body row (`tbody tr`) holding an element matching `css`, as a page of its own
+    /// (inside a table, so its cells parse), for asking about one row of a list.
+    pub fn row_with(&self, css: &str) -> Option<Page> {
+        let doc = self.doc();
+        let inner = selector(css);
+        let row = doc.select(&selector("tbody tr")).find(|tr| tr.select(&inner).next().is_some())?;
+        let html = format!("<table><tbody>{}</tbody></table>", row.html());
+        Some(Page { status: self.status, location: self.location.clone(), html })
+    }
+
     /// The `<main>` text as a person reads it (entities decoded).
     pub fn main_text(&self) -> String {
         self.text("main").unwrap_or_default()
