@@ -1,23 +1,15 @@
 //! Bad input: clear 4xx pages. (The database going away: tests/timing/database_outage.rs.)
 
-use crate::helpers::{TestApp, PASSWORD};
+use crate::helpers::TestApp;
 use reqwest::StatusCode;
 
 #[tokio::test]
 async fn an_oversized_form_gets_413_and_changes_nothing() {
-    let app = TestApp::spawn().await;
-    app.create_enterprise_admin("Acme", "erin@acme.example", PASSWORD);
-    let (_, html) = app.get_html("/login").await;
-    let token = crate::helpers::csrf_token(&html);
+    let app = TestApp::spawn().with_enterprise_admin().await;
+    let token = app.page("/login").await.csrf_token();
     let huge = "x".repeat(100 * 1024);
 
-    let r = app
-        .client
-        .post(app.url("/login"))
-        .form(&[("csrf_token", token.as_str()), ("email", "erin@acme.example"), ("password", huge.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let r = app.browser.post("/login", &token, &[("email", "erin@acme.example"), ("password", huge.as_str())]).await;
 
     assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
     assert!(r.text().await.unwrap().contains("That was too large"));
@@ -26,10 +18,9 @@ async fn an_oversized_form_gets_413_and_changes_nothing() {
 #[tokio::test]
 async fn a_malformed_form_gets_a_clear_400_page() {
     let app = TestApp::spawn().await;
-    let (_, html) = app.get_html("/login").await;
-    let token = crate::helpers::csrf_token(&html);
+    let token = app.page("/login").await.csrf_token();
 
-    let r = app.client.post(app.url("/login")).form(&[("csrf_token", token.as_str())]).send().await.unwrap();
+    let r = app.browser.post("/login", &token, &[]).await;
 
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     let body = r.text().await.unwrap();
