@@ -77,14 +77,36 @@ impl Page {
             .collect()
     }
 
-    /// The body row (`tbody tr`) holding an element matching `css`, as a page of its own
-    /// (inside a table, so its cells parse), for asking about one row of a list.
+    /// The body row (`tbody tr`) holding an element matching `css`, as a page of its own,
+    /// for asking about one row of a list.
     pub fn row_with(&self, css: &str) -> Option<Page> {
         let doc = self.doc();
         let inner = selector(css);
         let row = doc.select(&selector("tbody tr")).find(|tr| tr.select(&inner).next().is_some())?;
-        let html = format!("<table><tbody>{}</tbody></table>", row.html());
-        Some(Page { status: self.status, location: self.location.clone(), html })
+        Some(self.fragment(row))
+    }
+
+    /// Every element matching `css`, each as a page of its own (rows and cells inside a
+    /// table, so they parse), for asking the same questions of each.
+    pub fn each(&self, css: &str) -> Vec<Page> {
+        self.doc().select(&selector(css)).map(|e| self.fragment(e)).collect()
+    }
+
+    fn fragment(&self, e: ElementRef<'_>) -> Page {
+        let html = match e.value().name() {
+            "tr" => format!("<table><tbody>{}</tbody></table>", e.html()),
+            "td" | "th" => format!("<table><tbody><tr>{}</tr></tbody></table>", e.html()),
+            _ => e.html(),
+        };
+        Page { status: self.status, location: self.location.clone(), html }
+    }
+
+    /// The first piece of text of the first element matching `css`, trimmed: a cell's own
+    /// label without the badges and notes after it.
+    pub fn first_text(&self, css: &str) -> Option<String> {
+        let doc = self.doc();
+        let e = doc.select(&selector(css)).next()?;
+        Some(e.text().next().unwrap_or_default().trim().to_string())
     }
 
     /// The `<main>` text as a person reads it (entities decoded).
