@@ -6,11 +6,10 @@ use partner_portal::domain::sample_png;
 use reqwest::{header, multipart, redirect::Policy, StatusCode};
 
 use crate::{
-    fixtures::seed_partner,
-    helpers::{csrf_token, location, Options, TestApp, PASSWORD},
+    fixtures::PartnerFixture,
+    helpers::{location, Options, TestApp, ADMIN, PASSWORD},
+    page::Page,
 };
-
-const ADMIN: &str = "erin@acme.example";
 
 /// A client without a cookie jar: every request carries exactly the cookie it is given.
 fn bare_client() -> reqwest::Client {
@@ -25,9 +24,8 @@ async fn get_with(app: &TestApp, cookie: &str, path: &str) -> (StatusCode, Strin
 
 #[tokio::test]
 async fn a_session_started_on_one_instance_is_valid_on_the_other_and_ends_on_both() {
-    let one = TestApp::spawn().await;
+    let one = TestApp::spawn().with_enterprise_admin().await;
     let two = one.spawn_another(Options::default()).await;
-    one.create_enterprise_admin("Acme", ADMIN, PASSWORD);
 
     assert_eq!(location(&one.login(ADMIN, PASSWORD).await), "/settings/partners");
     let cookie = one.session_cookie().expect("a session cookie from instance one");
@@ -37,7 +35,7 @@ async fn a_session_started_on_one_instance_is_valid_on_the_other_and_ends_on_bot
     assert!(html.contains(ADMIN), "as the same person");
 
     // The CSRF token read on instance two is the session's: logging out through one works.
-    let token = csrf_token(&html);
+    let token = Page::from_html(&html).csrf_token();
     let r = bare_client()
         .post(one.url("/logout"))
         .header(header::COOKIE, &cookie)
@@ -54,15 +52,14 @@ async fn a_session_started_on_one_instance_is_valid_on_the_other_and_ends_on_bot
 
 #[tokio::test]
 async fn a_logo_uploaded_through_one_instance_is_served_byte_identical_by_the_other() {
-    let one = TestApp::spawn().await;
+    let globex = PartnerFixture::new("Globex").domains(["globex.com"]).active();
+    let one = TestApp::spawn().logged_in_as_enterprise_admin().with_partner(globex).await;
     let two = one.spawn_another(Options::default()).await;
-    let (enterprise_id, _) = one.create_enterprise_admin("Acme", ADMIN, PASSWORD);
-    let partner = seed_partner(&mut one.conn(), enterprise_id, "Globex", &["globex.com"], "active");
-    one.login(ADMIN, PASSWORD).await;
+    let partner = one.partner_id();
     let cookie = one.session_cookie().unwrap();
     let png = sample_png(48, 32);
 
-    let token = csrf_token(&one.get_html(&format!("/settings/partners/{partner}/edit")).await.1);
+    let token = one.page(&format!("/settings/partners/{partner}/edit")).await.csrf_token();
     let form = multipart::Form::new()
         .text("csrf_token", token)
         .text("name", "Globex")
