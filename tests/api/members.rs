@@ -5,7 +5,7 @@ use partner_portal::db::{instrumentation, schema};
 use reqwest::StatusCode;
 
 use crate::{
-    fixtures::{audit_actions, seed_invitation, seed_named_user, seed_partner, PartnerFixture, UserFixture},
+    fixtures::{audit_actions, InvitationFixture, PartnerFixture, UserFixture},
     helpers::{csrf_token, location, text_of, Spawn, TestApp, PASSWORD},
 };
 
@@ -15,7 +15,6 @@ const ACCOUNT_ADMIN_REFUSAL: &str =
 
 struct Team {
     app: TestApp,
-    enterprise_id: i64,
     partner_id: i64,
     /// Ada Admin, the account administrator, logged in in `app.client`.
     ada: i64,
@@ -29,8 +28,8 @@ async fn team_with(spawn: Spawn) -> Team {
         .account_admin(UserFixture::admin("ada@globex.example").named("Ada", "Admin"));
     let app = spawn.logged_in_as_partner_admin(globex).await;
     assert_eq!(location(&app.get("/").await), "/service-catalog");
-    let (enterprise_id, partner_id, ada) = (app.enterprise_id(), app.partner_id(), app.partner().users[0]);
-    Team { app, enterprise_id, partner_id, ada }
+    let (partner_id, ada) = (app.partner_id(), app.partner().users[0]);
+    Team { app, partner_id, ada }
 }
 
 async fn team() -> Team {
@@ -215,10 +214,10 @@ async fn inviting_an_address_already_invited_or_already_a_member_is_refused_with
 
 #[tokio::test]
 async fn an_admin_changes_a_members_role_with_immediate_effect_but_not_the_account_administrators_nor_their_own() {
-    let Team { app, enterprise_id, partner_id, ada } = team().await;
+    let Team { app, partner_id, ada, .. } = team().await;
     let mut conn = app.conn();
-    let mia = seed_named_user(&mut conn, enterprise_id, partner_id, "mia@globex.example", "member", ("Mia", "Member"));
-    let bo = seed_named_user(&mut conn, enterprise_id, partner_id, "bo@globex.example", "admin", ("Bo", "Second"));
+    let mia = UserFixture::member("mia@globex.example").named("Mia", "Member").create(&app, partner_id);
+    let bo = UserFixture::admin("bo@globex.example").named("Bo", "Second").create(&app, partner_id);
     let mia_browser = browser_of(&app, "mia@globex.example", PASSWORD).await;
     assert_eq!(get_status(&app, &mia_browser, "/members").await, StatusCode::FORBIDDEN);
 
@@ -257,9 +256,9 @@ async fn an_admin_changes_a_members_role_with_immediate_effect_but_not_the_accou
 
 #[tokio::test]
 async fn a_removed_member_is_logged_out_on_their_next_request_and_cannot_log_in_again() {
-    let Team { app, enterprise_id, partner_id, .. } = team().await;
+    let Team { app, partner_id, .. } = team().await;
     let mut conn = app.conn();
-    let mia = seed_named_user(&mut conn, enterprise_id, partner_id, "mia@globex.example", "member", ("Mia", "Member"));
+    let mia = UserFixture::member("mia@globex.example").named("Mia", "Member").create(&app, partner_id);
     let mia_browser = browser_of(&app, "mia@globex.example", PASSWORD).await;
     assert_eq!(get_status(&app, &mia_browser, "/service-catalog").await, StatusCode::OK);
 
@@ -292,9 +291,8 @@ async fn a_removed_member_is_logged_out_on_their_next_request_and_cannot_log_in_
 
 #[tokio::test]
 async fn the_account_administrator_cannot_be_removed_and_an_admin_cannot_remove_themselves() {
-    let Team { app, enterprise_id, partner_id, ada } = team().await;
-    let bo =
-        seed_named_user(&mut app.conn(), enterprise_id, partner_id, "bo@globex.example", "admin", ("Bo", "Second"));
+    let Team { app, partner_id, ada, .. } = team().await;
+    let bo = UserFixture::admin("bo@globex.example").named("Bo", "Second").create(&app, partner_id);
     let bo_client = browser_of(&app, "bo@globex.example", PASSWORD).await;
     let token = csrf_token(&bo_client.get(app.url("/members")).send().await.unwrap().text().await.unwrap());
 
@@ -321,10 +319,10 @@ async fn the_account_administrator_cannot_be_removed_and_an_admin_cannot_remove_
 
 #[tokio::test]
 async fn members_and_enterprise_admins_get_403_on_every_members_route() {
-    let Team { app, enterprise_id, partner_id, ada } = team().await;
+    let Team { app, partner_id, ada, .. } = team().await;
     let mut conn = app.conn();
-    seed_named_user(&mut conn, enterprise_id, partner_id, "mia@globex.example", "member", ("Mia", "Member"));
-    let invitation = seed_invitation(&mut conn, enterprise_id, partner_id, "ivy@globex.example", false);
+    UserFixture::member("mia@globex.example").named("Mia", "Member").create(&app, partner_id);
+    let invitation = InvitationFixture::new(partner_id, "ivy@globex.example").create(&app).id;
 
     for (who, home) in [("mia@globex.example", "/service-catalog"), ("erin@acme.example", "/settings/partners")] {
         let client = browser_of(&app, who, PASSWORD).await;
@@ -357,12 +355,11 @@ async fn members_and_enterprise_admins_get_403_on_every_members_route() {
 
 #[tokio::test]
 async fn another_partners_members_and_invitations_answer_404() {
-    let Team { app, enterprise_id, .. } = team().await;
+    let Team { app, .. } = team().await;
     let mut conn = app.conn();
-    let other = seed_partner(&mut conn, enterprise_id, "Initech", &["initech.example"], "active");
-    let stranger =
-        seed_named_user(&mut conn, enterprise_id, other, "sam@initech.example", "member", ("Sam", "Stranger"));
-    let invitation = seed_invitation(&mut conn, enterprise_id, other, "ivy@initech.example", false);
+    let other = PartnerFixture::new("Initech").domains(["initech.example"]).active().create(&app).id;
+    let stranger = UserFixture::member("sam@initech.example").named("Sam", "Stranger").create(&app, other);
+    let invitation = InvitationFixture::new(other, "ivy@initech.example").create(&app).id;
 
     assert_eq!(app.get(&format!("/members/{stranger}/remove")).await.status(), StatusCode::NOT_FOUND);
     for (path, fields) in [
@@ -401,23 +398,15 @@ async fn statements_of_members_page(app: &TestApp) -> u64 {
 #[tokio::test]
 async fn the_members_page_runs_the_same_number_of_statements_with_1_and_with_10_people() {
     instrumentation::enable();
-    let Team { app, enterprise_id, partner_id, .. } = team().await;
-    let mut conn = app.conn();
-    seed_invitation(&mut conn, enterprise_id, partner_id, "ivy0@globex.example", false);
+    let Team { app, partner_id, .. } = team().await;
+    InvitationFixture::new(partner_id, "ivy0@globex.example").create(&app);
     app.get_html("/members").await; // warm up: every connection the page needs is open
 
     let with_one = statements_of_members_page(&app).await;
 
     for i in 1..=9 {
-        seed_named_user(
-            &mut conn,
-            enterprise_id,
-            partner_id,
-            &format!("p{i}@globex.example"),
-            "member",
-            ("Pia", "Person"),
-        );
-        seed_invitation(&mut conn, enterprise_id, partner_id, &format!("ivy{i}@globex.example"), false);
+        UserFixture::member(&format!("p{i}@globex.example")).named("Pia", "Person").create(&app, partner_id);
+        InvitationFixture::new(partner_id, &format!("ivy{i}@globex.example")).create(&app);
     }
     let with_ten = statements_of_members_page(&app).await;
     let html = app.get_html("/members").await.1;
