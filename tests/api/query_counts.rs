@@ -18,7 +18,7 @@ use partner_portal::{
 use reqwest::StatusCode;
 
 use crate::{
-    fixtures::{grant_api, grant_product, seed_catalog, seed_invitation, seed_partner},
+    fixtures::{grant_api, grant_product, seed_catalog, InvitationFixture, PartnerFixture},
     helpers::{csrf_token, location, TestApp, PASSWORD},
 };
 
@@ -52,20 +52,18 @@ struct World {
 /// `events` audit events about the first partner.
 async fn world(partners: usize, people: usize, events: i64) -> World {
     instrumentation::enable();
-    let app = TestApp::spawn().await;
-    let (enterprise_id, admin_id) = app.create_enterprise_admin("Acme", ADMIN, PASSWORD);
+    let app = TestApp::spawn().with_enterprise_admin().await;
+    let (enterprise_id, admin_id) = (app.enterprise_id(), app.admin_id());
     let mut conn = app.conn();
     let catalog = seed_catalog(&mut conn, enterprise_id);
     let mut partner_ids = Vec::new();
     for p in 1..=partners {
         let domain = format!("partner{p}.example");
-        let id = seed_partner(
-            &mut conn,
-            enterprise_id,
-            &format!("Partner {p}"),
-            &[&domain, &format!("eu.{domain}")],
-            "active",
-        );
+        let id = PartnerFixture::new(&format!("Partner {p}"))
+            .domains([&domain, &format!("eu.{domain}")])
+            .active()
+            .create(&app)
+            .id;
         db::partners::set_logo(&mut conn, id, "image/png", &sample_png(16, 16), 16, 16).unwrap();
         for product in &catalog.products {
             grant_product(&mut conn, id, *product);
@@ -77,7 +75,7 @@ async fn world(partners: usize, people: usize, events: i64) -> World {
                 grant_api(&mut conn, id, *api, *env);
             }
         }
-        seed_invitation(&mut conn, enterprise_id, id, &format!("next-admin@{domain}"), true);
+        InvitationFixture::new(id, &format!("next-admin@{domain}")).for_account_admin(true).create(&app);
         partner_ids.push(id);
     }
     let hash = hash_sync(PASSWORD).unwrap();
@@ -253,19 +251,13 @@ async fn each_page_runs_a_fixed_number_of_statements_whatever_the_data_and_write
 #[tokio::test]
 async fn a_page_view_after_a_flash_message_writes_once_and_then_never_again() {
     instrumentation::enable();
-    let app = TestApp::spawn().await;
-    let (enterprise_id, _) = app.create_enterprise_admin("Acme", ADMIN, PASSWORD);
-    let partner = seed_partner(&mut app.conn(), enterprise_id, "Globex", &["globex.com"], "active");
-    app.login(ADMIN, PASSWORD).await;
+    let globex = PartnerFixture::new("Globex").domains(["globex.com"]).active();
+    let app = TestApp::spawn().logged_in_as_enterprise_admin().with_partner(globex).await;
+    let partner = app.partner_id();
     // Adding a domain redirects back with a flash message: the next view shows and drops it.
-    let token = csrf_token(&app.get_html("/settings/partners").await.1);
-    let r = app
-        .client
-        .post(app.url(&format!("/settings/partners/{partner}/domains")))
-        .form(&[("csrf_token", token.as_str()), ("domain", "globex.io")])
-        .send()
-        .await
-        .unwrap();
+    let token = app.page("/settings/partners").await.csrf_token();
+    let r =
+        app.browser.post(&format!("/settings/partners/{partner}/domains"), &token, &[("domain", "globex.io")]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
 
     let path = format!("/settings/partners/{partner}");
