@@ -6,7 +6,8 @@ use reqwest::StatusCode;
 
 use crate::{
     fixtures::{audit_actions, InvitationFixture, PartnerFixture, UserFixture},
-    helpers::{csrf_token, location, text_of, Spawn, TestApp, PASSWORD},
+    helpers::{csrf_token, location, Spawn, TestApp, PASSWORD},
+    page::Page,
 };
 
 const NEW_PASSWORD: &str = "violet kettle harbour 9";
@@ -87,7 +88,7 @@ async fn accept_in_fresh_browser(app: &TestApp, link: &str) -> (reqwest::Client,
 
 /// The page's main text as a person reads it (entities decoded).
 async fn shown(r: reqwest::Response) -> String {
-    text_of(&r.text().await.unwrap(), "main").unwrap_or_default()
+    Page::read(r).await.text("main").unwrap_or_default()
 }
 
 fn invitation_id(app: &TestApp, email: &str) -> i64 {
@@ -110,13 +111,13 @@ async fn a_member_invite_outside_the_registered_domains_or_not_a_plain_address_i
         let r = invite(&app, "Ana", "Lima", bad, "member").await;
 
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad:?}");
-        let html = r.text().await.unwrap();
+        let html = Page::read(r).await;
         assert!(html.contains(r#"id="email-error""#), "{bad:?}: the Email field is marked");
         assert!(html.contains(r#"value="Ana""#) && html.contains(r#"value="Lima""#), "{bad:?}: the input is kept");
     }
     let r = invite(&app, "", "Lima", "ana@globex.example", "owner").await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let html = r.text().await.unwrap();
+    let html = Page::read(r).await;
     assert!(html.contains(r#"id="first_name-error""#) && html.contains(r#"id="role-error""#));
     assert!(html.contains(r#"value="ana@globex.example""#), "the email is kept");
 
@@ -262,9 +263,9 @@ async fn a_removed_member_is_logged_out_on_their_next_request_and_cannot_log_in_
     let mia_browser = browser_of(&app, "mia@globex.example", PASSWORD).await;
     assert_eq!(get_status(&app, &mia_browser, "/service-catalog").await, StatusCode::OK);
 
-    let (status, html) = app.get_html(&format!("/members/{mia}/remove")).await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(text_of(&html, "h1").as_deref(), Some("Remove Mia Member?"));
+    let html = app.page(&format!("/members/{mia}/remove")).await;
+    assert_eq!(html.status, StatusCode::OK);
+    assert_eq!(html.text("h1").as_deref(), Some("Remove Mia Member?"));
     assert!(html.contains(">Remove member</button>"));
     let r = app.submit(&format!("/members/{mia}/remove"), &format!("/members/{mia}/remove"), &[]).await;
 
