@@ -272,16 +272,12 @@ fn insert_partner(conn: &mut PgConnection, enterprise_id: i64, name: &str, domai
     id
 }
 
-/// A partner with its domains; `status` is invited, active or deactivated. Prefer [`PartnerFixture`].
-pub fn seed_partner(conn: &mut PgConnection, enterprise_id: i64, name: &str, domains: &[&str], status: &str) -> i64 {
-    PartnerFixture::new(name).domains(domains.iter().copied()).status(status).create_in(conn, enterprise_id).id
-}
-
 /// `n` partners named "Partner 1"… with domains partner1.example…
 pub fn seed_partners(conn: &mut PgConnection, enterprise_id: i64, n: usize) -> Vec<i64> {
     (1..=n)
         .map(|i| {
-            seed_partner(conn, enterprise_id, &format!("Partner {i}"), &[&format!("partner{i}.example")], "invited")
+            let partner = PartnerFixture::new(&format!("Partner {i}")).domains([format!("partner{i}.example")]);
+            partner.create_in(conn, enterprise_id).id
         })
         .collect()
 }
@@ -307,51 +303,6 @@ pub fn seed_complete_draft(conn: &mut PgConnection, enterprise_id: i64, user_id:
         .returning(d::id)
         .get_result(conn)
         .unwrap()
-}
-
-/// A pending invitation (expiring in a week) to `email` for the partner.
-pub fn seed_invitation(
-    conn: &mut PgConnection,
-    enterprise_id: i64,
-    partner_id: i64,
-    email: &str,
-    for_account_admin: bool,
-) -> i64 {
-    use schema::invitations::dsl as i;
-    diesel::insert_into(i::invitations)
-        .values((
-            i::enterprise_id.eq(enterprise_id),
-            i::partner_id.eq(partner_id),
-            i::email.eq(email),
-            i::first_name.eq("Ana"),
-            i::surname.eq("Lima"),
-            i::role.eq("admin"),
-            i::for_account_admin.eq(for_account_admin),
-            i::token_hash.eq(uuid::Uuid::new_v4().as_bytes().to_vec()),
-            i::expires_at.eq(chrono::Utc::now() + chrono::Duration::days(7)),
-        ))
-        .returning(i::id)
-        .get_result(conn)
-        .unwrap()
-}
-
-/// A user of the partner with `role` (admin or member) and the test password.
-pub fn seed_partner_user(conn: &mut PgConnection, enterprise_id: i64, partner_id: i64, email: &str, role: &str) -> i64 {
-    let hash = partner_portal::auth::password::hash_sync(PASSWORD).unwrap();
-    partner_portal::db::users::insert(
-        conn,
-        &partner_portal::db::users::NewUser {
-            enterprise_id,
-            partner_id: Some(partner_id),
-            role,
-            email,
-            first_name: "Paula",
-            surname: "Partner",
-            password_hash: Some(&hash),
-        },
-    )
-    .unwrap()
-    .id
 }
 
 pub fn partner_name(conn: &mut PgConnection, partner_id: i64) -> String {
@@ -383,80 +334,6 @@ pub fn logo_of(conn: &mut PgConnection, partner_id: i64) -> Option<Vec<u8>> {
 pub fn audit_actions(conn: &mut PgConnection, partner_id: i64) -> Vec<String> {
     use schema::audit_events::dsl as a;
     a::audit_events.filter(a::partner_id.eq(partner_id)).order(a::id.asc()).select(a::action).load(conn).unwrap()
-}
-
-/// An invitation whose token the test knows (as if read from the email). Returns the token.
-pub fn plant_invitation(
-    conn: &mut PgConnection,
-    enterprise_id: i64,
-    partner_id: i64,
-    email: &str,
-    role: &str,
-    for_account_admin: bool,
-    expires_in: chrono::Duration,
-) -> String {
-    use schema::invitations::dsl as i;
-    let token = partner_portal::auth::tokens::random_token();
-    diesel::insert_into(i::invitations)
-        .values((
-            i::enterprise_id.eq(enterprise_id),
-            i::partner_id.eq(partner_id),
-            i::email.eq(email),
-            i::first_name.eq("Ivy"),
-            i::surname.eq("Invitee"),
-            i::role.eq(role),
-            i::for_account_admin.eq(for_account_admin),
-            i::token_hash.eq(partner_portal::auth::tokens::token_hash(&token)),
-            i::expires_at.eq(chrono::Utc::now() + expires_in),
-        ))
-        .execute(conn)
-        .unwrap();
-    token
-}
-
-/// A partner user who can log in with `PASSWORD`.
-pub fn seed_login_user(conn: &mut PgConnection, enterprise_id: i64, partner_id: i64, email: &str, role: &str) -> i64 {
-    let hash = partner_portal::auth::password::hash_sync(PASSWORD).unwrap();
-    partner_portal::db::users::insert(
-        conn,
-        &partner_portal::db::users::NewUser {
-            enterprise_id,
-            partner_id: Some(partner_id),
-            role,
-            email,
-            first_name: "Pat",
-            surname: "Partner",
-            password_hash: Some(&hash),
-        },
-    )
-    .unwrap()
-    .id
-}
-
-/// A partner user with a name of their own, who can log in with `PASSWORD`.
-pub fn seed_named_user(
-    conn: &mut PgConnection,
-    enterprise_id: i64,
-    partner_id: i64,
-    email: &str,
-    role: &str,
-    (first_name, surname): (&str, &str),
-) -> i64 {
-    let hash = partner_portal::auth::password::hash_sync(PASSWORD).unwrap();
-    partner_portal::db::users::insert(
-        conn,
-        &partner_portal::db::users::NewUser {
-            enterprise_id,
-            partner_id: Some(partner_id),
-            role,
-            email,
-            first_name,
-            surname,
-            password_hash: Some(&hash),
-        },
-    )
-    .unwrap()
-    .id
 }
 
 /// The ids of a small catalog made by [`seed_catalog`], in creation order.

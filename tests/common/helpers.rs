@@ -532,13 +532,6 @@ pub fn csrf_token(html: &str) -> String {
         .unwrap_or_else(|| panic!("no CSRF token in page:\n{html}"))
 }
 
-/// Text of the first element matching `selector`.
-pub fn text_of(html: &str, selector: &str) -> Option<String> {
-    let doc = Html::parse_document(html);
-    let sel = Selector::parse(selector).unwrap();
-    doc.select(&sel).next().map(|e| e.text().collect::<String>().trim().to_string())
-}
-
 pub fn location(r: &reqwest::Response) -> String {
     r.headers().get("location").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default()
 }
