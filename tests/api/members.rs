@@ -6,7 +6,7 @@ use reqwest::StatusCode;
 
 use crate::{
     fixtures::{audit_actions, InvitationFixture, PartnerFixture, UserFixture},
-    helpers::{csrf_token, location, Spawn, TestApp, PASSWORD},
+    helpers::{location, Browser, Spawn, TestApp, PASSWORD},
     page::Page,
 };
 
@@ -38,21 +38,15 @@ async fn team() -> Team {
 }
 
 /// Another browser, logged in as `email`.
-async fn browser_of(app: &TestApp, email: &str, password: &str) -> reqwest::Client {
-    let (_, client) = app.new_browser();
-    let html = client.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
-    let r = client
-        .post(app.url("/login"))
-        .form(&[("csrf_token", csrf_token(&html).as_str()), ("email", email), ("password", password)])
-        .send()
-        .await
-        .unwrap();
+async fn browser_of(app: &TestApp, email: &str, password: &str) -> Browser {
+    let client = app.another_browser();
+    let r = client.login(email, password).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "{email} logs in");
     client
 }
 
-async fn get_status(app: &TestApp, client: &reqwest::Client, path: &str) -> StatusCode {
-    client.get(app.url(path)).send().await.unwrap().status()
+async fn get_status(client: &Browser, path: &str) -> StatusCode {
+    client.get(path).await.status()
 }
 
 async fn invite(app: &TestApp, first: &str, surname: &str, email: &str, role: &str) -> reqwest::Response {
@@ -65,24 +59,17 @@ async fn invite(app: &TestApp, first: &str, surname: &str, email: &str, role: &s
 }
 
 /// Follows an emailed invitation link in a fresh browser and accepts it; returns that browser.
-async fn accept_in_fresh_browser(app: &TestApp, link: &str) -> (reqwest::Client, reqwest::Response) {
-    let (_, fresh) = app.new_browser();
+async fn accept_in_fresh_browser(app: &TestApp, link: &str) -> (Browser, reqwest::Response) {
+    let fresh = app.another_browser();
     let path = url::Url::parse(link).unwrap().path().to_string();
-    let r = fresh.get(app.url(&path)).send().await.unwrap();
+    let r = fresh.get(&path).await;
     if location(&r) != "/invitations/accept" {
         return (fresh, r);
     }
-    let html = fresh.get(app.url("/invitations/accept")).send().await.unwrap().text().await.unwrap();
+    let token = fresh.page("/invitations/accept").await.csrf_token();
     let r = fresh
-        .post(app.url("/invitations/accept"))
-        .form(&[
-            ("csrf_token", csrf_token(&html).as_str()),
-            ("password", NEW_PASSWORD),
-            ("password_confirmation", NEW_PASSWORD),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .post("/invitations/accept", &token, &[("password", NEW_PASSWORD), ("password_confirmation", NEW_PASSWORD)])
+        .await;
     (fresh, r)
 }
 
@@ -144,10 +131,10 @@ async fn an_invited_member_follows_the_emailed_link_lands_in_the_service_catalog
     let (mia, r) = accept_in_fresh_browser(&app, &link).await;
 
     assert_eq!(location(&r), "/service-catalog");
-    let catalog = mia.get(app.url("/service-catalog")).send().await.unwrap();
+    let catalog = mia.get("/service-catalog").await;
     assert_eq!(catalog.status(), StatusCode::OK);
     assert!(!catalog.text().await.unwrap().contains(r#"href="/members""#), "no Members entry in a Member's menu");
-    assert_eq!(get_status(&app, &mia, "/members").await, StatusCode::FORBIDDEN);
+    assert_eq!(get_status(&mia, "/members").await, StatusCode::FORBIDDEN);
     let html = app.get_html("/members").await.1;
     assert!(
         html.contains("mia@globex.example") && html.contains("No open invitations"),
@@ -220,14 +207,14 @@ async fn an_admin_changes_a_members_role_with_immediate_effect_but_not_the_accou
     let mia = UserFixture::member("mia@globex.example").named("Mia", "Member").create(&app, partner_id);
     let bo = UserFixture::admin("bo@globex.example").named("Bo", "Second").create(&app, partner_id);
     let mia_browser = browser_of(&app, "mia@globex.example", PASSWORD).await;
-    assert_eq!(get_status(&app, &mia_browser, "/members").await, StatusCode::FORBIDDEN);
+    assert_eq!(get_status(&mia_browser, "/members").await, StatusCode::FORBIDDEN);
 
     let r = app.submit("/members", &format!("/members/{mia}/role"), &[("role", "admin")]).await;
 
     assert_eq!(location(&r), "/members");
     assert!(app.get_html("/members").await.1.contains("Mia Member is now an Admin."));
     assert_eq!(
-        get_status(&app, &mia_browser, "/members").await,
+        get_status(&mia_browser, "/members").await,
         StatusCode::OK,
         "Mia's open session has the new role at once"
     );
@@ -235,14 +222,9 @@ async fn an_admin_changes_a_members_role_with_immediate_effect_but_not_the_accou
 
     // Bo, another Admin, can neither demote the account administrator nor change their own role.
     let bo_client = browser_of(&app, "bo@globex.example", PASSWORD).await;
-    let token = csrf_token(&bo_client.get(app.url("/members")).send().await.unwrap().text().await.unwrap());
+    let token = bo_client.page("/members").await.csrf_token();
     for (target, refusal) in [(ada, ACCOUNT_ADMIN_REFUSAL), (bo, "You can't change your own role")] {
-        let r = bo_client
-            .post(app.url(&format!("/members/{target}/role")))
-            .form(&[("csrf_token", token.as_str()), ("role", "member")])
-            .send()
-            .await
-            .unwrap();
+        let r = bo_client.post(&format!("/members/{target}/role"), &token, &[("role", "member")]).await;
         assert_eq!(r.status(), StatusCode::CONFLICT);
         assert!(shown(r).await.contains(refusal));
     }
@@ -261,7 +243,7 @@ async fn a_removed_member_is_logged_out_on_their_next_request_and_cannot_log_in_
     let mut conn = app.conn();
     let mia = UserFixture::member("mia@globex.example").named("Mia", "Member").create(&app, partner_id);
     let mia_browser = browser_of(&app, "mia@globex.example", PASSWORD).await;
-    assert_eq!(get_status(&app, &mia_browser, "/service-catalog").await, StatusCode::OK);
+    assert_eq!(get_status(&mia_browser, "/service-catalog").await, StatusCode::OK);
 
     let html = app.page(&format!("/members/{mia}/remove")).await;
     assert_eq!(html.status, StatusCode::OK);
@@ -273,16 +255,10 @@ async fn a_removed_member_is_logged_out_on_their_next_request_and_cannot_log_in_
     let html = app.get_html("/members").await.1;
     assert!(html.contains("Mia Member was removed"));
     assert!(!html.contains("mia@globex.example"), "no longer listed");
-    let r = mia_browser.get(app.url("/service-catalog")).send().await.unwrap();
+    let r = mia_browser.get("/service-catalog").await;
     assert_eq!(location(&r), "/login", "the open session is dead");
-    let (_, again) = app.new_browser();
-    let html = again.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
-    let r = again
-        .post(app.url("/login"))
-        .form(&[("csrf_token", csrf_token(&html).as_str()), ("email", "mia@globex.example"), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
+    let again = app.another_browser();
+    let r = again.login("mia@globex.example", PASSWORD).await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     let disabled: Option<chrono::DateTime<chrono::Utc>> =
         schema::users::table.find(mia).select(schema::users::disabled_at).first(&mut conn).unwrap();
@@ -295,18 +271,13 @@ async fn the_account_administrator_cannot_be_removed_and_an_admin_cannot_remove_
     let Team { app, partner_id, ada, .. } = team().await;
     let bo = UserFixture::admin("bo@globex.example").named("Bo", "Second").create(&app, partner_id);
     let bo_client = browser_of(&app, "bo@globex.example", PASSWORD).await;
-    let token = csrf_token(&bo_client.get(app.url("/members")).send().await.unwrap().text().await.unwrap());
+    let token = bo_client.page("/members").await.csrf_token();
 
     for (target, refusal) in [(ada, ACCOUNT_ADMIN_REFUSAL), (bo, "You can't remove yourself")] {
-        let page = bo_client.get(app.url(&format!("/members/{target}/remove"))).send().await.unwrap();
+        let page = bo_client.get(&format!("/members/{target}/remove")).await;
         assert_eq!(page.status(), StatusCode::CONFLICT);
         assert!(shown(page).await.contains(refusal));
-        let r = bo_client
-            .post(app.url(&format!("/members/{target}/remove")))
-            .form(&[("csrf_token", token.as_str())])
-            .send()
-            .await
-            .unwrap();
+        let r = bo_client.post(&format!("/members/{target}/remove"), &token, &[]).await;
         assert_eq!(r.status(), StatusCode::CONFLICT);
         assert!(shown(r).await.contains(refusal));
     }
@@ -327,11 +298,11 @@ async fn members_and_enterprise_admins_get_403_on_every_members_route() {
 
     for (who, home) in [("mia@globex.example", "/service-catalog"), ("erin@acme.example", "/settings/partners")] {
         let client = browser_of(&app, who, PASSWORD).await;
-        let page = client.get(app.url(home)).send().await.unwrap().text().await.unwrap();
+        let page = client.page(home).await;
         assert!(!page.contains(r#"href="/members""#), "{who} has no Members menu entry");
-        let token = csrf_token(&page);
+        let token = page.csrf_token();
         for path in ["/members".to_string(), format!("/members/{ada}/remove")] {
-            assert_eq!(get_status(&app, &client, &path).await, StatusCode::FORBIDDEN, "{who} GET {path}");
+            assert_eq!(get_status(&client, &path).await, StatusCode::FORBIDDEN, "{who} GET {path}");
         }
         for (path, fields) in [
             (
@@ -343,9 +314,7 @@ async fn members_and_enterprise_admins_get_403_on_every_members_route() {
             (format!("/members/invitations/{invitation}/resend"), vec![]),
             (format!("/members/invitations/{invitation}/revoke"), vec![]),
         ] {
-            let mut form = vec![("csrf_token", token.as_str())];
-            form.extend(fields);
-            let r = client.post(app.url(&path)).form(&form).send().await.unwrap();
+            let r = client.post(&path, &token, &fields).await;
             assert_eq!(r.status(), StatusCode::FORBIDDEN, "{who} POST {path}");
         }
     }
