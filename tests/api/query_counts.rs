@@ -19,7 +19,7 @@ use reqwest::StatusCode;
 
 use crate::{
     fixtures::{grant_api, grant_product, seed_catalog, InvitationFixture, PartnerFixture},
-    helpers::{csrf_token, location, TestApp, PASSWORD},
+    helpers::{location, Browser, TestApp, PASSWORD},
 };
 
 const ADMIN: &str = "erin@acme.example";
@@ -42,8 +42,8 @@ struct World {
     app: TestApp,
     partner_id: i64,
     member: String,
-    admin_browser: reqwest::Client,
-    member_browser: reqwest::Client,
+    admin_browser: Browser,
+    member_browser: Browser,
 }
 
 /// One enterprise with `partners` active partners (two domains, a logo, the whole small catalog
@@ -126,15 +126,9 @@ async fn world(partners: usize, people: usize, events: i64) -> World {
     World { app, partner_id, member, admin_browser, member_browser }
 }
 
-async fn browser_logged_in(app: &TestApp, email: &str, home: &str) -> reqwest::Client {
-    let (_, client) = app.new_browser();
-    let html = client.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
-    let r = client
-        .post(app.url("/login"))
-        .form(&[("csrf_token", csrf_token(&html).as_str()), ("email", email), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
+async fn browser_logged_in(app: &TestApp, email: &str, home: &str) -> Browser {
+    let client = app.another_browser();
+    let r = client.login(email, PASSWORD).await;
     assert_eq!(location(&r), home, "{email} logs in");
     client
 }
@@ -157,10 +151,10 @@ fn since(app: &TestApp, (count, logged): (u64, usize)) -> Measured {
 }
 
 /// GETs `path` twice (the first opens whatever connection it needs) and measures the second.
-async fn page(app: &TestApp, browser: &reqwest::Client, path: &str) -> Measured {
+async fn page(app: &TestApp, browser: &Browser, path: &str) -> Measured {
     for measured in [false, true] {
         let before = snapshot(app);
-        let r = browser.get(app.url(path)).send().await.unwrap();
+        let r = browser.get(path).await;
         let status = r.status();
         let html = r.text().await.unwrap();
         assert_eq!(status, StatusCode::OK, "{path}:\n{html}");
@@ -173,15 +167,10 @@ async fn page(app: &TestApp, browser: &reqwest::Client, path: &str) -> Measured 
 
 /// A fresh visitor opens /login, then posts the right password; the POST is measured.
 async fn login_post(app: &TestApp, email: &str) -> Measured {
-    let (_, client) = app.new_browser();
-    let html = client.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
+    let client = app.another_browser();
+    let token = client.page("/login").await.csrf_token();
     let before = snapshot(app);
-    let r = client
-        .post(app.url("/login"))
-        .form(&[("csrf_token", csrf_token(&html).as_str()), ("email", email), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
+    let r = client.post("/login", &token, &[("email", email), ("password", PASSWORD)]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "{email} logs in");
     since(app, before)
 }
