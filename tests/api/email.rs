@@ -3,18 +3,17 @@
 //! permanent failures, cancelling, the dev mailbox. What depends on the worker's own timer
 //! (outages, back-off, several workers) is in tests/timing/email_worker.rs.
 
+use crate::{
+    emails::{app_with_smtp, invitation_email, queue_invitation, rows, seed_invitation},
+    helpers::TestApp,
+    page::Page,
+};
 use diesel::prelude::*;
 use partner_portal::{
     db::schema::outbox_emails,
     email::{outbox, EmailMeta, KIND_INVITATION},
 };
 use reqwest::StatusCode;
-use scraper::{Html, Selector};
-
-use crate::{
-    emails::{app_with_smtp, invitation_email, queue_invitation, rows, seed_invitation},
-    helpers::TestApp,
-};
 
 const HOSTILE: &str = "<img src=x onerror=alert(1)>";
 
@@ -99,9 +98,9 @@ async fn the_html_part_escapes_a_hostile_partner_name_and_the_text_part_keeps_it
     let text = m.text().unwrap();
     assert!(!html.contains("<img"), "{html}");
     // Shown as text: the reader sees exactly what was typed, no element is made of it.
-    let doc = Html::parse_document(&html);
-    assert_eq!(doc.select(&Selector::parse("img").unwrap()).count(), 0);
-    assert!(doc.root_element().text().collect::<String>().contains(HOSTILE), "{html}");
+    let page = Page::from_html(&html);
+    assert_eq!(page.count("img"), 0);
+    assert!(page.text("html").unwrap().contains(HOSTILE), "{html}");
     assert!(text.contains(&format!("to join {HOSTILE} on Partner Portal")), "{text}");
     assert!(!text.contains("&lt;"), "{text}");
     assert_eq!(m.subject(), format!("Erin Admin invited you to join {HOSTILE} on Partner Portal"));
@@ -160,9 +159,8 @@ async fn without_smtp_in_development_emails_land_in_the_dev_mailbox() {
     assert!(html.contains("ana@globex.example"), "the mailbox shows the email:\n{html}");
     assert!(html.contains(&format!(r#"<a class="break" href="{link}">{link}</a>"#)), "{html}");
     assert!(!html.contains("<img src=x"), "the partner name is escaped:\n{html}");
-    let doc = Html::parse_document(&html);
-    let body = doc.select(&Selector::parse(".mailbox-text").unwrap()).next().unwrap();
-    assert!(body.text().collect::<String>().contains(&format!("to join {HOSTILE} on")), "{html}");
+    let body = Page::from_html(&html).text(".mailbox-text").unwrap();
+    assert!(body.contains(&format!("to join {HOSTILE} on")), "{html}");
     let r = rows(&app);
     assert_eq!(r[0].status, "sent");
     assert!(r[0].text_body.is_some(), "the mailbox keeps the body it shows");
