@@ -57,6 +57,16 @@ impl Application {
     /// Like `build`, on a listener bound by the caller (tests bind port 0 first so that
     /// `PUBLIC_BASE_URL` can name the real port).
     pub async fn build_on(settings: Settings, listener: TcpListener) -> anyhow::Result<Self> {
+        Self::build_with(settings, listener, true).await
+    }
+
+    /// Like `build_on`, without the background email worker: the caller sends queued emails
+    /// itself with `email::worker::dispatch_all_pending` (as most tests do, rather than wait).
+    pub async fn build_on_without_email_worker(settings: Settings, listener: TcpListener) -> anyhow::Result<Self> {
+        Self::build_with(settings, listener, false).await
+    }
+
+    async fn build_with(settings: Settings, listener: TcpListener, email_worker: bool) -> anyhow::Result<Self> {
         let port = listener.local_addr()?.port();
         let pool = db::build_pool(&settings);
         // Half the cores at most for argon2 (see `auth::password`).
@@ -69,7 +79,9 @@ impl Application {
         });
         spawn_migrations(state.clone().into_inner());
         spawn_housekeeping(pool.clone());
-        crate::email::worker::spawn(crate::email::worker::pool(&settings), settings.clone());
+        if email_worker {
+            crate::email::worker::spawn(crate::email::worker::pool(&settings), settings.clone());
+        }
 
         let session_key =
             Key::try_from(settings.session_key.expose().as_slice()).map_err(|e| anyhow::anyhow!("SESSION_KEY: {e}"))?;

@@ -37,6 +37,12 @@ struct Config {
     lease: Duration,
 }
 
+impl Config {
+    fn from_settings(settings: &Settings) -> Self {
+        Config { retry_base: settings.email_retry_base, lease: settings.smtp_timeout * 10 + Duration::from_secs(30) }
+    }
+}
+
 /// The worker's own small pool. Sharing the request pool would work, but with its own the
 /// worker never takes a connection a page is waiting for (nor waits behind a burst of
 /// requests), and its statements can be kept out of per-page statement counts (see [`run_db`]).
@@ -49,8 +55,7 @@ pub fn pool(settings: &Settings) -> DbPool {
 /// and sends nothing: emails stay queued.
 pub fn spawn(pool: DbPool, settings: Settings) {
     let Some(mailer) = Mailer::from_settings(&settings) else { return };
-    let config =
-        Config { retry_base: settings.email_retry_base, lease: settings.smtp_timeout * 10 + Duration::from_secs(30) };
+    let config = Config::from_settings(&settings);
     tracing::info!(
         transport = match mailer {
             Mailer::Smtp { .. } => "smtp",
@@ -59,6 +64,22 @@ pub fn spawn(pool: DbPool, settings: Settings) {
         "email worker started"
     );
     tokio::spawn(run(pool, mailer, config));
+}
+
+/// Sends every due email now, as the background worker would, and returns once no due email
+/// is left; an email whose retry is not due yet is left for later. Returns how many emails
+/// were claimed. For callers that run without the background worker (the tests, instead of
+/// waiting for its timer); like [`spawn`], it sends nothing without a usable mailer.
+pub async fn dispatch_all_pending(pool: &DbPool, settings: &Settings) -> Result<usize, AppError> {
+    let Some(mailer) = Mailer::from_settings(settings) else { return Ok(0) };
+    let config = Config::from_settings(settings);
+    let mut claimed = 0;
+    loop {
+        match tick(pool, &mailer, &config).await? {
+            0 => return Ok(claimed),
+            n => claimed += n,
+        }
+    }
 }
 
 async fn run(pool: DbPool, mailer: Mailer, config: Config) {

@@ -5,19 +5,16 @@
 use diesel::prelude::*;
 use partner_portal::{db::schema, domain::EnterpriseId};
 use reqwest::StatusCode;
-use scraper::{Html, Selector};
 
 use crate::{
-    fixtures::{grant_api, grant_product, seed_catalog, seed_login_user, seed_partner, CatalogIds},
-    helpers::{csrf_token, location, text_of, TestApp, PASSWORD},
+    fixtures::{grant_api, grant_product, seed_catalog, CatalogIds, PartnerFixture, UserFixture},
+    helpers::{location, TestApp, PASSWORD},
+    page::Page,
 };
 
-const ADMIN: &str = "erin@acme.example";
-
 async fn logged_in() -> (TestApp, i64) {
-    let app = TestApp::spawn().await;
-    let (enterprise_id, _) = app.create_enterprise_admin("Acme", ADMIN, PASSWORD);
-    app.login(ADMIN, PASSWORD).await;
+    let app = TestApp::spawn().logged_in_as_enterprise_admin().await;
+    let enterprise_id = app.enterprise_id();
     (app, enterprise_id)
 }
 
@@ -29,25 +26,14 @@ async fn with_catalog() -> (TestApp, i64, CatalogIds) {
 
 /// Posts `fields` (keys may repeat) with the session's CSRF token, like the page's form.
 async fn post(app: &TestApp, action: &str, fields: &[(&str, &str)]) -> reqwest::Response {
-    let token = csrf_token(&app.get_html("/catalog").await.1);
-    let mut form = vec![("csrf_token", token.as_str())];
-    form.extend_from_slice(fields);
-    app.client.post(app.url(action)).form(&form).send().await.unwrap()
+    let token = app.page("/catalog").await.csrf_token();
+    app.browser.post(action, &token, fields).await
 }
 
-async fn page(app: &TestApp, path: &str) -> String {
-    let (status, html) = app.get_html(path).await;
-    assert_eq!(status, StatusCode::OK, "{path}:\n{html}");
-    html
-}
-
-fn exists(html: &str, selector: &str) -> bool {
-    Html::parse_document(html).select(&Selector::parse(selector).unwrap()).next().is_some()
-}
-
-fn texts(html: &str, selector: &str) -> Vec<String> {
-    let doc = Html::parse_document(html);
-    doc.select(&Selector::parse(selector).unwrap()).map(|e| e.text().collect::<String>().trim().to_string()).collect()
+async fn page(app: &TestApp, path: &str) -> Page {
+    let page = app.page(path).await;
+    assert_eq!(page.status, StatusCode::OK, "{path}:\n{}", page.html);
+    page
 }
 
 /// (action, target, partner_id) of the enterprise's catalog events, oldest first.
@@ -89,12 +75,12 @@ async fn an_admin_creates_a_product_and_sees_it_in_the_catalog() {
     let (app, enterprise_id) = logged_in().await;
 
     let empty = page(&app, "/catalog").await;
-    assert!(empty.contains("No products yet"));
-    assert_eq!(text_of(&empty, r#".menu a[aria-current="page"]"#).unwrap(), "Catalog");
-    assert_eq!(texts(&empty, r#"nav.tabs[aria-label="Catalog sections"] a"#), ["Products", "APIs", "Environments"]);
+    assert!(empty.html.contains("No products yet"));
+    assert_eq!(empty.text(r#".menu a[aria-current="page"]"#).unwrap(), "Catalog");
+    assert_eq!(empty.texts(r#"nav.tabs[aria-label="Catalog sections"] a"#), ["Products", "APIs", "Environments"]);
     let form = page(&app, "/catalog/products/new").await;
-    assert!(exists(&form, r#"label[for="name"]"#) && exists(&form, r#"label[for="description"]"#));
-    assert_eq!(text_of(&form, r#"label[for="name"]"#).unwrap(), "Name");
+    assert!(form.exists(r#"label[for="name"]"#) && form.exists(r#"label[for="description"]"#));
+    assert_eq!(form.text(r#"label[for="name"]"#).unwrap(), "Name");
 
     let r = post(
         &app,
@@ -106,10 +92,10 @@ async fn an_admin_creates_a_product_and_sees_it_in_the_catalog() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&r), "/catalog");
     let html = page(&app, "/catalog").await;
-    assert!(html.contains("Product “Payments Hub” created."));
-    assert_eq!(texts(&html, "tbody td.cell-main"), ["Payments Hub"]);
-    assert!(html.contains("Accept payments, everywhere."));
-    assert_eq!(texts(&html, "tbody td.num"), ["0"], "granted to no partner");
+    assert!(html.html.contains("Product “Payments Hub” created."));
+    assert_eq!(html.texts("tbody td.cell-main"), ["Payments Hub"]);
+    assert!(html.html.contains("Accept payments, everywhere."));
+    assert_eq!(html.texts("tbody td.num"), ["0"], "granted to no partner");
     assert_eq!(
         catalog_events(&app, enterprise_id),
         [("catalog.product_created".to_string(), "Product Payments Hub".to_string(), None)]
@@ -129,11 +115,11 @@ async fn an_invalid_product_is_refused_with_the_field_marked_and_the_input_kept(
         let r = post(&app, "/catalog/products", &[("name", name), ("description", description)]).await;
 
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{name:?}");
-        let html = r.text().await.unwrap();
-        assert!(exists(&html, &format!(r#"#{field}[aria-invalid="true"]"#)), "{field} marked for {name:?}");
-        assert!(text_of(&html, &format!("#{field}-error")).unwrap().contains(message), "{html}");
-        assert!(html.contains("Nothing was saved"));
-        let kept_description = text_of(&html, "#description").unwrap();
+        let html = Page::read(r).await;
+        assert!(html.exists(&format!(r#"#{field}[aria-invalid="true"]"#)), "{field} marked for {name:?}");
+        assert!(html.text(&format!("#{field}-error")).unwrap().contains(message), "{html}");
+        assert!(html.html.contains("Nothing was saved"));
+        let kept_description = html.text("#description").unwrap();
         assert_eq!(kept_description, description.trim(), "description kept");
     }
     assert!(product_names(&app, enterprise_id).is_empty());
@@ -157,12 +143,9 @@ async fn a_duplicate_name_ignoring_case_is_refused_for_products_apis_and_environ
 
     for (r, what) in [(product, "product"), (api, "API"), (environment, "environment"), (rename, "product")] {
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-        let html = r.text().await.unwrap();
-        assert!(exists(&html, r#"#name[aria-invalid="true"]"#));
-        assert!(
-            text_of(&html, "#name-error").unwrap().contains(&format!("Another {what} is already called")),
-            "{html}"
-        );
+        let html = Page::read(r).await;
+        assert!(html.exists(r#"#name[aria-invalid="true"]"#));
+        assert!(html.text("#name-error").unwrap().contains(&format!("Another {what} is already called")), "{html}");
     }
     assert_eq!(product_names(&app, enterprise_id), ["Product One", "Product Two", "Product Three"]);
 }
@@ -173,14 +156,16 @@ async fn editing_a_product_saves_it_and_records_what_changed() {
     let id = ids.products[0];
 
     let form = page(&app, &format!("/catalog/products/{id}/edit")).await;
-    assert!(form.contains(r#"value="Product One""#));
+    assert!(form.html.contains(r#"value="Product One""#));
     let r =
         post(&app, &format!("/catalog/products/{id}/edit"), &[("name", "Payments Hub"), ("description", "New words.")])
             .await;
 
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let html = page(&app, "/catalog").await;
-    assert!(html.contains("Payments Hub") && html.contains("New words.") && !html.contains("Product One"));
+    assert!(
+        html.html.contains("Payments Hub") && html.html.contains("New words.") && !html.html.contains("Product One")
+    );
     use schema::audit_events::dsl as a;
     let details: serde_json::Value = a::audit_events
         .filter(a::action.eq("catalog.product_updated"))
@@ -201,16 +186,16 @@ async fn archiving_and_unarchiving_a_product_marks_it_and_is_audited() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let html = page(&app, "/catalog").await;
     let row = format!("#product-{id}");
-    assert_eq!(text_of(&html, &format!("{row} .badge")).unwrap(), "Archived");
-    assert_eq!(text_of(&html, &format!("{row} form button")).unwrap(), "Unarchive");
-    assert!(html.contains("Product “Product One” archived"));
+    assert_eq!(html.text(&format!("{row} .badge")).unwrap(), "Archived");
+    assert_eq!(html.text(&format!("{row} form button")).unwrap(), "Unarchive");
+    assert!(html.html.contains("Product “Product One” archived"));
 
     post(&app, &format!("/catalog/products/{id}/archive"), &[]).await; // twice: nothing more happens
     let r = post(&app, &format!("/catalog/products/{id}/unarchive"), &[]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let html = page(&app, "/catalog").await;
-    assert!(!exists(&html, &format!("{row} .badge")));
-    assert_eq!(text_of(&html, &format!("{row} form button")).unwrap(), "Archive");
+    assert!(!html.exists(&format!("{row} .badge")));
+    assert_eq!(html.text(&format!("{row} form button")).unwrap(), "Archive");
 
     let actions: Vec<String> = catalog_events(&app, enterprise_id).into_iter().map(|e| e.0).collect();
     assert_eq!(actions, ["catalog.product_archived", "catalog.product_unarchived"]);
@@ -219,16 +204,16 @@ async fn archiving_and_unarchiving_a_product_marks_it_and_is_audited() {
 #[tokio::test]
 async fn a_granted_product_has_no_delete_button_and_its_deletion_is_refused() {
     let (app, enterprise_id, ids) = with_catalog().await;
-    let partner = seed_partner(&mut app.conn(), enterprise_id, "Globex", &["globex.example"], "active");
+    let partner = PartnerFixture::new("Globex").domains(["globex.example"]).active().create(&app).id;
     let id = ids.products[0];
     grant_product(&mut app.conn(), partner, id);
 
     let html = page(&app, "/catalog").await;
-    assert!(!exists(&html, &format!(r#"a[href="/catalog/products/{id}/delete"]"#)));
-    assert!(exists(&html, &format!(r#"a[href="/catalog/products/{}/delete"]"#, ids.products[1])));
-    assert_eq!(text_of(&html, &format!("#product-{id} td.num")).unwrap(), "1");
+    assert!(!html.exists(&format!(r#"a[href="/catalog/products/{id}/delete"]"#)));
+    assert!(html.exists(&format!(r#"a[href="/catalog/products/{}/delete"]"#, ids.products[1])));
+    assert_eq!(html.text(&format!("#product-{id} td.num")).unwrap(), "1");
     let confirm = page(&app, &format!("/catalog/products/{id}/delete")).await;
-    assert!(confirm.contains("is granted to 1 partner") && confirm.contains("Archive"));
+    assert!(confirm.html.contains("is granted to 1 partner") && confirm.html.contains("Archive"));
 
     let r = post(&app, &format!("/catalog/products/{id}/delete"), &[]).await;
 
@@ -244,13 +229,13 @@ async fn a_product_never_granted_is_deleted_after_confirmation() {
     let id = ids.products[2];
 
     let confirm = page(&app, &format!("/catalog/products/{id}/delete")).await;
-    assert_eq!(text_of(&confirm, "h1").unwrap(), "Delete Product Three?");
-    assert_eq!(text_of(&confirm, "form button.button-danger").unwrap(), "Delete");
+    assert_eq!(confirm.text("h1").unwrap(), "Delete Product Three?");
+    assert_eq!(confirm.text("form button.button-danger").unwrap(), "Delete");
     let r = post(&app, &format!("/catalog/products/{id}/delete"), &[]).await;
 
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(product_names(&app, enterprise_id), ["Product One", "Product Two"]);
-    assert!(page(&app, "/catalog").await.contains("Product “Product Three” deleted."));
+    assert!(page(&app, "/catalog").await.html.contains("Product “Product Three” deleted."));
     assert_eq!(
         catalog_events(&app, enterprise_id),
         [("catalog.product_deleted".to_string(), "Product Product Three".to_string(), None)]
@@ -265,9 +250,9 @@ async fn an_api_is_created_with_the_environments_it_is_offered_in() {
     let (dev, prod) = (ids.environments[0].to_string(), ids.environments[2].to_string());
 
     let form = page(&app, "/catalog/apis/new").await;
-    assert_eq!(text_of(&form, "fieldset legend").unwrap(), "Environments");
-    assert_eq!(texts(&form, "fieldset label"), ["Development", "Staging", "Production"]);
-    assert_eq!(text_of(&form, r#"label[for="base_path"]"#).unwrap(), "Base path (optional)");
+    assert_eq!(form.text("fieldset legend").unwrap(), "Environments");
+    assert_eq!(form.texts("fieldset label"), ["Development", "Staging", "Production"]);
+    assert_eq!(form.text(r#"label[for="base_path"]"#).unwrap(), "Base path (optional)");
     let r = post(
         &app,
         "/catalog/apis",
@@ -289,10 +274,10 @@ async fn an_api_is_created_with_the_environments_it_is_offered_in() {
         .select(schema::apis::id)
         .first(&mut app.conn())
         .unwrap();
-    assert_eq!(texts(&html, &format!("#api-{id} .chip")), ["Development", "Production"], "in environment order");
-    assert!(html.contains("/payments/v2"));
-    assert_eq!(texts(&html, &format!("#api-{}-name", ids.apis[2])), ["API Three"]);
-    assert_eq!(texts(&html, &format!("#api-{} .chip", ids.apis[2])), ["Production"]);
+    assert_eq!(html.texts(&format!("#api-{id} .chip")), ["Development", "Production"], "in environment order");
+    assert!(html.html.contains("/payments/v2"));
+    assert_eq!(html.texts(&format!("#api-{}-name", ids.apis[2])), ["API Three"]);
+    assert_eq!(html.texts(&format!("#api-{} .chip", ids.apis[2])), ["Production"]);
     assert_eq!(offered_in(&app, id), [ids.environments[0], ids.environments[2]]);
     let events = catalog_events(&app, enterprise_id);
     assert_eq!(events, [("catalog.api_created".to_string(), "API Payments API v2".to_string(), None)]);
@@ -310,14 +295,14 @@ async fn an_api_without_environments_or_with_a_bad_base_path_is_refused_and_the_
     let foreign_env = post(&app, "/catalog/apis", &[("name", "Kept API"), ("environments", "999999")]).await;
 
     assert_eq!(none.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let html = none.text().await.unwrap();
-    assert!(text_of(&html, "#environments-error").unwrap().contains("Choose at least one environment"));
-    assert!(html.contains(r#"value="Kept API""#) && html.contains(r#"value="/kept/v1""#));
+    let html = Page::read(none).await;
+    assert!(html.text("#environments-error").unwrap().contains("Choose at least one environment"));
+    assert!(html.html.contains(r#"value="Kept API""#) && html.html.contains(r#"value="/kept/v1""#));
     assert_eq!(bad_path.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let html = bad_path.text().await.unwrap();
-    assert!(exists(&html, r#"#base_path[aria-invalid="true"]"#));
-    assert!(exists(&html, &format!(r#"#environment-{staging}[checked]"#)), "the ticked box stays ticked");
-    assert!(!exists(&html, &format!(r#"#environment-{}[checked]"#, ids.environments[0])));
+    let html = Page::read(bad_path).await;
+    assert!(html.exists(r#"#base_path[aria-invalid="true"]"#));
+    assert!(html.exists(&format!(r#"#environment-{staging}[checked]"#)), "the ticked box stays ticked");
+    assert!(!html.exists(&format!(r#"#environment-{}[checked]"#, ids.environments[0])));
     assert_eq!(foreign_env.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
         schema::apis::table
@@ -331,14 +316,14 @@ async fn an_api_without_environments_or_with_a_bad_base_path_is_refused_and_the_
 
 #[tokio::test]
 async fn removing_an_environment_in_which_the_api_is_granted_is_refused() {
-    let (app, enterprise_id, ids) = with_catalog().await;
-    let partner = seed_partner(&mut app.conn(), enterprise_id, "Globex", &["globex.example"], "active");
+    let (app, _, ids) = with_catalog().await;
+    let partner = PartnerFixture::new("Globex").domains(["globex.example"]).active().create(&app).id;
     let (api, [dev, staging, prod]) = (ids.apis[0], [ids.environments[0], ids.environments[1], ids.environments[2]]);
     grant_api(&mut app.conn(), partner, api, dev);
     let (s, p) = (staging.to_string(), prod.to_string());
 
     let form = page(&app, &format!("/catalog/apis/{api}/edit")).await;
-    assert!(form.contains("Granted to 1 partner here"));
+    assert!(form.html.contains("Granted to 1 partner here"));
     let refused = post(
         &app,
         &format!("/catalog/apis/{api}/edit"),
@@ -347,8 +332,8 @@ async fn removing_an_environment_in_which_the_api_is_granted_is_refused() {
     .await;
 
     assert_eq!(refused.status(), StatusCode::CONFLICT);
-    let html = refused.text().await.unwrap();
-    let message = text_of(&html, "#environments-error").unwrap();
+    let html = Page::read(refused).await;
+    let message = html.text("#environments-error").unwrap();
     assert!(
         message.contains("“API One” is granted to partners in Development (1 partner)") && message.contains("Revoke"),
         "{message}"
@@ -374,11 +359,11 @@ async fn removing_an_environment_in_which_the_api_is_granted_is_refused() {
 #[tokio::test]
 async fn a_granted_api_cannot_be_deleted_but_archived_and_an_ungranted_one_can_be_deleted() {
     let (app, enterprise_id, ids) = with_catalog().await;
-    let partner = seed_partner(&mut app.conn(), enterprise_id, "Globex", &["globex.example"], "active");
+    let partner = PartnerFixture::new("Globex").domains(["globex.example"]).active().create(&app).id;
     grant_api(&mut app.conn(), partner, ids.apis[0], ids.environments[2]);
 
     let html = page(&app, "/catalog/apis").await;
-    assert!(!exists(&html, &format!(r#"a[href="/catalog/apis/{}/delete"]"#, ids.apis[0])));
+    assert!(!html.exists(&format!(r#"a[href="/catalog/apis/{}/delete"]"#, ids.apis[0])));
     let refused = post(&app, &format!("/catalog/apis/{}/delete", ids.apis[0]), &[]).await;
     assert_eq!(refused.status(), StatusCode::CONFLICT);
     assert!(refused.text().await.unwrap().contains("is granted to 1 partner; archive it instead."));
@@ -389,8 +374,8 @@ async fn a_granted_api_cannot_be_deleted_but_archived_and_an_ungranted_one_can_b
     assert_eq!(archived.status(), StatusCode::SEE_OTHER);
     assert_eq!(deleted.status(), StatusCode::SEE_OTHER);
     let html = page(&app, "/catalog/apis").await;
-    assert_eq!(text_of(&html, &format!("#api-{} .badge", ids.apis[0])).unwrap(), "Archived");
-    assert_eq!(texts(&html, "tbody td.cell-main span[id$=-name]"), ["API Two", "API One"], "archived last");
+    assert_eq!(html.text(&format!("#api-{} .badge", ids.apis[0])).unwrap(), "Archived");
+    assert_eq!(html.texts("tbody td.cell-main span[id$=-name]"), ["API Two", "API One"], "archived last");
     assert!(offered_in(&app, ids.apis[2]).is_empty());
     let actions: Vec<String> = catalog_events(&app, enterprise_id).into_iter().map(|e| e.0).collect();
     assert_eq!(actions, ["catalog.api_archived", "catalog.api_deleted"]);
@@ -403,12 +388,12 @@ async fn environments_are_listed_by_position_and_validated() {
     let (app, enterprise_id, ids) = with_catalog().await;
 
     let form = page(&app, "/catalog/environments/new").await;
-    assert!(form.contains(r#"value="4""#), "the next position is offered");
-    assert_eq!(text_of(&form, r#"label[for="position"]"#).unwrap(), "Position");
+    assert!(form.html.contains(r#"value="4""#), "the next position is offered");
+    assert_eq!(form.text(r#"label[for="position"]"#).unwrap(), "Position");
     let bad = post(&app, "/catalog/environments", &[("name", "Sandbox"), ("position", "first")]).await;
     assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let html = bad.text().await.unwrap();
-    assert!(exists(&html, r#"#position[aria-invalid="true"]"#) && html.contains(r#"value="Sandbox""#));
+    let html = Page::read(bad).await;
+    assert!(html.exists(r#"#position[aria-invalid="true"]"#) && html.html.contains(r#"value="Sandbox""#));
 
     let r = post(&app, "/catalog/environments", &[("name", "Sandbox"), ("position", "0")]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
@@ -421,7 +406,7 @@ async fn environments_are_listed_by_position_and_validated() {
     assert_eq!(moved.status(), StatusCode::SEE_OTHER);
 
     let html = page(&app, "/catalog/environments").await;
-    assert_eq!(texts(&html, "tbody td.cell-main"), ["Sandbox", "Development", "Live", "Staging"]);
+    assert_eq!(html.texts("tbody td.cell-main"), ["Sandbox", "Development", "Live", "Staging"]);
     let actions: Vec<String> = catalog_events(&app, enterprise_id).into_iter().map(|e| e.0).collect();
     assert_eq!(actions, ["catalog.environment_created", "catalog.environment_updated"]);
 }
@@ -429,23 +414,23 @@ async fn environments_are_listed_by_position_and_validated() {
 #[tokio::test]
 async fn an_environment_with_grants_cannot_be_deleted_and_one_without_can() {
     let (app, enterprise_id, ids) = with_catalog().await;
-    let partner = seed_partner(&mut app.conn(), enterprise_id, "Globex", &["globex.example"], "active");
+    let partner = PartnerFixture::new("Globex").domains(["globex.example"]).active().create(&app).id;
     grant_api(&mut app.conn(), partner, ids.apis[0], ids.environments[2]);
 
     let refused = post(&app, &format!("/catalog/environments/{}/delete", ids.environments[2]), &[]).await;
     assert_eq!(refused.status(), StatusCode::CONFLICT);
-    let text = texts(&refused.text().await.unwrap(), "main").join(" ");
+    let text = Page::read(refused).await.texts("main").join(" ");
     assert!(text.contains("“Production” can't be deleted: 1 partner is granted APIs in it."), "{text}");
 
     let confirm = page(&app, &format!("/catalog/environments/{}/delete", ids.environments[1])).await;
-    assert!(confirm.contains("2 APIs are offered in “Staging”"));
+    assert!(confirm.html.contains("2 APIs are offered in “Staging”"));
     let r = post(&app, &format!("/catalog/environments/{}/delete", ids.environments[1]), &[]).await;
 
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(offered_in(&app, ids.apis[0]), [ids.environments[0], ids.environments[2]]);
     let html = page(&app, "/catalog/environments").await;
-    assert_eq!(texts(&html, "tbody td.cell-main"), ["Development", "Production"]);
-    assert!(!exists(&html, &format!(r#"a[href="/catalog/environments/{}/delete"]"#, ids.environments[2])));
+    assert_eq!(html.texts("tbody td.cell-main"), ["Development", "Production"]);
+    assert!(!html.exists(&format!(r#"a[href="/catalog/environments/{}/delete"]"#, ids.environments[2])));
     let actions: Vec<String> = catalog_events(&app, enterprise_id).into_iter().map(|e| e.0).collect();
     assert_eq!(actions, ["catalog.environment_deleted"]);
 }
@@ -491,7 +476,7 @@ async fn another_enterprises_catalog_is_not_found_and_nothing_changes() {
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
 
     let html = page(&app, "/catalog").await;
-    assert!(!html.contains("Mine now"));
+    assert!(!html.html.contains("Mine now"));
     assert_eq!(product_names(&app, other.id), ["Product One", "Product Two", "Product Three"]);
     assert_eq!(offered_in(&app, api), theirs.environments);
     assert!(schema::products::table
@@ -504,30 +489,24 @@ async fn another_enterprises_catalog_is_not_found_and_nothing_changes() {
 
 #[tokio::test]
 async fn partner_users_are_refused_the_catalog() {
-    let app = TestApp::spawn().await;
-    let (enterprise_id, _) = app.create_enterprise_admin("Acme", ADMIN, PASSWORD);
+    let app = TestApp::spawn().with_enterprise_admin().await;
+    let enterprise_id = app.enterprise_id();
     let mut conn = app.conn();
     let ids = seed_catalog(&mut conn, enterprise_id);
-    let partner = seed_partner(&mut conn, enterprise_id, "Globex", &["globex.example"], "active");
-    seed_login_user(&mut conn, enterprise_id, partner, "ada@globex.example", "admin");
+    let partner = PartnerFixture::new("Globex").domains(["globex.example"]).active().create(&app).id;
+    UserFixture::admin("ada@globex.example").create(&app, partner);
     app.login("ada@globex.example", PASSWORD).await;
 
     for path in ["/catalog", "/catalog/apis", "/catalog/environments", "/catalog/products/new"] {
         assert_eq!(app.get(path).await.status(), StatusCode::FORBIDDEN, "{path}");
     }
-    let token = csrf_token(&app.get_html("/service-catalog").await.1);
+    let token = app.page("/service-catalog").await.csrf_token();
     for action in [
         "/catalog/products".to_string(),
         format!("/catalog/products/{}/archive", ids.products[0]),
         format!("/catalog/products/{}/delete", ids.products[0]),
     ] {
-        let r = app
-            .client
-            .post(app.url(&action))
-            .form(&[("csrf_token", token.as_str()), ("name", "Sneaky")])
-            .send()
-            .await
-            .unwrap();
+        let r = app.browser.post(&action, &token, &[("name", "Sneaky")]).await;
         assert_eq!(r.status(), StatusCode::FORBIDDEN, "{action}");
     }
     assert_eq!(product_names(&app, enterprise_id), ["Product One", "Product Two", "Product Three"]);

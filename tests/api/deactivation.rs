@@ -9,31 +9,24 @@ use partner_portal::{
     email::{outbox, EmailMeta, OutgoingEmail},
 };
 use reqwest::StatusCode;
-use scraper::{Html, Selector};
 
 use crate::{
-    fixtures::{domains_of, grant_api, grant_product, plant_invitation, seed_catalog, seed_login_user, seed_partner},
+    fixtures::{domains_of, grant_api, grant_product, seed_catalog, InvitationFixture, PartnerFixture, UserFixture},
     grants::{api_cells, events, post, product_grants, token},
-    helpers::{csrf_token, location, text_of, TestApp, PASSWORD},
+    helpers::{location, Browser, TestApp, PASSWORD},
+    page::Page,
 };
 
-const ADMIN: &str = "erin@acme.example";
-
 async fn logged_in() -> (TestApp, i64) {
-    let app = TestApp::spawn().await;
-    let (enterprise_id, _) = app.create_enterprise_admin("Acme", ADMIN, PASSWORD);
-    app.login(ADMIN, PASSWORD).await;
+    let app = TestApp::spawn().logged_in_as_enterprise_admin().await;
+    let enterprise_id = app.enterprise_id();
     (app, enterprise_id)
 }
 
-async fn page(app: &TestApp, path: &str) -> String {
-    let (status, html) = app.get_html(path).await;
-    assert_eq!(status, StatusCode::OK, "{path}:\n{html}");
-    html
-}
-
-fn exists(html: &str, selector: &str) -> bool {
-    Html::parse_document(html).select(&Selector::parse(selector).unwrap()).next().is_some()
+async fn page(app: &TestApp, path: &str) -> Page {
+    let page = app.page(path).await;
+    assert_eq!(page.status, StatusCode::OK, "{path}:\n{}", page.html);
+    page
 }
 
 fn status_of(conn: &mut PgConnection, partner: i64) -> String {
@@ -46,18 +39,8 @@ async fn deactivate(app: &TestApp, partner: i64, typed: &str) -> reqwest::Respon
 }
 
 /// Logs a partner user in with a browser of their own.
-async fn log_in_elsewhere(app: &TestApp, email: &str) -> reqwest::Client {
-    let (_, browser) = app.new_browser();
-    let html = browser.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
-    let t = csrf_token(&html);
-    let r = browser
-        .post(app.url("/login"))
-        .form(&[("csrf_token", t.as_str()), ("email", email), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{email} logs in");
-    browser
+async fn log_in_elsewhere(app: &TestApp, email: &str) -> Browser {
+    app.browser_of(email).await
 }
 
 #[tokio::test]
@@ -65,26 +48,26 @@ async fn deactivation_is_refused_while_any_api_access_remains() {
     let (app, enterprise_id) = logged_in().await;
     let mut conn = app.conn();
     let catalog = seed_catalog(&mut conn, enterprise_id);
-    let partner = seed_partner(&mut conn, enterprise_id, "Globex", &["globex.com"], "active");
+    let partner = PartnerFixture::new("Globex").domains(["globex.com"]).active().create(&app).id;
     grant_api(&mut conn, partner, catalog.apis[0], catalog.environments[0]);
     grant_api(&mut conn, partner, catalog.apis[0], catalog.environments[2]);
 
     let html = page(&app, &format!("/settings/partners/{partner}/delete")).await;
-    assert_eq!(text_of(&html, r#"nav.tabs a[aria-current="page"]"#).unwrap(), "Delete partner");
-    assert!(html.contains("API access must be revoked first"));
-    assert!(html.contains("API One in Development, Production"), "the grants are listed");
+    assert_eq!(html.text(r#"nav.tabs a[aria-current="page"]"#).unwrap(), "Delete partner");
+    assert!(html.html.contains("API access must be revoked first"));
+    assert!(html.html.contains("API One in Development, Production"), "the grants are listed");
     assert_eq!(
-        text_of(&html, &format!(r#"a[href="/settings/partners/{partner}/apis"].button"#)).unwrap(),
+        html.text(&format!(r#"a[href="/settings/partners/{partner}/apis"].button"#)).unwrap(),
         "Revoke API access"
     );
-    assert_eq!(text_of(&html, "button[disabled]").unwrap(), "Deactivate partner");
-    assert!(!exists(&html, "#confirm_name"), "nothing to confirm yet");
+    assert_eq!(html.text("button[disabled]").unwrap(), "Deactivate partner");
+    assert!(!html.exists("#confirm_name"), "nothing to confirm yet");
 
     // The server refuses whatever the page showed.
     let r = deactivate(&app, partner, "Globex").await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
-    let html = r.text().await.unwrap();
-    assert!(html.contains("still has access to APIs") && html.contains("Revoke API access"));
+    let html = Page::read(r).await;
+    assert!(html.html.contains("still has access to APIs") && html.html.contains("Revoke API access"));
 
     assert_eq!(status_of(&mut conn, partner), "active");
     assert_eq!(api_cells(&mut conn, partner).len(), 2);
@@ -93,30 +76,28 @@ async fn deactivation_is_refused_while_any_api_access_remains() {
 
 #[tokio::test]
 async fn a_wrong_confirmation_name_is_refused_and_changes_nothing() {
-    let (app, enterprise_id) = logged_in().await;
+    let (app, _) = logged_in().await;
     let mut conn = app.conn();
-    let partner = seed_partner(&mut conn, enterprise_id, "Globex", &["globex.com"], "active");
-    seed_login_user(&mut conn, enterprise_id, partner, "pat@globex.com", "member");
+    let partner = PartnerFixture::new("Globex").domains(["globex.com"]).active().create(&app).id;
+    UserFixture::member("pat@globex.com").create(&app, partner);
 
     let html = page(&app, &format!("/settings/partners/{partner}/delete")).await;
-    assert!(html.contains("This can&#39;t be undone") || html.contains("This can't be undone"));
-    assert_eq!(text_of(&html, r#"label[for="confirm_name"]"#).unwrap(), "Partner name");
+    assert!(html.html.contains("This can&#39;t be undone") || html.html.contains("This can't be undone"));
+    assert_eq!(html.text(r#"label[for="confirm_name"]"#).unwrap(), "Partner name");
     assert!(
-        html.contains("Type the partner&#39;s name to confirm") || html.contains("Type the partner's name to confirm")
+        html.html.contains("Type the partner&#39;s name to confirm")
+            || html.html.contains("Type the partner's name to confirm")
     );
-    assert_eq!(text_of(&html, "form button.button-danger").unwrap(), "Deactivate partner");
-    assert!(!exists(&html, "button[disabled]"));
+    assert_eq!(html.text("form button.button-danger").unwrap(), "Deactivate partner");
+    assert!(!html.exists("button[disabled]"));
 
     for typed in ["globex", "Globex Inc", ""] {
         let r = deactivate(&app, partner, typed).await;
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{typed:?}");
-        let html = r.text().await.unwrap();
-        assert!(exists(&html, r#".field-invalid input#confirm_name[aria-invalid="true"]"#));
-        assert!(text_of(&html, "#confirm_name-error").is_some());
-        let kept = Html::parse_document(&html)
-            .select(&Selector::parse("#confirm_name").unwrap())
-            .next()
-            .and_then(|e| e.value().attr("value").map(str::to_string));
+        let html = Page::read(r).await;
+        assert!(html.exists(r#".field-invalid input#confirm_name[aria-invalid="true"]"#));
+        assert!(html.text("#confirm_name-error").is_some());
+        let kept = html.attr("#confirm_name", "value");
         assert_eq!(kept.as_deref(), Some(typed), "the input is kept");
     }
 
@@ -136,19 +117,12 @@ async fn deactivating_logs_the_partners_people_out_withdraws_its_invitations_and
     let (app, enterprise_id) = logged_in().await;
     let mut conn = app.conn();
     let catalog = seed_catalog(&mut conn, enterprise_id);
-    let partner = seed_partner(&mut conn, enterprise_id, "Globex", &["globex.com"], "active");
-    let other = seed_partner(&mut conn, enterprise_id, "Initech", &["initech.com"], "active");
+    let partner = PartnerFixture::new("Globex").domains(["globex.com"]).active().create(&app).id;
+    let other = PartnerFixture::new("Initech").domains(["initech.com"]).active().create(&app).id;
     grant_product(&mut conn, partner, catalog.products[0]);
-    seed_login_user(&mut conn, enterprise_id, partner, "pat@globex.com", "admin");
-    let token_link = plant_invitation(
-        &mut conn,
-        enterprise_id,
-        partner,
-        "ivy@globex.com",
-        "member",
-        false,
-        chrono::Duration::days(7),
-    );
+    UserFixture::admin("pat@globex.com").create(&app, partner);
+    let token_link =
+        InvitationFixture::new(partner, "ivy@globex.com").role("member").named("Ivy", "Invitee").create(&app).token;
     let invitation_id: i64 = schema::invitations::table
         .filter(schema::invitations::email.eq("ivy@globex.com"))
         .select(schema::invitations::id)
@@ -170,12 +144,14 @@ async fn deactivating_logs_the_partners_people_out_withdraws_its_invitations_and
     .unwrap();
 
     let pat = log_in_elsewhere(&app, "pat@globex.com").await;
-    assert_eq!(pat.get(app.url("/service-catalog")).send().await.unwrap().status(), StatusCode::OK);
+    assert_eq!(pat.get("/service-catalog").await.status(), StatusCode::OK);
     let list = page(&app, "/settings/partners").await;
-    assert_eq!(text_of(&list, "#partner-usage").unwrap(), "2 of 10 partners registered");
+    assert_eq!(list.text("#partner-usage").unwrap(), "2 of 10 partners registered");
 
     let html = page(&app, &format!("/settings/partners/{partner}/delete")).await;
-    assert!(html.contains("stops its user from logging in") && html.contains("revokes its pending invitation"));
+    assert!(
+        html.html.contains("stops its user from logging in") && html.html.contains("revokes its pending invitation")
+    );
 
     // Surrounding spaces are forgiven; the name itself must match exactly.
     let r = deactivate(&app, partner, "  Globex ").await;
@@ -189,26 +165,17 @@ async fn deactivating_logs_the_partners_people_out_withdraws_its_invitations_and
     assert!(general.contains(r#"<span class="badge badge-deactivated">Deactivated</span>"#));
     assert!(general.contains("This partner is deactivated and can no longer be changed."));
     let tab = page(&app, &format!("/settings/partners/{partner}/delete")).await;
-    assert!(tab.contains("Globex was deactivated on") && !exists(&tab, "#confirm_name"));
+    assert!(tab.html.contains("Globex was deactivated on") && !tab.exists("#confirm_name"));
 
     // Pat is logged out at the next click and can't log in again.
-    let r = pat.get(app.url("/service-catalog")).send().await.unwrap();
+    let r = pat.get("/service-catalog").await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&r), "/login");
-    let (_, fresh) = app.new_browser();
-    let login = fresh.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
-    let t = csrf_token(&login);
-    let r = fresh
-        .post(app.url("/login"))
-        .form(&[("csrf_token", t.as_str()), ("email", "pat@globex.com"), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
+    let r = app.another_browser().login("pat@globex.com", PASSWORD).await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
 
     // Ivy's invitation link is withdrawn, and its unsent email will never go out.
-    let (_, visitor) = app.new_browser();
-    let r = visitor.get(app.url(&format!("/invitations/{token_link}"))).send().await.unwrap();
+    let r = app.another_browser().get(&format!("/invitations/{token_link}")).await;
     assert_eq!(r.status(), StatusCode::GONE);
     assert!(r.text().await.unwrap().contains("withdrawn"));
     let (inv_status, revoked_at): (String, Option<chrono::DateTime<chrono::Utc>>) = schema::invitations::table
@@ -255,7 +222,7 @@ async fn deactivating_logs_the_partners_people_out_withdraws_its_invitations_and
 
     // It no longer counts toward the limit, and its domain can go to another partner.
     let list = page(&app, "/settings/partners").await;
-    assert_eq!(text_of(&list, "#partner-usage").unwrap(), "1 of 10 partners registered");
+    assert_eq!(list.text("#partner-usage").unwrap(), "1 of 10 partners registered");
     let r = post(&app, &format!("/settings/partners/{other}/domains"), &[("domain", "globex.com")]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(domains_of(&mut conn, other), ["globex.com", "initech.com"]);
@@ -300,7 +267,7 @@ async fn concurrent_grant_api_and_deactivate_requests_never_leave_a_deactivated_
 
     for round in 0..6 {
         let name = format!("Race {round}");
-        let partner = seed_partner(&mut app.conn(), enterprise_id, &name, &[&format!("race{round}.example")], "active");
+        let partner = PartnerFixture::new(&name).domains([&format!("race{round}.example")]).active().create(&app).id;
         let grant_url = app.url(&format!("/settings/partners/{partner}/apis/add"));
         let deactivate_url = app.url(&format!("/settings/partners/{partner}/deactivate"));
         // Interleave the two kinds, starting with a different one each round.
@@ -348,37 +315,27 @@ async fn concurrent_grant_api_and_deactivate_requests_never_leave_a_deactivated_
 
 #[tokio::test]
 async fn an_acceptance_racing_a_deactivation_never_leaves_an_enabled_user_behind() {
-    let (app, enterprise_id) = logged_in().await;
+    let (app, _) = logged_in().await;
     let t = token(&app).await;
     for round in 0..4 {
         let mut conn = app.conn();
         let name = format!("Racer {round}");
         let domain = format!("racer{round}.example");
-        let partner = seed_partner(&mut conn, enterprise_id, &name, &[domain.as_str()], "active");
+        let partner = PartnerFixture::new(&name).domains([domain.as_str()]).active().create(&app).id;
         let email = format!("ivy@{domain}");
-        let invite =
-            plant_invitation(&mut conn, enterprise_id, partner, &email, "member", false, chrono::Duration::days(7));
-        let (_, invitee) = app.new_browser();
-        invitee.get(app.url(&format!("/invitations/{invite}"))).send().await.unwrap();
-        let html = invitee.get(app.url("/invitations/accept")).send().await.unwrap().text().await.unwrap();
-        let invitee_token = crate::helpers::csrf_token(&html);
+        let invite = InvitationFixture::new(partner, &email).role("member").named("Ivy", "Invitee").create(&app).token;
+        let invitee = app.another_browser();
+        invitee.get(&format!("/invitations/{invite}")).await;
+        let invitee_token = invitee.page("/invitations/accept").await.csrf_token();
         let password = "sturdy ladder copper 88";
 
-        let accept = invitee
-            .post(app.url("/invitations/accept"))
-            .form(&[
-                ("csrf_token", invitee_token.as_str()),
-                ("password", password),
-                ("password_confirmation", password),
-            ])
-            .send();
-        let deactivate = app
-            .client
-            .post(app.url(&format!("/settings/partners/{partner}/deactivate")))
-            .form(&[("csrf_token", t.as_str()), ("confirm_name", name.as_str())])
-            .send();
+        let accept_form = [("password", password), ("password_confirmation", password)];
+        let accept = invitee.post("/invitations/accept", &invitee_token, &accept_form);
+        let deactivate_path = format!("/settings/partners/{partner}/deactivate");
+        let deactivate_form = [("confirm_name", name.as_str())];
+        let deactivate = app.browser.post(&deactivate_path, &t, &deactivate_form);
         let (accepted, deactivated) = tokio::join!(accept, deactivate);
-        let (accepted, deactivated) = (accepted.unwrap().status(), deactivated.unwrap().status());
+        let (accepted, deactivated) = (accepted.status(), deactivated.status());
 
         println!("round {round}: accept {accepted}, deactivate {deactivated}");
         assert_eq!(deactivated, StatusCode::SEE_OTHER, "the deactivation always completes");

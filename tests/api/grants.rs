@@ -4,71 +4,49 @@
 use diesel::prelude::*;
 use partner_portal::db::schema;
 use reqwest::StatusCode;
-use scraper::{Html, Selector};
 
 use crate::{
-    fixtures::{grant_api, grant_product, seed_catalog, seed_login_user, seed_partner, CatalogIds},
-    helpers::{csrf_token, location, text_of, TestApp, PASSWORD},
+    fixtures::{grant_api, grant_product, seed_catalog, CatalogIds, PartnerFixture, UserFixture},
+    helpers::{location, TestApp, PASSWORD},
+    page::Page,
 };
 
-const ADMIN: &str = "erin@acme.example";
-
 async fn logged_in() -> (TestApp, i64) {
-    let app = TestApp::spawn().await;
-    let (enterprise_id, _) = app.create_enterprise_admin("Acme", ADMIN, PASSWORD);
-    app.login(ADMIN, PASSWORD).await;
+    let app = TestApp::spawn().logged_in_as_enterprise_admin().await;
+    let enterprise_id = app.enterprise_id();
     (app, enterprise_id)
 }
 
 /// A logged-in admin, an active partner "Globex" and the small catalog of `seed_catalog`.
 async fn arranged() -> (TestApp, i64, i64, CatalogIds) {
     let (app, enterprise_id) = logged_in().await;
-    let mut conn = app.conn();
-    let partner = seed_partner(&mut conn, enterprise_id, "Globex", &["globex.com"], "active");
-    let catalog = seed_catalog(&mut conn, enterprise_id);
+    let partner = PartnerFixture::new("Globex").domains(["globex.com"]).active().create(&app).id;
+    let catalog = seed_catalog(&mut app.conn(), enterprise_id);
     (app, enterprise_id, partner, catalog)
 }
 
 /// The CSRF token of the logged-in session (every page's menu has the Log out form).
 pub async fn token(app: &TestApp) -> String {
-    csrf_token(&app.get_html("/settings/partners").await.1)
+    app.page("/settings/partners").await.csrf_token()
 }
 
 pub async fn post(app: &TestApp, action: &str, fields: &[(&str, &str)]) -> reqwest::Response {
     let t = token(app).await;
-    let mut form = vec![("csrf_token", t.as_str())];
-    form.extend_from_slice(fields);
-    app.client.post(app.url(action)).form(&form).send().await.unwrap()
+    app.browser.post(action, &t, fields).await
 }
 
-async fn page(app: &TestApp, path: &str) -> String {
-    let (status, html) = app.get_html(path).await;
-    assert_eq!(status, StatusCode::OK, "{path}:\n{html}");
-    html
-}
-
-fn select_all(html: &str, selector: &str) -> Vec<String> {
-    let doc = Html::parse_document(html);
-    let sel = Selector::parse(selector).unwrap();
-    doc.select(&sel).map(|e| e.text().collect::<String>().trim().to_string()).collect()
-}
-
-fn attr_all(html: &str, selector: &str, attr: &str) -> Vec<String> {
-    let doc = Html::parse_document(html);
-    let sel = Selector::parse(selector).unwrap();
-    doc.select(&sel).filter_map(|e| e.value().attr(attr).map(str::to_string)).collect()
-}
-
-fn exists(html: &str, selector: &str) -> bool {
-    Html::parse_document(html).select(&Selector::parse(selector).unwrap()).next().is_some()
+async fn page(app: &TestApp, path: &str) -> Page {
+    let page = app.page(path).await;
+    assert_eq!(page.status, StatusCode::OK, "{path}:\n{}", page.html);
+    page
 }
 
 /// Every checkbox has an id and a `<label for>` naming it; returns the labels' texts.
-fn checkbox_labels(html: &str) -> Vec<String> {
-    let ids = attr_all(html, r#"main input[type="checkbox"]"#, "id");
+fn checkbox_labels(page: &Page) -> Vec<String> {
+    let ids = page.attrs(r#"main input[type="checkbox"]"#, "id");
     ids.iter()
         .map(|id| {
-            let label = text_of(html, &format!(r#"label[for="{id}"]"#));
+            let label = page.text(&format!(r#"label[for="{id}"]"#));
             label.unwrap_or_else(|| panic!("checkbox {id} has no label"))
         })
         .collect()
@@ -129,16 +107,16 @@ async fn granted_products_appear_on_the_products_tab_and_revoking_one_removes_it
     let [one, two, _] = catalog.products[..] else { panic!() };
 
     let tab = page(&app, &format!("/settings/partners/{partner}/products")).await;
-    assert_eq!(text_of(&tab, r#"nav.tabs a[aria-current="page"]"#).unwrap(), "Products");
+    assert_eq!(tab.text(r#"nav.tabs a[aria-current="page"]"#).unwrap(), "Products");
     assert!(tab.contains("No products granted"));
     let add = format!("/settings/partners/{partner}/products/add");
-    assert_eq!(attr_all(&tab, "main a.button", "href"), [add.as_str()], "one clear way to add");
-    assert_eq!(select_all(&tab, "main a.button"), ["Add Products"]);
+    assert_eq!(tab.attrs("main a.button", "href"), [add.as_str()], "one clear way to add");
+    assert_eq!(tab.texts("main a.button"), ["Add Products"]);
 
     let form = page(&app, &add).await;
     assert_eq!(checkbox_labels(&form), ["Product One", "Product Three", "Product Two"]);
-    assert!(exists(&form, r#"label[for="q"]"#) && exists(&form, r#"form[method="get"] input[name="q"]"#));
-    assert_eq!(select_all(&form, r#"main form[method="post"] button[type="submit"]"#), ["Save"]);
+    assert!(form.exists(r#"label[for="q"]"#) && form.exists(r#"form[method="get"] input[name="q"]"#));
+    assert_eq!(form.texts(r#"main form[method="post"] button[type="submit"]"#), ["Save"]);
 
     let (a, b) = (one.to_string(), two.to_string());
     let r = post(&app, &add, &[("product", a.as_str()), ("product", b.as_str())]).await;
@@ -146,8 +124,8 @@ async fn granted_products_appear_on_the_products_tab_and_revoking_one_removes_it
     assert_eq!(location(&r), format!("/settings/partners/{partner}/products"));
     let tab = page(&app, &format!("/settings/partners/{partner}/products")).await;
     assert!(tab.contains("Products granted: Product One and Product Two."), "flash");
-    assert_eq!(select_all(&tab, "tbody td.cell-main"), ["Product OneThe One product.", "Product TwoThe Two product."]);
-    assert_eq!(select_all(&tab, "tbody button"), ["Revoke Product One", "Revoke Product Two"]);
+    assert_eq!(tab.texts("tbody td.cell-main"), ["Product OneThe One product.", "Product TwoThe Two product."]);
+    assert_eq!(tab.texts("tbody button"), ["Revoke Product One", "Revoke Product Two"]);
     assert_eq!(product_grants(&mut app.conn(), partner), [one, two]);
 
     // What is granted is no longer offered.
@@ -157,7 +135,7 @@ async fn granted_products_appear_on_the_products_tab_and_revoking_one_removes_it
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let tab = page(&app, &format!("/settings/partners/{partner}/products")).await;
     assert!(tab.contains("Product One revoked"));
-    assert_eq!(select_all(&tab, "tbody td.cell-main"), ["Product TwoThe Two product."]);
+    assert_eq!(tab.texts("tbody td.cell-main"), ["Product TwoThe Two product."]);
     assert_eq!(product_grants(&mut app.conn(), partner), [two]);
 
     assert_eq!(
@@ -197,19 +175,19 @@ async fn archived_products_are_not_offered_and_a_forged_grant_of_one_changes_not
     let (a, b) = (one.to_string(), two.to_string());
     let r = post(&app, &add, &[("product", a.as_str()), ("product", b.as_str())]).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let html = r.text().await.unwrap();
+    let html = Page::read(r).await;
     assert!(
         html.contains("Product Two is archived and can&#39;t be granted")
             || html.contains("Product Two is archived and can't be granted"),
         "{html}"
     );
-    assert_eq!(attr_all(&html, "input[checked]", "value"), [a.as_str()], "the choice is kept");
+    assert_eq!(html.attrs("input[checked]", "value"), [a.as_str()], "the choice is kept");
     assert_eq!(product_grants(&mut conn, partner), [three]);
     assert!(events(&mut conn, partner).is_empty());
 
     // A product granted before it was archived is still listed, marked Archived.
     let tab = page(&app, &format!("/settings/partners/{partner}/products")).await;
-    assert_eq!(select_all(&tab, "tbody .badge"), ["Archived"]);
+    assert_eq!(tab.texts("tbody .badge"), ["Archived"]);
 
     // Nothing chosen, or a number that isn't a product: refused too.
     let r = post(&app, &add, &[]).await;
@@ -252,14 +230,14 @@ async fn the_api_matrix_has_a_labelled_checkbox_only_where_the_api_is_offered() 
     let (app, _, partner, _) = arranged().await;
 
     let tab = page(&app, &format!("/settings/partners/{partner}/apis")).await;
-    assert_eq!(text_of(&tab, r#"nav.tabs a[aria-current="page"]"#).unwrap(), "APIs");
+    assert_eq!(tab.text(r#"nav.tabs a[aria-current="page"]"#).unwrap(), "APIs");
     assert!(tab.contains("No API access"));
-    assert_eq!(select_all(&tab, "main a.button"), ["Add APIs"]);
-    assert_eq!(attr_all(&tab, "main a.button", "href"), [format!("/settings/partners/{partner}/apis/add")]);
+    assert_eq!(tab.texts("main a.button"), ["Add APIs"]);
+    assert_eq!(tab.attrs("main a.button", "href"), [format!("/settings/partners/{partner}/apis/add")]);
 
     let html = page(&app, &format!("/settings/partners/{partner}/apis/add")).await;
-    assert_eq!(select_all(&html, "table.matrix thead th"), ["API", "Development", "Staging", "Production"]);
-    assert_eq!(select_all(&html, "table.matrix tbody th"), ["API One/one/v1", "API Three/three/v1", "API Two/two/v1"]);
+    assert_eq!(html.texts("table.matrix thead th"), ["API", "Development", "Staging", "Production"]);
+    assert_eq!(html.texts("table.matrix tbody th"), ["API One/one/v1", "API Three/three/v1", "API Two/two/v1"]);
     assert_eq!(
         checkbox_labels(&html),
         [
@@ -272,9 +250,9 @@ async fn the_api_matrix_has_a_labelled_checkbox_only_where_the_api_is_offered() 
             "API Two in Production",
         ]
     );
-    assert_eq!(select_all(&html, "table.matrix td.not-available"), ["—not offered", "—not offered"]);
-    assert!(attr_all(&html, "input[checked]", "value").is_empty());
-    assert_eq!(select_all(&html, r#"main form[method="post"] button[type="submit"]"#), ["Save"]);
+    assert_eq!(html.texts("table.matrix td.not-available"), ["—not offered", "—not offered"]);
+    assert!(html.attrs("input[checked]", "value").is_empty());
+    assert_eq!(html.texts(r#"main form[method="post"] button[type="submit"]"#), ["Save"]);
 }
 
 #[tokio::test]
@@ -295,10 +273,10 @@ async fn saving_the_matrix_grants_per_environment_and_unchecking_revokes() {
         tab.contains("API access granted: API One in Development, API One in Production and API Three in Production."),
         "{tab}"
     );
-    assert_eq!(select_all(&tab, "tbody td.cell-main"), ["API OneThe One API.", "API ThreeThe Three API."]);
-    assert_eq!(select_all(&tab, "tbody .chip"), ["Development", "Production", "Production"], "in environment order");
+    assert_eq!(tab.texts("tbody td.cell-main"), ["API OneThe One API.", "API ThreeThe Three API."]);
+    assert_eq!(tab.texts("tbody .chip"), ["Development", "Production", "Production"], "in environment order");
     let matrix = page(&app, &format!("/settings/partners/{partner}/apis/add")).await;
-    let checked = attr_all(&matrix, "input[checked]", "value");
+    let checked = matrix.attrs("input[checked]", "value");
     assert_eq!(checked, [cell(a1, dev), cell(a1, prod), cell(a3, prod)], "grants come pre-checked");
 
     // Uncheck API One in Development and API Three; check API Two in Staging.
@@ -342,9 +320,9 @@ async fn forged_matrix_cells_are_refused_and_change_nothing() {
     // API Three is offered in Production only.
     let r = save_matrix(&app, partner, &[a1, a2, a3], &[(a1, stg), (a3, dev)]).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let html = r.text().await.unwrap();
+    let html = Page::read(r).await;
     assert!(html.contains("API Three is not offered in Development.") && html.contains("Nothing was saved."), "{html}");
-    assert_eq!(attr_all(&html, "input[checked]", "value"), [cell(a1, stg)], "the checked cells are kept");
+    assert_eq!(html.attrs("input[checked]", "value"), [cell(a1, stg)], "the checked cells are kept");
 
     // A new grant of an archived API.
     archive_api(&mut conn, a2);
@@ -374,9 +352,9 @@ async fn an_archived_api_keeps_its_grants_outside_the_matrix_and_shows_archived(
     archive_api(&mut conn, a2);
 
     let tab = page(&app, &format!("/settings/partners/{partner}/apis")).await;
-    assert_eq!(select_all(&tab, "tbody .badge"), ["Archived"]);
+    assert_eq!(tab.texts("tbody .badge"), ["Archived"]);
     let matrix = page(&app, &format!("/settings/partners/{partner}/apis/add")).await;
-    assert!(!select_all(&matrix, "table.matrix tbody th").iter().any(|t| t.starts_with("API Two")));
+    assert!(!matrix.texts("table.matrix tbody th").iter().any(|t| t.starts_with("API Two")));
     assert!(matrix.contains("Archived and not shown: API Two"));
 
     // Saving the matrix (which doesn't show API Two) leaves its grant alone.
@@ -401,7 +379,7 @@ async fn revoking_one_environment_or_a_whole_api() {
 
     let tab = page(&app, &format!("/settings/partners/{partner}/apis")).await;
     assert_eq!(
-        select_all(&tab, "tbody button"),
+        tab.texts("tbody button"),
         [
             "Revoke API One in Development",
             "Revoke API One in Production",
@@ -443,14 +421,14 @@ async fn a_deactivated_partners_grants_cannot_change() {
     let (app, enterprise_id) = logged_in().await;
     let mut conn = app.conn();
     let catalog = seed_catalog(&mut conn, enterprise_id);
-    let partner = seed_partner(&mut conn, enterprise_id, "Gone Ltd", &["gone.example"], "deactivated");
+    let partner = PartnerFixture::new("Gone Ltd").domains(["gone.example"]).deactivated().create(&app).id;
     let [p1, p2, _] = catalog.products[..] else { panic!() };
     let [a1, _, _] = catalog.apis[..] else { panic!() };
     let [dev, _, _] = catalog.environments[..] else { panic!() };
     grant_product(&mut conn, partner, p1);
 
     let tab = page(&app, &format!("/settings/partners/{partner}/products")).await;
-    assert!(tab.contains("Product One") && !tab.contains("Add Products") && !exists(&tab, "tbody form"));
+    assert!(tab.contains("Product One") && !tab.contains("Add Products") && !tab.exists("tbody form"));
     assert!(!page(&app, &format!("/settings/partners/{partner}/apis")).await.contains("Add APIs"));
 
     let base = format!("/settings/partners/{partner}");
@@ -482,7 +460,11 @@ async fn another_tenants_partner_is_not_found_on_every_grant_and_deactivation_ro
     let ours = seed_catalog(&mut conn, enterprise_id);
     let (other_enterprise, _) = app.create_enterprise_admin("Umbrella", "ada@umbrella.example", PASSWORD);
     let theirs = seed_catalog(&mut conn, other_enterprise);
-    let partner = seed_partner(&mut conn, other_enterprise, "Their Partner", &["their.example"], "active");
+    let partner = PartnerFixture::new("Their Partner")
+        .domains(["their.example"])
+        .active()
+        .create_in(&mut conn, other_enterprise)
+        .id;
     grant_product(&mut conn, partner, theirs.products[0]);
     let base = format!("/settings/partners/{partner}");
     let (p, a, e) = (theirs.products[0], theirs.apis[0], theirs.environments[0]);
@@ -503,7 +485,7 @@ async fn another_tenants_partner_is_not_found_on_every_grant_and_deactivation_ro
         assert_eq!(post(&app, &action, &fields).await.status(), StatusCode::NOT_FOUND, "{action}");
     }
     // Our partner, their product or API: not found either.
-    let mine = seed_partner(&mut conn, enterprise_id, "Globex", &["globex.com"], "active");
+    let mine = PartnerFixture::new("Globex").domains(["globex.com"]).active().create(&app).id;
     let mbase = format!("/settings/partners/{mine}");
     assert_eq!(post(&app, &format!("{mbase}/products/{p}/revoke"), &[]).await.status(), StatusCode::NOT_FOUND);
     assert_eq!(post(&app, &format!("{mbase}/apis/{a}/revoke"), &[]).await.status(), StatusCode::NOT_FOUND);
@@ -519,17 +501,14 @@ async fn another_tenants_partner_is_not_found_on_every_grant_and_deactivation_ro
 
 #[tokio::test]
 async fn partner_users_cannot_open_the_grant_pages() {
-    let (app, enterprise_id, partner, _) = arranged().await;
-    seed_login_user(&mut app.conn(), enterprise_id, partner, "pat@globex.com", "admin");
-    let (_, browser) = app.new_browser();
-    let login = browser.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
-    let t = csrf_token(&login);
-    let form = [("csrf_token", t.as_str()), ("email", "pat@globex.com"), ("password", PASSWORD)];
-    let r = browser.post(app.url("/login")).form(&form).send().await.unwrap();
+    let (app, _, partner, _) = arranged().await;
+    UserFixture::admin("pat@globex.com").create(&app, partner);
+    let browser = app.another_browser();
+    let r = browser.login("pat@globex.com", PASSWORD).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
 
     for path in ["/products", "/products/add", "/apis", "/apis/add", "/delete"] {
-        let r = browser.get(app.url(&format!("/settings/partners/{partner}{path}"))).send().await.unwrap();
+        let r = browser.get(&format!("/settings/partners/{partner}{path}")).await;
         assert_eq!(r.status(), StatusCode::FORBIDDEN, "{path}");
     }
 }

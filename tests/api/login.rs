@@ -1,12 +1,14 @@
 //! Logging in and out, throttling, sessions.
 
-use crate::helpers::{location, text_of, TestApp, PASSWORD};
+use crate::{
+    helpers::{location, TestApp, PASSWORD},
+    page::Page,
+};
 use reqwest::StatusCode;
 
 #[tokio::test]
 async fn an_admin_with_the_right_password_lands_on_the_partners_page() {
-    let app = TestApp::spawn().await;
-    app.create_enterprise_admin("Acme", "erin@acme.example", PASSWORD);
+    let app = TestApp::spawn().with_enterprise_admin().await;
 
     let r = app.login("Erin@Acme.example", PASSWORD).await;
 
@@ -20,28 +22,26 @@ async fn an_admin_with_the_right_password_lands_on_the_partners_page() {
 
 #[tokio::test]
 async fn a_wrong_password_and_an_unknown_email_get_the_same_answer() {
-    let app = TestApp::spawn().await;
-    app.create_enterprise_admin("Acme", "erin@acme.example", PASSWORD);
+    let app = TestApp::spawn().with_enterprise_admin().await;
 
     let wrong = app.login("erin@acme.example", "not the password at all").await;
     let wrong_status = wrong.status();
-    let wrong_html = wrong.text().await.unwrap();
+    let wrong_page = Page::read(wrong).await;
     let unknown = app.login("nobody@acme.example", "not the password at all").await;
     let unknown_status = unknown.status();
-    let unknown_html = unknown.text().await.unwrap();
+    let unknown_page = Page::read(unknown).await;
 
     assert_eq!(wrong_status, StatusCode::UNAUTHORIZED);
     assert_eq!(wrong_status, unknown_status);
-    let wrong_msg = text_of(&wrong_html, "#login-error").unwrap();
-    assert_eq!(wrong_msg, text_of(&unknown_html, "#login-error").unwrap());
+    let wrong_msg = wrong_page.text("#login-error").unwrap();
+    assert_eq!(wrong_msg, unknown_page.text("#login-error").unwrap());
     assert_eq!(wrong_msg, "The email or password is incorrect.");
     assert_eq!(location(&app.get("/settings/partners").await), "/login", "still anonymous");
 }
 
 #[tokio::test]
 async fn repeated_failures_for_one_account_pause_logins_even_with_the_right_password() {
-    let app = TestApp::spawn().await;
-    app.create_enterprise_admin("Acme", "erin@acme.example", PASSWORD);
+    let app = TestApp::spawn().with_enterprise_admin().await;
     for _ in 0..5 {
         assert_eq!(app.login("erin@acme.example", "guess guess guess").await.status(), StatusCode::UNAUTHORIZED);
     }
@@ -49,8 +49,7 @@ async fn repeated_failures_for_one_account_pause_logins_even_with_the_right_pass
     let r = app.login("erin@acme.example", PASSWORD).await;
 
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
-    let html = r.text().await.unwrap();
-    assert!(text_of(&html, "#login-error").unwrap().starts_with("Too many failed attempts"));
+    assert!(Page::read(r).await.text("#login-error").unwrap().starts_with("Too many failed attempts"));
     // The same answer for an address that has no account: nothing to learn from it.
     for _ in 0..5 {
         app.login("ghost@acme.example", "guess guess guess").await;
@@ -62,8 +61,7 @@ async fn repeated_failures_for_one_account_pause_logins_even_with_the_right_pass
 
 #[tokio::test]
 async fn many_failures_from_one_client_pause_logins_for_every_account() {
-    let app = TestApp::spawn().await;
-    app.create_enterprise_admin("Acme", "erin@acme.example", PASSWORD);
+    let app = TestApp::spawn().with_enterprise_admin().await;
     for i in 0..30 {
         app.login(&format!("user{i}@acme.example"), "guess guess guess").await;
     }
@@ -75,8 +73,7 @@ async fn many_failures_from_one_client_pause_logins_for_every_account() {
 
 #[tokio::test]
 async fn the_session_id_changes_at_login_so_a_planted_cookie_is_useless() {
-    let app = TestApp::spawn().await;
-    app.create_enterprise_admin("Acme", "erin@acme.example", PASSWORD);
+    let app = TestApp::spawn().with_enterprise_admin().await;
     app.get("/login").await;
     let before = app.session_cookie().expect("the login form starts a session");
 
@@ -92,14 +89,10 @@ async fn the_session_id_changes_at_login_so_a_planted_cookie_is_useless() {
 
 #[tokio::test]
 async fn a_cookie_replayed_after_logout_is_anonymous() {
-    let app = TestApp::spawn().await;
-    app.create_enterprise_admin("Acme", "erin@acme.example", PASSWORD);
-    app.login("erin@acme.example", PASSWORD).await;
+    let app = TestApp::spawn().logged_in_as_enterprise_admin().await;
     let cookie = app.session_cookie().unwrap();
 
-    let (_, html) = app.get_html("/settings/partners").await;
-    let token = crate::helpers::csrf_token(&html);
-    let r = app.client.post(app.url("/logout")).form(&[("csrf_token", token.as_str())]).send().await.unwrap();
+    let r = app.page("/settings/partners").await.form("/logout").submit(&app.browser).await;
     assert_eq!(location(&r), "/login?logged_out=1");
 
     let replay = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
@@ -111,9 +104,8 @@ async fn a_cookie_replayed_after_logout_is_anonymous() {
 
 #[tokio::test]
 async fn a_disabled_user_is_logged_out_on_their_next_request() {
-    let app = TestApp::spawn().await;
-    let (_, user_id) = app.create_enterprise_admin("Acme", "erin@acme.example", PASSWORD);
-    app.login("erin@acme.example", PASSWORD).await;
+    let app = TestApp::spawn().logged_in_as_enterprise_admin().await;
+    let user_id = app.admin_id();
     assert_eq!(app.get("/settings/partners").await.status(), StatusCode::OK);
 
     use diesel::prelude::*;
@@ -128,9 +120,7 @@ async fn a_disabled_user_is_logged_out_on_their_next_request() {
 
 #[tokio::test]
 async fn an_expired_session_is_anonymous() {
-    let app = TestApp::spawn().await;
-    app.create_enterprise_admin("Acme", "erin@acme.example", PASSWORD);
-    app.login("erin@acme.example", PASSWORD).await;
+    let app = TestApp::spawn().logged_in_as_enterprise_admin().await;
 
     use diesel::prelude::*;
     // Idle for longer than 30 minutes.
@@ -141,9 +131,7 @@ async fn an_expired_session_is_anonymous() {
 
 #[tokio::test]
 async fn using_the_portal_keeps_the_session_alive_but_never_past_its_absolute_lifetime() {
-    let app = TestApp::spawn().await;
-    app.create_enterprise_admin("Acme", "erin@acme.example", PASSWORD);
-    app.login("erin@acme.example", PASSWORD).await;
+    let app = TestApp::spawn().logged_in_as_enterprise_admin().await;
 
     use diesel::{prelude::*, sql_types::Double};
     #[derive(QueryableByName)]
@@ -176,9 +164,8 @@ async fn using_the_portal_keeps_the_session_alive_but_never_past_its_absolute_li
 
 #[tokio::test]
 async fn an_enterprise_admin_cannot_open_partner_pages_and_anonymous_visitors_are_sent_to_login() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn().with_enterprise_admin().await;
     assert_eq!(location(&app.get("/service-catalog").await), "/login");
-    app.create_enterprise_admin("Acme", "erin@acme.example", PASSWORD);
     app.login("erin@acme.example", PASSWORD).await;
 
     let (status, html) = app.get_html("/members").await;

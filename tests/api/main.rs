@@ -1,6 +1,13 @@
-//! The one integration test binary: every test drives a real portal over HTTP against its
-//! own PostgreSQL database.
+//! The main integration test binary: every test drives a real portal over HTTP against its
+//! own PostgreSQL database, sending emails with `TestApp::dispatch_emails` rather than
+//! waiting for a timer. Tests about real time (the email worker's own timer, outages,
+//! recovery) are in tests/timing; the browser journey is in tests/e2e. The kit is
+//! tests/common.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "../common/mod.rs"]
+mod common;
+use common::{emails, fixtures, helpers, page, smtp};
 
 mod activity;
 mod administrator;
@@ -8,12 +15,9 @@ mod catalog;
 mod cli;
 mod deactivation;
 mod defects;
-mod e2e;
 mod email;
-mod fixtures;
 mod forgot_password;
 mod grants;
-mod helpers;
 mod invitations;
 mod login;
 mod logos;
@@ -22,11 +26,9 @@ mod partner_summaries;
 mod partners_list;
 mod partners_page;
 mod password_links;
-mod proxy;
 mod query_counts;
 mod robustness;
 mod scale_out;
 mod security;
 mod service_catalog;
-mod smtp;
 mod wizard;

@@ -1,66 +1,52 @@
 //! Members (partner Admins): inviting, resending, revoking, changing roles, removing; who may.
 
-use std::time::Duration;
-
 use diesel::prelude::*;
-use partner_portal::db::{instrumentation, partners, schema};
+use partner_portal::db::{instrumentation, schema};
 use reqwest::StatusCode;
 
 use crate::{
-    fixtures::{audit_actions, seed_invitation, seed_named_user, seed_partner},
-    helpers::{csrf_token, location, text_of, Options, TestApp, PASSWORD},
-    smtp::TestSmtp,
+    fixtures::{audit_actions, InvitationFixture, PartnerFixture, UserFixture},
+    helpers::{location, Browser, Spawn, TestApp, PASSWORD},
+    page::Page,
 };
 
-const WAIT: Duration = Duration::from_secs(15);
 const NEW_PASSWORD: &str = "violet kettle harbour 9";
 const ACCOUNT_ADMIN_REFUSAL: &str =
     "The account administrator can only change through an administrator change by the enterprise.";
 
 struct Team {
     app: TestApp,
-    enterprise_id: i64,
     partner_id: i64,
     /// Ada Admin, the account administrator, logged in in `app.client`.
     ada: i64,
 }
 
 /// Globex (globex.example) with Ada as its account administrator, logged in.
-async fn team_with(options: Options) -> Team {
-    let app = TestApp::spawn_with(options).await;
-    let (enterprise_id, _) = app.create_enterprise_admin("Acme", "erin@acme.example", PASSWORD);
-    let mut conn = app.conn();
-    let partner_id = seed_partner(&mut conn, enterprise_id, "Globex", &["globex.example"], "active");
-    let ada = seed_named_user(&mut conn, enterprise_id, partner_id, "ada@globex.example", "admin", ("Ada", "Admin"));
-    partners::set_account_admin(&mut conn, partner_id, ada).unwrap();
-    assert_eq!(location(&app.login("ada@globex.example", PASSWORD).await), "/service-catalog");
-    Team { app, enterprise_id, partner_id, ada }
+async fn team_with(spawn: Spawn) -> Team {
+    let globex = PartnerFixture::new("Globex")
+        .domains(["globex.example"])
+        .active()
+        .account_admin(UserFixture::admin("ada@globex.example").named("Ada", "Admin"));
+    let app = spawn.logged_in_as_partner_admin(globex).await;
+    assert_eq!(location(&app.get("/").await), "/service-catalog");
+    let (partner_id, ada) = (app.partner_id(), app.partner().users[0]);
+    Team { app, partner_id, ada }
 }
 
 async fn team() -> Team {
-    team_with(Options::default()).await
-}
-
-fn smtp_options(smtp: &TestSmtp) -> Options {
-    Options { env: vec![("SMTP_URL", smtp.url()), ("EMAIL_RETRY_BASE_MS", "100".into())], ..Default::default() }
+    team_with(TestApp::spawn()).await
 }
 
 /// Another browser, logged in as `email`.
-async fn browser_of(app: &TestApp, email: &str, password: &str) -> reqwest::Client {
-    let (_, client) = app.new_browser();
-    let html = client.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
-    let r = client
-        .post(app.url("/login"))
-        .form(&[("csrf_token", csrf_token(&html).as_str()), ("email", email), ("password", password)])
-        .send()
-        .await
-        .unwrap();
+async fn browser_of(app: &TestApp, email: &str, password: &str) -> Browser {
+    let client = app.another_browser();
+    let r = client.login(email, password).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "{email} logs in");
     client
 }
 
-async fn get_status(app: &TestApp, client: &reqwest::Client, path: &str) -> StatusCode {
-    client.get(app.url(path)).send().await.unwrap().status()
+async fn get_status(client: &Browser, path: &str) -> StatusCode {
+    client.get(path).await.status()
 }
 
 async fn invite(app: &TestApp, first: &str, surname: &str, email: &str, role: &str) -> reqwest::Response {
@@ -73,48 +59,28 @@ async fn invite(app: &TestApp, first: &str, surname: &str, email: &str, role: &s
 }
 
 /// Follows an emailed invitation link in a fresh browser and accepts it; returns that browser.
-async fn accept_in_fresh_browser(app: &TestApp, link: &str) -> (reqwest::Client, reqwest::Response) {
-    let (_, fresh) = app.new_browser();
+async fn accept_in_fresh_browser(app: &TestApp, link: &str) -> (Browser, reqwest::Response) {
+    let fresh = app.another_browser();
     let path = url::Url::parse(link).unwrap().path().to_string();
-    let r = fresh.get(app.url(&path)).send().await.unwrap();
+    let r = fresh.get(&path).await;
     if location(&r) != "/invitations/accept" {
         return (fresh, r);
     }
-    let html = fresh.get(app.url("/invitations/accept")).send().await.unwrap().text().await.unwrap();
+    let token = fresh.page("/invitations/accept").await.csrf_token();
     let r = fresh
-        .post(app.url("/invitations/accept"))
-        .form(&[
-            ("csrf_token", csrf_token(&html).as_str()),
-            ("password", NEW_PASSWORD),
-            ("password_confirmation", NEW_PASSWORD),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .post("/invitations/accept", &token, &[("password", NEW_PASSWORD), ("password_confirmation", NEW_PASSWORD)])
+        .await;
     (fresh, r)
 }
 
 /// The page's main text as a person reads it (entities decoded).
 async fn shown(r: reqwest::Response) -> String {
-    text_of(&r.text().await.unwrap(), "main").unwrap_or_default()
+    Page::read(r).await.text("main").unwrap_or_default()
 }
 
 fn invitation_id(app: &TestApp, email: &str) -> i64 {
     use schema::invitations::dsl as i;
     i::invitations.filter(i::email.eq(email)).select(i::id).first(&mut app.conn()).unwrap()
-}
-
-/// Polls the Members page until it shows `needle` (the worker settles emails asynchronously).
-async fn members_page_showing(app: &TestApp, needle: &str) -> String {
-    let start = std::time::Instant::now();
-    loop {
-        let (_, html) = app.get_html("/members").await;
-        if html.contains(needle) {
-            return html;
-        }
-        assert!(start.elapsed() < WAIT, "the Members page never showed {needle:?}:\n{html}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 #[tokio::test]
@@ -132,13 +98,13 @@ async fn a_member_invite_outside_the_registered_domains_or_not_a_plain_address_i
         let r = invite(&app, "Ana", "Lima", bad, "member").await;
 
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad:?}");
-        let html = r.text().await.unwrap();
+        let html = Page::read(r).await;
         assert!(html.contains(r#"id="email-error""#), "{bad:?}: the Email field is marked");
         assert!(html.contains(r#"value="Ana""#) && html.contains(r#"value="Lima""#), "{bad:?}: the input is kept");
     }
     let r = invite(&app, "", "Lima", "ana@globex.example", "owner").await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let html = r.text().await.unwrap();
+    let html = Page::read(r).await;
     assert!(html.contains(r#"id="first_name-error""#) && html.contains(r#"id="role-error""#));
     assert!(html.contains(r#"value="ana@globex.example""#), "the email is kept");
 
@@ -149,8 +115,7 @@ async fn a_member_invite_outside_the_registered_domains_or_not_a_plain_address_i
 
 #[tokio::test]
 async fn an_invited_member_follows_the_emailed_link_lands_in_the_service_catalog_and_cannot_manage_members() {
-    let smtp = TestSmtp::start().await;
-    let Team { app, partner_id, .. } = team_with(smtp_options(&smtp)).await;
+    let Team { app, partner_id, .. } = team_with(TestApp::spawn().with_smtp()).await;
 
     let r = invite(&app, "Mia", "Member", "Mia@Globex.example", "member").await;
 
@@ -158,18 +123,18 @@ async fn an_invited_member_follows_the_emailed_link_lands_in_the_service_catalog
     let html = app.get_html("/members").await.1;
     assert!(html.contains("Invitation sent to mia@globex.example"), "the flash names the address");
     assert!(html.contains("Mia Member") && html.contains("Pending"));
-    members_page_showing(&app, "Email sent").await;
-    let mail = smtp.wait_for(1, WAIT).await.remove(0);
+    let mail = app.emails().await.remove(0);
+    assert!(app.get_html("/members").await.1.contains("Email sent"));
     assert_eq!(mail.to(), "mia@globex.example");
     let link = mail.link(&format!("{}/invitations/", app.address)).expect("an invitation link");
 
     let (mia, r) = accept_in_fresh_browser(&app, &link).await;
 
     assert_eq!(location(&r), "/service-catalog");
-    let catalog = mia.get(app.url("/service-catalog")).send().await.unwrap();
+    let catalog = mia.get("/service-catalog").await;
     assert_eq!(catalog.status(), StatusCode::OK);
     assert!(!catalog.text().await.unwrap().contains(r#"href="/members""#), "no Members entry in a Member's menu");
-    assert_eq!(get_status(&app, &mia, "/members").await, StatusCode::FORBIDDEN);
+    assert_eq!(get_status(&mia, "/members").await, StatusCode::FORBIDDEN);
     let html = app.get_html("/members").await.1;
     assert!(
         html.contains("mia@globex.example") && html.contains("No open invitations"),
@@ -184,17 +149,16 @@ async fn an_invited_member_follows_the_emailed_link_lands_in_the_service_catalog
 
 #[tokio::test]
 async fn resending_an_invitation_kills_the_old_link_and_the_new_one_works() {
-    let smtp = TestSmtp::start().await;
-    let Team { app, partner_id, .. } = team_with(smtp_options(&smtp)).await;
+    let Team { app, partner_id, .. } = team_with(TestApp::spawn().with_smtp()).await;
     invite(&app, "Mia", "Member", "mia@globex.example", "member").await;
-    let first = smtp.wait_for(1, WAIT).await[0].link(&format!("{}/invitations/", app.address)).unwrap();
+    let first = app.emails().await[0].link(&format!("{}/invitations/", app.address)).unwrap();
     let id = invitation_id(&app, "mia@globex.example");
 
     let r = app.submit("/members", &format!("/members/invitations/{id}/resend"), &[]).await;
 
     assert_eq!(location(&r), "/members");
     assert!(app.get_html("/members").await.1.contains("Invitation resent to mia@globex.example"));
-    let second = smtp.wait_for(2, WAIT).await[1].link(&format!("{}/invitations/", app.address)).unwrap();
+    let second = app.emails().await[1].link(&format!("{}/invitations/", app.address)).unwrap();
     assert_ne!(first, second);
     let (_, r) = accept_in_fresh_browser(&app, &first).await;
     assert_eq!(r.status(), StatusCode::GONE, "the old link is dead");
@@ -208,10 +172,9 @@ async fn resending_an_invitation_kills_the_old_link_and_the_new_one_works() {
 
 #[tokio::test]
 async fn revoking_an_invitation_kills_its_link() {
-    let smtp = TestSmtp::start().await;
-    let Team { app, partner_id, .. } = team_with(smtp_options(&smtp)).await;
+    let Team { app, partner_id, .. } = team_with(TestApp::spawn().with_smtp()).await;
     invite(&app, "Mia", "Member", "mia@globex.example", "member").await;
-    let link = smtp.wait_for(1, WAIT).await[0].link(&format!("{}/invitations/", app.address)).unwrap();
+    let link = app.emails().await[0].link(&format!("{}/invitations/", app.address)).unwrap();
     let id = invitation_id(&app, "mia@globex.example");
 
     let r = app.submit("/members", &format!("/members/invitations/{id}/revoke"), &[]).await;
@@ -242,19 +205,19 @@ async fn inviting_an_address_already_invited_or_already_a_member_is_refused_with
 
 #[tokio::test]
 async fn an_admin_changes_a_members_role_with_immediate_effect_but_not_the_account_administrators_nor_their_own() {
-    let Team { app, enterprise_id, partner_id, ada } = team().await;
+    let Team { app, partner_id, ada, .. } = team().await;
     let mut conn = app.conn();
-    let mia = seed_named_user(&mut conn, enterprise_id, partner_id, "mia@globex.example", "member", ("Mia", "Member"));
-    let bo = seed_named_user(&mut conn, enterprise_id, partner_id, "bo@globex.example", "admin", ("Bo", "Second"));
+    let mia = UserFixture::member("mia@globex.example").named("Mia", "Member").create(&app, partner_id);
+    let bo = UserFixture::admin("bo@globex.example").named("Bo", "Second").create(&app, partner_id);
     let mia_browser = browser_of(&app, "mia@globex.example", PASSWORD).await;
-    assert_eq!(get_status(&app, &mia_browser, "/members").await, StatusCode::FORBIDDEN);
+    assert_eq!(get_status(&mia_browser, "/members").await, StatusCode::FORBIDDEN);
 
     let r = app.submit("/members", &format!("/members/{mia}/role"), &[("role", "admin")]).await;
 
     assert_eq!(location(&r), "/members");
     assert!(app.get_html("/members").await.1.contains("Mia Member is now an Admin."));
     assert_eq!(
-        get_status(&app, &mia_browser, "/members").await,
+        get_status(&mia_browser, "/members").await,
         StatusCode::OK,
         "Mia's open session has the new role at once"
     );
@@ -262,14 +225,9 @@ async fn an_admin_changes_a_members_role_with_immediate_effect_but_not_the_accou
 
     // Bo, another Admin, can neither demote the account administrator nor change their own role.
     let bo_client = browser_of(&app, "bo@globex.example", PASSWORD).await;
-    let token = csrf_token(&bo_client.get(app.url("/members")).send().await.unwrap().text().await.unwrap());
+    let token = bo_client.page("/members").await.csrf_token();
     for (target, refusal) in [(ada, ACCOUNT_ADMIN_REFUSAL), (bo, "You can't change your own role")] {
-        let r = bo_client
-            .post(app.url(&format!("/members/{target}/role")))
-            .form(&[("csrf_token", token.as_str()), ("role", "member")])
-            .send()
-            .await
-            .unwrap();
+        let r = bo_client.post(&format!("/members/{target}/role"), &token, &[("role", "member")]).await;
         assert_eq!(r.status(), StatusCode::CONFLICT);
         assert!(shown(r).await.contains(refusal));
     }
@@ -284,15 +242,15 @@ async fn an_admin_changes_a_members_role_with_immediate_effect_but_not_the_accou
 
 #[tokio::test]
 async fn a_removed_member_is_logged_out_on_their_next_request_and_cannot_log_in_again() {
-    let Team { app, enterprise_id, partner_id, .. } = team().await;
+    let Team { app, partner_id, .. } = team().await;
     let mut conn = app.conn();
-    let mia = seed_named_user(&mut conn, enterprise_id, partner_id, "mia@globex.example", "member", ("Mia", "Member"));
+    let mia = UserFixture::member("mia@globex.example").named("Mia", "Member").create(&app, partner_id);
     let mia_browser = browser_of(&app, "mia@globex.example", PASSWORD).await;
-    assert_eq!(get_status(&app, &mia_browser, "/service-catalog").await, StatusCode::OK);
+    assert_eq!(get_status(&mia_browser, "/service-catalog").await, StatusCode::OK);
 
-    let (status, html) = app.get_html(&format!("/members/{mia}/remove")).await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(text_of(&html, "h1").as_deref(), Some("Remove Mia Member?"));
+    let html = app.page(&format!("/members/{mia}/remove")).await;
+    assert_eq!(html.status, StatusCode::OK);
+    assert_eq!(html.text("h1").as_deref(), Some("Remove Mia Member?"));
     assert!(html.contains(">Remove member</button>"));
     let r = app.submit(&format!("/members/{mia}/remove"), &format!("/members/{mia}/remove"), &[]).await;
 
@@ -300,16 +258,10 @@ async fn a_removed_member_is_logged_out_on_their_next_request_and_cannot_log_in_
     let html = app.get_html("/members").await.1;
     assert!(html.contains("Mia Member was removed"));
     assert!(!html.contains("mia@globex.example"), "no longer listed");
-    let r = mia_browser.get(app.url("/service-catalog")).send().await.unwrap();
+    let r = mia_browser.get("/service-catalog").await;
     assert_eq!(location(&r), "/login", "the open session is dead");
-    let (_, again) = app.new_browser();
-    let html = again.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
-    let r = again
-        .post(app.url("/login"))
-        .form(&[("csrf_token", csrf_token(&html).as_str()), ("email", "mia@globex.example"), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
+    let again = app.another_browser();
+    let r = again.login("mia@globex.example", PASSWORD).await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     let disabled: Option<chrono::DateTime<chrono::Utc>> =
         schema::users::table.find(mia).select(schema::users::disabled_at).first(&mut conn).unwrap();
@@ -319,22 +271,16 @@ async fn a_removed_member_is_logged_out_on_their_next_request_and_cannot_log_in_
 
 #[tokio::test]
 async fn the_account_administrator_cannot_be_removed_and_an_admin_cannot_remove_themselves() {
-    let Team { app, enterprise_id, partner_id, ada } = team().await;
-    let bo =
-        seed_named_user(&mut app.conn(), enterprise_id, partner_id, "bo@globex.example", "admin", ("Bo", "Second"));
+    let Team { app, partner_id, ada, .. } = team().await;
+    let bo = UserFixture::admin("bo@globex.example").named("Bo", "Second").create(&app, partner_id);
     let bo_client = browser_of(&app, "bo@globex.example", PASSWORD).await;
-    let token = csrf_token(&bo_client.get(app.url("/members")).send().await.unwrap().text().await.unwrap());
+    let token = bo_client.page("/members").await.csrf_token();
 
     for (target, refusal) in [(ada, ACCOUNT_ADMIN_REFUSAL), (bo, "You can't remove yourself")] {
-        let page = bo_client.get(app.url(&format!("/members/{target}/remove"))).send().await.unwrap();
+        let page = bo_client.get(&format!("/members/{target}/remove")).await;
         assert_eq!(page.status(), StatusCode::CONFLICT);
         assert!(shown(page).await.contains(refusal));
-        let r = bo_client
-            .post(app.url(&format!("/members/{target}/remove")))
-            .form(&[("csrf_token", token.as_str())])
-            .send()
-            .await
-            .unwrap();
+        let r = bo_client.post(&format!("/members/{target}/remove"), &token, &[]).await;
         assert_eq!(r.status(), StatusCode::CONFLICT);
         assert!(shown(r).await.contains(refusal));
     }
@@ -348,18 +294,18 @@ async fn the_account_administrator_cannot_be_removed_and_an_admin_cannot_remove_
 
 #[tokio::test]
 async fn members_and_enterprise_admins_get_403_on_every_members_route() {
-    let Team { app, enterprise_id, partner_id, ada } = team().await;
+    let Team { app, partner_id, ada, .. } = team().await;
     let mut conn = app.conn();
-    seed_named_user(&mut conn, enterprise_id, partner_id, "mia@globex.example", "member", ("Mia", "Member"));
-    let invitation = seed_invitation(&mut conn, enterprise_id, partner_id, "ivy@globex.example", false);
+    UserFixture::member("mia@globex.example").named("Mia", "Member").create(&app, partner_id);
+    let invitation = InvitationFixture::new(partner_id, "ivy@globex.example").create(&app).id;
 
     for (who, home) in [("mia@globex.example", "/service-catalog"), ("erin@acme.example", "/settings/partners")] {
         let client = browser_of(&app, who, PASSWORD).await;
-        let page = client.get(app.url(home)).send().await.unwrap().text().await.unwrap();
+        let page = client.page(home).await;
         assert!(!page.contains(r#"href="/members""#), "{who} has no Members menu entry");
-        let token = csrf_token(&page);
+        let token = page.csrf_token();
         for path in ["/members".to_string(), format!("/members/{ada}/remove")] {
-            assert_eq!(get_status(&app, &client, &path).await, StatusCode::FORBIDDEN, "{who} GET {path}");
+            assert_eq!(get_status(&client, &path).await, StatusCode::FORBIDDEN, "{who} GET {path}");
         }
         for (path, fields) in [
             (
@@ -371,9 +317,7 @@ async fn members_and_enterprise_admins_get_403_on_every_members_route() {
             (format!("/members/invitations/{invitation}/resend"), vec![]),
             (format!("/members/invitations/{invitation}/revoke"), vec![]),
         ] {
-            let mut form = vec![("csrf_token", token.as_str())];
-            form.extend(fields);
-            let r = client.post(app.url(&path)).form(&form).send().await.unwrap();
+            let r = client.post(&path, &token, &fields).await;
             assert_eq!(r.status(), StatusCode::FORBIDDEN, "{who} POST {path}");
         }
     }
@@ -384,12 +328,11 @@ async fn members_and_enterprise_admins_get_403_on_every_members_route() {
 
 #[tokio::test]
 async fn another_partners_members_and_invitations_answer_404() {
-    let Team { app, enterprise_id, .. } = team().await;
+    let Team { app, .. } = team().await;
     let mut conn = app.conn();
-    let other = seed_partner(&mut conn, enterprise_id, "Initech", &["initech.example"], "active");
-    let stranger =
-        seed_named_user(&mut conn, enterprise_id, other, "sam@initech.example", "member", ("Sam", "Stranger"));
-    let invitation = seed_invitation(&mut conn, enterprise_id, other, "ivy@initech.example", false);
+    let other = PartnerFixture::new("Initech").domains(["initech.example"]).active().create(&app).id;
+    let stranger = UserFixture::member("sam@initech.example").named("Sam", "Stranger").create(&app, other);
+    let invitation = InvitationFixture::new(other, "ivy@initech.example").create(&app).id;
 
     assert_eq!(app.get(&format!("/members/{stranger}/remove")).await.status(), StatusCode::NOT_FOUND);
     for (path, fields) in [
@@ -412,8 +355,8 @@ async fn another_partners_members_and_invitations_answer_404() {
     assert_eq!((role.as_str(), disabled, status.as_str()), ("member", None, "pending"));
 }
 
-/// Statements one load of /members runs. The outbox worker polls the same database every
-/// half second, so the fewest of three loads is the page's own count.
+/// Statements one load of /members runs: the fewest of three loads (as when the outbox
+/// worker polled the same database).
 async fn statements_of_members_page(app: &TestApp) -> u64 {
     let mut fewest = u64::MAX;
     for _ in 0..3 {
@@ -428,23 +371,15 @@ async fn statements_of_members_page(app: &TestApp) -> u64 {
 #[tokio::test]
 async fn the_members_page_runs_the_same_number_of_statements_with_1_and_with_10_people() {
     instrumentation::enable();
-    let Team { app, enterprise_id, partner_id, .. } = team().await;
-    let mut conn = app.conn();
-    seed_invitation(&mut conn, enterprise_id, partner_id, "ivy0@globex.example", false);
+    let Team { app, partner_id, .. } = team().await;
+    InvitationFixture::new(partner_id, "ivy0@globex.example").create(&app);
     app.get_html("/members").await; // warm up: every connection the page needs is open
 
     let with_one = statements_of_members_page(&app).await;
 
     for i in 1..=9 {
-        seed_named_user(
-            &mut conn,
-            enterprise_id,
-            partner_id,
-            &format!("p{i}@globex.example"),
-            "member",
-            ("Pia", "Person"),
-        );
-        seed_invitation(&mut conn, enterprise_id, partner_id, &format!("ivy{i}@globex.example"), false);
+        UserFixture::member(&format!("p{i}@globex.example")).named("Pia", "Person").create(&app, partner_id);
+        InvitationFixture::new(partner_id, &format!("ivy{i}@globex.example")).create(&app);
     }
     let with_ten = statements_of_members_page(&app).await;
     let html = app.get_html("/members").await.1;

@@ -7,44 +7,28 @@ use std::{sync::mpsc, thread, time::Duration};
 use diesel::{prelude::*, sql_types::BigInt};
 use partner_portal::domain::sample_png;
 use reqwest::{multipart, StatusCode};
-use scraper::{Html, Selector};
 
 use crate::{
-    fixtures::{domain_id, grant_product, seed_catalog, seed_partner},
+    fixtures::{domain_id, grant_product, seed_catalog, InvitationFixture, PartnerFixture},
     grants::{post, save_matrix},
-    helpers::{location, TestApp, PASSWORD},
+    helpers::{location, TestApp},
+    page::Page,
 };
 
-const ADMIN: &str = "erin@acme.example";
-
-/// Runs `f` on the list's row for the partner.
-async fn with_row<T>(app: &TestApp, partner: i64, f: impl FnOnce(scraper::ElementRef<'_>) -> T) -> T {
-    let (status, html) = app.get_html("/settings/partners").await;
-    assert_eq!(status, StatusCode::OK);
-    let doc = Html::parse_document(&html);
-    let rows = Selector::parse("table tbody tr").unwrap();
-    let link = Selector::parse(&format!(r#"a[href="/settings/partners/{partner}"]"#)).unwrap();
-    let row = doc
-        .select(&rows)
-        .find(|r| r.select(&link).next().is_some())
-        .unwrap_or_else(|| panic!("partner {partner} is not listed:\n{html}"));
-    f(row)
-}
-
-fn squeezed(e: scraper::ElementRef<'_>) -> String {
-    e.text().collect::<Vec<_>>().join(" ").split_whitespace().collect::<Vec<_>>().join(" ")
+/// The list's row for the partner.
+async fn row(app: &TestApp, partner: i64) -> Page {
+    let list = app.page("/settings/partners").await;
+    assert_eq!(list.status, StatusCode::OK);
+    let row = list.row_with(&format!(r#"a[href="/settings/partners/{partner}"]"#));
+    row.unwrap_or_else(|| panic!("partner {partner} is not listed:\n{list}"))
 }
 
 /// The list's row for the partner: (domains, counts cell, has a logo image), text squeezed.
 async fn listed(app: &TestApp, partner: i64) -> (Vec<String>, String, bool) {
-    let domain = Selector::parse("td.cell-domains span.domain").unwrap();
-    let counts = Selector::parse("td.nowrap").unwrap();
-    let logo = Selector::parse(&format!(r#"img[src^="/settings/partners/{partner}/logo?v="]"#)).unwrap();
-    with_row(app, partner, |row| {
-        let domains = row.select(&domain).map(|d| d.text().collect::<String>()).collect();
-        (domains, squeezed(row.select(&counts).next().unwrap()), row.select(&logo).next().is_some())
-    })
-    .await
+    let row = row(app, partner).await;
+    let counts = row.words("td.nowrap").into_iter().next().unwrap();
+    let logo = row.exists(&format!(r#"img[src^="/settings/partners/{partner}/logo?v="]"#));
+    (row.texts("td.cell-domains span.domain"), counts, logo)
 }
 
 async fn upload_logo(app: &TestApp, partner: i64) {
@@ -60,10 +44,9 @@ async fn upload_logo(app: &TestApp, partner: i64) {
 
 /// Acme's admin, logged in, and Acme's partner Globex (globex.com) in the given status.
 async fn admin_and_globex(status: &str) -> (TestApp, i64, i64) {
-    let app = TestApp::spawn().await;
-    let (enterprise_id, _) = app.create_enterprise_admin("Acme", ADMIN, PASSWORD);
-    app.login(ADMIN, PASSWORD).await;
-    let partner = seed_partner(&mut app.conn(), enterprise_id, "Globex", &["globex.com"], status);
+    let globex = PartnerFixture::new("Globex").domains(["globex.com"]).status(status);
+    let app = TestApp::spawn().logged_in_as_enterprise_admin().with_partner(globex).await;
+    let (enterprise_id, partner) = (app.enterprise_id(), app.partner_id());
     (app, enterprise_id, partner)
 }
 
@@ -152,13 +135,12 @@ async fn concurrent_grants_to_one_partner_are_all_counted() {
 
 /// The list's administrator cell for the partner, text squeezed.
 async fn administrator_cell(app: &TestApp, partner: i64) -> String {
-    let cell = Selector::parse("td:nth-child(3)").unwrap();
-    with_row(app, partner, |row| squeezed(row.select(&cell).next().unwrap())).await
+    row(app, partner).await.words("td:nth-child(3)").into_iter().next().unwrap()
 }
 
 #[tokio::test]
 async fn the_lists_administrator_follows_invitations_acceptance_and_renames() {
-    let (app, enterprise_id, partner) = admin_and_globex("invited").await;
+    let (app, _, partner) = admin_and_globex("invited").await;
     let mut conn = app.conn();
     assert_eq!(administrator_cell(&app, partner).await, "None");
 
@@ -179,18 +161,14 @@ async fn the_lists_administrator_follows_invitations_acceptance_and_renames() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(administrator_cell(&app, partner).await, "None", "a revoked invitation leaves no administrator");
 
-    let token = crate::fixtures::plant_invitation(
-        &mut conn,
-        enterprise_id,
-        partner,
-        "ivy@globex.com",
-        "admin",
-        true,
-        chrono::Duration::days(7),
-    );
+    let token = InvitationFixture::new(partner, "ivy@globex.com")
+        .named("Ivy", "Invitee")
+        .for_account_admin(true)
+        .create(&app)
+        .token;
     assert_eq!(administrator_cell(&app, partner).await, "Ivy Invitee ivy@globex.com Invitation pending");
-    let (_, browser) = app.new_browser();
-    assert_eq!(location(&crate::invitations::accept_with(&app, &browser, &token).await), "/service-catalog");
+    let browser = app.another_browser();
+    assert_eq!(location(&crate::invitations::accept_with(&browser, &token).await), "/service-catalog");
     assert_eq!(administrator_cell(&app, partner).await, "Ivy Invitee ivy@globex.com", "accepted: no longer pending");
 
     // No screen renames people yet; a script or a later feature may, and the list follows.

@@ -2,52 +2,44 @@
 
 use partner_portal::db::instrumentation;
 use reqwest::StatusCode;
-use scraper::{Html, Selector};
 
 use crate::{
-    fixtures::{seed_complete_draft, seed_invitation, seed_partner, seed_partner_user, seed_partners},
+    fixtures::{seed_complete_draft, seed_partners, InvitationFixture, PartnerFixture, UserFixture},
     helpers::{location, TestApp, PASSWORD},
+    page::Page,
 };
 
-const ADMIN: &str = "erin@acme.example";
-
 async fn logged_in() -> (TestApp, i64, i64) {
-    let app = TestApp::spawn().await;
-    let (enterprise_id, user_id) = app.create_enterprise_admin("Acme", ADMIN, PASSWORD);
-    app.login(ADMIN, PASSWORD).await;
+    let app = TestApp::spawn().logged_in_as_enterprise_admin().await;
+    let (enterprise_id, user_id) = (app.enterprise_id(), app.admin_id());
     (app, enterprise_id, user_id)
 }
 
-async fn list(app: &TestApp, query: &str) -> String {
-    let (status, html) = app.get_html(&format!("/settings/partners{query}")).await;
-    assert_eq!(status, StatusCode::OK);
-    html
+async fn list(app: &TestApp, query: &str) -> Page {
+    let page = app.page(&format!("/settings/partners{query}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    page
 }
 
 /// The names in the table, in order.
-fn listed_names(html: &str) -> Vec<String> {
-    let doc = Html::parse_document(html);
-    let sel = Selector::parse("table tbody td.cell-main a").unwrap();
-    doc.select(&sel).map(|e| e.text().collect::<String>().trim().to_string()).collect()
+fn listed_names(page: &Page) -> Vec<String> {
+    page.texts("table tbody td.cell-main a")
 }
 
 /// The Register partners button (it must be there on every list page).
-fn register_button(html: &str) -> (bool, String) {
-    let doc = Html::parse_document(html);
-    let form =
-        Selector::parse(r#"form[method="post"][action="/settings/partners/drafts"] button[type="submit"]"#).unwrap();
-    let button = doc.select(&form).next().unwrap_or_else(|| panic!("no Register partners form:\n{html}"));
-    (button.value().attr("disabled").is_some(), button.text().collect::<String>().trim().to_string())
+fn register_button(page: &Page) -> (bool, String) {
+    let button = r#"form[method="post"][action="/settings/partners/drafts"] button[type="submit"]"#;
+    let text = page.text(button).unwrap_or_else(|| panic!("no Register partners form:\n{page}"));
+    (page.exists(&format!("{button}[disabled]")), text)
 }
 
 #[tokio::test]
 async fn the_list_shows_each_partners_name_domains_administrator_status_and_the_meter() {
-    let (app, enterprise_id, _) = logged_in().await;
-    let mut conn = app.conn();
-    let globex = seed_partner(&mut conn, enterprise_id, "Globex", &["globex.com", "globex.io"], "active");
-    seed_partner(&mut conn, enterprise_id, "Initech", &["initech.example"], "invited");
-    seed_partner(&mut conn, enterprise_id, "Umbrella", &["umbrella.example"], "deactivated");
-    seed_invitation(&mut conn, enterprise_id, globex, "ana@globex.com", true);
+    let (app, _, _) = logged_in().await;
+    let globex = PartnerFixture::new("Globex").domains(["globex.com", "globex.io"]).active().create(&app).id;
+    PartnerFixture::new("Initech").domains(["initech.example"]).create(&app);
+    PartnerFixture::new("Umbrella").domains(["umbrella.example"]).deactivated().create(&app);
+    InvitationFixture::new(globex, "ana@globex.com").for_account_admin(true).create(&app);
 
     let html = list(&app, "").await;
 
@@ -71,11 +63,10 @@ async fn the_list_shows_each_partners_name_domains_administrator_status_and_the_
 
 #[tokio::test]
 async fn search_by_name_or_domain_and_the_status_filter_narrow_the_list() {
-    let (app, enterprise_id, _) = logged_in().await;
-    let mut conn = app.conn();
-    seed_partner(&mut conn, enterprise_id, "Globex", &["globex.com"], "active");
-    seed_partner(&mut conn, enterprise_id, "Initech", &["initech.example", "initrode.example"], "invited");
-    seed_partner(&mut conn, enterprise_id, "Umbrella", &["umbrella.example"], "deactivated");
+    let (app, _, _) = logged_in().await;
+    PartnerFixture::new("Globex").domains(["globex.com"]).active().create(&app);
+    PartnerFixture::new("Initech").domains(["initech.example", "initrode.example"]).create(&app);
+    PartnerFixture::new("Umbrella").domains(["umbrella.example"]).deactivated().create(&app);
 
     assert_eq!(listed_names(&list(&app, "?q=glob").await), ["Globex"], "by name, any case");
     assert_eq!(listed_names(&list(&app, "?q=INITRODE.example").await), ["Initech"], "by domain");
@@ -85,9 +76,8 @@ async fn search_by_name_or_domain_and_the_status_filter_narrow_the_list() {
     assert_eq!(listed_names(&list(&app, "?status=bogus").await).len(), 3, "an unknown status shows all");
 
     let html = list(&app, "?q=glob&status=active").await;
-    let doc = Html::parse_document(&html);
-    let search = Selector::parse(r#"form[method="get"] input[type="search"][name="q"][value="glob"]"#).unwrap();
-    assert!(doc.select(&search).next().is_some(), "the search is kept in the form");
+    let search = r#"form[method="get"] input[type="search"][name="q"][value="glob"]"#;
+    assert!(html.exists(search), "the search is kept in the form");
     assert!(
         html.contains(r#"<label for="q">Search</label>"#) && html.contains(r#"<label for="status">Status</label>"#)
     );
@@ -96,13 +86,13 @@ async fn search_by_name_or_domain_and_the_status_filter_narrow_the_list() {
 
 #[tokio::test]
 async fn the_empty_states_say_what_is_going_on() {
-    let (app, enterprise_id, _) = logged_in().await;
+    let (app, _, _) = logged_in().await;
 
     let html = list(&app, "").await;
     assert!(html.contains("No partners yet"));
     assert!(html.contains("0 of 10 partners registered"));
 
-    seed_partner(&mut app.conn(), enterprise_id, "Globex", &["globex.com"], "active");
+    PartnerFixture::new("Globex").domains(["globex.com"]).active().create(&app);
     let html = list(&app, "?q=nothing-like-this").await;
     assert!(html.contains("No partners match your search."));
     assert!(html.contains(r#"<a href="/settings/partners">Clear filters</a>"#));
@@ -123,16 +113,13 @@ async fn the_list_runs_the_same_number_of_statements_with_1_and_with_10_partners
     assert_eq!(listed_names(&html).len(), 1);
 
     for i in 2..=9 {
-        seed_partner(
-            &mut conn,
-            enterprise_id,
-            &format!("More {i}"),
-            &[&format!("m{i}.example"), &format!("n{i}.example")],
-            "active",
-        );
+        PartnerFixture::new(&format!("More {i}"))
+            .domains([&format!("m{i}.example"), &format!("n{i}.example")])
+            .active()
+            .create(&app);
     }
-    let last = seed_partner(&mut conn, enterprise_id, "Logo Ltd", &["logo.example"], "invited");
-    seed_invitation(&mut conn, enterprise_id, last, "ana@logo.example", true);
+    let last = PartnerFixture::new("Logo Ltd").domains(["logo.example"]).create(&app).id;
+    InvitationFixture::new(last, "ana@logo.example").for_account_admin(true).create(&app);
     partner_portal::db::partners::set_logo(
         &mut conn,
         last,
@@ -171,7 +158,7 @@ async fn a_deactivated_partner_does_not_count_toward_the_limit() {
     let (app, enterprise_id, _) = logged_in().await;
     let mut conn = app.conn();
     seed_partners(&mut conn, enterprise_id, 9);
-    seed_partner(&mut conn, enterprise_id, "Gone Ltd", &["gone.example"], "deactivated");
+    PartnerFixture::new("Gone Ltd").domains(["gone.example"]).deactivated().create(&app);
 
     let html = list(&app, "").await;
 
@@ -194,10 +181,9 @@ async fn an_unfinished_registration_is_offered_again() {
 
 #[tokio::test]
 async fn a_partner_user_is_not_allowed_on_the_list_or_a_partner_page() {
-    let app = TestApp::spawn().await;
-    let (enterprise_id, _) = app.create_enterprise_admin("Acme", ADMIN, PASSWORD);
-    let partner = seed_partner(&mut app.conn(), enterprise_id, "Globex", &["globex.com"], "active");
-    seed_partner_user(&mut app.conn(), enterprise_id, partner, "paula@globex.com", "member");
+    let app = TestApp::spawn().with_partner(PartnerFixture::new("Globex").domains(["globex.com"]).active()).await;
+    let partner = app.partner_id();
+    UserFixture::member("paula@globex.com").create(&app, partner);
     assert_eq!(location(&app.login("paula@globex.com", PASSWORD).await), "/service-catalog");
 
     assert_eq!(app.get("/settings/partners").await.status(), StatusCode::FORBIDDEN);

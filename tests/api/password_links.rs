@@ -46,15 +46,7 @@ async fn the_set_password_link_lets_the_new_admin_choose_a_password_and_log_in()
         .unwrap();
     assert_eq!(actions, ["enterprise.created", "user.password_set"], "setting a password is audited");
 
-    let (_, fresh) = app.new_browser();
-    let html = fresh.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
-    let token = crate::helpers::csrf_token(&html);
-    let r = fresh
-        .post(app.url("/login"))
-        .form(&[("csrf_token", token.as_str()), ("email", "hank@globex.example"), ("password", NEW_PASSWORD)])
-        .send()
-        .await
-        .unwrap();
+    let r = app.another_browser().login("hank@globex.example", NEW_PASSWORD).await;
     assert_eq!(location(&r), "/settings/partners", "the new password works");
 }
 
@@ -70,12 +62,12 @@ async fn a_used_link_and_an_unknown_link_say_so() {
     )
     .await;
 
-    let (_, other) = app.new_browser();
-    let r = other.get(app.url(&path_of(&link))).send().await.unwrap();
+    let other = app.another_browser();
+    let r = other.get(&path_of(&link)).await;
     assert_eq!(r.status(), StatusCode::GONE);
     assert!(r.text().await.unwrap().contains("already been used"));
 
-    let r = other.get(app.url("/password/set/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")).send().await.unwrap();
+    let r = other.get("/password/set/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA").await;
     assert_eq!(r.status(), StatusCode::GONE);
     assert!(r.text().await.unwrap().contains("This link is not valid"));
 }

@@ -18,9 +18,8 @@ use partner_portal::{
 use reqwest::StatusCode;
 
 use crate::{
-    fixtures::{grant_api, grant_product, seed_catalog, seed_invitation, seed_partner},
-    helpers::{csrf_token, location, Options, TestApp, PASSWORD},
-    smtp::TestSmtp,
+    fixtures::{grant_api, grant_product, seed_catalog, InvitationFixture, PartnerFixture},
+    helpers::{location, Browser, TestApp, PASSWORD},
 };
 
 const ADMIN: &str = "erin@acme.example";
@@ -43,8 +42,8 @@ struct World {
     app: TestApp,
     partner_id: i64,
     member: String,
-    admin_browser: reqwest::Client,
-    member_browser: reqwest::Client,
+    admin_browser: Browser,
+    member_browser: Browser,
 }
 
 /// One enterprise with `partners` active partners (two domains, a logo, the whole small catalog
@@ -53,20 +52,18 @@ struct World {
 /// `events` audit events about the first partner.
 async fn world(partners: usize, people: usize, events: i64) -> World {
     instrumentation::enable();
-    let app = TestApp::spawn().await;
-    let (enterprise_id, admin_id) = app.create_enterprise_admin("Acme", ADMIN, PASSWORD);
+    let app = TestApp::spawn().with_enterprise_admin().await;
+    let (enterprise_id, admin_id) = (app.enterprise_id(), app.admin_id());
     let mut conn = app.conn();
     let catalog = seed_catalog(&mut conn, enterprise_id);
     let mut partner_ids = Vec::new();
     for p in 1..=partners {
         let domain = format!("partner{p}.example");
-        let id = seed_partner(
-            &mut conn,
-            enterprise_id,
-            &format!("Partner {p}"),
-            &[&domain, &format!("eu.{domain}")],
-            "active",
-        );
+        let id = PartnerFixture::new(&format!("Partner {p}"))
+            .domains([&domain, &format!("eu.{domain}")])
+            .active()
+            .create(&app)
+            .id;
         db::partners::set_logo(&mut conn, id, "image/png", &sample_png(16, 16), 16, 16).unwrap();
         for product in &catalog.products {
             grant_product(&mut conn, id, *product);
@@ -78,7 +75,7 @@ async fn world(partners: usize, people: usize, events: i64) -> World {
                 grant_api(&mut conn, id, *api, *env);
             }
         }
-        seed_invitation(&mut conn, enterprise_id, id, &format!("next-admin@{domain}"), true);
+        InvitationFixture::new(id, &format!("next-admin@{domain}")).for_account_admin(true).create(&app);
         partner_ids.push(id);
     }
     let hash = hash_sync(PASSWORD).unwrap();
@@ -129,15 +126,9 @@ async fn world(partners: usize, people: usize, events: i64) -> World {
     World { app, partner_id, member, admin_browser, member_browser }
 }
 
-async fn browser_logged_in(app: &TestApp, email: &str, home: &str) -> reqwest::Client {
-    let (_, client) = app.new_browser();
-    let html = client.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
-    let r = client
-        .post(app.url("/login"))
-        .form(&[("csrf_token", csrf_token(&html).as_str()), ("email", email), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
+async fn browser_logged_in(app: &TestApp, email: &str, home: &str) -> Browser {
+    let client = app.another_browser();
+    let r = client.login(email, PASSWORD).await;
     assert_eq!(location(&r), home, "{email} logs in");
     client
 }
@@ -160,10 +151,10 @@ fn since(app: &TestApp, (count, logged): (u64, usize)) -> Measured {
 }
 
 /// GETs `path` twice (the first opens whatever connection it needs) and measures the second.
-async fn page(app: &TestApp, browser: &reqwest::Client, path: &str) -> Measured {
+async fn page(app: &TestApp, browser: &Browser, path: &str) -> Measured {
     for measured in [false, true] {
         let before = snapshot(app);
-        let r = browser.get(app.url(path)).send().await.unwrap();
+        let r = browser.get(path).await;
         let status = r.status();
         let html = r.text().await.unwrap();
         assert_eq!(status, StatusCode::OK, "{path}:\n{html}");
@@ -176,15 +167,10 @@ async fn page(app: &TestApp, browser: &reqwest::Client, path: &str) -> Measured 
 
 /// A fresh visitor opens /login, then posts the right password; the POST is measured.
 async fn login_post(app: &TestApp, email: &str) -> Measured {
-    let (_, client) = app.new_browser();
-    let html = client.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
+    let client = app.another_browser();
+    let token = client.page("/login").await.csrf_token();
     let before = snapshot(app);
-    let r = client
-        .post(app.url("/login"))
-        .form(&[("csrf_token", csrf_token(&html).as_str()), ("email", email), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
+    let r = client.post("/login", &token, &[("email", email), ("password", PASSWORD)]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "{email} logs in");
     since(app, before)
 }
@@ -254,19 +240,13 @@ async fn each_page_runs_a_fixed_number_of_statements_whatever_the_data_and_write
 #[tokio::test]
 async fn a_page_view_after_a_flash_message_writes_once_and_then_never_again() {
     instrumentation::enable();
-    let app = TestApp::spawn().await;
-    let (enterprise_id, _) = app.create_enterprise_admin("Acme", ADMIN, PASSWORD);
-    let partner = seed_partner(&mut app.conn(), enterprise_id, "Globex", &["globex.com"], "active");
-    app.login(ADMIN, PASSWORD).await;
+    let globex = PartnerFixture::new("Globex").domains(["globex.com"]).active();
+    let app = TestApp::spawn().logged_in_as_enterprise_admin().with_partner(globex).await;
+    let partner = app.partner_id();
     // Adding a domain redirects back with a flash message: the next view shows and drops it.
-    let token = csrf_token(&app.get_html("/settings/partners").await.1);
-    let r = app
-        .client
-        .post(app.url(&format!("/settings/partners/{partner}/domains")))
-        .form(&[("csrf_token", token.as_str()), ("domain", "globex.io")])
-        .send()
-        .await
-        .unwrap();
+    let token = app.page("/settings/partners").await.csrf_token();
+    let r =
+        app.browser.post(&format!("/settings/partners/{partner}/domains"), &token, &[("domain", "globex.io")]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
 
     let path = format!("/settings/partners/{partner}");
@@ -282,9 +262,9 @@ async fn a_page_view_after_a_flash_message_writes_once_and_then_never_again() {
 #[tokio::test]
 async fn the_email_workers_statements_are_not_counted() {
     instrumentation::enable();
-    let smtp = TestSmtp::start().await;
-    let app = TestApp::spawn_with(Options { env: vec![("SMTP_URL", smtp.url())], ..Default::default() }).await;
+    let app = TestApp::spawn().with_smtp().await;
     assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);
+    assert_eq!(app.dispatch_emails().await, 0, "the worker's connection is open");
     {
         let mut conn = app.conn();
         for i in 0..3 {
@@ -302,16 +282,16 @@ async fn the_email_workers_statements_are_not_counted() {
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let before = snapshot(&app);
 
-    // The worker claims, sends and records the three emails, then keeps polling.
-    smtp.wait_for(3, Duration::from_secs(10)).await;
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // The worker's code claims, sends and records the three emails, then finds none left.
+    assert_eq!(app.dispatch_emails().await, 3);
+    assert_eq!(app.smtp().messages().len(), 3);
 
     let during = since(&app, before);
     let sent: i64 = {
         use partner_portal::db::schema::outbox_emails::dsl as o;
         o::outbox_emails.filter(o::status.eq("sent")).count().get_result(&mut app.conn()).unwrap()
     };
-    println!("statements counted while the worker sent 3 emails and polled for 1.5 s: {}", during.count);
+    println!("statements counted while the worker sent 3 emails: {}", during.count);
     assert_eq!(sent, 3);
     assert_eq!(during.count, 0, "the worker's statements are not counted: {:?}", during.sql);
 }

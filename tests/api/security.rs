@@ -1,13 +1,11 @@
 //! CSRF, security headers, labels.
 
-use crate::helpers::{csrf_token, location, TestApp, PASSWORD};
+use crate::helpers::{location, TestApp, PASSWORD};
 use reqwest::StatusCode;
-use scraper::{Html, Selector};
 
 #[tokio::test]
 async fn a_login_without_a_csrf_token_is_refused_and_logs_nobody_in() {
-    let app = TestApp::spawn().await;
-    app.create_enterprise_admin("Acme", "erin@acme.example", PASSWORD);
+    let app = TestApp::spawn().with_enterprise_admin().await;
     app.get("/login").await;
 
     let r = app
@@ -25,9 +23,7 @@ async fn a_login_without_a_csrf_token_is_refused_and_logs_nobody_in() {
 
 #[tokio::test]
 async fn a_wrong_csrf_token_is_refused_and_the_session_survives() {
-    let app = TestApp::spawn().await;
-    app.create_enterprise_admin("Acme", "erin@acme.example", PASSWORD);
-    app.login("erin@acme.example", PASSWORD).await;
+    let app = TestApp::spawn().logged_in_as_enterprise_admin().await;
 
     let r = app.client.post(app.url("/logout")).form(&[("csrf_token", "forged")]).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
@@ -39,20 +35,11 @@ async fn a_wrong_csrf_token_is_refused_and_the_session_survives() {
 
 #[tokio::test]
 async fn a_token_from_another_session_does_not_work() {
-    let app = TestApp::spawn().await;
-    app.create_enterprise_admin("Acme", "erin@acme.example", PASSWORD);
-    let (_, other) = app.new_browser();
-    let html = other.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
-    let foreign = csrf_token(&html);
+    let app = TestApp::spawn().with_enterprise_admin().await;
+    let foreign = app.another_browser().page("/login").await.csrf_token();
     app.get("/login").await;
 
-    let r = app
-        .client
-        .post(app.url("/login"))
-        .form(&[("csrf_token", foreign.as_str()), ("email", "erin@acme.example"), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
+    let r = app.browser.post("/login", &foreign, &[("email", "erin@acme.example"), ("password", PASSWORD)]).await;
 
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
 }
@@ -68,8 +55,7 @@ fn assert_security_headers(r: &reqwest::Response) {
 
 #[tokio::test]
 async fn every_kind_of_response_carries_the_security_headers() {
-    let app = TestApp::spawn().await;
-    app.create_enterprise_admin("Acme", "erin@acme.example", PASSWORD);
+    let app = TestApp::spawn().with_enterprise_admin().await;
 
     let login = app.get("/login").await;
     assert_security_headers(&login);
@@ -87,11 +73,7 @@ async fn every_kind_of_response_carries_the_security_headers() {
 
 #[tokio::test]
 async fn an_https_portal_sets_a_secure_host_prefixed_cookie() {
-    let app = TestApp::spawn_with(crate::helpers::Options {
-        env: vec![("PUBLIC_BASE_URL", "https://portal.example".into())],
-        ..Default::default()
-    })
-    .await;
+    let app = TestApp::spawn().env("PUBLIC_BASE_URL", "https://portal.example").await;
 
     let r = app.get("/login").await;
 
@@ -126,17 +108,13 @@ async fn a_development_portal_on_http_sends_no_strict_transport_security() {
 #[tokio::test]
 async fn every_input_on_the_login_page_has_a_label() {
     let app = TestApp::spawn().await;
-    let (_, html) = app.get_html("/login").await;
-    let doc = Html::parse_document(&html);
-    let inputs = Selector::parse("input:not([type=hidden]), select, textarea").unwrap();
-    let mut count = 0;
-    for input in doc.select(&inputs) {
-        let id = input.value().attr("id").expect("input with an id");
-        let label = Selector::parse(&format!("label[for=\"{id}\"]")).unwrap();
-        assert!(doc.select(&label).next().is_some(), "no label for #{id}");
-        count += 1;
+    let page = app.page("/login").await;
+    let inputs = "input:not([type=hidden]), select, textarea";
+    let ids = page.attrs(inputs, "id");
+    assert_eq!(ids.len(), page.count(inputs), "every input has an id");
+    for id in &ids {
+        assert!(page.exists(&format!("label[for=\"{id}\"]")), "no label for #{id}");
     }
-    assert_eq!(count, 2);
-    let button = Selector::parse("button[type=submit]").unwrap();
-    assert_eq!(doc.select(&button).next().unwrap().text().collect::<String>().trim(), "Log in");
+    assert_eq!(ids.len(), 2);
+    assert_eq!(page.text("button[type=submit]").unwrap(), "Log in");
 }

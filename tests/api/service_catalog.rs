@@ -2,18 +2,17 @@
 //! never another partner's grants, ungranted or other tenants' items; removed people are out.
 
 use diesel::prelude::*;
-use partner_portal::db::{instrumentation, partners, schema};
+use partner_portal::db::{instrumentation, schema};
 use reqwest::StatusCode;
-use scraper::{Html, Selector};
 
 use crate::{
-    fixtures::{grant_api, grant_product, seed_catalog, seed_named_user, seed_partner, CatalogIds},
-    helpers::{csrf_token, location, TestApp, PASSWORD},
+    fixtures::{grant_api, grant_product, seed_catalog, CatalogIds, PartnerFixture, UserFixture},
+    helpers::{location, Browser, TestApp, PASSWORD},
+    page::Page,
 };
 
 struct World {
     app: TestApp,
-    enterprise_id: i64,
     ids: CatalogIds,
 }
 
@@ -21,20 +20,21 @@ struct World {
 /// and Production and API Three in Production; Initech has Product Two and API Two in
 /// Staging; another enterprise has a catalog of its own.
 async fn world() -> World {
-    let app = TestApp::spawn().await;
-    let (enterprise_id, _) = app.create_enterprise_admin("Acme", "erin@acme.example", PASSWORD);
+    let globex = PartnerFixture::new("Globex")
+        .domains(["globex.example"])
+        .active()
+        .account_admin(UserFixture::admin("ada@globex.example").named("Ada", "Admin"))
+        .user(UserFixture::member("max@globex.example").named("Max", "Member"));
+    let app = TestApp::spawn().with_partner(globex).await;
+    let (enterprise_id, globex) = (app.enterprise_id(), app.partner_id());
     let mut conn = app.conn();
     let ids = seed_catalog(&mut conn, enterprise_id);
-    let globex = seed_partner(&mut conn, enterprise_id, "Globex", &["globex.example"], "active");
-    let ada = seed_named_user(&mut conn, enterprise_id, globex, "ada@globex.example", "admin", ("Ada", "Admin"));
-    partners::set_account_admin(&mut conn, globex, ada).unwrap();
-    seed_named_user(&mut conn, enterprise_id, globex, "max@globex.example", "member", ("Max", "Member"));
     grant_product(&mut conn, globex, ids.products[0]);
     grant_api(&mut conn, globex, ids.apis[0], ids.environments[2]);
     grant_api(&mut conn, globex, ids.apis[0], ids.environments[0]);
     grant_api(&mut conn, globex, ids.apis[2], ids.environments[2]);
 
-    let initech = seed_partner(&mut conn, enterprise_id, "Initech", &["initech.example"], "active");
+    let initech = PartnerFixture::new("Initech").domains(["initech.example"]).active().create(&app).id;
     grant_product(&mut conn, initech, ids.products[1]);
     grant_api(&mut conn, initech, ids.apis[1], ids.environments[1]);
 
@@ -43,46 +43,28 @@ async fn world() -> World {
         .values((schema::products::enterprise_id.eq(other.id), schema::products::name.eq("Umbrella Secret Product")))
         .execute(&mut conn)
         .unwrap();
-    World { app, enterprise_id, ids }
+    World { app, ids }
 }
 
 /// A fresh browser logged in as `email`.
-async fn browser_of(app: &TestApp, email: &str) -> reqwest::Client {
-    let (_, client) = app.new_browser();
-    let html = client.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
-    let r = client
-        .post(app.url("/login"))
-        .form(&[("csrf_token", csrf_token(&html).as_str()), ("email", email), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
+async fn browser_of(app: &TestApp, email: &str) -> Browser {
+    let browser = app.another_browser();
+    let r = browser.login(email, PASSWORD).await;
     assert_eq!(location(&r), "/service-catalog", "{email} lands in the Service Catalog");
-    client
+    browser
 }
 
-async fn service_catalog(app: &TestApp, client: &reqwest::Client) -> String {
-    let r = client.get(app.url("/service-catalog")).send().await.unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
-    r.text().await.unwrap()
-}
-
-fn texts(html: &str, selector: &str) -> Vec<String> {
-    let doc = Html::parse_document(html);
-    doc.select(&Selector::parse(selector).unwrap()).map(|e| e.text().collect::<String>().trim().to_string()).collect()
+async fn service_catalog(browser: &Browser) -> Page {
+    let page = browser.page("/service-catalog").await;
+    assert_eq!(page.status, StatusCode::OK);
+    page
 }
 
 /// The API names shown (the first text of each row header) with their environment badges.
-fn apis_shown(html: &str) -> Vec<(String, Vec<String>)> {
-    let doc = Html::parse_document(html);
-    let row = Selector::parse("section[aria-labelledby=apis-heading] tbody tr").unwrap();
-    let name = Selector::parse("th").unwrap();
-    let chip = Selector::parse(".chip").unwrap();
-    doc.select(&row)
-        .map(|r| {
-            let th = r.select(&name).next().unwrap();
-            let first = th.text().next().unwrap_or("").trim().to_string();
-            (first, r.select(&chip).map(|c| c.text().collect::<String>()).collect())
-        })
+fn apis_shown(page: &Page) -> Vec<(String, Vec<String>)> {
+    page.each("section[aria-labelledby=apis-heading] tbody tr")
+        .iter()
+        .map(|row| (row.first_text("th").unwrap(), row.texts(".chip")))
         .collect()
 }
 
@@ -92,9 +74,9 @@ async fn an_admin_and_a_member_see_exactly_their_partners_grants() {
 
     for email in ["ada@globex.example", "max@globex.example"] {
         let browser = browser_of(&w.app, email).await;
-        let html = service_catalog(&w.app, &browser).await;
+        let html = service_catalog(&browser).await;
 
-        assert_eq!(texts(&html, "section[aria-labelledby=products-heading] h3"), ["Product One"], "{email}");
+        assert_eq!(html.texts("section[aria-labelledby=products-heading] h3"), ["Product One"], "{email}");
         assert!(html.contains("The One product."));
         assert_eq!(
             apis_shown(&html),
@@ -125,15 +107,15 @@ async fn archived_items_still_granted_are_marked_retiring_and_archived_ungranted
         .execute(&mut conn)
         .unwrap();
 
-    let html = service_catalog(&w.app, &browser_of(&w.app, "max@globex.example").await).await;
+    let html = service_catalog(&browser_of(&w.app, "max@globex.example").await).await;
 
-    assert_eq!(texts(&html, "section[aria-labelledby=products-heading] h3"), ["Product One Retiring"]);
+    assert_eq!(html.texts("section[aria-labelledby=products-heading] h3"), ["Product One Retiring"]);
     assert!(!html.contains("Product Three"));
-    let doc = Html::parse_document(&html);
-    let retiring: Vec<String> = doc
-        .select(&Selector::parse("tbody th").unwrap())
-        .filter(|th| th.text().any(|t| t.contains("Retiring")))
-        .map(|th| th.text().next().unwrap().trim().to_string())
+    let retiring: Vec<String> = html
+        .each("tbody th")
+        .iter()
+        .filter(|th| th.text("th").unwrap().contains("Retiring"))
+        .map(|th| th.first_text("th").unwrap())
         .collect();
     assert_eq!(retiring, ["API Three"]);
 }
@@ -141,14 +123,13 @@ async fn archived_items_still_granted_are_marked_retiring_and_archived_ungranted
 #[tokio::test]
 async fn a_partner_without_grants_sees_friendly_empty_states() {
     let w = world().await;
-    let mut conn = w.app.conn();
-    let hooli = seed_partner(&mut conn, w.enterprise_id, "Hooli", &["hooli.example"], "active");
-    seed_named_user(&mut conn, w.enterprise_id, hooli, "gavin@hooli.example", "member", ("Gavin", "Belson"));
+    let hooli = PartnerFixture::new("Hooli").domains(["hooli.example"]).active().create(&w.app).id;
+    UserFixture::member("gavin@hooli.example").named("Gavin", "Belson").create(&w.app, hooli);
 
-    let html = service_catalog(&w.app, &browser_of(&w.app, "gavin@hooli.example").await).await;
+    let html = service_catalog(&browser_of(&w.app, "gavin@hooli.example").await).await;
 
     assert_eq!(
-        texts(&html, ".empty-state p"),
+        html.texts(".empty-state p"),
         [
             "Your administrator at Acme hasn't shared any products yet.",
             "Your administrator at Acme hasn't shared any APIs yet."
@@ -163,7 +144,7 @@ async fn a_partner_without_grants_sees_friendly_empty_states() {
 async fn a_removed_member_can_no_longer_reach_the_service_catalog() {
     let w = world().await;
     let max_browser = browser_of(&w.app, "max@globex.example").await;
-    service_catalog(&w.app, &max_browser).await;
+    service_catalog(&max_browser).await;
     let max: i64 = schema::users::table
         .filter(schema::users::email.eq("max@globex.example"))
         .select(schema::users::id)
@@ -172,28 +153,17 @@ async fn a_removed_member_can_no_longer_reach_the_service_catalog() {
 
     // Ada, the partner's Admin, removes Max.
     let ada = browser_of(&w.app, "ada@globex.example").await;
-    let page = ada.get(w.app.url(&format!("/members/{max}/remove"))).send().await.unwrap().text().await.unwrap();
-    let r = ada
-        .post(w.app.url(&format!("/members/{max}/remove")))
-        .form(&[("csrf_token", csrf_token(&page).as_str())])
-        .send()
-        .await
-        .unwrap();
+    let remove = format!("/members/{max}/remove");
+    let r = ada.page(&remove).await.form(&remove).submit(&ada).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
 
-    let r = max_browser.get(w.app.url("/service-catalog")).send().await.unwrap();
+    let r = max_browser.get("/service-catalog").await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "the open session stops working");
     assert_eq!(location(&r), "/login");
-    let (_, fresh) = w.app.new_browser();
-    let html = fresh.get(w.app.url("/login")).send().await.unwrap().text().await.unwrap();
-    let again = fresh
-        .post(w.app.url("/login"))
-        .form(&[("csrf_token", csrf_token(&html).as_str()), ("email", "max@globex.example"), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
+    let fresh = w.app.another_browser();
+    let again = fresh.login("max@globex.example", PASSWORD).await;
     assert_ne!(location(&again), "/service-catalog", "and can't log in again");
-    assert_eq!(fresh.get(w.app.url("/service-catalog")).send().await.unwrap().status(), StatusCode::SEE_OTHER);
+    assert_eq!(fresh.get("/service-catalog").await.status(), StatusCode::SEE_OTHER);
 }
 
 #[tokio::test]
@@ -208,11 +178,11 @@ async fn the_service_catalog_runs_the_same_statements_with_1_and_with_many_grant
     instrumentation::enable();
     let w = world().await;
     let mut conn = w.app.conn();
-    let hooli = seed_partner(&mut conn, w.enterprise_id, "Hooli", &["hooli.example"], "active");
-    seed_named_user(&mut conn, w.enterprise_id, hooli, "gavin@hooli.example", "member", ("Gavin", "Belson"));
+    let hooli = PartnerFixture::new("Hooli").domains(["hooli.example"]).active().create(&w.app).id;
+    UserFixture::member("gavin@hooli.example").named("Gavin", "Belson").create(&w.app, hooli);
     grant_product(&mut conn, hooli, w.ids.products[0]);
     let browser = browser_of(&w.app, "gavin@hooli.example").await;
-    service_catalog(&w.app, &browser).await; // warm up
+    service_catalog(&browser).await; // warm up
 
     let one = statements(&w.app, &browser).await;
     for p in &w.ids.products[1..] {
@@ -226,7 +196,7 @@ async fn the_service_catalog_runs_the_same_statements_with_1_and_with_many_grant
         }
     }
     let many = statements(&w.app, &browser).await;
-    let html = service_catalog(&w.app, &browser).await;
+    let html = service_catalog(&browser).await;
 
     println!("/service-catalog ran {one} SQL statements with 1 grant and {many} with 3 products and 7 API environments (session included)");
     assert_eq!(apis_shown(&html).len(), 3);
@@ -234,11 +204,11 @@ async fn the_service_catalog_runs_the_same_statements_with_1_and_with_many_grant
     assert!(many <= 4, "the session plus at most 3");
 }
 
-async fn statements(app: &TestApp, browser: &reqwest::Client) -> u64 {
+async fn statements(app: &TestApp, browser: &Browser) -> u64 {
     let mut fewest = u64::MAX;
     for _ in 0..3 {
         let before = instrumentation::statements(&app.db.name);
-        service_catalog(app, browser).await;
+        service_catalog(browser).await;
         fewest = fewest.min(instrumentation::statements(&app.db.name) - before);
     }
     fewest
@@ -273,8 +243,8 @@ async fn renames_archiving_reordering_and_revoking_in_the_portal_show_at_once() 
         post(&w.app, &format!("/catalog/environments/{production}/edit"), &[("name", "Live"), ("position", "0")]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
 
-    let html = service_catalog(&w.app, &max).await;
-    assert_eq!(texts(&html, "section[aria-labelledby=products-heading] h3"), ["Payments Hub"]);
+    let html = service_catalog(&max).await;
+    assert_eq!(html.texts("section[aria-labelledby=products-heading] h3"), ["Payments Hub"]);
     assert!(html.contains("New words.") && !html.contains("The One product."));
     assert_eq!(
         apis_shown(&html),
@@ -284,16 +254,13 @@ async fn renames_archiving_reordering_and_revoking_in_the_portal_show_at_once() 
         ],
         "the renamed environment, now first"
     );
-    assert!(
-        texts(&html, "section[aria-labelledby=apis-heading] tbody th")[1].contains("Retiring"),
-        "archived: retiring"
-    );
+    assert!(html.texts("section[aria-labelledby=apis-heading] tbody th")[1].contains("Retiring"), "archived: retiring");
 
     let r = post(&w.app, &format!("/settings/partners/{globex}/apis/{api_one}/revoke"), &[]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let r = post(&w.app, &format!("/settings/partners/{globex}/products/{product}/revoke"), &[]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let html = service_catalog(&w.app, &max).await;
-    assert_eq!(texts(&html, "section[aria-labelledby=products-heading] h3"), ["No products yet"]);
+    let html = service_catalog(&max).await;
+    assert_eq!(html.texts("section[aria-labelledby=products-heading] h3"), ["No products yet"]);
     assert_eq!(apis_shown(&html), [("API Three".to_string(), vec!["Live".to_string()])]);
 }

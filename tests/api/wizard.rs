@@ -8,29 +8,25 @@ use partner_portal::{
 use reqwest::{multipart, StatusCode};
 
 use crate::{
-    fixtures::{partner_count, seed_complete_draft, seed_partner, seed_partners},
-    helpers::{csrf_token, location, text_of, TestApp, PASSWORD},
+    fixtures::{partner_count, seed_complete_draft, seed_partners, PartnerFixture},
+    helpers::{location, TestApp, PASSWORD},
+    page::Page,
 };
 
-const ADMIN: &str = "erin@acme.example";
-
 async fn logged_in() -> (TestApp, i64, i64) {
-    let app = TestApp::spawn().await;
-    let (enterprise_id, user_id) = app.create_enterprise_admin("Acme", ADMIN, PASSWORD);
-    app.login(ADMIN, PASSWORD).await;
+    let app = TestApp::spawn().logged_in_as_enterprise_admin().await;
+    let (enterprise_id, user_id) = (app.enterprise_id(), app.admin_id());
     (app, enterprise_id, user_id)
 }
 
 /// The CSRF token of the logged-in session (every page's menu has the Log out form).
 async fn token(app: &TestApp) -> String {
-    csrf_token(&app.get_html("/settings/activity").await.1)
+    app.page("/settings/activity").await.csrf_token()
 }
 
 async fn post(app: &TestApp, action: &str, fields: &[(&str, &str)]) -> reqwest::Response {
     let t = token(app).await;
-    let mut form = vec![("csrf_token", t.as_str())];
-    form.extend_from_slice(fields);
-    app.client.post(app.url(action)).form(&form).send().await.unwrap()
+    app.browser.post(action, &t, fields).await
 }
 
 async fn post_info(app: &TestApp, draft: &str, name: &str, logo: Option<(Vec<u8>, &str)>) -> reqwest::Response {
@@ -72,18 +68,18 @@ async fn the_whole_wizard_registers_a_partner_with_domains_logo_and_administrato
     assert!(draft.starts_with("/settings/partners/drafts/"));
 
     // Partner info
-    let (_, html) = app.get_html(&format!("{draft}/info")).await;
+    let html = app.page(&format!("{draft}/info")).await;
     assert!(html.contains(">Partner name</label>") && html.contains(">Logo</label>"));
     let r = post_info(&app, &draft, "Globex Corporation", Some((sample_png(64, 64), "logo.png"))).await;
     assert_eq!(location(&r), format!("{draft}/domains"));
 
     // Register Domain: the warning, Add domain, then Next step with a second one typed in
-    let (_, html) = app.get_html(&format!("{draft}/domains")).await;
+    let html = app.page(&format!("{draft}/domains")).await;
     assert!(html.contains("Add all the domains the Partner Account will use. Invitations can only be sent to members with registered domains."));
     let r = post(&app, &format!("{draft}/domains"), &[("domain", "  Globex.COM. "), ("action", "add")]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&r), format!("{draft}/domains"), "Post/Redirect/Get: a reload does not add it again");
-    let (_, html) = app.get_html(&format!("{draft}/domains")).await;
+    let html = app.page(&format!("{draft}/domains")).await;
     assert!(html.contains("globex.com"), "normalised and listed");
     let r = post(&app, &format!("{draft}/domains"), &[("domain", "globex.de"), ("action", "next")]).await;
     assert_eq!(location(&r), format!("{draft}/administrator"));
@@ -169,9 +165,9 @@ async fn refresh_back_and_reopening_the_wizard_lose_nothing() {
     post(&app, &format!("{draft}/domains"), &[("domain", "initech.example"), ("action", "add")]).await;
 
     // Refresh and back: each step shows what was saved.
-    let (_, html) = app.get_html(&format!("{draft}/info")).await;
+    let html = app.page(&format!("{draft}/info")).await;
     assert!(html.contains("value=\"Initech\""));
-    let (_, html) = app.get_html(&format!("{draft}/domains")).await;
+    let html = app.page(&format!("{draft}/domains")).await;
     assert!(html.contains("initech.example"));
 
     // Register partners again: the same draft, at the step where the admin left off.
@@ -183,7 +179,7 @@ async fn refresh_back_and_reopening_the_wizard_lose_nothing() {
 async fn step_tabs_link_only_to_steps_already_reachable() {
     let (app, _, _) = logged_in().await;
     let draft = start(&app).await;
-    let (_, html) = app.get_html(&format!("{draft}/info")).await;
+    let html = app.page(&format!("{draft}/info")).await;
     assert!(html.contains(&format!("href=\"{draft}/info\"")));
     assert!(!html.contains(&format!("href=\"{draft}/review\"")));
     assert_eq!(location(&app.get(&format!("{draft}/review")).await), format!("{draft}/info"));
@@ -191,24 +187,24 @@ async fn step_tabs_link_only_to_steps_already_reachable() {
 
 #[tokio::test]
 async fn partner_info_errors_are_shown_next_to_their_fields_with_the_input_kept() {
-    let (app, enterprise_id, _) = logged_in().await;
-    seed_partner(&mut app.conn(), enterprise_id, "Umbrella", &["umbrella.example"], "active");
+    let (app, _, _) = logged_in().await;
+    PartnerFixture::new("Umbrella").domains(["umbrella.example"]).active().create(&app);
     let draft = start(&app).await;
 
     let r = post_info(&app, &draft, "X", None).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let html = r.text().await.unwrap();
-    assert!(text_of(&html, "#name-error").is_some());
+    let html = Page::read(r).await;
+    assert!(html.text("#name-error").is_some());
     assert!(html.contains("value=\"X\""), "input kept");
 
     let r = post_info(&app, &draft, "UMBRELLA", None).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(text_of(&r.text().await.unwrap(), "#name-error").unwrap().contains("already called"));
+    assert!(Page::read(r).await.text("#name-error").unwrap().contains("already called"));
 
     let svg = b"<?xml version=\"1.0\"?><svg xmlns=\"http://www.w3.org/2000/svg\"></svg>".to_vec();
     let r = post_info(&app, &draft, "Cyberdyne", Some((svg, "logo.png"))).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(text_of(&r.text().await.unwrap(), "#logo-error").unwrap().contains("SVG"));
+    assert!(Page::read(r).await.text("#logo-error").unwrap().contains("SVG"));
 
     let r = post_info(&app, &draft, "Cyberdyne", Some((b"GIF89a not really".to_vec(), "logo.gif"))).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -216,7 +212,7 @@ async fn partner_info_errors_are_shown_next_to_their_fields_with_the_input_kept(
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let r = post_info(&app, &draft, "Cyberdyne", Some((png_header_only(30_000, 30_000), "bomb.png"))).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(text_of(&r.text().await.unwrap(), "#logo-error").unwrap().contains("30000"));
+    assert!(Page::read(r).await.text("#logo-error").unwrap().contains("30000"));
     let logo: Option<Option<Vec<u8>>> = schema::partner_drafts::table
         .select(schema::partner_drafts::logo_bytes)
         .first(&mut app.conn())
@@ -227,9 +223,9 @@ async fn partner_info_errors_are_shown_next_to_their_fields_with_the_input_kept(
 
 #[tokio::test]
 async fn each_domain_rule_is_enforced_with_a_clear_message() {
-    let (app, enterprise_id, _) = logged_in().await;
-    seed_partner(&mut app.conn(), enterprise_id, "Umbrella", &["umbrella.example"], "active");
-    seed_partner(&mut app.conn(), enterprise_id, "Old Co", &["oldco.example"], "deactivated");
+    let (app, _, _) = logged_in().await;
+    PartnerFixture::new("Umbrella").domains(["umbrella.example"]).active().create(&app);
+    PartnerFixture::new("Old Co").domains(["oldco.example"]).deactivated().create(&app);
     let draft = start(&app).await;
     post_info(&app, &draft, "Cyberdyne", None).await;
     let domains = format!("{draft}/domains");
@@ -244,12 +240,12 @@ async fn each_domain_rule_is_enforced_with_a_clear_message() {
     ] {
         let r = post(&app, &domains, &[("domain", bad), ("action", "add")]).await;
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad} refused");
-        let html = r.text().await.unwrap();
-        assert!(text_of(&html, "#domain-error").is_some(), "{bad} has a message");
+        let html = Page::read(r).await;
+        assert!(html.text("#domain-error").is_some(), "{bad} has a message");
         assert!(html.contains("aria-invalid=\"true\""), "the field is marked");
     }
     let r = post(&app, &domains, &[("domain", "umbrella.example"), ("action", "add")]).await;
-    assert!(text_of(&r.text().await.unwrap(), "#domain-error").unwrap().contains("another partner"));
+    assert!(Page::read(r).await.text("#domain-error").unwrap().contains("another partner"));
 
     // A deactivated partner's domain is free again; IDN becomes punycode; repeats are refused.
     assert_eq!(
@@ -260,14 +256,14 @@ async fn each_domain_rule_is_enforced_with_a_clear_message() {
     assert_eq!(location(&r), domains);
     assert!(app.get_html(&domains).await.1.contains("xn--bcher-kva.example"));
     let r = post(&app, &domains, &[("domain", "OLDCO.example."), ("action", "add")]).await;
-    assert!(text_of(&r.text().await.unwrap(), "#domain-error").unwrap().contains("already in the list"));
+    assert!(Page::read(r).await.text("#domain-error").unwrap().contains("already in the list"));
 
     // Remove one; Next step with none left is refused.
     post(&app, &domains, &[("remove", "oldco.example")]).await;
     post(&app, &domains, &[("remove", "xn--bcher-kva.example")]).await;
     let r = post(&app, &domains, &[("domain", ""), ("action", "next")]).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(text_of(&r.text().await.unwrap(), "#domain-error").unwrap().contains("at least one"));
+    assert!(Page::read(r).await.text("#domain-error").unwrap().contains("at least one"));
 }
 
 #[tokio::test]
@@ -290,15 +286,15 @@ async fn the_administrator_email_must_be_exactly_in_a_registered_domain() {
     ] {
         let r = post(&app, &admin, &[("first_name", "Ana"), ("surname", "Lima"), ("email", bad)]).await;
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad:?} refused");
-        assert!(text_of(&r.text().await.unwrap(), "#email-error").is_some());
+        assert!(Page::read(r).await.text("#email-error").is_some());
     }
     let r = post(&app, &admin, &[("first_name", " "), ("surname", "Lima"), ("email", "ana@cyberdyne.example")]).await;
-    assert!(text_of(&r.text().await.unwrap(), "#first_name-error").is_some());
+    assert!(Page::read(r).await.text("#first_name-error").is_some());
 
     // An address that already has an account can't be invited as administrator.
     app.create_enterprise_admin("Other Corp", "boss@cyberdyne.example", PASSWORD);
     let r = post(&app, &admin, &[("first_name", "B"), ("surname", "B"), ("email", "boss@cyberdyne.example")]).await;
-    assert!(text_of(&r.text().await.unwrap(), "#email-error").unwrap().contains("already has an account"));
+    assert!(Page::read(r).await.text("#email-error").unwrap().contains("already has an account"));
     assert_eq!(partner_count(&mut app.conn(), enterprise_id), 0);
 }
 
@@ -312,7 +308,7 @@ async fn text_typed_into_the_wizard_comes_back_escaped() {
     post(&app, &format!("{draft}/administrator"), &[("first_name", xss), ("surname", xss), ("email", "a@xss.example")])
         .await;
 
-    let (_, html) = app.get_html(&format!("{draft}/review")).await;
+    let html = app.page(&format!("{draft}/review")).await;
 
     assert!(!html.contains(xss));
     assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;") || html.contains("&#60;script&#62;"));
@@ -323,13 +319,13 @@ async fn an_eleventh_partner_is_refused_with_a_clear_message() {
     let (app, enterprise_id, _) = logged_in().await;
     seed_partners(&mut app.conn(), enterprise_id, 9);
     let draft = fill_to_review(&app, "Tenth", "tenth.example").await;
-    seed_partner(&mut app.conn(), enterprise_id, "Sneaked in", &["sneaky.example"], "invited");
+    PartnerFixture::new("Sneaked in").domains(["sneaky.example"]).create(&app);
 
     let r = post(&app, &format!("{draft}/submit"), &[]).await;
 
     assert_eq!(r.status(), StatusCode::CONFLICT);
-    let html = r.text().await.unwrap();
-    assert!(text_of(&html, "#review-error").unwrap().contains("10 of 10 partners registered"));
+    let html = Page::read(r).await;
+    assert!(html.text("#review-error").unwrap().contains("10 of 10 partners registered"));
     assert_eq!(partner_count(&mut app.conn(), enterprise_id), 10);
     // Register partners is refused up front too.
     let other = post(&app, "/settings/partners/drafts", &[]).await;
@@ -344,7 +340,7 @@ async fn an_eleventh_partner_is_refused_with_a_clear_message() {
 async fn a_deactivated_partner_does_not_count_toward_the_limit() {
     let (app, enterprise_id, _) = logged_in().await;
     seed_partners(&mut app.conn(), enterprise_id, 9);
-    seed_partner(&mut app.conn(), enterprise_id, "Gone", &["gone.example"], "deactivated");
+    PartnerFixture::new("Gone").domains(["gone.example"]).deactivated().create(&app);
     let draft = fill_to_review(&app, "Tenth", "tenth.example").await;
 
     let r = post(&app, &format!("{draft}/submit"), &[]).await;

@@ -18,7 +18,14 @@
 //!
 //! ./scripts/test installs what it needs (chromium, chromium-driver, Java, `npm ci` in e2e/);
 //! when the browser, the driver or the tools are missing the test fails, it never skips.
-//! Run it alone with `./scripts/test e2e -- --nocapture`.
+//! Its own test target (`cargo test --test e2e`), so that `cargo test --test api` stays quick;
+//! `cargo test --all-targets` (./scripts/test) runs it. Run it alone with
+//! `./scripts/test --test e2e -- --nocapture`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "../common/mod.rs"]
+mod common;
+use common::{fixtures, helpers, smtp};
 
 mod browser;
 mod checks;

@@ -10,7 +10,7 @@ use fantoccini::key::Key;
 
 use super::{browser::Browser, browser::Driver, checks::Recorder};
 use crate::{
-    fixtures::{seed_catalog, seed_named_user, seed_partner},
+    fixtures::{seed_catalog, PartnerFixture, UserFixture},
     helpers::{Options, TestApp, PASSWORD},
     smtp::TestSmtp,
 };
@@ -65,6 +65,8 @@ async fn the_whole_journey_in_headless_chromium() {
     let smtp = TestSmtp::start().await;
     let app = TestApp::spawn_with(Options {
         env: vec![("SMTP_URL", smtp.url()), ("EMAIL_RETRY_BASE_MS", "100".into())],
+        // The people in the browser wait for their emails, as people do.
+        email_worker: true,
         ..Default::default()
     })
     .await;
@@ -393,18 +395,12 @@ async fn the_whole_journey_in_headless_chromium() {
                 format!("{}.example", name.to_lowercase().replace(' ', "-"))
             };
             let status = if i % 3 == 0 { "invited" } else { "active" };
-            let id = seed_partner(&mut conn, umbrella, name, &[&domain], status);
+            let mut partner = PartnerFixture::new(name).domains([domain.as_str()]).status(status);
             if status == "active" {
-                let user = seed_named_user(
-                    &mut conn,
-                    umbrella,
-                    id,
-                    &format!("lee@{domain}"),
-                    "admin",
-                    ("Lee", "Jordan-Whitfield"),
-                );
-                partner_portal::db::partners::set_account_admin(&mut conn, id, user).unwrap();
+                let lee = UserFixture::admin(&format!("lee@{domain}")).named("Lee", "Jordan-Whitfield");
+                partner = partner.account_admin(lee);
             }
+            partner.create_in(&mut conn, umbrella);
         }
     }
     erin.click_button("Log out").await;
