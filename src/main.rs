@@ -64,7 +64,7 @@ fn main() {
 }
 
 fn connect_and_migrate(settings: &Settings) -> anyhow::Result<diesel::PgConnection> {
-    let mut conn = db::connect(settings.database_url.expose())
+    let mut conn = db::connect(settings.database.url.expose())
         .map_err(|e| anyhow::anyhow!("cannot connect to DATABASE_URL: {e}"))?;
     db::run_migrations(&mut conn)?;
     Ok(conn)
@@ -120,7 +120,7 @@ fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
 
 #[actix_web::main]
 async fn serve(settings: Settings) -> anyhow::Result<()> {
-    if settings.session_key_generated {
+    if settings.session.key_generated {
         tracing::warn!("SESSION_KEY is not set: using a random key, so sessions end when the portal restarts");
     }
     let app = Application::build(settings.clone()).await?;

@@ -18,7 +18,7 @@ use super::{
     outbox::{self, Claimed},
 };
 use crate::{
-    config::Settings,
+    config::{EmailSettings, PoolSettings},
     db::{self, DbPool},
     error::AppError,
 };
@@ -40,17 +40,17 @@ struct Config {
 /// The worker's own small pool. Sharing the request pool would work, but with its own the
 /// worker never takes a connection a page is waiting for (nor waits behind a burst of
 /// requests), and its statements can be kept out of per-page statement counts (see [`run_db`]).
-pub fn pool(settings: &Settings) -> DbPool {
-    db::build_pool(&Settings { pool_size: 2, ..settings.clone() })
+pub fn pool(settings: &PoolSettings) -> DbPool {
+    db::build_pool(&PoolSettings { size: 2, ..settings.clone() })
 }
 
 /// Starts the background sender on the current tokio runtime, on `pool` (give it one of its
 /// own: [`pool`]). Without a usable mailer (production without `SMTP_URL`) it logs an error
 /// and sends nothing: emails stay queued.
-pub fn spawn(pool: DbPool, settings: Settings) {
+pub fn spawn(pool: DbPool, settings: EmailSettings) {
     let Some(mailer) = Mailer::from_settings(&settings) else { return };
     let config =
-        Config { retry_base: settings.email_retry_base, lease: settings.smtp_timeout * 10 + Duration::from_secs(30) };
+        Config { retry_base: settings.retry_base, lease: settings.smtp_timeout * 10 + Duration::from_secs(30) };
     tracing::info!(
         transport = match mailer {
             Mailer::Smtp { .. } => "smtp",

@@ -64,7 +64,7 @@ async fn mailbox(state: web::Data<AppState>, visitor: Visitor) -> Result<HttpRes
     let emails = rows.into_iter().map(|e| shown(e, &base)).collect();
     let layout =
         Layout { nav: visitor.user.as_ref().map(Nav::from_principal), ..visitor.layout("Development mailbox")? };
-    Ok(render(&MailboxPage { layout, emails, smtp_configured: state.settings.smtp_url.is_some() }))
+    Ok(render(&MailboxPage { layout, emails, smtp_configured: state.settings.email.smtp_url.is_some() }))
 }
 
 async fn html_part(state: web::Data<AppState>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {

@@ -232,7 +232,7 @@ async fn several_workers_on_one_database_send_each_email_exactly_once() {
     let app = app_with(&smtp).await;
     // Two more portal instances' workers, each with its own pool, on the same database.
     for _ in 0..2 {
-        worker::spawn(worker::pool(&app.settings), app.settings.clone());
+        worker::spawn(worker::pool(&app.settings.database), app.settings.email.clone());
     }
 
     let mut conn = app.conn();

@@ -172,16 +172,16 @@ impl TestApp {
     pub async fn spawn_another(&self, options: Options) -> TestApp {
         let s = &self.settings;
         let mut env: Vec<(&'static str, String)> = vec![
-            ("SESSION_KEY", hex::encode(s.session_key.expose())),
+            ("SESSION_KEY", hex::encode(s.session.key.expose())),
             ("PUBLIC_BASE_URL", s.public_base_url.clone()),
-            ("SMTP_FROM", s.smtp_from.clone()),
-            ("EMAIL_RETRY_BASE_MS", s.email_retry_base.as_millis().to_string()),
+            ("SMTP_FROM", s.email.from.to_string()),
+            ("EMAIL_RETRY_BASE_MS", s.email.retry_base.as_millis().to_string()),
         ];
-        if let Some(smtp) = &s.smtp_url {
+        if let Some(smtp) = &s.email.smtp_url {
             env.push(("SMTP_URL", smtp.expose().clone()));
         }
         env.extend(options.env);
-        let database_url = options.database_url.or_else(|| Some(s.database_url.expose().clone()));
+        let database_url = options.database_url.or_else(|| Some(s.database.url.expose().clone()));
         TestApp::spawn_on(self.db.shared(), Options { database_url, env }).await
     }
 
