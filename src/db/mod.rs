@@ -11,6 +11,7 @@ pub mod grants;
 pub mod instrumentation;
 pub mod invitation_flow;
 pub mod invitations;
+pub mod outbox;
 pub mod partners;
 pub mod registration;
 pub mod schema;

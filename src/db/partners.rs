@@ -540,7 +540,7 @@ pub struct General {
     /// The latest administrator invitation.
     pub latest_admin_invitation: Option<crate::db::invitations::Invitation>,
     /// The latest email of that invitation.
-    pub delivery: Option<crate::email::outbox::Delivery>,
+    pub delivery: Option<crate::db::outbox::Delivery>,
 }
 
 /// The General tab's data for a partner of this enterprise (None: not found).
@@ -603,7 +603,7 @@ pub fn general(conn: &mut PgConnection, enterprise_id: i64, partner_id: i64) -> 
             _ => None,
         };
         let delivery = match (r.mail_status, r.mail_attempts, r.mail_created_at) {
-            (Some(status), Some(attempts), Some(created_at)) => Some(crate::email::outbox::Delivery {
+            (Some(status), Some(attempts), Some(created_at)) => Some(crate::db::outbox::Delivery {
                 status,
                 attempts,
                 last_error: r.mail_last_error,

@@ -9,8 +9,10 @@ use lettre::{
     AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
 };
 
-use super::outbox::{Claimed, VIA_MAILBOX, VIA_SMTP};
-use crate::config::EmailSettings;
+use crate::{
+    config::EmailSettings,
+    db::outbox::{Claimed, VIA_MAILBOX, VIA_SMTP},
+};
 
 pub enum Mailer {
     Smtp { transport: AsyncSmtpTransport<Tokio1Executor>, from: Mailbox },

@@ -13,13 +13,14 @@ use diesel::{
     PgConnection, QueryResult,
 };
 
-use super::{
-    mailer::{FailureKind, Mailer, SendFailure},
-    outbox::{self, Claimed},
-};
+use super::mailer::{FailureKind, Mailer, SendFailure};
 use crate::{
     config::{EmailSettings, PoolSettings},
-    db::{self, DbPool},
+    db::{
+        self,
+        outbox::{self, Claimed},
+        DbPool,
+    },
     error::AppError,
 };
 

@@ -8,7 +8,7 @@ use crate::{
     auth::guards::Visitor,
     config::AppEnv,
     db,
-    email::outbox::{self, MailboxEmail},
+    db::outbox::{self, MailboxEmail},
     error::AppError,
     render::{render, Layout, Nav},
     startup::AppState,

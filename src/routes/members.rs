@@ -15,9 +15,12 @@ use serde::Deserialize;
 
 use crate::{
     auth::{guards::PartnerAdmin, session::Principal},
-    db::{self, invitations, partners, users},
+    db::{
+        self, invitations,
+        outbox::{self, Delivery},
+        partners, users,
+    },
     domain::{Domain, EmailAddress, PersonName, Role},
-    email::outbox::{self, Delivery},
     error::AppError,
     render::{render_status, Layout},
     routes::{home::see_other, members_manage},

@@ -5,8 +5,8 @@
 
 use diesel::prelude::*;
 use partner_portal::{
-    db::schema,
-    email::{outbox, EmailMeta, OutgoingEmail},
+    db::{outbox, schema},
+    email::{EmailMeta, OutgoingEmail},
 };
 use reqwest::StatusCode;
 use scraper::{Html, Selector};

@@ -11,10 +11,10 @@ use chrono::{TimeZone, Utc};
 use diesel::prelude::*;
 use partner_portal::{
     config::{AppEnv, Settings},
-    db::{self, schema::outbox_emails},
+    db::{self, outbox, schema::outbox_emails},
     email::{
         messages::{self, InvitationEmail, PasswordResetEmail},
-        outbox, worker, EmailMeta, OutgoingEmail, KIND_INVITATION, KIND_PASSWORD_RESET,
+        worker, EmailMeta, OutgoingEmail, KIND_INVITATION, KIND_PASSWORD_RESET,
     },
     startup::Application,
 };

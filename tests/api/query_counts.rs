@@ -11,9 +11,9 @@ use diesel::{
 };
 use partner_portal::{
     auth::password::hash_sync,
-    db::{self, instrumentation},
+    db::{self, instrumentation, outbox},
     domain::sample_png,
-    email::{outbox, EmailMeta, OutgoingEmail},
+    email::{EmailMeta, OutgoingEmail},
 };
 use reqwest::StatusCode;
 

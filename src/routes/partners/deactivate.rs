@@ -23,8 +23,7 @@ use super::{
 };
 use crate::{
     auth::{guards::EnterpriseAdmin, session::Principal},
-    db::{self, grants, invitations, partners, sessions, users},
-    email::outbox,
+    db::{self, grants, invitations, outbox, partners, sessions, users},
     error::AppError,
     render::{render_status, Layout},
     routes::home::see_other,

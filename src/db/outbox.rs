@@ -16,8 +16,10 @@ use diesel::{
     sql_types::{BigInt, Integer, Text},
 };
 
-use super::{EmailMeta, OutgoingEmail};
-use crate::db::schema::outbox_emails;
+use crate::{
+    db::schema::outbox_emails,
+    email::{EmailMeta, OutgoingEmail},
+};
 
 pub const STATUS_QUEUED: &str = "queued";
 pub const STATUS_SENDING: &str = "sending";
