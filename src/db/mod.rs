@@ -2,6 +2,10 @@
 //!
 //! Handlers call [`run`]: it takes the pooled connection *inside* `web::block`, so a slow
 //! checkout never blocks the async executor, and it turns connection failures into 503.
+//!
+//! Hand-written statements longer than a few lines live in `sql/<module>_<function>.sql`,
+//! loaded with `include_str!` (so still `&'static str`s for [`static_query`]), so the Rust
+//! reads as functions and the SQL as SQL.
 
 pub mod audit;
 pub mod catalog;
