@@ -23,13 +23,6 @@ enum Command {
     },
     /// Create (or refresh) the demo enterprise and print its admin login.
     SeedDemo,
-    /// Fill an empty database with the data set `scripts/bench` measures (not for production).
-    #[command(hide = true)]
-    SeedBench {
-        /// The password every seeded person gets.
-        #[arg(long)]
-        password: String,
-    },
 }
 
 #[derive(Subcommand)]
@@ -100,19 +93,6 @@ fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                 partner_portal::demo::DEMO_PARTNER_ADMIN,
                 partner_portal::demo::DEMO_PARTNER_MEMBER
             );
-            Ok(())
-        }
-        Command::SeedBench { password } => {
-            let mut conn = connect_and_migrate(&settings)?;
-            let seed = commands::seed_bench(&mut conn, &settings, &password).map_err(|e| anyhow::anyhow!("{e}"))?;
-            // key=value lines, read by scripts/bench.
-            println!("enterprise_id={}", seed.enterprise_id);
-            println!("partner_id={}", seed.partner_id);
-            println!("admin={}", seed.admin_email);
-            println!("member={}", seed.member_email);
-            for user in &seed.users {
-                println!("user={user}");
-            }
             Ok(())
         }
     }
