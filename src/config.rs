@@ -1,22 +1,26 @@
 //! Settings read once from the environment at start-up and passed down explicitly.
 //!
-//! | variable | default | meaning |
-//! | --- | --- | --- |
-//! | `DATABASE_URL` | (required) | PostgreSQL connection URL |
-//! | `BIND_ADDR` | `127.0.0.1:8080` | address the HTTP server listens on |
-//! | `PUBLIC_BASE_URL` | `http://BIND_ADDR` in development, required in production | base of every link in emails and printed by the CLI |
-//! | `APP_ENV` | `development` | `development` or `production` |
-//! | `SESSION_KEY` | generated in development (with a warning), required in production | at least 64 bytes, hex or base64, signs the session cookie |
-//! | `INVITE_TTL_HOURS` | `168` | lifetime of invitation and password links |
-//! | `PARTNER_LIMIT` | `10` | partner limit given to new enterprises |
-//! | `DATABASE_POOL_SIZE` | two per CPU, at least 4 | connections in the pool |
-//! | `DATABASE_CONNECT_TIMEOUT_SECS` | `3` | how long a request waits for a connection before answering 503 |
-//! | `TRUSTED_PROXY` | (none) | peer IP whose `X-Forwarded-For` is believed for throttling |
-//! | `WORKERS` | number of CPUs | actix-web worker threads |
-//! | `SMTP_URL` | (none: development mailbox) | e.g. `smtp://127.0.0.1:2525` or `smtps://user:pass@host` |
-//! | `SMTP_FROM` | `Partner Portal <no-reply@localhost>` | sender of every email |
-//! | `SMTP_TIMEOUT_SECS` | `10` | timeout of one SMTP conversation |
-//! | `EMAIL_RETRY_BASE_MS` | `2000` | first retry delay of an email that could not be sent; doubles per attempt, capped at 5 minutes |
+//! Each part of the portal takes only its section: [`PoolSettings`] for the connection pool
+//! (`db::build_pool`), [`EmailSettings`] for the mailer and the outbox worker,
+//! [`SessionSettings`] for the session store and cookie; the rest is the application's own.
+//!
+//! | variable | default | section | meaning |
+//! | --- | --- | --- | --- |
+//! | `DATABASE_URL` | (required) | `database` | PostgreSQL connection URL |
+//! | `BIND_ADDR` | `127.0.0.1:8080` | | address the HTTP server listens on |
+//! | `PUBLIC_BASE_URL` | `http://BIND_ADDR` in development, required in production | | base of every link in emails and printed by the CLI |
+//! | `APP_ENV` | `development` | | `development` or `production` |
+//! | `SESSION_KEY` | generated in development (with a warning), required in production | `session` | at least 64 bytes, hex or base64, signs the session cookie |
+//! | `INVITE_TTL_HOURS` | `168` | | lifetime of invitation and password links |
+//! | `PARTNER_LIMIT` | `10` | | partner limit given to new enterprises |
+//! | `DATABASE_POOL_SIZE` | two per CPU, at least 4 | `database` | connections in the pool |
+//! | `DATABASE_CONNECT_TIMEOUT_SECS` | `3` | `database` | how long a request waits for a connection before answering 503 |
+//! | `TRUSTED_PROXY` | (none) | | peer IP whose `X-Forwarded-For` is believed for throttling |
+//! | `WORKERS` | number of CPUs | | actix-web worker threads |
+//! | `SMTP_URL` | (none: development mailbox) | `email` | e.g. `smtp://127.0.0.1:2525` or `smtps://user:pass@host` |
+//! | `SMTP_FROM` | `Partner Portal <no-reply@localhost>` | `email` | sender of every email |
+//! | `SMTP_TIMEOUT_SECS` | `10` | `email` | timeout of one SMTP conversation |
+//! | `EMAIL_RETRY_BASE_MS` | `2000` | `email` | first retry delay of an email that could not be sent; doubles per attempt, capped at 5 minutes |
 
 use std::{env, fmt, net::IpAddr, time::Duration};
 
@@ -50,26 +54,50 @@ impl<T> fmt::Debug for Secret<T> {
 #[derive(Clone, Debug)]
 pub struct Settings {
     pub app_env: AppEnv,
-    pub database_url: Secret<String>,
     pub bind_addr: String,
     pub public_base_url: String,
-    pub session_key: Secret<Vec<u8>>,
-    pub session_key_generated: bool,
     pub invite_ttl: Duration,
     pub partner_limit: i32,
-    pub pool_size: u32,
-    pub connect_timeout: Duration,
     pub trusted_proxy: Option<IpAddr>,
     pub workers: usize,
+    pub database: PoolSettings,
+    pub email: EmailSettings,
+    pub session: SessionSettings,
+}
+
+/// The connection pool's section (`db::build_pool`).
+#[derive(Clone, Debug)]
+pub struct PoolSettings {
+    pub url: Secret<String>,
+    pub size: u32,
+    pub connect_timeout: Duration,
+}
+
+/// The mailer's and the outbox worker's section.
+#[derive(Clone, Debug)]
+pub struct EmailSettings {
     pub smtp_url: Option<Secret<String>>,
-    pub smtp_from: String,
+    pub from: lettre::message::Mailbox,
     pub smtp_timeout: Duration,
     /// Delay before the first retry of an email; doubles with each attempt.
-    pub email_retry_base: Duration,
+    pub retry_base: Duration,
+    /// Without `SMTP_URL`, emails go to the development mailbox (development only); otherwise
+    /// they stay queued until SMTP is configured.
+    pub dev_mailbox: bool,
+}
+
+/// The session store's and the session cookie's section.
+#[derive(Clone, Debug)]
+pub struct SessionSettings {
+    pub key: Secret<Vec<u8>>,
+    /// No `SESSION_KEY` was given (development): sessions end when the portal restarts.
+    pub key_generated: bool,
     /// Idle session timeout.
-    pub session_idle: Duration,
+    pub idle: Duration,
     /// Absolute session lifetime, whatever the activity.
-    pub session_absolute: Duration,
+    pub absolute: Duration,
+    /// `PUBLIC_BASE_URL` is https: the cookie is `Secure` and `__Host-` prefixed.
+    pub secure_cookie: bool,
 }
 
 /// A configuration problem, named by its variable, in one line.
@@ -159,37 +187,42 @@ impl Settings {
                 .map_err(|e| err("SMTP_URL", format!("is not a usable smtp:// or smtps:// URL: {e}")))?;
         }
         let smtp_from = get("SMTP_FROM").unwrap_or_else(|| "Partner Portal <no-reply@localhost>".to_string());
-        smtp_from
+        let smtp_from = smtp_from
             .parse::<lettre::message::Mailbox>()
             .map_err(|e| err("SMTP_FROM", format!("must be an address like `Name <a@b.example>`: {e}")))?;
 
+        let secure_cookie = public_base_url.starts_with("https://");
         Ok(Settings {
             app_env,
-            database_url: Secret::new(database_url),
             bind_addr,
             public_base_url,
-            session_key: Secret::new(session_key),
-            session_key_generated,
             invite_ttl: Duration::from_secs(num("INVITE_TTL_HOURS", 168, 1, 24 * 90)? * 3600),
             partner_limit: num("PARTNER_LIMIT", 10, 1, 10_000)? as i32,
-            // Two connections per core; more only queue up inside PostgreSQL, where nobody is
-            // first come first served (see `db::DbPool`): with 10 on 2 cores the benchmark's
-            // p99 was 40-95 ms, with 4 at most 45 ms, for some throughput (README, Benchmark).
-            pool_size: num("DATABASE_POOL_SIZE", (2 * cpus).max(4), 1, 500)? as u32,
-            connect_timeout: Duration::from_secs(num("DATABASE_CONNECT_TIMEOUT_SECS", 3, 1, 60)?),
             trusted_proxy,
             workers: num("WORKERS", cpus, 1, 256)? as usize,
-            smtp_url,
-            smtp_from,
-            smtp_timeout: Duration::from_secs(num("SMTP_TIMEOUT_SECS", 10, 1, 300)?),
-            email_retry_base: Duration::from_millis(num("EMAIL_RETRY_BASE_MS", 2000, 10, 300_000)?),
-            session_idle: Duration::from_secs(30 * 60),
-            session_absolute: Duration::from_secs(12 * 3600),
+            database: PoolSettings {
+                url: Secret::new(database_url),
+                // Two connections per core; more only queue up inside PostgreSQL, where nobody is
+                // first come first served (see `db::DbPool`): with 10 on 2 cores the benchmark's
+                // p99 was 40-95 ms, with 4 at most 45 ms, for some throughput (README, Benchmark).
+                size: num("DATABASE_POOL_SIZE", (2 * cpus).max(4), 1, 500)? as u32,
+                connect_timeout: Duration::from_secs(num("DATABASE_CONNECT_TIMEOUT_SECS", 3, 1, 60)?),
+            },
+            email: EmailSettings {
+                smtp_url,
+                from: smtp_from,
+                smtp_timeout: Duration::from_secs(num("SMTP_TIMEOUT_SECS", 10, 1, 300)?),
+                retry_base: Duration::from_millis(num("EMAIL_RETRY_BASE_MS", 2000, 10, 300_000)?),
+                dev_mailbox: app_env == AppEnv::Development,
+            },
+            session: SessionSettings {
+                key: Secret::new(session_key),
+                key_generated: session_key_generated,
+                idle: Duration::from_secs(30 * 60),
+                absolute: Duration::from_secs(12 * 3600),
+                secure_cookie,
+            },
         })
-    }
-
-    pub fn is_https(&self) -> bool {
-        self.public_base_url.starts_with("https://")
     }
 
     /// An absolute link for emails and the CLI, never built from request headers.
@@ -240,9 +273,34 @@ mod tests {
     fn development_defaults_are_usable() {
         let s = with(&[("DATABASE_URL", "postgres://x/y")], AppEnv::Development).unwrap();
         assert_eq!(s.public_base_url, "http://127.0.0.1:8080");
-        assert!(s.session_key_generated);
+        assert!(s.session.key_generated);
         assert_eq!(s.partner_limit, 10);
         assert_eq!(s.invite_ttl, Duration::from_secs(168 * 3600));
+    }
+
+    #[test]
+    fn each_section_gets_its_variables() {
+        let key = "ab".repeat(64);
+        let s = with(
+            &[
+                ("DATABASE_URL", "postgres://x/y"),
+                ("PUBLIC_BASE_URL", "https://p.example"),
+                ("SESSION_KEY", &key),
+                ("DATABASE_POOL_SIZE", "7"),
+                ("SMTP_URL", "smtp://127.0.0.1:2525"),
+                ("SMTP_FROM", "Portal <portal@p.example>"),
+                ("EMAIL_RETRY_BASE_MS", "150"),
+            ],
+            AppEnv::Production,
+        )
+        .unwrap();
+        assert_eq!(s.database.url.expose(), "postgres://x/y");
+        assert_eq!(s.database.size, 7);
+        assert_eq!(s.email.from.email.to_string(), "portal@p.example");
+        assert_eq!(s.email.retry_base, Duration::from_millis(150));
+        assert!(!s.email.dev_mailbox, "production never falls back to the development mailbox");
+        assert!(s.session.secure_cookie, "an https base URL makes the cookie Secure");
+        assert!(!s.session.key_generated);
     }
 
     #[test]

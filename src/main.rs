@@ -23,13 +23,6 @@ enum Command {
     },
     /// Create (or refresh) the demo enterprise and print its admin login.
     SeedDemo,
-    /// Fill an empty database with the data set `scripts/bench` measures (not for production).
-    #[command(hide = true)]
-    SeedBench {
-        /// The password every seeded person gets.
-        #[arg(long)]
-        password: String,
-    },
 }
 
 #[derive(Subcommand)]
@@ -64,7 +57,7 @@ fn main() {
 }
 
 fn connect_and_migrate(settings: &Settings) -> anyhow::Result<diesel::PgConnection> {
-    let mut conn = db::connect(settings.database_url.expose())
+    let mut conn = db::connect(settings.database.url.expose())
         .map_err(|e| anyhow::anyhow!("cannot connect to DATABASE_URL: {e}"))?;
     db::run_migrations(&mut conn)?;
     Ok(conn)
@@ -102,25 +95,12 @@ fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::SeedBench { password } => {
-            let mut conn = connect_and_migrate(&settings)?;
-            let seed = commands::seed_bench(&mut conn, &settings, &password).map_err(|e| anyhow::anyhow!("{e}"))?;
-            // key=value lines, read by scripts/bench.
-            println!("enterprise_id={}", seed.enterprise_id);
-            println!("partner_id={}", seed.partner_id);
-            println!("admin={}", seed.admin_email);
-            println!("member={}", seed.member_email);
-            for user in &seed.users {
-                println!("user={user}");
-            }
-            Ok(())
-        }
     }
 }
 
 #[actix_web::main]
 async fn serve(settings: Settings) -> anyhow::Result<()> {
-    if settings.session_key_generated {
+    if settings.session.key_generated {
         tracing::warn!("SESSION_KEY is not set: using a random key, so sessions end when the portal restarts");
     }
     let app = Application::build(settings.clone()).await?;

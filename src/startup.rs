@@ -68,7 +68,7 @@ impl Application {
 
     async fn build_with(settings: Settings, listener: TcpListener, email_worker: bool) -> anyhow::Result<Self> {
         let port = listener.local_addr()?.port();
-        let pool = db::build_pool(&settings);
+        let pool = db::build_pool(&settings.database);
         // Half the cores at most for argon2 (see `auth::password`).
         let hash_concurrency = (std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2) / 2).max(1);
         let state = web::Data::new(AppState {
@@ -80,14 +80,14 @@ impl Application {
         spawn_migrations(state.clone().into_inner());
         spawn_housekeeping(pool.clone());
         if email_worker {
-            crate::email::worker::spawn(crate::email::worker::pool(&settings), settings.clone());
+            crate::email::worker::spawn(crate::email::worker::pool(&settings.database), settings.email.clone());
         }
 
         let session_key =
-            Key::try_from(settings.session_key.expose().as_slice()).map_err(|e| anyhow::anyhow!("SESSION_KEY: {e}"))?;
-        let store = PgSessionStore::new(pool, settings.session_idle, settings.session_absolute);
-        let https = settings.is_https();
-        let absolute = actix_web::cookie::time::Duration::seconds(settings.session_absolute.as_secs() as i64);
+            Key::try_from(settings.session.key.expose().as_slice()).map_err(|e| anyhow::anyhow!("SESSION_KEY: {e}"))?;
+        let store = PgSessionStore::new(pool, &settings.session);
+        let https = settings.session.secure_cookie;
+        let absolute = actix_web::cookie::time::Duration::seconds(settings.session.absolute.as_secs() as i64);
         let static_dir =
             std::env::var("STATIC_DIR").unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/static").to_string());
 
@@ -155,7 +155,7 @@ fn spawn_migrations(state: Arc<AppState>) {
     std::thread::spawn(move || {
         let mut delay = Duration::from_millis(500);
         loop {
-            match db::connect(state.settings.database_url.expose())
+            match db::connect(state.settings.database.url.expose())
                 .map_err(anyhow::Error::from)
                 .and_then(|mut conn| db::run_migrations(&mut conn))
             {
@@ -198,7 +198,7 @@ fn spawn_housekeeping(pool: DbPool) {
 /// Outermost layer: security headers on every response, and every error (including those
 /// raised by other middleware or by actix itself) turned into a styled page.
 async fn frame(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> Result<ServiceResponse<BoxBody>, Error> {
-    let https = req.app_data::<web::Data<AppState>>().is_some_and(|state| state.settings.is_https());
+    let https = req.app_data::<web::Data<AppState>>().is_some_and(|state| state.settings.session.secure_cookie);
     let (outcome, database_unavailable) = watch_for_outage(next.call(req)).await;
     match outcome {
         Ok(res) => {

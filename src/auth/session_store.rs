@@ -20,6 +20,7 @@ use rand::RngCore;
 
 use crate::{
     auth::session::{Principal, PRINCIPAL_KEY, USER_ID_KEY},
+    config::SessionSettings,
     db::{self, sessions, DbPool},
     error::AppError,
 };
@@ -32,8 +33,8 @@ pub struct PgSessionStore {
 }
 
 impl PgSessionStore {
-    pub fn new(pool: DbPool, idle: std::time::Duration, absolute: std::time::Duration) -> Self {
-        Self { pool, idle, absolute }
+    pub fn new(pool: DbPool, settings: &SessionSettings) -> Self {
+        Self { pool, idle: settings.idle, absolute: settings.absolute }
     }
 }
 

@@ -110,19 +110,9 @@ pub fn actions_present(conn: &mut PgConnection, enterprise_id: EnterpriseId) -> 
         #[diesel(sql_type = diesel::sql_types::Text)]
         action: String,
     }
-    let rows: Vec<Action> = crate::db::static_query(
-        "WITH RECURSIVE a(action) AS (
-             (SELECT action FROM audit_events WHERE enterprise_id = $1 ORDER BY action LIMIT 1)
-             UNION ALL
-             SELECT (SELECT e.action FROM audit_events e
-                      WHERE e.enterprise_id = $1 AND e.action > a.action
-                      ORDER BY e.action LIMIT 1)
-               FROM a WHERE a.action IS NOT NULL
-         )
-         SELECT action FROM a WHERE action IS NOT NULL",
-    )
-    .bind::<diesel::sql_types::BigInt, _>(enterprise_id)
-    .load(conn)?;
+    let rows: Vec<Action> = crate::db::static_query(include_str!("sql/audit_actions_present.sql"))
+        .bind::<diesel::sql_types::BigInt, _>(enterprise_id)
+        .load(conn)?;
     Ok(rows.into_iter().map(|r| r.action).collect())
 }
 
@@ -145,29 +135,11 @@ pub fn partner_with_actions(
         #[diesel(sql_type = Array<Text>)]
         actions: Vec<String>,
     }
-    let row: Option<Row> = crate::db::static_query(
-        "SELECT p.id, p.enterprise_id, p.name, p.status, p.created_at, p.updated_at, p.deactivated_at,
-                p.created_by, p.account_admin_user_id, l.updated_at AS logo_updated_at,
-                ARRAY(
-                    WITH RECURSIVE a(action) AS (
-                        (SELECT action FROM audit_events WHERE partner_id = p.id AND enterprise_id = $1
-                          ORDER BY action LIMIT 1)
-                        UNION ALL
-                        SELECT (SELECT e.action FROM audit_events e
-                                 WHERE e.partner_id = p.id AND e.enterprise_id = $1 AND e.action > a.action
-                                 ORDER BY e.action LIMIT 1)
-                          FROM a WHERE a.action IS NOT NULL
-                    )
-                    SELECT action FROM a WHERE action IS NOT NULL
-                ) AS actions
-           FROM partners p
-           LEFT JOIN partner_logos l ON l.partner_id = p.id
-          WHERE p.id = $2 AND p.enterprise_id = $1",
-    )
-    .bind::<BigInt, _>(enterprise_id)
-    .bind::<BigInt, _>(partner_id)
-    .get_result(conn)
-    .optional()?;
+    let row: Option<Row> = crate::db::static_query(include_str!("sql/audit_partner_with_actions.sql"))
+        .bind::<BigInt, _>(enterprise_id)
+        .bind::<BigInt, _>(partner_id)
+        .get_result(conn)
+        .optional()?;
     Ok(row.map(|r| (r.partner, r.logo_updated_at, r.actions)))
 }
 

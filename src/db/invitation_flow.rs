@@ -8,9 +8,11 @@ use diesel::prelude::*;
 use crate::{
     auth::{session::Principal, tokens},
     config::Settings,
-    db::{audit, enterprises, invitations, invitations::Invitation, partners, schema::invitations as inv, users},
+    db::{
+        audit, enterprises, invitations, invitations::Invitation, outbox, partners, schema::invitations as inv, users,
+    },
     domain::{EmailAddress, PersonName, Role},
-    email::{messages, outbox, EmailMeta},
+    email::{messages, EmailMeta},
     error::AppError,
 };
 

@@ -2,6 +2,10 @@
 //!
 //! Handlers call [`run`]: it takes the pooled connection *inside* `web::block`, so a slow
 //! checkout never blocks the async executor, and it turns connection failures into 503.
+//!
+//! Hand-written statements longer than a few lines live in `sql/<module>_<function>.sql`,
+//! loaded with `include_str!` (so still `&'static str`s for [`static_query`]), so the Rust
+//! reads as functions and the SQL as SQL.
 
 pub mod audit;
 pub mod catalog;
@@ -11,6 +15,7 @@ pub mod grants;
 pub mod instrumentation;
 pub mod invitation_flow;
 pub mod invitations;
+pub mod outbox;
 pub mod partners;
 pub mod registration;
 pub mod schema;
@@ -34,7 +39,7 @@ use diesel::{
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 use tokio::sync::Semaphore;
 
-use crate::{config::Settings, error::AppError};
+use crate::{config::PoolSettings, error::AppError};
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
@@ -96,17 +101,17 @@ impl ManageConnection for PgManager {
 
 /// Builds the pool without connecting: the portal starts (and answers 503) while the
 /// database is away, and connects as soon as it is back.
-pub fn build_pool(settings: &Settings) -> DbPool {
+pub fn build_pool(settings: &PoolSettings) -> DbPool {
     let pool = r2d2::Pool::builder()
-        .max_size(settings.pool_size)
+        .max_size(settings.size)
         .min_idle(Some(0))
         .connection_timeout(settings.connect_timeout)
         // A checkout-time `SELECT 1` would cost a round trip per request; dead connections are
         // instead dropped after their first failure (see `PgConn`).
         .test_on_check_out(false)
         .idle_timeout(Some(Duration::from_secs(300)))
-        .build_unchecked(PgManager { url: settings.database_url.expose().clone() });
-    DbPool { pool, turns: Arc::new(Semaphore::new(settings.pool_size as usize)), wait: settings.connect_timeout }
+        .build_unchecked(PgManager { url: settings.url.expose().clone() });
+    DbPool { pool, turns: Arc::new(Semaphore::new(settings.size as usize)), wait: settings.connect_timeout }
 }
 
 /// Connects once outside the pool, e.g. for migrations and CLI commands.

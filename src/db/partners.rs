@@ -150,26 +150,10 @@ pub fn list_page(
     user_id: UserId,
     filter: &ListFilter,
 ) -> QueryResult<ListPage> {
-    let rows: Vec<ListPageRow> = crate::db::static_query(
-        "SELECT e.partner_limit::bigint AS partner_limit, dr.id AS draft_id, dr.name AS draft_name,
-                p.id, p.name, p.status, p.created_at, m.has_logo, l.updated_at AS logo_updated_at, m.domains,
-                m.admin_name, m.admin_email, m.admin_pending,
-                m.product_count::bigint AS product_count, m.api_count::bigint AS api_count
-           FROM enterprises e
-           LEFT JOIN LATERAL (
-                SELECT id, name FROM partner_drafts
-                 WHERE enterprise_id = e.id AND created_by = $2 AND submitted_partner_id IS NULL
-                 ORDER BY updated_at DESC LIMIT 1
-           ) dr ON true
-           LEFT JOIN partners p ON p.enterprise_id = e.id
-           LEFT JOIN partner_summaries m ON m.partner_id = p.id
-           LEFT JOIN partner_logos l ON l.partner_id = p.id
-          WHERE e.id = $1
-          ORDER BY (p.status = 'deactivated'), p.created_at DESC, p.id DESC",
-    )
-    .bind::<BigInt, _>(enterprise_id)
-    .bind::<BigInt, _>(user_id)
-    .load(conn)?;
+    let rows: Vec<ListPageRow> = crate::db::static_query(include_str!("sql/partners_list_page.sql"))
+        .bind::<BigInt, _>(enterprise_id)
+        .bind::<BigInt, _>(user_id)
+        .load(conn)?;
     let first = rows.first().ok_or(diesel::result::Error::NotFound)?;
     let limit = first.partner_limit;
     let draft = first.draft_id.map(|id| (id, first.draft_name.clone().unwrap_or_default()));
@@ -570,7 +554,7 @@ pub struct General {
     /// The latest administrator invitation.
     pub latest_admin_invitation: Option<crate::db::invitations::Invitation>,
     /// The latest email of that invitation.
-    pub delivery: Option<crate::email::outbox::Delivery>,
+    pub delivery: Option<crate::db::outbox::Delivery>,
 }
 
 /// The General tab's data for a partner of this enterprise (None: not found).
@@ -579,42 +563,11 @@ pub fn general(
     enterprise_id: EnterpriseId,
     partner_id: PartnerId,
 ) -> QueryResult<Option<General>> {
-    let row: Option<GeneralRow> = crate::db::static_query(
-        "SELECT p.id, p.enterprise_id, p.name, p.status, p.created_at, p.updated_at, p.deactivated_at,
-                p.created_by, p.account_admin_user_id, l.updated_at AS logo_updated_at,
-                COALESCE(d.ids, '{}') AS domain_ids, COALESCE(d.names, '{}') AS domain_names,
-                a.first_name AS admin_first_name, a.surname AS admin_surname, a.email AS admin_email,
-                COALESCE(m.product_count, 0)::bigint AS product_count,
-                COALESCE(m.api_count, 0)::bigint AS api_count,
-                i.id AS inv_id, i.email AS inv_email, i.first_name AS inv_first_name, i.surname AS inv_surname,
-                i.role AS inv_role, i.status AS inv_status, i.invited_by AS inv_invited_by,
-                i.created_at AS inv_created_at, i.expires_at AS inv_expires_at, i.accepted_at AS inv_accepted_at,
-                i.revoked_at AS inv_revoked_at, i.accepted_user_id AS inv_accepted_user_id,
-                o.status AS mail_status, o.attempts AS mail_attempts, o.last_error AS mail_last_error,
-                o.sent_at AS mail_sent_at, o.created_at AS mail_created_at
-           FROM partners p
-           LEFT JOIN partner_logos l ON l.partner_id = p.id
-           LEFT JOIN partner_summaries m ON m.partner_id = p.id
-           LEFT JOIN LATERAL (
-                SELECT array_agg(id ORDER BY domain) AS ids, array_agg(domain ORDER BY domain) AS names
-                  FROM partner_domains WHERE partner_id = p.id
-           ) d ON true
-           LEFT JOIN users a ON a.id = p.account_admin_user_id AND a.partner_id = p.id
-           LEFT JOIN LATERAL (
-                SELECT * FROM invitations
-                 WHERE partner_id = p.id AND for_account_admin
-                 ORDER BY created_at DESC, id DESC LIMIT 1
-           ) i ON true
-           LEFT JOIN LATERAL (
-                SELECT status, attempts, last_error, sent_at, created_at FROM outbox_emails
-                 WHERE invitation_id = i.id ORDER BY id DESC LIMIT 1
-           ) o ON true
-          WHERE p.id = $2 AND p.enterprise_id = $1",
-    )
-    .bind::<BigInt, _>(enterprise_id)
-    .bind::<BigInt, _>(partner_id)
-    .get_result(conn)
-    .optional()?;
+    let row: Option<GeneralRow> = crate::db::static_query(include_str!("sql/partners_general.sql"))
+        .bind::<BigInt, _>(enterprise_id)
+        .bind::<BigInt, _>(partner_id)
+        .get_result(conn)
+        .optional()?;
     Ok(row.map(|r| {
         let latest_admin_invitation = match (r.inv_id, r.inv_created_at, r.inv_expires_at) {
             (Some(id), Some(created_at), Some(expires_at)) => Some(crate::db::invitations::Invitation {
@@ -637,7 +590,7 @@ pub fn general(
             _ => None,
         };
         let delivery = match (r.mail_status, r.mail_attempts, r.mail_created_at) {
-            (Some(status), Some(attempts), Some(created_at)) => Some(crate::email::outbox::Delivery {
+            (Some(status), Some(attempts), Some(created_at)) => Some(crate::db::outbox::Delivery {
                 status,
                 attempts,
                 last_error: r.mail_last_error,

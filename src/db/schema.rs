@@ -20,6 +20,29 @@ diesel::table! {
 }
 
 diesel::table! {
+    audit_events (id) {
+        id -> Int8,
+        enterprise_id -> Int8,
+        partner_id -> Nullable<Int8>,
+        actor_user_id -> Nullable<Int8>,
+        actor_label -> Text,
+        action -> Text,
+        target -> Text,
+        details -> Jsonb,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    enterprises (id) {
+        id -> Int8,
+        name -> Text,
+        partner_limit -> Int4,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     environments (id) {
         id -> Int8,
         enterprise_id -> Int8,
@@ -51,12 +74,51 @@ diesel::table! {
 }
 
 diesel::table! {
+    login_failures (id) {
+        id -> Int8,
+        scope -> Text,
+        subject -> Text,
+        failed_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    outbox_emails (id) {
+        id -> Int8,
+        kind -> Text,
+        enterprise_id -> Nullable<Int8>,
+        invitation_id -> Nullable<Int8>,
+        message_id -> Text,
+        to_address -> Text,
+        subject -> Text,
+        text_body -> Nullable<Text>,
+        html_body -> Nullable<Text>,
+        status -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        locked_until -> Nullable<Timestamptz>,
+        last_error -> Nullable<Text>,
+        delivered_via -> Nullable<Text>,
+        created_at -> Timestamptz,
+        sent_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     partner_api_environments (partner_id, api_id, environment_id) {
         partner_id -> Int8,
         api_id -> Int8,
         environment_id -> Int8,
         granted_by -> Nullable<Int8>,
         granted_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    partner_catalogs (partner_id) {
+        partner_id -> Int8,
+        enterprise_id -> Int8,
+        entries -> Json,
     }
 }
 
@@ -92,20 +154,6 @@ diesel::table! {
 }
 
 diesel::table! {
-    /// Kept current by triggers (migration 000005); read by the partners list.
-    partner_summaries (partner_id) {
-        partner_id -> Int8,
-        domains -> Text,
-        product_count -> Int4,
-        api_count -> Int4,
-        has_logo -> Bool,
-        admin_name -> Nullable<Text>,
-        admin_email -> Nullable<Text>,
-        admin_pending -> Bool,
-    }
-}
-
-diesel::table! {
     partner_logos (partner_id) {
         partner_id -> Int8,
         content_type -> Text,
@@ -126,56 +174,16 @@ diesel::table! {
 }
 
 diesel::table! {
-    audit_events (id) {
-        id -> Int8,
-        enterprise_id -> Int8,
-        partner_id -> Nullable<Int8>,
-        actor_user_id -> Nullable<Int8>,
-        actor_label -> Text,
-        action -> Text,
-        target -> Text,
-        details -> Jsonb,
-        created_at -> Timestamptz,
-    }
-}
-
-diesel::table! {
-    enterprises (id) {
-        id -> Int8,
-        name -> Text,
-        partner_limit -> Int4,
-        created_at -> Timestamptz,
-    }
-}
-
-diesel::table! {
-    login_failures (id) {
-        id -> Int8,
-        scope -> Text,
-        subject -> Text,
-        failed_at -> Timestamptz,
-    }
-}
-
-diesel::table! {
-    outbox_emails (id) {
-        id -> Int8,
-        kind -> Text,
-        enterprise_id -> Nullable<Int8>,
-        invitation_id -> Nullable<Int8>,
-        message_id -> Text,
-        to_address -> Text,
-        subject -> Text,
-        text_body -> Nullable<Text>,
-        html_body -> Nullable<Text>,
-        status -> Text,
-        attempts -> Int4,
-        next_attempt_at -> Timestamptz,
-        locked_until -> Nullable<Timestamptz>,
-        last_error -> Nullable<Text>,
-        delivered_via -> Nullable<Text>,
-        created_at -> Timestamptz,
-        sent_at -> Nullable<Timestamptz>,
+    /// Kept current by triggers (migration 000005); read by the partners list.
+    partner_summaries (partner_id) {
+        partner_id -> Int8,
+        domains -> Text,
+        product_count -> Int4,
+        api_count -> Int4,
+        has_logo -> Bool,
+        admin_name -> Nullable<Text>,
+        admin_email -> Nullable<Text>,
+        admin_pending -> Bool,
     }
 }
 
@@ -263,6 +271,8 @@ diesel::joinable!(outbox_emails -> enterprises (enterprise_id));
 diesel::joinable!(outbox_emails -> invitations (invitation_id));
 diesel::joinable!(partner_api_environments -> partners (partner_id));
 diesel::joinable!(partner_api_environments -> users (granted_by));
+diesel::joinable!(partner_catalogs -> enterprises (enterprise_id));
+diesel::joinable!(partner_catalogs -> partners (partner_id));
 diesel::joinable!(partner_domains -> enterprises (enterprise_id));
 diesel::joinable!(partner_domains -> partners (partner_id));
 diesel::joinable!(partner_drafts -> enterprises (enterprise_id));
@@ -270,13 +280,13 @@ diesel::joinable!(partner_drafts -> partners (submitted_partner_id));
 diesel::joinable!(partner_drafts -> users (created_by));
 diesel::joinable!(partner_logos -> partners (partner_id));
 diesel::joinable!(partner_products -> partners (partner_id));
-diesel::joinable!(partner_summaries -> partners (partner_id));
 diesel::joinable!(partner_products -> products (product_id));
 diesel::joinable!(partner_products -> users (granted_by));
+diesel::joinable!(partner_summaries -> partners (partner_id));
 diesel::joinable!(partners -> enterprises (enterprise_id));
-diesel::joinable!(products -> enterprises (enterprise_id));
 diesel::joinable!(password_tokens -> users (user_id));
 diesel::joinable!(replaced_invitation_tokens -> invitations (invitation_id));
+diesel::joinable!(products -> enterprises (enterprise_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(users -> enterprises (enterprise_id));
 diesel::joinable!(users -> partners (partner_id));
@@ -291,6 +301,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     login_failures,
     outbox_emails,
     partner_api_environments,
+    partner_catalogs,
     partner_domains,
     partner_drafts,
     partner_logos,

@@ -44,22 +44,11 @@ pub struct LoadedSession {
 /// CTE in the load itself cost about a third more on every request (measured with pgbench),
 /// to write once a minute.
 pub fn load(conn: &mut PgConnection, key_hash: &[u8], idle_secs: f64) -> QueryResult<Option<LoadedSession>> {
-    let loaded: Option<LoadedSession> = crate::db::static_query(
-        "SELECT s.state, u.id AS user_id, u.enterprise_id, u.partner_id, u.role, u.email,
-                u.first_name, u.surname, e.name AS enterprise_name,
-                p.name AS partner_name, p.status AS partner_status,
-                s.expires_at < LEAST(now() + make_interval(secs => $2), s.absolute_expires_at)
-                               - interval '60 seconds' AS slide_due
-           FROM sessions s
-           LEFT JOIN users u ON u.id = s.user_id AND u.disabled_at IS NULL
-           LEFT JOIN enterprises e ON e.id = u.enterprise_id
-           LEFT JOIN partners p ON p.id = u.partner_id
-          WHERE s.key_hash = $1 AND s.expires_at > now()",
-    )
-    .bind::<Bytea, _>(key_hash)
-    .bind::<Double, _>(idle_secs)
-    .get_result(conn)
-    .optional()?;
+    let loaded: Option<LoadedSession> = crate::db::static_query(include_str!("sql/sessions_load.sql"))
+        .bind::<Bytea, _>(key_hash)
+        .bind::<Double, _>(idle_secs)
+        .get_result(conn)
+        .optional()?;
     if loaded.as_ref().is_some_and(|s| s.slide_due) {
         crate::db::static_query(
             "UPDATE sessions

@@ -9,8 +9,10 @@ use lettre::{
     AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
 };
 
-use super::outbox::{Claimed, VIA_MAILBOX, VIA_SMTP};
-use crate::config::{AppEnv, Settings};
+use crate::{
+    config::EmailSettings,
+    db::outbox::{Claimed, VIA_MAILBOX, VIA_SMTP},
+};
 
 pub enum Mailer {
     Smtp { transport: AsyncSmtpTransport<Tokio1Executor>, from: Mailbox },
@@ -40,15 +42,9 @@ pub struct SendFailure {
 impl Mailer {
     /// The mailer for these settings; `None` (logged) when emails cannot be sent at all:
     /// production without `SMTP_URL`. Emails then stay queued, nothing is lost.
-    pub fn from_settings(settings: &Settings) -> Option<Mailer> {
-        let from = match Mailbox::from_str(&settings.smtp_from) {
-            Ok(m) => m,
-            Err(e) => {
-                tracing::error!(error = %e, "SMTP_FROM is not a valid address; emails stay queued");
-                return None;
-            }
-        };
-        match (&settings.smtp_url, settings.app_env) {
+    pub fn from_settings(settings: &EmailSettings) -> Option<Mailer> {
+        let from = settings.from.clone();
+        match (&settings.smtp_url, settings.dev_mailbox) {
             (Some(url), _) => match AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose()) {
                 Ok(builder) => {
                     Some(Mailer::Smtp { transport: builder.timeout(Some(settings.smtp_timeout)).build(), from })
@@ -58,8 +54,8 @@ impl Mailer {
                     None
                 }
             },
-            (None, AppEnv::Development) => Some(Mailer::DevMailbox),
-            (None, AppEnv::Production) => {
+            (None, true) => Some(Mailer::DevMailbox),
+            (None, false) => {
                 tracing::error!("SMTP_URL is not set: emails are queued in the database but not sent until it is");
                 None
             }

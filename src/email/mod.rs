@@ -2,7 +2,8 @@
 //! transactional outbox) and sent after commit by a background worker.
 //!
 //! * [`messages`] builds each email (subject, text and HTML parts) from askama templates.
-//! * [`outbox`] writes, cancels and reports queued emails, inside the caller's transaction.
+//! * [`crate::db::outbox`] (the outbox table's queries) writes, cancels and reports queued
+//!   emails, inside the caller's transaction.
 //! * [`worker`] claims due emails and hands them to the [`mailer::Mailer`]: SMTP through
 //!   lettre when `SMTP_URL` is set, otherwise (development only) the development mailbox
 //!   shown at `/dev/mailbox`.
@@ -11,7 +12,6 @@ use crate::domain::{EnterpriseId, InvitationId};
 
 pub mod mailer;
 pub mod messages;
-pub mod outbox;
 pub mod worker;
 
 /// A finished email, ready to be queued.

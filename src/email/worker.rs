@@ -13,13 +13,14 @@ use diesel::{
     PgConnection, QueryResult,
 };
 
-use super::{
-    mailer::{FailureKind, Mailer, SendFailure},
-    outbox::{self, Claimed},
-};
+use super::mailer::{FailureKind, Mailer, SendFailure};
 use crate::{
-    config::Settings,
-    db::{self, DbPool},
+    config::{EmailSettings, PoolSettings},
+    db::{
+        self,
+        outbox::{self, Claimed},
+        DbPool,
+    },
     error::AppError,
 };
 
@@ -38,22 +39,22 @@ struct Config {
 }
 
 impl Config {
-    fn from_settings(settings: &Settings) -> Self {
-        Config { retry_base: settings.email_retry_base, lease: settings.smtp_timeout * 10 + Duration::from_secs(30) }
+    fn from_settings(settings: &EmailSettings) -> Self {
+        Config { retry_base: settings.retry_base, lease: settings.smtp_timeout * 10 + Duration::from_secs(30) }
     }
 }
 
 /// The worker's own small pool. Sharing the request pool would work, but with its own the
 /// worker never takes a connection a page is waiting for (nor waits behind a burst of
 /// requests), and its statements can be kept out of per-page statement counts (see [`run_db`]).
-pub fn pool(settings: &Settings) -> DbPool {
-    db::build_pool(&Settings { pool_size: 2, ..settings.clone() })
+pub fn pool(settings: &PoolSettings) -> DbPool {
+    db::build_pool(&PoolSettings { size: 2, ..settings.clone() })
 }
 
 /// Starts the background sender on the current tokio runtime, on `pool` (give it one of its
 /// own: [`pool`]). Without a usable mailer (production without `SMTP_URL`) it logs an error
 /// and sends nothing: emails stay queued.
-pub fn spawn(pool: DbPool, settings: Settings) {
+pub fn spawn(pool: DbPool, settings: EmailSettings) {
     let Some(mailer) = Mailer::from_settings(&settings) else { return };
     let config = Config::from_settings(&settings);
     tracing::info!(
@@ -70,7 +71,7 @@ pub fn spawn(pool: DbPool, settings: Settings) {
 /// is left; an email whose retry is not due yet is left for later. Returns how many emails
 /// were claimed. For callers that run without the background worker (the tests, instead of
 /// waiting for its timer); like [`spawn`], it sends nothing without a usable mailer.
-pub async fn dispatch_all_pending(pool: &DbPool, settings: &Settings) -> Result<usize, AppError> {
+pub async fn dispatch_all_pending(pool: &DbPool, settings: &EmailSettings) -> Result<usize, AppError> {
     let Some(mailer) = Mailer::from_settings(settings) else { return Ok(0) };
     let config = Config::from_settings(settings);
     let mut claimed = 0;

@@ -1,6 +1,7 @@
 //! Activity: Settings → Activity and a partner's Activity tab, newest first, 25 a page,
 //! filterable by partner and action, a fixed number of statements, and the CSV export.
 
+use partner_portal::domain::{EnterpriseId, PartnerId};
 use std::time::Instant;
 
 use diesel::{
@@ -23,15 +24,15 @@ async fn logged_in() -> (TestApp, i64) {
 }
 
 /// An active partner named `name` with the domain `domain`, in `enterprise_id`.
-fn active_partner(conn: &mut PgConnection, enterprise_id: i64, name: &str, domain: &str) -> i64 {
+fn active_partner(conn: &mut PgConnection, enterprise_id: EnterpriseId, name: &str, domain: &str) -> i64 {
     PartnerFixture::new(name).domains([domain]).active().create_in(conn, enterprise_id).id
 }
 
 /// `n` events "{prefix} 1" (oldest) … "{prefix} n" (newest, at `newest`), one minute apart.
 fn seed_events(
     conn: &mut PgConnection,
-    enterprise_id: i64,
-    partner_id: Option<i64>,
+    enterprise_id: EnterpriseId,
+    partner_id: Option<PartnerId>,
     action: &str,
     prefix: &str,
     n: i64,

@@ -3,6 +3,7 @@
 
 use diesel::prelude::*;
 use partner_portal::db::schema;
+use partner_portal::domain::InvitationId;
 use reqwest::StatusCode;
 
 use crate::{
@@ -181,7 +182,8 @@ async fn resending_kills_the_old_link_and_revoking_kills_the_new_one() {
     )
     .await;
     let first = app.emailed_link("ana@globex.example", "/invitations/").await;
-    let invitation_id: i64 = schema::invitations::table.select(schema::invitations::id).first(&mut app.conn()).unwrap();
+    let invitation_id: InvitationId =
+        schema::invitations::table.select(schema::invitations::id).first(&mut app.conn()).unwrap();
 
     let r = post(&app, &page, &format!("{page}/invitations/{invitation_id}/resend"), &[]).await;
     assert_eq!(location(&r), page);

@@ -37,7 +37,7 @@ async fn page(app: &TestApp, path: &str) -> Page {
 }
 
 /// (action, target, partner_id) of the enterprise's catalog events, oldest first.
-fn catalog_events(app: &TestApp, enterprise_id: i64) -> Vec<(String, String, Option<i64>)> {
+fn catalog_events(app: &TestApp, enterprise_id: EnterpriseId) -> Vec<(String, String, Option<i64>)> {
     use schema::audit_events::dsl as a;
     a::audit_events
         .filter(a::enterprise_id.eq(enterprise_id))
@@ -48,7 +48,7 @@ fn catalog_events(app: &TestApp, enterprise_id: i64) -> Vec<(String, String, Opt
         .unwrap()
 }
 
-fn product_names(app: &TestApp, enterprise_id: i64) -> Vec<String> {
+fn product_names(app: &TestApp, enterprise_id: EnterpriseId) -> Vec<String> {
     use schema::products::dsl as p;
     p::products
         .filter(p::enterprise_id.eq(enterprise_id))
@@ -545,7 +545,7 @@ async fn statements_of(app: &TestApp) -> Vec<u64> {
     counts
 }
 
-fn seed_catalog_more(conn: &mut PgConnection, enterprise_id: i64, i: usize) {
+fn seed_catalog_more(conn: &mut PgConnection, enterprise_id: EnterpriseId, i: usize) {
     use schema::{api_environments::dsl as ae, apis::dsl as a, environments::dsl as e, products::dsl as p};
     let env: i64 = diesel::insert_into(e::environments)
         .values((e::enterprise_id.eq(enterprise_id), e::name.eq(format!("Env {i}")), e::position.eq(10 + i as i32)))

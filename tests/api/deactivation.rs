@@ -4,9 +4,10 @@
 //! grants never leave a deactivated partner with API access.
 
 use diesel::prelude::*;
+use partner_portal::domain::{InvitationId, PartnerId};
 use partner_portal::{
-    db::schema,
-    email::{outbox, EmailMeta, OutgoingEmail},
+    db::{outbox, schema},
+    email::{EmailMeta, OutgoingEmail},
 };
 use reqwest::StatusCode;
 
@@ -29,12 +30,12 @@ async fn page(app: &TestApp, path: &str) -> Page {
     page
 }
 
-fn status_of(conn: &mut PgConnection, partner: i64) -> String {
+fn status_of(conn: &mut PgConnection, partner: PartnerId) -> String {
     use schema::partners::dsl as p;
     p::partners.find(partner).select(p::status).first(conn).unwrap()
 }
 
-async fn deactivate(app: &TestApp, partner: i64, typed: &str) -> reqwest::Response {
+async fn deactivate(app: &TestApp, partner: PartnerId, typed: &str) -> reqwest::Response {
     post(app, &format!("/settings/partners/{partner}/deactivate"), &[("confirm_name", typed)]).await
 }
 
@@ -123,7 +124,7 @@ async fn deactivating_logs_the_partners_people_out_withdraws_its_invitations_and
     UserFixture::admin("pat@globex.com").create(&app, partner);
     let token_link =
         InvitationFixture::new(partner, "ivy@globex.com").role("member").named("Ivy", "Invitee").create(&app).token;
-    let invitation_id: i64 = schema::invitations::table
+    let invitation_id: InvitationId = schema::invitations::table
         .filter(schema::invitations::email.eq("ivy@globex.com"))
         .select(schema::invitations::id)
         .first(&mut conn)

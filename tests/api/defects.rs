@@ -2,6 +2,7 @@
 //! what a person (or an assistive technology) notices.
 
 use diesel::prelude::*;
+use partner_portal::domain::{EnterpriseId, PartnerId};
 use partner_portal::{db::schema, domain::sample_png};
 use reqwest::StatusCode;
 use scraper::{ElementRef, Html, Node, Selector};
@@ -14,7 +15,7 @@ use crate::{
 
 const ADMIN: &str = "erin@acme.example";
 
-fn product_names(app: &TestApp, enterprise_id: i64) -> Vec<String> {
+fn product_names(app: &TestApp, enterprise_id: EnterpriseId) -> Vec<String> {
     use schema::products::dsl as p;
     p::products.filter(p::enterprise_id.eq(enterprise_id)).select(p::name).load(&mut app.conn()).unwrap()
 }
@@ -122,7 +123,7 @@ fn img_src(html: &str, selector: &str) -> String {
     img.value().attr("src").unwrap().to_string()
 }
 
-async fn save_logo(app: &TestApp, partner: i64, png: Vec<u8>) {
+async fn save_logo(app: &TestApp, partner: PartnerId, png: Vec<u8>) {
     let token = csrf_token(&app.get_html("/settings/partners").await.1);
     let form = reqwest::multipart::Form::new()
         .text("csrf_token", token)

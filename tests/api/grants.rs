@@ -3,6 +3,7 @@
 
 use diesel::prelude::*;
 use partner_portal::db::schema;
+use partner_portal::domain::PartnerId;
 use reqwest::StatusCode;
 
 use crate::{
@@ -52,7 +53,7 @@ fn checkbox_labels(page: &Page) -> Vec<String> {
         .collect()
 }
 
-pub fn product_grants(conn: &mut PgConnection, partner: i64) -> Vec<i64> {
+pub fn product_grants(conn: &mut PgConnection, partner: PartnerId) -> Vec<i64> {
     use schema::partner_products::dsl as pp;
     pp::partner_products
         .filter(pp::partner_id.eq(partner))
@@ -62,7 +63,7 @@ pub fn product_grants(conn: &mut PgConnection, partner: i64) -> Vec<i64> {
         .unwrap()
 }
 
-pub fn api_cells(conn: &mut PgConnection, partner: i64) -> Vec<(i64, i64)> {
+pub fn api_cells(conn: &mut PgConnection, partner: PartnerId) -> Vec<(i64, i64)> {
     use schema::partner_api_environments::dsl as g;
     g::partner_api_environments
         .filter(g::partner_id.eq(partner))
@@ -73,7 +74,7 @@ pub fn api_cells(conn: &mut PgConnection, partner: i64) -> Vec<(i64, i64)> {
 }
 
 /// The partner's audit events as (action, target), oldest first.
-pub fn events(conn: &mut PgConnection, partner: i64) -> Vec<(String, String)> {
+pub fn events(conn: &mut PgConnection, partner: PartnerId) -> Vec<(String, String)> {
     use schema::audit_events::dsl as a;
     a::audit_events.filter(a::partner_id.eq(partner)).order(a::id).select((a::action, a::target)).load(conn).unwrap()
 }
@@ -91,7 +92,7 @@ fn cell(api: i64, env: i64) -> String {
 }
 
 /// Submits the Add APIs matrix showing every API in `apis` with `cells` checked.
-pub async fn save_matrix(app: &TestApp, partner: i64, apis: &[i64], cells: &[(i64, i64)]) -> reqwest::Response {
+pub async fn save_matrix(app: &TestApp, partner: PartnerId, apis: &[i64], cells: &[(i64, i64)]) -> reqwest::Response {
     let api_values: Vec<String> = apis.iter().map(|a| a.to_string()).collect();
     let cell_values: Vec<String> = cells.iter().map(|(a, e)| cell(*a, *e)).collect();
     let mut fields: Vec<(&str, &str)> = api_values.iter().map(|v| ("api", v.as_str())).collect();

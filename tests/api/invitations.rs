@@ -3,6 +3,7 @@
 use chrono::Duration;
 use diesel::prelude::*;
 use partner_portal::db::schema;
+use partner_portal::domain::PartnerId;
 use reqwest::StatusCode;
 
 use crate::{
@@ -14,7 +15,7 @@ const NEW_PASSWORD: &str = "violet kettle harbour 9";
 
 struct Arranged {
     app: TestApp,
-    partner_id: i64,
+    partner_id: PartnerId,
 }
 
 async fn arrange(status: &str) -> Arranged {

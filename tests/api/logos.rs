@@ -3,6 +3,7 @@
 
 use diesel::prelude::*;
 use image::{codecs::jpeg::JpegEncoder, GenericImageView, ImageEncoder, ImageFormat, Rgb, RgbImage};
+use partner_portal::domain::PartnerId;
 use partner_portal::{
     db::schema,
     domain::{png_header_only, sample_png},
@@ -33,7 +34,7 @@ async fn token(app: &TestApp) -> String {
 }
 
 /// Uploads `bytes` as the partner's new logo through Edit partner, like a browser.
-async fn upload(app: &TestApp, partner: i64, bytes: Vec<u8>, file_name: &str) -> reqwest::Response {
+async fn upload(app: &TestApp, partner: PartnerId, bytes: Vec<u8>, file_name: &str) -> reqwest::Response {
     let form = multipart::Form::new()
         .text("csrf_token", token(app).await)
         .text("name", "Globex")
@@ -59,7 +60,7 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
 
-fn stored_type_and_size(app: &TestApp, partner: i64) -> (String, i32, i32) {
+fn stored_type_and_size(app: &TestApp, partner: PartnerId) -> (String, i32, i32) {
     use schema::partner_logos::dsl as l;
     l::partner_logos.find(partner).select((l::content_type, l::width, l::height)).first(&mut app.conn()).unwrap()
 }

@@ -2,6 +2,7 @@
 
 use diesel::prelude::*;
 use partner_portal::db::{instrumentation, schema};
+use partner_portal::domain::PartnerId;
 use reqwest::StatusCode;
 
 use crate::{
@@ -16,7 +17,7 @@ const ACCOUNT_ADMIN_REFUSAL: &str =
 
 struct Team {
     app: TestApp,
-    partner_id: i64,
+    partner_id: PartnerId,
     /// Ada Admin, the account administrator, logged in in `app.client`.
     ada: i64,
 }

@@ -2,6 +2,7 @@
 //! `partner_summaries`, kept current by triggers: these tests change the children through the
 //! portal's own forms (and concurrently, straight in the database) and read the list.
 
+use partner_portal::domain::PartnerId;
 use std::{sync::mpsc, thread, time::Duration};
 
 use diesel::{prelude::*, sql_types::BigInt};
@@ -16,7 +17,7 @@ use crate::{
 };
 
 /// The list's row for the partner.
-async fn row(app: &TestApp, partner: i64) -> Page {
+async fn row(app: &TestApp, partner: PartnerId) -> Page {
     let list = app.page("/settings/partners").await;
     assert_eq!(list.status, StatusCode::OK);
     let row = list.row_with(&format!(r#"a[href="/settings/partners/{partner}"]"#));
@@ -24,14 +25,14 @@ async fn row(app: &TestApp, partner: i64) -> Page {
 }
 
 /// The list's row for the partner: (domains, counts cell, has a logo image), text squeezed.
-async fn listed(app: &TestApp, partner: i64) -> (Vec<String>, String, bool) {
+async fn listed(app: &TestApp, partner: PartnerId) -> (Vec<String>, String, bool) {
     let row = row(app, partner).await;
     let counts = row.words("td.nowrap").into_iter().next().unwrap();
     let logo = row.exists(&format!(r#"img[src^="/settings/partners/{partner}/logo?v="]"#));
     (row.texts("td.cell-domains span.domain"), counts, logo)
 }
 
-async fn upload_logo(app: &TestApp, partner: i64) {
+async fn upload_logo(app: &TestApp, partner: PartnerId) {
     let token = crate::grants::token(app).await;
     let form = multipart::Form::new()
         .text("csrf_token", token)
@@ -134,7 +135,7 @@ async fn concurrent_grants_to_one_partner_are_all_counted() {
 }
 
 /// The list's administrator cell for the partner, text squeezed.
-async fn administrator_cell(app: &TestApp, partner: i64) -> String {
+async fn administrator_cell(app: &TestApp, partner: PartnerId) -> String {
     row(app, partner).await.words("td:nth-child(3)").into_iter().next().unwrap()
 }
 

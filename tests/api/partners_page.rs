@@ -1,7 +1,7 @@
 //! A partner's page: tabs, General (info, domains, administrator), editing, the logo, Users,
 //! Activity, tenant isolation and deactivated partners.
 
-use partner_portal::domain::{png_header_only, sample_png};
+use partner_portal::domain::{png_header_only, sample_png, PartnerId};
 use reqwest::{multipart, StatusCode};
 
 use crate::{
@@ -31,7 +31,7 @@ async fn post(app: &TestApp, action: &str, fields: &[(&str, &str)]) -> reqwest::
 /// Submits Edit partner info like a browser: the token first, then the fields.
 async fn post_edit(
     app: &TestApp,
-    partner: i64,
+    partner: PartnerId,
     name: &str,
     logo: Option<(Vec<u8>, &str)>,
     remove_logo: bool,

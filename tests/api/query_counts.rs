@@ -3,6 +3,7 @@
 //! page view with a settled session — not one write (no session UPDATE per page view).
 //! `./scripts/test query_counts -- --nocapture` prints the counts and the statements.
 
+use partner_portal::domain::PartnerId;
 use std::time::Duration;
 
 use diesel::{
@@ -11,9 +12,9 @@ use diesel::{
 };
 use partner_portal::{
     auth::password::hash_sync,
-    db::{self, instrumentation},
+    db::{self, instrumentation, outbox},
     domain::sample_png,
-    email::{outbox, EmailMeta, OutgoingEmail},
+    email::{EmailMeta, OutgoingEmail},
 };
 use reqwest::StatusCode;
 
@@ -40,7 +41,7 @@ const LOGIN_POST: u64 = 7;
 
 struct World {
     app: TestApp,
-    partner_id: i64,
+    partner_id: PartnerId,
     member: String,
     admin_browser: Browser,
     member_browser: Browser,

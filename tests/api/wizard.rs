@@ -1,6 +1,7 @@
 //! The register-partner wizard and Add Partner.
 
 use diesel::prelude::*;
+use partner_portal::domain::PartnerId;
 use partner_portal::{
     db::schema,
     domain::{png_header_only, sample_png},
@@ -114,7 +115,7 @@ async fn the_whole_wizard_registers_a_partner_with_domains_logo_and_administrato
     let r = post(&app, &format!("{draft}/submit"), &[]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let partner_page = location(&r);
-    let partner_id: i64 = partner_page.rsplit('/').next().unwrap().parse().unwrap();
+    let partner_id: PartnerId = partner_page.rsplit('/').next().unwrap().parse().unwrap();
 
     let mut conn = app.conn();
     let (name, status): (String, String) = schema::partners::table

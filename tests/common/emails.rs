@@ -3,11 +3,12 @@
 
 use chrono::{TimeZone, Utc};
 use diesel::prelude::*;
+use partner_portal::domain::{EnterpriseId, InvitationId};
 use partner_portal::{
     db::{self, schema::outbox_emails},
     email::{
         messages::{self, InvitationEmail},
-        outbox, EmailMeta, OutgoingEmail, KIND_INVITATION,
+        EmailMeta, OutgoingEmail, KIND_INVITATION,
     },
 };
 
@@ -25,7 +26,7 @@ pub fn expires() -> chrono::DateTime<Utc> {
 }
 
 /// A partner with a pending administrator invitation for `to`; returns the invitation id.
-pub fn seed_invitation(conn: &mut PgConnection, enterprise_id: i64, partner: &str, to: &str) -> i64 {
+pub fn seed_invitation(conn: &mut PgConnection, enterprise_id: EnterpriseId, partner: &str, to: &str) -> InvitationId {
     let domain = to.split('@').nth(1).unwrap();
     let partner_id = PartnerFixture::new(partner).domains([domain]).create_in(conn, enterprise_id).id;
     db::invitations::insert(
@@ -64,7 +65,7 @@ pub fn invitation_email(partner: &str, to: &str, link: &str) -> OutgoingEmail {
 
 /// Arranges partner + invitation and queues its email in one transaction, as the
 /// invitation code does. Returns (invitation id, the link in the email).
-pub fn queue_invitation(app: &TestApp, enterprise_id: i64, partner: &str, to: &str) -> (i64, String) {
+pub fn queue_invitation(app: &TestApp, enterprise_id: EnterpriseId, partner: &str, to: &str) -> (InvitationId, String) {
     let mut conn = app.conn();
     let link = app.url(&format!("/invitations/{}", uuid::Uuid::new_v4().simple()));
     let id = conn
@@ -75,7 +76,7 @@ pub fn queue_invitation(app: &TestApp, enterprise_id: i64, partner: &str, to: &s
                 enterprise_id: Some(enterprise_id),
                 invitation_id: Some(invitation_id),
             };
-            outbox::enqueue(c, &invitation_email(partner, to, &link), &meta)?;
+            db::outbox::enqueue(c, &invitation_email(partner, to, &link), &meta)?;
             QueryResult::Ok(invitation_id)
         })
         .unwrap();

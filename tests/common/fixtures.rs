@@ -4,6 +4,7 @@
 
 use diesel::prelude::*;
 use partner_portal::db::{partners, schema};
+use partner_portal::domain::{DomainId, DraftId, EnterpriseId, InvitationId, PartnerId, UserId};
 
 use super::helpers::{TestApp, PASSWORD};
 
@@ -15,7 +16,7 @@ pub struct PartnerFixture {
     name: String,
     domains: Vec<String>,
     status: String,
-    enterprise_id: Option<i64>,
+    enterprise_id: Option<EnterpriseId>,
     users: Vec<UserFixture>,
     /// Index in `users` of the account administrator.
     account_admin: Option<usize>,
@@ -24,9 +25,9 @@ pub struct PartnerFixture {
 /// A partner made by [`PartnerFixture::create`]: its id and its people's ids, in order.
 #[derive(Clone, Debug)]
 pub struct Partner {
-    pub id: i64,
-    pub users: Vec<i64>,
-    pub account_admin: Option<i64>,
+    pub id: PartnerId,
+    pub users: Vec<UserId>,
+    pub account_admin: Option<UserId>,
 }
 
 impl PartnerFixture {
@@ -61,7 +62,7 @@ impl PartnerFixture {
     }
 
     /// In this enterprise rather than the app's.
-    pub fn enterprise(mut self, enterprise_id: i64) -> Self {
+    pub fn enterprise(mut self, enterprise_id: EnterpriseId) -> Self {
         self.enterprise_id = Some(enterprise_id);
         self
     }
@@ -88,10 +89,10 @@ impl PartnerFixture {
         self.create_in(&mut app.conn(), enterprise_id)
     }
 
-    pub fn create_in(self, conn: &mut PgConnection, enterprise_id: i64) -> Partner {
+    pub fn create_in(self, conn: &mut PgConnection, enterprise_id: EnterpriseId) -> Partner {
         let enterprise_id = self.enterprise_id.unwrap_or(enterprise_id);
         let id = insert_partner(conn, enterprise_id, &self.name, &self.domains, &self.status);
-        let users: Vec<i64> = self.users.iter().map(|u| u.insert(conn, enterprise_id, id)).collect();
+        let users: Vec<UserId> = self.users.iter().map(|u| u.insert(conn, enterprise_id, id)).collect();
         let account_admin = self.account_admin.map(|i| users[i]);
         if let Some(admin) = account_admin {
             partners::set_account_admin(conn, id, admin).unwrap();
@@ -133,13 +134,13 @@ impl UserFixture {
     }
 
     /// Creates the person in the partner (of whichever enterprise); returns the user id.
-    pub fn create(self, app: &TestApp, partner_id: i64) -> i64 {
+    pub fn create(self, app: &TestApp, partner_id: PartnerId) -> UserId {
         let mut conn = app.conn();
         let enterprise_id = enterprise_of(&mut conn, partner_id);
         self.insert(&mut conn, enterprise_id, partner_id)
     }
 
-    fn insert(&self, conn: &mut PgConnection, enterprise_id: i64, partner_id: i64) -> i64 {
+    fn insert(&self, conn: &mut PgConnection, enterprise_id: EnterpriseId, partner_id: PartnerId) -> UserId {
         let hash = partner_portal::auth::password::hash_sync(PASSWORD).unwrap();
         partner_portal::db::users::insert(
             conn,
@@ -163,7 +164,7 @@ impl UserFixture {
 /// expiring in a week.
 #[derive(Clone, Debug)]
 pub struct InvitationFixture {
-    partner_id: i64,
+    partner_id: PartnerId,
     email: String,
     role: String,
     name: (String, String),
@@ -174,12 +175,12 @@ pub struct InvitationFixture {
 /// A created invitation and the token of its link (as if read from the email).
 #[derive(Clone, Debug)]
 pub struct Invitation {
-    pub id: i64,
+    pub id: InvitationId,
     pub token: String,
 }
 
 impl InvitationFixture {
-    pub fn new(partner_id: i64, email: &str) -> Self {
+    pub fn new(partner_id: PartnerId, email: &str) -> Self {
         InvitationFixture {
             partner_id,
             email: email.to_string(),
@@ -239,15 +240,21 @@ impl InvitationFixture {
     }
 }
 
-fn enterprise_of(conn: &mut PgConnection, partner_id: i64) -> i64 {
+fn enterprise_of(conn: &mut PgConnection, partner_id: PartnerId) -> EnterpriseId {
     use schema::partners::dsl as p;
     p::partners.find(partner_id).select(p::enterprise_id).first(conn).unwrap()
 }
 
-fn insert_partner(conn: &mut PgConnection, enterprise_id: i64, name: &str, domains: &[String], status: &str) -> i64 {
+fn insert_partner(
+    conn: &mut PgConnection,
+    enterprise_id: EnterpriseId,
+    name: &str,
+    domains: &[String],
+    status: &str,
+) -> PartnerId {
     use schema::partners::dsl as p;
     let deactivated_at = (status == partners::STATUS_DEACTIVATED).then(chrono::Utc::now);
-    let id: i64 = diesel::insert_into(p::partners)
+    let id: PartnerId = diesel::insert_into(p::partners)
         .values((
             p::enterprise_id.eq(enterprise_id),
             p::name.eq(name),
@@ -273,7 +280,7 @@ fn insert_partner(conn: &mut PgConnection, enterprise_id: i64, name: &str, domai
 }
 
 /// `n` partners named "Partner 1"… with domains partner1.example…
-pub fn seed_partners(conn: &mut PgConnection, enterprise_id: i64, n: usize) -> Vec<i64> {
+pub fn seed_partners(conn: &mut PgConnection, enterprise_id: EnterpriseId, n: usize) -> Vec<PartnerId> {
     (1..=n)
         .map(|i| {
             let partner = PartnerFixture::new(&format!("Partner {i}")).domains([format!("partner{i}.example")]);
@@ -282,13 +289,19 @@ pub fn seed_partners(conn: &mut PgConnection, enterprise_id: i64, n: usize) -> V
         .collect()
 }
 
-pub fn partner_count(conn: &mut PgConnection, enterprise_id: i64) -> i64 {
+pub fn partner_count(conn: &mut PgConnection, enterprise_id: EnterpriseId) -> i64 {
     use schema::partners::dsl as p;
     p::partners.filter(p::enterprise_id.eq(enterprise_id)).count().get_result(conn).unwrap()
 }
 
 /// A draft with every step filled in, as if the admin had reached Review.
-pub fn seed_complete_draft(conn: &mut PgConnection, enterprise_id: i64, user_id: i64, name: &str, domain: &str) -> i64 {
+pub fn seed_complete_draft(
+    conn: &mut PgConnection,
+    enterprise_id: EnterpriseId,
+    user_id: UserId,
+    name: &str,
+    domain: &str,
+) -> DraftId {
     use schema::partner_drafts::dsl as d;
     diesel::insert_into(d::partner_drafts)
         .values((
@@ -305,18 +318,18 @@ pub fn seed_complete_draft(conn: &mut PgConnection, enterprise_id: i64, user_id:
         .unwrap()
 }
 
-pub fn partner_name(conn: &mut PgConnection, partner_id: i64) -> String {
+pub fn partner_name(conn: &mut PgConnection, partner_id: PartnerId) -> String {
     use schema::partners::dsl as p;
     p::partners.find(partner_id).select(p::name).first(conn).unwrap()
 }
 
 /// The partner's domains, sorted.
-pub fn domains_of(conn: &mut PgConnection, partner_id: i64) -> Vec<String> {
+pub fn domains_of(conn: &mut PgConnection, partner_id: PartnerId) -> Vec<String> {
     use schema::partner_domains::dsl as d;
     d::partner_domains.filter(d::partner_id.eq(partner_id)).order(d::domain.asc()).select(d::domain).load(conn).unwrap()
 }
 
-pub fn domain_id(conn: &mut PgConnection, partner_id: i64, domain: &str) -> i64 {
+pub fn domain_id(conn: &mut PgConnection, partner_id: PartnerId, domain: &str) -> DomainId {
     use schema::partner_domains::dsl as d;
     d::partner_domains
         .filter(d::partner_id.eq(partner_id))
@@ -326,12 +339,12 @@ pub fn domain_id(conn: &mut PgConnection, partner_id: i64, domain: &str) -> i64 
         .unwrap()
 }
 
-pub fn logo_of(conn: &mut PgConnection, partner_id: i64) -> Option<Vec<u8>> {
+pub fn logo_of(conn: &mut PgConnection, partner_id: PartnerId) -> Option<Vec<u8>> {
     use schema::partner_logos::dsl as l;
     l::partner_logos.find(partner_id).select(l::bytes).first(conn).optional().unwrap()
 }
 
-pub fn audit_actions(conn: &mut PgConnection, partner_id: i64) -> Vec<String> {
+pub fn audit_actions(conn: &mut PgConnection, partner_id: PartnerId) -> Vec<String> {
     use schema::audit_events::dsl as a;
     a::audit_events.filter(a::partner_id.eq(partner_id)).order(a::id.asc()).select(a::action).load(conn).unwrap()
 }
@@ -346,7 +359,7 @@ pub struct CatalogIds {
 /// A small catalog for the enterprise: environments Development, Staging, Production
 /// (positions 1, 2, 3); products "Product One/Two/Three"; APIs "API One/Two/Three", the
 /// first two offered in every environment, the third only in Production.
-pub fn seed_catalog(conn: &mut PgConnection, enterprise_id: i64) -> CatalogIds {
+pub fn seed_catalog(conn: &mut PgConnection, enterprise_id: EnterpriseId) -> CatalogIds {
     use schema::{api_environments::dsl as ae, apis::dsl as a, environments::dsl as e, products::dsl as p};
     let environments: Vec<i64> = ["Development", "Staging", "Production"]
         .iter()
@@ -401,7 +414,7 @@ pub fn seed_catalog(conn: &mut PgConnection, enterprise_id: i64) -> CatalogIds {
 }
 
 /// Grants the product to the partner, as a row straight in the database.
-pub fn grant_product(conn: &mut PgConnection, partner_id: i64, product_id: i64) {
+pub fn grant_product(conn: &mut PgConnection, partner_id: PartnerId, product_id: i64) {
     use schema::partner_products::dsl as pp;
     diesel::insert_into(pp::partner_products)
         .values((pp::partner_id.eq(partner_id), pp::product_id.eq(product_id)))
@@ -410,7 +423,7 @@ pub fn grant_product(conn: &mut PgConnection, partner_id: i64, product_id: i64) 
 }
 
 /// Grants the API in the environment to the partner, as a row straight in the database.
-pub fn grant_api(conn: &mut PgConnection, partner_id: i64, api_id: i64, environment_id: i64) {
+pub fn grant_api(conn: &mut PgConnection, partner_id: PartnerId, api_id: i64, environment_id: i64) {
     use schema::partner_api_environments::dsl as pae;
     diesel::insert_into(pae::partner_api_environments)
         .values((pae::partner_id.eq(partner_id), pae::api_id.eq(api_id), pae::environment_id.eq(environment_id)))

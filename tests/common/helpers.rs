@@ -2,6 +2,7 @@
 //! template, and a cookie-keeping HTTP client that behaves like a browser. Start one with
 //! the [`Spawn`] builder: `TestApp::spawn().with_smtp().logged_in_as_enterprise_admin().await`.
 
+use partner_portal::domain::{EnterpriseId, PartnerId, UserId};
 use std::{
     collections::HashMap,
     net::TcpListener,
@@ -137,7 +138,7 @@ pub struct TestApp {
     /// Set when started without the background email worker: [`TestApp::dispatch_emails`]
     /// sends the outbox through this pool.
     email_pool: Option<DbPool>,
-    enterprise: Option<(i64, i64)>,
+    enterprise: Option<(EnterpriseId, UserId)>,
     /// Partners made by [`Spawn::with_partner`] and [`Spawn::logged_in_as_partner_admin`].
     pub partners: Vec<Partner>,
 }
@@ -301,7 +302,7 @@ impl TestApp {
         let (app, email_pool) = if options.email_worker {
             (Application::build_on(settings.clone(), listener).await.unwrap(), None)
         } else {
-            let pool = worker::pool(&settings);
+            let pool = worker::pool(&settings.database);
             (Application::build_on_without_email_worker(settings.clone(), listener).await.unwrap(), Some(pool))
         };
         tokio::spawn(app.run_until_stopped());
@@ -328,16 +329,16 @@ impl TestApp {
     pub async fn spawn_another(&self, options: Options) -> TestApp {
         let s = &self.settings;
         let mut env: Vec<(&'static str, String)> = vec![
-            ("SESSION_KEY", hex::encode(s.session_key.expose())),
+            ("SESSION_KEY", hex::encode(s.session.key.expose())),
             ("PUBLIC_BASE_URL", s.public_base_url.clone()),
-            ("SMTP_FROM", s.smtp_from.clone()),
-            ("EMAIL_RETRY_BASE_MS", s.email_retry_base.as_millis().to_string()),
+            ("SMTP_FROM", s.email.from.to_string()),
+            ("EMAIL_RETRY_BASE_MS", s.email.retry_base.as_millis().to_string()),
         ];
-        if let Some(smtp) = &s.smtp_url {
+        if let Some(smtp) = &s.email.smtp_url {
             env.push(("SMTP_URL", smtp.expose().clone()));
         }
         env.extend(options.env);
-        let database_url = options.database_url.or_else(|| Some(s.database_url.expose().clone()));
+        let database_url = options.database_url.or_else(|| Some(s.database.url.expose().clone()));
         TestApp::spawn_on(self.db.shared(), Options { database_url, env, email_worker: options.email_worker }).await
     }
 
@@ -350,7 +351,7 @@ impl TestApp {
     /// returns once none is left (how many were sent or attempted).
     pub async fn dispatch_emails(&self) -> usize {
         let pool = self.email_pool.as_ref().expect("the background email worker sends this app's emails");
-        worker::dispatch_all_pending(pool, &self.settings).await.unwrap()
+        worker::dispatch_all_pending(pool, &self.settings.email).await.unwrap()
     }
 
     /// Sends what is due and returns every message the SMTP server has received so far.
@@ -369,12 +370,12 @@ impl TestApp {
     }
 
     /// Acme's id (`Spawn::with_enterprise_admin`).
-    pub fn enterprise_id(&self) -> i64 {
+    pub fn enterprise_id(&self) -> EnterpriseId {
         self.enterprise.expect("the app was spawned without an enterprise admin").0
     }
 
     /// Erin Admin's user id (`Spawn::with_enterprise_admin`).
-    pub fn admin_id(&self) -> i64 {
+    pub fn admin_id(&self) -> UserId {
         self.enterprise.expect("the app was spawned without an enterprise admin").1
     }
 
@@ -383,7 +384,7 @@ impl TestApp {
         self.partners.first().expect("the app was spawned without a partner")
     }
 
-    pub fn partner_id(&self) -> i64 {
+    pub fn partner_id(&self) -> PartnerId {
         self.partner().id
     }
 
@@ -445,7 +446,7 @@ impl TestApp {
     }
 
     /// An enterprise with an admin whose password is `password`.
-    pub fn create_enterprise_admin(&self, enterprise: &str, email: &str, password: &str) -> (i64, i64) {
+    pub fn create_enterprise_admin(&self, enterprise: &str, email: &str, password: &str) -> (EnterpriseId, UserId) {
         let mut conn = self.conn();
         let e = db::enterprises::insert(&mut conn, enterprise, 10).unwrap();
         let hash = hash_sync(password).unwrap();
@@ -539,7 +540,7 @@ pub fn location(r: &reqwest::Response) -> String {
 pub const PASSWORD: &str = "correct horse battery staple 7";
 
 /// A second enterprise admin in an existing enterprise; returns the user id.
-pub fn seed_admin(app: &TestApp, enterprise_id: i64, email: &str) -> i64 {
+pub fn seed_admin(app: &TestApp, enterprise_id: EnterpriseId, email: &str) -> UserId {
     let hash = hash_sync(PASSWORD).unwrap();
     db::users::insert(
         &mut app.conn(),

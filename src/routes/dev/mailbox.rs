@@ -9,7 +9,7 @@ use crate::{
     auth::guards::Visitor,
     config::AppEnv,
     db,
-    email::outbox::{self, MailboxEmail},
+    db::outbox::{self, MailboxEmail},
     error::AppError,
     render::{render, Layout, Nav},
     state::AppState,
@@ -61,7 +61,7 @@ pub async fn mailbox(state: web::Data<AppState>, visitor: Visitor) -> Result<Htt
     let emails = rows.into_iter().map(|e| shown(e, &base)).collect();
     let layout =
         Layout { nav: visitor.user.as_ref().map(Nav::from_principal), ..visitor.layout("Development mailbox")? };
-    Ok(render(&MailboxPage { layout, emails, smtp_configured: state.settings.smtp_url.is_some() }))
+    Ok(render(&MailboxPage { layout, emails, smtp_configured: state.settings.email.smtp_url.is_some() }))
 }
 
 pub async fn html_part(state: web::Data<AppState>, path: web::Path<EmailId>) -> Result<HttpResponse, AppError> {

@@ -17,9 +17,12 @@ use serde::Deserialize;
 use crate::render::see_other;
 use crate::{
     auth::{guards::PartnerAdmin, session::Principal},
-    db::{self, invitations, partners, users},
+    db::{
+        self, invitations,
+        outbox::{self, Delivery},
+        partners, users,
+    },
     domain::{Domain, EmailAddress, PersonName, Role},
-    email::outbox::{self, Delivery},
     error::AppError,
     render::{render_status, Layout},
     state::AppState,

@@ -25,8 +25,7 @@ use crate::routes::partners::header::record_event;
 use crate::routes::partners::header::PartnerHeader;
 use crate::{
     auth::{guards::EnterpriseAdmin, session::Principal},
-    db::{self, grants, invitations, partners, sessions, users},
-    email::outbox,
+    db::{self, grants, invitations, outbox, partners, sessions, users},
     error::AppError,
     render::see_other,
     render::{render_status, Layout},

@@ -17,8 +17,10 @@ use diesel::{
     sql_types::{BigInt, Integer, Text},
 };
 
-use super::{EmailMeta, OutgoingEmail};
-use crate::db::schema::outbox_emails;
+use crate::{
+    db::schema::outbox_emails,
+    email::{EmailMeta, OutgoingEmail},
+};
 
 pub const STATUS_QUEUED: &str = "queued";
 pub const STATUS_SENDING: &str = "sending";
@@ -164,23 +166,10 @@ fn millis(d: Duration) -> i64 {
 /// ran out) for `lease`, oldest first. Rows another worker is claiming are skipped.
 /// Polled twice a second by every instance, so prepared once (`static_query`).
 pub fn claim_due(conn: &mut PgConnection, limit: i64, lease: Duration) -> QueryResult<Vec<Claimed>> {
-    crate::db::static_query(
-        "UPDATE outbox_emails o \
-            SET status = 'sending', \
-                locked_until = now() + make_interval(secs => $2::double precision / 1000), \
-                attempts = o.attempts + 1 \
-          WHERE o.id IN ( \
-                SELECT id FROM outbox_emails \
-                 WHERE (status = 'queued' AND next_attempt_at <= now()) \
-                    OR (status = 'sending' AND locked_until < now()) \
-                 ORDER BY id \
-                 LIMIT $1 \
-                 FOR UPDATE SKIP LOCKED) \
-        RETURNING o.id, o.message_id, o.to_address, o.subject, o.text_body, o.html_body, o.attempts",
-    )
-    .bind::<BigInt, _>(limit)
-    .bind::<BigInt, _>(millis(lease))
-    .load(conn)
+    crate::db::static_query(include_str!("sql/outbox_claim_due.sql"))
+        .bind::<BigInt, _>(limit)
+        .bind::<BigInt, _>(millis(lease))
+        .load(conn)
 }
 
 /// Just before sending: renews the lease if the claim is still this worker's and the email

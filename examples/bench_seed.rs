@@ -1,0 +1,262 @@
+//! The data set `scripts/bench` measures, seeded into an empty database: not part of the
+//! portal's binary (nothing in production should be able to create it).
+//!
+//!     DATABASE_URL=postgres://…/partner_portal_bench \
+//!         cargo run --release --example bench_seed -- --password <every person's password>
+//!
+//! Applies the migrations first, then prints `key=value` lines (read by `scripts/bench`).
+
+use clap::Parser;
+use diesel::{Connection, PgConnection};
+use partner_portal::{
+    auth::{password::hash_sync, tokens},
+    commands,
+    config::Settings,
+    db::{self, enterprises, users},
+    error::AppError,
+};
+
+#[derive(Parser)]
+#[command(name = "bench_seed", about = "Fill an empty database with the data set scripts/bench measures")]
+struct Cli {
+    /// The password every seeded person gets.
+    #[arg(long)]
+    password: String,
+}
+
+fn main() {
+    let cli = Cli::parse();
+    if let Err(e) = run(&cli) {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run(cli: &Cli) -> anyhow::Result<()> {
+    let settings = Settings::from_env()?;
+    let mut conn = db::connect(settings.database.url.expose())
+        .map_err(|e| anyhow::anyhow!("cannot connect to DATABASE_URL: {e}"))?;
+    db::run_migrations(&mut conn)?;
+    let seed = seed_bench(&mut conn, &settings, &cli.password).map_err(|e| anyhow::anyhow!("{e}"))?;
+    // key=value lines, read by scripts/bench.
+    println!("enterprise_id={}", seed.enterprise_id);
+    println!("partner_id={}", seed.partner_id);
+    println!("admin={}", seed.admin_email);
+    println!("member={}", seed.member_email);
+    for user in &seed.users {
+        println!("user={user}");
+    }
+    Ok(())
+}
+
+const BENCH_ENTERPRISE: &str = "Bench Corp";
+const BENCH_PARTNERS: usize = 10;
+const BENCH_ENTERPRISE_ADMINS: usize = 10;
+const BENCH_MEMBERS_PER_PARTNER: usize = 3;
+const BENCH_EVENTS: i64 = 10_000;
+/// Events about each partner but the first; the first (the one measured) gets the rest.
+const BENCH_EVENTS_PER_OTHER_PARTNER: i64 = 100;
+
+/// What `scripts/bench` needs to know about the seeded data.
+struct BenchSeed {
+    enterprise_id: i64,
+    /// The partner whose pages are measured: the one with most audit events.
+    partner_id: i64,
+    admin_email: String,
+    member_email: String,
+    /// Every seeded person (all share `password`), for the rotating login benchmark.
+    users: Vec<String>,
+}
+
+/// One enterprise with `BENCH_PARTNERS` active partners (two domains each, a logo on every
+/// other one, an accepted administrator invitation with its sent email and two pending member
+/// invitations each), `BENCH_ENTERPRISE_ADMINS` enterprise admins plus an Admin and
+/// `BENCH_MEMBERS_PER_PARTNER` Members per partner (50 people), the demo catalog (3
+/// environments, 5 products, 7 APIs) granted in full to every partner, and `BENCH_EVENTS` audit
+/// events. Meant for an empty, freshly migrated database (`scripts/bench` makes one).
+fn seed_bench(conn: &mut PgConnection, settings: &Settings, password: &str) -> Result<BenchSeed, AppError> {
+    use diesel::{
+        sql_query,
+        sql_types::{BigInt, Bytea, Text},
+        RunQueryDsl,
+    };
+
+    if enterprises::find_by_name(conn, BENCH_ENTERPRISE)?.is_some() {
+        return Err(AppError::Conflict(format!(
+            "{BENCH_ENTERPRISE} already exists: bench_seed wants an empty database"
+        )));
+    }
+    // One hash for everyone: verifying costs the same, and seeding stays quick.
+    let hash = hash_sync(password)?;
+    let seed = conn.transaction::<_, AppError, _>(|conn| {
+        let limit = settings.partner_limit.max(BENCH_PARTNERS as i32);
+        let enterprise = enterprises::insert(conn, BENCH_ENTERPRISE, limit)?;
+        commands::seed_demo_catalog(conn, enterprise.id)?;
+        let mut people = Vec::new();
+        let mut first_admin = None;
+        for i in 1..=BENCH_ENTERPRISE_ADMINS {
+            let email = format!("admin{i:02}@bench.example");
+            let user = users::insert(
+                conn,
+                &users::NewUser {
+                    enterprise_id: enterprise.id,
+                    partner_id: None,
+                    role: partner_portal::auth::session::ROLE_ENTERPRISE_ADMIN,
+                    email: &email,
+                    first_name: "Bench",
+                    surname: &format!("Admin {i:02}"),
+                    password_hash: Some(&hash),
+                },
+            )?;
+            first_admin.get_or_insert(user.id);
+            people.push(email);
+        }
+        let admin_id = first_admin.unwrap_or_default();
+        let logo = partner_portal::domain::sample_png(64, 64);
+
+        #[derive(diesel::QueryableByName)]
+        struct Id {
+            #[diesel(sql_type = BigInt)]
+            id: i64,
+        }
+        let mut partner_ids = Vec::new();
+        for p in 1..=BENCH_PARTNERS {
+            let name = format!("Partner {p:02}");
+            let partner: Id = sql_query(
+                "INSERT INTO partners (enterprise_id, name, status, created_by, created_at)
+                 VALUES ($1, $2, 'active', $3, now() - make_interval(days => $4::int)) RETURNING id",
+            )
+            .bind::<BigInt, _>(enterprise.id)
+            .bind::<Text, _>(&name)
+            .bind::<BigInt, _>(admin_id)
+            .bind::<BigInt, _>((BENCH_PARTNERS - p) as i64)
+            .get_result(conn)?;
+            let domain = format!("partner{p:02}.example");
+            for d in [domain.clone(), format!("partner{p:02}-eu.example")] {
+                partner_portal::db::partners::add_domain(conn, enterprise.id, partner.id, &d)?;
+            }
+            if p % 2 == 1 {
+                partner_portal::db::partners::set_logo(conn, partner.id, "image/png", &logo, 64, 64)?;
+            }
+            let mut partner_admin = 0;
+            for (k, role) in std::iter::once("admin").chain(std::iter::repeat("member").take(BENCH_MEMBERS_PER_PARTNER)).enumerate() {
+                let email = if k == 0 { format!("admin@{domain}") } else { format!("member{k}@{domain}") };
+                let user = users::insert(
+                    conn,
+                    &users::NewUser {
+                        enterprise_id: enterprise.id,
+                        partner_id: Some(partner.id),
+                        role,
+                        email: &email,
+                        first_name: if k == 0 { "Pat" } else { "Mel" },
+                        surname: &format!("Partner{p:02}-{k}"),
+                        password_hash: Some(&hash),
+                    },
+                )?;
+                if k == 0 {
+                    partner_admin = user.id;
+                }
+                people.push(email);
+            }
+            sql_query("UPDATE partners SET account_admin_user_id = $1 WHERE id = $2")
+                .bind::<BigInt, _>(partner_admin)
+                .bind::<BigInt, _>(partner.id)
+                .execute(conn)?;
+            // The administrator's accepted invitation and its sent email; two pending invitations.
+            let invitation: Id = sql_query(
+                "INSERT INTO invitations (enterprise_id, partner_id, email, first_name, surname, role,
+                                          for_account_admin, token_hash, status, invited_by, created_at,
+                                          expires_at, accepted_at, accepted_user_id)
+                 VALUES ($1, $2, $3, 'Pat', 'Partner', 'admin', true, $4, 'accepted', $5,
+                         now() - interval '9 days', now() - interval '2 days', now() - interval '8 days', $6)
+                 RETURNING id",
+            )
+            .bind::<BigInt, _>(enterprise.id)
+            .bind::<BigInt, _>(partner.id)
+            .bind::<Text, _>(format!("admin@{domain}"))
+            .bind::<Bytea, _>(tokens::token_hash(&tokens::random_token()))
+            .bind::<BigInt, _>(admin_id)
+            .bind::<BigInt, _>(partner_admin)
+            .get_result(conn)?;
+            sql_query(
+                "INSERT INTO outbox_emails (kind, enterprise_id, invitation_id, message_id, to_address, subject,
+                                            status, attempts, delivered_via, sent_at)
+                 VALUES ('invitation', $1, $2, $3, $4, 'You are invited', 'sent', 1, 'smtp', now() - interval '9 days')",
+            )
+            .bind::<BigInt, _>(enterprise.id)
+            .bind::<BigInt, _>(invitation.id)
+            .bind::<Text, _>(format!("bench-{}", uuid::Uuid::new_v4().simple()))
+            .bind::<Text, _>(format!("admin@{domain}"))
+            .execute(conn)?;
+            for k in 1..=2 {
+                sql_query(
+                    "INSERT INTO invitations (enterprise_id, partner_id, email, first_name, surname, role,
+                                              token_hash, invited_by, expires_at)
+                     VALUES ($1, $2, $3, 'Ivy', 'Invitee', 'member', $4, $5, now() + interval '7 days')",
+                )
+                .bind::<BigInt, _>(enterprise.id)
+                .bind::<BigInt, _>(partner.id)
+                .bind::<Text, _>(format!("invitee{k}@{domain}"))
+                .bind::<Bytea, _>(tokens::token_hash(&tokens::random_token()))
+                .bind::<BigInt, _>(partner_admin)
+                .execute(conn)?;
+            }
+            // The whole catalog: every product, every API in every environment it is offered in.
+            sql_query(
+                "INSERT INTO partner_products (partner_id, product_id, granted_by)
+                 SELECT $1, id, $3 FROM products WHERE enterprise_id = $2",
+            )
+            .bind::<BigInt, _>(partner.id)
+            .bind::<BigInt, _>(enterprise.id)
+            .bind::<BigInt, _>(admin_id)
+            .execute(conn)?;
+            sql_query(
+                "INSERT INTO partner_api_environments (partner_id, api_id, environment_id, granted_by)
+                 SELECT $1, ae.api_id, ae.environment_id, $3
+                   FROM api_environments ae JOIN apis a ON a.id = ae.api_id WHERE a.enterprise_id = $2",
+            )
+            .bind::<BigInt, _>(partner.id)
+            .bind::<BigInt, _>(enterprise.id)
+            .bind::<BigInt, _>(admin_id)
+            .execute(conn)?;
+            partner_ids.push((partner.id, name));
+        }
+
+        // Audit events, newest a minute ago, a mix of actions whose details the page describes.
+        let others = BENCH_EVENTS_PER_OTHER_PARTNER * (BENCH_PARTNERS as i64 - 1);
+        for (i, (partner_id, name)) in partner_ids.iter().enumerate() {
+            let n = if i == 0 { BENCH_EVENTS - others } else { BENCH_EVENTS_PER_OTHER_PARTNER };
+            sql_query(
+                "INSERT INTO audit_events (enterprise_id, partner_id, actor_user_id, actor_label, action, target, details, created_at)
+                 SELECT $1, $2, $3, 'Bench Admin 01 <admin01@bench.example>',
+                        (ARRAY['partner.domain_added', 'partner.product_granted', 'partner.api_environment_granted',
+                               'invitation.sent', 'invitation.resent', 'member.role_changed', 'partner.renamed',
+                               'partner.logo_changed'])[1 + g % 8],
+                        'Partner ' || $4,
+                        jsonb_build_object('domain', 'd' || g || '.example', 'product', 'Payments Hub',
+                                           'api', 'Payments API v2', 'environment', 'Production',
+                                           'email', 'person' || g || '@example.com', 'from', 'Old name', 'to', $4),
+                        now() - make_interval(mins => g::int)
+                   FROM generate_series(1, $5) AS g",
+            )
+            .bind::<BigInt, _>(enterprise.id)
+            .bind::<BigInt, _>(*partner_id)
+            .bind::<BigInt, _>(admin_id)
+            .bind::<Text, _>(name)
+            .bind::<BigInt, _>(n)
+            .execute(conn)?;
+        }
+        let partner_id = partner_ids.first().map(|(id, _)| *id).unwrap_or_default();
+        Ok(BenchSeed {
+            enterprise_id: enterprise.id,
+            partner_id,
+            admin_email: "admin01@bench.example".to_string(),
+            member_email: "member1@partner01.example".to_string(),
+            users: people,
+        })
+    })?;
+    // Fresh tables have no statistics (the planner guesses badly until they are analysed) and
+    // no visibility map (index-only scans visit the heap until a vacuum): as after autovacuum.
+    diesel::RunQueryDsl::execute(diesel::sql_query("VACUUM ANALYZE"), conn)?;
+    Ok(seed)
+}

@@ -1,0 +1,30 @@
+SELECT p.id, p.enterprise_id, p.name, p.status, p.created_at, p.updated_at, p.deactivated_at,
+       p.created_by, p.account_admin_user_id, l.updated_at AS logo_updated_at,
+       COALESCE(d.ids, '{}') AS domain_ids, COALESCE(d.names, '{}') AS domain_names,
+       a.first_name AS admin_first_name, a.surname AS admin_surname, a.email AS admin_email,
+       COALESCE(m.product_count, 0)::bigint AS product_count,
+       COALESCE(m.api_count, 0)::bigint AS api_count,
+       i.id AS inv_id, i.email AS inv_email, i.first_name AS inv_first_name, i.surname AS inv_surname,
+       i.role AS inv_role, i.status AS inv_status, i.invited_by AS inv_invited_by,
+       i.created_at AS inv_created_at, i.expires_at AS inv_expires_at, i.accepted_at AS inv_accepted_at,
+       i.revoked_at AS inv_revoked_at, i.accepted_user_id AS inv_accepted_user_id,
+       o.status AS mail_status, o.attempts AS mail_attempts, o.last_error AS mail_last_error,
+       o.sent_at AS mail_sent_at, o.created_at AS mail_created_at
+  FROM partners p
+  LEFT JOIN partner_logos l ON l.partner_id = p.id
+  LEFT JOIN partner_summaries m ON m.partner_id = p.id
+  LEFT JOIN LATERAL (
+       SELECT array_agg(id ORDER BY domain) AS ids, array_agg(domain ORDER BY domain) AS names
+         FROM partner_domains WHERE partner_id = p.id
+  ) d ON true
+  LEFT JOIN users a ON a.id = p.account_admin_user_id AND a.partner_id = p.id
+  LEFT JOIN LATERAL (
+       SELECT * FROM invitations
+        WHERE partner_id = p.id AND for_account_admin
+        ORDER BY created_at DESC, id DESC LIMIT 1
+  ) i ON true
+  LEFT JOIN LATERAL (
+       SELECT status, attempts, last_error, sent_at, created_at FROM outbox_emails
+        WHERE invitation_id = i.id ORDER BY id DESC LIMIT 1
+  ) o ON true
+ WHERE p.id = $2 AND p.enterprise_id = $1
