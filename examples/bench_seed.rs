@@ -13,6 +13,7 @@ use partner_portal::{
     commands,
     config::Settings,
     db::{self, enterprises, users},
+    domain::{EnterpriseId, InvitationId, PartnerId},
     error::AppError,
 };
 
@@ -59,9 +60,9 @@ const BENCH_EVENTS_PER_OTHER_PARTNER: i64 = 100;
 
 /// What `scripts/bench` needs to know about the seeded data.
 struct BenchSeed {
-    enterprise_id: i64,
+    enterprise_id: EnterpriseId,
     /// The partner whose pages are measured: the one with most audit events.
-    partner_id: i64,
+    partner_id: PartnerId,
     admin_email: String,
     member_email: String,
     /// Every seeded person (all share `password`), for the rotating login benchmark.
@@ -111,18 +112,23 @@ fn seed_bench(conn: &mut PgConnection, settings: &Settings, password: &str) -> R
             first_admin.get_or_insert(user.id);
             people.push(email);
         }
-        let admin_id = first_admin.unwrap_or_default();
+        let admin_id = first_admin.ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("no bench admin was created")))?;
         let logo = partner_portal::domain::sample_png(64, 64);
 
         #[derive(diesel::QueryableByName)]
-        struct Id {
+        struct PartnerRow {
             #[diesel(sql_type = BigInt)]
-            id: i64,
+            id: PartnerId,
+        }
+        #[derive(diesel::QueryableByName)]
+        struct InvitationRow {
+            #[diesel(sql_type = BigInt)]
+            id: InvitationId,
         }
         let mut partner_ids = Vec::new();
         for p in 1..=BENCH_PARTNERS {
             let name = format!("Partner {p:02}");
-            let partner: Id = sql_query(
+            let partner: PartnerRow = sql_query(
                 "INSERT INTO partners (enterprise_id, name, status, created_by, created_at)
                  VALUES ($1, $2, 'active', $3, now() - make_interval(days => $4::int)) RETURNING id",
             )
@@ -138,7 +144,7 @@ fn seed_bench(conn: &mut PgConnection, settings: &Settings, password: &str) -> R
             if p % 2 == 1 {
                 partner_portal::db::partners::set_logo(conn, partner.id, "image/png", &logo, 64, 64)?;
             }
-            let mut partner_admin = 0;
+            let mut partner_admin = None;
             for (k, role) in std::iter::once("admin").chain(std::iter::repeat("member").take(BENCH_MEMBERS_PER_PARTNER)).enumerate() {
                 let email = if k == 0 { format!("admin@{domain}") } else { format!("member{k}@{domain}") };
                 let user = users::insert(
@@ -154,16 +160,16 @@ fn seed_bench(conn: &mut PgConnection, settings: &Settings, password: &str) -> R
                     },
                 )?;
                 if k == 0 {
-                    partner_admin = user.id;
+                    partner_admin = Some(user.id);
                 }
                 people.push(email);
             }
             sql_query("UPDATE partners SET account_admin_user_id = $1 WHERE id = $2")
-                .bind::<BigInt, _>(partner_admin)
+                .bind::<diesel::sql_types::Nullable<BigInt>, _>(partner_admin)
                 .bind::<BigInt, _>(partner.id)
                 .execute(conn)?;
             // The administrator's accepted invitation and its sent email; two pending invitations.
-            let invitation: Id = sql_query(
+            let invitation: InvitationRow = sql_query(
                 "INSERT INTO invitations (enterprise_id, partner_id, email, first_name, surname, role,
                                           for_account_admin, token_hash, status, invited_by, created_at,
                                           expires_at, accepted_at, accepted_user_id)
@@ -176,7 +182,7 @@ fn seed_bench(conn: &mut PgConnection, settings: &Settings, password: &str) -> R
             .bind::<Text, _>(format!("admin@{domain}"))
             .bind::<Bytea, _>(tokens::token_hash(&tokens::random_token()))
             .bind::<BigInt, _>(admin_id)
-            .bind::<BigInt, _>(partner_admin)
+            .bind::<diesel::sql_types::Nullable<BigInt>, _>(partner_admin)
             .get_result(conn)?;
             sql_query(
                 "INSERT INTO outbox_emails (kind, enterprise_id, invitation_id, message_id, to_address, subject,
@@ -198,7 +204,7 @@ fn seed_bench(conn: &mut PgConnection, settings: &Settings, password: &str) -> R
                 .bind::<BigInt, _>(partner.id)
                 .bind::<Text, _>(format!("invitee{k}@{domain}"))
                 .bind::<Bytea, _>(tokens::token_hash(&tokens::random_token()))
-                .bind::<BigInt, _>(partner_admin)
+                .bind::<diesel::sql_types::Nullable<BigInt>, _>(partner_admin)
                 .execute(conn)?;
             }
             // The whole catalog: every product, every API in every environment it is offered in.
@@ -246,7 +252,10 @@ fn seed_bench(conn: &mut PgConnection, settings: &Settings, password: &str) -> R
             .bind::<BigInt, _>(n)
             .execute(conn)?;
         }
-        let partner_id = partner_ids.first().map(|(id, _)| *id).unwrap_or_default();
+        let partner_id = partner_ids
+            .first()
+            .map(|(id, _)| *id)
+            .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("no bench partner was created")))?;
         Ok(BenchSeed {
             enterprise_id: enterprise.id,
             partner_id,
