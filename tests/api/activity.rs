@@ -17,14 +17,14 @@ use crate::{
     page::Page,
 };
 
-async fn logged_in() -> (TestApp, i64) {
+async fn logged_in() -> (TestApp, EnterpriseId) {
     let app = TestApp::spawn().logged_in_as_enterprise_admin().await;
     let enterprise_id = app.enterprise_id();
     (app, enterprise_id)
 }
 
 /// An active partner named `name` with the domain `domain`, in `enterprise_id`.
-fn active_partner(conn: &mut PgConnection, enterprise_id: EnterpriseId, name: &str, domain: &str) -> i64 {
+fn active_partner(conn: &mut PgConnection, enterprise_id: EnterpriseId, name: &str, domain: &str) -> PartnerId {
     PartnerFixture::new(name).domains([domain]).active().create_in(conn, enterprise_id).id
 }
 

@@ -3,7 +3,7 @@
 
 use diesel::prelude::*;
 use partner_portal::db::schema;
-use partner_portal::domain::InvitationId;
+use partner_portal::domain::{InvitationId, UserId};
 use reqwest::StatusCode;
 
 use crate::{
@@ -121,7 +121,7 @@ async fn a_new_administrator_replaces_the_current_one_only_once_they_accept() {
     // Until Nina accepts, the old administrator stays in place.
     let (_, html) = app.get_html(&page).await;
     assert!(html.contains("old@globex.example") && html.contains("nina@globex.example"));
-    let account_admin: Option<i64> = schema::partners::table
+    let account_admin: Option<UserId> = schema::partners::table
         .find(partner_id)
         .select(schema::partners::account_admin_user_id)
         .first(&mut conn)
@@ -132,7 +132,7 @@ async fn a_new_administrator_replaces_the_current_one_only_once_they_accept() {
     assert_eq!(location(&r), "/service-catalog");
 
     let nina = partner_portal::db::users::find_by_email(&mut conn, "nina@globex.example").unwrap().unwrap();
-    let account_admin: Option<i64> = schema::partners::table
+    let account_admin: Option<UserId> = schema::partners::table
         .find(partner_id)
         .select(schema::partners::account_admin_user_id)
         .first(&mut conn)
@@ -160,7 +160,7 @@ async fn an_existing_member_is_promoted_by_an_administrator_invitation() {
     let (_, r) = accept(&app, "mia@globex.example").await;
 
     assert_eq!(location(&r), "/service-catalog");
-    let roles: Vec<(i64, String)> = schema::users::table
+    let roles: Vec<(UserId, String)> = schema::users::table
         .filter(schema::users::partner_id.eq(partner_id))
         .order(schema::users::id)
         .select((schema::users::id, schema::users::role))

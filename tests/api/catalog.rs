@@ -12,13 +12,13 @@ use crate::{
     page::Page,
 };
 
-async fn logged_in() -> (TestApp, i64) {
+async fn logged_in() -> (TestApp, EnterpriseId) {
     let app = TestApp::spawn().logged_in_as_enterprise_admin().await;
     let enterprise_id = app.enterprise_id();
     (app, enterprise_id)
 }
 
-async fn with_catalog() -> (TestApp, i64, CatalogIds) {
+async fn with_catalog() -> (TestApp, EnterpriseId, CatalogIds) {
     let (app, enterprise_id) = logged_in().await;
     let ids = seed_catalog(&mut app.conn(), enterprise_id);
     (app, enterprise_id, ids)
@@ -576,12 +576,12 @@ async fn the_demo_seed_fills_an_empty_catalog_once() {
     partner_portal::commands::seed_demo(&mut conn, &app.settings).unwrap();
 
     let enterprise = partner_portal::db::enterprises::find_by_name(&mut conn, "Acme Corp").unwrap().unwrap();
-    let envs = partner_portal::db::catalog::environments(&mut conn, EnterpriseId::new(enterprise.id)).unwrap();
+    let envs = partner_portal::db::catalog::environments(&mut conn, enterprise.id).unwrap();
     assert_eq!(envs.iter().map(|e| e.name.as_str()).collect::<Vec<_>>(), ["Development", "Staging", "Production"]);
-    let products = partner_portal::db::catalog::product_rows(&mut conn, EnterpriseId::new(enterprise.id)).unwrap();
+    let products = partner_portal::db::catalog::product_rows(&mut conn, enterprise.id).unwrap();
     assert_eq!(products.len(), 5);
     assert!(products.iter().all(|p| !p.description.is_empty()));
-    let apis = partner_portal::db::catalog::api_rows(&mut conn, EnterpriseId::new(enterprise.id)).unwrap();
+    let apis = partner_portal::db::catalog::api_rows(&mut conn, enterprise.id).unwrap();
     assert_eq!(apis.len(), 7);
     assert!(apis.iter().all(|a| !a.environments.is_empty() && a.base_path.starts_with('/')));
     let payments = apis.iter().find(|a| a.name == "Payments API v2").unwrap();
@@ -610,7 +610,7 @@ const APIS: Kind = Kind { path: "/catalog/apis", list: "/catalog/apis", title: "
 async fn archiving_unarchiving_and_deleting_behave_the_same_for_a_product_and_an_api() {
     for kind in [PRODUCTS, APIS] {
         let (app, enterprise_id, ids) = with_catalog().await;
-        let partner = seed_partner(&mut app.conn(), enterprise_id, "Globex", &["globex.example"], "active");
+        let partner = PartnerFixture::new("Globex").domains(["globex.example"]).active().create(&app).id;
         let (granted, free) = if kind.title == "Product" {
             grant_product(&mut app.conn(), partner, ids.products[0]);
             (ids.products[0], ids.products[2])
@@ -624,7 +624,7 @@ async fn archiving_unarchiving_and_deleting_behave_the_same_for_a_product_and_an
         assert_eq!(archived.status(), StatusCode::SEE_OTHER, "{}", kind.title);
         assert_eq!(location(&archived), kind.list);
         assert_eq!(
-            text_of(&page(&app, kind.list).await, ".flash").unwrap(),
+            page(&app, kind.list).await.text(".flash").unwrap(),
             format!(
                 "{} “{granted_name}” archived: partners who have it keep it, and it can't be granted to anyone else until you unarchive it.",
                 kind.title
@@ -634,16 +634,17 @@ async fn archiving_unarchiving_and_deleting_behave_the_same_for_a_product_and_an
         let unarchived = post(&app, &format!("{}/{granted}/unarchive", kind.path), &[]).await;
         assert_eq!(location(&unarchived), kind.list);
         assert_eq!(
-            text_of(&page(&app, kind.list).await, ".flash").unwrap(),
+            page(&app, kind.list).await.text(".flash").unwrap(),
             format!("{} “{granted_name}” unarchived: it can be granted to partners again.", kind.title)
         );
 
         let confirm = page(&app, &format!("{}/{granted}/delete", kind.path)).await;
-        assert!(text_of(&confirm, ".callout-warning")
+        assert!(confirm
+            .text(".callout-warning")
             .unwrap()
             .starts_with(&format!("“{granted_name}” is granted to 1 partner, so it can't be deleted.")));
-        assert!(exists(&confirm, &format!(r#"form[action="{}/{granted}/archive"]"#, kind.path)));
-        assert!(!exists(&confirm, "button.button-danger"));
+        assert!(confirm.exists(&format!(r#"form[action="{}/{granted}/archive"]"#, kind.path)));
+        assert!(!confirm.exists("button.button-danger"));
         let refused = post(&app, &format!("{}/{granted}/delete", kind.path), &[]).await;
         assert_eq!(refused.status(), StatusCode::CONFLICT);
         assert!(refused
@@ -653,13 +654,13 @@ async fn archiving_unarchiving_and_deleting_behave_the_same_for_a_product_and_an
             .contains(&format!("“{granted_name}” is granted to 1 partner; archive it instead.")));
 
         let confirm = page(&app, &format!("{}/{free}/delete", kind.path)).await;
-        assert_eq!(text_of(&confirm, "h1").unwrap(), format!("Delete {free_name}?"));
-        assert!(exists(&confirm, &format!(r#"form[action="{}/{free}/delete"] button.button-danger"#, kind.path)));
+        assert_eq!(confirm.text("h1").unwrap(), format!("Delete {free_name}?"));
+        assert!(confirm.exists(&format!(r#"form[action="{}/{free}/delete"] button.button-danger"#, kind.path)));
         let deleted = post(&app, &format!("{}/{free}/delete", kind.path), &[]).await;
         assert_eq!(deleted.status(), StatusCode::SEE_OTHER);
         assert_eq!(location(&deleted), kind.list);
         let list = page(&app, kind.list).await;
-        assert_eq!(text_of(&list, ".flash").unwrap(), format!("{} “{free_name}” deleted.", kind.title));
+        assert_eq!(list.text(".flash").unwrap(), format!("{} “{free_name}” deleted.", kind.title));
         assert!(!list.contains(&format!(">{free_name}<")));
         assert!(list.contains(&format!(">{granted_name}<")));
         assert_eq!(app.get(&format!("{}/{free}/delete", kind.path)).await.status(), StatusCode::NOT_FOUND);
@@ -718,7 +719,7 @@ async fn a_name_saved_by_another_admin_during_a_create_is_shown_next_to_the_name
         ))
         .execute(&mut other)
         .unwrap();
-        let token = csrf_token(&app.get_html("/catalog").await.1);
+        let token = app.page("/catalog").await.csrf_token();
         let mut form = vec![("csrf_token", token.as_str())];
         form.extend_from_slice(&fields);
         let request = app.client.post(app.url(action)).form(&form).send();
@@ -728,10 +729,10 @@ async fn a_name_saved_by_another_admin_during_a_create_is_shown_next_to_the_name
         let r = request.await.unwrap().unwrap();
 
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{action}");
-        let html = r.text().await.unwrap();
-        assert!(exists(&html, r#"#name[aria-invalid="true"]"#), "{html}");
+        let html = Page::read(r).await;
+        assert!(html.exists(r#"#name[aria-invalid="true"]"#), "{html}");
         assert_eq!(
-            text_of(&html, "#name-error").unwrap(),
+            html.text("#name-error").unwrap(),
             format!("Another {what} is already called “Racing Hub”. Choose a different name.")
         );
         assert!(html.contains(r#"value="Racing Hub""#), "the input is kept");

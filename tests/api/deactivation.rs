@@ -4,7 +4,7 @@
 //! grants never leave a deactivated partner with API access.
 
 use diesel::prelude::*;
-use partner_portal::domain::{InvitationId, PartnerId};
+use partner_portal::domain::{EnterpriseId, InvitationId, PartnerId};
 use partner_portal::{
     db::{outbox, schema},
     email::{EmailMeta, OutgoingEmail},
@@ -18,7 +18,7 @@ use crate::{
     page::Page,
 };
 
-async fn logged_in() -> (TestApp, i64) {
+async fn logged_in() -> (TestApp, EnterpriseId) {
     let app = TestApp::spawn().logged_in_as_enterprise_admin().await;
     let enterprise_id = app.enterprise_id();
     (app, enterprise_id)

@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 use scraper::{ElementRef, Html, Node, Selector};
 
 use crate::{
-    fixtures::{seed_complete_draft, seed_named_user, seed_partner},
+    fixtures::{seed_complete_draft, PartnerFixture, UserFixture},
     helpers::{csrf_token, Options, TestApp, TestDatabase, PASSWORD},
     proxy::{target_of, DbProxy},
 };
@@ -29,7 +29,11 @@ async fn a_form_posted_while_the_database_is_down_answers_503_and_changes_nothin
     let url = proxy.url_for(&db.url);
     let app = TestApp::spawn_on(
         db,
-        Options { database_url: Some(url), env: vec![("DATABASE_CONNECT_TIMEOUT_SECS", "1".into())] },
+        Options {
+            database_url: Some(url),
+            env: vec![("DATABASE_CONNECT_TIMEOUT_SECS", "1".into())],
+            ..Options::default()
+        },
     )
     .await;
     let (enterprise_id, _) = app.create_enterprise_admin("Acme", ADMIN, PASSWORD);
@@ -139,7 +143,8 @@ async fn the_partners_list_shows_the_same_versioned_logo_as_the_partner_page_and
     let app = TestApp::spawn().await;
     let (enterprise_id, _) = app.create_enterprise_admin("Acme", ADMIN, PASSWORD);
     app.login(ADMIN, PASSWORD).await;
-    let partner = seed_partner(&mut app.conn(), enterprise_id, "Globex", &["globex.example"], "active");
+    let partner =
+        PartnerFixture::new("Globex").domains(["globex.example"]).active().create_in(&mut app.conn(), enterprise_id).id;
     save_logo(&app, partner, sample_png(32, 32)).await;
     let page_logo = |html: &str| img_src(html, ".page-header img.avatar");
 
@@ -224,9 +229,11 @@ async fn a_member_invitation_that_is_not_text_is_refused_and_no_email_is_queued(
     let app = TestApp::spawn().await;
     let (enterprise_id, _) = app.create_enterprise_admin("Acme", ADMIN, PASSWORD);
     let mut conn = app.conn();
-    let partner_id = seed_partner(&mut conn, enterprise_id, "Globex", &["globex.example"], "active");
-    let ada = seed_named_user(&mut conn, enterprise_id, partner_id, "ada@globex.example", "admin", ("Ada", "Admin"));
-    partner_portal::db::partners::set_account_admin(&mut conn, partner_id, ada).unwrap();
+    PartnerFixture::new("Globex")
+        .domains(["globex.example"])
+        .active()
+        .account_admin(UserFixture::admin("ada@globex.example").named("Ada", "Admin"))
+        .create_in(&mut conn, enterprise_id);
     app.login("ada@globex.example", PASSWORD).await;
     let before = row_counts(&app);
 
@@ -262,7 +269,8 @@ async fn a_login_email_that_is_not_text_is_refused_without_counting_a_failure() 
 async fn an_activity_action_filter_that_is_not_text_is_refused_on_both_pages_and_the_csv() {
     let app = TestApp::spawn().await;
     let (enterprise_id, _) = app.create_enterprise_admin("Acme", ADMIN, PASSWORD);
-    let partner = seed_partner(&mut app.conn(), enterprise_id, "Globex", &["globex.example"], "active");
+    let partner =
+        PartnerFixture::new("Globex").domains(["globex.example"]).active().create_in(&mut app.conn(), enterprise_id).id;
     app.login(ADMIN, PASSWORD).await;
     let before = row_counts(&app);
 
@@ -286,7 +294,8 @@ async fn an_activity_action_filter_that_is_not_text_is_refused_on_both_pages_and
 async fn a_partner_name_in_an_upload_form_that_is_not_text_is_refused_and_the_name_kept() {
     let app = TestApp::spawn().await;
     let (enterprise_id, _) = app.create_enterprise_admin("Acme", ADMIN, PASSWORD);
-    let partner = seed_partner(&mut app.conn(), enterprise_id, "Globex", &["globex.example"], "active");
+    let partner =
+        PartnerFixture::new("Globex").domains(["globex.example"]).active().create_in(&mut app.conn(), enterprise_id).id;
     app.login(ADMIN, PASSWORD).await;
     let before = row_counts(&app);
 

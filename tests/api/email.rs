@@ -10,8 +10,8 @@ use crate::{
 };
 use diesel::prelude::*;
 use partner_portal::{
-    db::schema::outbox_emails,
-    email::{outbox, EmailMeta, KIND_INVITATION},
+    db::{outbox, schema::outbox_emails},
+    email::{EmailMeta, KIND_INVITATION},
 };
 use reqwest::StatusCode;
 

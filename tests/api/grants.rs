@@ -3,7 +3,7 @@
 
 use diesel::prelude::*;
 use partner_portal::db::schema;
-use partner_portal::domain::PartnerId;
+use partner_portal::domain::{EnterpriseId, PartnerId};
 use reqwest::StatusCode;
 
 use crate::{
@@ -12,14 +12,14 @@ use crate::{
     page::Page,
 };
 
-async fn logged_in() -> (TestApp, i64) {
+async fn logged_in() -> (TestApp, EnterpriseId) {
     let app = TestApp::spawn().logged_in_as_enterprise_admin().await;
     let enterprise_id = app.enterprise_id();
     (app, enterprise_id)
 }
 
 /// A logged-in admin, an active partner "Globex" and the small catalog of `seed_catalog`.
-async fn arranged() -> (TestApp, i64, i64, CatalogIds) {
+async fn arranged() -> (TestApp, EnterpriseId, PartnerId, CatalogIds) {
     let (app, enterprise_id) = logged_in().await;
     let partner = PartnerFixture::new("Globex").domains(["globex.com"]).active().create(&app).id;
     let catalog = seed_catalog(&mut app.conn(), enterprise_id);

@@ -3,7 +3,7 @@
 use chrono::Duration;
 use diesel::prelude::*;
 use partner_portal::db::schema;
-use partner_portal::domain::PartnerId;
+use partner_portal::domain::{PartnerId, UserId};
 use reqwest::StatusCode;
 
 use crate::{
@@ -62,7 +62,7 @@ async fn the_first_administrator_accepting_activates_the_partner_and_lands_in_th
     assert_eq!(app.get("/service-catalog").await.status(), StatusCode::OK, "logged in");
 
     let mut conn = app.conn();
-    let (status, admin): (String, Option<i64>) = schema::partners::table
+    let (status, admin): (String, Option<UserId>) = schema::partners::table
         .find(partner_id)
         .select((schema::partners::status, schema::partners::account_admin_user_id))
         .first(&mut conn)
@@ -177,7 +177,7 @@ async fn an_existing_member_made_administrator_is_promoted_and_the_previous_admi
     let r = page.form("/invitations/accept").submit(&app.browser).await;
     assert_eq!(location(&r), "/service-catalog");
 
-    let account_admin: Option<i64> = schema::partners::table
+    let account_admin: Option<UserId> = schema::partners::table
         .find(partner_id)
         .select(schema::partners::account_admin_user_id)
         .first(&mut conn)
@@ -208,7 +208,7 @@ async fn a_new_person_made_administrator_replaces_the_previous_one() {
     assert_eq!(location(&accept_with(&app.browser, &token).await), "/service-catalog");
 
     let new_admin = partner_portal::db::users::find_by_email(&mut conn, "new@globex.example").unwrap().unwrap();
-    let account_admin: Option<i64> = schema::partners::table
+    let account_admin: Option<UserId> = schema::partners::table
         .find(partner_id)
         .select(schema::partners::account_admin_user_id)
         .first(&mut conn)

@@ -11,8 +11,9 @@ use partner_portal::{
 use reqwest::{multipart, StatusCode};
 
 use crate::{
-    fixtures::{audit_actions, logo_of, seed_partner},
-    helpers::{csrf_token, location, text_of, TestApp, PASSWORD},
+    fixtures::{audit_actions, logo_of, PartnerFixture},
+    helpers::{csrf_token, location, TestApp, PASSWORD},
+    page::Page,
 };
 
 const ADMIN: &str = "erin@acme.example";
@@ -21,11 +22,11 @@ const PNG_SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
 const GPS_TEXT: &[u8] = b"GPS 52.3676N 4.9041E";
 const DAMAGED: &str = "The logo file looks damaged; please export it again.";
 
-async fn logged_in_with_partner() -> (TestApp, i64) {
+async fn logged_in_with_partner() -> (TestApp, PartnerId) {
     let app = TestApp::spawn().await;
     let (enterprise_id, _) = app.create_enterprise_admin("Acme", ADMIN, PASSWORD);
     app.login(ADMIN, PASSWORD).await;
-    let partner = seed_partner(&mut app.conn(), enterprise_id, "Globex", &["globex.com"], "invited");
+    let partner = PartnerFixture::new("Globex").domains(["globex.com"]).create_in(&mut app.conn(), enterprise_id).id;
     (app, partner)
 }
 
@@ -172,7 +173,7 @@ async fn files_with_a_header_but_no_image_are_refused_as_damaged() {
     for (bytes, file_name) in [(jpeg_header, "logo.jpg"), (vp8x_only, "logo.webp"), (png_header, "logo.png")] {
         let r = upload(&app, partner, bytes, file_name).await;
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{file_name}");
-        assert_eq!(text_of(&r.text().await.unwrap(), "#logo-error").as_deref(), Some(DAMAGED), "{file_name}");
+        assert_eq!(Page::read(r).await.text("#logo-error").as_deref(), Some(DAMAGED), "{file_name}");
     }
     assert!(logo_of(&mut app.conn(), partner).is_none());
     assert!(audit_actions(&mut app.conn(), partner).is_empty());
@@ -189,7 +190,7 @@ async fn a_30000_by_30000_png_header_is_refused_by_its_dimensions_before_decodin
 
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
-        text_of(&r.text().await.unwrap(), "#logo-error").as_deref(),
+        Page::read(r).await.text("#logo-error").as_deref(),
         Some("The logo is too large in pixels (30000×30000); use at most 4096 pixels on each side.")
     );
     assert!(logo_of(&mut app.conn(), partner).is_none());

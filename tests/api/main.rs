@@ -7,7 +7,7 @@
 
 #[path = "../common/mod.rs"]
 mod common;
-use common::{emails, fixtures, helpers, page, smtp};
+use common::{emails, fixtures, helpers, page, proxy, smtp};
 
 mod activity;
 mod administrator;

@@ -2,7 +2,7 @@
 
 use diesel::prelude::*;
 use partner_portal::db::{instrumentation, schema};
-use partner_portal::domain::PartnerId;
+use partner_portal::domain::{PartnerId, UserId};
 use reqwest::StatusCode;
 
 use crate::{
@@ -19,7 +19,7 @@ struct Team {
     app: TestApp,
     partner_id: PartnerId,
     /// Ada Admin, the account administrator, logged in in `app.client`.
-    ada: i64,
+    ada: UserId,
 }
 
 /// Globex (globex.example) with Ada as its account administrator, logged in.

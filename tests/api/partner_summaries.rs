@@ -2,7 +2,7 @@
 //! `partner_summaries`, kept current by triggers: these tests change the children through the
 //! portal's own forms (and concurrently, straight in the database) and read the list.
 
-use partner_portal::domain::PartnerId;
+use partner_portal::domain::{EnterpriseId, PartnerId};
 use std::{sync::mpsc, thread, time::Duration};
 
 use diesel::{prelude::*, sql_types::BigInt};
@@ -44,7 +44,7 @@ async fn upload_logo(app: &TestApp, partner: PartnerId) {
 }
 
 /// Acme's admin, logged in, and Acme's partner Globex (globex.com) in the given status.
-async fn admin_and_globex(status: &str) -> (TestApp, i64, i64) {
+async fn admin_and_globex(status: &str) -> (TestApp, EnterpriseId, PartnerId) {
     let globex = PartnerFixture::new("Globex").domains(["globex.com"]).status(status);
     let app = TestApp::spawn().logged_in_as_enterprise_admin().with_partner(globex).await;
     let (enterprise_id, partner) = (app.enterprise_id(), app.partner_id());

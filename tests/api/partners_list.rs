@@ -1,6 +1,7 @@
 //! Settings → Partners: the list, its search and filter, the usage meter and the limit.
 
 use partner_portal::db::instrumentation;
+use partner_portal::domain::{EnterpriseId, UserId};
 use reqwest::StatusCode;
 
 use crate::{
@@ -9,7 +10,7 @@ use crate::{
     page::Page,
 };
 
-async fn logged_in() -> (TestApp, i64, i64) {
+async fn logged_in() -> (TestApp, EnterpriseId, UserId) {
     let app = TestApp::spawn().logged_in_as_enterprise_admin().await;
     let (enterprise_id, user_id) = (app.enterprise_id(), app.admin_id());
     (app, enterprise_id, user_id)

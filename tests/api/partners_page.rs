@@ -1,7 +1,7 @@
 //! A partner's page: tabs, General (info, domains, administrator), editing, the logo, Users,
 //! Activity, tenant isolation and deactivated partners.
 
-use partner_portal::domain::{png_header_only, sample_png, PartnerId};
+use partner_portal::domain::{png_header_only, sample_png, EnterpriseId, PartnerId};
 use reqwest::{multipart, StatusCode};
 
 use crate::{
@@ -12,7 +12,7 @@ use crate::{
     page::Page,
 };
 
-async fn logged_in() -> (TestApp, i64) {
+async fn logged_in() -> (TestApp, EnterpriseId) {
     let app = TestApp::spawn().logged_in_as_enterprise_admin().await;
     let enterprise_id = app.enterprise_id();
     (app, enterprise_id)

@@ -1,7 +1,7 @@
 //! The register-partner wizard and Add Partner.
 
 use diesel::prelude::*;
-use partner_portal::domain::PartnerId;
+use partner_portal::domain::{DraftId, EnterpriseId, PartnerId, UserId};
 use partner_portal::{
     db::schema,
     domain::{png_header_only, sample_png},
@@ -14,7 +14,7 @@ use crate::{
     page::Page,
 };
 
-async fn logged_in() -> (TestApp, i64, i64) {
+async fn logged_in() -> (TestApp, EnterpriseId, UserId) {
     let app = TestApp::spawn().logged_in_as_enterprise_admin().await;
     let (enterprise_id, user_id) = (app.enterprise_id(), app.admin_id());
     (app, enterprise_id, user_id)
@@ -354,7 +354,7 @@ async fn a_deactivated_partner_does_not_count_toward_the_limit() {
 async fn twenty_concurrent_add_partner_submissions_at_nine_partners_create_exactly_one() {
     let (app, enterprise_id, user_id) = logged_in().await;
     seed_partners(&mut app.conn(), enterprise_id, 9);
-    let drafts: Vec<i64> = (0..20)
+    let drafts: Vec<DraftId> = (0..20)
         .map(|i| {
             seed_complete_draft(
                 &mut app.conn(),
@@ -456,6 +456,6 @@ async fn drafts_untouched_for_a_week_are_cleaned_up() {
 
     partner_portal::db::drafts::delete_stale(&mut conn).unwrap();
 
-    let left: Vec<i64> = schema::partner_drafts::table.select(schema::partner_drafts::id).load(&mut conn).unwrap();
+    let left: Vec<DraftId> = schema::partner_drafts::table.select(schema::partner_drafts::id).load(&mut conn).unwrap();
     assert_eq!(left, [fresh]);
 }
