@@ -10,10 +10,10 @@ use std::{
 use diesel::prelude::*;
 use partner_portal::{
     config::{AppEnv, Settings},
-    db::schema::outbox_emails,
+    db::{outbox, schema::outbox_emails},
     email::{
         messages::{self, PasswordResetEmail},
-        outbox, worker, EmailMeta, OutgoingEmail, KIND_INVITATION, KIND_PASSWORD_RESET,
+        worker, EmailMeta, OutgoingEmail, KIND_INVITATION, KIND_PASSWORD_RESET,
     },
     startup::Application,
 };
@@ -101,7 +101,7 @@ async fn several_workers_on_one_database_send_each_email_exactly_once() {
     let smtp = app.smtp();
     // Two more portal instances' workers, each with its own pool, on the same database.
     for _ in 0..2 {
-        worker::spawn(worker::pool(&app.settings), app.settings.clone());
+        worker::spawn(worker::pool(&app.settings.database), app.settings.email.clone());
     }
 
     let mut conn = app.conn();

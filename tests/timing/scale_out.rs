@@ -22,7 +22,7 @@ async fn with_two_instances_running_each_queued_invitation_is_delivered_exactly_
     let env = vec![("SMTP_URL", smtp.url()), ("EMAIL_RETRY_BASE_MS", "100".to_string())];
     let one = TestApp::spawn_with(Options { env, email_worker: true, ..Default::default() }).await;
     let two = one.spawn_another(Options { email_worker: true, ..Default::default() }).await;
-    assert_eq!(two.settings.smtp_url.as_ref().map(|u| u.expose().clone()), Some(smtp.url()), "same SMTP server");
+    assert_eq!(two.settings.email.smtp_url.as_ref().map(|u| u.expose().clone()), Some(smtp.url()), "same SMTP server");
     let (enterprise_id, admin_id) = one.create_enterprise_admin("Acme", ADMIN, PASSWORD);
     let partner_id =
         PartnerFixture::new("Globex").domains(["globex.com"]).active().enterprise(enterprise_id).create(&one).id;
