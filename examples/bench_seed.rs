@@ -145,7 +145,7 @@ fn seed_bench(conn: &mut PgConnection, settings: &Settings, password: &str) -> R
                 partner_portal::db::partners::set_logo(conn, partner.id, "image/png", &logo, 64, 64)?;
             }
             let mut partner_admin = None;
-            for (k, role) in std::iter::once("admin").chain(std::iter::repeat("member").take(BENCH_MEMBERS_PER_PARTNER)).enumerate() {
+            for (k, role) in std::iter::once("admin").chain(std::iter::repeat_n("member", BENCH_MEMBERS_PER_PARTNER)).enumerate() {
                 let email = if k == 0 { format!("admin@{domain}") } else { format!("member{k}@{domain}") };
                 let user = users::insert(
                     conn,
