@@ -1,5 +1,7 @@
-//! Validated domain types (domain, email, names, password, role): parse once, then trust.
+//! Validated domain types (domain, email, names, password, role) and the states stored as
+//! text (statuses, audit actions, email and flash kinds): parse once, then trust.
 
+mod audit_action;
 mod chars;
 mod domain_name;
 mod email;
@@ -8,14 +10,19 @@ mod logo;
 mod names;
 mod password;
 mod role;
+mod states;
+mod text_enum;
 
+pub use audit_action::AuditAction;
 pub use domain_name::{Domain, DomainError};
 pub use email::{EmailAddress, EmailError};
 pub use ids::{
-    parse_id, ApiId, DomainId, DraftId, EmailId, EnterpriseId, EnvironmentId, InvitationId, NotAnId, PartnerId, ProductId,
-    UserId,
+    parse_id, ApiId, DomainId, DraftId, EmailId, EnterpriseId, EnvironmentId, InvitationId, NotAnId, PartnerId,
+    ProductId, UserId,
 };
 pub use logo::{sample_png, Logo, LogoError, LogoFormat, MAX_LOGO_BYTES};
 pub use names::{normalise_for_compare, PartnerName, PartnerNameError, PersonName, PersonNameError};
 pub use password::{NewPassword, PasswordError};
 pub use role::{Role, RoleError};
+pub use states::{EmailKind, FlashKind, InvitationStatus, PartnerStatus, UserRole};
+pub use text_enum::UnknownValue;
