@@ -7,7 +7,7 @@ use crate::{
     auth::{password::hash_sync, tokens},
     config::Settings,
     db::{audit, catalog, enterprises, tokens as token_rows, users},
-    domain::{EmailAddress, PersonName},
+    domain::{AuditAction, EmailAddress, PersonName, UserRole},
     error::AppError,
 };
 
@@ -51,7 +51,7 @@ pub fn create_enterprise(
             &users::NewUser {
                 enterprise_id: enterprise.id,
                 partner_id: None,
-                role: crate::auth::session::ROLE_ENTERPRISE_ADMIN,
+                role: UserRole::EnterpriseAdmin,
                 email: email.as_str(),
                 first_name: first.as_str(),
                 surname: last.as_str(),
@@ -66,7 +66,7 @@ pub fn create_enterprise(
                 partner_id: None,
                 actor_user_id: None,
                 actor_label: "command line",
-                action: "enterprise.created",
+                action: AuditAction::EnterpriseCreated,
                 target: &format!("Enterprise {name}; admin {}", email.as_str()),
                 details: serde_json::json!({ "admin_email": email.as_str() }),
             },
@@ -109,7 +109,7 @@ pub fn seed_demo(conn: &mut PgConnection, settings: &Settings) -> Result<DemoLog
                     &users::NewUser {
                         enterprise_id: enterprise.id,
                         partner_id: None,
-                        role: crate::auth::session::ROLE_ENTERPRISE_ADMIN,
+                        role: UserRole::EnterpriseAdmin,
                         email: DEMO_ADMIN,
                         first_name: "Ada",
                         surname: "Admin",
@@ -267,7 +267,7 @@ pub fn seed_bench(conn: &mut PgConnection, settings: &Settings, password: &str) 
                 &users::NewUser {
                     enterprise_id: enterprise.id,
                     partner_id: None,
-                    role: crate::auth::session::ROLE_ENTERPRISE_ADMIN,
+                    role: UserRole::EnterpriseAdmin,
                     email: &email,
                     first_name: "Bench",
                     surname: &format!("Admin {i:02}"),
@@ -305,7 +305,7 @@ pub fn seed_bench(conn: &mut PgConnection, settings: &Settings, password: &str) 
                 crate::db::partners::set_logo(conn, partner.id, "image/png", &logo, 64, 64)?;
             }
             let mut partner_admin = 0;
-            for (k, role) in std::iter::once("admin").chain(std::iter::repeat("member").take(BENCH_MEMBERS_PER_PARTNER)).enumerate() {
+            for (k, role) in std::iter::once(UserRole::Admin).chain(std::iter::repeat(UserRole::Member).take(BENCH_MEMBERS_PER_PARTNER)).enumerate() {
                 let email = if k == 0 { format!("admin@{domain}") } else { format!("member{k}@{domain}") };
                 let user = users::insert(
                     conn,

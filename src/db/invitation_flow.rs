@@ -8,7 +8,7 @@ use crate::{
     auth::{session::Principal, tokens},
     config::Settings,
     db::{audit, enterprises, invitations, invitations::Invitation, partners, schema::invitations as inv, users},
-    domain::{EmailAddress, PersonName, Role},
+    domain::{AuditAction, EmailAddress, EmailKind, InvitationStatus, PersonName, Role},
     email::{messages, outbox, EmailMeta},
     error::AppError,
 };
@@ -44,7 +44,7 @@ fn queue_email(
         partner_name: &partner.name,
         first_name: &invitation.first_name,
         inviter_name: &inviter,
-        role_label: if invitation.role == "member" { "Member" } else { "Admin" },
+        role_label: invitation.role.label(),
         account_administrator: invitation.for_account_admin,
         link: &link,
         expires_at: invitation.expires_at,
@@ -55,7 +55,7 @@ fn queue_email(
         conn,
         &email,
         &EmailMeta {
-            kind: "invitation",
+            kind: EmailKind::Invitation,
             enterprise_id: Some(invitation.enterprise_id),
             invitation_id: Some(invitation.id),
         },
@@ -63,7 +63,12 @@ fn queue_email(
     Ok(())
 }
 
-fn record(conn: &mut PgConnection, actor: &Principal, invitation: &Invitation, action: &str) -> Result<(), AppError> {
+fn record(
+    conn: &mut PgConnection,
+    actor: &Principal,
+    invitation: &Invitation,
+    action: AuditAction,
+) -> Result<(), AppError> {
     audit::record(
         conn,
         &audit::NewAuditEvent {
@@ -106,7 +111,7 @@ pub fn issue(
     let pending: i64 = inv::table
         .filter(inv::partner_id.eq(invite.partner_id))
         .filter(inv::email.eq(address))
-        .filter(inv::status.eq(invitations::STATUS_PENDING))
+        .filter(inv::status.eq(InvitationStatus::Pending))
         .count()
         .get_result(conn)?;
     if pending > 0 {
@@ -121,7 +126,7 @@ pub fn issue(
             email: address,
             first_name: invite.first_name.as_str(),
             surname: invite.surname.as_str(),
-            role: invite.role.as_str(),
+            role: invite.role,
             for_account_admin: invite.for_account_admin,
             token_hash: &tokens::token_hash(&token),
             invited_by: Some(actor.user_id),
@@ -129,7 +134,7 @@ pub fn issue(
         },
     )?;
     queue_email(conn, settings, actor, &invitation, &token)?;
-    record(conn, actor, &invitation, "invitation.sent")?;
+    record(conn, actor, &invitation, AuditAction::InvitationSent)?;
     Ok(invitation)
 }
 
@@ -150,7 +155,7 @@ fn lock_open(conn: &mut PgConnection, partner_id: i64, invitation_id: i64) -> Re
     inv::table
         .filter(inv::id.eq(invitation_id))
         .filter(inv::partner_id.eq(partner_id))
-        .filter(inv::status.eq(invitations::STATUS_PENDING))
+        .filter(inv::status.eq(InvitationStatus::Pending))
         .for_update()
         .select(Invitation::as_select())
         .first(conn)
@@ -178,7 +183,7 @@ pub fn resend(
         .returning(Invitation::as_returning())
         .get_result(conn)?;
     queue_email(conn, settings, actor, &invitation, &token)?;
-    record(conn, actor, &invitation, "invitation.resent")?;
+    record(conn, actor, &invitation, AuditAction::InvitationResent)?;
     Ok(invitation)
 }
 
@@ -187,8 +192,8 @@ pub fn revoke(conn: &mut PgConnection, actor: &Principal, partner_id: i64, invit
     let current = lock_open(conn, partner_id, invitation_id)?;
     outbox::cancel_for_invitation(conn, current.id)?;
     let invitation: Invitation = diesel::update(inv::table.find(current.id))
-        .set((inv::status.eq(invitations::STATUS_REVOKED), inv::revoked_at.eq(diesel::dsl::now)))
+        .set((inv::status.eq(InvitationStatus::Revoked), inv::revoked_at.eq(diesel::dsl::now)))
         .returning(Invitation::as_returning())
         .get_result(conn)?;
-    record(conn, actor, &invitation, "invitation.revoked")
+    record(conn, actor, &invitation, AuditAction::InvitationRevoked)
 }

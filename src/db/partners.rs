@@ -8,10 +8,7 @@ use diesel::{
 };
 
 use crate::db::schema::{partner_domains, partner_logos, partners};
-
-pub const STATUS_INVITED: &str = "invited";
-pub const STATUS_ACTIVE: &str = "active";
-pub const STATUS_DEACTIVATED: &str = "deactivated";
+use crate::domain::{InvitationStatus, PartnerStatus, Role};
 
 #[derive(Queryable, QueryableByName, Selectable, Identifiable, Debug, Clone)]
 #[diesel(table_name = partners)]
@@ -19,7 +16,7 @@ pub struct Partner {
     pub id: i64,
     pub enterprise_id: i64,
     pub name: String,
-    pub status: String,
+    pub status: PartnerStatus,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub deactivated_at: Option<DateTime<Utc>>,
@@ -29,7 +26,7 @@ pub struct Partner {
 
 impl Partner {
     pub fn is_deactivated(&self) -> bool {
-        self.status == STATUS_DEACTIVATED
+        self.status == PartnerStatus::Deactivated
     }
 }
 
@@ -41,7 +38,7 @@ pub struct PartnerListRow {
     #[diesel(sql_type = Text)]
     pub name: String,
     #[diesel(sql_type = Text)]
-    pub status: String,
+    pub status: PartnerStatus,
     #[diesel(sql_type = Timestamptz)]
     pub created_at: DateTime<Utc>,
     #[diesel(sql_type = Bool)]
@@ -65,14 +62,14 @@ pub struct PartnerListRow {
 pub struct ListFilter {
     /// Matches the name or any domain, case-insensitively.
     pub search: Option<String>,
-    pub status: Option<String>,
+    pub status: Option<PartnerStatus>,
 }
 
 impl ListFilter {
     /// Whether the partner is shown: the search matches its name or one of its domains
     /// (case-insensitively, anywhere in them) and the status is the one asked for.
     fn matches(&self, row: &PartnerListRow) -> bool {
-        if self.status.as_deref().is_some_and(|s| s != row.status) {
+        if self.status.is_some_and(|s| s != row.status) {
             return false;
         }
         match self.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
@@ -101,7 +98,7 @@ struct ListPageRow {
     #[diesel(sql_type = Nullable<Text>)]
     name: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
-    status: Option<String>,
+    status: Option<PartnerStatus>,
     #[diesel(sql_type = Nullable<Timestamptz>)]
     created_at: Option<DateTime<Utc>>,
     #[diesel(sql_type = Nullable<Bool>)]
@@ -185,7 +182,7 @@ pub fn list_page(
         })
         .collect();
     let usage = Usage {
-        live: all.iter().filter(|r| r.status != STATUS_DEACTIVATED).count() as i64,
+        live: all.iter().filter(|r| r.status != PartnerStatus::Deactivated).count() as i64,
         total: all.len() as i64,
         limit,
     };
@@ -197,7 +194,7 @@ pub fn list_page(
 pub fn count_toward_limit(conn: &mut PgConnection, enterprise_id: i64) -> QueryResult<i64> {
     partners::table
         .filter(partners::enterprise_id.eq(enterprise_id))
-        .filter(partners::status.ne(STATUS_DEACTIVATED))
+        .filter(partners::status.ne(PartnerStatus::Deactivated))
         .count()
         .get_result(conn)
 }
@@ -227,7 +224,7 @@ pub fn lock(conn: &mut PgConnection, enterprise_id: i64, partner_id: i64) -> Que
 pub fn name_taken(conn: &mut PgConnection, enterprise_id: i64, name: &str, except: Option<i64>) -> QueryResult<bool> {
     let mut q = partners::table
         .filter(partners::enterprise_id.eq(enterprise_id))
-        .filter(partners::status.ne(STATUS_DEACTIVATED))
+        .filter(partners::status.ne(PartnerStatus::Deactivated))
         .filter(diesel::dsl::sql::<Bool>("lower(name) = lower(").bind::<Text, _>(name).sql(")"))
         .into_boxed();
     if let Some(id) = except {
@@ -421,7 +418,7 @@ pub fn set_account_admin(conn: &mut PgConnection, partner_id: i64, user_id: i64)
         .map(|_| ())
 }
 
-pub fn set_status(conn: &mut PgConnection, partner_id: i64, status: &str) -> QueryResult<()> {
+pub fn set_status(conn: &mut PgConnection, partner_id: i64, status: PartnerStatus) -> QueryResult<()> {
     diesel::update(partners::table.find(partner_id))
         .set((partners::status.eq(status), partners::updated_at.eq(diesel::dsl::now)))
         .execute(conn)
@@ -433,7 +430,7 @@ pub fn set_status(conn: &mut PgConnection, partner_id: i64, status: &str) -> Que
 pub fn mark_deactivated(conn: &mut PgConnection, partner_id: i64) -> QueryResult<()> {
     diesel::update(partners::table.find(partner_id))
         .set((
-            partners::status.eq(STATUS_DEACTIVATED),
+            partners::status.eq(PartnerStatus::Deactivated),
             partners::deactivated_at.eq(diesel::dsl::now),
             partners::updated_at.eq(diesel::dsl::now),
         ))
@@ -465,7 +462,7 @@ pub struct GeneralRow {
     #[diesel(sql_type = Text)]
     name: String,
     #[diesel(sql_type = Text)]
-    status: String,
+    status: PartnerStatus,
     #[diesel(sql_type = Timestamptz)]
     created_at: DateTime<Utc>,
     #[diesel(sql_type = Timestamptz)]
@@ -501,9 +498,9 @@ pub struct GeneralRow {
     #[diesel(sql_type = Nullable<Text>)]
     inv_surname: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
-    inv_role: Option<String>,
+    inv_role: Option<Role>,
     #[diesel(sql_type = Nullable<Text>)]
-    inv_status: Option<String>,
+    inv_status: Option<InvitationStatus>,
     #[diesel(sql_type = Nullable<BigInt>)]
     inv_invited_by: Option<i64>,
     #[diesel(sql_type = Nullable<Timestamptz>)]
@@ -590,9 +587,9 @@ pub fn general(conn: &mut PgConnection, enterprise_id: i64, partner_id: i64) -> 
                 email: r.inv_email.unwrap_or_default(),
                 first_name: r.inv_first_name.unwrap_or_default(),
                 surname: r.inv_surname.unwrap_or_default(),
-                role: r.inv_role.unwrap_or_default(),
+                role: r.inv_role.unwrap_or(Role::Admin),
                 for_account_admin: true,
-                status: r.inv_status.unwrap_or_default(),
+                status: r.inv_status.unwrap_or(InvitationStatus::Pending),
                 invited_by: r.inv_invited_by,
                 created_at,
                 expires_at,
@@ -642,11 +639,11 @@ pub fn general(conn: &mut PgConnection, enterprise_id: i64, partner_id: i64) -> 
 mod tests {
     use super::*;
 
-    fn row(name: &str, domains: &str, status: &str) -> PartnerListRow {
+    fn row(name: &str, domains: &str, status: PartnerStatus) -> PartnerListRow {
         PartnerListRow {
             id: 1,
             name: name.to_string(),
-            status: status.to_string(),
+            status,
             created_at: Utc::now(),
             has_logo: false,
             domains: domains.to_string(),
@@ -658,19 +655,22 @@ mod tests {
         }
     }
 
-    fn filter(search: &str, status: Option<&str>) -> ListFilter {
-        ListFilter { search: Some(search.to_string()), status: status.map(str::to_string) }
+    fn filter(search: &str, status: Option<PartnerStatus>) -> ListFilter {
+        ListFilter { search: Some(search.to_string()), status }
     }
 
     #[test]
     fn the_search_matches_the_name_or_one_domain_in_any_case_and_the_status_filter_applies() {
-        let globex = row("Globex Corp", "globex.com, globex.io", "active");
+        let globex = row("Globex Corp", "globex.com, globex.io", PartnerStatus::Active);
         assert!(filter("GLOBEX c", None).matches(&globex));
         assert!(filter("X.IO", None).matches(&globex));
         assert!(filter("  ", None).matches(&globex), "a blank search shows everything");
         assert!(!filter("com, globex", None).matches(&globex), "never across two domains");
-        assert!(!filter("globex", Some("invited")).matches(&globex));
-        assert!(filter("%", None).matches(&row("100% Partner", "p.example", "active")), "% is a plain character");
+        assert!(!filter("globex", Some(PartnerStatus::Invited)).matches(&globex));
+        assert!(
+            filter("%", None).matches(&row("100% Partner", "p.example", PartnerStatus::Active)),
+            "% is a plain character"
+        );
         assert!(!filter("%", None).matches(&globex));
     }
 }

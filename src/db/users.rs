@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
 use crate::db::schema::users;
+use crate::domain::UserRole;
 
 #[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
 #[diesel(table_name = users)]
@@ -11,7 +12,7 @@ pub struct User {
     pub id: i64,
     pub enterprise_id: i64,
     pub partner_id: Option<i64>,
-    pub role: String,
+    pub role: UserRole,
     pub email: String,
     pub first_name: String,
     pub surname: String,
@@ -25,7 +26,7 @@ pub struct User {
 pub struct NewUser<'a> {
     pub enterprise_id: i64,
     pub partner_id: Option<i64>,
-    pub role: &'a str,
+    pub role: UserRole,
     pub email: &'a str,
     pub first_name: &'a str,
     pub surname: &'a str,
@@ -69,7 +70,7 @@ pub fn emails_with_domain(conn: &mut PgConnection, partner_id: i64, domain: &str
         .load(conn)
 }
 
-pub fn set_role(conn: &mut PgConnection, id: i64, role: &str) -> QueryResult<()> {
+pub fn set_role(conn: &mut PgConnection, id: i64, role: UserRole) -> QueryResult<()> {
     diesel::update(users::table.find(id)).set(users::role.eq(role)).execute(conn).map(|_| ())
 }
 
@@ -116,7 +117,7 @@ pub fn disable(conn: &mut PgConnection, id: i64) -> QueryResult<()> {
 }
 
 /// A removed member who accepted a new invitation: enabled again with the invited role.
-pub fn reenable(conn: &mut PgConnection, id: i64, role: &str, password_hash: &str) -> QueryResult<()> {
+pub fn reenable(conn: &mut PgConnection, id: i64, role: UserRole, password_hash: &str) -> QueryResult<()> {
     diesel::update(users::table.find(id))
         .set((
             users::disabled_at.eq(None::<DateTime<Utc>>),

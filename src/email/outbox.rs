@@ -31,7 +31,7 @@ pub const VIA_MAILBOX: &str = "mailbox";
 #[derive(Insertable)]
 #[diesel(table_name = outbox_emails)]
 struct NewOutboxEmail<'a> {
-    kind: &'a str,
+    kind: crate::domain::EmailKind,
     enterprise_id: Option<i64>,
     invitation_id: Option<i64>,
     message_id: &'a str,
@@ -43,7 +43,7 @@ struct NewOutboxEmail<'a> {
 
 /// Queues `email`; call it inside the transaction of the change the email is about.
 /// Returns the outbox id. The worker picks the email up within a second of the commit.
-pub fn enqueue(conn: &mut PgConnection, email: &OutgoingEmail, meta: &EmailMeta<'_>) -> QueryResult<i64> {
+pub fn enqueue(conn: &mut PgConnection, email: &OutgoingEmail, meta: &EmailMeta) -> QueryResult<i64> {
     let message_id = uuid::Uuid::new_v4().simple().to_string();
     diesel::insert_into(outbox_emails::table)
         .values(&NewOutboxEmail {

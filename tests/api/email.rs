@@ -12,9 +12,10 @@ use diesel::prelude::*;
 use partner_portal::{
     config::{AppEnv, Settings},
     db::{self, schema::outbox_emails},
+    domain::{EmailKind, Role},
     email::{
         messages::{self, InvitationEmail, PasswordResetEmail},
-        outbox, worker, EmailMeta, OutgoingEmail, KIND_INVITATION, KIND_PASSWORD_RESET,
+        outbox, worker, EmailMeta, OutgoingEmail,
     },
     startup::Application,
 };
@@ -55,7 +56,7 @@ fn seed_invitation(conn: &mut PgConnection, enterprise_id: i64, partner: &str, t
             email: to,
             first_name: "Ana",
             surname: "Lima",
-            role: "admin",
+            role: Role::Admin,
             for_account_admin: true,
             token_hash: uuid::Uuid::new_v4().as_bytes(),
             invited_by: None,
@@ -90,7 +91,7 @@ fn queue_invitation(app: &TestApp, enterprise_id: i64, partner: &str, to: &str) 
         .transaction(|c| {
             let invitation_id = seed_invitation(c, enterprise_id, partner, to);
             let meta = EmailMeta {
-                kind: KIND_INVITATION,
+                kind: EmailKind::Invitation,
                 enterprise_id: Some(enterprise_id),
                 invitation_id: Some(invitation_id),
             };
@@ -248,7 +249,7 @@ async fn several_workers_on_one_database_send_each_email_exactly_once() {
             outbox::enqueue(
                 c,
                 &email,
-                &EmailMeta { kind: KIND_PASSWORD_RESET, enterprise_id: None, invitation_id: None },
+                &EmailMeta { kind: EmailKind::PasswordReset, enterprise_id: None, invitation_id: None },
             )?;
         }
         QueryResult::Ok(())
@@ -339,8 +340,11 @@ async fn an_email_queued_in_a_transaction_that_rolls_back_does_not_exist() {
 
     let result = app.conn().transaction(|c| {
         let invitation_id = seed_invitation(c, enterprise_id, "Globex", "ana@globex.example");
-        let meta =
-            EmailMeta { kind: KIND_INVITATION, enterprise_id: Some(enterprise_id), invitation_id: Some(invitation_id) };
+        let meta = EmailMeta {
+            kind: EmailKind::Invitation,
+            enterprise_id: Some(enterprise_id),
+            invitation_id: Some(invitation_id),
+        };
         outbox::enqueue(c, &invitation_email("Globex", "ana@globex.example", "http://x/invitations/t"), &meta)?;
         Err::<(), _>(diesel::result::Error::RollbackTransaction)
     });
@@ -427,7 +431,7 @@ async fn in_production_the_dev_mailbox_is_absent_and_emails_wait_for_smtp() {
     tokio::spawn(app.run_until_stopped());
     let mut conn = db.connect();
     let message = invitation_email("Globex", "ana@globex.example", "https://portal.example/invitations/t");
-    let meta = EmailMeta { kind: KIND_INVITATION, enterprise_id: None, invitation_id: None };
+    let meta = EmailMeta { kind: EmailKind::Invitation, enterprise_id: None, invitation_id: None };
     conn.transaction(|c| outbox::enqueue(c, &message, &meta)).unwrap();
 
     let r = reqwest::get(format!("http://127.0.0.1:{port}/dev/mailbox")).await.unwrap();

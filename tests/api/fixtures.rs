@@ -1,12 +1,14 @@
 //! Data put straight into a test's database (the "Arrange" of tests that need partners).
 
 use diesel::prelude::*;
-use partner_portal::db::{partners, schema};
+use partner_portal::db::schema;
+use partner_portal::domain::{PartnerStatus, UserRole};
 
 /// A partner with its domains; `status` is invited, active or deactivated.
 pub fn seed_partner(conn: &mut PgConnection, enterprise_id: i64, name: &str, domains: &[&str], status: &str) -> i64 {
     use schema::partners::dsl as p;
-    let deactivated_at = (status == partners::STATUS_DEACTIVATED).then(chrono::Utc::now);
+    let status: PartnerStatus = status.parse().unwrap();
+    let deactivated_at = (status == PartnerStatus::Deactivated).then(chrono::Utc::now);
     let id: i64 = diesel::insert_into(p::partners)
         .values((
             p::enterprise_id.eq(enterprise_id),
@@ -24,7 +26,7 @@ pub fn seed_partner(conn: &mut PgConnection, enterprise_id: i64, name: &str, dom
                 d_::partner_id.eq(id),
                 d_::enterprise_id.eq(enterprise_id),
                 d_::domain.eq(*d),
-                d_::active.eq(status != partners::STATUS_DEACTIVATED),
+                d_::active.eq(status != PartnerStatus::Deactivated),
             ))
             .execute(conn)
             .unwrap();
@@ -98,7 +100,7 @@ pub fn seed_partner_user(conn: &mut PgConnection, enterprise_id: i64, partner_id
         &partner_portal::db::users::NewUser {
             enterprise_id,
             partner_id: Some(partner_id),
-            role,
+            role: role.parse::<UserRole>().unwrap(),
             email,
             first_name: "Paula",
             surname: "Partner",
@@ -177,7 +179,7 @@ pub fn seed_login_user(conn: &mut PgConnection, enterprise_id: i64, partner_id: 
         &partner_portal::db::users::NewUser {
             enterprise_id,
             partner_id: Some(partner_id),
-            role,
+            role: role.parse::<UserRole>().unwrap(),
             email,
             first_name: "Pat",
             surname: "Partner",
@@ -203,7 +205,7 @@ pub fn seed_named_user(
         &partner_portal::db::users::NewUser {
             enterprise_id,
             partner_id: Some(partner_id),
-            role,
+            role: role.parse::<UserRole>().unwrap(),
             email,
             first_name,
             surname,

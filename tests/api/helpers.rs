@@ -239,7 +239,7 @@ impl TestApp {
             &db::users::NewUser {
                 enterprise_id: e.id,
                 partner_id: None,
-                role: "enterprise_admin",
+                role: partner_portal::domain::UserRole::EnterpriseAdmin,
                 email,
                 first_name: "Erin",
                 surname: "Admin",
@@ -287,7 +287,7 @@ pub fn seed_admin(app: &TestApp, enterprise_id: i64, email: &str) -> i64 {
         &db::users::NewUser {
             enterprise_id,
             partner_id: None,
-            role: "enterprise_admin",
+            role: partner_portal::domain::UserRole::EnterpriseAdmin,
             email,
             first_name: "Carl",
             surname: "Colleague",

@@ -12,7 +12,7 @@ use diesel::{
 use partner_portal::{
     auth::password::hash_sync,
     db::{self, instrumentation},
-    domain::sample_png,
+    domain::{sample_png, EmailKind},
     email::{outbox, EmailMeta, OutgoingEmail},
 };
 use reqwest::StatusCode;
@@ -92,7 +92,7 @@ async fn world(partners: usize, people: usize, events: i64) -> World {
             &db::users::NewUser {
                 enterprise_id,
                 partner_id: Some(partner_ids[p]),
-                role,
+                role: role.parse().unwrap(),
                 email: &email,
                 first_name: "Pat",
                 surname: &format!("Person {u}"),
@@ -294,8 +294,12 @@ async fn the_email_workers_statements_are_not_counted() {
                 text: "Hello".into(),
                 html: "<p>Hello</p>".into(),
             };
-            outbox::enqueue(&mut conn, &email, &EmailMeta { kind: "test", enterprise_id: None, invitation_id: None })
-                .unwrap();
+            outbox::enqueue(
+                &mut conn,
+                &email,
+                &EmailMeta { kind: EmailKind::Invitation, enterprise_id: None, invitation_id: None },
+            )
+            .unwrap();
         }
     }
     // Start-up work (migrations, housekeeping, the worker's first connection) is over by now.

@@ -25,9 +25,9 @@ use crate::{
         tokens::{random_token, token_hash},
     },
     config::Settings,
-    db::{self, audit, partners, schema, throttle, tokens, users},
-    domain::EmailAddress,
-    email::{messages, outbox, EmailMeta, OutgoingEmail, KIND_PASSWORD_RESET},
+    db::{self, audit, schema, throttle, tokens, users},
+    domain::{AuditAction, EmailAddress, EmailKind, PartnerStatus},
+    email::{messages, outbox, EmailMeta, OutgoingEmail},
     error::AppError,
     render::see_other,
     render::{render, render_status, Layout},
@@ -160,8 +160,9 @@ pub fn issue_reset_link(conn: &mut PgConnection, settings: &Settings, address: &
         return Ok(false);
     }
     if let Some(partner_id) = user.partner_id {
-        let status: String = schema::partners::table.find(partner_id).select(schema::partners::status).first(conn)?;
-        if status == partners::STATUS_DEACTIVATED {
+        let status: PartnerStatus =
+            schema::partners::table.find(partner_id).select(schema::partners::status).first(conn)?;
+        if status == PartnerStatus::Deactivated {
             return Ok(false);
         }
     }
@@ -180,7 +181,8 @@ pub fn issue_reset_link(conn: &mut PgConnection, settings: &Settings, address: &
             expires_at,
         })?
     };
-    let meta = EmailMeta { kind: KIND_PASSWORD_RESET, enterprise_id: Some(user.enterprise_id), invitation_id: None };
+    let meta =
+        EmailMeta { kind: EmailKind::PasswordReset, enterprise_id: Some(user.enterprise_id), invitation_id: None };
     outbox::enqueue(conn, &email, &meta)?;
     audit::record(
         conn,
@@ -190,7 +192,7 @@ pub fn issue_reset_link(conn: &mut PgConnection, settings: &Settings, address: &
             actor_user_id: None,
             // Whoever typed the address is unknown: anyone can ask for someone's link.
             actor_label: "Forgot password form",
-            action: "user.password_reset_requested",
+            action: AuditAction::UserPasswordResetRequested,
             target: &format!("User {} {} <{}>", user.first_name, user.surname, user.email),
             details: serde_json::json!({ "expires_at": expires_at }),
         },

@@ -13,6 +13,7 @@ use crate::render::see_other;
 use crate::{
     auth::{guards::EnterpriseAdmin, session::Principal},
     db::{self, catalog},
+    domain::{AuditAction, FlashKind},
     error::AppError,
     render::{render, render_status, Layout},
     routes::{
@@ -193,7 +194,7 @@ fn respond(
 ) -> Result<HttpResponse, AppError> {
     match outcome {
         Outcome::Saved(message) => {
-            user.flash("success", message)?;
+            user.flash(FlashKind::Success, message)?;
             Ok(see_other(LIST))
         }
         Outcome::Invalid(status, errors, ctx) => Ok(render_status(status, &page(user, id, input, ctx, errors)?)),
@@ -247,7 +248,7 @@ pub async fn create(
                 "name": api.name, "description": api.description, "base_path": api.base_path,
                 "environments": names_of(&envs, &v.environments),
             });
-            record(conn, &actor, "catalog.api_created", target(&api.name), details)?;
+            record(conn, &actor, AuditAction::CatalogApiCreated, target(&api.name), details)?;
             Ok(Outcome::Saved(format!("API “{}” created.", api.name)))
         });
         match result {
@@ -360,7 +361,7 @@ fn apply(conn: &mut PgConnection, actor: &Principal, id: i64, input: &ApiInput) 
         catalog::update_api(conn, id, &fields)?;
         catalog::remove_api_environments(conn, id, &removed)?;
         catalog::add_api_environments(conn, id, &added)?;
-        record(conn, actor, "catalog.api_updated", target(&v.name), details)?;
+        record(conn, actor, AuditAction::CatalogApiUpdated, target(&v.name), details)?;
     }
     Ok(Outcome::Saved(format!("API “{}” saved.", v.name)))
 }
@@ -372,7 +373,7 @@ fn set_archived(conn: &mut PgConnection, actor: &Principal, id: i64, archive: bo
         let api = catalog::lock_api(conn, actor.enterprise_id, id)?.ok_or(AppError::NotFound)?;
         if api.archived() != archive {
             catalog::set_api_archived(conn, id, archive)?;
-            let action = if archive { "catalog.api_archived" } else { "catalog.api_unarchived" };
+            let action = if archive { AuditAction::CatalogApiArchived } else { AuditAction::CatalogApiUnarchived };
             record(conn, actor, action, target(&api.name), serde_json::json!({}))?;
         }
         Ok(if archive {
@@ -394,7 +395,7 @@ pub async fn archive(
     let id = parse_id(&path)?;
     let actor = user.user.clone();
     let message = db::run(&state.pool, move |conn| set_archived(conn, &actor, id, true)).await?;
-    user.flash("success", message)?;
+    user.flash(FlashKind::Success, message)?;
     Ok(see_other(LIST))
 }
 
@@ -406,7 +407,7 @@ pub async fn unarchive(
     let id = parse_id(&path)?;
     let actor = user.user.clone();
     let message = db::run(&state.pool, move |conn| set_archived(conn, &actor, id, false)).await?;
-    user.flash("success", message)?;
+    user.flash(FlashKind::Success, message)?;
     Ok(see_other(LIST))
 }
 
@@ -455,7 +456,7 @@ pub async fn delete(
             catalog::delete_api(conn, id)?;
             let details =
                 serde_json::json!({ "name": api.name, "description": api.description, "base_path": api.base_path });
-            record(conn, &actor, "catalog.api_deleted", target(&api.name), details)?;
+            record(conn, &actor, AuditAction::CatalogApiDeleted, target(&api.name), details)?;
             Ok(api.name)
         });
         match result {
@@ -466,6 +467,6 @@ pub async fn delete(
         }
     })
     .await?;
-    user.flash("success", format!("API “{name}” deleted."))?;
+    user.flash(FlashKind::Success, format!("API “{name}” deleted."))?;
     Ok(see_other(LIST))
 }

@@ -11,6 +11,7 @@ use crate::render::see_other;
 use crate::{
     auth::guards::EnterpriseAdmin,
     db::{self, catalog},
+    domain::{AuditAction, FlashKind},
     error::AppError,
     render::{render, render_status, Layout},
     routes::{
@@ -104,7 +105,7 @@ fn respond(
 ) -> Result<HttpResponse, AppError> {
     match outcome {
         Outcome::Saved(message) => {
-            user.flash("success", message)?;
+            user.flash(FlashKind::Success, message)?;
             Ok(see_other(LIST))
         }
         Outcome::Invalid(n, p) => Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page(user, id, input, (n, p))?)),
@@ -143,7 +144,7 @@ pub async fn create(
             record(
                 conn,
                 &actor,
-                "catalog.environment_created",
+                AuditAction::CatalogEnvironmentCreated,
                 target(&env.name),
                 serde_json::json!({ "name": env.name, "position": env.position }),
             )?;
@@ -190,7 +191,7 @@ pub async fn update(
             let diff = changes(&[("name", &env.name, &name), ("position", &from_pos, &to_pos)]);
             if diff.as_object().is_some_and(|m| !m.is_empty()) {
                 catalog::update_environment(conn, id, &name, position)?;
-                record(conn, &actor, "catalog.environment_updated", target(&name), diff)?;
+                record(conn, &actor, AuditAction::CatalogEnvironmentUpdated, target(&name), diff)?;
             }
             Ok(Outcome::Saved(format!("Environment “{name}” saved.")))
         });
@@ -267,7 +268,7 @@ pub async fn delete(
             record(
                 conn,
                 &actor,
-                "catalog.environment_deleted",
+                AuditAction::CatalogEnvironmentDeleted,
                 target(&env.name),
                 serde_json::json!({ "name": env.name, "position": env.position }),
             )?;
@@ -281,6 +282,6 @@ pub async fn delete(
         }
     })
     .await?;
-    user.flash("success", format!("Environment “{name}” deleted."))?;
+    user.flash(FlashKind::Success, format!("Environment “{name}” deleted."))?;
     Ok(see_other(LIST))
 }

@@ -12,6 +12,7 @@ use crate::render::see_other;
 use crate::{
     auth::{guards::EnterpriseAdmin, session::Principal},
     db::{self, catalog},
+    domain::{AuditAction, FlashKind},
     error::AppError,
     render::{render, render_status, Layout},
     routes::catalog::tabs::{
@@ -122,7 +123,7 @@ fn respond(
 ) -> Result<HttpResponse, AppError> {
     match outcome {
         Outcome::Saved(message) => {
-            user.flash("success", message)?;
+            user.flash(FlashKind::Success, message)?;
             Ok(see_other(LIST))
         }
         Outcome::Invalid(name_error, description_error) => {
@@ -158,7 +159,7 @@ pub async fn create(
             record(
                 conn,
                 &actor,
-                "catalog.product_created",
+                AuditAction::CatalogProductCreated,
                 target(&product.name),
                 serde_json::json!({ "name": product.name, "description": product.description }),
             )?;
@@ -207,7 +208,7 @@ pub async fn update(
             if diff.as_object().is_some_and(|m| !m.is_empty()) {
                 let fields_ = catalog::ItemFields { name: &v.name, description: &v.description, base_path: "" };
                 catalog::update_product(conn, id, &fields_)?;
-                record(conn, &actor, "catalog.product_updated", target(&v.name), diff)?;
+                record(conn, &actor, AuditAction::CatalogProductUpdated, target(&v.name), diff)?;
             }
             Ok((Outcome::Saved(format!("Product “{}” saved.", v.name)), product.archived()))
         });
@@ -228,7 +229,7 @@ fn set_archived(conn: &mut PgConnection, actor: &Principal, id: i64, archive: bo
         let product = catalog::lock_product(conn, actor.enterprise_id, id)?.ok_or(AppError::NotFound)?;
         if product.archived() != archive {
             catalog::set_product_archived(conn, id, archive)?;
-            let action = if archive { "catalog.product_archived" } else { "catalog.product_unarchived" };
+            let action = if archive { AuditAction::CatalogProductArchived } else { AuditAction::CatalogProductUnarchived };
             record(conn, actor, action, target(&product.name), serde_json::json!({}))?;
         }
         Ok(if archive {
@@ -250,7 +251,7 @@ pub async fn archive(
     let id = parse_id(&path)?;
     let actor = user.user.clone();
     let message = db::run(&state.pool, move |conn| set_archived(conn, &actor, id, true)).await?;
-    user.flash("success", message)?;
+    user.flash(FlashKind::Success, message)?;
     Ok(see_other(LIST))
 }
 
@@ -262,7 +263,7 @@ pub async fn unarchive(
     let id = parse_id(&path)?;
     let actor = user.user.clone();
     let message = db::run(&state.pool, move |conn| set_archived(conn, &actor, id, false)).await?;
-    user.flash("success", message)?;
+    user.flash(FlashKind::Success, message)?;
     Ok(see_other(LIST))
 }
 
@@ -330,7 +331,7 @@ pub async fn delete(
             record(
                 conn,
                 &actor,
-                "catalog.product_deleted",
+                AuditAction::CatalogProductDeleted,
                 target(&product.name),
                 serde_json::json!({ "name": product.name, "description": product.description }),
             )?;
@@ -345,6 +346,6 @@ pub async fn delete(
         }
     })
     .await?;
-    user.flash("success", format!("Product “{name}” deleted."))?;
+    user.flash(FlashKind::Success, format!("Product “{name}” deleted."))?;
     Ok(see_other(LIST))
 }

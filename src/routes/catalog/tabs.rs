@@ -210,7 +210,7 @@ pub fn parse_position(raw: &str) -> Result<i32, String> {
 pub fn record(
     conn: &mut PgConnection,
     actor: &Principal,
-    action: &str,
+    action: crate::domain::AuditAction,
     target: String,
     details: serde_json::Value,
 ) -> Result<(), AppError> {

@@ -17,7 +17,7 @@ use crate::render::see_other;
 use crate::{
     auth::{guards::PartnerAdmin, session::Principal},
     db::{self, invitations, partners, users},
-    domain::{Domain, EmailAddress, PersonName, Role},
+    domain::{Domain, EmailAddress, FlashKind, InvitationStatus, PersonName, Role},
     email::outbox::{self, Delivery},
     error::AppError,
     render::{render_status, Layout},
@@ -33,14 +33,6 @@ pub fn partner_of(p: &Principal) -> Result<i64, AppError> {
 
 pub fn date(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%d").to_string()
-}
-
-pub fn role_label(role: &str) -> &'static str {
-    if role == Role::Admin.as_str() {
-        "Admin"
-    } else {
-        "Member"
-    }
 }
 
 // ---- what the page shows -------------------------------------------------------------------
@@ -98,7 +90,7 @@ fn delivery_text(d: &Delivery) -> (String, &'static str) {
 impl InvitationRow {
     fn new(i: &invitations::Invitation, delivery: Option<&Delivery>, now: DateTime<Utc>) -> Self {
         let (state_label, state_badge) =
-            if i.state(now) == "expired" { ("Expired", "badge-failed") } else { ("Pending", "badge-invited") };
+            if i.is_expired(now) { ("Expired", "badge-failed") } else { (i.status.label(), "badge-invited") };
         let (delivery, delivery_badge) = match delivery.map(delivery_text) {
             Some((text, badge)) => (Some(text), badge),
             None => (None, ""),
@@ -107,7 +99,7 @@ impl InvitationRow {
             id: i.id,
             name: format!("{} {}", i.first_name, i.surname),
             email: i.email.clone(),
-            role_label: role_label(&i.role),
+            role_label: i.role.label(),
             state_label,
             state_badge,
             delivery,
@@ -154,7 +146,7 @@ pub fn load(conn: &mut PgConnection, actor: &Principal) -> Result<MembersData, A
     let now = Utc::now();
     let open: Vec<invitations::Invitation> = invitations::for_partner(conn, partner_id)?
         .into_iter()
-        .filter(|i| i.status == invitations::STATUS_PENDING)
+        .filter(|i| i.status == InvitationStatus::Pending)
         .collect();
     let ids: Vec<i64> = open.iter().map(|i| i.id).collect();
     let deliveries: HashMap<i64, Delivery> = outbox::delivery_for_invitations(conn, &ids)?;
@@ -168,8 +160,8 @@ pub fn load(conn: &mut PgConnection, actor: &Principal) -> Result<MembersData, A
                 name: format!("{} {}", u.first_name, u.surname),
                 is_account_admin: partner.account_admin_user_id == Some(u.id),
                 is_self: u.id == actor.user_id,
-                role: if u.role == Role::Admin.as_str() { "admin" } else { "member" },
-                role_label: role_label(&u.role),
+                role: u.role.as_str(),
+                role_label: u.role.label(),
                 joined: date(u.created_at),
                 email: u.email,
             })
@@ -278,7 +270,7 @@ pub async fn invite(
     match outcome {
         Ok(Ok(invitation)) => {
             tracing::info!(invitation_id = invitation.id, "member invited");
-            user.flash("success", format!("Invitation sent to {}.", invitation.email))?;
+            user.flash(FlashKind::Success, format!("Invitation sent to {}.", invitation.email))?;
             Ok(see_other("/members"))
         }
         Ok(Err(Refused::OutsideDomains(domains))) => {

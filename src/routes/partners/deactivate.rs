@@ -26,6 +26,7 @@ use crate::routes::partners::header::PartnerHeader;
 use crate::{
     auth::{guards::EnterpriseAdmin, session::Principal},
     db::{self, grants, invitations, partners, sessions, users},
+    domain::{AuditAction, FlashKind},
     email::outbox,
     error::AppError,
     render::see_other,
@@ -164,7 +165,7 @@ fn deactivate_tx(conn: &mut PgConnection, actor: &Principal, id: i64, typed: &st
         actor,
         &actor.actor_label(),
         partner.id,
-        "partner.deactivated",
+        AuditAction::PartnerDeactivated,
         &partner.name,
         serde_json::json!({
             "users_disabled": disabled.len(),
@@ -194,7 +195,7 @@ pub async fn deactivate(
         Outcome::Deactivated { name, users, invitations } => {
             tracing::info!(partner_id = id, users, invitations, "partner deactivated");
             user.flash(
-                "success",
+                FlashKind::Success,
                 format!(
                     "{name} was deactivated: {} can no longer log in and {} revoked.",
                     plural(users, "user", "users"),

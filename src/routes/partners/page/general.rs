@@ -8,8 +8,8 @@ use askama::Template;
 use chrono::{DateTime, Utc};
 use diesel::PgConnection;
 
-use crate::domain::parse_id;
-use crate::routes::partners::header::{date, role_label, PartnerHeader};
+use crate::domain::{parse_id, InvitationStatus};
+use crate::routes::partners::header::{date, PartnerHeader};
 use crate::{
     auth::guards::EnterpriseAdmin,
     db::{self, invitations, partners},
@@ -46,22 +46,22 @@ pub struct InvitationView {
 
 impl InvitationView {
     pub fn new(i: &invitations::Invitation, now: DateTime<Utc>) -> Self {
-        let (state_label, state_badge) = match i.state(now) {
-            "accepted" => ("Accepted", "badge-active"),
-            "revoked" => ("Revoked", "badge-neutral"),
-            "expired" => ("Expired", "badge-failed"),
-            _ => ("Pending", "badge-invited"),
+        let (state_label, state_badge) = match i.status {
+            InvitationStatus::Accepted => (i.status.label(), "badge-active"),
+            InvitationStatus::Revoked => (i.status.label(), "badge-neutral"),
+            InvitationStatus::Pending if i.is_expired(now) => ("Expired", "badge-failed"),
+            InvitationStatus::Pending => (i.status.label(), "badge-invited"),
         };
         InvitationView {
             id: i.id,
-            open: i.status == invitations::STATUS_PENDING,
+            open: i.status == InvitationStatus::Pending,
             delivery: None,
             delivery_badge: "badge-neutral",
             delivery_error: None,
             first_name: i.first_name.clone(),
             surname: i.surname.clone(),
             email: i.email.clone(),
-            role_label: role_label(&i.role),
+            role_label: i.role.label(),
             state_label,
             state_badge,
             sent: date(i.created_at),
@@ -108,7 +108,7 @@ pub fn load_general(conn: &mut PgConnection, enterprise_id: i64, id: i64) -> Res
     };
     let (admin_invitation, replacement) = match (&g.admin, &latest) {
         (None, Some(i)) => (Some(view(i)), None),
-        (Some((_, _, email)), Some(i)) if i.status == invitations::STATUS_PENDING && &i.email != email => {
+        (Some((_, _, email)), Some(i)) if i.status == InvitationStatus::Pending && &i.email != email => {
             (None, Some(view(i)))
         }
         _ => (None, None),

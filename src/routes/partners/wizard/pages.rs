@@ -13,7 +13,7 @@ use crate::render::see_other;
 use crate::{
     auth::guards::EnterpriseAdmin,
     db::{self, drafts, drafts::Draft, partners, registration, users},
-    domain::{Domain, EmailAddress, PersonName},
+    domain::{Domain, EmailAddress, FlashKind, PersonName},
     error::AppError,
     render::{render, render_status, Layout},
     routes::partners::info_form::{InfoForm, InfoInput, LogoChange},
@@ -102,7 +102,7 @@ pub async fn start(user: EnterpriseAdmin, state: web::Data<AppState>) -> Result<
         Ok(draft) => Ok(see_other(&format!("/settings/partners/drafts/{}/{}", draft.id, first_open_step(&draft)))),
         Err((used, limit)) => {
             user.flash(
-                "error",
+                FlashKind::Error,
                 format!("{used} of {limit} partners registered. Deactivate a partner to register another."),
             )?;
             Ok(see_other("/settings/partners"))
@@ -507,7 +507,7 @@ pub async fn submit(
     let result = db::run(&state.pool, move |conn| Ok(registration::register(conn, &settings, &actor, id))).await?;
     let message = match result {
         Ok(registration::Registered::Created { partner_id, .. }) => {
-            user.flash("success", "Partner added. The administrator's invitation is on its way. Next, choose the products and APIs they can use.")?;
+            user.flash(FlashKind::Success, "Partner added. The administrator's invitation is on its way. Next, choose the products and APIs they can use.")?;
             return Ok(see_other(&format!("/settings/partners/{partner_id}")));
         }
         Ok(registration::Registered::AlreadySubmitted { partner_id }) => {
@@ -516,7 +516,7 @@ pub async fn submit(
         Err(registration::RegisterError::NotFound) => return Err(AppError::NotFound),
         Err(registration::RegisterError::App(e)) => return Err(e),
         Err(registration::RegisterError::Incomplete(step)) => {
-            user.flash("error", format!("Please complete the “{step}” step first."))?;
+            user.flash(FlashKind::Error, format!("Please complete the “{step}” step first."))?;
             return Ok(see_other(&format!("/settings/partners/drafts/{id}")));
         }
         Err(e) => e.to_string(),
@@ -541,6 +541,6 @@ pub async fn discard(
     let draft = draft_or_redirect!(state, user, path);
     let id = draft.id;
     db::run(&state.pool, move |conn| Ok(drafts::delete(conn, id)?)).await?;
-    user.flash("info", "The unfinished registration was discarded.")?;
+    user.flash(FlashKind::Info, "The unfinished registration was discarded.")?;
     Ok(see_other("/settings/partners"))
 }
