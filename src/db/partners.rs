@@ -514,7 +514,7 @@ pub struct GeneralRow {
     #[diesel(sql_type = Nullable<BigInt>)]
     inv_accepted_user_id: Option<i64>,
     #[diesel(sql_type = Nullable<Text>)]
-    mail_status: Option<String>,
+    mail_status: Option<crate::domain::EmailStatus>,
     #[diesel(sql_type = Nullable<diesel::sql_types::Integer>)]
     mail_attempts: Option<i32>,
     #[diesel(sql_type = Nullable<Text>)]

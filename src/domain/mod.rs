@@ -24,5 +24,5 @@ pub use logo::{sample_png, Logo, LogoError, LogoFormat, MAX_LOGO_BYTES};
 pub use names::{normalise_for_compare, PartnerName, PartnerNameError, PersonName, PersonNameError};
 pub use password::{NewPassword, PasswordError};
 pub use role::{Role, RoleError};
-pub use states::{EmailKind, FlashKind, InvitationStatus, PartnerStatus, UserRole};
+pub use states::{EmailKind, EmailStatus, FlashKind, InvitationStatus, PartnerStatus, UserRole};
 pub use text_enum::UnknownValue;

@@ -62,6 +62,18 @@ text_enum! {
 }
 
 text_enum! {
+    /// `outbox_emails.status`: queued, claimed by a worker (sending), then sent, failed for
+    /// good or cancelled (its invitation was revoked or replaced).
+    pub enum EmailStatus {
+        Queued = "queued" => "Queued",
+        Sending = "sending" => "Sending",
+        Sent = "sent" => "Sent",
+        Failed = "failed" => "Failed",
+        Cancelled = "cancelled" => "Cancelled",
+    }
+}
+
+text_enum! {
     /// A flash message's kind; `as_str()` is also its CSS modifier (`flash-success`).
     pub enum FlashKind {
         Success = "success" => "Success",
@@ -89,6 +101,9 @@ mod tests {
         }
         for k in EmailKind::ALL {
             assert_eq!(EmailKind::from_stored(k.as_str()), Ok(*k));
+        }
+        for s in EmailStatus::ALL {
+            assert_eq!(EmailStatus::from_stored(s.as_str()), Ok(*s));
         }
         for k in FlashKind::ALL {
             assert_eq!(FlashKind::from_stored(k.as_str()), Ok(*k));

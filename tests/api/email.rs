@@ -284,12 +284,12 @@ async fn a_permanently_refused_email_fails_for_good_and_the_admin_can_see_it() {
 
     let deliveries = outbox::delivery_for_invitations(&mut app.conn(), &[refused, fine]).unwrap();
     let failed = &deliveries[&refused];
-    assert_eq!(failed.status, "failed");
+    assert_eq!(failed.status.as_str(), "failed");
     assert_eq!(failed.attempts, 1, "a 5xx is not retried");
     let error = failed.last_error.as_deref().unwrap();
     assert!(error.contains("550") && !error.contains("reject@"), "{error}");
     assert_eq!(failed.sent_at, None);
-    assert_eq!(deliveries[&fine].status, "sent");
+    assert_eq!(deliveries[&fine].status.as_str(), "sent");
     assert!(deliveries[&fine].sent_at.is_some());
     assert_eq!(smtp.messages().len(), 1);
     let bodies: Vec<_> = rows(&app).into_iter().filter(|e| e.status == "failed").map(|e| e.text_body).collect();

@@ -27,4 +27,5 @@ mod scale_out;
 mod security;
 mod service_catalog;
 mod smtp;
+mod states;
 mod wizard;

@@ -17,7 +17,7 @@ use crate::render::see_other;
 use crate::{
     auth::{guards::PartnerAdmin, session::Principal},
     db::{self, invitations, partners, users},
-    domain::{Domain, EmailAddress, FlashKind, InvitationStatus, PersonName, Role},
+    domain::{Domain, EmailAddress, EmailStatus, FlashKind, InvitationStatus, PersonName, Role},
     email::outbox::{self, Delivery},
     error::AppError,
     render::{render_status, Layout},
@@ -73,13 +73,13 @@ pub struct InvitationRow {
 }
 
 fn delivery_text(d: &Delivery) -> (String, &'static str) {
-    match d.status.as_str() {
-        outbox::STATUS_SENT => ("Email sent".into(), "badge-active"),
-        outbox::STATUS_FAILED => (
+    match d.status {
+        EmailStatus::Sent => ("Email sent".into(), "badge-active"),
+        EmailStatus::Failed => (
             format!("Email failed: {}", d.last_error.as_deref().unwrap_or("the mail server refused it")),
             "badge-failed",
         ),
-        outbox::STATUS_CANCELLED => ("Email cancelled".into(), "badge-neutral"),
+        EmailStatus::Cancelled => ("Email cancelled".into(), "badge-neutral"),
         _ => match (&d.last_error, d.attempts) {
             (Some(e), n) if n > 0 => (format!("Email queued (retrying after: {e})"), "badge-invited"),
             _ => ("Email queued".into(), "badge-invited"),

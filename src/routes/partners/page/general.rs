@@ -8,7 +8,7 @@ use askama::Template;
 use chrono::{DateTime, Utc};
 use diesel::PgConnection;
 
-use crate::domain::{parse_id, InvitationStatus};
+use crate::domain::{parse_id, EmailStatus, InvitationStatus};
 use crate::routes::partners::header::{date, PartnerHeader};
 use crate::{
     auth::guards::EnterpriseAdmin,
@@ -98,9 +98,9 @@ pub fn load_general(conn: &mut PgConnection, enterprise_id: i64, id: i64) -> Res
     let view = |i: &invitations::Invitation| {
         let mut v = InvitationView::new(i, now);
         v.delivery = delivery.as_ref().map(|d| d.label());
-        v.delivery_badge = match delivery.as_ref().map(|d| d.status.as_str()) {
-            Some("sent") => "badge-active",
-            Some("failed") => "badge-failed",
+        v.delivery_badge = match delivery.as_ref().map(|d| d.status) {
+            Some(EmailStatus::Sent) => "badge-active",
+            Some(EmailStatus::Failed) => "badge-failed",
             _ => "badge-neutral",
         };
         v.delivery_error = delivery.as_ref().and_then(|d| d.last_error.clone());
