@@ -14,7 +14,7 @@ use crate::routes::partners::page::general::DomainForm;
 use crate::{
     auth::guards::EnterpriseAdmin,
     db::{self, invitations, partners, schema, users},
-    domain::{Domain, EmailAddress, PersonName, Role},
+    domain::{Domain, EmailAddress, FlashKind, InvitationStatus, PersonName, Role},
     error::AppError,
     render::see_other,
     state::AppState,
@@ -99,7 +99,7 @@ pub async fn send_invitation(
             }
             // One administrator invitation at a time: a new one replaces any pending one.
             for pending in invitations::for_partner(conn, partner.id)? {
-                if pending.for_account_admin && pending.status == invitations::STATUS_PENDING {
+                if pending.for_account_admin && pending.status == InvitationStatus::Pending {
                     invitations::revoke(conn, &actor, partner.id, pending.id)?;
                 }
             }
@@ -137,7 +137,7 @@ pub async fn send_invitation(
     let (admin_form, status) = match outcome {
         Ok(address) => {
             user.flash(
-                "success",
+                FlashKind::Success,
                 format!("Invitation sent to {address}. The current administrator stays in place until they accept."),
             )?;
             return Ok(see_other(&format!("/settings/partners/{id}")));
@@ -189,7 +189,7 @@ pub async fn resend(
     })
     .await?;
     user.flash(
-        "success",
+        FlashKind::Success,
         format!("A new invitation was sent to {}. The previous link no longer works.", invitation.email),
     )?;
     Ok(see_other(&format!("/settings/partners/{id}")))
@@ -209,6 +209,6 @@ pub async fn revoke(
         })
     })
     .await?;
-    user.flash("success", "The invitation was revoked; its link no longer works.")?;
+    user.flash(FlashKind::Success, "The invitation was revoked; its link no longer works.")?;
     Ok(see_other(&format!("/settings/partners/{id}")))
 }
