@@ -117,6 +117,9 @@ pub fn actions_present(conn: &mut PgConnection, enterprise_id: EnterpriseId) -> 
     Ok(rows.into_iter().map(|r| r.action).collect())
 }
 
+/// A partner, when its logo was saved, and the distinct actions recorded about it.
+pub type PartnerWithActions = (crate::db::partners::Partner, Option<DateTime<Utc>>, Vec<AuditAction>);
+
 /// A partner of the enterprise with its logo's date and the distinct actions recorded about it
 /// (a loose index scan as in `actions_present`, on (partner_id, enterprise_id, action)), in
 /// one statement: the Activity tab's header and filter. None when the partner is not the
@@ -125,7 +128,7 @@ pub fn partner_with_actions(
     conn: &mut PgConnection,
     enterprise_id: EnterpriseId,
     partner_id: PartnerId,
-) -> QueryResult<Option<(crate::db::partners::Partner, Option<DateTime<Utc>>, Vec<AuditAction>)>> {
+) -> QueryResult<Option<PartnerWithActions>> {
     use diesel::sql_types::{Array, BigInt, Nullable, Text, Timestamptz};
     #[derive(diesel::QueryableByName)]
     struct Row {

@@ -30,7 +30,8 @@ pub struct Form {
 /// Why the transaction stopped: a refused form rolls back whatever it did (e.g. revoking the
 /// previous invitation), a fault is an ordinary error.
 enum TxError {
-    Refused(AdminForm, StatusCode),
+    /// Boxed: the form is large and rides on every `Result` of the transaction.
+    Refused(Box<AdminForm>, StatusCode),
     App(AppError),
 }
 
@@ -76,7 +77,7 @@ pub async fn send_invitation(
                 return Err(AppError::Conflict(DEACTIVATED_MESSAGE.into()).into());
             }
             let (Ok(first), Ok(last), Ok(address)) = (&first, &last, &address) else {
-                return Err(TxError::Refused(admin_form, StatusCode::UNPROCESSABLE_ENTITY));
+                return Err(TxError::Refused(Box::new(admin_form), StatusCode::UNPROCESSABLE_ENTITY));
             };
             let domains: Vec<Domain> = partners::domains(conn, partner.id)?
                 .into_iter()
@@ -87,7 +88,7 @@ pub async fn send_invitation(
                 let list: Vec<&str> = domains.iter().map(Domain::as_str).collect();
                 admin_form.email_error =
                     Some(format!("The email must use one of the partner's registered domains: {}.", list.join(", ")));
-                return Err(TxError::Refused(admin_form, StatusCode::UNPROCESSABLE_ENTITY));
+                return Err(TxError::Refused(Box::new(admin_form), StatusCode::UNPROCESSABLE_ENTITY));
             }
             let current = match partner.account_admin_user_id {
                 Some(uid) => users::find(conn, uid)?,
@@ -95,7 +96,7 @@ pub async fn send_invitation(
             };
             if current.as_ref().is_some_and(|u| u.email == address.as_str()) {
                 admin_form.email_error = Some(format!("{} is already the account administrator.", address.as_str()));
-                return Err(TxError::Refused(admin_form, StatusCode::UNPROCESSABLE_ENTITY));
+                return Err(TxError::Refused(Box::new(admin_form), StatusCode::UNPROCESSABLE_ENTITY));
             }
             // One administrator invitation at a time: a new one replaces any pending one.
             for pending in invitations::for_partner(conn, partner.id)? {
@@ -121,14 +122,14 @@ pub async fn send_invitation(
                 Ok(_) => Ok(address.as_str().to_string()),
                 Err(AppError::Conflict(message)) => {
                     admin_form.email_error = Some(message);
-                    Err(TxError::Refused(admin_form, StatusCode::CONFLICT))
+                    Err(TxError::Refused(Box::new(admin_form), StatusCode::CONFLICT))
                 }
                 Err(e) => Err(e.into()),
             }
         });
         match result {
             Ok(address) => Ok(Ok(address)),
-            Err(TxError::Refused(form, status)) => Ok(Err((form, status))),
+            Err(TxError::Refused(form, status)) => Ok(Err((*form, status))),
             Err(TxError::App(e)) => Err(e),
         }
     })
