@@ -1,7 +1,8 @@
 //! Command-line operations: creating enterprises and the demo seed. (The bench data set is
 //! `examples/bench_seed.rs`, outside the portal's binary.)
 
-use crate::domain::{PartnerId, UserId};
+use crate::domain::UserId;
+use crate::domain::{AuditAction, UserRole};
 use chrono::Utc;
 use diesel::{Connection, PgConnection};
 
@@ -53,7 +54,7 @@ pub fn create_enterprise(
             &users::NewUser {
                 enterprise_id: enterprise.id,
                 partner_id: None,
-                role: crate::auth::session::ROLE_ENTERPRISE_ADMIN,
+                role: UserRole::EnterpriseAdmin,
                 email: email.as_str(),
                 first_name: first.as_str(),
                 surname: last.as_str(),
@@ -68,7 +69,7 @@ pub fn create_enterprise(
                 partner_id: None,
                 actor_user_id: None,
                 actor_label: "command line",
-                action: "enterprise.created",
+                action: AuditAction::EnterpriseCreated,
                 target: &format!("Enterprise {name}; admin {}", email.as_str()),
                 details: serde_json::json!({ "admin_email": email.as_str() }),
             },
@@ -111,7 +112,7 @@ pub fn seed_demo(conn: &mut PgConnection, settings: &Settings) -> Result<DemoLog
                     &users::NewUser {
                         enterprise_id: enterprise.id,
                         partner_id: None,
-                        role: crate::auth::session::ROLE_ENTERPRISE_ADMIN,
+                        role: UserRole::EnterpriseAdmin,
                         email: DEMO_ADMIN,
                         first_name: "Ada",
                         surname: "Admin",

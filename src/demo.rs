@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use crate::{
     auth::tokens,
     db::{audit, invitations, partners, schema},
-    domain::sample_png,
+    domain::{sample_png, AuditAction, PartnerStatus, Role, UserRole},
     error::AppError,
 };
 
@@ -19,7 +19,7 @@ struct DemoPerson {
     email: &'static str,
     first: &'static str,
     surname: &'static str,
-    role: &'static str,
+    role: UserRole,
 }
 
 fn insert_user(
@@ -50,7 +50,7 @@ fn insert_partner(
     admin_id: UserId,
     name: &str,
     domains: &[&str],
-    status: &str,
+    status: PartnerStatus,
 ) -> QueryResult<PartnerId> {
     use schema::partners::dsl as p;
     let id = diesel::insert_into(p::partners)
@@ -72,7 +72,7 @@ fn insert_partner(
             partner_id: Some(id),
             actor_user_id: Some(admin_id),
             actor_label: "Ada Admin <admin@acme.example>",
-            action: "partner.registered",
+            action: AuditAction::PartnerRegistered,
             target: &format!("Partner {name}"),
             details: serde_json::json!({ "domains": domains, "demo": true }),
         },
@@ -126,7 +126,7 @@ pub fn seed_partners(
         admin_id,
         "Globex Corporation",
         &["globex.example"],
-        partners::STATUS_ACTIVE,
+        PartnerStatus::Active,
     )?;
     let logo = sample_png(64, 64);
     partners::set_logo(conn, globex, "image/png", &logo, 64, 64)?;
@@ -134,14 +134,14 @@ pub fn seed_partners(
         conn,
         enterprise_id,
         globex,
-        &DemoPerson { email: DEMO_PARTNER_ADMIN, first: "Ana", surname: "Lima", role: "admin" },
+        &DemoPerson { email: DEMO_PARTNER_ADMIN, first: "Ana", surname: "Lima", role: UserRole::Admin },
         hash,
     )?;
     insert_user(
         conn,
         enterprise_id,
         globex,
-        &DemoPerson { email: DEMO_PARTNER_MEMBER, first: "Mo", surname: "Okafor", role: "member" },
+        &DemoPerson { email: DEMO_PARTNER_MEMBER, first: "Mo", surname: "Okafor", role: UserRole::Member },
         hash,
     )?;
     partners::set_account_admin(conn, globex, ana)?;
@@ -158,7 +158,7 @@ pub fn seed_partners(
     api_grants(conn, globex, enterprise_id, "Accounts API", &["Production"])?;
 
     let initech =
-        insert_partner(conn, enterprise_id, admin_id, "Initech", &["initech.example"], partners::STATUS_INVITED)?;
+        insert_partner(conn, enterprise_id, admin_id, "Initech", &["initech.example"], PartnerStatus::Invited)?;
     let token = tokens::random_token();
     invitations::insert(
         conn,
@@ -168,7 +168,7 @@ pub fn seed_partners(
             email: "peter@initech.example",
             first_name: "Peter",
             surname: "Gibbons",
-            role: "admin",
+            role: Role::Admin,
             for_account_admin: true,
             token_hash: &tokens::token_hash(&token),
             invited_by: Some(admin_id),
@@ -182,13 +182,13 @@ pub fn seed_partners(
         admin_id,
         "Umbrella Health",
         &["umbrella.example", "umbrella-health.example"],
-        partners::STATUS_ACTIVE,
+        PartnerStatus::Active,
     )?;
     let alice = insert_user(
         conn,
         enterprise_id,
         umbrella,
-        &DemoPerson { email: "alice@umbrella.example", first: "Alice", surname: "Abernathy", role: "admin" },
+        &DemoPerson { email: "alice@umbrella.example", first: "Alice", surname: "Abernathy", role: UserRole::Admin },
         hash,
     )?;
     partners::set_account_admin(conn, umbrella, alice)?;

@@ -34,7 +34,7 @@ impl Nav {
             display_name: format!("{} {}", p.first_name, p.surname),
             email: p.email.clone(),
             org_name: p.partner_name.clone().unwrap_or_else(|| p.enterprise_name.clone()),
-            role_label: p.role_label(),
+            role_label: p.role.label(),
             is_enterprise_admin: p.is_enterprise_admin(),
             is_partner_admin: p.is_partner_admin(),
         }

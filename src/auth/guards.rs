@@ -70,7 +70,7 @@ impl<R: Rule> Auth<R> {
         })
     }
 
-    pub fn flash(&self, kind: &str, message: impl Into<String>) -> Result<(), AppError> {
+    pub fn flash(&self, kind: crate::domain::FlashKind, message: impl Into<String>) -> Result<(), AppError> {
         self.session.flash(kind, message)
     }
 }

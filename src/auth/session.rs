@@ -7,7 +7,11 @@ use actix_session::{Session, SessionExt};
 use actix_web::{dev::Payload, FromRequest, HttpRequest};
 use serde::{Deserialize, Serialize};
 
-use crate::{db::sessions::LoadedSession, error::AppError};
+use crate::{
+    db::sessions::LoadedSession,
+    domain::{FlashKind, PartnerStatus, UserRole},
+    error::AppError,
+};
 
 pub const USER_ID_KEY: &str = "user_id";
 pub const CSRF_KEY: &str = "csrf";
@@ -15,17 +19,13 @@ pub const FLASH_KEY: &str = "flash";
 /// Request-only entry filled by the store with the logged-in person (never stored).
 pub const PRINCIPAL_KEY: &str = "_principal";
 
-pub const ROLE_ENTERPRISE_ADMIN: &str = "enterprise_admin";
-pub const ROLE_ADMIN: &str = "admin";
-pub const ROLE_MEMBER: &str = "member";
-
 /// The logged-in person with their organisation, as loaded with the session.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Principal {
     pub user_id: UserId,
     pub enterprise_id: EnterpriseId,
     pub partner_id: Option<PartnerId>,
-    pub role: String,
+    pub role: UserRole,
     pub email: String,
     pub first_name: String,
     pub surname: String,
@@ -36,14 +36,14 @@ pub struct Principal {
 impl Principal {
     pub fn from_loaded(row: &LoadedSession) -> Option<Self> {
         // A user of a deactivated partner is logged out, whatever their own row says.
-        if row.partner_status.as_deref() == Some("deactivated") {
+        if row.partner_status == Some(PartnerStatus::Deactivated) {
             return None;
         }
         Some(Principal {
             user_id: row.user_id?,
             enterprise_id: row.enterprise_id?,
             partner_id: row.partner_id,
-            role: row.role.clone()?,
+            role: row.role?,
             email: row.email.clone()?,
             first_name: row.first_name.clone()?,
             surname: row.surname.clone()?,
@@ -53,19 +53,11 @@ impl Principal {
     }
 
     pub fn is_enterprise_admin(&self) -> bool {
-        self.role == ROLE_ENTERPRISE_ADMIN
+        self.role == UserRole::EnterpriseAdmin
     }
 
     pub fn is_partner_admin(&self) -> bool {
-        self.partner_id.is_some() && self.role == ROLE_ADMIN
-    }
-
-    pub fn role_label(&self) -> &'static str {
-        match self.role.as_str() {
-            ROLE_ENTERPRISE_ADMIN => "Enterprise admin",
-            ROLE_ADMIN => "Admin",
-            _ => "Member",
-        }
+        self.partner_id.is_some() && self.role == UserRole::Admin
     }
 
     /// Audit "who": a name and address readable years later, even if the user is gone.
@@ -85,8 +77,8 @@ impl Principal {
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Flash {
-    /// `success`, `error` or `info`: also the CSS modifier.
-    pub kind: String,
+    /// Its `as_str()` is also the CSS modifier.
+    pub kind: FlashKind,
     pub message: String,
 }
 
@@ -108,9 +100,9 @@ impl TypedSession {
         Ok(token)
     }
 
-    pub fn flash(&self, kind: &str, message: impl Into<String>) -> Result<(), AppError> {
+    pub fn flash(&self, kind: FlashKind, message: impl Into<String>) -> Result<(), AppError> {
         let mut list: Vec<Flash> = self.0.get(FLASH_KEY).ok().flatten().unwrap_or_default();
-        list.push(Flash { kind: kind.to_string(), message: message.into() });
+        list.push(Flash { kind, message: message.into() });
         self.insert(FLASH_KEY, &list)
     }
 

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
 use crate::db::schema::{audit_events, partners};
+use crate::domain::{AuditAction, PartnerStatus};
 
 #[derive(Queryable, Selectable, Debug, Clone)]
 #[diesel(table_name = audit_events)]
@@ -14,7 +15,7 @@ pub struct AuditEvent {
     pub partner_id: Option<PartnerId>,
     pub actor_user_id: Option<UserId>,
     pub actor_label: String,
-    pub action: String,
+    pub action: AuditAction,
     pub target: String,
     pub details: serde_json::Value,
     pub created_at: DateTime<Utc>,
@@ -27,7 +28,7 @@ pub struct NewAuditEvent<'a> {
     pub partner_id: Option<PartnerId>,
     pub actor_user_id: Option<UserId>,
     pub actor_label: &'a str,
-    pub action: &'a str,
+    pub action: AuditAction,
     pub target: &'a str,
     pub details: serde_json::Value,
 }
@@ -40,7 +41,7 @@ pub fn record(conn: &mut PgConnection, event: &NewAuditEvent<'_>) -> QueryResult
 #[derive(Debug, Default, Clone)]
 pub struct EventFilter {
     pub partner_id: Option<PartnerId>,
-    pub action: Option<String>,
+    pub action: Option<AuditAction>,
 }
 
 /// An event with the name of the partner it is about, if any.
@@ -59,7 +60,7 @@ macro_rules! filtered_events {
         if let Some(partner_id) = $filter.partner_id {
             q = q.filter(audit_events::partner_id.eq(partner_id));
         }
-        if let Some(action) = $filter.action.clone() {
+        if let Some(action) = $filter.action {
             q = q.filter(audit_events::action.eq(action));
         }
         q
@@ -104,17 +105,20 @@ pub fn batch_before(
 /// The distinct actions recorded for the enterprise, for the filter, in order. A loose index
 /// scan on the (enterprise_id, action) index: one probe per distinct action, so it costs the
 /// same with 30 events or 300,000 (a plain DISTINCT reads every event).
-pub fn actions_present(conn: &mut PgConnection, enterprise_id: EnterpriseId) -> QueryResult<Vec<String>> {
+pub fn actions_present(conn: &mut PgConnection, enterprise_id: EnterpriseId) -> QueryResult<Vec<AuditAction>> {
     #[derive(diesel::QueryableByName)]
     struct Action {
         #[diesel(sql_type = diesel::sql_types::Text)]
-        action: String,
+        action: AuditAction,
     }
     let rows: Vec<Action> = crate::db::static_query(include_str!("sql/audit_actions_present.sql"))
         .bind::<diesel::sql_types::BigInt, _>(enterprise_id)
         .load(conn)?;
     Ok(rows.into_iter().map(|r| r.action).collect())
 }
+
+/// A partner, when its logo was saved, and the distinct actions recorded about it.
+pub type PartnerWithActions = (crate::db::partners::Partner, Option<DateTime<Utc>>, Vec<AuditAction>);
 
 /// A partner of the enterprise with its logo's date and the distinct actions recorded about it
 /// (a loose index scan as in `actions_present`, on (partner_id, enterprise_id, action)), in
@@ -124,7 +128,7 @@ pub fn partner_with_actions(
     conn: &mut PgConnection,
     enterprise_id: EnterpriseId,
     partner_id: PartnerId,
-) -> QueryResult<Option<(crate::db::partners::Partner, Option<DateTime<Utc>>, Vec<String>)>> {
+) -> QueryResult<Option<PartnerWithActions>> {
     use diesel::sql_types::{Array, BigInt, Nullable, Text, Timestamptz};
     #[derive(diesel::QueryableByName)]
     struct Row {
@@ -133,7 +137,7 @@ pub fn partner_with_actions(
         #[diesel(sql_type = Nullable<Timestamptz>)]
         logo_updated_at: Option<DateTime<Utc>>,
         #[diesel(sql_type = Array<Text>)]
-        actions: Vec<String>,
+        actions: Vec<AuditAction>,
     }
     let row: Option<Row> = crate::db::static_query(include_str!("sql/audit_partner_with_actions.sql"))
         .bind::<BigInt, _>(enterprise_id)
@@ -151,6 +155,6 @@ pub fn partners_for_filter(
     partners::table
         .filter(partners::enterprise_id.eq(enterprise_id))
         .order((diesel::dsl::sql::<diesel::sql_types::Text>("lower(partners.name)").asc(), partners::id.asc()))
-        .select((partners::id, partners::name, partners::status.eq(crate::db::partners::STATUS_DEACTIVATED)))
+        .select((partners::id, partners::name, partners::status.eq(PartnerStatus::Deactivated)))
         .load(conn)
 }

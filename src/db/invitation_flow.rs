@@ -1,6 +1,7 @@
 //! Issuing, resending and revoking invitations. Each runs inside the caller's transaction and
 //! queues the email in the outbox there too, so an email exists only if the change committed.
 
+use crate::domain::{AuditAction, EmailKind, InvitationStatus};
 use crate::domain::{EnterpriseId, InvitationId, PartnerId};
 use chrono::Utc;
 use diesel::prelude::*;
@@ -47,7 +48,7 @@ fn queue_email(
         partner_name: &partner.name,
         first_name: &invitation.first_name,
         inviter_name: &inviter,
-        role_label: if invitation.role == "member" { "Member" } else { "Admin" },
+        role_label: invitation.role.label(),
         account_administrator: invitation.for_account_admin,
         link: &link,
         expires_at: invitation.expires_at,
@@ -58,7 +59,7 @@ fn queue_email(
         conn,
         &email,
         &EmailMeta {
-            kind: "invitation",
+            kind: EmailKind::Invitation,
             enterprise_id: Some(invitation.enterprise_id),
             invitation_id: Some(invitation.id),
         },
@@ -66,7 +67,12 @@ fn queue_email(
     Ok(())
 }
 
-fn record(conn: &mut PgConnection, actor: &Principal, invitation: &Invitation, action: &str) -> Result<(), AppError> {
+fn record(
+    conn: &mut PgConnection,
+    actor: &Principal,
+    invitation: &Invitation,
+    action: AuditAction,
+) -> Result<(), AppError> {
     audit::record(
         conn,
         &audit::NewAuditEvent {
@@ -109,7 +115,7 @@ pub fn issue(
     let pending: i64 = inv::table
         .filter(inv::partner_id.eq(invite.partner_id))
         .filter(inv::email.eq(address))
-        .filter(inv::status.eq(invitations::STATUS_PENDING))
+        .filter(inv::status.eq(InvitationStatus::Pending))
         .count()
         .get_result(conn)?;
     if pending > 0 {
@@ -124,7 +130,7 @@ pub fn issue(
             email: address,
             first_name: invite.first_name.as_str(),
             surname: invite.surname.as_str(),
-            role: invite.role.as_str(),
+            role: invite.role,
             for_account_admin: invite.for_account_admin,
             token_hash: &tokens::token_hash(&token),
             invited_by: Some(actor.user_id),
@@ -132,7 +138,7 @@ pub fn issue(
         },
     )?;
     queue_email(conn, settings, actor, &invitation, &token)?;
-    record(conn, actor, &invitation, "invitation.sent")?;
+    record(conn, actor, &invitation, AuditAction::InvitationSent)?;
     Ok(invitation)
 }
 
@@ -157,7 +163,7 @@ fn lock_open(
     inv::table
         .filter(inv::id.eq(invitation_id))
         .filter(inv::partner_id.eq(partner_id))
-        .filter(inv::status.eq(invitations::STATUS_PENDING))
+        .filter(inv::status.eq(InvitationStatus::Pending))
         .for_update()
         .select(Invitation::as_select())
         .first(conn)
@@ -187,7 +193,7 @@ pub fn resend(
         .returning(Invitation::as_returning())
         .get_result(conn)?;
     queue_email(conn, settings, actor, &invitation, &token)?;
-    record(conn, actor, &invitation, "invitation.resent")?;
+    record(conn, actor, &invitation, AuditAction::InvitationResent)?;
     Ok(invitation)
 }
 
@@ -201,8 +207,8 @@ pub fn revoke(
     let current = lock_open(conn, partner_id, invitation_id)?;
     outbox::cancel_for_invitation(conn, current.id)?;
     let invitation: Invitation = diesel::update(inv::table.find(current.id))
-        .set((inv::status.eq(invitations::STATUS_REVOKED), inv::revoked_at.eq(diesel::dsl::now)))
+        .set((inv::status.eq(InvitationStatus::Revoked), inv::revoked_at.eq(diesel::dsl::now)))
         .returning(Invitation::as_returning())
         .get_result(conn)?;
-    record(conn, actor, &invitation, "invitation.revoked")
+    record(conn, actor, &invitation, AuditAction::InvitationRevoked)
 }

@@ -1,16 +1,13 @@
 //! Invitations: a person asked to join a partner with a role. Only the token's hash is kept.
 
-use crate::domain::{EnterpriseId, InvitationId, PartnerId, UserId};
+use crate::domain::InvitationStatus;
+use crate::domain::{EnterpriseId, InvitationId, PartnerId, Role, UserId};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
 use crate::db::schema::{invitations, replaced_invitation_tokens};
 
 pub use super::invitation_flow::{issue, queue_for_new, resend, revoke, NewInvite};
-
-pub const STATUS_PENDING: &str = "pending";
-pub const STATUS_ACCEPTED: &str = "accepted";
-pub const STATUS_REVOKED: &str = "revoked";
 
 #[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
 #[diesel(table_name = invitations)]
@@ -21,9 +18,9 @@ pub struct Invitation {
     pub email: String,
     pub first_name: String,
     pub surname: String,
-    pub role: String,
+    pub role: Role,
     pub for_account_admin: bool,
-    pub status: String,
+    pub status: InvitationStatus,
     pub invited_by: Option<UserId>,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
@@ -33,14 +30,9 @@ pub struct Invitation {
 }
 
 impl Invitation {
-    /// What the admin sees: pending, expired, accepted or revoked.
-    pub fn state(&self, now: DateTime<Utc>) -> &'static str {
-        match self.status.as_str() {
-            STATUS_ACCEPTED => "accepted",
-            STATUS_REVOKED => "revoked",
-            _ if self.expires_at <= now => "expired",
-            _ => "pending",
-        }
+    /// Pending but past its expiry: the admin sees it as expired.
+    pub fn is_expired(&self, now: DateTime<Utc>) -> bool {
+        self.status == InvitationStatus::Pending && self.expires_at <= now
     }
 }
 
@@ -52,7 +44,7 @@ pub struct NewInvitation<'a> {
     pub email: &'a str,
     pub first_name: &'a str,
     pub surname: &'a str,
-    pub role: &'a str,
+    pub role: Role,
     pub for_account_admin: bool,
     pub token_hash: &'a [u8],
     pub invited_by: Option<UserId>,
@@ -87,7 +79,7 @@ pub fn latest_admin(conn: &mut PgConnection, partner_id: PartnerId) -> QueryResu
 pub fn pending_with_domain(conn: &mut PgConnection, partner_id: PartnerId, domain: &str) -> QueryResult<i64> {
     invitations::table
         .filter(invitations::partner_id.eq(partner_id))
-        .filter(invitations::status.eq(STATUS_PENDING))
+        .filter(invitations::status.eq(InvitationStatus::Pending))
         .filter(invitations::expires_at.gt(diesel::dsl::now))
         .filter(invitations::email.like(format!("%@{domain}")))
         .count()
@@ -103,7 +95,7 @@ pub fn pending_emails_with_domain(
 ) -> QueryResult<Vec<String>> {
     invitations::table
         .filter(invitations::partner_id.eq(partner_id))
-        .filter(invitations::status.eq(STATUS_PENDING))
+        .filter(invitations::status.eq(InvitationStatus::Pending))
         .filter(invitations::expires_at.gt(diesel::dsl::now))
         .filter(invitations::email.like(format!("%@{domain}")))
         .order(invitations::email.asc())
@@ -146,10 +138,10 @@ pub fn claim(conn: &mut PgConnection, id: InvitationId) -> QueryResult<Option<In
     diesel::update(
         invitations::table
             .filter(invitations::id.eq(id))
-            .filter(invitations::status.eq(STATUS_PENDING))
+            .filter(invitations::status.eq(InvitationStatus::Pending))
             .filter(invitations::expires_at.gt(diesel::dsl::now)),
     )
-    .set((invitations::status.eq(STATUS_ACCEPTED), invitations::accepted_at.eq(diesel::dsl::now)))
+    .set((invitations::status.eq(InvitationStatus::Accepted), invitations::accepted_at.eq(diesel::dsl::now)))
     .returning(Invitation::as_returning())
     .get_result(conn)
     .optional()
@@ -165,9 +157,9 @@ pub fn revoke_pending_for_partner(conn: &mut PgConnection, partner_id: PartnerId
     diesel::update(
         invitations::table
             .filter(invitations::partner_id.eq(partner_id))
-            .filter(invitations::status.eq(STATUS_PENDING)),
+            .filter(invitations::status.eq(InvitationStatus::Pending)),
     )
-    .set((invitations::status.eq(STATUS_REVOKED), invitations::revoked_at.eq(diesel::dsl::now)))
+    .set((invitations::status.eq(InvitationStatus::Revoked), invitations::revoked_at.eq(diesel::dsl::now)))
     .returning(invitations::id)
     .get_results(conn)
 }
@@ -176,7 +168,7 @@ pub fn revoke_pending_for_partner(conn: &mut PgConnection, partner_id: PartnerId
 pub fn count_pending(conn: &mut PgConnection, partner_id: PartnerId) -> QueryResult<i64> {
     invitations::table
         .filter(invitations::partner_id.eq(partner_id))
-        .filter(invitations::status.eq(STATUS_PENDING))
+        .filter(invitations::status.eq(InvitationStatus::Pending))
         .count()
         .get_result(conn)
 }

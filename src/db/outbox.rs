@@ -17,16 +17,9 @@ use diesel::{
     sql_types::{BigInt, Integer, Text},
 };
 
-use crate::{
-    db::schema::outbox_emails,
-    email::{EmailMeta, OutgoingEmail},
-};
-
-pub const STATUS_QUEUED: &str = "queued";
-pub const STATUS_SENDING: &str = "sending";
-pub const STATUS_SENT: &str = "sent";
-pub const STATUS_FAILED: &str = "failed";
-pub const STATUS_CANCELLED: &str = "cancelled";
+use crate::db::schema::outbox_emails;
+use crate::domain::EmailStatus;
+use crate::email::{EmailMeta, OutgoingEmail};
 
 pub const VIA_SMTP: &str = "smtp";
 pub const VIA_MAILBOX: &str = "mailbox";
@@ -34,7 +27,7 @@ pub const VIA_MAILBOX: &str = "mailbox";
 #[derive(Insertable)]
 #[diesel(table_name = outbox_emails)]
 struct NewOutboxEmail<'a> {
-    kind: &'a str,
+    kind: crate::domain::EmailKind,
     enterprise_id: Option<EnterpriseId>,
     invitation_id: Option<InvitationId>,
     message_id: &'a str,
@@ -46,7 +39,7 @@ struct NewOutboxEmail<'a> {
 
 /// Queues `email`; call it inside the transaction of the change the email is about.
 /// Returns the outbox id. The worker picks the email up within a second of the commit.
-pub fn enqueue(conn: &mut PgConnection, email: &OutgoingEmail, meta: &EmailMeta<'_>) -> QueryResult<i64> {
+pub fn enqueue(conn: &mut PgConnection, email: &OutgoingEmail, meta: &EmailMeta) -> QueryResult<i64> {
     let message_id = uuid::Uuid::new_v4().simple().to_string();
     diesel::insert_into(outbox_emails::table)
         .values(&NewOutboxEmail {
@@ -72,10 +65,10 @@ pub fn cancel_for_invitation(conn: &mut PgConnection, invitation_id: InvitationI
     diesel::update(
         outbox_emails::table
             .filter(outbox_emails::invitation_id.eq(invitation_id))
-            .filter(outbox_emails::status.eq_any([STATUS_QUEUED, STATUS_SENDING])),
+            .filter(outbox_emails::status.eq_any([EmailStatus::Queued, EmailStatus::Sending])),
     )
     .set((
-        outbox_emails::status.eq(STATUS_CANCELLED),
+        outbox_emails::status.eq(EmailStatus::Cancelled),
         outbox_emails::locked_until.eq(None::<DateTime<Utc>>),
         outbox_emails::text_body.eq(None::<String>),
         outbox_emails::html_body.eq(None::<String>),
@@ -86,8 +79,7 @@ pub fn cancel_for_invitation(conn: &mut PgConnection, invitation_id: InvitationI
 /// Latest email per invitation, for admin pages.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Delivery {
-    /// `queued` | `sending` | `sent` | `failed` | `cancelled`.
-    pub status: String,
+    pub status: EmailStatus,
     pub attempts: i32,
     /// Short and generic (no address, no server text, no secret).
     pub last_error: Option<String>,
@@ -98,11 +90,11 @@ pub struct Delivery {
 impl Delivery {
     /// A few words for a status badge: "Sent", "Sending…", "Not sent yet (retrying)", ...
     pub fn label(&self) -> &'static str {
-        match self.status.as_str() {
-            STATUS_SENT => "Email sent",
-            STATUS_FAILED => "Email could not be delivered",
-            STATUS_CANCELLED => "Email cancelled",
-            STATUS_QUEUED if self.attempts > 0 => "Email not sent yet (retrying)",
+        match self.status {
+            EmailStatus::Sent => "Email sent",
+            EmailStatus::Failed => "Email could not be delivered",
+            EmailStatus::Cancelled => "Email cancelled",
+            EmailStatus::Queued if self.attempts > 0 => "Email not sent yet (retrying)",
             _ => "Email being sent",
         }
     }
@@ -116,7 +108,7 @@ pub fn delivery_for_invitations(
     if invitation_ids.is_empty() {
         return Ok(HashMap::new());
     }
-    type Row = (Option<InvitationId>, String, i32, Option<String>, Option<DateTime<Utc>>, DateTime<Utc>);
+    type Row = (Option<InvitationId>, EmailStatus, i32, Option<String>, Option<DateTime<Utc>>, DateTime<Utc>);
     let rows: Vec<Row> = outbox_emails::table
         .filter(outbox_emails::invitation_id.eq_any(invitation_ids))
         .distinct_on(outbox_emails::invitation_id)
@@ -215,8 +207,8 @@ pub fn mark_attempt_failed(
     error: &str,
     give_up: bool,
     retry_in: Duration,
-) -> QueryResult<Option<&'static str>> {
-    let status = if give_up { STATUS_FAILED } else { STATUS_QUEUED };
+) -> QueryResult<Option<EmailStatus>> {
+    let status = if give_up { EmailStatus::Failed } else { EmailStatus::Queued };
     let short: String = error.chars().take(200).collect();
     let n = sql_query(
         "UPDATE outbox_emails \

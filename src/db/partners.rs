@@ -9,10 +9,7 @@ use diesel::{
 };
 
 use crate::db::schema::{partner_domains, partner_logos, partners};
-
-pub const STATUS_INVITED: &str = "invited";
-pub const STATUS_ACTIVE: &str = "active";
-pub const STATUS_DEACTIVATED: &str = "deactivated";
+use crate::domain::{InvitationStatus, PartnerStatus, Role};
 
 #[derive(Queryable, QueryableByName, Selectable, Identifiable, Debug, Clone)]
 #[diesel(table_name = partners)]
@@ -20,7 +17,7 @@ pub struct Partner {
     pub id: PartnerId,
     pub enterprise_id: EnterpriseId,
     pub name: String,
-    pub status: String,
+    pub status: PartnerStatus,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub deactivated_at: Option<DateTime<Utc>>,
@@ -30,7 +27,7 @@ pub struct Partner {
 
 impl Partner {
     pub fn is_deactivated(&self) -> bool {
-        self.status == STATUS_DEACTIVATED
+        self.status == PartnerStatus::Deactivated
     }
 }
 
@@ -42,7 +39,7 @@ pub struct PartnerListRow {
     #[diesel(sql_type = Text)]
     pub name: String,
     #[diesel(sql_type = Text)]
-    pub status: String,
+    pub status: PartnerStatus,
     #[diesel(sql_type = Timestamptz)]
     pub created_at: DateTime<Utc>,
     #[diesel(sql_type = Bool)]
@@ -69,14 +66,14 @@ pub struct PartnerListRow {
 pub struct ListFilter {
     /// Matches the name or any domain, case-insensitively.
     pub search: Option<String>,
-    pub status: Option<String>,
+    pub status: Option<PartnerStatus>,
 }
 
 impl ListFilter {
     /// Whether the partner is shown: the search matches its name or one of its domains
     /// (case-insensitively, anywhere in them) and the status is the one asked for.
     fn matches(&self, row: &PartnerListRow) -> bool {
-        if self.status.as_deref().is_some_and(|s| s != row.status) {
+        if self.status.is_some_and(|s| s != row.status) {
             return false;
         }
         match self.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
@@ -105,7 +102,7 @@ struct ListPageRow {
     #[diesel(sql_type = Nullable<Text>)]
     name: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
-    status: Option<String>,
+    status: Option<PartnerStatus>,
     #[diesel(sql_type = Nullable<Timestamptz>)]
     created_at: Option<DateTime<Utc>>,
     #[diesel(sql_type = Nullable<Bool>)]
@@ -177,7 +174,7 @@ pub fn list_page(
         })
         .collect();
     let usage = Usage {
-        live: all.iter().filter(|r| r.status != STATUS_DEACTIVATED).count() as i64,
+        live: all.iter().filter(|r| r.status != PartnerStatus::Deactivated).count() as i64,
         total: all.len() as i64,
         limit,
     };
@@ -189,7 +186,7 @@ pub fn list_page(
 pub fn count_toward_limit(conn: &mut PgConnection, enterprise_id: EnterpriseId) -> QueryResult<i64> {
     partners::table
         .filter(partners::enterprise_id.eq(enterprise_id))
-        .filter(partners::status.ne(STATUS_DEACTIVATED))
+        .filter(partners::status.ne(PartnerStatus::Deactivated))
         .count()
         .get_result(conn)
 }
@@ -232,7 +229,7 @@ pub fn name_taken(
 ) -> QueryResult<bool> {
     let mut q = partners::table
         .filter(partners::enterprise_id.eq(enterprise_id))
-        .filter(partners::status.ne(STATUS_DEACTIVATED))
+        .filter(partners::status.ne(PartnerStatus::Deactivated))
         .filter(diesel::dsl::sql::<Bool>("lower(name) = lower(").bind::<Text, _>(name).sql(")"))
         .into_boxed();
     if let Some(id) = except {
@@ -435,7 +432,7 @@ pub fn set_account_admin(conn: &mut PgConnection, partner_id: PartnerId, user_id
         .map(|_| ())
 }
 
-pub fn set_status(conn: &mut PgConnection, partner_id: PartnerId, status: &str) -> QueryResult<()> {
+pub fn set_status(conn: &mut PgConnection, partner_id: PartnerId, status: PartnerStatus) -> QueryResult<()> {
     diesel::update(partners::table.find(partner_id))
         .set((partners::status.eq(status), partners::updated_at.eq(diesel::dsl::now)))
         .execute(conn)
@@ -447,7 +444,7 @@ pub fn set_status(conn: &mut PgConnection, partner_id: PartnerId, status: &str) 
 pub fn mark_deactivated(conn: &mut PgConnection, partner_id: PartnerId) -> QueryResult<()> {
     diesel::update(partners::table.find(partner_id))
         .set((
-            partners::status.eq(STATUS_DEACTIVATED),
+            partners::status.eq(PartnerStatus::Deactivated),
             partners::deactivated_at.eq(diesel::dsl::now),
             partners::updated_at.eq(diesel::dsl::now),
         ))
@@ -479,7 +476,7 @@ pub struct GeneralRow {
     #[diesel(sql_type = Text)]
     name: String,
     #[diesel(sql_type = Text)]
-    status: String,
+    status: PartnerStatus,
     #[diesel(sql_type = Timestamptz)]
     created_at: DateTime<Utc>,
     #[diesel(sql_type = Timestamptz)]
@@ -515,9 +512,9 @@ pub struct GeneralRow {
     #[diesel(sql_type = Nullable<Text>)]
     inv_surname: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
-    inv_role: Option<String>,
+    inv_role: Option<Role>,
     #[diesel(sql_type = Nullable<Text>)]
-    inv_status: Option<String>,
+    inv_status: Option<InvitationStatus>,
     #[diesel(sql_type = Nullable<BigInt>)]
     inv_invited_by: Option<UserId>,
     #[diesel(sql_type = Nullable<Timestamptz>)]
@@ -531,7 +528,7 @@ pub struct GeneralRow {
     #[diesel(sql_type = Nullable<BigInt>)]
     inv_accepted_user_id: Option<UserId>,
     #[diesel(sql_type = Nullable<Text>)]
-    mail_status: Option<String>,
+    mail_status: Option<crate::domain::EmailStatus>,
     #[diesel(sql_type = Nullable<diesel::sql_types::Integer>)]
     mail_attempts: Option<i32>,
     #[diesel(sql_type = Nullable<Text>)]
@@ -577,9 +574,9 @@ pub fn general(
                 email: r.inv_email.unwrap_or_default(),
                 first_name: r.inv_first_name.unwrap_or_default(),
                 surname: r.inv_surname.unwrap_or_default(),
-                role: r.inv_role.unwrap_or_default(),
+                role: r.inv_role.unwrap_or(Role::Admin),
                 for_account_admin: true,
-                status: r.inv_status.unwrap_or_default(),
+                status: r.inv_status.unwrap_or(InvitationStatus::Pending),
                 invited_by: r.inv_invited_by,
                 created_at,
                 expires_at,
@@ -629,11 +626,11 @@ pub fn general(
 mod tests {
     use super::*;
 
-    fn row(name: &str, domains: &str, status: &str) -> PartnerListRow {
+    fn row(name: &str, domains: &str, status: PartnerStatus) -> PartnerListRow {
         PartnerListRow {
             id: PartnerId::new(1),
             name: name.to_string(),
-            status: status.to_string(),
+            status,
             created_at: Utc::now(),
             has_logo: false,
             logo_updated_at: None,
@@ -646,19 +643,22 @@ mod tests {
         }
     }
 
-    fn filter(search: &str, status: Option<&str>) -> ListFilter {
-        ListFilter { search: Some(search.to_string()), status: status.map(str::to_string) }
+    fn filter(search: &str, status: Option<PartnerStatus>) -> ListFilter {
+        ListFilter { search: Some(search.to_string()), status }
     }
 
     #[test]
     fn the_search_matches_the_name_or_one_domain_in_any_case_and_the_status_filter_applies() {
-        let globex = row("Globex Corp", "globex.com, globex.io", "active");
+        let globex = row("Globex Corp", "globex.com, globex.io", PartnerStatus::Active);
         assert!(filter("GLOBEX c", None).matches(&globex));
         assert!(filter("X.IO", None).matches(&globex));
         assert!(filter("  ", None).matches(&globex), "a blank search shows everything");
         assert!(!filter("com, globex", None).matches(&globex), "never across two domains");
-        assert!(!filter("globex", Some("invited")).matches(&globex));
-        assert!(filter("%", None).matches(&row("100% Partner", "p.example", "active")), "% is a plain character");
+        assert!(!filter("globex", Some(PartnerStatus::Invited)).matches(&globex));
+        assert!(
+            filter("%", None).matches(&row("100% Partner", "p.example", PartnerStatus::Active)),
+            "% is a plain character"
+        );
         assert!(!filter("%", None).matches(&globex));
     }
 }

@@ -12,7 +12,7 @@ use crate::{
     auth::{session::Principal, tokens},
     config::Settings,
     db::{audit, drafts, enterprises, invitation_flow, invitations, partners, schema::partners as p, users},
-    domain::{Domain, EmailAddress, PartnerName, PersonName},
+    domain::{AuditAction, Domain, EmailAddress, PartnerName, PartnerStatus, PersonName, Role},
     error::AppError,
 };
 
@@ -108,7 +108,7 @@ pub fn register(
             .values((
                 p::enterprise_id.eq(enterprise.id),
                 p::name.eq(name.as_str()),
-                p::status.eq(partners::STATUS_INVITED),
+                p::status.eq(PartnerStatus::Invited),
                 p::created_by.eq(actor.user_id),
             ))
             .returning(partners::Partner::as_returning())
@@ -137,7 +137,7 @@ pub fn register(
                 email: email.as_str(),
                 first_name: first.as_str(),
                 surname: surname.as_str(),
-                role: "admin",
+                role: Role::Admin,
                 for_account_admin: true,
                 token_hash: &hash,
                 invited_by: Some(actor.user_id),
@@ -154,7 +154,7 @@ pub fn register(
                 partner_id: Some(partner.id),
                 actor_user_id: Some(actor.user_id),
                 actor_label: &actor.actor_label(),
-                action: "partner.registered",
+                action: AuditAction::PartnerRegistered,
                 target: &format!("Partner {}", partner.name),
                 details: serde_json::json!({
                     "domains": domain_strings,

@@ -21,7 +21,7 @@ pub struct LoadedSession {
     #[diesel(sql_type = Nullable<BigInt>)]
     pub partner_id: Option<PartnerId>,
     #[diesel(sql_type = Nullable<Text>)]
-    pub role: Option<String>,
+    pub role: Option<crate::domain::UserRole>,
     #[diesel(sql_type = Nullable<Text>)]
     pub email: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
@@ -33,7 +33,7 @@ pub struct LoadedSession {
     #[diesel(sql_type = Nullable<Text>)]
     pub partner_name: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
-    pub partner_status: Option<String>,
+    pub partner_status: Option<crate::domain::PartnerStatus>,
     /// The idle expiry is more than a minute behind where this request would put it.
     #[diesel(sql_type = diesel::sql_types::Bool)]
     pub slide_due: bool,

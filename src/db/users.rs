@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
 use crate::db::schema::users;
+use crate::domain::UserRole;
 
 #[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
 #[diesel(table_name = users)]
@@ -12,7 +13,7 @@ pub struct User {
     pub id: UserId,
     pub enterprise_id: EnterpriseId,
     pub partner_id: Option<PartnerId>,
-    pub role: String,
+    pub role: UserRole,
     pub email: String,
     pub first_name: String,
     pub surname: String,
@@ -26,7 +27,7 @@ pub struct User {
 pub struct NewUser<'a> {
     pub enterprise_id: EnterpriseId,
     pub partner_id: Option<PartnerId>,
-    pub role: &'a str,
+    pub role: UserRole,
     pub email: &'a str,
     pub first_name: &'a str,
     pub surname: &'a str,
@@ -70,7 +71,7 @@ pub fn emails_with_domain(conn: &mut PgConnection, partner_id: PartnerId, domain
         .load(conn)
 }
 
-pub fn set_role(conn: &mut PgConnection, id: UserId, role: &str) -> QueryResult<()> {
+pub fn set_role(conn: &mut PgConnection, id: UserId, role: UserRole) -> QueryResult<()> {
     diesel::update(users::table.find(id)).set(users::role.eq(role)).execute(conn).map(|_| ())
 }
 
@@ -117,7 +118,7 @@ pub fn disable(conn: &mut PgConnection, id: UserId) -> QueryResult<()> {
 }
 
 /// A removed member who accepted a new invitation: enabled again with the invited role.
-pub fn reenable(conn: &mut PgConnection, id: UserId, role: &str, password_hash: &str) -> QueryResult<()> {
+pub fn reenable(conn: &mut PgConnection, id: UserId, role: UserRole, password_hash: &str) -> QueryResult<()> {
     diesel::update(users::table.find(id))
         .set((
             users::disabled_at.eq(None::<DateTime<Utc>>),

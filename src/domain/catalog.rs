@@ -5,6 +5,7 @@ use std::fmt;
 
 use super::chars::is_control_or_bidi;
 use super::ids::{ApiId, ProductId};
+use super::AuditAction;
 
 // ---- validated fields --------------------------------------------------------------------------
 
@@ -228,19 +229,19 @@ impl ItemKind {
     }
 
     /// The audit action recorded for `event`.
-    pub fn action(self, event: ItemEvent) -> &'static str {
+    pub fn action(self, event: ItemEvent) -> AuditAction {
         use ItemEvent::*;
         match (self, event) {
-            (ItemKind::Product, Created) => "catalog.product_created",
-            (ItemKind::Product, Updated) => "catalog.product_updated",
-            (ItemKind::Product, Archived) => "catalog.product_archived",
-            (ItemKind::Product, Unarchived) => "catalog.product_unarchived",
-            (ItemKind::Product, Deleted) => "catalog.product_deleted",
-            (ItemKind::Api, Created) => "catalog.api_created",
-            (ItemKind::Api, Updated) => "catalog.api_updated",
-            (ItemKind::Api, Archived) => "catalog.api_archived",
-            (ItemKind::Api, Unarchived) => "catalog.api_unarchived",
-            (ItemKind::Api, Deleted) => "catalog.api_deleted",
+            (ItemKind::Product, Created) => AuditAction::CatalogProductCreated,
+            (ItemKind::Product, Updated) => AuditAction::CatalogProductUpdated,
+            (ItemKind::Product, Archived) => AuditAction::CatalogProductArchived,
+            (ItemKind::Product, Unarchived) => AuditAction::CatalogProductUnarchived,
+            (ItemKind::Product, Deleted) => AuditAction::CatalogProductDeleted,
+            (ItemKind::Api, Created) => AuditAction::CatalogApiCreated,
+            (ItemKind::Api, Updated) => AuditAction::CatalogApiUpdated,
+            (ItemKind::Api, Archived) => AuditAction::CatalogApiArchived,
+            (ItemKind::Api, Unarchived) => AuditAction::CatalogApiUnarchived,
+            (ItemKind::Api, Deleted) => AuditAction::CatalogApiDeleted,
         }
     }
 
@@ -358,6 +359,6 @@ mod tests {
             ItemKind::Product.name_taken("Hub"),
             "Another product is already called “Hub”. Choose a different name."
         );
-        assert_eq!(ItemKind::Api.action(ItemEvent::Archived), "catalog.api_archived");
+        assert_eq!(ItemKind::Api.action(ItemEvent::Archived), AuditAction::CatalogApiArchived);
     }
 }

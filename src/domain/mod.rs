@@ -1,5 +1,7 @@
-//! Validated domain types (domain, email, names, password, role): parse once, then trust.
+//! Validated domain types (domain, email, names, password, role) and the states stored as
+//! text (statuses, audit actions, email and flash kinds): parse once, then trust.
 
+mod audit_action;
 mod catalog;
 mod chars;
 mod domain_name;
@@ -9,7 +11,10 @@ mod logo;
 mod names;
 mod password;
 mod role;
+mod states;
+mod text_enum;
 
+pub use audit_action::AuditAction;
 pub use catalog::{
     BasePath, BasePathError, CatalogName, Description, DescriptionError, EnvironmentName, ItemEvent, ItemId, ItemKind,
     NameError, Position, PositionError,
@@ -24,3 +29,5 @@ pub use logo::{png_header_only, sample_png, Logo, LogoError, LogoFormat, MAX_LOG
 pub use names::{normalise_for_compare, PartnerName, PartnerNameError, PersonName, PersonNameError};
 pub use password::{NewPassword, PasswordError};
 pub use role::{Role, RoleError};
+pub use states::{EmailKind, EmailStatus, FlashKind, InvitationStatus, PartnerStatus, UserRole};
+pub use text_enum::UnknownValue;

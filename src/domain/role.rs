@@ -10,8 +10,12 @@ pub enum RoleError {
     Unknown,
 }
 
-/// A user's role within a partner.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// A user's role within a partner. Stored as text (`invitations.role`; `users.role` holds
+/// it as a `UserRole`).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, diesel::expression::AsExpression, diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 pub enum Role {
     Admin,
     Member,
@@ -31,6 +35,14 @@ impl Role {
         } else {
             Err(RoleError::Unknown)
         }
+    }
+
+    /// The role whose stored form is exactly `text` (no trimming, no case folding).
+    pub fn from_stored(text: &str) -> Result<Role, super::UnknownValue> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str() == text)
+            .ok_or_else(|| super::UnknownValue { kind: "Role", value: text.to_string() })
     }
 
     /// The stored / form value: `"admin"` or `"member"`.
@@ -63,6 +75,8 @@ impl FromStr for Role {
         Role::parse(s)
     }
 }
+
+super::text_enum::text_codec!(Role);
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
@@ -98,6 +112,13 @@ mod tests {
         assert_eq!(Role::Member.as_str(), "member");
         assert_eq!(Role::Admin.label(), "Admin");
         assert_eq!(Role::Member.label(), "Member");
+    }
+
+    #[test]
+    fn the_stored_form_is_exact() {
+        assert_eq!(Role::from_stored("admin"), Ok(Role::Admin));
+        assert!(Role::from_stored("Admin").is_err());
+        assert!(Role::from_stored(" member").is_err());
     }
 
     #[test]

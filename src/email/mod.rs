@@ -25,12 +25,8 @@ pub struct OutgoingEmail {
 
 /// What an email is about, for the admin pages and for cancelling it.
 #[derive(Debug, Clone, Copy)]
-pub struct EmailMeta<'a> {
-    /// `"invitation"` or `"password_reset"`.
-    pub kind: &'a str,
+pub struct EmailMeta {
+    pub kind: crate::domain::EmailKind,
     pub enterprise_id: Option<EnterpriseId>,
     pub invitation_id: Option<InvitationId>,
 }
-
-pub const KIND_INVITATION: &str = "invitation";
-pub const KIND_PASSWORD_RESET: &str = "password_reset";

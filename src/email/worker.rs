@@ -198,7 +198,7 @@ async fn record_failure(
     let (failed, reason) = (email.clone(), failure.reason.clone());
     let written =
         run_db(pool, move |conn| outbox::mark_attempt_failed(conn, &failed, &reason, give_up, retry_in)).await?;
-    if written == Some(outbox::STATUS_FAILED) {
+    if written == Some(crate::domain::EmailStatus::Failed) {
         tracing::error!(outbox_id = email.id, message_id = %email.message_id, attempt = email.attempts, reason = %failure.reason, "email given up");
     } else {
         tracing::warn!(

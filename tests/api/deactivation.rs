@@ -133,8 +133,11 @@ async fn deactivating_logs_the_partners_people_out_withdraws_its_invitations_and
         OutgoingEmail { to: "ivy@globex.com".into(), subject: "Join".into(), text: "t".into(), html: "h".into() };
     // Queued and waiting for a retry, so the worker doesn't send it while the test runs.
     conn.transaction::<_, diesel::result::Error, _>(|c| {
-        let meta =
-            EmailMeta { kind: "invitation", enterprise_id: Some(enterprise_id), invitation_id: Some(invitation_id) };
+        let meta = EmailMeta {
+            kind: partner_portal::domain::EmailKind::Invitation,
+            enterprise_id: Some(enterprise_id),
+            invitation_id: Some(invitation_id),
+        };
         let id = outbox::enqueue(c, &email, &meta)?;
         diesel::sql_query(format!(
             "UPDATE outbox_emails SET next_attempt_at = now() + interval '1 hour' WHERE id = {id}"

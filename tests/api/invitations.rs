@@ -70,7 +70,7 @@ async fn the_first_administrator_accepting_activates_the_partner_and_lands_in_th
     let user = partner_portal::db::users::find_by_email(&mut conn, "ivy@globex.example").unwrap().unwrap();
     assert_eq!(status, "active");
     assert_eq!(admin, Some(user.id));
-    assert_eq!(user.role, "admin");
+    assert_eq!(user.role.as_str(), "admin");
     let actions: Vec<String> = schema::audit_events::table
         .filter(schema::audit_events::partner_id.eq(partner_id))
         .order(schema::audit_events::id)

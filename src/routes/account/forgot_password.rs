@@ -10,6 +10,7 @@
 //! `/password/set/<token>` → `/password/new` flow (which ends every other session of the
 //! person once the new password is set).
 
+use crate::domain::{AuditAction, EmailKind, PartnerStatus};
 use std::time::Duration;
 
 use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
@@ -25,9 +26,9 @@ use crate::{
         tokens::{random_token, token_hash},
     },
     config::Settings,
-    db::{self, audit, outbox, partners, schema, throttle, tokens, users},
+    db::{self, audit, outbox, schema, throttle, tokens, users},
     domain::EmailAddress,
-    email::{messages, EmailMeta, OutgoingEmail, KIND_PASSWORD_RESET},
+    email::{messages, EmailMeta, OutgoingEmail},
     error::AppError,
     render::see_other,
     render::{render, render_status, Layout},
@@ -160,8 +161,9 @@ pub fn issue_reset_link(conn: &mut PgConnection, settings: &Settings, address: &
         return Ok(false);
     }
     if let Some(partner_id) = user.partner_id {
-        let status: String = schema::partners::table.find(partner_id).select(schema::partners::status).first(conn)?;
-        if status == partners::STATUS_DEACTIVATED {
+        let status: PartnerStatus =
+            schema::partners::table.find(partner_id).select(schema::partners::status).first(conn)?;
+        if status == PartnerStatus::Deactivated {
             return Ok(false);
         }
     }
@@ -180,7 +182,8 @@ pub fn issue_reset_link(conn: &mut PgConnection, settings: &Settings, address: &
             expires_at,
         })?
     };
-    let meta = EmailMeta { kind: KIND_PASSWORD_RESET, enterprise_id: Some(user.enterprise_id), invitation_id: None };
+    let meta =
+        EmailMeta { kind: EmailKind::PasswordReset, enterprise_id: Some(user.enterprise_id), invitation_id: None };
     outbox::enqueue(conn, &email, &meta)?;
     audit::record(
         conn,
@@ -190,7 +193,7 @@ pub fn issue_reset_link(conn: &mut PgConnection, settings: &Settings, address: &
             actor_user_id: None,
             // Whoever typed the address is unknown: anyone can ask for someone's link.
             actor_label: "Forgot password form",
-            action: "user.password_reset_requested",
+            action: AuditAction::UserPasswordResetRequested,
             target: &format!("User {} {} <{}>", user.first_name, user.surname, user.email),
             details: serde_json::json!({ "expires_at": expires_at }),
         },

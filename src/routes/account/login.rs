@@ -15,6 +15,7 @@ use crate::{
         throttle::{self, THROTTLED_MESSAGE},
     },
     db::{self, users},
+    domain::FlashKind,
     error::AppError,
     render::see_other,
     render::{render, render_status, Layout},
@@ -42,9 +43,10 @@ pub async fn login_form(visitor: Visitor, query: web::Query<LoggedOut>) -> Resul
     }
     let mut layout = visitor.layout("Log in")?;
     if query.logged_out.is_some() {
-        layout
-            .flashes
-            .push(crate::auth::session::Flash { kind: "success".into(), message: "You have been logged out.".into() });
+        layout.flashes.push(crate::auth::session::Flash {
+            kind: FlashKind::Success,
+            message: "You have been logged out.".into(),
+        });
     }
     Ok(render(&LoginPage { layout, email: String::new(), error: None }))
 }

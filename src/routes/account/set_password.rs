@@ -12,7 +12,7 @@ use serde::Deserialize;
 use crate::{
     auth::{guards::Visitor, tokens::token_hash},
     db::{self, sessions, tokens, users},
-    domain::NewPassword,
+    domain::{AuditAction, FlashKind, NewPassword},
     error::AppError,
     render::see_other,
     render::{render, render_status, Layout},
@@ -190,7 +190,7 @@ pub async fn set_password(
                         partner_id: user.partner_id,
                         actor_user_id: Some(user.id),
                         actor_label: &label,
-                        action: "user.password_set",
+                        action: AuditAction::UserPasswordSet,
                         target: &format!("User {}", user.email),
                         details: serde_json::json!({}),
                     },
@@ -206,6 +206,6 @@ pub async fn set_password(
     visitor.session.remove(SESSION_TOKEN_ID);
     visitor.session.log_in(user_id)?;
     let done = if reset { "Your new password is set. You are logged in." } else { "Your password is set. Welcome!" };
-    visitor.session.flash("success", done)?;
+    visitor.session.flash(FlashKind::Success, done)?;
     Ok(see_other("/"))
 }

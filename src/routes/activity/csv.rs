@@ -126,7 +126,7 @@ fn push_event(out: &mut String, (e, partner): &audit::EventWithPartner) {
     let when = e.created_at.format("%Y-%m-%dT%H:%M:%SZ").to_string();
     let details =
         if e.details.as_object().is_some_and(|m| m.is_empty()) { String::new() } else { e.details.to_string() };
-    push_row(out, &[&when, &e.actor_label, &e.action, &e.target, partner.as_deref().unwrap_or(""), &details]);
+    push_row(out, &[&when, &e.actor_label, e.action.as_str(), &e.target, partner.as_deref().unwrap_or(""), &details]);
 }
 
 /// One CSV record, CRLF-terminated.

@@ -8,6 +8,7 @@
 //! (…, created_at DESC, id DESC) indexes; on a partner's tab the header and the actions are
 //! one statement.
 
+use crate::domain::AuditAction;
 use crate::domain::PartnerId;
 use actix_web::{web, HttpResponse};
 use askama::Template;
@@ -52,8 +53,7 @@ impl ActivityQuery {
             None => None,
             Some(raw) => Some(raw.parse::<PartnerId>().map_err(|_| AppError::NotFound)?),
         };
-        let action =
-            self.action.as_deref().map(str::trim).filter(|a| !a.is_empty() && a.len() <= 100).map(str::to_string);
+        let action = self.action.as_deref().and_then(|a| AuditAction::from_stored(a.trim()).ok());
         Ok(Parsed { page, filter: audit::EventFilter { partner_id, action } })
     }
 }
@@ -69,7 +69,7 @@ fn query_string(filter: &audit::EventFilter, page: Option<i64>) -> String {
         #[serde(skip_serializing_if = "Option::is_none")]
         page: Option<i64>,
     }
-    let q = Q { partner: filter.partner_id, action: filter.action.as_deref(), page };
+    let q = Q { partner: filter.partner_id, action: filter.action.map(AuditAction::as_str), page };
     match serde_urlencoded::to_string(&q) {
         Ok(s) if !s.is_empty() => format!("?{s}"),
         _ => String::new(),
@@ -93,8 +93,8 @@ impl EventView {
         EventView {
             when: date_time(e.created_at),
             when_iso: e.created_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            what: describe(&e.action).map_or_else(|| e.action.clone(), str::to_string),
-            detail: detail(&e.action, &e.details),
+            what: e.action.label().to_string(),
+            detail: detail(e.action, &e.details),
             who: e.actor_label,
             target: e.target,
             partner: e.partner_id.zip(partner_name),
@@ -137,19 +137,19 @@ fn paginate(rows: Vec<audit::EventWithPartner>, base: &str, parsed: &Parsed) -> 
     (events, pager)
 }
 
-fn action_choices(present: Vec<String>, selected: Option<&str>) -> Vec<Choice> {
-    let mut codes = present;
+fn action_choices(present: Vec<AuditAction>, selected: Option<AuditAction>) -> Vec<Choice> {
+    let mut actions = present;
     if let Some(s) = selected {
-        if !codes.iter().any(|c| c == s) {
-            codes.push(s.to_string());
+        if !actions.contains(&s) {
+            actions.push(s);
         }
     }
-    let mut choices: Vec<Choice> = codes
+    let mut choices: Vec<Choice> = actions
         .into_iter()
-        .map(|code| Choice {
-            label: describe(&code).map_or_else(|| code.clone(), str::to_string),
-            selected: Some(code.as_str()) == selected,
-            value: code,
+        .map(|action| Choice {
+            label: action.label().to_string(),
+            selected: Some(action) == selected,
+            value: action.as_str().to_string(),
         })
         .collect();
     choices.sort_by_key(|c| c.label.to_lowercase());
@@ -199,7 +199,7 @@ pub async fn enterprise_page(
             selected: parsed.filter.partner_id == Some(id),
         })
         .collect();
-    let actions = action_choices(actions, parsed.filter.action.as_deref());
+    let actions = action_choices(actions, parsed.filter.action);
     Ok(render(&EnterprisePage {
         layout: user.layout("Activity", "activity")?,
         enterprise_name: user.user.enterprise_name.clone(),
@@ -245,83 +245,38 @@ pub async fn partner_tab(
     })
     .await?;
     // Links on the tab carry only the action: the partner is in the path.
-    let shown = Parsed {
-        page: parsed.page,
-        filter: audit::EventFilter { partner_id: None, action: parsed.filter.action.clone() },
-    };
+    let shown =
+        Parsed { page: parsed.page, filter: audit::EventFilter { partner_id: None, action: parsed.filter.action } };
     let (events, pager) = paginate(rows, &format!("/settings/partners/{id}/activity"), &shown);
-    let actions = action_choices(actions, parsed.filter.action.as_deref());
+    let actions = action_choices(actions, parsed.filter.action);
     let layout = user.layout(format!("Activity · {}", header.name), "partners")?;
     Ok(render(&PartnerTab { layout, tab: "activity", header, events, pager, actions }))
 }
 
 // ---- sentences -------------------------------------------------------------------------------
 
-/// A sentence for an audit action; None for an action this table doesn't know yet (the page
-/// then shows its code).
-pub fn describe(action: &str) -> Option<&'static str> {
-    Some(match action {
-        "enterprise.created" => "Created the enterprise",
-        "partner.registered" => "Registered the partner",
-        "partner.renamed" => "Renamed the partner",
-        "partner.logo_changed" => "Changed the logo",
-        "partner.logo_removed" => "Removed the logo",
-        "partner.domain_added" => "Added a domain",
-        "partner.domain_removed" => "Removed a domain",
-        "partner.activated" => "The partner became active",
-        "partner.administrator_changed" => "Changed the partner administrator",
-        "partner.deactivated" => "Deactivated the partner",
-        "partner.product_granted" => "Granted a product",
-        "partner.product_revoked" => "Revoked a product",
-        "partner.api_environment_granted" => "Granted an API in an environment",
-        "partner.api_environment_revoked" => "Revoked an API in an environment",
-        "partner.api_revoked" => "Revoked an API",
-        "invitation.created" | "invitation.sent" => "Sent an invitation",
-        "invitation.resent" => "Resent an invitation",
-        "invitation.revoked" => "Revoked an invitation",
-        "invitation.accepted" => "Accepted the invitation",
-        "member.role_changed" => "Changed a member's role",
-        "member.removed" => "Removed a member",
-        "user.password_reset_requested" => "Asked to reset a password",
-        "user.password_set" => "Set a new password",
-        "catalog.product_created" => "Created a product",
-        "catalog.product_updated" => "Edited a product",
-        "catalog.product_archived" => "Archived a product",
-        "catalog.product_unarchived" => "Unarchived a product",
-        "catalog.product_deleted" => "Deleted a product",
-        "catalog.api_created" => "Created an API",
-        "catalog.api_updated" => "Edited an API",
-        "catalog.api_archived" => "Archived an API",
-        "catalog.api_unarchived" => "Unarchived an API",
-        "catalog.api_deleted" => "Deleted an API",
-        "catalog.environment_created" => "Created an environment",
-        "catalog.environment_updated" => "Edited an environment",
-        "catalog.environment_deleted" => "Deleted an environment",
-        _ => return None,
-    })
-}
-
 /// A short line under the sentence, from the event's details, where there is one to say.
-pub fn detail(action: &str, details: &serde_json::Value) -> Option<String> {
+pub fn detail(action: AuditAction, details: &serde_json::Value) -> Option<String> {
     let text = |key: &str| details.get(key).and_then(|v| v.as_str()).map(str::to_string);
     let list = |key: &str| -> Option<String> {
         let items: Vec<&str> = details.get(key)?.as_array()?.iter().filter_map(|d| d.as_str()).collect();
         (!items.is_empty()).then(|| items.join(", "))
     };
+    use AuditAction as A;
     match action {
-        "partner.renamed" => Some(format!("From “{}” to “{}”", text("from")?, text("to")?)),
-        "partner.domain_added" | "partner.domain_removed" => text("domain"),
-        "partner.registered" => Some(format!("Domains: {}", list("domains")?)),
-        "partner.product_granted" | "partner.product_revoked" => text("product"),
-        "partner.api_environment_granted" | "partner.api_environment_revoked" => {
+        A::PartnerRenamed => Some(format!("From “{}” to “{}”", text("from")?, text("to")?)),
+        A::PartnerDomainAdded | A::PartnerDomainRemoved => text("domain"),
+        A::PartnerRegistered => Some(format!("Domains: {}", list("domains")?)),
+        A::PartnerProductGranted | A::PartnerProductRevoked => text("product"),
+        A::PartnerApiEnvironmentGranted | A::PartnerApiEnvironmentRevoked => {
             Some(format!("{} in {}", text("api")?, text("environment")?))
         }
-        "partner.api_revoked" => Some(match list("environments") {
+        A::PartnerApiRevoked => Some(match list("environments") {
             Some(envs) => format!("{} (in {envs})", text("api")?),
             None => text("api")?,
         }),
-        "catalog.product_updated" | "catalog.api_updated" | "catalog.environment_updated" => changed_fields(details),
-        "catalog.api_created" => list("environments").map(|e| format!("Offered in {e}")),
+        A::CatalogProductUpdated | A::CatalogApiUpdated | A::CatalogEnvironmentUpdated => changed_fields(details),
+        A::CatalogApiCreated => list("environments").map(|e| format!("Offered in {e}")),
         _ => text("email"),
     }
 }

@@ -2,6 +2,7 @@
 //! environment in which a partner is granted the API can't be removed from it. Archiving and
 //! deleting an API is the flow it shares with products, in `items`.
 
+use crate::domain::FlashKind;
 use std::collections::{HashMap, HashSet};
 
 use actix_web::{http::StatusCode, web, HttpResponse};
@@ -176,7 +177,7 @@ fn respond(
 ) -> Result<HttpResponse, AppError> {
     match outcome {
         Outcome::Saved(message) => {
-            user.flash("success", message)?;
+            user.flash(FlashKind::Success, message)?;
             Ok(see_other(KIND.list_path()))
         }
         Outcome::Invalid(status, errors, ctx) => Ok(render_status(status, &page(user, id, input, ctx, errors)?)),

@@ -1,6 +1,7 @@
 //! Catalog → Environments: *New environment*, *Edit* (*Name*, *Position*) and **Delete** (only
 //! while no partner is granted an API in it; the APIs offered there stop being offered there).
 
+use crate::domain::{AuditAction, FlashKind};
 use actix_web::{http::StatusCode, web, HttpResponse};
 use askama::Template;
 use diesel::prelude::*;
@@ -99,7 +100,7 @@ fn respond(
 ) -> Result<HttpResponse, AppError> {
     match outcome {
         Outcome::Saved(message) => {
-            user.flash("success", message)?;
+            user.flash(FlashKind::Success, message)?;
             Ok(see_other(LIST))
         }
         Outcome::Invalid(errors) => {
@@ -138,7 +139,7 @@ pub async fn create(
             record(
                 conn,
                 &actor,
-                "catalog.environment_created",
+                AuditAction::CatalogEnvironmentCreated,
                 target(&env.name),
                 serde_json::json!({ "name": env.name, "position": env.position }),
             )?;
@@ -185,7 +186,7 @@ pub async fn update(
             let diff = changes(&[("name", &env.name, name), ("position", &from_pos, &to_pos)]);
             if diff.as_object().is_some_and(|m| !m.is_empty()) {
                 catalog::update_environment(conn, id, name, position.get())?;
-                record(conn, &actor, "catalog.environment_updated", target(name), diff)?;
+                record(conn, &actor, AuditAction::CatalogEnvironmentUpdated, target(name), diff)?;
             }
             Ok(Outcome::Saved(format!("Environment “{name}” saved.")))
         });
@@ -262,7 +263,7 @@ pub async fn delete(
             record(
                 conn,
                 &actor,
-                "catalog.environment_deleted",
+                AuditAction::CatalogEnvironmentDeleted,
                 target(&env.name),
                 serde_json::json!({ "name": env.name, "position": env.position }),
             )?;
@@ -275,6 +276,6 @@ pub async fn delete(
         })
     })
     .await?;
-    user.flash("success", format!("Environment “{name}” deleted."))?;
+    user.flash(FlashKind::Success, format!("Environment “{name}” deleted."))?;
     Ok(see_other(LIST))
 }

@@ -7,6 +7,7 @@
 //! The handlers are generic over the id in the path (`ProductId` or `ApiId`); the route table
 //! names the kind: `catalog::items::archive::<ProductId>`.
 
+use crate::domain::FlashKind;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use diesel::prelude::*;
@@ -104,7 +105,7 @@ async fn change_archived(
 ) -> Result<HttpResponse, AppError> {
     let actor = user.user.clone();
     let message = db::run(&state.pool, move |conn| set_archived(conn, &actor, id, archive)).await?;
-    user.flash("success", message)?;
+    user.flash(FlashKind::Success, message)?;
     Ok(see_other(id.kind().list_path()))
 }
 
@@ -209,6 +210,6 @@ pub async fn delete<I: Into<ItemId> + DeserializeOwned>(
         })
     })
     .await?;
-    user.flash("success", format!("{} “{name}” deleted.", kind.title()))?;
+    user.flash(FlashKind::Success, format!("{} “{name}” deleted.", kind.title()))?;
     Ok(see_other(kind.list_path()))
 }

@@ -2,6 +2,7 @@
 //! it shares with APIs, in `items`. Each change is one transaction with its audit event; the
 //! product row is locked first so concurrent changes queue.
 
+use crate::domain::FlashKind;
 use actix_web::{http::StatusCode, web, HttpResponse};
 use askama::Template;
 use diesel::prelude::*;
@@ -81,7 +82,7 @@ fn respond(
 ) -> Result<HttpResponse, AppError> {
     match outcome {
         Outcome::Saved(message) => {
-            user.flash("success", message)?;
+            user.flash(FlashKind::Success, message)?;
             Ok(see_other(KIND.list_path()))
         }
         Outcome::Invalid(errors) => {

@@ -141,7 +141,7 @@ pub fn granted_conflict(name: &str, partners: i64) -> AppError {
 pub fn record(
     conn: &mut PgConnection,
     actor: &Principal,
-    action: &str,
+    action: crate::domain::AuditAction,
     target: String,
     details: serde_json::Value,
 ) -> Result<(), AppError> {

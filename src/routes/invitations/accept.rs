@@ -14,9 +14,9 @@ use serde::Deserialize;
 
 use crate::render::see_other;
 use crate::{
-    auth::{guards::Visitor, session::ROLE_MEMBER, tokens::token_hash},
+    auth::{guards::Visitor, tokens::token_hash},
     db::{self, audit, invitations, invitations::Invitation, partners, schema, users},
-    domain::NewPassword,
+    domain::{AuditAction, FlashKind, InvitationStatus, NewPassword, PartnerStatus, Role, UserRole},
     error::AppError,
     render::{render_status, Layout},
     routes::account::set_password::LinkProblem,
@@ -34,10 +34,10 @@ fn no_referrer(mut r: HttpResponse) -> HttpResponse {
 }
 
 /// What is wrong with an invitation, if anything.
-fn problem(inv: &Invitation, partner_status: &str) -> Option<LinkProblem> {
-    if inv.status == invitations::STATUS_ACCEPTED {
+fn problem(inv: &Invitation, partner_status: PartnerStatus) -> Option<LinkProblem> {
+    if inv.status == InvitationStatus::Accepted {
         Some(LinkProblem::Used)
-    } else if inv.status == invitations::STATUS_REVOKED || partner_status == partners::STATUS_DEACTIVATED {
+    } else if inv.status == InvitationStatus::Revoked || partner_status == PartnerStatus::Deactivated {
         Some(LinkProblem::Revoked)
     } else if inv.expires_at <= Utc::now() {
         Some(LinkProblem::Expired)
@@ -46,7 +46,7 @@ fn problem(inv: &Invitation, partner_status: &str) -> Option<LinkProblem> {
     }
 }
 
-fn partner_status(conn: &mut PgConnection, partner_id: PartnerId) -> QueryResult<String> {
+fn partner_status(conn: &mut PgConnection, partner_id: PartnerId) -> QueryResult<PartnerStatus> {
     schema::partners::table.find(partner_id).select(schema::partners::status).first(conn)
 }
 
@@ -70,7 +70,7 @@ pub async fn open_link(
         Err(problem) => return Ok(no_referrer(problem.page(visitor.layout("Invitation")?))),
         Ok(found) => found,
     };
-    if let Some(p) = problem(&inv, &status) {
+    if let Some(p) = problem(&inv, status) {
         return Ok(no_referrer(p.page(visitor.layout("Invitation")?)));
     }
     visitor.session.insert(SESSION_INVITATION, &inv.id)?;
@@ -95,12 +95,12 @@ async fn load_pending(visitor: &Visitor, state: &AppState) -> Result<Result<Pend
     };
     db::run(&state.pool, move |conn| {
         let Some(inv) = invitations::find(conn, id)? else { return Ok(Err(LinkProblem::Unknown)) };
-        let (partner_name, status, enterprise_name): (String, String, String) = schema::partners::table
+        let (partner_name, status, enterprise_name): (String, PartnerStatus, String) = schema::partners::table
             .inner_join(schema::enterprises::table)
             .filter(schema::partners::id.eq(inv.partner_id))
             .select((schema::partners::name, schema::partners::status, schema::enterprises::name))
             .first(conn)?;
-        if let Some(p) = problem(&inv, &status) {
+        if let Some(p) = problem(&inv, status) {
             return Ok(Err(p));
         }
         let inviter_name = match inv.invited_by {
@@ -132,14 +132,6 @@ struct AcceptPage {
     error: Option<String>,
 }
 
-fn role_label(role: &str) -> &'static str {
-    if role == ROLE_MEMBER {
-        "Member"
-    } else {
-        "Admin"
-    }
-}
-
 fn page(layout: Layout, p: &Pending, error: Option<String>) -> AcceptPage {
     AcceptPage {
         layout,
@@ -148,7 +140,7 @@ fn page(layout: Layout, p: &Pending, error: Option<String>) -> AcceptPage {
         inviter_name: p.inviter_name.clone(),
         first_name: p.invitation.first_name.clone(),
         email: p.invitation.email.clone(),
-        role_label: role_label(&p.invitation.role),
+        role_label: p.invitation.role.label(),
         account_administrator: p.invitation.for_account_admin,
         promote: p.existing_user.is_some(),
         taken_elsewhere: p.taken_elsewhere,
@@ -212,7 +204,7 @@ pub async fn accept(
             visitor.session.remove(SESSION_INVITATION);
             visitor.session.log_in(accepted.user_id)?;
             visitor.session.flash(
-                "success",
+                FlashKind::Success,
                 format!(
                     "Welcome to {}! You can now use what {} has shared with you.",
                     accepted.partner_name, accepted.enterprise_name
@@ -252,7 +244,7 @@ fn accept_in_transaction(
     let Some(inv) = invitations::claim(conn, invitation_id)? else {
         // Someone else changed it first: say what it is now.
         let now = invitations::find(conn, invitation_id)?;
-        return Ok(Err(match now.map(|i| problem(&i, &partner.status)) {
+        return Ok(Err(match now.map(|i| problem(&i, partner.status)) {
             Some(Some(p)) => p,
             _ => LinkProblem::Used,
         }));
@@ -262,12 +254,12 @@ fn accept_in_transaction(
     let user_id = match existing {
         Some(user) if user.partner_id == Some(inv.partner_id) && user.disabled_at.is_some() => {
             let hash = password_hash.ok_or_else(|| AppError::bad_request("A password is required."))?;
-            users::reenable(conn, user.id, &inv.role, hash)?;
+            users::reenable(conn, user.id, inv.role.into(), hash)?;
             user.id
         }
         Some(user) if user.partner_id == Some(inv.partner_id) => {
-            if inv.role == "admin" && user.role != "admin" {
-                users::set_role(conn, user.id, "admin")?;
+            if inv.role == Role::Admin && user.role != UserRole::Admin {
+                users::set_role(conn, user.id, UserRole::Admin)?;
             }
             user.id
         }
@@ -281,7 +273,7 @@ fn accept_in_transaction(
                 &users::NewUser {
                     enterprise_id: inv.enterprise_id,
                     partner_id: Some(inv.partner_id),
-                    role: &inv.role,
+                    role: inv.role.into(),
                     email: &inv.email,
                     first_name: &inv.first_name,
                     surname: &inv.surname,
@@ -293,7 +285,7 @@ fn accept_in_transaction(
     };
     invitations::set_accepted_user(conn, inv.id, user_id)?;
     let actor = format!("{} {} <{}>", inv.first_name, inv.surname, inv.email);
-    let event = |conn: &mut PgConnection, action: &str, details: serde_json::Value| {
+    let event = |conn: &mut PgConnection, action: AuditAction, details: serde_json::Value| {
         audit::record(
             conn,
             &audit::NewAuditEvent {
@@ -307,21 +299,21 @@ fn accept_in_transaction(
             },
         )
     };
-    event(conn, "invitation.accepted", serde_json::json!({ "email": inv.email, "role": inv.role }))?;
+    event(conn, AuditAction::InvitationAccepted, serde_json::json!({ "email": inv.email, "role": inv.role }))?;
     if inv.for_account_admin {
         let previous = partner.account_admin_user_id.filter(|id| *id != user_id);
         if let Some(prev) = previous {
-            users::set_role(conn, prev, ROLE_MEMBER)?;
+            users::set_role(conn, prev, UserRole::Member)?;
         }
         partners::set_account_admin(conn, partner.id, user_id)?;
         event(
             conn,
-            "partner.administrator_changed",
+            AuditAction::PartnerAdministratorChanged,
             serde_json::json!({ "administrator": inv.email, "previous_user_id": previous }),
         )?;
-        if partner.status == partners::STATUS_INVITED {
-            partners::set_status(conn, partner.id, partners::STATUS_ACTIVE)?;
-            event(conn, "partner.activated", serde_json::json!({}))?;
+        if partner.status == PartnerStatus::Invited {
+            partners::set_status(conn, partner.id, PartnerStatus::Active)?;
+            event(conn, AuditAction::PartnerActivated, serde_json::json!({}))?;
         }
     }
     Ok(Ok(Accepted { user_id, partner_name: partner.name, enterprise_name: enterprise.name }))

@@ -5,6 +5,7 @@
 //! Every route takes the `PartnerAdmin` guard, so Members and enterprise admins get 403, and
 //! every query is scoped to the admin's own partner, so other partners' ids answer 404.
 
+use crate::domain::{EmailStatus, FlashKind, InvitationStatus};
 use crate::domain::{InvitationId, PartnerId, UserId};
 use std::collections::HashMap;
 
@@ -37,14 +38,6 @@ pub fn partner_of(p: &Principal) -> Result<PartnerId, AppError> {
 
 pub fn date(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%d").to_string()
-}
-
-pub fn role_label(role: &str) -> &'static str {
-    if role == Role::Admin.as_str() {
-        "Admin"
-    } else {
-        "Member"
-    }
 }
 
 // ---- what the page shows -------------------------------------------------------------------
@@ -85,13 +78,13 @@ pub struct InvitationRow {
 }
 
 fn delivery_text(d: &Delivery) -> (String, &'static str) {
-    match d.status.as_str() {
-        outbox::STATUS_SENT => ("Email sent".into(), "badge-active"),
-        outbox::STATUS_FAILED => (
+    match d.status {
+        EmailStatus::Sent => ("Email sent".into(), "badge-active"),
+        EmailStatus::Failed => (
             format!("Email failed: {}", d.last_error.as_deref().unwrap_or("the mail server refused it")),
             "badge-failed",
         ),
-        outbox::STATUS_CANCELLED => ("Email cancelled".into(), "badge-neutral"),
+        EmailStatus::Cancelled => ("Email cancelled".into(), "badge-neutral"),
         _ => match (&d.last_error, d.attempts) {
             (Some(e), n) if n > 0 => (format!("Email queued (retrying after: {e})"), "badge-invited"),
             _ => ("Email queued".into(), "badge-invited"),
@@ -102,7 +95,7 @@ fn delivery_text(d: &Delivery) -> (String, &'static str) {
 impl InvitationRow {
     fn new(i: &invitations::Invitation, delivery: Option<&Delivery>, now: DateTime<Utc>) -> Self {
         let (state_label, state_badge) =
-            if i.state(now) == "expired" { ("Expired", "badge-failed") } else { ("Pending", "badge-invited") };
+            if i.is_expired(now) { ("Expired", "badge-failed") } else { (i.status.label(), "badge-invited") };
         let (delivery, delivery_badge) = match delivery.map(delivery_text) {
             Some((text, badge)) => (Some(text), badge),
             None => (None, ""),
@@ -111,7 +104,7 @@ impl InvitationRow {
             id: i.id,
             name: format!("{} {}", i.first_name, i.surname),
             email: i.email.clone(),
-            role_label: role_label(&i.role),
+            role_label: i.role.label(),
             state_label,
             state_badge,
             delivery,
@@ -158,7 +151,7 @@ pub fn load(conn: &mut PgConnection, actor: &Principal) -> Result<MembersData, A
     let now = Utc::now();
     let open: Vec<invitations::Invitation> = invitations::for_partner(conn, partner_id)?
         .into_iter()
-        .filter(|i| i.status == invitations::STATUS_PENDING)
+        .filter(|i| i.status == InvitationStatus::Pending)
         .collect();
     let ids: Vec<InvitationId> = open.iter().map(|i| i.id).collect();
     let deliveries: HashMap<InvitationId, Delivery> = outbox::delivery_for_invitations(conn, &ids)?;
@@ -172,8 +165,8 @@ pub fn load(conn: &mut PgConnection, actor: &Principal) -> Result<MembersData, A
                 name: format!("{} {}", u.first_name, u.surname),
                 is_account_admin: partner.account_admin_user_id == Some(u.id),
                 is_self: u.id == actor.user_id,
-                role: if u.role == Role::Admin.as_str() { "admin" } else { "member" },
-                role_label: role_label(&u.role),
+                role: u.role.as_str(),
+                role_label: u.role.label(),
                 joined: date(u.created_at),
                 email: u.email,
             })
@@ -282,7 +275,7 @@ pub async fn invite(
     match outcome {
         Ok(Ok(invitation)) => {
             tracing::info!(invitation_id = %invitation.id, "member invited");
-            user.flash("success", format!("Invitation sent to {}.", invitation.email))?;
+            user.flash(FlashKind::Success, format!("Invitation sent to {}.", invitation.email))?;
             Ok(see_other("/members"))
         }
         Ok(Err(Refused::OutsideDomains(domains))) => {

@@ -14,10 +14,10 @@ use crate::render::see_other;
 use crate::{
     auth::{guards::PartnerAdmin, session::Principal},
     db::{self, audit, invitations, partners, sessions, tokens, users},
-    domain::Role,
+    domain::{AuditAction, FlashKind, Role, UserRole},
     error::AppError,
     render::{render, Layout},
-    routes::members::list::{partner_of, role_label, MENU_KEY},
+    routes::members::list::{partner_of, MENU_KEY},
     state::AppState,
 };
 
@@ -54,7 +54,7 @@ fn record(
     conn: &mut PgConnection,
     actor: &Principal,
     partner_id: PartnerId,
-    action: &str,
+    action: AuditAction,
     member: &users::User,
     details: serde_json::Value,
 ) -> Result<(), AppError> {
@@ -92,15 +92,15 @@ pub async fn change_role(
     let (name, changed) = db::run(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
             let (partner, member) = lock_member(conn, &actor, id, SELF_ROLE_MESSAGE)?;
-            if member.role == role.as_str() {
+            if member.role == UserRole::from(role) {
                 return Ok((display_name(&member), false));
             }
-            users::set_role(conn, member.id, role.as_str())?;
+            users::set_role(conn, member.id, role.into())?;
             record(
                 conn,
                 &actor,
                 partner.id,
-                "member.role_changed",
+                AuditAction::MemberRoleChanged,
                 &member,
                 serde_json::json!({ "from": member.role, "to": role.as_str() }),
             )?;
@@ -109,9 +109,9 @@ pub async fn change_role(
     })
     .await?;
     if changed {
-        user.flash("success", format!("{name} is now {}.", article_role(role)))?;
+        user.flash(FlashKind::Success, format!("{name} is now {}.", article_role(role)))?;
     } else {
-        user.flash("info", format!("{name} is already {}.", article_role(role)))?;
+        user.flash(FlashKind::Info, format!("{name} is already {}.", article_role(role)))?;
     }
     Ok(see_other("/members"))
 }
@@ -152,7 +152,7 @@ pub async fn confirm_remove(
     Ok(render(&RemovePage {
         layout: user.layout(format!("Remove {name}?"), MENU_KEY)?,
         id: member.id,
-        role_label: role_label(&member.role),
+        role_label: member.role.label(),
         email: member.email,
         name,
     }))
@@ -178,7 +178,7 @@ pub async fn remove(
                 conn,
                 &actor,
                 partner.id,
-                "member.removed",
+                AuditAction::MemberRemoved,
                 &member,
                 serde_json::json!({ "role": member.role, "sessions_ended": ended }),
             )?;
@@ -187,7 +187,7 @@ pub async fn remove(
     })
     .await?;
     tracing::info!(user_id = %id, "member removed");
-    user.flash("success", format!("{name} was removed and can no longer log in."))?;
+    user.flash(FlashKind::Success, format!("{name} was removed and can no longer log in."))?;
     Ok(see_other("/members"))
 }
 
@@ -223,7 +223,10 @@ pub async fn resend(
         })
     })
     .await?;
-    user.flash("success", format!("Invitation resent to {}. The previous link no longer works.", invitation.email))?;
+    user.flash(
+        FlashKind::Success,
+        format!("Invitation resent to {}. The previous link no longer works.", invitation.email),
+    )?;
     Ok(see_other("/members"))
 }
 
@@ -243,6 +246,6 @@ pub async fn revoke(
         })
     })
     .await?;
-    user.flash("success", format!("The invitation to {email} was revoked. Its link no longer works."))?;
+    user.flash(FlashKind::Success, format!("The invitation to {email} was revoked. Its link no longer works."))?;
     Ok(see_other("/members"))
 }

@@ -12,6 +12,7 @@
 //! this is irreversible, so the admin types the name exactly as shown.
 
 use crate::domain::PartnerId;
+use crate::domain::{AuditAction, FlashKind};
 use actix_web::{http::StatusCode, web, HttpResponse};
 use askama::Template;
 use diesel::prelude::*;
@@ -163,7 +164,7 @@ fn deactivate_tx(conn: &mut PgConnection, actor: &Principal, id: PartnerId, type
         actor,
         &actor.actor_label(),
         partner.id,
-        "partner.deactivated",
+        AuditAction::PartnerDeactivated,
         &partner.name,
         serde_json::json!({
             "users_disabled": disabled.len(),
@@ -193,7 +194,7 @@ pub async fn deactivate(
         Outcome::Deactivated { name, users, invitations } => {
             tracing::info!(partner_id = %id, users, invitations, "partner deactivated");
             user.flash(
-                "success",
+                FlashKind::Success,
                 format!(
                     "{name} was deactivated: {} can no longer log in and {} revoked.",
                     plural(users, "user", "users"),

@@ -8,6 +8,7 @@ use diesel::PgConnection;
 use crate::{
     auth::session::Principal,
     db::{audit, partners},
+    domain::{AuditAction, PartnerStatus},
     error::AppError,
 };
 
@@ -21,8 +22,7 @@ pub struct PartnerHeader {
     pub initials: String,
     /// `/settings/partners/{id}/logo?v=…` (the version defeats the browser cache after a change).
     pub logo_url: Option<String>,
-    pub status: String,
-    pub status_label: &'static str,
+    pub status: PartnerStatus,
     pub deactivated: bool,
     pub registered: String,
 }
@@ -34,8 +34,7 @@ impl PartnerHeader {
             name: partner.name.clone(),
             initials: initials(&partner.name),
             logo_url: logo_updated.map(|t| logo_url(partner.id, t)),
-            status: partner.status.clone(),
-            status_label: status_label(&partner.status),
+            status: partner.status,
             deactivated: partner.is_deactivated(),
             registered: date(partner.created_at),
         }
@@ -76,15 +75,6 @@ pub fn initials(name: &str) -> String {
     }
 }
 
-pub fn status_label(status: &str) -> &'static str {
-    match status {
-        partners::STATUS_INVITED => "Invited",
-        partners::STATUS_ACTIVE => "Active",
-        partners::STATUS_DEACTIVATED => "Deactivated",
-        _ => "Unknown",
-    }
-}
-
 pub fn date(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%d").to_string()
 }
@@ -93,21 +83,13 @@ pub fn date_time(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
-pub fn role_label(role: &str) -> &'static str {
-    match role {
-        "admin" => "Admin",
-        "member" => "Member",
-        _ => "Enterprise admin",
-    }
-}
-
 /// One audit event about a partner, targeted "Partner NAME".
 pub fn record_event(
     conn: &mut PgConnection,
     actor: &Principal,
     label: &str,
     partner_id: PartnerId,
-    action: &str,
+    action: AuditAction,
     partner_name: &str,
     details: serde_json::Value,
 ) -> Result<(), AppError> {

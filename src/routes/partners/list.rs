@@ -9,10 +9,11 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::routes::partners::header::{date, initials, logo_url, status_label};
+use crate::routes::partners::header::{date, initials, logo_url};
 use crate::{
     auth::guards::EnterpriseAdmin,
     db::{self, partners},
+    domain::PartnerStatus,
     error::AppError,
     render::{render, Layout},
     state::AppState,
@@ -37,8 +38,7 @@ struct Row {
     admin_name: Option<String>,
     admin_email: Option<String>,
     admin_pending: bool,
-    status: String,
-    status_label: &'static str,
+    status: PartnerStatus,
     product_count: i64,
     api_count: i64,
     registered: String,
@@ -56,7 +56,8 @@ struct ListPage {
     enterprise_name: String,
     rows: Vec<Row>,
     q: String,
-    status: String,
+    /// None: all statuses.
+    status: Option<PartnerStatus>,
     filtered: bool,
     live: i64,
     total: i64,
@@ -70,7 +71,7 @@ struct ListPage {
 
 impl ListPage {
     fn is_status(&self, value: &str) -> bool {
-        self.status == value
+        self.status.map_or("all", PartnerStatus::as_str) == value
     }
 }
 
@@ -90,14 +91,9 @@ pub async fn list(
 ) -> Result<HttpResponse, AppError> {
     let ListQuery { q, status } = query.into_inner();
     let q: String = q.unwrap_or_default().trim().chars().take(MAX_SEARCH_CHARS).collect();
-    let status = match status.as_deref() {
-        Some(s @ (partners::STATUS_INVITED | partners::STATUS_ACTIVE | partners::STATUS_DEACTIVATED)) => s.to_string(),
-        _ => "all".to_string(),
-    };
-    let filter = partners::ListFilter {
-        search: (!q.is_empty()).then(|| q.clone()),
-        status: (status != "all").then(|| status.clone()),
-    };
+    // Anything but a stored status (`all` included) shows every status.
+    let status = status.as_deref().and_then(|s| PartnerStatus::from_stored(s).ok());
+    let filter = partners::ListFilter { search: (!q.is_empty()).then(|| q.clone()), status };
     let (enterprise_id, user_id) = (user.user.enterprise_id, user.user.user_id);
     let partners::ListPage { rows, usage, draft } =
         db::run(&state.pool, move |conn| Ok(partners::list_page(conn, enterprise_id, user_id, &filter)?)).await?;
@@ -113,7 +109,6 @@ pub async fn list(
             admin_name: r.admin_name,
             admin_email: r.admin_email,
             admin_pending: r.admin_pending,
-            status_label: status_label(&r.status),
             status: r.status,
             product_count: r.product_count,
             api_count: r.api_count,
@@ -124,7 +119,7 @@ pub async fn list(
         layout: user.layout("Partners", "partners")?,
         enterprise_name: user.user.enterprise_name.clone(),
         rows,
-        filtered: !q.is_empty() || status != "all",
+        filtered: !q.is_empty() || status.is_some(),
         q,
         status,
         live: usage.live,

@@ -23,6 +23,7 @@ use crate::routes::partners::header::DEACTIVATED_MESSAGE;
 use crate::{
     auth::{guards::EnterpriseAdmin, session::Principal},
     db::{self, grants},
+    domain::{AuditAction, FlashKind},
     error::AppError,
     render::see_other,
     render::{render, render_status, Layout},
@@ -256,7 +257,7 @@ fn save_tx(conn: &mut PgConnection, actor: &Principal, id: PartnerId, form: &Mat
             let target = format!("{api} in {env}");
             let details =
                 serde_json::json!({ "api_id": cell.0, "api": api, "environment_id": cell.1, "environment": env });
-            record(conn, actor, &partner, "partner.api_environment_granted", &target, details)?;
+            record(conn, actor, &partner, AuditAction::PartnerApiEnvironmentGranted, &target, details)?;
             granted.push(target);
         }
     }
@@ -267,7 +268,7 @@ fn save_tx(conn: &mut PgConnection, actor: &Principal, id: PartnerId, form: &Mat
             let target = format!("{api} in {env}");
             let details =
                 serde_json::json!({ "api_id": cell.0, "api": api, "environment_id": cell.1, "environment": env });
-            record(conn, actor, &partner, "partner.api_environment_revoked", &target, details)?;
+            record(conn, actor, &partner, AuditAction::PartnerApiEnvironmentRevoked, &target, details)?;
             revoked.push(target);
         }
     }
@@ -299,8 +300,8 @@ pub async fn save(
                 }
             };
             match message {
-                Some(m) => user.flash("success", m)?,
-                None => user.flash("info", "No changes: API access is as it was.")?,
+                Some(m) => user.flash(FlashKind::Success, m)?,
+                None => user.flash(FlashKind::Info, "No changes: API access is as it was.")?,
             }
             Ok(see_other(&tab_path(id)))
         }
@@ -320,18 +321,18 @@ fn revoke_one_tx(
     id: PartnerId,
     api_id: i64,
     env_id: i64,
-) -> Result<(&'static str, String), AppError> {
+) -> Result<(FlashKind, String), AppError> {
     let partner = lock_changeable(conn, actor, id)?;
     let api = grants::find_api(conn, actor.enterprise_id, api_id)?.ok_or(AppError::NotFound)?;
     let env = grants::find_environment(conn, actor.enterprise_id, env_id)?.ok_or(AppError::NotFound)?;
     let target = format!("{} in {}", api.name, env.name);
     if !grants::revoke_api_environment(conn, partner.id, api.id, env.id)? {
-        return Ok(("info", format!("{target} was not granted to {}; nothing changed.", partner.name)));
+        return Ok((FlashKind::Info, format!("{target} was not granted to {}; nothing changed.", partner.name)));
     }
     let details =
         serde_json::json!({ "api_id": api.id, "api": api.name, "environment_id": env.id, "environment": env.name });
-    record(conn, actor, &partner, "partner.api_environment_revoked", &target, details)?;
-    Ok(("success", format!("API access revoked: {target}.")))
+    record(conn, actor, &partner, AuditAction::PartnerApiEnvironmentRevoked, &target, details)?;
+    Ok((FlashKind::Success, format!("API access revoked: {target}.")))
 }
 
 pub async fn revoke_one(
@@ -354,12 +355,12 @@ fn revoke_all_tx(
     actor: &Principal,
     id: PartnerId,
     api_id: i64,
-) -> Result<(&'static str, String), AppError> {
+) -> Result<(FlashKind, String), AppError> {
     let partner = lock_changeable(conn, actor, id)?;
     let api = grants::find_api(conn, actor.enterprise_id, api_id)?.ok_or(AppError::NotFound)?;
     let gone = grants::revoke_api(conn, partner.id, api.id)?;
     if gone.is_empty() {
-        return Ok(("info", format!("{} was not granted to {}; nothing changed.", api.name, partner.name)));
+        return Ok((FlashKind::Info, format!("{} was not granted to {}; nothing changed.", api.name, partner.name)));
     }
     let names: Vec<String> = grants::environments(conn, actor.enterprise_id)?
         .into_iter()
@@ -368,8 +369,8 @@ fn revoke_all_tx(
         .collect();
     let details =
         serde_json::json!({ "api_id": api.id, "api": api.name, "environment_ids": gone, "environments": names });
-    record(conn, actor, &partner, "partner.api_revoked", &api.name, details)?;
-    Ok(("success", format!("API access revoked: {} in {}.", api.name, join_names(&names))))
+    record(conn, actor, &partner, AuditAction::PartnerApiRevoked, &api.name, details)?;
+    Ok((FlashKind::Success, format!("API access revoked: {} in {}.", api.name, join_names(&names))))
 }
 
 pub async fn revoke_all(

@@ -22,6 +22,7 @@ use crate::routes::partners::header::DEACTIVATED_MESSAGE;
 use crate::{
     auth::{guards::EnterpriseAdmin, session::Principal},
     db::{self, grants},
+    domain::{AuditAction, FlashKind},
     error::AppError,
     render::see_other,
     render::{render, render_status, Layout},
@@ -185,7 +186,7 @@ fn grant_tx(
                 conn,
                 actor,
                 &partner,
-                "partner.product_granted",
+                AuditAction::PartnerProductGranted,
                 &p.name,
                 serde_json::json!({ "product_id": p.id, "product": p.name }),
             )?;
@@ -222,12 +223,12 @@ pub async fn save(
     let outcome = db::run(&state.pool, move |conn| conn.transaction(|conn| grant_tx(conn, &actor, id, &ids))).await?;
     match outcome {
         Outcome::Granted(names) if names.is_empty() => {
-            user.flash("info", "Those products were already granted; nothing changed.")?;
+            user.flash(FlashKind::Info, "Those products were already granted; nothing changed.")?;
             Ok(see_other(&tab_path(id)))
         }
         Outcome::Granted(names) => {
             let noun = if names.len() == 1 { "Product" } else { "Products" };
-            user.flash("success", format!("{noun} granted: {}.", join_names(&names)))?;
+            user.flash(FlashKind::Success, format!("{noun} granted: {}.", join_names(&names)))?;
             Ok(see_other(&tab_path(id)))
         }
         Outcome::Refused(errors) => {
@@ -243,21 +244,24 @@ fn revoke_tx(
     actor: &Principal,
     id: PartnerId,
     product_id: i64,
-) -> Result<(&'static str, String), AppError> {
+) -> Result<(FlashKind, String), AppError> {
     let partner = lock_changeable(conn, actor, id)?;
     let product = grants::find_product(conn, actor.enterprise_id, product_id)?.ok_or(AppError::NotFound)?;
     if !grants::revoke_product(conn, partner.id, product.id)? {
-        return Ok(("info", format!("{} was not granted to {}; nothing changed.", product.name, partner.name)));
+        return Ok((
+            FlashKind::Info,
+            format!("{} was not granted to {}; nothing changed.", product.name, partner.name),
+        ));
     }
     record(
         conn,
         actor,
         &partner,
-        "partner.product_revoked",
+        AuditAction::PartnerProductRevoked,
         &product.name,
         serde_json::json!({ "product_id": product.id, "product": product.name }),
     )?;
-    Ok(("success", format!("{} revoked: {} can no longer use it.", product.name, partner.name)))
+    Ok((FlashKind::Success, format!("{} revoked: {} can no longer use it.", product.name, partner.name)))
 }
 
 pub async fn revoke(

@@ -12,6 +12,7 @@ use crate::routes::partners::header::DEACTIVATED_MESSAGE;
 use crate::{
     auth::session::Principal,
     db::{audit, grants::ApiGrant, partners, partners::Partner},
+    domain::AuditAction,
     error::AppError,
 };
 
@@ -30,7 +31,7 @@ pub fn record(
     conn: &mut PgConnection,
     actor: &Principal,
     partner: &Partner,
-    action: &str,
+    action: AuditAction,
     target: &str,
     details: serde_json::Value,
 ) -> Result<(), AppError> {

@@ -14,7 +14,7 @@ use crate::routes::partners::page::general::DomainForm;
 use crate::{
     auth::guards::EnterpriseAdmin,
     db::{self, invitations, partners, schema, users},
-    domain::{Domain, EmailAddress, PersonName, Role},
+    domain::{Domain, EmailAddress, FlashKind, InvitationStatus, PersonName, Role},
     error::AppError,
     render::see_other,
     state::AppState,
@@ -30,7 +30,8 @@ pub struct Form {
 /// Why the transaction stopped: a refused form rolls back whatever it did (e.g. revoking the
 /// previous invitation), a fault is an ordinary error.
 enum TxError {
-    Refused(AdminForm, StatusCode),
+    /// Boxed: the form is large and rides on every `Result` of the transaction.
+    Refused(Box<AdminForm>, StatusCode),
     App(AppError),
 }
 
@@ -76,7 +77,7 @@ pub async fn send_invitation(
                 return Err(AppError::Conflict(DEACTIVATED_MESSAGE.into()).into());
             }
             let (Ok(first), Ok(last), Ok(address)) = (&first, &last, &address) else {
-                return Err(TxError::Refused(admin_form, StatusCode::UNPROCESSABLE_ENTITY));
+                return Err(TxError::Refused(Box::new(admin_form), StatusCode::UNPROCESSABLE_ENTITY));
             };
             let domains: Vec<Domain> = partners::domains(conn, partner.id)?
                 .into_iter()
@@ -87,7 +88,7 @@ pub async fn send_invitation(
                 let list: Vec<&str> = domains.iter().map(Domain::as_str).collect();
                 admin_form.email_error =
                     Some(format!("The email must use one of the partner's registered domains: {}.", list.join(", ")));
-                return Err(TxError::Refused(admin_form, StatusCode::UNPROCESSABLE_ENTITY));
+                return Err(TxError::Refused(Box::new(admin_form), StatusCode::UNPROCESSABLE_ENTITY));
             }
             let current = match partner.account_admin_user_id {
                 Some(uid) => users::find(conn, uid)?,
@@ -95,11 +96,11 @@ pub async fn send_invitation(
             };
             if current.as_ref().is_some_and(|u| u.email == address.as_str()) {
                 admin_form.email_error = Some(format!("{} is already the account administrator.", address.as_str()));
-                return Err(TxError::Refused(admin_form, StatusCode::UNPROCESSABLE_ENTITY));
+                return Err(TxError::Refused(Box::new(admin_form), StatusCode::UNPROCESSABLE_ENTITY));
             }
             // One administrator invitation at a time: a new one replaces any pending one.
             for pending in invitations::for_partner(conn, partner.id)? {
-                if pending.for_account_admin && pending.status == invitations::STATUS_PENDING {
+                if pending.for_account_admin && pending.status == InvitationStatus::Pending {
                     invitations::revoke(conn, &actor, partner.id, pending.id)?;
                 }
             }
@@ -121,14 +122,14 @@ pub async fn send_invitation(
                 Ok(_) => Ok(address.as_str().to_string()),
                 Err(AppError::Conflict(message)) => {
                     admin_form.email_error = Some(message);
-                    Err(TxError::Refused(admin_form, StatusCode::CONFLICT))
+                    Err(TxError::Refused(Box::new(admin_form), StatusCode::CONFLICT))
                 }
                 Err(e) => Err(e.into()),
             }
         });
         match result {
             Ok(address) => Ok(Ok(address)),
-            Err(TxError::Refused(form, status)) => Ok(Err((form, status))),
+            Err(TxError::Refused(form, status)) => Ok(Err((*form, status))),
             Err(TxError::App(e)) => Err(e),
         }
     })
@@ -137,7 +138,7 @@ pub async fn send_invitation(
     let (admin_form, status) = match outcome {
         Ok(address) => {
             user.flash(
-                "success",
+                FlashKind::Success,
                 format!("Invitation sent to {address}. The current administrator stays in place until they accept."),
             )?;
             return Ok(see_other(&format!("/settings/partners/{id}")));
@@ -189,7 +190,7 @@ pub async fn resend(
     })
     .await?;
     user.flash(
-        "success",
+        FlashKind::Success,
         format!("A new invitation was sent to {}. The previous link no longer works.", invitation.email),
     )?;
     Ok(see_other(&format!("/settings/partners/{id}")))
@@ -209,6 +210,6 @@ pub async fn revoke(
         })
     })
     .await?;
-    user.flash("success", "The invitation was revoked; its link no longer works.")?;
+    user.flash(FlashKind::Success, "The invitation was revoked; its link no longer works.")?;
     Ok(see_other(&format!("/settings/partners/{id}")))
 }

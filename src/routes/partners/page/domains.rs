@@ -16,7 +16,7 @@ use crate::routes::partners::page::general::DomainForm;
 use crate::{
     auth::{guards::EnterpriseAdmin, session::Principal},
     db::{self, invitations, partners, users},
-    domain::Domain,
+    domain::{AuditAction, Domain, FlashKind},
     error::AppError,
     render::see_other,
     state::AppState,
@@ -39,7 +39,7 @@ async fn finish(
 ) -> Result<HttpResponse, AppError> {
     match outcome {
         Outcome::Done(message) => {
-            user.flash("success", message)?;
+            user.flash(FlashKind::Success, message)?;
             Ok(see_other(&format!("/settings/partners/{id}")))
         }
         Outcome::Refused { status, form } => {
@@ -111,7 +111,7 @@ fn add_tx(conn: &mut PgConnection, actor: &Principal, id: PartnerId, raw: &str) 
         actor,
         &actor.actor_label(),
         partner.id,
-        "partner.domain_added",
+        AuditAction::PartnerDomainAdded,
         &partner.name,
         serde_json::json!({ "domain": domain }),
     )?;
@@ -175,7 +175,7 @@ fn remove_tx(
         actor,
         &actor.actor_label(),
         partner.id,
-        "partner.domain_removed",
+        AuditAction::PartnerDomainRemoved,
         &partner.name,
         serde_json::json!({ "domain": domain }),
     )?;

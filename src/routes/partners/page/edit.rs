@@ -16,6 +16,7 @@ use crate::routes::partners::info_form::LogoChange;
 use crate::{
     auth::{guards::EnterpriseAdmin, session::Principal},
     db::{self, partners},
+    domain::{AuditAction, FlashKind},
     error::AppError,
     render::see_other,
     render::{render, render_status, Layout},
@@ -94,7 +95,7 @@ pub async fn save(
     .await?;
     match outcome {
         Outcome::Saved => {
-            user.flash("success", SAVED)?;
+            user.flash(FlashKind::Success, SAVED)?;
             Ok(see_other(&format!("/settings/partners/{id}")))
         }
         Outcome::Invalid { header, name_error, logo_error } => {
@@ -139,7 +140,7 @@ fn apply(conn: &mut PgConnection, actor: &Principal, id: PartnerId, input: InfoI
             actor,
             &label,
             partner.id,
-            "partner.renamed",
+            AuditAction::PartnerRenamed,
             new_name,
             serde_json::json!({ "from": partner.name, "to": new_name }),
         )?;
@@ -153,11 +154,19 @@ fn apply(conn: &mut PgConnection, actor: &Principal, id: PartnerId, input: InfoI
             };
             partners::set_logo(conn, partner.id, logo.content_type(), logo.bytes(), w, h)?;
             let details = serde_json::json!({ "content_type": logo.content_type(), "width": w, "height": h, "bytes": logo.bytes().len() });
-            record_event(conn, actor, &label, partner.id, "partner.logo_changed", new_name, details)?;
+            record_event(conn, actor, &label, partner.id, AuditAction::PartnerLogoChanged, new_name, details)?;
         }
         LogoChange::Remove => {
             if partners::remove_logo(conn, partner.id)? > 0 {
-                record_event(conn, actor, &label, partner.id, "partner.logo_removed", new_name, serde_json::json!({}))?;
+                record_event(
+                    conn,
+                    actor,
+                    &label,
+                    partner.id,
+                    AuditAction::PartnerLogoRemoved,
+                    new_name,
+                    serde_json::json!({}),
+                )?;
             }
         }
     }

@@ -1,6 +1,7 @@
 //! A partner's page: the General tab (`/settings/partners/{id}`) and the logo.
 
 use crate::domain::{DomainId, EnterpriseId, InvitationId, PartnerId};
+use crate::domain::{EmailStatus, InvitationStatus};
 use actix_web::{
     http::{header, StatusCode},
     web, HttpRequest, HttpResponse,
@@ -9,7 +10,7 @@ use askama::Template;
 use chrono::{DateTime, Utc};
 use diesel::PgConnection;
 
-use crate::routes::partners::header::{date, role_label, PartnerHeader};
+use crate::routes::partners::header::{date, PartnerHeader};
 use crate::{
     auth::guards::EnterpriseAdmin,
     db::{self, invitations, partners},
@@ -46,22 +47,22 @@ pub struct InvitationView {
 
 impl InvitationView {
     pub fn new(i: &invitations::Invitation, now: DateTime<Utc>) -> Self {
-        let (state_label, state_badge) = match i.state(now) {
-            "accepted" => ("Accepted", "badge-active"),
-            "revoked" => ("Revoked", "badge-neutral"),
-            "expired" => ("Expired", "badge-failed"),
-            _ => ("Pending", "badge-invited"),
+        let (state_label, state_badge) = match i.status {
+            InvitationStatus::Accepted => (i.status.label(), "badge-active"),
+            InvitationStatus::Revoked => (i.status.label(), "badge-neutral"),
+            InvitationStatus::Pending if i.is_expired(now) => ("Expired", "badge-failed"),
+            InvitationStatus::Pending => (i.status.label(), "badge-invited"),
         };
         InvitationView {
             id: i.id,
-            open: i.status == invitations::STATUS_PENDING,
+            open: i.status == InvitationStatus::Pending,
             delivery: None,
             delivery_badge: "badge-neutral",
             delivery_error: None,
             first_name: i.first_name.clone(),
             surname: i.surname.clone(),
             email: i.email.clone(),
-            role_label: role_label(&i.role),
+            role_label: i.role.label(),
             state_label,
             state_badge,
             sent: date(i.created_at),
@@ -102,9 +103,9 @@ pub fn load_general(
     let view = |i: &invitations::Invitation| {
         let mut v = InvitationView::new(i, now);
         v.delivery = delivery.as_ref().map(|d| d.label());
-        v.delivery_badge = match delivery.as_ref().map(|d| d.status.as_str()) {
-            Some("sent") => "badge-active",
-            Some("failed") => "badge-failed",
+        v.delivery_badge = match delivery.as_ref().map(|d| d.status) {
+            Some(EmailStatus::Sent) => "badge-active",
+            Some(EmailStatus::Failed) => "badge-failed",
             _ => "badge-neutral",
         };
         v.delivery_error = delivery.as_ref().and_then(|d| d.last_error.clone());
@@ -112,7 +113,7 @@ pub fn load_general(
     };
     let (admin_invitation, replacement) = match (&g.admin, &latest) {
         (None, Some(i)) => (Some(view(i)), None),
-        (Some((_, _, email)), Some(i)) if i.status == invitations::STATUS_PENDING && &i.email != email => {
+        (Some((_, _, email)), Some(i)) if i.status == InvitationStatus::Pending && &i.email != email => {
             (None, Some(view(i)))
         }
         _ => (None, None),

@@ -8,7 +8,6 @@ use chrono::Utc;
 
 use crate::routes::partners::header::date;
 use crate::routes::partners::header::load_header;
-use crate::routes::partners::header::role_label;
 use crate::routes::partners::header::PartnerHeader;
 use crate::routes::partners::page::general::InvitationView;
 use crate::{
@@ -60,7 +59,7 @@ pub async fn users_tab(
         .map(|u| UserView {
             name: format!("{} {}", u.first_name, u.surname),
             is_account_admin: partner.account_admin_user_id == Some(u.id),
-            role_label: role_label(&u.role),
+            role_label: u.role.label(),
             disabled: u.disabled_at.is_some(),
             since: date(u.created_at),
             email: u.email,

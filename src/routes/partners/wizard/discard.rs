@@ -1,6 +1,7 @@
 //! Discarding a draft.
 
 use crate::domain::DraftId;
+use crate::domain::FlashKind;
 use actix_web::{web, HttpResponse};
 
 use super::shared::{draft_or_redirect, load};
@@ -20,6 +21,6 @@ pub async fn discard(
     let draft = draft_or_redirect!(state, user, *path);
     let id = draft.id;
     db::run(&state.pool, move |conn| Ok(drafts::delete(conn, id)?)).await?;
-    user.flash("info", "The unfinished registration was discarded.")?;
+    user.flash(FlashKind::Info, "The unfinished registration was discarded.")?;
     Ok(see_other("/settings/partners"))
 }

@@ -1,6 +1,7 @@
 //! Step 4, *Review*, and **Add Partner** (the one transaction that creates the partner).
 
 use crate::domain::DraftId;
+use crate::domain::FlashKind;
 use actix_web::{http::StatusCode, web, HttpResponse};
 use askama::Template;
 
@@ -54,7 +55,7 @@ pub async fn submit(
     let result = db::run(&state.pool, move |conn| Ok(registration::register(conn, &settings, &actor, id))).await?;
     let message = match result {
         Ok(registration::Registered::Created { partner_id, .. }) => {
-            user.flash("success", "Partner added. The administrator's invitation is on its way. Next, choose the products and APIs they can use.")?;
+            user.flash(FlashKind::Success, "Partner added. The administrator's invitation is on its way. Next, choose the products and APIs they can use.")?;
             return Ok(see_other(&format!("/settings/partners/{partner_id}")));
         }
         Ok(registration::Registered::AlreadySubmitted { partner_id }) => {
@@ -63,7 +64,7 @@ pub async fn submit(
         Err(registration::RegisterError::NotFound) => return Err(AppError::NotFound),
         Err(registration::RegisterError::App(e)) => return Err(e),
         Err(registration::RegisterError::Incomplete(step)) => {
-            user.flash("error", format!("Please complete the “{step}” step first."))?;
+            user.flash(FlashKind::Error, format!("Please complete the “{step}” step first."))?;
             return Ok(see_other(&format!("/settings/partners/drafts/{id}")));
         }
         Err(e) => e.to_string(),

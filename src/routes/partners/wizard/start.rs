@@ -2,6 +2,7 @@
 //! open step.
 
 use crate::domain::DraftId;
+use crate::domain::FlashKind;
 use actix_web::{web, HttpResponse};
 
 use super::shared::{draft_or_redirect, first_open_step, load};
@@ -32,7 +33,7 @@ pub async fn start(user: EnterpriseAdmin, state: web::Data<AppState>) -> Result<
         Ok(draft) => Ok(see_other(&format!("/settings/partners/drafts/{}/{}", draft.id, first_open_step(&draft)))),
         Err((used, limit)) => {
             user.flash(
-                "error",
+                FlashKind::Error,
                 format!("{used} of {limit} partners registered. Deactivate a partner to register another."),
             )?;
             Ok(see_other("/settings/partners"))
