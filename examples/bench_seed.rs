@@ -13,7 +13,7 @@ use partner_portal::{
     commands,
     config::Settings,
     db::{self, enterprises, users},
-    domain::{EnterpriseId, InvitationId, PartnerId},
+    domain::{EnterpriseId, InvitationId, PartnerId, UserRole},
     error::AppError,
 };
 
@@ -102,7 +102,7 @@ fn seed_bench(conn: &mut PgConnection, settings: &Settings, password: &str) -> R
                 &users::NewUser {
                     enterprise_id: enterprise.id,
                     partner_id: None,
-                    role: partner_portal::auth::session::ROLE_ENTERPRISE_ADMIN,
+                    role: UserRole::EnterpriseAdmin,
                     email: &email,
                     first_name: "Bench",
                     surname: &format!("Admin {i:02}"),
@@ -145,7 +145,7 @@ fn seed_bench(conn: &mut PgConnection, settings: &Settings, password: &str) -> R
                 partner_portal::db::partners::set_logo(conn, partner.id, "image/png", &logo, 64, 64)?;
             }
             let mut partner_admin = None;
-            for (k, role) in std::iter::once("admin").chain(std::iter::repeat_n("member", BENCH_MEMBERS_PER_PARTNER)).enumerate() {
+            for (k, role) in std::iter::once(UserRole::Admin).chain(std::iter::repeat_n(UserRole::Member, BENCH_MEMBERS_PER_PARTNER)).enumerate() {
                 let email = if k == 0 { format!("admin@{domain}") } else { format!("member{k}@{domain}") };
                 let user = users::insert(
                     conn,

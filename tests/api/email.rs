@@ -9,9 +9,10 @@ use crate::{
     page::Page,
 };
 use diesel::prelude::*;
+use partner_portal::domain::{EmailKind, EmailStatus};
 use partner_portal::{
     db::{outbox, schema::outbox_emails},
-    email::{EmailMeta, KIND_INVITATION},
+    email::EmailMeta,
 };
 use reqwest::StatusCode;
 
@@ -74,12 +75,12 @@ async fn a_permanently_refused_email_fails_for_good_and_the_admin_can_see_it() {
 
     let deliveries = outbox::delivery_for_invitations(&mut app.conn(), &[refused, fine]).unwrap();
     let failed = &deliveries[&refused];
-    assert_eq!(failed.status, "failed");
+    assert_eq!(failed.status, EmailStatus::Failed);
     assert_eq!(failed.attempts, 1, "a 5xx is not retried");
     let error = failed.last_error.as_deref().unwrap();
     assert!(error.contains("550") && !error.contains("reject@"), "{error}");
     assert_eq!(failed.sent_at, None);
-    assert_eq!(deliveries[&fine].status, "sent");
+    assert_eq!(deliveries[&fine].status, EmailStatus::Sent);
     assert!(deliveries[&fine].sent_at.is_some());
     assert_eq!(smtp.messages().len(), 1);
     let bodies: Vec<_> = rows(&app).into_iter().filter(|e| e.status == "failed").map(|e| e.text_body).collect();
@@ -113,8 +114,11 @@ async fn an_email_queued_in_a_transaction_that_rolls_back_does_not_exist() {
 
     let result = app.conn().transaction(|c| {
         let invitation_id = seed_invitation(c, enterprise_id, "Globex", "ana@globex.example");
-        let meta =
-            EmailMeta { kind: KIND_INVITATION, enterprise_id: Some(enterprise_id), invitation_id: Some(invitation_id) };
+        let meta = EmailMeta {
+            kind: EmailKind::Invitation,
+            enterprise_id: Some(enterprise_id),
+            invitation_id: Some(invitation_id),
+        };
         outbox::enqueue(c, &invitation_email("Globex", "ana@globex.example", "http://x/invitations/t"), &meta)?;
         Err::<(), _>(diesel::result::Error::RollbackTransaction)
     });

@@ -3,7 +3,9 @@
 //! page view with a settled session — not one write (no session UPDATE per page view).
 //! `./scripts/test query_counts -- --nocapture` prints the counts and the statements.
 
+use partner_portal::domain::EmailKind;
 use partner_portal::domain::PartnerId;
+use partner_portal::domain::UserRole;
 use std::time::Duration;
 
 use diesel::{
@@ -83,7 +85,7 @@ async fn world(partners: usize, people: usize, events: i64) -> World {
     let mut member = None;
     for u in 0..people {
         let p = u % partners;
-        let role = if u < partners { "admin" } else { "member" };
+        let role = if u < partners { UserRole::Admin } else { UserRole::Member };
         let email = format!("user{u}@partner{}.example", p + 1);
         let user = db::users::insert(
             &mut conn,
@@ -98,7 +100,7 @@ async fn world(partners: usize, people: usize, events: i64) -> World {
             },
         )
         .unwrap();
-        if role == "admin" {
+        if role == UserRole::Admin {
             db::partners::set_account_admin(&mut conn, partner_ids[p], user.id).unwrap();
         } else if p == 0 && member.is_none() {
             member = Some(email);
@@ -275,8 +277,12 @@ async fn the_email_workers_statements_are_not_counted() {
                 text: "Hello".into(),
                 html: "<p>Hello</p>".into(),
             };
-            outbox::enqueue(&mut conn, &email, &EmailMeta { kind: "test", enterprise_id: None, invitation_id: None })
-                .unwrap();
+            outbox::enqueue(
+                &mut conn,
+                &email,
+                &EmailMeta { kind: EmailKind::Invitation, enterprise_id: None, invitation_id: None },
+            )
+            .unwrap();
         }
     }
     // Start-up work (migrations, housekeeping, the worker's first connection) is over by now.

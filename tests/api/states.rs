@@ -72,7 +72,7 @@ fn every_value_is_stored_as_its_text_and_read_back() {
 fn unknown_stored_text_is_an_error_not_a_panic() {
     let db = TestDatabase::create();
     let mut conn = db.connect();
-    let err = select_text::<PartnerStatus>(&mut conn, "archived").err().expect("archived is no partner status");
+    let err = select_text::<PartnerStatus>(&mut conn, "archived").expect_err("archived is no partner status");
     assert!(err.to_string().contains("unknown PartnerStatus \"archived\""), "{err}");
     assert!(select_text::<PartnerStatus>(&mut conn, "Active").is_err(), "the stored form is exact");
     assert!(select_text::<Role>(&mut conn, "enterprise_admin").is_err(), "not a partner role");

@@ -3,12 +3,13 @@
 
 use chrono::{TimeZone, Utc};
 use diesel::prelude::*;
+use partner_portal::domain::{EmailKind, Role};
 use partner_portal::domain::{EnterpriseId, InvitationId};
 use partner_portal::{
     db::{self, schema::outbox_emails},
     email::{
         messages::{self, InvitationEmail},
-        EmailMeta, OutgoingEmail, KIND_INVITATION,
+        EmailMeta, OutgoingEmail,
     },
 };
 
@@ -37,7 +38,7 @@ pub fn seed_invitation(conn: &mut PgConnection, enterprise_id: EnterpriseId, par
             email: to,
             first_name: "Ana",
             surname: "Lima",
-            role: "admin",
+            role: Role::Admin,
             for_account_admin: true,
             token_hash: uuid::Uuid::new_v4().as_bytes(),
             invited_by: None,
@@ -72,7 +73,7 @@ pub fn queue_invitation(app: &TestApp, enterprise_id: EnterpriseId, partner: &st
         .transaction(|c| {
             let invitation_id = seed_invitation(c, enterprise_id, partner, to);
             let meta = EmailMeta {
-                kind: KIND_INVITATION,
+                kind: EmailKind::Invitation,
                 enterprise_id: Some(enterprise_id),
                 invitation_id: Some(invitation_id),
             };

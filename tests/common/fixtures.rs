@@ -5,6 +5,7 @@
 use diesel::prelude::*;
 use partner_portal::db::{partners, schema};
 use partner_portal::domain::{DomainId, DraftId, EnterpriseId, InvitationId, PartnerId, UserId};
+use partner_portal::domain::{PartnerStatus, UserRole};
 
 use super::helpers::{TestApp, PASSWORD};
 
@@ -35,7 +36,7 @@ impl PartnerFixture {
         PartnerFixture {
             name: name.to_string(),
             domains: Vec::new(),
-            status: partners::STATUS_INVITED.to_string(),
+            status: PartnerStatus::Invited.as_str().to_string(),
             enterprise_id: None,
             users: Vec::new(),
             account_admin: None,
@@ -54,11 +55,11 @@ impl PartnerFixture {
     }
 
     pub fn active(self) -> Self {
-        self.status(partners::STATUS_ACTIVE)
+        self.status(PartnerStatus::Active.as_str())
     }
 
     pub fn deactivated(self) -> Self {
-        self.status(partners::STATUS_DEACTIVATED)
+        self.status(PartnerStatus::Deactivated.as_str())
     }
 
     /// In this enterprise rather than the app's.
@@ -147,7 +148,7 @@ impl UserFixture {
             &partner_portal::db::users::NewUser {
                 enterprise_id,
                 partner_id: Some(partner_id),
-                role: &self.role,
+                role: UserRole::from_stored(&self.role).unwrap(),
                 email: &self.email,
                 first_name: &self.name.0,
                 surname: &self.name.1,
@@ -253,12 +254,12 @@ fn insert_partner(
     status: &str,
 ) -> PartnerId {
     use schema::partners::dsl as p;
-    let deactivated_at = (status == partners::STATUS_DEACTIVATED).then(chrono::Utc::now);
+    let deactivated_at = (status == PartnerStatus::Deactivated.as_str()).then(chrono::Utc::now);
     let id: PartnerId = diesel::insert_into(p::partners)
         .values((
             p::enterprise_id.eq(enterprise_id),
             p::name.eq(name),
-            p::status.eq(status),
+            p::status.eq(PartnerStatus::from_stored(status).unwrap()),
             p::deactivated_at.eq(deactivated_at),
         ))
         .returning(p::id)
@@ -271,7 +272,7 @@ fn insert_partner(
                 d_::partner_id.eq(id),
                 d_::enterprise_id.eq(enterprise_id),
                 d_::domain.eq(d),
-                d_::active.eq(status != partners::STATUS_DEACTIVATED),
+                d_::active.eq(status != PartnerStatus::Deactivated.as_str()),
             ))
             .execute(conn)
             .unwrap();

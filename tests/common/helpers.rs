@@ -2,6 +2,7 @@
 //! template, and a cookie-keeping HTTP client that behaves like a browser. Start one with
 //! the [`Spawn`] builder: `TestApp::spawn().with_smtp().logged_in_as_enterprise_admin().await`.
 
+use partner_portal::domain::UserRole;
 use partner_portal::domain::{EnterpriseId, PartnerId, UserId};
 use std::{
     collections::HashMap,
@@ -455,7 +456,7 @@ impl TestApp {
             &db::users::NewUser {
                 enterprise_id: e.id,
                 partner_id: None,
-                role: "enterprise_admin",
+                role: UserRole::EnterpriseAdmin,
                 email,
                 first_name: "Erin",
                 surname: "Admin",
@@ -547,7 +548,7 @@ pub fn seed_admin(app: &TestApp, enterprise_id: EnterpriseId, email: &str) -> Us
         &db::users::NewUser {
             enterprise_id,
             partner_id: None,
-            role: "enterprise_admin",
+            role: UserRole::EnterpriseAdmin,
             email,
             first_name: "Carl",
             surname: "Colleague",

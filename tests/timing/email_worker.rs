@@ -1,6 +1,7 @@
 //! The background email worker on its own timer, through lettre's real SMTP transport to
 //! `TestSmtp`: outages, back-off, several workers on one database, production without SMTP.
 
+use partner_portal::domain::EmailKind;
 use std::{
     collections::HashSet,
     net::TcpListener,
@@ -13,7 +14,7 @@ use partner_portal::{
     db::{outbox, schema::outbox_emails},
     email::{
         messages::{self, PasswordResetEmail},
-        worker, EmailMeta, OutgoingEmail, KIND_INVITATION, KIND_PASSWORD_RESET,
+        worker, EmailMeta, OutgoingEmail,
     },
     startup::Application,
 };
@@ -117,7 +118,7 @@ async fn several_workers_on_one_database_send_each_email_exactly_once() {
             outbox::enqueue(
                 c,
                 &email,
-                &EmailMeta { kind: KIND_PASSWORD_RESET, enterprise_id: None, invitation_id: None },
+                &EmailMeta { kind: EmailKind::PasswordReset, enterprise_id: None, invitation_id: None },
             )?;
         }
         QueryResult::Ok(())
@@ -172,7 +173,7 @@ async fn in_production_the_dev_mailbox_is_absent_and_emails_wait_for_smtp() {
     tokio::spawn(app.run_until_stopped());
     let mut conn = db.connect();
     let message = invitation_email("Globex", "ana@globex.example", "https://portal.example/invitations/t");
-    let meta = EmailMeta { kind: KIND_INVITATION, enterprise_id: None, invitation_id: None };
+    let meta = EmailMeta { kind: EmailKind::Invitation, enterprise_id: None, invitation_id: None };
     conn.transaction(|c| outbox::enqueue(c, &message, &meta)).unwrap();
 
     let r = reqwest::get(format!("http://127.0.0.1:{port}/dev/mailbox")).await.unwrap();

@@ -1,11 +1,12 @@
 //! Two portal instances on one database, both email workers running on their timers: every
 //! queued email is delivered exactly once.
 
+use partner_portal::domain::UserRole;
 use std::{collections::HashSet, time::Duration};
 
 use diesel::prelude::*;
 use partner_portal::{
-    auth::session::{Principal, ROLE_ENTERPRISE_ADMIN},
+    auth::session::Principal,
     db::invitation_flow::{self, NewInvite},
     domain::{EmailAddress, PersonName, Role},
 };
@@ -30,7 +31,7 @@ async fn with_two_instances_running_each_queued_invitation_is_delivered_exactly_
         user_id: admin_id,
         enterprise_id,
         partner_id: None,
-        role: ROLE_ENTERPRISE_ADMIN.to_string(),
+        role: UserRole::EnterpriseAdmin,
         email: ADMIN.to_string(),
         first_name: "Erin".to_string(),
         surname: "Admin".to_string(),
