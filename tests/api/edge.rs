@@ -151,7 +151,7 @@ async fn text_that_is_not_utf8_or_holds_nul_is_refused_on_every_route_and_change
             let r = send(browser, method, &format!("{path}?q={bad}&name={bad}"), &token, "").await;
             assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{} {path}?q={bad}", method.to_uppercase());
             let body = r.text().await.unwrap();
-            assert!(body.contains("could not be read"), "a clear page for {path}?q={bad}: {body}");
+            assert!(body.contains("not valid text"), "a clear page for {path}?q={bad}: {body}");
             // In the form body, on every POST route: every field a form might have.
             if *method == "post" {
                 let fields = format!("&name={bad}&email={bad}&description={bad}&domain={bad}&action={bad}");
