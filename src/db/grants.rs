@@ -5,7 +5,7 @@
 //! grant and revoke flows (in `routes::partners::grants_*`) run them inside a transaction
 //! that holds the partner row lock.
 
-use crate::domain::{EnterpriseId, PartnerId, UserId};
+use crate::domain::{ApiId, EnterpriseId, EnvironmentId, PartnerId, ProductId, UserId};
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
@@ -23,7 +23,7 @@ use crate::db::schema::{api_environments, apis, environments, partner_api_enviro
 /// A product granted to a partner, as the Products tab shows it.
 #[derive(Queryable, Debug, Clone)]
 pub struct GrantedProduct {
-    pub product_id: i64,
+    pub product_id: ProductId,
     pub name: String,
     pub description: String,
     pub archived_at: Option<DateTime<Utc>>,
@@ -48,7 +48,7 @@ pub fn granted_products(conn: &mut PgConnection, partner_id: PartnerId) -> Query
 /// A catalog product (of the enterprise that asked).
 #[derive(Queryable, Debug, Clone)]
 pub struct Product {
-    pub id: i64,
+    pub id: ProductId,
     pub name: String,
     pub description: String,
     pub archived_at: Option<DateTime<Utc>>,
@@ -90,7 +90,7 @@ pub fn grantable_products(
 pub fn lock_products(
     conn: &mut PgConnection,
     enterprise_id: EnterpriseId,
-    ids: &BTreeSet<i64>,
+    ids: &BTreeSet<ProductId>,
 ) -> QueryResult<Vec<Product>> {
     products::table
         .filter(products::enterprise_id.eq(enterprise_id))
@@ -101,7 +101,11 @@ pub fn lock_products(
         .load(conn)
 }
 
-pub fn find_product(conn: &mut PgConnection, enterprise_id: EnterpriseId, id: i64) -> QueryResult<Option<Product>> {
+pub fn find_product(
+    conn: &mut PgConnection,
+    enterprise_id: EnterpriseId,
+    id: ProductId,
+) -> QueryResult<Option<Product>> {
     products::table
         .filter(products::enterprise_id.eq(enterprise_id))
         .filter(products::id.eq(id))
@@ -114,7 +118,7 @@ pub fn find_product(conn: &mut PgConnection, enterprise_id: EnterpriseId, id: i6
 pub fn grant_product(
     conn: &mut PgConnection,
     partner_id: PartnerId,
-    product_id: i64,
+    product_id: ProductId,
     granted_by: UserId,
 ) -> QueryResult<bool> {
     let n = diesel::insert_into(partner_products::table)
@@ -129,7 +133,7 @@ pub fn grant_product(
 }
 
 /// Revokes the product; false when it wasn't granted.
-pub fn revoke_product(conn: &mut PgConnection, partner_id: PartnerId, product_id: i64) -> QueryResult<bool> {
+pub fn revoke_product(conn: &mut PgConnection, partner_id: PartnerId, product_id: ProductId) -> QueryResult<bool> {
     let n = diesel::delete(
         partner_products::table
             .filter(partner_products::partner_id.eq(partner_id))
@@ -143,7 +147,7 @@ pub fn revoke_product(conn: &mut PgConnection, partner_id: PartnerId, product_id
 
 #[derive(Queryable, Debug, Clone)]
 pub struct Environment {
-    pub id: i64,
+    pub id: EnvironmentId,
     pub name: String,
 }
 
@@ -159,7 +163,7 @@ pub fn environments(conn: &mut PgConnection, enterprise_id: EnterpriseId) -> Que
 pub fn find_environment(
     conn: &mut PgConnection,
     enterprise_id: EnterpriseId,
-    id: i64,
+    id: EnvironmentId,
 ) -> QueryResult<Option<Environment>> {
     environments::table
         .filter(environments::enterprise_id.eq(enterprise_id))
@@ -171,7 +175,7 @@ pub fn find_environment(
 
 #[derive(Queryable, Debug, Clone)]
 pub struct Api {
-    pub id: i64,
+    pub id: ApiId,
     pub name: String,
     pub description: String,
     pub base_path: String,
@@ -197,7 +201,7 @@ pub fn live_apis(conn: &mut PgConnection, enterprise_id: EnterpriseId) -> QueryR
         .load(conn)
 }
 
-pub fn find_api(conn: &mut PgConnection, enterprise_id: EnterpriseId, id: i64) -> QueryResult<Option<Api>> {
+pub fn find_api(conn: &mut PgConnection, enterprise_id: EnterpriseId, id: ApiId) -> QueryResult<Option<Api>> {
     apis::table
         .filter(apis::enterprise_id.eq(enterprise_id))
         .filter(apis::id.eq(id))
@@ -207,7 +211,7 @@ pub fn find_api(conn: &mut PgConnection, enterprise_id: EnterpriseId, id: i64) -
 }
 
 /// The enterprise's APIs among `ids`, share-locked like [`lock_products`].
-pub fn lock_apis(conn: &mut PgConnection, enterprise_id: EnterpriseId, ids: &BTreeSet<i64>) -> QueryResult<Vec<Api>> {
+pub fn lock_apis(conn: &mut PgConnection, enterprise_id: EnterpriseId, ids: &BTreeSet<ApiId>) -> QueryResult<Vec<Api>> {
     apis::table
         .filter(apis::enterprise_id.eq(enterprise_id))
         .filter(apis::id.eq_any(ids.iter().copied().collect::<Vec<_>>()))
@@ -222,8 +226,8 @@ pub fn lock_apis(conn: &mut PgConnection, enterprise_id: EnterpriseId, ids: &BTr
 pub fn offered(
     conn: &mut PgConnection,
     enterprise_id: EnterpriseId,
-    api_ids: Option<&BTreeSet<i64>>,
-) -> QueryResult<BTreeSet<(i64, i64)>> {
+    api_ids: Option<&BTreeSet<ApiId>>,
+) -> QueryResult<BTreeSet<(ApiId, EnvironmentId)>> {
     let mut q = api_environments::table
         .inner_join(apis::table)
         .inner_join(environments::table)
@@ -234,17 +238,17 @@ pub fn offered(
     if let Some(ids) = api_ids {
         q = q.filter(api_environments::api_id.eq_any(ids.iter().copied().collect::<Vec<_>>()));
     }
-    Ok(q.load::<(i64, i64)>(conn)?.into_iter().collect())
+    Ok(q.load::<(ApiId, EnvironmentId)>(conn)?.into_iter().collect())
 }
 
 /// One granted (API, environment) cell with what the pages show about it.
 #[derive(Queryable, Debug, Clone)]
 pub struct ApiGrant {
-    pub api_id: i64,
+    pub api_id: ApiId,
     pub api_name: String,
     pub api_description: String,
     pub api_archived_at: Option<DateTime<Utc>>,
-    pub environment_id: i64,
+    pub environment_id: EnvironmentId,
     pub environment_name: String,
     pub granted_at: DateTime<Utc>,
 }
@@ -278,8 +282,8 @@ pub fn api_grants(conn: &mut PgConnection, partner_id: PartnerId) -> QueryResult
 pub fn granted_cells(
     conn: &mut PgConnection,
     partner_id: PartnerId,
-    api_ids: Option<&BTreeSet<i64>>,
-) -> QueryResult<BTreeSet<(i64, i64)>> {
+    api_ids: Option<&BTreeSet<ApiId>>,
+) -> QueryResult<BTreeSet<(ApiId, EnvironmentId)>> {
     let mut q = partner_api_environments::table
         .filter(partner_api_environments::partner_id.eq(partner_id))
         .select((partner_api_environments::api_id, partner_api_environments::environment_id))
@@ -287,7 +291,7 @@ pub fn granted_cells(
     if let Some(ids) = api_ids {
         q = q.filter(partner_api_environments::api_id.eq_any(ids.iter().copied().collect::<Vec<_>>()));
     }
-    Ok(q.load::<(i64, i64)>(conn)?.into_iter().collect())
+    Ok(q.load::<(ApiId, EnvironmentId)>(conn)?.into_iter().collect())
 }
 
 /// Does the partner have access to any API in any environment?
@@ -300,8 +304,8 @@ pub fn has_api_access(conn: &mut PgConnection, partner_id: PartnerId) -> QueryRe
 pub fn grant_api_environment(
     conn: &mut PgConnection,
     partner_id: PartnerId,
-    api_id: i64,
-    environment_id: i64,
+    api_id: ApiId,
+    environment_id: EnvironmentId,
     granted_by: UserId,
 ) -> QueryResult<bool> {
     let n = diesel::insert_into(partner_api_environments::table)
@@ -320,8 +324,8 @@ pub fn grant_api_environment(
 pub fn revoke_api_environment(
     conn: &mut PgConnection,
     partner_id: PartnerId,
-    api_id: i64,
-    environment_id: i64,
+    api_id: ApiId,
+    environment_id: EnvironmentId,
 ) -> QueryResult<bool> {
     let n = diesel::delete(
         partner_api_environments::table
@@ -334,7 +338,7 @@ pub fn revoke_api_environment(
 }
 
 /// Revokes the API in every environment; returns the environments it was granted in.
-pub fn revoke_api(conn: &mut PgConnection, partner_id: PartnerId, api_id: i64) -> QueryResult<Vec<i64>> {
+pub fn revoke_api(conn: &mut PgConnection, partner_id: PartnerId, api_id: ApiId) -> QueryResult<Vec<EnvironmentId>> {
     diesel::delete(
         partner_api_environments::table
             .filter(partner_api_environments::partner_id.eq(partner_id))

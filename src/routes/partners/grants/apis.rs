@@ -34,7 +34,7 @@ fn tab_path(id: PartnerId) -> String {
     format!("/settings/partners/{id}/apis")
 }
 
-type Cell = (i64, i64);
+type Cell = (ApiId, EnvironmentId);
 
 // ---- the tab -------------------------------------------------------------------------------
 
@@ -71,8 +71,8 @@ struct ColumnView {
 }
 
 struct CellView {
-    api_id: i64,
-    environment_id: i64,
+    api_id: ApiId,
+    environment_id: EnvironmentId,
     /// "Payments API in Production": the checkbox's label.
     label: String,
     offered: bool,
@@ -80,7 +80,7 @@ struct CellView {
 }
 
 struct RowView {
-    id: i64,
+    id: ApiId,
     name: String,
     base_path: String,
     cells: Vec<CellView>,
@@ -181,7 +181,7 @@ pub async fn add_form(
 /// What the matrix form sent: the APIs it showed (`api=ID`) and the checked cells
 /// (`grant=API_ID:ENV_ID`).
 struct MatrixForm {
-    apis: BTreeSet<i64>,
+    apis: BTreeSet<ApiId>,
     cells: BTreeSet<Cell>,
 }
 
@@ -212,10 +212,10 @@ enum Outcome {
 /// the API isn't offered in, or a new grant of an archived API).
 fn save_tx(conn: &mut PgConnection, actor: &Principal, id: PartnerId, form: &MatrixForm) -> Result<Outcome, AppError> {
     let partner = lock_changeable(conn, actor, id)?;
-    let scope: BTreeSet<i64> = form.apis.iter().copied().chain(form.cells.iter().map(|c| c.0)).collect();
-    let apis: BTreeMap<i64, grants::Api> =
+    let scope: BTreeSet<ApiId> = form.apis.iter().copied().chain(form.cells.iter().map(|c| c.0)).collect();
+    let apis: BTreeMap<ApiId, grants::Api> =
         grants::lock_apis(conn, actor.enterprise_id, &scope)?.into_iter().map(|a| (a.id, a)).collect();
-    let environments: BTreeMap<i64, String> =
+    let environments: BTreeMap<EnvironmentId, String> =
         grants::environments(conn, actor.enterprise_id)?.into_iter().map(|e| (e.id, e.name)).collect();
     let offered = grants::offered(conn, actor.enterprise_id, Some(&scope))?;
     let current = grants::granted_cells(conn, partner.id, Some(&scope))?;
@@ -319,8 +319,8 @@ fn revoke_one_tx(
     conn: &mut PgConnection,
     actor: &Principal,
     id: PartnerId,
-    api_id: i64,
-    env_id: i64,
+    api_id: ApiId,
+    env_id: EnvironmentId,
 ) -> Result<(FlashKind, String), AppError> {
     let partner = lock_changeable(conn, actor, id)?;
     let api = grants::find_api(conn, actor.enterprise_id, api_id)?.ok_or(AppError::NotFound)?;
@@ -342,10 +342,9 @@ pub async fn revoke_one(
 ) -> Result<HttpResponse, AppError> {
     let (id, api_id, env_id) = path.into_inner();
     let actor = user.user.clone();
-    let (kind, message) = db::run(&state.pool, move |conn| {
-        conn.transaction(|conn| revoke_one_tx(conn, &actor, id, api_id.get(), env_id.get()))
-    })
-    .await?;
+    let (kind, message) =
+        db::run(&state.pool, move |conn| conn.transaction(|conn| revoke_one_tx(conn, &actor, id, api_id, env_id)))
+            .await?;
     user.flash(kind, message)?;
     Ok(see_other(&tab_path(id)))
 }
@@ -354,7 +353,7 @@ fn revoke_all_tx(
     conn: &mut PgConnection,
     actor: &Principal,
     id: PartnerId,
-    api_id: i64,
+    api_id: ApiId,
 ) -> Result<(FlashKind, String), AppError> {
     let partner = lock_changeable(conn, actor, id)?;
     let api = grants::find_api(conn, actor.enterprise_id, api_id)?.ok_or(AppError::NotFound)?;
@@ -381,8 +380,7 @@ pub async fn revoke_all(
     let (id, api_id) = path.into_inner();
     let actor = user.user.clone();
     let (kind, message) =
-        db::run(&state.pool, move |conn| conn.transaction(|conn| revoke_all_tx(conn, &actor, id, api_id.get())))
-            .await?;
+        db::run(&state.pool, move |conn| conn.transaction(|conn| revoke_all_tx(conn, &actor, id, api_id))).await?;
     user.flash(kind, message)?;
     Ok(see_other(&tab_path(id)))
 }

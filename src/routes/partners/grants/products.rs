@@ -39,7 +39,7 @@ fn tab_path(id: PartnerId) -> String {
 // ---- the tab -------------------------------------------------------------------------------
 
 struct GrantedView {
-    id: i64,
+    id: ProductId,
     name: String,
     description: String,
     archived: bool,
@@ -84,7 +84,7 @@ pub async fn tab(
 // ---- Add Products ----------------------------------------------------------------------------
 
 struct OptionView {
-    id: i64,
+    id: ProductId,
     name: String,
     description: String,
     checked: bool,
@@ -116,7 +116,7 @@ async fn add_page(
     state: &AppState,
     id: PartnerId,
     q: String,
-    checked: BTreeSet<i64>,
+    checked: BTreeSet<ProductId>,
     errors: Vec<String>,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
@@ -162,7 +162,7 @@ fn grant_tx(
     conn: &mut PgConnection,
     actor: &Principal,
     id: PartnerId,
-    chosen: &BTreeSet<i64>,
+    chosen: &BTreeSet<ProductId>,
 ) -> Result<Outcome, AppError> {
     let partner = lock_changeable(conn, actor, id)?;
     let found = grants::lock_products(conn, actor.enterprise_id, chosen)?;
@@ -243,7 +243,7 @@ fn revoke_tx(
     conn: &mut PgConnection,
     actor: &Principal,
     id: PartnerId,
-    product_id: i64,
+    product_id: ProductId,
 ) -> Result<(FlashKind, String), AppError> {
     let partner = lock_changeable(conn, actor, id)?;
     let product = grants::find_product(conn, actor.enterprise_id, product_id)?.ok_or(AppError::NotFound)?;
@@ -272,8 +272,7 @@ pub async fn revoke(
     let (id, product_id) = path.into_inner();
     let actor = user.user.clone();
     let (kind, message) =
-        db::run(&state.pool, move |conn| conn.transaction(|conn| revoke_tx(conn, &actor, id, product_id.get())))
-            .await?;
+        db::run(&state.pool, move |conn| conn.transaction(|conn| revoke_tx(conn, &actor, id, product_id))).await?;
     user.flash(kind, message)?;
     Ok(see_other(&tab_path(id)))
 }

@@ -5,7 +5,7 @@
 //! deactivation takes: a grant and a deactivation serialise, so a deactivated partner can
 //! never be left with API access, and a deactivated partner's grants can't change at all.
 
-use crate::domain::PartnerId;
+use crate::domain::{ApiId, EnvironmentId, PartnerId};
 use diesel::PgConnection;
 
 use crate::routes::partners::header::DEACTIVATED_MESSAGE;
@@ -61,19 +61,19 @@ pub fn bad_form() -> AppError {
 }
 
 /// A positive id sent by a form; anything else means the form was tampered with.
-pub fn form_id(raw: &str) -> Result<i64, AppError> {
-    raw.trim().parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(bad_form)
+pub fn form_id<T: std::str::FromStr>(raw: &str) -> Result<T, AppError> {
+    raw.trim().parse::<T>().map_err(|_| bad_form())
 }
 
 /// An environment badge.
 pub struct EnvironmentChip {
-    pub id: i64,
+    pub id: EnvironmentId,
     pub name: String,
 }
 
 /// One granted API with the environments it is granted in (in environment order).
 pub struct ApiGrantView {
-    pub api_id: i64,
+    pub api_id: ApiId,
     pub name: String,
     pub description: String,
     pub archived: bool,
@@ -120,6 +120,7 @@ pub fn join_names(names: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::ProductId;
 
     #[test]
     fn names_read_as_a_sentence() {
@@ -132,9 +133,9 @@ mod tests {
 
     #[test]
     fn form_ids_must_be_positive_numbers() {
-        assert_eq!(form_id(" 42 ").ok(), Some(42));
-        assert!(form_id("0").is_err());
-        assert!(form_id("-3").is_err());
-        assert!(form_id("1;DROP").is_err());
+        assert_eq!(form_id::<ProductId>(" 42 ").ok(), Some(ProductId::new(42)));
+        assert!(form_id::<ProductId>("0").is_err());
+        assert!(form_id::<ApiId>("-3").is_err());
+        assert!(form_id::<EnvironmentId>("1;DROP").is_err());
     }
 }
