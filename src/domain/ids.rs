@@ -107,11 +107,6 @@ id_types! {
     EmailId;
 }
 
-/// Parses a path id; anything that isn't a positive number is simply not found.
-pub fn parse_id(raw: &str) -> Result<i64, crate::error::AppError> {
-    parse_positive(raw).map_err(|_| crate::error::AppError::NotFound)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
