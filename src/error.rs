@@ -172,7 +172,9 @@ impl ResponseError for AppError {
                 .insert_header(("Cache-Control", "no-store"))
                 .finish();
         }
-        if status.is_server_error() {
+        // The request's span already logs every 5xx once, with this error's text; the cause
+        // chain (Debug) is only worth a second line for a fault of ours, not for an outage.
+        if status.is_server_error() && !matches!(self, AppError::DatabaseUnavailable) {
             tracing::error!(error = ?self, "request failed");
         }
         let (title, message) = self.page_text();
