@@ -12,7 +12,7 @@ use partner_portal::{
     auth::{password::hash_sync, tokens},
     commands,
     config::Settings,
-    db::{self, enterprises, users},
+    db::{self, enterprises, memberships, users},
     domain::{EnterpriseId, InvitationId, PartnerId, UserRole},
     error::AppError,
 };
@@ -100,13 +100,19 @@ fn seed_bench(conn: &mut PgConnection, settings: &Settings, password: &str) -> R
             let user = users::insert(
                 conn,
                 &users::NewUser {
-                    enterprise_id: enterprise.id,
-                    partner_id: None,
-                    role: UserRole::EnterpriseAdmin,
                     email: &email,
                     first_name: "Bench",
                     surname: &format!("Admin {i:02}"),
                     password_hash: Some(&hash),
+                },
+            )?;
+            memberships::grant(
+                conn,
+                &memberships::NewMembership {
+                    user_id: user.id,
+                    enterprise_id: enterprise.id,
+                    partner_id: None,
+                    role: UserRole::EnterpriseAdmin,
                 },
             )?;
             first_admin.get_or_insert(user.id);
@@ -128,14 +134,16 @@ fn seed_bench(conn: &mut PgConnection, settings: &Settings, password: &str) -> R
         let mut partner_ids = Vec::new();
         for p in 1..=BENCH_PARTNERS {
             let name = format!("Partner {p:02}");
+            let organisation = partner_portal::db::organisations::create(conn, &name)?;
             let partner: PartnerRow = sql_query(
-                "INSERT INTO partners (enterprise_id, name, status, created_by, created_at)
-                 VALUES ($1, $2, 'active', $3, now() - make_interval(days => $4::int)) RETURNING id",
+                "INSERT INTO partners (enterprise_id, name, status, created_by, created_at, organisation_id)
+                 VALUES ($1, $2, 'active', $3, now() - make_interval(days => $4::int), $5) RETURNING id",
             )
             .bind::<BigInt, _>(enterprise.id)
             .bind::<Text, _>(&name)
             .bind::<BigInt, _>(admin_id)
             .bind::<BigInt, _>((BENCH_PARTNERS - p) as i64)
+            .bind::<BigInt, _>(organisation.id)
             .get_result(conn)?;
             let domain = format!("partner{p:02}.example");
             for d in [domain.clone(), format!("partner{p:02}-eu.example")] {
@@ -150,13 +158,19 @@ fn seed_bench(conn: &mut PgConnection, settings: &Settings, password: &str) -> R
                 let user = users::insert(
                     conn,
                     &users::NewUser {
-                        enterprise_id: enterprise.id,
-                        partner_id: Some(partner.id),
-                        role,
                         email: &email,
                         first_name: if k == 0 { "Pat" } else { "Mel" },
                         surname: &format!("Partner{p:02}-{k}"),
                         password_hash: Some(&hash),
+                    },
+                )?;
+                memberships::grant(
+                    conn,
+                    &memberships::NewMembership {
+                        user_id: user.id,
+                        enterprise_id: enterprise.id,
+                        partner_id: Some(partner.id),
+                        role,
                     },
                 )?;
                 if k == 0 {

@@ -9,7 +9,7 @@ use diesel::{Connection, PgConnection};
 use crate::{
     auth::{password::hash_sync, tokens},
     config::Settings,
-    db::{audit, catalog, enterprises, tokens as token_rows, users},
+    db::{audit, catalog, enterprises, memberships, tokens as token_rows, users},
     domain::{EmailAddress, EnterpriseId, PersonName},
     error::AppError,
 };
@@ -52,13 +52,19 @@ pub fn create_enterprise(
         let user = users::insert(
             conn,
             &users::NewUser {
-                enterprise_id: enterprise.id,
-                partner_id: None,
-                role: UserRole::EnterpriseAdmin,
                 email: email.as_str(),
                 first_name: first.as_str(),
                 surname: last.as_str(),
                 password_hash: None,
+            },
+        )?;
+        memberships::grant(
+            conn,
+            &memberships::NewMembership {
+                user_id: user.id,
+                enterprise_id: enterprise.id,
+                partner_id: None,
+                role: UserRole::EnterpriseAdmin,
             },
         )?;
         token_rows::insert(conn, user.id, &hash, token_rows::PURPOSE_SET, Utc::now() + ttl)?;
@@ -69,6 +75,7 @@ pub fn create_enterprise(
                 partner_id: None,
                 actor_user_id: None,
                 actor_label: "command line",
+                actor_membership: "",
                 action: AuditAction::EnterpriseCreated,
                 target: &format!("Enterprise {name}; admin {}", email.as_str()),
                 details: serde_json::json!({ "admin_email": email.as_str() }),
@@ -110,9 +117,6 @@ pub fn seed_demo(conn: &mut PgConnection, settings: &Settings) -> Result<DemoLog
                 users::insert(
                     conn,
                     &users::NewUser {
-                        enterprise_id: enterprise.id,
-                        partner_id: None,
-                        role: UserRole::EnterpriseAdmin,
                         email: DEMO_ADMIN,
                         first_name: "Ada",
                         surname: "Admin",
@@ -122,6 +126,15 @@ pub fn seed_demo(conn: &mut PgConnection, settings: &Settings) -> Result<DemoLog
                 .id
             }
         };
+        memberships::grant(
+            conn,
+            &memberships::NewMembership {
+                user_id: admin_id,
+                enterprise_id: enterprise.id,
+                partner_id: None,
+                role: UserRole::EnterpriseAdmin,
+            },
+        )?;
         seed_demo_catalog(conn, enterprise.id)?;
         crate::demo::seed_partners(conn, enterprise.id, admin_id, &hash)?;
         // The demo partner people share the printed password (a fresh one on every run).

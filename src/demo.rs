@@ -7,8 +7,8 @@ use diesel::prelude::*;
 
 use crate::{
     auth::tokens,
-    db::{audit, invitations, partners, schema},
-    domain::{sample_png, AuditAction, PartnerStatus, Role, UserRole},
+    db::{audit, invitations, memberships, organisations, partners, schema},
+    domain::{sample_png, AuditAction, PartnerStatus, UserRole},
     error::AppError,
 };
 
@@ -30,18 +30,15 @@ fn insert_user(
     hash: &str,
 ) -> QueryResult<UserId> {
     use schema::users::dsl as u;
-    diesel::insert_into(u::users)
-        .values((
-            u::enterprise_id.eq(enterprise_id),
-            u::partner_id.eq(partner_id),
-            u::role.eq(p.role),
-            u::email.eq(p.email),
-            u::first_name.eq(p.first),
-            u::surname.eq(p.surname),
-            u::password_hash.eq(hash),
-        ))
+    let id = diesel::insert_into(u::users)
+        .values((u::email.eq(p.email), u::first_name.eq(p.first), u::surname.eq(p.surname), u::password_hash.eq(hash)))
         .returning(u::id)
-        .get_result(conn)
+        .get_result(conn)?;
+    memberships::grant(
+        conn,
+        &memberships::NewMembership { user_id: id, enterprise_id, partner_id: Some(partner_id), role: p.role },
+    )?;
+    Ok(id)
 }
 
 fn insert_partner(
@@ -53,8 +50,10 @@ fn insert_partner(
     status: PartnerStatus,
 ) -> QueryResult<PartnerId> {
     use schema::partners::dsl as p;
+    let organisation = organisations::create(conn, name)?;
     let id = diesel::insert_into(p::partners)
         .values((
+            p::organisation_id.eq(organisation.id),
             p::enterprise_id.eq(enterprise_id),
             p::name.eq(name),
             p::status.eq(status),
@@ -72,6 +71,7 @@ fn insert_partner(
             partner_id: Some(id),
             actor_user_id: Some(admin_id),
             actor_label: "Ada Admin <admin@acme.example>",
+            actor_membership: "",
             action: AuditAction::PartnerRegistered,
             target: &format!("Partner {name}"),
             details: serde_json::json!({ "domains": domains, "demo": true }),
@@ -164,11 +164,11 @@ pub fn seed_partners(
         conn,
         &invitations::NewInvitation {
             enterprise_id,
-            partner_id: initech,
+            partner_id: Some(initech),
             email: "peter@initech.example",
             first_name: "Peter",
             surname: "Gibbons",
-            role: Role::Admin,
+            role: UserRole::Admin,
             for_account_admin: true,
             token_hash: &tokens::token_hash(&token),
             invited_by: Some(admin_id),

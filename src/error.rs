@@ -17,6 +17,10 @@ pub enum AppError {
     /// Anonymous visitor on a page behind login: sent to the login form.
     #[error("login required")]
     LoginRequired,
+    /// Logged in, but acting in no membership (it ended, or none was picked yet): sent to
+    /// the organisation picker.
+    #[error("choose an organisation")]
+    ChooseOrganisation,
     #[error("bad request: {0}")]
     BadRequest(String),
     #[error("csrf token missing or wrong")]
@@ -80,6 +84,7 @@ impl AppError {
             }
             AppError::Forbidden => ("Not allowed", "Your account does not have permission to open this page.".into()),
             AppError::LoginRequired => ("Log in required", "Please log in to continue.".into()),
+            AppError::ChooseOrganisation => ("Choose an organisation", "Choose which organisation to work in.".into()),
             AppError::BadRequest(msg) => ("Something is wrong with that request", msg.clone()),
             AppError::Csrf => (
                 "This form has expired",
@@ -153,7 +158,7 @@ impl ResponseError for AppError {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
-            AppError::LoginRequired => StatusCode::SEE_OTHER,
+            AppError::LoginRequired | AppError::ChooseOrganisation => StatusCode::SEE_OTHER,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Conflict(_) => StatusCode::CONFLICT,
@@ -166,9 +171,10 @@ impl ResponseError for AppError {
 
     fn error_response(&self) -> HttpResponse {
         let status = self.status_code();
-        if let AppError::LoginRequired = self {
+        if let AppError::LoginRequired | AppError::ChooseOrganisation = self {
+            let to = if let AppError::ChooseOrganisation = self { "/organisations" } else { "/login" };
             return HttpResponse::SeeOther()
-                .insert_header(("Location", "/login"))
+                .insert_header(("Location", to))
                 .insert_header(("Cache-Control", "no-store"))
                 .finish();
         }

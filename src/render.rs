@@ -24,8 +24,14 @@ pub struct Nav {
     pub email: String,
     pub org_name: String,
     pub role_label: &'static str,
+    /// Enterprise admin or Viewer: the enterprise's menu.
+    pub is_enterprise_team: bool,
     pub is_enterprise_admin: bool,
     pub is_partner_admin: bool,
+    /// A Viewer: pages show no form or button that changes anything (SPEC §16).
+    pub read_only: bool,
+    /// More than one membership: **Switch organisation** is offered.
+    pub can_switch: bool,
 }
 
 impl Nav {
@@ -35,8 +41,11 @@ impl Nav {
             email: p.email.clone(),
             org_name: p.partner_name.clone().unwrap_or_else(|| p.enterprise_name.clone()),
             role_label: p.role.label(),
+            is_enterprise_team: p.is_enterprise_team(),
             is_enterprise_admin: p.is_enterprise_admin(),
             is_partner_admin: p.is_partner_admin(),
+            read_only: p.is_viewer(),
+            can_switch: p.usable_memberships > 1,
         }
     }
 }
@@ -44,6 +53,12 @@ impl Nav {
 impl Layout {
     pub fn is_active(&self, key: &str) -> bool {
         self.active == key
+    }
+
+    /// The page is for reading only (a Viewer): templates leave out every form that changes
+    /// something. The guards refuse such requests anyway.
+    pub fn read_only(&self) -> bool {
+        self.nav.as_ref().is_some_and(|n| n.read_only)
     }
 }
 

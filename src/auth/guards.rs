@@ -8,7 +8,7 @@ use std::{
     marker::PhantomData,
 };
 
-use actix_web::{dev::Payload, FromRequest, HttpRequest};
+use actix_web::{dev::Payload, http::Method, FromRequest, HttpRequest};
 
 use crate::{
     auth::session::{Principal, TypedSession},
@@ -17,7 +17,12 @@ use crate::{
 };
 
 pub trait Rule {
-    fn allows(p: &Principal) -> bool;
+    /// Whether `p` may make a request with `method` (`GET` and `HEAD` only read).
+    fn allows(p: &Principal, method: &Method) -> bool;
+}
+
+fn reads(method: &Method) -> bool {
+    method == Method::GET || method == Method::HEAD
 }
 
 pub struct AnyUser;
@@ -26,22 +31,24 @@ pub struct PartnerUserRule;
 pub struct PartnerAdminRule;
 
 impl Rule for AnyUser {
-    fn allows(_: &Principal) -> bool {
+    fn allows(_: &Principal, _: &Method) -> bool {
         true
     }
 }
+/// Enterprise admins; Viewers too, but only to read (SPEC §16): every state-changing
+/// request of theirs answers 403 here, whatever the handler.
 impl Rule for EnterpriseRule {
-    fn allows(p: &Principal) -> bool {
-        p.is_enterprise_admin()
+    fn allows(p: &Principal, method: &Method) -> bool {
+        p.is_enterprise_admin() || (p.is_viewer() && reads(method))
     }
 }
 impl Rule for PartnerUserRule {
-    fn allows(p: &Principal) -> bool {
+    fn allows(p: &Principal, _: &Method) -> bool {
         p.partner_id.is_some()
     }
 }
 impl Rule for PartnerAdminRule {
-    fn allows(p: &Principal) -> bool {
+    fn allows(p: &Principal, _: &Method) -> bool {
         p.is_partner_admin()
     }
 }
@@ -79,8 +86,10 @@ fn extract<R: Rule>(req: &HttpRequest) -> Result<Auth<R>, AppError> {
     let session = TypedSession::from_request(req, &mut Payload::None)
         .into_inner()
         .map_err(|e| AppError::Unexpected(anyhow::anyhow!("session: {e}")))?;
-    let user = session.principal()?.ok_or(AppError::LoginRequired)?;
-    if !R::allows(&user) {
+    let Some(user) = session.principal()? else {
+        return Err(if session.person().is_some() { AppError::ChooseOrganisation } else { AppError::LoginRequired });
+    };
+    if !R::allows(&user, req.method()) {
         return Err(AppError::Forbidden);
     }
     Ok(Auth { user, session, _rule: PhantomData })

@@ -1,6 +1,6 @@
 //! The typed session: who is logged in, the CSRF token, flash messages, short-lived values.
 
-use crate::domain::{EnterpriseId, PartnerId, UserId};
+use crate::domain::{EnterpriseId, MembershipId, PartnerId, UserId};
 use std::future::{ready, Ready};
 
 use actix_session::{Session, SessionExt};
@@ -14,15 +14,44 @@ use crate::{
 };
 
 pub const USER_ID_KEY: &str = "user_id";
+/// The membership the session acts in (SPEC §10); stored beside the user id.
+pub const MEMBERSHIP_ID_KEY: &str = "membership_id";
 pub const CSRF_KEY: &str = "csrf";
 pub const FLASH_KEY: &str = "flash";
 /// Request-only entry filled by the store with the logged-in person (never stored).
 pub const PRINCIPAL_KEY: &str = "_principal";
+/// Request-only entry: the logged-in person whose current membership no longer holds (or
+/// was never chosen) but who has others to pick from.
+pub const PERSON_KEY: &str = "_person";
 
-/// The logged-in person with their organisation, as loaded with the session.
+/// A logged-in person before (or between) memberships: enough for the organisation picker.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Person {
+    pub user_id: UserId,
+    pub email: String,
+    pub first_name: String,
+    pub surname: String,
+}
+
+impl Person {
+    pub fn from_loaded(row: &LoadedSession) -> Option<Self> {
+        if row.usable_memberships == 0 {
+            return None;
+        }
+        Some(Person {
+            user_id: row.user_id?,
+            email: row.email.clone()?,
+            first_name: row.first_name.clone()?,
+            surname: row.surname.clone()?,
+        })
+    }
+}
+
+/// The logged-in person acting in their current membership, as loaded with the session.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Principal {
     pub user_id: UserId,
+    pub membership_id: MembershipId,
     pub enterprise_id: EnterpriseId,
     pub partner_id: Option<PartnerId>,
     pub role: UserRole,
@@ -31,16 +60,22 @@ pub struct Principal {
     pub surname: String,
     pub enterprise_name: String,
     pub partner_name: Option<String>,
+    /// How many memberships the person may switch between (the side menu offers **Switch
+    /// organisation** when there is more than one).
+    pub usable_memberships: i64,
 }
 
 impl Principal {
     pub fn from_loaded(row: &LoadedSession) -> Option<Self> {
-        // A user of a deactivated partner is logged out, whatever their own row says.
-        if row.partner_status == Some(PartnerStatus::Deactivated) {
+        // A membership of a partnership that ended (or not yet accepted) gives no access.
+        if row.partner_id.is_some()
+            && !matches!(row.partner_status, Some(PartnerStatus::Invited | PartnerStatus::Active))
+        {
             return None;
         }
         Some(Principal {
             user_id: row.user_id?,
+            membership_id: row.membership_id?,
             enterprise_id: row.enterprise_id?,
             partner_id: row.partner_id,
             role: row.role?,
@@ -49,11 +84,34 @@ impl Principal {
             surname: row.surname.clone()?,
             enterprise_name: row.enterprise_name.clone()?,
             partner_name: row.partner_name.clone(),
+            usable_memberships: row.usable_memberships,
         })
     }
 
     pub fn is_enterprise_admin(&self) -> bool {
         self.role == UserRole::EnterpriseAdmin
+    }
+
+    /// An Enterprise admin or a Viewer: may open the enterprise's pages.
+    pub fn is_enterprise_team(&self) -> bool {
+        self.partner_id.is_none() && self.role.is_team()
+    }
+
+    pub fn is_viewer(&self) -> bool {
+        self.role == UserRole::Viewer
+    }
+
+    /// Which membership acted, for the audit trail: "Admin of Acme", "Viewer of Globex".
+    pub fn membership_label(&self) -> String {
+        match &self.partner_name {
+            Some(partner) => format!("{} of {partner} (partner of {})", self.role.label(), self.enterprise_name),
+            None => format!("{} of {}", self.role.label(), self.enterprise_name),
+        }
+    }
+
+    /// The current organisation as the side menu names it.
+    pub fn organisation_name(&self) -> &str {
+        self.partner_name.as_deref().unwrap_or(&self.enterprise_name)
     }
 
     pub fn is_partner_admin(&self) -> bool {
@@ -67,7 +125,7 @@ impl Principal {
 
     /// Where this person starts after logging in.
     pub fn home(&self) -> &'static str {
-        if self.is_enterprise_admin() {
+        if self.is_enterprise_team() {
             "/settings/partners"
         } else {
             "/service-catalog"
@@ -88,6 +146,11 @@ pub struct TypedSession(Session);
 impl TypedSession {
     pub fn principal(&self) -> Result<Option<Principal>, AppError> {
         Ok(self.0.get::<Principal>(PRINCIPAL_KEY).ok().flatten())
+    }
+
+    /// The logged-in person who has to pick a membership (none current, or it ended).
+    pub fn person(&self) -> Option<Person> {
+        self.0.get::<Person>(PERSON_KEY).ok().flatten()
     }
 
     /// The session's CSRF token, created on first use.
@@ -117,12 +180,27 @@ impl TypedSession {
         }
     }
 
-    /// Logs a user in: a new session id (no fixation), a new CSRF token.
-    pub fn log_in(&self, user_id: UserId) -> Result<(), AppError> {
+    /// Logs a person in: a new session id (no fixation), a new CSRF token, and the
+    /// membership to act in (None: they pick one next).
+    pub fn log_in(&self, user_id: UserId, membership: Option<MembershipId>) -> Result<(), AppError> {
         self.0.renew();
         self.0.remove(PRINCIPAL_KEY);
+        self.0.remove(PERSON_KEY);
         self.insert(USER_ID_KEY, &user_id)?;
+        match membership {
+            Some(m) => self.insert(MEMBERSHIP_ID_KEY, &m)?,
+            None => {
+                self.0.remove(MEMBERSHIP_ID_KEY);
+            }
+        }
         self.insert(CSRF_KEY, &crate::auth::tokens::random_token())
+    }
+
+    /// Acts in another of the person's memberships from the next request on (the caller has
+    /// checked that it is theirs and usable). A new session id, as at login.
+    pub fn switch_to(&self, membership: MembershipId) -> Result<(), AppError> {
+        self.0.renew();
+        self.insert(MEMBERSHIP_ID_KEY, &membership)
     }
 
     /// Ends the session for good: the row is deleted and the cookie removed.

@@ -19,7 +19,7 @@ use chrono::Utc;
 use rand::RngCore;
 
 use crate::{
-    auth::session::{Principal, PRINCIPAL_KEY, USER_ID_KEY},
+    auth::session::{Person, Principal, MEMBERSHIP_ID_KEY, PERSON_KEY, PRINCIPAL_KEY, USER_ID_KEY},
     config::SessionSettings,
     db::{self, sessions, DbPool},
     error::AppError,
@@ -50,12 +50,23 @@ fn new_key() -> String {
 }
 
 /// The state as stored: reserved, request-only entries removed.
-fn storable(mut state: HashMap<String, String>) -> (Option<UserId>, serde_json::Value) {
+fn storable(mut state: HashMap<String, String>) -> Storable {
     state.remove(PRINCIPAL_KEY);
+    state.remove(PERSON_KEY);
     let user_id = state.get(USER_ID_KEY).and_then(|v| serde_json::from_str::<UserId>(v).ok());
+    let membership_id = user_id
+        .and(state.get(MEMBERSHIP_ID_KEY))
+        .and_then(|v| serde_json::from_str::<crate::domain::MembershipId>(v).ok());
     let map: serde_json::Map<String, serde_json::Value> =
         state.into_iter().map(|(k, v)| (k, serde_json::Value::String(v))).collect();
-    (user_id, serde_json::Value::Object(map))
+    Storable { user_id, membership_id, state: serde_json::Value::Object(map) }
+}
+
+/// A session's state as stored, with the columns read from it.
+struct Storable {
+    user_id: Option<UserId>,
+    membership_id: Option<crate::domain::MembershipId>,
+    state: serde_json::Value,
 }
 
 tokio::task_local! {
@@ -84,7 +95,7 @@ impl PgSessionStore {
     async fn insert_new(&self, state: HashMap<String, String>) -> Result<SessionKey, AppError> {
         let key = new_key();
         let key_hash = hash_key(&key);
-        let (user_id, state) = storable(state);
+        let Storable { user_id, membership_id, state } = storable(state);
         let now = Utc::now();
         let idle = chrono::Duration::from_std(self.idle).unwrap_or_default();
         let absolute = chrono::Duration::from_std(self.absolute).unwrap_or_default();
@@ -94,6 +105,7 @@ impl PgSessionStore {
                 &sessions::NewSession {
                     key_hash: &key_hash,
                     user_id,
+                    membership_id,
                     state,
                     expires_at: now + idle.min(absolute),
                     absolute_expires_at: now + absolute,
@@ -117,6 +129,7 @@ impl SessionStore for PgSessionStore {
             None => return Ok(None),
         };
         let principal = Principal::from_loaded(&row);
+        let person = if principal.is_none() { Person::from_loaded(&row) } else { None };
         let mut state: HashMap<String, String> = match row.state {
             serde_json::Value::Object(map) => map
                 .into_iter()
@@ -131,9 +144,16 @@ impl SessionStore for PgSessionStore {
             let json =
                 serde_json::to_string(&principal).map_err(|e| LoadError::Other(anyhow::anyhow!("principal: {e}")))?;
             state.insert(PRINCIPAL_KEY.to_string(), json);
+        } else if let Some(person) = person {
+            // Logged in, but the current membership ended (or none was picked yet): the
+            // person picks another; nothing acts through the old one.
+            let json = serde_json::to_string(&person).map_err(|e| LoadError::Other(anyhow::anyhow!("person: {e}")))?;
+            state.insert(PERSON_KEY.to_string(), json);
+            state.remove(MEMBERSHIP_ID_KEY);
         } else {
-            // The login no longer holds (user disabled, partner deactivated).
+            // The login no longer holds (no membership left that gives access).
             state.remove(USER_ID_KEY);
+            state.remove(MEMBERSHIP_ID_KEY);
         }
         Ok(Some(state))
     }
@@ -153,16 +173,19 @@ impl SessionStore for PgSessionStore {
         _ttl: &CookieDuration,
     ) -> Result<SessionKey, UpdateError> {
         let key_hash = hash_key(session_key.as_ref());
-        let (user_id, state) = storable(session_state.clone());
-        let updated = db::run(&self.pool, move |conn| Ok(sessions::update_state(conn, &key_hash, user_id, state)?))
-            .await
-            .map_err(|e| UpdateError::Other(store_error(e)))?;
+        let Storable { user_id, membership_id, state } = storable(session_state.clone());
+        let updated = db::run(&self.pool, move |conn| {
+            Ok(sessions::update_state(conn, &key_hash, user_id, membership_id, state)?)
+        })
+        .await
+        .map_err(|e| UpdateError::Other(store_error(e)))?;
         if updated {
             return Ok(session_key);
         }
         // The session was ended meanwhile (logout elsewhere, removal): never resurrect the
         // login, but keep the anonymous part (e.g. a flash message) under a new key.
         session_state.remove(USER_ID_KEY);
+        session_state.remove(MEMBERSHIP_ID_KEY);
         self.insert_new(session_state).await.map_err(|e| UpdateError::Other(store_error(e)))
     }
 

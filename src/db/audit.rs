@@ -19,6 +19,8 @@ pub struct AuditEvent {
     pub target: String,
     pub details: serde_json::Value,
     pub created_at: DateTime<Utc>,
+    /// Which membership acted, as it read then ("Admin of Acme (partner of Globex)").
+    pub actor_membership: String,
 }
 
 #[derive(Insertable, Debug)]
@@ -28,6 +30,8 @@ pub struct NewAuditEvent<'a> {
     pub partner_id: Option<PartnerId>,
     pub actor_user_id: Option<UserId>,
     pub actor_label: &'a str,
+    /// `Principal::membership_label`; empty for the system, the command line and visitors.
+    pub actor_membership: &'a str,
     pub action: AuditAction,
     pub target: &'a str,
     pub details: serde_json::Value,

@@ -10,7 +10,8 @@ use crate::{
     auth::{session::Principal, tokens},
     config::Settings,
     db::{
-        audit, enterprises, invitations, invitations::Invitation, outbox, partners, schema::invitations as inv, users,
+        audit, enterprises, invitations, invitations::Invitation, memberships, outbox, partners,
+        schema::invitations as inv, users,
     },
     domain::{EmailAddress, PersonName, Role},
     email::{messages, EmailMeta},
@@ -39,13 +40,17 @@ fn queue_email(
     invitation: &Invitation,
     token: &str,
 ) -> Result<(), AppError> {
-    let partner = partners::find(conn, invitation.enterprise_id, invitation.partner_id)?.ok_or(AppError::NotFound)?;
     let enterprise = enterprises::find(conn, invitation.enterprise_id)?;
+    let organisation = match invitation.partner_id {
+        Some(partner_id) => partners::find(conn, invitation.enterprise_id, partner_id)?.ok_or(AppError::NotFound)?.name,
+        None => enterprise.name.clone(),
+    };
     let link = settings.link(&format!("/invitations/{token}"));
     let inviter = format!("{} {}", actor.first_name, actor.surname);
     let email = messages::invitation(&messages::InvitationEmail {
         enterprise_name: &enterprise.name,
-        partner_name: &partner.name,
+        partner_name: &organisation,
+        team: invitation.partner_id.is_none(),
         first_name: &invitation.first_name,
         inviter_name: &inviter,
         role_label: invitation.role.label(),
@@ -77,9 +82,10 @@ fn record(
         conn,
         &audit::NewAuditEvent {
             enterprise_id: invitation.enterprise_id,
-            partner_id: Some(invitation.partner_id),
+            partner_id: invitation.partner_id,
             actor_user_id: Some(actor.user_id),
             actor_label: &actor.actor_label(),
+            actor_membership: &actor.membership_label(),
             action,
             target: &format!(
                 "Invitation of {} ({})",
@@ -92,8 +98,9 @@ fn record(
     Ok(())
 }
 
-/// Issues an invitation and queues its email. An address already invited (pending) or with
-/// an account at another organisation is refused with a clear message.
+/// Issues an invitation to a partnership and queues its email. An address already invited
+/// (pending) or already a member is refused with a clear message. An address with an account
+/// elsewhere is welcome: accepting adds a membership (SPEC §10).
 pub fn issue(
     conn: &mut PgConnection,
     settings: &Settings,
@@ -102,13 +109,8 @@ pub fn issue(
 ) -> Result<Invitation, AppError> {
     let address = invite.email.as_str();
     if let Some(user) = users::find_by_email(conn, address)? {
-        if user.partner_id != Some(invite.partner_id) {
-            return Err(AppError::Conflict(format!(
-                "{address} already has an account in the portal with another organisation."
-            )));
-        }
-        // A removed (disabled) member may be invited back; accepting re-enables the account.
-        if !invite.for_account_admin && user.disabled_at.is_none() {
+        // A removed member may be invited back; accepting brings the membership back.
+        if !invite.for_account_admin && memberships::find_in_partner(conn, invite.partner_id, user.id)?.is_some() {
             return Err(AppError::Conflict(format!("{address} is already a member of this partner.")));
         }
     }
@@ -126,11 +128,11 @@ pub fn issue(
         conn,
         &invitations::NewInvitation {
             enterprise_id: invite.enterprise_id,
-            partner_id: invite.partner_id,
+            partner_id: Some(invite.partner_id),
             email: address,
             first_name: invite.first_name.as_str(),
             surname: invite.surname.as_str(),
-            role: invite.role,
+            role: invite.role.into(),
             for_account_admin: invite.for_account_admin,
             token_hash: &tokens::token_hash(&token),
             invited_by: Some(actor.user_id),

@@ -1,7 +1,8 @@
-//! Invitations: a person asked to join a partner with a role. Only the token's hash is kept.
+//! Invitations: a person asked to join a partnership (or the enterprise's team) with a role.
+//! Only the token's hash is kept.
 
 use crate::domain::InvitationStatus;
-use crate::domain::{EnterpriseId, InvitationId, PartnerId, Role, UserId};
+use crate::domain::{EnterpriseId, InvitationId, PartnerId, UserId, UserRole};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
@@ -14,11 +15,12 @@ pub use super::invitation_flow::{issue, queue_for_new, resend, revoke, NewInvite
 pub struct Invitation {
     pub id: InvitationId,
     pub enterprise_id: EnterpriseId,
-    pub partner_id: PartnerId,
+    /// None for an invitation to the enterprise's own team (Enterprise admin, Viewer).
+    pub partner_id: Option<PartnerId>,
     pub email: String,
     pub first_name: String,
     pub surname: String,
-    pub role: Role,
+    pub role: UserRole,
     pub for_account_admin: bool,
     pub status: InvitationStatus,
     pub invited_by: Option<UserId>,
@@ -40,11 +42,11 @@ impl Invitation {
 #[diesel(table_name = invitations)]
 pub struct NewInvitation<'a> {
     pub enterprise_id: EnterpriseId,
-    pub partner_id: PartnerId,
+    pub partner_id: Option<PartnerId>,
     pub email: &'a str,
     pub first_name: &'a str,
     pub surname: &'a str,
-    pub role: Role,
+    pub role: UserRole,
     pub for_account_admin: bool,
     pub token_hash: &'a [u8],
     pub invited_by: Option<UserId>,

@@ -15,6 +15,8 @@ pub mod grants;
 pub mod instrumentation;
 pub mod invitation_flow;
 pub mod invitations;
+pub mod memberships;
+pub mod organisations;
 pub mod outbox;
 pub mod partners;
 pub mod registration;

@@ -1,7 +1,7 @@
 //! Partners: the list (one statement, whatever the number of partners), lookups scoped to an
 //! enterprise, domains and logos.
 
-use crate::domain::{DomainId, DraftId, EnterpriseId, InvitationId, PartnerId, UserId};
+use crate::domain::{DomainId, DraftId, EndedBy, EnterpriseId, InvitationId, OrganisationId, PartnerId, UserId};
 use chrono::{DateTime, Utc};
 use diesel::{
     prelude::*,
@@ -9,7 +9,7 @@ use diesel::{
 };
 
 use crate::db::schema::{partner_domains, partner_logos, partners};
-use crate::domain::{InvitationStatus, PartnerStatus, Role};
+use crate::domain::{InvitationStatus, PartnerStatus};
 
 #[derive(Queryable, QueryableByName, Selectable, Identifiable, Debug, Clone)]
 #[diesel(table_name = partners)]
@@ -23,11 +23,19 @@ pub struct Partner {
     pub deactivated_at: Option<DateTime<Utc>>,
     pub created_by: Option<UserId>,
     pub account_admin_user_id: Option<UserId>,
+    pub organisation_id: OrganisationId,
+    pub ended_by: Option<EndedBy>,
+    /// Who sent the connection request, for a partnership made by Partner ID.
+    pub requested_by: Option<UserId>,
 }
 
+/// The statuses that count toward the limit and keep a partnership's name and domains.
+pub const LIVE: [PartnerStatus; 3] = [PartnerStatus::Requested, PartnerStatus::Invited, PartnerStatus::Active];
+
 impl Partner {
+    /// Ended for good (deactivated by either side, or a declined request): read-only.
     pub fn is_deactivated(&self) -> bool {
-        self.status == PartnerStatus::Deactivated
+        !self.status.is_live()
     }
 }
 
@@ -60,6 +68,9 @@ pub struct PartnerListRow {
     pub product_count: i64,
     #[diesel(sql_type = BigInt)]
     pub api_count: i64,
+    /// The partner organisation's public Partner ID (SPEC §11).
+    #[diesel(sql_type = Text)]
+    pub partner_code: String,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -121,6 +132,8 @@ struct ListPageRow {
     product_count: Option<i64>,
     #[diesel(sql_type = Nullable<BigInt>)]
     api_count: Option<i64>,
+    #[diesel(sql_type = Nullable<Text>)]
+    partner_code: Option<String>,
 }
 
 /// What Settings → Partners shows.
@@ -170,23 +183,21 @@ pub fn list_page(
                 admin_pending: r.admin_pending.unwrap_or(false),
                 product_count: r.product_count.unwrap_or(0),
                 api_count: r.api_count.unwrap_or(0),
+                partner_code: r.partner_code.unwrap_or_default(),
             })
         })
         .collect();
-    let usage = Usage {
-        live: all.iter().filter(|r| r.status != PartnerStatus::Deactivated).count() as i64,
-        total: all.len() as i64,
-        limit,
-    };
+    let usage =
+        Usage { live: all.iter().filter(|r| r.status.is_live()).count() as i64, total: all.len() as i64, limit };
     let rows = all.into_iter().filter(|r| filter.matches(r)).collect();
     Ok(ListPage { rows, usage, draft })
 }
 
-/// How many partners count toward the limit (all but deactivated ones).
+/// How many partners count toward the limit (live ones: requested, invited, active).
 pub fn count_toward_limit(conn: &mut PgConnection, enterprise_id: EnterpriseId) -> QueryResult<i64> {
     partners::table
         .filter(partners::enterprise_id.eq(enterprise_id))
-        .filter(partners::status.ne(PartnerStatus::Deactivated))
+        .filter(partners::status.eq_any(LIVE))
         .count()
         .get_result(conn)
 }
@@ -229,7 +240,7 @@ pub fn name_taken(
 ) -> QueryResult<bool> {
     let mut q = partners::table
         .filter(partners::enterprise_id.eq(enterprise_id))
-        .filter(partners::status.ne(PartnerStatus::Deactivated))
+        .filter(partners::status.eq_any(LIVE))
         .filter(diesel::dsl::sql::<Bool>("lower(name) = lower(").bind::<Text, _>(name).sql(")"))
         .into_boxed();
     if let Some(id) = except {
@@ -439,12 +450,13 @@ pub fn set_status(conn: &mut PgConnection, partner_id: PartnerId, status: Partne
         .map(|_| ())
 }
 
-/// Deactivates the partner for good (status and date). The caller holds the row lock and
-/// does the rest of the deactivation in the same transaction.
-pub fn mark_deactivated(conn: &mut PgConnection, partner_id: PartnerId) -> QueryResult<()> {
+/// Deactivates the partner for good (status, date, which side). The caller holds the row lock
+/// and does the rest of the deactivation in the same transaction.
+pub fn mark_deactivated(conn: &mut PgConnection, partner_id: PartnerId, by: EndedBy) -> QueryResult<()> {
     diesel::update(partners::table.find(partner_id))
         .set((
             partners::status.eq(PartnerStatus::Deactivated),
+            partners::ended_by.eq(by),
             partners::deactivated_at.eq(diesel::dsl::now),
             partners::updated_at.eq(diesel::dsl::now),
         ))
@@ -487,6 +499,14 @@ pub struct GeneralRow {
     created_by: Option<UserId>,
     #[diesel(sql_type = Nullable<BigInt>)]
     account_admin_user_id: Option<UserId>,
+    #[diesel(sql_type = BigInt)]
+    organisation_id: OrganisationId,
+    #[diesel(sql_type = Nullable<Text>)]
+    ended_by: Option<EndedBy>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    requested_by: Option<UserId>,
+    #[diesel(sql_type = Text)]
+    partner_code: String,
     #[diesel(sql_type = Nullable<Timestamptz>)]
     logo_updated_at: Option<DateTime<Utc>>,
     #[diesel(sql_type = diesel::sql_types::Array<BigInt>)]
@@ -512,7 +532,7 @@ pub struct GeneralRow {
     #[diesel(sql_type = Nullable<Text>)]
     inv_surname: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
-    inv_role: Option<Role>,
+    inv_role: Option<crate::domain::UserRole>,
     #[diesel(sql_type = Nullable<Text>)]
     inv_status: Option<InvitationStatus>,
     #[diesel(sql_type = Nullable<BigInt>)]
@@ -542,6 +562,8 @@ pub struct GeneralRow {
 /// [`GeneralRow`] taken apart.
 pub struct General {
     pub partner: Partner,
+    /// The partner organisation's public Partner ID.
+    pub partner_code: String,
     pub logo_updated_at: Option<DateTime<Utc>>,
     /// (id, domain), by domain.
     pub domains: Vec<(DomainId, String)>,
@@ -570,11 +592,11 @@ pub fn general(
             (Some(id), Some(created_at), Some(expires_at)) => Some(crate::db::invitations::Invitation {
                 id,
                 enterprise_id: r.enterprise_id,
-                partner_id: r.id,
+                partner_id: Some(r.id),
                 email: r.inv_email.unwrap_or_default(),
                 first_name: r.inv_first_name.unwrap_or_default(),
                 surname: r.inv_surname.unwrap_or_default(),
-                role: r.inv_role.unwrap_or(Role::Admin),
+                role: r.inv_role.unwrap_or(crate::domain::UserRole::Admin),
                 for_account_admin: true,
                 status: r.inv_status.unwrap_or(InvitationStatus::Pending),
                 invited_by: r.inv_invited_by,
@@ -611,7 +633,11 @@ pub fn general(
                 deactivated_at: r.deactivated_at,
                 created_by: r.created_by,
                 account_admin_user_id: r.account_admin_user_id,
+                organisation_id: r.organisation_id,
+                ended_by: r.ended_by,
+                requested_by: r.requested_by,
             },
+            partner_code: r.partner_code,
             logo_updated_at: r.logo_updated_at,
             domains: r.domain_ids.into_iter().zip(r.domain_names).collect(),
             admin,
@@ -640,6 +666,7 @@ mod tests {
             admin_pending: false,
             product_count: 0,
             api_count: 0,
+            partner_code: "PRT-2345AB".into(),
         }
     }
 

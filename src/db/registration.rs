@@ -11,8 +11,8 @@ use diesel::{prelude::*, sql_types::BigInt};
 use crate::{
     auth::{session::Principal, tokens},
     config::Settings,
-    db::{audit, drafts, enterprises, invitation_flow, invitations, partners, schema::partners as p, users},
-    domain::{AuditAction, Domain, EmailAddress, PartnerName, PartnerStatus, PersonName, Role},
+    db::{audit, drafts, enterprises, invitation_flow, invitations, organisations, partners, schema::partners as p},
+    domain::{AuditAction, Domain, EmailAddress, PartnerName, PartnerStatus, PersonName, UserRole},
     error::AppError,
 };
 
@@ -30,8 +30,6 @@ pub enum RegisterError {
     NameTaken(String),
     #[error("These domains are already registered to another partner: {0}.")]
     DomainsTaken(String),
-    #[error("{0} already has an account in the portal, so it can't be invited as this partner's administrator.")]
-    EmailHasAccount(String),
     #[error(transparent)]
     App(#[from] AppError),
 }
@@ -100,16 +98,15 @@ pub fn register(
         if !taken.is_empty() {
             return Err(RegisterError::DomainsTaken(taken.join(", ")));
         }
-        if users::find_by_email(conn, email.as_str())?.is_some() {
-            return Err(RegisterError::EmailHasAccount(email.as_str().to_string()));
-        }
-
+        // A partnership made by the wizard starts a new partner organisation (SPEC §11).
+        let organisation = organisations::create(conn, name.as_str())?;
         let partner: partners::Partner = diesel::insert_into(p::table)
             .values((
                 p::enterprise_id.eq(enterprise.id),
                 p::name.eq(name.as_str()),
                 p::status.eq(PartnerStatus::Invited),
                 p::created_by.eq(actor.user_id),
+                p::organisation_id.eq(organisation.id),
             ))
             .returning(partners::Partner::as_returning())
             .get_result(conn)?;
@@ -133,11 +130,11 @@ pub fn register(
             conn,
             &invitations::NewInvitation {
                 enterprise_id: enterprise.id,
-                partner_id: partner.id,
+                partner_id: Some(partner.id),
                 email: email.as_str(),
                 first_name: first.as_str(),
                 surname: surname.as_str(),
-                role: Role::Admin,
+                role: UserRole::Admin,
                 for_account_admin: true,
                 token_hash: &hash,
                 invited_by: Some(actor.user_id),
@@ -154,6 +151,7 @@ pub fn register(
                 partner_id: Some(partner.id),
                 actor_user_id: Some(actor.user_id),
                 actor_label: &actor.actor_label(),
+                actor_membership: &actor.membership_label(),
                 action: AuditAction::PartnerRegistered,
                 target: &format!("Partner {}", partner.name),
                 details: serde_json::json!({

@@ -30,6 +30,7 @@ diesel::table! {
         target -> Text,
         details -> Jsonb,
         created_at -> Timestamptz,
+        actor_membership -> Text,
     }
 }
 
@@ -56,7 +57,7 @@ diesel::table! {
     invitations (id) {
         id -> Int8,
         enterprise_id -> Int8,
-        partner_id -> Int8,
+        partner_id -> Nullable<Int8>,
         email -> Text,
         first_name -> Text,
         surname -> Text,
@@ -79,6 +80,18 @@ diesel::table! {
         scope -> Text,
         subject -> Text,
         failed_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    memberships (id) {
+        id -> Int8,
+        user_id -> Int8,
+        enterprise_id -> Int8,
+        partner_id -> Nullable<Int8>,
+        role -> Text,
+        created_at -> Timestamptz,
+        ended_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -165,6 +178,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    partner_organisations (id) {
+        id -> Int8,
+        partner_code -> Text,
+        connect_code -> Text,
+        name -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     partner_products (partner_id, product_id) {
         partner_id -> Int8,
         product_id -> Int8,
@@ -198,6 +221,9 @@ diesel::table! {
         deactivated_at -> Nullable<Timestamptz>,
         created_by -> Nullable<Int8>,
         account_admin_user_id -> Nullable<Int8>,
+        organisation_id -> Int8,
+        ended_by -> Nullable<Text>,
+        requested_by -> Nullable<Int8>,
     }
 }
 
@@ -240,20 +266,17 @@ diesel::table! {
         created_at -> Timestamptz,
         expires_at -> Timestamptz,
         absolute_expires_at -> Timestamptz,
+        membership_id -> Nullable<Int8>,
     }
 }
 
 diesel::table! {
     users (id) {
         id -> Int8,
-        enterprise_id -> Int8,
-        partner_id -> Nullable<Int8>,
-        role -> Text,
         email -> Text,
         first_name -> Text,
         surname -> Text,
         password_hash -> Nullable<Text>,
-        disabled_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
     }
 }
@@ -267,6 +290,9 @@ diesel::joinable!(audit_events -> users (actor_user_id));
 diesel::joinable!(environments -> enterprises (enterprise_id));
 diesel::joinable!(invitations -> enterprises (enterprise_id));
 diesel::joinable!(invitations -> partners (partner_id));
+diesel::joinable!(memberships -> enterprises (enterprise_id));
+diesel::joinable!(memberships -> partners (partner_id));
+diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(outbox_emails -> enterprises (enterprise_id));
 diesel::joinable!(outbox_emails -> invitations (invitation_id));
 diesel::joinable!(partner_api_environments -> partners (partner_id));
@@ -284,12 +310,12 @@ diesel::joinable!(partner_products -> products (product_id));
 diesel::joinable!(partner_products -> users (granted_by));
 diesel::joinable!(partner_summaries -> partners (partner_id));
 diesel::joinable!(partners -> enterprises (enterprise_id));
+diesel::joinable!(partners -> partner_organisations (organisation_id));
 diesel::joinable!(password_tokens -> users (user_id));
 diesel::joinable!(products -> enterprises (enterprise_id));
 diesel::joinable!(replaced_invitation_tokens -> invitations (invitation_id));
+diesel::joinable!(sessions -> memberships (membership_id));
 diesel::joinable!(sessions -> users (user_id));
-diesel::joinable!(users -> enterprises (enterprise_id));
-diesel::joinable!(users -> partners (partner_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     api_environments,
@@ -299,12 +325,14 @@ diesel::allow_tables_to_appear_in_same_query!(
     environments,
     invitations,
     login_failures,
+    memberships,
     outbox_emails,
     partner_api_environments,
     partner_catalogs,
     partner_domains,
     partner_drafts,
     partner_logos,
+    partner_organisations,
     partner_products,
     partner_summaries,
     partners,

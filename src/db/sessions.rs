@@ -1,6 +1,6 @@
 //! Session rows for the actix-session store (see `auth::session_store`).
 
-use crate::domain::{EnterpriseId, PartnerId, UserId};
+use crate::domain::{EnterpriseId, MembershipId, PartnerId, UserId};
 use chrono::{DateTime, Utc};
 use diesel::{
     prelude::*,
@@ -16,6 +16,15 @@ pub struct LoadedSession {
     pub state: serde_json::Value,
     #[diesel(sql_type = Nullable<BigInt>)]
     pub user_id: Option<UserId>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub email: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub first_name: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub surname: Option<String>,
+    /// The current membership, if it is still live.
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub membership_id: Option<MembershipId>,
     #[diesel(sql_type = Nullable<BigInt>)]
     pub enterprise_id: Option<EnterpriseId>,
     #[diesel(sql_type = Nullable<BigInt>)]
@@ -23,23 +32,21 @@ pub struct LoadedSession {
     #[diesel(sql_type = Nullable<Text>)]
     pub role: Option<crate::domain::UserRole>,
     #[diesel(sql_type = Nullable<Text>)]
-    pub email: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub first_name: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub surname: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
     pub enterprise_name: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
     pub partner_name: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
     pub partner_status: Option<crate::domain::PartnerStatus>,
+    /// How many memberships the person could act in (live, partnership not ended).
+    #[diesel(sql_type = BigInt)]
+    pub usable_memberships: i64,
     /// The idle expiry is more than a minute behind where this request would put it.
     #[diesel(sql_type = diesel::sql_types::Bool)]
     pub slide_due: bool,
 }
 
-/// Loads a live session and its (still enabled) user in one read-only statement. At most once
+/// Loads a live session, its person and their current (still live) membership in one
+/// read-only statement. At most once
 /// a minute a session, a second statement slides its idle expiry forward: a data-modifying
 /// CTE in the load itself cost about a third more on every request (measured with pgbench),
 /// to write once a minute.
@@ -67,6 +74,7 @@ pub fn load(conn: &mut PgConnection, key_hash: &[u8], idle_secs: f64) -> QueryRe
 pub struct NewSession<'a> {
     pub key_hash: &'a [u8],
     pub user_id: Option<UserId>,
+    pub membership_id: Option<MembershipId>,
     pub state: serde_json::Value,
     pub expires_at: DateTime<Utc>,
     pub absolute_expires_at: DateTime<Utc>,
@@ -81,12 +89,13 @@ pub fn update_state(
     conn: &mut PgConnection,
     key_hash: &[u8],
     user_id: Option<UserId>,
+    membership_id: Option<MembershipId>,
     state: serde_json::Value,
 ) -> QueryResult<bool> {
     let n = diesel::update(
         sessions::table.filter(sessions::key_hash.eq(key_hash)).filter(sessions::expires_at.gt(diesel::dsl::now)),
     )
-    .set((sessions::state.eq(state), sessions::user_id.eq(user_id)))
+    .set((sessions::state.eq(state), sessions::user_id.eq(user_id), sessions::membership_id.eq(membership_id)))
     .execute(conn)?;
     Ok(n == 1)
 }
@@ -95,7 +104,7 @@ pub fn delete(conn: &mut PgConnection, key_hash: &[u8]) -> QueryResult<()> {
     diesel::delete(sessions::table.filter(sessions::key_hash.eq(key_hash))).execute(conn).map(|_| ())
 }
 
-/// Ends every session of a user (password reset, removal, deactivation).
+/// Ends every session of a person (password reset).
 pub fn delete_for_user(conn: &mut PgConnection, user_id: UserId) -> QueryResult<usize> {
     diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id))).execute(conn)
 }

@@ -30,6 +30,15 @@ text_enum! {
         InvitationAccepted = "invitation.accepted" => "Accepted the invitation",
         MemberRoleChanged = "member.role_changed" => "Changed a member's role",
         MemberRemoved = "member.removed" => "Removed a member",
+        MemberLeft = "member.left" => "Left the partner",
+        TeamRoleChanged = "team.role_changed" => "Changed a team member's role",
+        TeamMemberRemoved = "team.member_removed" => "Removed a team member",
+        PartnerConnectionRequested = "partner.connection_requested" => "Asked to connect by Partner ID",
+        PartnerConnectionAccepted = "partner.connection_accepted" => "Accepted the connection request",
+        PartnerConnectionDeclined = "partner.connection_declined" => "Declined the connection request",
+        PartnerLeftEnterprise = "partner.left_enterprise" => "The partner left the enterprise",
+        PartnerStaffAccessChanged = "partner.staff_access_changed" => "Changed staff access",
+        PartnerConnectionLinkRegenerated = "partner.connection_link_regenerated" => "Regenerated the connection link",
         UserPasswordResetRequested = "user.password_reset_requested" => "Asked to reset a password",
         UserPasswordSet = "user.password_set" => "Set a new password",
         CatalogProductCreated = "catalog.product_created" => "Created a product",
@@ -59,7 +68,7 @@ mod tests {
             assert_eq!(AuditAction::from_stored(action.as_str()), Ok(*action));
             assert!(seen.insert(action.as_str()), "{} stored twice", action.as_str());
             let area = action.as_str().split('.').next().unwrap_or_default();
-            assert!(["enterprise", "partner", "invitation", "member", "user", "catalog"].contains(&area));
+            assert!(["enterprise", "partner", "invitation", "member", "team", "user", "catalog"].contains(&area));
             assert!(action.label().chars().next().is_some_and(char::is_uppercase), "{action:?}");
         }
         assert_eq!(AuditAction::CatalogProductCreated.as_str(), "catalog.product_created");

@@ -95,6 +95,10 @@ id_types! {
     EnterpriseId;
     PartnerId;
     UserId;
+    /// One person's role in one enterprise or partnership (`memberships`).
+    MembershipId;
+    /// A partner company that may work with several enterprises (`partner_organisations`).
+    OrganisationId;
     InvitationId;
     ProductId;
     ApiId;

@@ -22,11 +22,12 @@ pub use catalog::{
 pub use domain_name::{Domain, DomainError};
 pub use email::{EmailAddress, EmailError};
 pub use ids::{
-    ApiId, DomainId, DraftId, EmailId, EnterpriseId, EnvironmentId, InvitationId, NotAnId, PartnerId, ProductId, UserId,
+    ApiId, DomainId, DraftId, EmailId, EnterpriseId, EnvironmentId, InvitationId, MembershipId, NotAnId,
+    OrganisationId, PartnerId, ProductId, UserId,
 };
 pub use logo::{png_header_only, sample_png, Logo, LogoError, LogoFormat, MAX_LOGO_BYTES};
 pub use names::{normalise_for_compare, PartnerName, PartnerNameError, PersonName, PersonNameError};
 pub use password::{NewPassword, PasswordError};
 pub use role::{Role, RoleError};
-pub use states::{EmailKind, EmailStatus, FlashKind, InvitationStatus, PartnerStatus, UserRole};
+pub use states::{EmailKind, EmailStatus, EndedBy, FlashKind, InvitationStatus, PartnerStatus, UserRole};
 pub use text_enum::UnknownValue;

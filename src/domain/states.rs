@@ -5,12 +5,30 @@ use super::text_enum::text_enum;
 use super::Role;
 
 text_enum! {
-    /// `partners.status`: invited until its administrator accepts, then active; deactivated
-    /// for good.
+    /// `partners.status` (a partnership): requested by Partner ID until the organisation
+    /// accepts or declines; invited (registered by the wizard) until its administrator
+    /// accepts; then active; deactivated (by either side) or declined for good.
     pub enum PartnerStatus {
+        Requested = "requested" => "Requested",
         Invited = "invited" => "Invited",
         Active = "active" => "Active",
         Deactivated = "deactivated" => "Deactivated",
+        Declined = "declined" => "Declined",
+    }
+}
+
+impl PartnerStatus {
+    /// Not ended: counts toward the enterprise's partner limit.
+    pub const fn is_live(self) -> bool {
+        matches!(self, PartnerStatus::Requested | PartnerStatus::Invited | PartnerStatus::Active)
+    }
+}
+
+text_enum! {
+    /// `partners.ended_by`: which side ended a partnership.
+    pub enum EndedBy {
+        Enterprise = "enterprise" => "The enterprise",
+        Organisation = "organisation" => "The partner",
     }
 }
 
@@ -25,9 +43,11 @@ text_enum! {
 }
 
 text_enum! {
-    /// `users.role`: an enterprise admin (no partner) or a partner's Admin or Member.
+    /// `memberships.role` and `invitations.role`: an Enterprise admin or Viewer (no partner),
+    /// or a partnership's Admin or Member.
     pub enum UserRole {
         EnterpriseAdmin = "enterprise_admin" => "Enterprise admin",
+        Viewer = "viewer" => "Viewer",
         Admin = "admin" => "Admin",
         Member = "member" => "Member",
     }
@@ -37,10 +57,17 @@ impl UserRole {
     /// The role within a partner; None for an enterprise admin.
     pub const fn partner_role(self) -> Option<Role> {
         match self {
-            UserRole::EnterpriseAdmin => None,
+            UserRole::EnterpriseAdmin | UserRole::Viewer => None,
             UserRole::Admin => Some(Role::Admin),
             UserRole::Member => Some(Role::Member),
         }
+    }
+}
+
+impl UserRole {
+    /// A role in the enterprise's own team (§16), not in a partnership.
+    pub const fn is_team(self) -> bool {
+        matches!(self, UserRole::EnterpriseAdmin | UserRole::Viewer)
     }
 }
 

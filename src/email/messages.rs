@@ -21,6 +21,8 @@ pub struct InvitationEmail<'a> {
     pub role_label: &'a str,
     /// The person becomes the partner's account administrator.
     pub account_administrator: bool,
+    /// An invitation to the enterprise's own team (`partner_name` is then the enterprise's).
+    pub team: bool,
     pub link: &'a str,
     pub expires_at: DateTime<Utc>,
 }
@@ -143,6 +145,7 @@ mod tests {
             inviter_name: "",
             role_label: "Member",
             account_administrator: false,
+            team: false,
             link: "https://portal.example/invitations/abc?x=1&y=2",
             expires_at: Utc.with_ymd_and_hms(2026, 11, 28, 14, 0, 0).unwrap(),
         })
@@ -197,6 +200,7 @@ mod tests {
             inviter_name: "Erin Admin",
             role_label: "Admin",
             account_administrator: true,
+            team: false,
             link: "https://portal.example/invitations/abc",
             expires_at: Utc.with_ymd_and_hms(2026, 11, 28, 14, 0, 0).unwrap(),
         })

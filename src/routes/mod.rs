@@ -55,6 +55,8 @@ route_table! {
     get  "/login"                    => account::login::login_form;
     post "/login"                    => account::login::login;
     post "/logout"                   => account::login::logout;
+    get  "/organisations"            => account::organisations::page;
+    post "/organisations"            => account::organisations::switch;
     get  "/password/set/{token}"     => account::set_password::open_link;
     get  "/password/new"             => account::set_password::new_password_form;
     post "/password/new"             => account::set_password::set_password;
@@ -124,6 +126,8 @@ route_table! {
     post "/members/{id}/role"                            => members::manage::change_role;
     get  "/members/{id}/remove"                          => members::manage::confirm_remove;
     post "/members/{id}/remove"                          => members::manage::remove;
+    get  "/partner/leave"                                => members::manage::confirm_leave;
+    post "/partner/leave"                                => members::manage::leave;
 
     // ---- catalog ---------------------------------------------------------------------------
     get  "/catalog"                                      => catalog::tabs::products_tab;

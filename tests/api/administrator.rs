@@ -138,7 +138,12 @@ async fn a_new_administrator_replaces_the_current_one_only_once_they_accept() {
         .first(&mut conn)
         .unwrap();
     assert_eq!(account_admin, Some(nina.id));
-    let old_role: String = schema::users::table.find(old).select(schema::users::role).first(&mut conn).unwrap();
+    let old_role: String = schema::memberships::table
+        .filter(schema::memberships::user_id.eq(old))
+        .filter(schema::memberships::partner_id.eq(partner_id))
+        .select(schema::memberships::role)
+        .first(&mut conn)
+        .unwrap();
     assert_eq!(old_role, "member");
 }
 
@@ -160,10 +165,10 @@ async fn an_existing_member_is_promoted_by_an_administrator_invitation() {
     let (_, r) = accept(&app, "mia@globex.example").await;
 
     assert_eq!(location(&r), "/service-catalog");
-    let roles: Vec<(UserId, String)> = schema::users::table
-        .filter(schema::users::partner_id.eq(partner_id))
-        .order(schema::users::id)
-        .select((schema::users::id, schema::users::role))
+    let roles: Vec<(UserId, String)> = schema::memberships::table
+        .filter(schema::memberships::partner_id.eq(partner_id))
+        .order(schema::memberships::user_id)
+        .select((schema::memberships::user_id, schema::memberships::role))
         .load(&mut conn)
         .unwrap();
     assert_eq!(roles, [(old, "member".to_string()), (mia, "admin".to_string())]);

@@ -104,9 +104,9 @@ async fn a_wrong_confirmation_name_is_refused_and_changes_nothing() {
 
     assert_eq!(status_of(&mut conn, partner), "active");
     assert!(events(&mut conn, partner).is_empty());
-    let disabled: i64 = schema::users::table
-        .filter(schema::users::partner_id.eq(partner))
-        .filter(schema::users::disabled_at.is_not_null())
+    let disabled: i64 = schema::memberships::table
+        .filter(schema::memberships::partner_id.eq(partner))
+        .filter(schema::memberships::ended_at.is_not_null())
         .count()
         .get_result(&mut conn)
         .unwrap();
@@ -197,9 +197,9 @@ async fn deactivating_logs_the_partners_people_out_withdraws_its_invitations_and
     assert_eq!(email_status, "cancelled");
 
     // The database agrees: users disabled, sessions gone, domains released, history kept.
-    let enabled: i64 = schema::users::table
-        .filter(schema::users::partner_id.eq(partner))
-        .filter(schema::users::disabled_at.is_null())
+    let enabled: i64 = schema::memberships::table
+        .filter(schema::memberships::partner_id.eq(partner))
+        .filter(schema::memberships::ended_at.is_null())
         .count()
         .get_result(&mut conn)
         .unwrap();
@@ -345,9 +345,9 @@ async fn an_acceptance_racing_a_deactivation_never_leaves_an_enabled_user_behind
         assert_eq!(deactivated, StatusCode::SEE_OTHER, "the deactivation always completes");
         assert!(accepted == StatusCode::SEE_OTHER || accepted == StatusCode::GONE, "accept answered {accepted}");
         assert_eq!(status_of(&mut conn, partner), "deactivated");
-        let enabled: i64 = schema::users::table
-            .filter(schema::users::partner_id.eq(partner))
-            .filter(schema::users::disabled_at.is_null())
+        let enabled: i64 = schema::memberships::table
+            .filter(schema::memberships::partner_id.eq(partner))
+            .filter(schema::memberships::ended_at.is_null())
             .count()
             .get_result(&mut conn)
             .unwrap();

@@ -169,8 +169,8 @@ async fn a_removed_members_address_gets_the_same_answer_and_no_link() {
         .user(UserFixture::member("mia@globex.example").named("Mia", "Member"))
         .create(&app);
     let mia = globex.users[0];
-    diesel::update(schema::users::table.find(mia))
-        .set(schema::users::disabled_at.eq(diesel::dsl::now))
+    diesel::update(schema::memberships::table.filter(schema::memberships::user_id.eq(mia)))
+        .set(schema::memberships::ended_at.eq(diesel::dsl::now))
         .execute(&mut app.conn())
         .unwrap();
 

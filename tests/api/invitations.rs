@@ -70,7 +70,8 @@ async fn the_first_administrator_accepting_activates_the_partner_and_lands_in_th
     let user = partner_portal::db::users::find_by_email(&mut conn, "ivy@globex.example").unwrap().unwrap();
     assert_eq!(status, "active");
     assert_eq!(admin, Some(user.id));
-    assert_eq!(user.role.as_str(), "admin");
+    let role = partner_portal::db::memberships::find_in_partner(&mut conn, partner_id, user.id).unwrap().unwrap().role;
+    assert_eq!(role.as_str(), "admin");
     let actions: Vec<String> = schema::audit_events::table
         .filter(schema::audit_events::partner_id.eq(partner_id))
         .order(schema::audit_events::id)
@@ -183,10 +184,11 @@ async fn an_existing_member_made_administrator_is_promoted_and_the_previous_admi
         .first(&mut conn)
         .unwrap();
     assert_eq!(account_admin, Some(member));
-    let roles: Vec<(String, String)> = schema::users::table
-        .filter(schema::users::partner_id.eq(partner_id))
+    let roles: Vec<(String, String)> = schema::memberships::table
+        .inner_join(schema::users::table)
+        .filter(schema::memberships::partner_id.eq(partner_id))
         .order(schema::users::email)
-        .select((schema::users::email, schema::users::role))
+        .select((schema::users::email, schema::memberships::role))
         .load(&mut conn)
         .unwrap();
     assert_eq!(roles, [("mia@globex.example".into(), "admin".into()), ("old@globex.example".into(), "member".into())]);
@@ -214,7 +216,11 @@ async fn a_new_person_made_administrator_replaces_the_previous_one() {
         .first(&mut conn)
         .unwrap();
     assert_eq!(account_admin, Some(new_admin.id));
-    let old_role: String = schema::users::table.find(old_admin).select(schema::users::role).first(&mut conn).unwrap();
+    let old_role: String = schema::memberships::table
+        .filter(schema::memberships::user_id.eq(old_admin))
+        .select(schema::memberships::role)
+        .first(&mut conn)
+        .unwrap();
     assert_eq!(old_role, "member");
 }
 
@@ -230,12 +236,12 @@ async fn an_invitation_of_a_deactivated_partner_no_longer_works() {
 }
 
 #[tokio::test]
-async fn a_removed_member_invited_back_chooses_a_new_password_and_is_enabled_again() {
+async fn a_removed_member_invited_back_logs_in_and_the_same_membership_is_live_again() {
     let Arranged { app, partner_id } = arrange("active").await;
     let mut conn = app.conn();
     let removed = UserFixture::member("back@globex.example").create(&app, partner_id);
-    diesel::update(schema::users::table.find(removed))
-        .set(schema::users::disabled_at.eq(chrono::Utc::now()))
+    diesel::update(schema::memberships::table.filter(schema::memberships::user_id.eq(removed)))
+        .set(schema::memberships::ended_at.eq(chrono::Utc::now()))
         .execute(&mut conn)
         .unwrap();
     let token = InvitationFixture::new(partner_id, "back@globex.example").role("member").create(&app).token;
@@ -243,7 +249,7 @@ async fn a_removed_member_invited_back_chooses_a_new_password_and_is_enabled_aga
     let r = accept_with(&app.browser, &token).await;
 
     assert_eq!(location(&r), "/service-catalog");
-    let user = partner_portal::db::users::find(&mut conn, removed).unwrap().unwrap();
-    assert!(user.disabled_at.is_none(), "enabled again, same account (history kept)");
+    let live = partner_portal::db::memberships::find_in_partner(&mut conn, partner_id, removed).unwrap();
+    assert!(live.is_some(), "the membership is live again, same account (history kept)");
     assert_eq!(app.get("/service-catalog").await.status(), StatusCode::OK);
 }

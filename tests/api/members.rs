@@ -232,10 +232,10 @@ async fn an_admin_changes_a_members_role_with_immediate_effect_but_not_the_accou
         assert_eq!(r.status(), StatusCode::CONFLICT);
         assert!(shown(r).await.contains(refusal));
     }
-    let roles: Vec<String> = schema::users::table
-        .filter(schema::users::id.eq_any([ada, bo]))
-        .order(schema::users::id)
-        .select(schema::users::role)
+    let roles: Vec<String> = schema::memberships::table
+        .filter(schema::memberships::user_id.eq_any([ada, bo]))
+        .order(schema::memberships::user_id)
+        .select(schema::memberships::role)
         .load(&mut conn)
         .unwrap();
     assert_eq!(roles, ["admin", "admin"]);
@@ -264,8 +264,11 @@ async fn a_removed_member_is_logged_out_on_their_next_request_and_cannot_log_in_
     let again = app.another_browser();
     let r = again.login("mia@globex.example", PASSWORD).await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
-    let disabled: Option<chrono::DateTime<chrono::Utc>> =
-        schema::users::table.find(mia).select(schema::users::disabled_at).first(&mut conn).unwrap();
+    let disabled: Option<chrono::DateTime<chrono::Utc>> = schema::memberships::table
+        .filter(schema::memberships::user_id.eq(mia))
+        .select(schema::memberships::ended_at)
+        .first(&mut conn)
+        .unwrap();
     assert!(disabled.is_some(), "the row is kept, disabled, for the history");
     assert!(audit_actions(&mut conn, partner_id).contains(&"member.removed".to_string()));
 }
@@ -285,8 +288,8 @@ async fn the_account_administrator_cannot_be_removed_and_an_admin_cannot_remove_
         assert_eq!(r.status(), StatusCode::CONFLICT);
         assert!(shown(r).await.contains(refusal));
     }
-    let disabled: i64 = schema::users::table
-        .filter(schema::users::disabled_at.is_not_null())
+    let disabled: i64 = schema::memberships::table
+        .filter(schema::memberships::ended_at.is_not_null())
         .count()
         .get_result(&mut app.conn())
         .unwrap();
@@ -346,9 +349,9 @@ async fn another_partners_members_and_invitations_answer_404() {
         let r = app.submit("/members", &path, &fields).await;
         assert_eq!(r.status(), StatusCode::NOT_FOUND, "POST {path}");
     }
-    let (role, disabled): (String, Option<chrono::DateTime<chrono::Utc>>) = schema::users::table
-        .find(stranger)
-        .select((schema::users::role, schema::users::disabled_at))
+    let (role, disabled): (String, Option<chrono::DateTime<chrono::Utc>>) = schema::memberships::table
+        .filter(schema::memberships::user_id.eq(stranger))
+        .select((schema::memberships::role, schema::memberships::ended_at))
         .first(&mut conn)
         .unwrap();
     let status: String =

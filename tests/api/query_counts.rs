@@ -22,7 +22,7 @@ use reqwest::StatusCode;
 
 use crate::{
     fixtures::{grant_api, grant_product, seed_catalog, InvitationFixture, PartnerFixture},
-    helpers::{location, Browser, TestApp, PASSWORD},
+    helpers::{location, member_of, Browser, TestApp, PASSWORD},
 };
 
 const ADMIN: &str = "erin@acme.example";
@@ -87,21 +87,17 @@ async fn world(partners: usize, people: usize, events: i64) -> World {
         let p = u % partners;
         let role = if u < partners { UserRole::Admin } else { UserRole::Member };
         let email = format!("user{u}@partner{}.example", p + 1);
-        let user = db::users::insert(
+        let user = member_of(
             &mut conn,
-            &db::users::NewUser {
-                enterprise_id,
-                partner_id: Some(partner_ids[p]),
-                role,
-                email: &email,
-                first_name: "Pat",
-                surname: &format!("Person {u}"),
-                password_hash: Some(&hash),
-            },
-        )
-        .unwrap();
+            &email,
+            ("Pat", &format!("Person {u}")),
+            &hash,
+            enterprise_id,
+            Some(partner_ids[p]),
+            role,
+        );
         if role == UserRole::Admin {
-            db::partners::set_account_admin(&mut conn, partner_ids[p], user.id).unwrap();
+            db::partners::set_account_admin(&mut conn, partner_ids[p], user).unwrap();
         } else if p == 0 && member.is_none() {
             member = Some(email);
         }

@@ -34,11 +34,11 @@ pub fn seed_invitation(conn: &mut PgConnection, enterprise_id: EnterpriseId, par
         conn,
         &db::invitations::NewInvitation {
             enterprise_id,
-            partner_id,
+            partner_id: Some(partner_id),
             email: to,
             first_name: "Ana",
             surname: "Lima",
-            role: Role::Admin,
+            role: Role::Admin.into(),
             for_account_admin: true,
             token_hash: uuid::Uuid::new_v4().as_bytes(),
             invited_by: None,
@@ -57,6 +57,7 @@ pub fn invitation_email(partner: &str, to: &str, link: &str) -> OutgoingEmail {
         inviter_name: "Erin Admin",
         role_label: "Admin",
         account_administrator: true,
+        team: false,
         link,
         expires_at: expires(),
     })

@@ -143,20 +143,15 @@ impl UserFixture {
 
     fn insert(&self, conn: &mut PgConnection, enterprise_id: EnterpriseId, partner_id: PartnerId) -> UserId {
         let hash = partner_portal::auth::password::hash_sync(PASSWORD).unwrap();
-        partner_portal::db::users::insert(
+        super::helpers::member_of(
             conn,
-            &partner_portal::db::users::NewUser {
-                enterprise_id,
-                partner_id: Some(partner_id),
-                role: UserRole::from_stored(&self.role).unwrap(),
-                email: &self.email,
-                first_name: &self.name.0,
-                surname: &self.name.1,
-                password_hash: Some(&hash),
-            },
+            &self.email,
+            (&self.name.0, &self.name.1),
+            &hash,
+            enterprise_id,
+            Some(partner_id),
+            UserRole::from_stored(&self.role).unwrap(),
         )
-        .unwrap()
-        .id
     }
 }
 
@@ -255,8 +250,10 @@ fn insert_partner(
 ) -> PartnerId {
     use schema::partners::dsl as p;
     let deactivated_at = (status == PartnerStatus::Deactivated.as_str()).then(chrono::Utc::now);
+    let organisation = partner_portal::db::organisations::create(conn, name).unwrap();
     let id: PartnerId = diesel::insert_into(p::partners)
         .values((
+            p::organisation_id.eq(organisation.id),
             p::enterprise_id.eq(enterprise_id),
             p::name.eq(name),
             p::status.eq(PartnerStatus::from_stored(status).unwrap()),

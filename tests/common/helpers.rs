@@ -451,20 +451,8 @@ impl TestApp {
         let mut conn = self.conn();
         let e = db::enterprises::insert(&mut conn, enterprise, 10).unwrap();
         let hash = hash_sync(password).unwrap();
-        let u = db::users::insert(
-            &mut conn,
-            &db::users::NewUser {
-                enterprise_id: e.id,
-                partner_id: None,
-                role: UserRole::EnterpriseAdmin,
-                email,
-                first_name: "Erin",
-                surname: "Admin",
-                password_hash: Some(&hash),
-            },
-        )
-        .unwrap();
-        (e.id, u.id)
+        let u = member_of(&mut conn, email, ("Erin", "Admin"), &hash, e.id, None, UserRole::EnterpriseAdmin);
+        (e.id, u)
     }
 }
 
@@ -542,19 +530,42 @@ pub const PASSWORD: &str = "correct horse battery staple 7";
 
 /// A second enterprise admin in an existing enterprise; returns the user id.
 pub fn seed_admin(app: &TestApp, enterprise_id: EnterpriseId, email: &str) -> UserId {
+    seed_team_member(app, enterprise_id, email, UserRole::EnterpriseAdmin)
+}
+
+/// A person in the enterprise's team with `role` (Enterprise admin or Viewer), password
+/// `PASSWORD`; an existing person gets the membership added.
+pub fn seed_team_member(app: &TestApp, enterprise_id: EnterpriseId, email: &str, role: UserRole) -> UserId {
     let hash = hash_sync(PASSWORD).unwrap();
-    db::users::insert(
-        &mut app.conn(),
-        &db::users::NewUser {
-            enterprise_id,
-            partner_id: None,
-            role: UserRole::EnterpriseAdmin,
-            email,
-            first_name: "Carl",
-            surname: "Colleague",
-            password_hash: Some(&hash),
-        },
+    member_of(&mut app.conn(), email, ("Carl", "Colleague"), &hash, enterprise_id, None, role)
+}
+
+/// The person with `email` (created with `name` and the password hash `hash` if new), given
+/// a live membership of `role` in the enterprise (`partner: None`) or the partnership.
+pub fn member_of(
+    conn: &mut PgConnection,
+    email: &str,
+    name: (&str, &str),
+    hash: &str,
+    enterprise_id: EnterpriseId,
+    partner: Option<PartnerId>,
+    role: UserRole,
+) -> UserId {
+    let user = match db::users::find_by_email(conn, email).unwrap() {
+        Some(u) => u.id,
+        None => {
+            db::users::insert(
+                conn,
+                &db::users::NewUser { email, first_name: name.0, surname: name.1, password_hash: Some(hash) },
+            )
+            .unwrap()
+            .id
+        }
+    };
+    db::memberships::grant(
+        conn,
+        &db::memberships::NewMembership { user_id: user, enterprise_id, partner_id: partner, role },
     )
-    .unwrap()
-    .id
+    .unwrap();
+    user
 }

@@ -27,8 +27,12 @@ async fn with_two_instances_running_each_queued_invitation_is_delivered_exactly_
     let (enterprise_id, admin_id) = one.create_enterprise_admin("Acme", ADMIN, PASSWORD);
     let partner_id =
         PartnerFixture::new("Globex").domains(["globex.com"]).active().enterprise(enterprise_id).create(&one).id;
+    let membership_id =
+        partner_portal::db::memberships::live_for_user(&mut one.conn(), admin_id).unwrap()[0].membership_id;
     let actor = Principal {
         user_id: admin_id,
+        membership_id,
+        usable_memberships: 1,
         enterprise_id,
         partner_id: None,
         role: UserRole::EnterpriseAdmin,

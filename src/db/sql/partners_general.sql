@@ -1,5 +1,6 @@
 SELECT p.id, p.enterprise_id, p.name, p.status, p.created_at, p.updated_at, p.deactivated_at,
-       p.created_by, p.account_admin_user_id, l.updated_at AS logo_updated_at,
+       p.created_by, p.account_admin_user_id, p.organisation_id, p.ended_by, p.requested_by,
+       org.partner_code, l.updated_at AS logo_updated_at,
        COALESCE(d.ids, '{}') AS domain_ids, COALESCE(d.names, '{}') AS domain_names,
        a.first_name AS admin_first_name, a.surname AS admin_surname, a.email AS admin_email,
        COALESCE(m.product_count, 0)::bigint AS product_count,
@@ -11,13 +12,16 @@ SELECT p.id, p.enterprise_id, p.name, p.status, p.created_at, p.updated_at, p.de
        o.status AS mail_status, o.attempts AS mail_attempts, o.last_error AS mail_last_error,
        o.sent_at AS mail_sent_at, o.created_at AS mail_created_at
   FROM partners p
+  JOIN partner_organisations org ON org.id = p.organisation_id
   LEFT JOIN partner_logos l ON l.partner_id = p.id
   LEFT JOIN partner_summaries m ON m.partner_id = p.id
   LEFT JOIN LATERAL (
        SELECT array_agg(id ORDER BY domain) AS ids, array_agg(domain ORDER BY domain) AS names
          FROM partner_domains WHERE partner_id = p.id
   ) d ON true
-  LEFT JOIN users a ON a.id = p.account_admin_user_id AND a.partner_id = p.id
+  LEFT JOIN users a ON a.id = p.account_admin_user_id
+        AND EXISTS (SELECT 1 FROM memberships am WHERE am.user_id = a.id AND am.partner_id = p.id
+                       AND am.ended_at IS NULL)
   LEFT JOIN LATERAL (
        SELECT * FROM invitations
         WHERE partner_id = p.id AND for_account_admin

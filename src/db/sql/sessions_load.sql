@@ -1,10 +1,14 @@
-SELECT s.state, u.id AS user_id, u.enterprise_id, u.partner_id, u.role, u.email,
-       u.first_name, u.surname, e.name AS enterprise_name,
-       p.name AS partner_name, p.status AS partner_status,
+SELECT s.state, u.id AS user_id, u.email, u.first_name, u.surname,
+       m.id AS membership_id, m.enterprise_id, m.partner_id, m.role,
+       e.name AS enterprise_name, p.name AS partner_name, p.status AS partner_status,
+       (SELECT count(*) FROM memberships c LEFT JOIN partners cp ON cp.id = c.partner_id
+         WHERE c.user_id = u.id AND c.ended_at IS NULL
+           AND (c.partner_id IS NULL OR cp.status IN ('invited', 'active'))) AS usable_memberships,
        s.expires_at < LEAST(now() + make_interval(secs => $2), s.absolute_expires_at)
                       - interval '60 seconds' AS slide_due
   FROM sessions s
-  LEFT JOIN users u ON u.id = s.user_id AND u.disabled_at IS NULL
-  LEFT JOIN enterprises e ON e.id = u.enterprise_id
-  LEFT JOIN partners p ON p.id = u.partner_id
+  LEFT JOIN users u ON u.id = s.user_id
+  LEFT JOIN memberships m ON m.id = s.membership_id AND m.user_id = s.user_id AND m.ended_at IS NULL
+  LEFT JOIN enterprises e ON e.id = m.enterprise_id
+  LEFT JOIN partners p ON p.id = m.partner_id
  WHERE s.key_hash = $1 AND s.expires_at > now()

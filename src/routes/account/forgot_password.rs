@@ -10,7 +10,7 @@
 //! `/password/set/<token>` → `/password/new` flow (which ends every other session of the
 //! person once the new password is set).
 
-use crate::domain::{AuditAction, EmailKind, PartnerStatus};
+use crate::domain::{AuditAction, EmailKind};
 use std::time::Duration;
 
 use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
@@ -26,7 +26,7 @@ use crate::{
         tokens::{random_token, token_hash},
     },
     config::Settings,
-    db::{self, audit, outbox, schema, throttle, tokens, users},
+    db::{self, audit, memberships, outbox, throttle, tokens, users},
     domain::EmailAddress,
     email::{messages, EmailMeta, OutgoingEmail},
     error::AppError,
@@ -157,16 +157,12 @@ pub fn issue_reset_link(conn: &mut PgConnection, settings: &Settings, address: &
     let Some(user) = users::find_by_email(conn, address)? else {
         return Ok(false);
     };
-    if user.disabled_at.is_some() {
+    // Only a person who could log in afterwards: a membership that still gives access.
+    let choices = memberships::choices(conn, user.id)?;
+    if choices.is_empty() {
         return Ok(false);
     }
-    if let Some(partner_id) = user.partner_id {
-        let status: PartnerStatus =
-            schema::partners::table.find(partner_id).select(schema::partners::status).first(conn)?;
-        if status == PartnerStatus::Deactivated {
-            return Ok(false);
-        }
-    }
+    let live = memberships::live_for_user(conn, user.id)?;
     let token = random_token();
     let ttl = chrono::Duration::from_std(reset_ttl(settings))
         .map_err(|e| AppError::Unexpected(anyhow::anyhow!("reset ttl: {e}")))?;
@@ -182,22 +178,29 @@ pub fn issue_reset_link(conn: &mut PgConnection, settings: &Settings, address: &
             expires_at,
         })?
     };
-    let meta =
-        EmailMeta { kind: EmailKind::PasswordReset, enterprise_id: Some(user.enterprise_id), invitation_id: None };
+    let meta = EmailMeta {
+        kind: EmailKind::PasswordReset,
+        enterprise_id: live.first().map(|m| m.enterprise_id),
+        invitation_id: None,
+    };
     outbox::enqueue(conn, &email, &meta)?;
-    audit::record(
-        conn,
-        &audit::NewAuditEvent {
-            enterprise_id: user.enterprise_id,
-            partner_id: user.partner_id,
-            actor_user_id: None,
-            // Whoever typed the address is unknown: anyone can ask for someone's link.
-            actor_label: "Forgot password form",
-            action: AuditAction::UserPasswordResetRequested,
-            target: &format!("User {} {} <{}>", user.first_name, user.surname, user.email),
-            details: serde_json::json!({ "expires_at": expires_at }),
-        },
-    )?;
+    // A person is global; each organisation they belong to sees the request.
+    for m in &live {
+        audit::record(
+            conn,
+            &audit::NewAuditEvent {
+                enterprise_id: m.enterprise_id,
+                partner_id: m.partner_id,
+                actor_user_id: None,
+                // Whoever typed the address is unknown: anyone can ask for someone's link.
+                actor_label: "Forgot password form",
+                actor_membership: "",
+                action: AuditAction::UserPasswordResetRequested,
+                target: &format!("User {} {} <{}>", user.first_name, user.surname, user.email),
+                details: serde_json::json!({ "expires_at": expires_at }),
+            },
+        )?;
+    }
     tracing::info!(user_id = %user.id, "password reset link issued");
     Ok(true)
 }

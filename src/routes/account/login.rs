@@ -14,7 +14,7 @@ use crate::{
         session::TypedSession,
         throttle::{self, THROTTLED_MESSAGE},
     },
-    db::{self, users},
+    db::{self, memberships, users},
     domain::FlashKind,
     error::AppError,
     render::see_other,
@@ -40,6 +40,9 @@ pub struct LoggedOut {
 pub async fn login_form(visitor: Visitor, query: web::Query<LoggedOut>) -> Result<HttpResponse, AppError> {
     if let Some(user) = &visitor.user {
         return Ok(see_other(user.home()));
+    }
+    if visitor.session.person().is_some() {
+        return Ok(see_other("/organisations"));
     }
     let mut layout = visitor.layout("Log in")?;
     if query.logged_out.is_some() {
@@ -81,7 +84,9 @@ pub async fn login(
         if throttle::is_throttled(conn, &acc, &cli)? {
             return Ok((true, None));
         }
-        Ok((false, users::find_by_email(conn, &acc)?))
+        let Some(user) = users::find_by_email(conn, &acc)? else { return Ok((false, None)) };
+        let choices = memberships::choices(conn, user.id)?;
+        Ok((false, Some((user, choices))))
     })
     .await?;
     if throttled {
@@ -89,11 +94,13 @@ pub async fn login(
         return fail(&visitor, StatusCode::TOO_MANY_REQUESTS, THROTTLED_MESSAGE, email);
     }
 
-    let usable = user.filter(|u| u.disabled_at.is_none());
-    let stored = usable.as_ref().and_then(|u| u.password_hash.clone());
+    // A person with no membership left that gives access can't log in (all were removed or
+    // their partnerships ended); they get the same answer as a wrong password.
+    let usable = user.filter(|(_, choices)| !choices.is_empty());
+    let stored = usable.as_ref().and_then(|(u, _)| u.password_hash.clone());
     let verified = state.hasher.verify(stored, password).await?;
-    let user = match (verified, usable) {
-        (true, Some(user)) => user,
+    let (user, choices) = match (verified, usable) {
+        (true, Some(found)) => found,
         _ => {
             let (acc, cli) = (account.clone(), client.clone());
             db::run(&state.pool, move |conn| Ok(throttle::record_failure(conn, &acc, &cli)?)).await?;
@@ -103,10 +110,18 @@ pub async fn login(
 
     let acc = account.clone();
     db::run(&state.pool, move |conn| Ok(db::throttle::clear_account(conn, &acc)?)).await?;
-    visitor.session.log_in(user.id)?;
-    tracing::info!(user_id = %user.id, "logged in");
-    let home = if user.partner_id.is_none() { "/settings/partners" } else { "/service-catalog" };
-    Ok(see_other(home))
+    // One membership: straight in. Several: the person picks one (SPEC §10).
+    let only = match choices.as_slice() {
+        [one] => Some(one.clone()),
+        _ => None,
+    };
+    visitor.session.log_in(user.id, only.as_ref().map(|c| c.membership_id))?;
+    tracing::info!(user_id = %user.id, memberships = choices.len(), "logged in");
+    Ok(see_other(match only {
+        Some(choice) if choice.partner_name.is_none() => "/settings/partners",
+        Some(_) => "/service-catalog",
+        None => "/organisations",
+    }))
 }
 
 pub async fn logout(session: TypedSession) -> HttpResponse {

@@ -183,18 +183,22 @@ pub async fn set_password(
             sessions::delete_for_user(conn, user_id)?;
             if let Some(user) = users::find(conn, user_id)? {
                 let label = format!("{} {} <{}>", user.first_name, user.surname, user.email);
-                crate::db::audit::record(
-                    conn,
-                    &crate::db::audit::NewAuditEvent {
-                        enterprise_id: user.enterprise_id,
-                        partner_id: user.partner_id,
-                        actor_user_id: Some(user.id),
-                        actor_label: &label,
-                        action: AuditAction::UserPasswordSet,
-                        target: &format!("User {}", user.email),
-                        details: serde_json::json!({}),
-                    },
-                )?;
+                // A person is global; each organisation they belong to sees the event.
+                for m in crate::db::memberships::live_for_user(conn, user_id)? {
+                    crate::db::audit::record(
+                        conn,
+                        &crate::db::audit::NewAuditEvent {
+                            enterprise_id: m.enterprise_id,
+                            partner_id: m.partner_id,
+                            actor_user_id: Some(user.id),
+                            actor_label: &label,
+                            actor_membership: "",
+                            action: AuditAction::UserPasswordSet,
+                            target: &format!("User {}", user.email),
+                            details: serde_json::json!({}),
+                        },
+                    )?;
+                }
             }
             Ok(true)
         })
@@ -204,7 +208,13 @@ pub async fn set_password(
         return Ok(LinkProblem::Used.page(visitor.layout("Link problem")?));
     }
     visitor.session.remove(SESSION_TOKEN_ID);
-    visitor.session.log_in(user_id)?;
+    // One membership: act in it; several: the home page sends the person to pick one.
+    let choices = db::run(&state.pool, move |conn| Ok(crate::db::memberships::choices(conn, user_id)?)).await?;
+    let only = match choices.as_slice() {
+        [one] => Some(one.membership_id),
+        _ => None,
+    };
+    visitor.session.log_in(user_id, only)?;
     let done = if reset { "Your new password is set. You are logged in." } else { "Your password is set. Welcome!" };
     visitor.session.flash(FlashKind::Success, done)?;
     Ok(see_other("/"))

@@ -152,6 +152,7 @@ pub fn record(
             partner_id: None,
             actor_user_id: Some(actor.user_id),
             actor_label: &actor.actor_label(),
+            actor_membership: &actor.membership_label(),
             action,
             target: &target,
             details,

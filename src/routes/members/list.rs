@@ -19,9 +19,9 @@ use crate::render::see_other;
 use crate::{
     auth::{guards::PartnerAdmin, session::Principal},
     db::{
-        self, invitations,
+        self, invitations, memberships,
         outbox::{self, Delivery},
-        partners, users,
+        partners,
     },
     domain::{Domain, EmailAddress, PersonName, Role},
     error::AppError,
@@ -147,7 +147,7 @@ pub struct MembersData {
 pub fn load(conn: &mut PgConnection, actor: &Principal) -> Result<MembersData, AppError> {
     let partner_id = partner_of(actor)?;
     let partner = partners::find(conn, actor.enterprise_id, partner_id)?.ok_or(AppError::NotFound)?;
-    let people = users::enabled_for_partner(conn, partner_id)?;
+    let people = memberships::live_for_partner(conn, partner_id)?;
     let now = Utc::now();
     let open: Vec<invitations::Invitation> = invitations::for_partner(conn, partner_id)?
         .into_iter()

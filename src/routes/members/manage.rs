@@ -12,8 +12,11 @@ use serde::Deserialize;
 
 use crate::render::see_other;
 use crate::{
-    auth::{guards::PartnerAdmin, session::Principal},
-    db::{self, audit, invitations, partners, sessions, tokens, users},
+    auth::{
+        guards::{PartnerAdmin, PartnerUser},
+        session::Principal,
+    },
+    db::{self, audit, invitations, memberships, memberships::Member, partners},
     domain::{AuditAction, FlashKind, Role, UserRole},
     error::AppError,
     render::{render, Layout},
@@ -26,8 +29,23 @@ pub const ACCOUNT_ADMIN_MESSAGE: &str =
 pub const SELF_REMOVE_MESSAGE: &str = "You can't remove yourself. Ask another Admin of your company to do it.";
 pub const SELF_ROLE_MESSAGE: &str = "You can't change your own role. Ask another Admin of your company to do it.";
 
-fn display_name(u: &users::User) -> String {
-    format!("{} {}", u.first_name, u.surname)
+pub const LAST_ADMIN_MESSAGE: &str =
+    "This is the partner's last Admin. Make someone else an Admin first (the enterprise changes the account administrator).";
+
+fn display_name(u: &Member) -> String {
+    u.display_name()
+}
+
+/// The last-admin rule (SPEC §10): a partnership always keeps an Admin. Runs with the partner
+/// row locked, so two demotions can't both see "another Admin is left".
+fn refuse_last_admin(conn: &mut PgConnection, member: &Member) -> Result<(), AppError> {
+    let Some(partner_id) = member.partner_id else { return Ok(()) };
+    if member.role == UserRole::Admin
+        && memberships::count_with_role_in_partner(conn, partner_id, UserRole::Admin)? <= 1
+    {
+        return Err(AppError::Conflict(LAST_ADMIN_MESSAGE.into()));
+    }
+    Ok(())
 }
 
 /// The member `user_id` of the admin's partner, locked, after refusing the changes nobody may
@@ -37,10 +55,10 @@ fn lock_member(
     actor: &Principal,
     user_id: UserId,
     self_message: &str,
-) -> Result<(partners::Partner, users::User), AppError> {
+) -> Result<(partners::Partner, Member), AppError> {
     let partner_id = partner_of(actor)?;
     let partner = partners::lock(conn, actor.enterprise_id, partner_id)?.ok_or(AppError::NotFound)?;
-    let member = users::lock_in_partner(conn, partner_id, user_id)?.ok_or(AppError::NotFound)?;
+    let member = memberships::lock_in_partner(conn, partner_id, user_id)?.ok_or(AppError::NotFound)?;
     if partner.account_admin_user_id == Some(member.id) {
         return Err(AppError::Conflict(ACCOUNT_ADMIN_MESSAGE.into()));
     }
@@ -55,7 +73,7 @@ fn record(
     actor: &Principal,
     partner_id: PartnerId,
     action: AuditAction,
-    member: &users::User,
+    member: &Member,
     details: serde_json::Value,
 ) -> Result<(), AppError> {
     audit::record(
@@ -65,6 +83,7 @@ fn record(
             partner_id: Some(partner_id),
             actor_user_id: Some(actor.user_id),
             actor_label: &actor.actor_label(),
+            actor_membership: &actor.membership_label(),
             action,
             target: &format!("Member {} <{}>", display_name(member), member.email),
             details,
@@ -95,7 +114,10 @@ pub async fn change_role(
             if member.role == UserRole::from(role) {
                 return Ok((display_name(&member), false));
             }
-            users::set_role(conn, member.id, role.into())?;
+            if role == Role::Member {
+                refuse_last_admin(conn, &member)?;
+            }
+            memberships::set_role(conn, member.membership_id, role.into())?;
             record(
                 conn,
                 &actor,
@@ -158,9 +180,9 @@ pub async fn confirm_remove(
     }))
 }
 
-/// Disables the account (the row stays for the history), ends every session of theirs and
-/// kills their unused password links, in one transaction: their open session is refused on
-/// its very next request.
+/// Ends the membership (the row stays for the history), in one transaction: any session
+/// acting through it is refused on its very next request, and the person's other
+/// memberships keep working.
 pub async fn remove(
     user: PartnerAdmin,
     state: web::Data<AppState>,
@@ -171,24 +193,104 @@ pub async fn remove(
     let name = db::run(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
             let (partner, member) = lock_member(conn, &actor, id, SELF_REMOVE_MESSAGE)?;
-            users::disable(conn, member.id)?;
-            let ended = sessions::delete_for_user(conn, member.id)?;
-            tokens::expire_unused_for_user(conn, member.id)?;
+            refuse_last_admin(conn, &member)?;
+            memberships::end(conn, member.membership_id)?;
             record(
                 conn,
                 &actor,
                 partner.id,
                 AuditAction::MemberRemoved,
                 &member,
-                serde_json::json!({ "role": member.role, "sessions_ended": ended }),
+                serde_json::json!({ "role": member.role, "membership_id": member.membership_id }),
             )?;
             Ok(display_name(&member))
         })
     })
     .await?;
     tracing::info!(user_id = %id, "member removed");
-    user.flash(FlashKind::Success, format!("{name} was removed and can no longer log in."))?;
+    user.flash(FlashKind::Success, format!("{name} was removed and no longer has access to this partner account."))?;
     Ok(see_other("/members"))
+}
+
+// ---- Leave partner -------------------------------------------------------------------------
+
+pub const ACCOUNT_ADMIN_LEAVE_MESSAGE: &str = "You are the account administrator, so you can't leave. Ask the enterprise to make someone else the partner's administrator first.";
+
+#[derive(Template)]
+#[template(path = "members/leave.html")]
+struct LeavePage {
+    layout: Layout,
+    partner_name: String,
+    enterprise_name: String,
+    refusal: Option<String>,
+}
+
+/// The membership of the person themselves, locked, after the rules for leaving: not the
+/// account administrator, not the last Admin.
+fn lock_self(conn: &mut PgConnection, actor: &Principal) -> Result<Result<Member, String>, AppError> {
+    let partner_id = partner_of(actor)?;
+    let partner = partners::lock(conn, actor.enterprise_id, partner_id)?.ok_or(AppError::NotFound)?;
+    let me = memberships::lock_in_partner(conn, partner_id, actor.user_id)?.ok_or(AppError::NotFound)?;
+    if partner.account_admin_user_id == Some(me.id) {
+        return Ok(Err(ACCOUNT_ADMIN_LEAVE_MESSAGE.into()));
+    }
+    match refuse_last_admin(conn, &me) {
+        Ok(()) => Ok(Ok(me)),
+        Err(AppError::Conflict(message)) => Ok(Err(message)),
+        Err(e) => Err(e),
+    }
+}
+
+/// **Leave partner**: any member may leave, but for the account administrator and the last
+/// Admin (SPEC §10); the page says so instead of offering a button that can only fail.
+pub async fn confirm_leave(user: PartnerUser, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let actor = user.user.clone();
+    let refusal =
+        db::run(&state.pool, move |conn| conn.transaction::<_, AppError, _>(|conn| Ok(lock_self(conn, &actor)?.err())))
+            .await?;
+    let status =
+        if refusal.is_some() { actix_web::http::StatusCode::CONFLICT } else { actix_web::http::StatusCode::OK };
+    Ok(crate::render::render_status(
+        status,
+        &LeavePage {
+            layout: user.layout("Leave partner", "leave")?,
+            partner_name: user.user.partner_name.clone().unwrap_or_default(),
+            enterprise_name: user.user.enterprise_name.clone(),
+            refusal,
+        },
+    ))
+}
+
+pub async fn leave(user: PartnerUser, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let actor = user.user.clone();
+    let left = db::run(&state.pool, move |conn| {
+        conn.transaction::<_, AppError, _>(|conn| {
+            let me = match lock_self(conn, &actor)? {
+                Ok(me) => me,
+                Err(message) => return Err(AppError::Conflict(message)),
+            };
+            memberships::end(conn, me.membership_id)?;
+            audit::record(
+                conn,
+                &audit::NewAuditEvent {
+                    enterprise_id: actor.enterprise_id,
+                    partner_id: actor.partner_id,
+                    actor_user_id: Some(actor.user_id),
+                    actor_label: &actor.actor_label(),
+                    actor_membership: &actor.membership_label(),
+                    action: AuditAction::MemberLeft,
+                    target: &format!("Member {} <{}>", display_name(&me), me.email),
+                    details: serde_json::json!({ "role": me.role, "membership_id": me.membership_id }),
+                },
+            )?;
+            Ok(actor.partner_name.clone().unwrap_or_default())
+        })
+    })
+    .await?;
+    tracing::info!(user_id = %user.user.user_id, "left partner");
+    user.flash(FlashKind::Success, format!("You left {left}."))?;
+    // The next request finds no current membership: another one to pick, or the login page.
+    Ok(see_other("/"))
 }
 
 // ---- Resend or revoke an invitation --------------------------------------------------------
@@ -203,7 +305,7 @@ fn managed_invitation(
     id: InvitationId,
 ) -> Result<invitations::Invitation, AppError> {
     invitations::find(conn, id)?
-        .filter(|i| i.partner_id == partner_id && i.enterprise_id == actor.enterprise_id && !i.for_account_admin)
+        .filter(|i| i.partner_id == Some(partner_id) && i.enterprise_id == actor.enterprise_id && !i.for_account_admin)
         .ok_or(AppError::NotFound)
 }
 

@@ -12,7 +12,7 @@
 //! this is irreversible, so the admin types the name exactly as shown.
 
 use crate::domain::PartnerId;
-use crate::domain::{AuditAction, FlashKind};
+use crate::domain::{AuditAction, EndedBy, FlashKind};
 use actix_web::{http::StatusCode, web, HttpResponse};
 use askama::Template;
 use diesel::prelude::*;
@@ -26,7 +26,7 @@ use crate::routes::partners::header::record_event;
 use crate::routes::partners::header::PartnerHeader;
 use crate::{
     auth::{guards::EnterpriseAdmin, session::Principal},
-    db::{self, grants, invitations, outbox, partners, sessions, users},
+    db::{self, grants, invitations, memberships, outbox, partners},
     error::AppError,
     render::see_other,
     render::{render_status, Layout},
@@ -70,7 +70,7 @@ async fn page(
     let (partner, header, rows, people, pending) = db::run(&state.pool, move |conn| {
         let (partner, header) = load_header(conn, enterprise_id, id)?;
         let rows = grants::api_grants(conn, partner.id)?;
-        let people = users::count_enabled_in_partner(conn, partner.id)?;
+        let people = memberships::count_live_in_partner(conn, partner.id)?;
         let pending = invitations::count_pending(conn, partner.id)?;
         Ok((partner, header, rows, people, pending))
     })
@@ -147,18 +147,16 @@ fn deactivate_tx(conn: &mut PgConnection, actor: &Principal, id: PartnerId, type
         return refuse(StatusCode::UNPROCESSABLE_ENTITY, Some(message), None);
     }
 
-    partners::mark_deactivated(conn, partner.id)?;
+    partners::mark_deactivated(conn, partner.id, EndedBy::Enterprise)?;
     let domains = partners::release_domains(conn, partner.id)?;
     let revoked = invitations::revoke_pending_for_partner(conn, partner.id)?;
     let mut emails_cancelled = 0;
     for invitation_id in &revoked {
         emails_cancelled += outbox::cancel_for_invitation(conn, *invitation_id)?;
     }
-    let disabled = users::disable_all_in_partner(conn, partner.id)?;
-    let mut sessions_ended = 0;
-    for user_id in &disabled {
-        sessions_ended += sessions::delete_for_user(conn, *user_id)?;
-    }
+    // Their memberships here end; sessions acting through one are refused on their next
+    // request, and the people's other memberships keep working.
+    let disabled = memberships::end_all_in_partner(conn, partner.id)?;
     record_event(
         conn,
         actor,
@@ -167,14 +165,13 @@ fn deactivate_tx(conn: &mut PgConnection, actor: &Principal, id: PartnerId, type
         AuditAction::PartnerDeactivated,
         &partner.name,
         serde_json::json!({
-            "users_disabled": disabled.len(),
+            "users_disabled": disabled,
             "invitations_revoked": revoked.len(),
             "emails_cancelled": emails_cancelled,
-            "sessions_ended": sessions_ended,
             "domains_released": domains,
         }),
     )?;
-    Ok(Outcome::Deactivated { name: partner.name, users: disabled.len(), invitations: revoked.len() })
+    Ok(Outcome::Deactivated { name: partner.name, users: disabled, invitations: revoked.len() })
 }
 
 pub async fn deactivate(

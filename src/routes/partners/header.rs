@@ -100,6 +100,7 @@ pub fn record_event(
             partner_id: Some(partner_id),
             actor_user_id: Some(actor.user_id),
             actor_label: label,
+            actor_membership: &actor.membership_label(),
             action,
             target: &format!("Partner {partner_name}"),
             details,

@@ -42,6 +42,7 @@ pub fn record(
             partner_id: Some(partner.id),
             actor_user_id: Some(actor.user_id),
             actor_label: &actor.actor_label(),
+            actor_membership: &actor.membership_label(),
             action,
             target,
             details,

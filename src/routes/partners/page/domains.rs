@@ -15,7 +15,7 @@ use crate::routes::partners::page::general::render_general;
 use crate::routes::partners::page::general::DomainForm;
 use crate::{
     auth::{guards::EnterpriseAdmin, session::Principal},
-    db::{self, invitations, partners, users},
+    db::{self, invitations, memberships, partners},
     domain::{AuditAction, Domain, FlashKind},
     error::AppError,
     render::see_other,
@@ -161,7 +161,7 @@ fn remove_tx(
             pending.join(", ")
         )));
     }
-    let people = users::emails_with_domain(conn, partner.id, &domain)?;
+    let people = memberships::emails_with_domain(conn, partner.id, &domain)?;
     if !people.is_empty() {
         return Ok(refuse_list(format!(
             "{domain} can't be removed: {} {} an account with this partner in that domain.",

@@ -12,7 +12,7 @@ use crate::routes::partners::header::PartnerHeader;
 use crate::routes::partners::page::general::InvitationView;
 use crate::{
     auth::guards::EnterpriseAdmin,
-    db::{self, invitations, users},
+    db::{self, invitations, memberships},
     error::AppError,
     render::{render, Layout},
     state::AppState,
@@ -48,7 +48,7 @@ pub async fn users_tab(
     let enterprise_id = user.user.enterprise_id;
     let (partner, header, people, invites) = db::run(&state.pool, move |conn| {
         let (partner, header) = load_header(conn, enterprise_id, id)?;
-        let people = users::for_partner(conn, partner.id)?;
+        let people = memberships::for_partner(conn, partner.id)?;
         let invites = invitations::for_partner(conn, partner.id)?;
         Ok((partner, header, people, invites))
     })
@@ -60,7 +60,7 @@ pub async fn users_tab(
             name: format!("{} {}", u.first_name, u.surname),
             is_account_admin: partner.account_admin_user_id == Some(u.id),
             role_label: u.role.label(),
-            disabled: u.disabled_at.is_some(),
+            disabled: u.ended_at.is_some(),
             since: date(u.created_at),
             email: u.email,
         })

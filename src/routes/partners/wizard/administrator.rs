@@ -8,7 +8,7 @@ use super::shared::{draft_or_redirect, first_open_step, load, steps, StepTab};
 use crate::render::see_other;
 use crate::{
     auth::guards::EnterpriseAdmin,
-    db::{self, drafts, users},
+    db::{self, drafts},
     domain::{Domain, EmailAddress, PersonName},
     error::AppError,
     render::{render, render_status, Layout},
@@ -97,16 +97,6 @@ pub async fn save_admin(
         }
         Ok(e) => Some(e),
     };
-    if let Some(addr) = &parsed_email {
-        let address = addr.as_str().to_string();
-        let exists = db::run(&state.pool, move |conn| Ok(users::find_by_email(conn, &address)?.is_some())).await?;
-        if exists {
-            email_error = Some(format!(
-                "{} already has an account in the portal, so it can't be invited as this partner's administrator.",
-                addr.as_str()
-            ));
-        }
-    }
     if let (Ok(f), Ok(l), None, Some(addr)) = (&first, &last, &email_error, &parsed_email) {
         let (id, f, l, a) = (draft.id, f.as_str().to_string(), l.as_str().to_string(), addr.as_str().to_string());
         db::run(&state.pool, move |conn| Ok(drafts::save_admin(conn, id, &f, &l, &a)?)).await?;
