@@ -23,6 +23,7 @@ mod invitations;
 mod login;
 mod logos;
 mod members;
+mod memberships;
 mod partner_summaries;
 mod partners_list;
 mod partners_page;
