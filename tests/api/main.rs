@@ -24,6 +24,7 @@ mod login;
 mod logos;
 mod members;
 mod memberships;
+mod migration_data;
 mod partner_summaries;
 mod partners_list;
 mod partners_page;
