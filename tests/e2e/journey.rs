@@ -322,13 +322,13 @@ async fn the_whole_journey_in_headless_chromium() {
     mia.wait_path_is("/organisations").await;
     mia.expect_text("Globex for Initech (partner of Initech)").await;
     rec.page(&mia, "switch-organisation").await;
-    mia.click_button("Work in Globex for Initech (partner of Initech) as Member").await;
+    mia.click_button("Switch to Globex for Initech (partner of Initech) as Member").await;
     mia.wait_path_is("/service-catalog").await;
     mia.expect_text("Product Three").await;
     mia.expect_no_text("Product One").await;
     mia.click_link("Switch organisation").await;
     mia.wait_path_is("/organisations").await;
-    mia.click_button(&format!("Work in {PARTNER} (partner of Acme) as Member")).await;
+    mia.click_button(&format!("Switch to {PARTNER} (partner of Acme) as Member")).await;
     mia.wait_path_is("/service-catalog").await;
     mia.expect_text("Product One").await;
 
@@ -387,12 +387,19 @@ async fn the_whole_journey_in_headless_chromium() {
     erin.expect_text("Deactivated").await;
     rec.page(&erin, "partner-deactivated").await;
 
-    // The partner's people are logged out at their next click.
-    for b in [&ana, &mia, &nora] {
+    // The partner's people are logged out at their next click; Mia, who also works in
+    // Initech's partnership, keeps that one and is asked to pick it.
+    for b in [&ana, &nora] {
         b.click_menu("Service Catalog").await;
         b.wait_path(&format!("the login page, for {}", b.name), |p| p.starts_with("/login")).await;
         b.button("Log in").await;
     }
+    mia.click_menu("Service Catalog").await;
+    mia.wait_path_is("/organisations").await;
+    mia.expect_no_text(&format!("{PARTNER} (partner of Acme)")).await;
+    mia.click_button("Switch to Globex for Initech (partner of Initech) as Member").await;
+    mia.wait_path_is("/service-catalog").await;
+    mia.expect_text("Product Three").await;
 
     // ---- The rest of the enterprise admin's pages. -----------------------------------------
     erin.click_menu("Catalog").await;
