@@ -74,9 +74,7 @@ pub fn issue(
         .count()
         .get_result(conn)?;
     if pending > 0 {
-        return Err(AppError::Conflict(format!(
-            "An invitation to {address} is already pending. Resend it instead."
-        )));
+        return Err(AppError::Conflict(format!("An invitation to {address} is already pending. Resend it instead.")));
     }
     let token = tokens::random_token();
     let invitation = invitations::insert(

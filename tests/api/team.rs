@@ -23,8 +23,12 @@ async fn acme() -> TestApp {
 async fn invite(app: &TestApp, first: &str, surname: &str, email: &str, role: &str) -> reqwest::Response {
     let page = app.page("/settings/team").await;
     assert_eq!(page.status, StatusCode::OK);
-    let form =
-        page.form("Send invitation").fill(&[("first_name", first), ("surname", surname), ("email", email), ("role", role)]);
+    let form = page.form("Send invitation").fill(&[
+        ("first_name", first),
+        ("surname", surname),
+        ("email", email),
+        ("role", role),
+    ]);
     form.submit(&app.browser).await
 }
 
@@ -111,7 +115,10 @@ async fn an_existing_account_of_another_enterprise_logs_in_on_the_accept_page_an
     let app = acme().await;
     let (initech, olga) = app.create_enterprise_admin("Initech", "olga@initech.example", PASSWORD);
 
-    assert_eq!(location(&invite(&app, "Olga", "Other", "olga@initech.example", "enterprise_admin").await), "/settings/team");
+    assert_eq!(
+        location(&invite(&app, "Olga", "Other", "olga@initech.example", "enterprise_admin").await),
+        "/settings/team"
+    );
     let link = app.emailed_link("olga@initech.example", "/invitations/").await;
     let browser = app.another_browser();
     let accept = open_link(&browser, &link).await;
@@ -142,10 +149,15 @@ async fn an_enterprise_admin_changes_a_colleagues_role_with_immediate_effect() {
     assert_eq!(carl_browser.get("/catalog/products/new").await.status(), StatusCode::FORBIDDEN);
 
     let page = app.page("/settings/team").await;
-    let r = page.form(&format!("/settings/team/{carl}/role")).set("role", "enterprise_admin").submit(&app.browser).await;
+    let r =
+        page.form(&format!("/settings/team/{carl}/role")).set("role", "enterprise_admin").submit(&app.browser).await;
 
     assert_eq!(location(&r), "/settings/team");
-    assert!(app.page("/settings/team").await.flashes().contains(&"Carl Colleague is now an Enterprise admin.".to_string()));
+    assert!(app
+        .page("/settings/team")
+        .await
+        .flashes()
+        .contains(&"Carl Colleague is now an Enterprise admin.".to_string()));
     assert_eq!(team_membership(&app, carl), Some(("enterprise_admin".into(), true)));
     assert_eq!(carl_browser.get("/catalog/products/new").await.status(), StatusCode::OK, "at his very next request");
     assert_eq!(team_row(&app.browser, CARL).await.unwrap()[2], "Enterprise admin");
@@ -303,7 +315,10 @@ async fn inviting_someone_already_in_the_team_or_already_invited_is_refused_with
 
     assert_eq!(again.status(), StatusCode::CONFLICT);
     let again = Page::read(again).await;
-    assert_eq!(again.field_error("email").unwrap(), "An invitation to vera@elsewhere.example is already pending. Resend it instead.");
+    assert_eq!(
+        again.field_error("email").unwrap(),
+        "An invitation to vera@elsewhere.example is already pending. Resend it instead."
+    );
     assert!(again.contains(r#"value="Vera""#), "the input is kept");
     assert_eq!(member.status(), StatusCode::CONFLICT);
     assert_eq!(Page::read(member).await.field_error("email").unwrap(), format!("{ADMIN} is already in the team."));

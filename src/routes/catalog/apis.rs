@@ -10,7 +10,10 @@ use askama::Template;
 use diesel::prelude::*;
 
 use crate::{
-    auth::{guards::{EnterpriseAdmin, EnterpriseEditor}, session::Principal},
+    auth::{
+        guards::{EnterpriseAdmin, EnterpriseEditor},
+        session::Principal,
+    },
     db::{self, catalog},
     domain::{ApiId, BasePath, CatalogName, Description, EnterpriseId, EnvironmentId, ItemEvent, ItemKind},
     error::{AppError, FieldErrors},

@@ -14,7 +14,10 @@ use diesel::prelude::*;
 use serde::de::DeserializeOwned;
 
 use crate::{
-    auth::{guards::{EnterpriseAdmin, EnterpriseEditor}, session::Principal},
+    auth::{
+        guards::{EnterpriseAdmin, EnterpriseEditor},
+        session::Principal,
+    },
     db::{self, catalog},
     domain::{CatalogName, EnterpriseId, ItemEvent, ItemId, ItemKind},
     error::{AppError, FieldErrors},

@@ -9,7 +9,10 @@ use diesel::prelude::*;
 use serde::Deserialize;
 
 use crate::{
-    auth::{guards::{EnterpriseAdmin, EnterpriseEditor}, session::Principal},
+    auth::{
+        guards::{EnterpriseAdmin, EnterpriseEditor},
+        session::Principal,
+    },
     db::{self, catalog},
     domain::{CatalogName, Description, EnterpriseId, ItemEvent, ItemId, ItemKind, ProductId},
     error::{AppError, FieldErrors},

@@ -25,7 +25,10 @@ use crate::routes::partners::header::load_header;
 use crate::routes::partners::header::record_event;
 use crate::routes::partners::header::PartnerHeader;
 use crate::{
-    auth::{guards::{EnterpriseAdmin, EnterpriseEditor}, session::Principal},
+    auth::{
+        guards::{EnterpriseAdmin, EnterpriseEditor},
+        session::Principal,
+    },
     db::{self, grants, invitations, memberships, outbox, partners},
     error::AppError,
     render::see_other,

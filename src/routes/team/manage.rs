@@ -75,9 +75,10 @@ pub async fn confirm_remove(
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let actor = editor.user.clone();
-    let member =
-        db::run(&state.pool, move |conn| conn.transaction::<_, AppError, _>(|conn| team::check_remove(conn, &actor, id)))
-            .await?;
+    let member = db::run(&state.pool, move |conn| {
+        conn.transaction::<_, AppError, _>(|conn| team::check_remove(conn, &actor, id))
+    })
+    .await?;
     let name = member.display_name();
     let page = RemovePage {
         layout: editor.layout(format!("Remove {name}?"), MENU_KEY)?,
@@ -103,7 +104,11 @@ pub async fn remove(
     tracing::info!(user_id = %id, "team member removed");
     user.flash(
         FlashKind::Success,
-        format!("{} was removed from the team and no longer has access to {}.", member.display_name(), user.user.enterprise_name),
+        format!(
+            "{} was removed from the team and no longer has access to {}.",
+            member.display_name(),
+            user.user.enterprise_name
+        ),
     )?;
     Ok(see_other(TEAM))
 }

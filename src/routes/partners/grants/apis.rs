@@ -21,7 +21,10 @@ use crate::routes::partners::header::load_header;
 use crate::routes::partners::header::PartnerHeader;
 use crate::routes::partners::header::DEACTIVATED_MESSAGE;
 use crate::{
-    auth::{guards::{EnterpriseAdmin, EnterpriseEditor}, session::Principal},
+    auth::{
+        guards::{EnterpriseAdmin, EnterpriseEditor},
+        session::Principal,
+    },
     db::{self, grants},
     domain::{AuditAction, FlashKind},
     error::AppError,

@@ -14,7 +14,10 @@ use crate::routes::partners::info_form::InfoForm;
 use crate::routes::partners::info_form::InfoInput;
 use crate::routes::partners::info_form::LogoChange;
 use crate::{
-    auth::{guards::{EnterpriseAdmin, EnterpriseEditor}, session::Principal},
+    auth::{
+        guards::{EnterpriseAdmin, EnterpriseEditor},
+        session::Principal,
+    },
     db::{self, partners},
     domain::{AuditAction, FlashKind},
     error::AppError,
