@@ -27,6 +27,7 @@ fn reads(method: &Method) -> bool {
 
 pub struct AnyUser;
 pub struct EnterpriseRule;
+pub struct EnterpriseEditorRule;
 pub struct PartnerUserRule;
 pub struct PartnerAdminRule;
 
@@ -40,6 +41,13 @@ impl Rule for AnyUser {
 impl Rule for EnterpriseRule {
     fn allows(p: &Principal, method: &Method) -> bool {
         p.is_enterprise_admin() || (p.is_viewer() && reads(method))
+    }
+}
+/// Enterprise admins only, whatever the method: the pages that are nothing but a form for a
+/// change (wizard steps, edit forms, delete confirmations) answer 403 to a Viewer.
+impl Rule for EnterpriseEditorRule {
+    fn allows(p: &Principal, _: &Method) -> bool {
+        p.is_enterprise_admin()
     }
 }
 impl Rule for PartnerUserRule {
@@ -62,6 +70,7 @@ pub struct Auth<R> {
 
 pub type CurrentUser = Auth<AnyUser>;
 pub type EnterpriseAdmin = Auth<EnterpriseRule>;
+pub type EnterpriseEditor = Auth<EnterpriseEditorRule>;
 pub type PartnerUser = Auth<PartnerUserRule>;
 pub type PartnerAdmin = Auth<PartnerAdminRule>;
 
@@ -79,6 +88,14 @@ impl<R: Rule> Auth<R> {
 
     pub fn flash(&self, kind: crate::domain::FlashKind, message: impl Into<String>) -> Result<(), AppError> {
         self.session.flash(kind, message)
+    }
+}
+
+/// An Enterprise admin passes `EnterpriseRule` too: a form page's handler shares the render
+/// helpers of its POST handler.
+impl From<EnterpriseEditor> for EnterpriseAdmin {
+    fn from(a: EnterpriseEditor) -> Self {
+        Auth { user: a.user, session: a.session, _rule: PhantomData }
     }
 }
 

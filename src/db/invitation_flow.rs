@@ -28,12 +28,12 @@ pub struct NewInvite<'a> {
     pub for_account_admin: bool,
 }
 
-fn ttl(settings: &Settings) -> chrono::Duration {
+pub(crate) fn ttl(settings: &Settings) -> chrono::Duration {
     chrono::Duration::from_std(settings.invite_ttl).unwrap_or_else(|_| chrono::Duration::days(7))
 }
 
 /// Builds the email for `invitation` with a fresh `token` and queues it.
-fn queue_email(
+pub(crate) fn queue_email(
     conn: &mut PgConnection,
     settings: &Settings,
     actor: &Principal,
@@ -72,7 +72,7 @@ fn queue_email(
     Ok(())
 }
 
-fn record(
+pub(crate) fn record(
     conn: &mut PgConnection,
     actor: &Principal,
     invitation: &Invitation,
@@ -183,6 +183,17 @@ pub fn resend(
     invitation_id: InvitationId,
 ) -> Result<Invitation, AppError> {
     let current = lock_open(conn, partner_id, invitation_id)?;
+    renew(conn, settings, actor, &current)
+}
+
+/// Resends `current` (a pending invitation locked by the caller): a new token and expiry,
+/// the old link replaced, its unsent email cancelled, the new one queued.
+pub(crate) fn renew(
+    conn: &mut PgConnection,
+    settings: &Settings,
+    actor: &Principal,
+    current: &Invitation,
+) -> Result<Invitation, AppError> {
     outbox::cancel_for_invitation(conn, current.id)?;
     invitations::remember_replaced_token(conn, current.id)?;
     let token = tokens::random_token();
@@ -207,6 +218,11 @@ pub fn revoke(
     invitation_id: InvitationId,
 ) -> Result<(), AppError> {
     let current = lock_open(conn, partner_id, invitation_id)?;
+    withdraw(conn, actor, &current)
+}
+
+/// Revokes `current` (a pending invitation locked by the caller) and cancels its unsent email.
+pub(crate) fn withdraw(conn: &mut PgConnection, actor: &Principal, current: &Invitation) -> Result<(), AppError> {
     outbox::cancel_for_invitation(conn, current.id)?;
     let invitation: Invitation = diesel::update(inv::table.find(current.id))
         .set((inv::status.eq(InvitationStatus::Revoked), inv::revoked_at.eq(diesel::dsl::now)))

@@ -22,6 +22,7 @@ pub mod partners;
 pub mod registration;
 pub mod schema;
 pub mod sessions;
+pub mod team;
 pub mod throttle;
 pub mod tokens;
 pub mod users;

@@ -22,6 +22,7 @@ pub mod invitations;
 pub mod members;
 pub mod partners;
 pub mod service_catalog;
+pub mod team;
 
 use actix_web::web;
 
@@ -102,6 +103,15 @@ route_table! {
 
     get  "/settings/partners/{id}/delete"                => partners::deactivate::delete_tab;
     post "/settings/partners/{id}/deactivate"            => partners::deactivate::deactivate;
+
+    // ---- team (SPEC §16): `invite` and `invitations/…` before `{id}` -------------------------
+    get  "/settings/team"                                => team::list::list;
+    post "/settings/team/invite"                         => team::list::invite;
+    post "/settings/team/invitations/{id}/resend"        => team::manage::resend;
+    post "/settings/team/invitations/{id}/revoke"        => team::manage::revoke;
+    post "/settings/team/{id}/role"                      => team::manage::change_role;
+    get  "/settings/team/{id}/remove"                    => team::manage::confirm_remove;
+    post "/settings/team/{id}/remove"                    => team::manage::remove;
 
     // ---- activity --------------------------------------------------------------------------
     get  "/settings/activity"                            => activity::pages::enterprise_page;

@@ -87,7 +87,7 @@ fn urlencode(s: &str) -> String {
 }
 
 /// Every table's rows, hashed, except the session rows (a request may extend its own session).
-fn snapshot(app: &TestApp) -> Vec<(String, String)> {
+pub fn snapshot(app: &TestApp) -> Vec<(String, String)> {
     #[derive(QueryableByName)]
     struct Name {
         #[diesel(sql_type = Text)]

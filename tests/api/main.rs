@@ -35,4 +35,6 @@ mod scale_out;
 mod security;
 mod service_catalog;
 mod states;
+mod team;
+mod viewer;
 mod wizard;

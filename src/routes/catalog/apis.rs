@@ -10,7 +10,10 @@ use askama::Template;
 use diesel::prelude::*;
 
 use crate::{
-    auth::{guards::EnterpriseAdmin, session::Principal},
+    auth::{
+        guards::{EnterpriseAdmin, EnterpriseEditor},
+        session::Principal,
+    },
     db::{self, catalog},
     domain::{ApiId, BasePath, CatalogName, Description, EnterpriseId, EnvironmentId, ItemEvent, ItemKind},
     error::{AppError, FieldErrors},
@@ -204,7 +207,8 @@ fn form_after_race(
     ))
 }
 
-pub async fn new_form(user: EnterpriseAdmin, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+pub async fn new_form(editor: EnterpriseEditor, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let user: EnterpriseAdmin = editor.into();
     let enterprise_id = user.user.enterprise_id;
     let environments = db::run(&state.pool, move |conn| Ok(catalog::environments(conn, enterprise_id)?)).await?;
     let ctx = Context { archived: false, environments, granted: HashMap::new() };
@@ -248,10 +252,11 @@ fn insert(conn: &mut PgConnection, actor: &Principal, input: &ApiInput) -> Resul
 }
 
 pub async fn edit_form(
-    user: EnterpriseAdmin,
+    editor: EnterpriseEditor,
     state: web::Data<AppState>,
     path: web::Path<ApiId>,
 ) -> Result<HttpResponse, AppError> {
+    let user: EnterpriseAdmin = editor.into();
     let id = path.into_inner();
     let enterprise_id = user.user.enterprise_id;
     let (api, offered, ctx) = db::run(&state.pool, move |conn| {

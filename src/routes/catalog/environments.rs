@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use serde::Deserialize;
 
 use crate::{
-    auth::guards::EnterpriseAdmin,
+    auth::guards::{EnterpriseAdmin, EnterpriseEditor},
     db::{self, catalog},
     domain::{EnterpriseId, EnvironmentId, EnvironmentName, Position},
     error::{AppError, FieldErrors},
@@ -114,7 +114,8 @@ fn or_taken(result: Result<Outcome, AppError>, name: &str) -> Result<Outcome, Ap
     result.or_else(|e| e.unique_as_field(NAME_INDEX, "name", || taken(name.trim())).map(Outcome::Invalid))
 }
 
-pub async fn new_form(user: EnterpriseAdmin, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+pub async fn new_form(editor: EnterpriseEditor, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let user: EnterpriseAdmin = editor.into();
     let enterprise_id = user.user.enterprise_id;
     let next = db::run(&state.pool, move |conn| Ok(catalog::next_environment_position(conn, enterprise_id)?)).await?;
     let input = EnvironmentInput { name: String::new(), position: next.to_string() };
@@ -152,10 +153,11 @@ pub async fn create(
 }
 
 pub async fn edit_form(
-    user: EnterpriseAdmin,
+    editor: EnterpriseEditor,
     state: web::Data<AppState>,
     path: web::Path<EnvironmentId>,
 ) -> Result<HttpResponse, AppError> {
+    let user: EnterpriseAdmin = editor.into();
     let id = path.into_inner();
     let enterprise_id = user.user.enterprise_id;
     let env =
@@ -204,10 +206,11 @@ fn in_use_conflict(name: &str, partners: i64) -> AppError {
 }
 
 pub async fn confirm_delete(
-    user: EnterpriseAdmin,
+    editor: EnterpriseEditor,
     state: web::Data<AppState>,
     path: web::Path<EnvironmentId>,
 ) -> Result<HttpResponse, AppError> {
+    let user: EnterpriseAdmin = editor.into();
     let id = path.into_inner();
     let enterprise_id = user.user.enterprise_id;
     let (env, partners, apis) = db::run(&state.pool, move |conn| {

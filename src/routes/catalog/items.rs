@@ -14,7 +14,10 @@ use diesel::prelude::*;
 use serde::de::DeserializeOwned;
 
 use crate::{
-    auth::{guards::EnterpriseAdmin, session::Principal},
+    auth::{
+        guards::{EnterpriseAdmin, EnterpriseEditor},
+        session::Principal,
+    },
     db::{self, catalog},
     domain::{CatalogName, EnterpriseId, ItemEvent, ItemId, ItemKind},
     error::{AppError, FieldErrors},
@@ -151,10 +154,11 @@ pub struct DeletePage {
 }
 
 pub async fn confirm_delete<I: Into<ItemId> + DeserializeOwned>(
-    user: EnterpriseAdmin,
+    editor: EnterpriseEditor,
     state: web::Data<AppState>,
     path: web::Path<I>,
 ) -> Result<HttpResponse, AppError> {
+    let user: EnterpriseAdmin = editor.into();
     let id: ItemId = path.into_inner().into();
     let kind = id.kind();
     let enterprise_id = user.user.enterprise_id;

@@ -9,7 +9,10 @@ use diesel::prelude::*;
 use serde::Deserialize;
 
 use crate::{
-    auth::{guards::EnterpriseAdmin, session::Principal},
+    auth::{
+        guards::{EnterpriseAdmin, EnterpriseEditor},
+        session::Principal,
+    },
     db::{self, catalog},
     domain::{CatalogName, Description, EnterpriseId, ItemEvent, ItemId, ItemKind, ProductId},
     error::{AppError, FieldErrors},
@@ -109,7 +112,8 @@ fn form(
     })
 }
 
-pub async fn new_form(user: EnterpriseAdmin) -> Result<HttpResponse, AppError> {
+pub async fn new_form(editor: EnterpriseEditor) -> Result<HttpResponse, AppError> {
+    let user: EnterpriseAdmin = editor.into();
     let input = ProductInput { name: String::new(), description: String::new() };
     Ok(render(&form(&user, None, false, input, FieldErrors::default())?))
 }
@@ -143,10 +147,11 @@ fn insert(conn: &mut PgConnection, actor: &Principal, input: &ProductInput) -> R
 }
 
 pub async fn edit_form(
-    user: EnterpriseAdmin,
+    editor: EnterpriseEditor,
     state: web::Data<AppState>,
     path: web::Path<ProductId>,
 ) -> Result<HttpResponse, AppError> {
+    let user: EnterpriseAdmin = editor.into();
     let id = path.into_inner();
     let enterprise_id = user.user.enterprise_id;
     let product =

@@ -93,7 +93,7 @@ fn delivery_text(d: &Delivery) -> (String, &'static str) {
 }
 
 impl InvitationRow {
-    fn new(i: &invitations::Invitation, delivery: Option<&Delivery>, now: DateTime<Utc>) -> Self {
+    pub fn new(i: &invitations::Invitation, delivery: Option<&Delivery>, now: DateTime<Utc>) -> Self {
         let (state_label, state_badge) =
             if i.is_expired(now) { ("Expired", "badge-failed") } else { (i.status.label(), "badge-invited") };
         let (delivery, delivery_badge) = match delivery.map(delivery_text) {

@@ -25,7 +25,10 @@ use crate::routes::partners::header::load_header;
 use crate::routes::partners::header::record_event;
 use crate::routes::partners::header::PartnerHeader;
 use crate::{
-    auth::{guards::EnterpriseAdmin, session::Principal},
+    auth::{
+        guards::{EnterpriseAdmin, EnterpriseEditor},
+        session::Principal,
+    },
     db::{self, grants, invitations, memberships, outbox, partners},
     error::AppError,
     render::see_other,
@@ -92,10 +95,11 @@ async fn page(
 }
 
 pub async fn delete_tab(
-    user: EnterpriseAdmin,
+    editor: EnterpriseEditor,
     state: web::Data<AppState>,
     path: web::Path<PartnerId>,
 ) -> Result<HttpResponse, AppError> {
+    let user: EnterpriseAdmin = editor.into();
     let id = path.into_inner();
     page(&user, &state, id, Refusal::default(), StatusCode::OK).await
 }

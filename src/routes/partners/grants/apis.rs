@@ -21,7 +21,10 @@ use crate::routes::partners::header::load_header;
 use crate::routes::partners::header::PartnerHeader;
 use crate::routes::partners::header::DEACTIVATED_MESSAGE;
 use crate::{
-    auth::{guards::EnterpriseAdmin, session::Principal},
+    auth::{
+        guards::{EnterpriseAdmin, EnterpriseEditor},
+        session::Principal,
+    },
     db::{self, grants},
     domain::{AuditAction, FlashKind},
     error::AppError,
@@ -170,10 +173,11 @@ async fn matrix_page(
 }
 
 pub async fn add_form(
-    user: EnterpriseAdmin,
+    editor: EnterpriseEditor,
     state: web::Data<AppState>,
     path: web::Path<PartnerId>,
 ) -> Result<HttpResponse, AppError> {
+    let user: EnterpriseAdmin = editor.into();
     let id = path.into_inner();
     matrix_page(&user, &state, id, None, Vec::new(), StatusCode::OK).await
 }

@@ -20,7 +20,10 @@ use crate::routes::partners::header::load_header;
 use crate::routes::partners::header::PartnerHeader;
 use crate::routes::partners::header::DEACTIVATED_MESSAGE;
 use crate::{
-    auth::{guards::EnterpriseAdmin, session::Principal},
+    auth::{
+        guards::{EnterpriseAdmin, EnterpriseEditor},
+        session::Principal,
+    },
     db::{self, grants},
     domain::{AuditAction, FlashKind},
     error::AppError,
@@ -139,11 +142,12 @@ async fn add_page(
 }
 
 pub async fn add_form(
-    user: EnterpriseAdmin,
+    editor: EnterpriseEditor,
     state: web::Data<AppState>,
     path: web::Path<PartnerId>,
     query: web::Query<Search>,
 ) -> Result<HttpResponse, AppError> {
+    let user: EnterpriseAdmin = editor.into();
     let id = path.into_inner();
     let q = clean_search(query.q.as_deref().unwrap_or(""));
     add_page(&user, &state, id, q, BTreeSet::new(), Vec::new(), StatusCode::OK).await

@@ -14,7 +14,10 @@ use crate::routes::partners::info_form::InfoForm;
 use crate::routes::partners::info_form::InfoInput;
 use crate::routes::partners::info_form::LogoChange;
 use crate::{
-    auth::{guards::EnterpriseAdmin, session::Principal},
+    auth::{
+        guards::{EnterpriseAdmin, EnterpriseEditor},
+        session::Principal,
+    },
     db::{self, partners},
     domain::{AuditAction, FlashKind},
     error::AppError,
@@ -51,10 +54,11 @@ fn page(user: &EnterpriseAdmin, header: PartnerHeader, name: String) -> Result<E
 }
 
 pub async fn edit_form(
-    user: EnterpriseAdmin,
+    editor: EnterpriseEditor,
     state: web::Data<AppState>,
     path: web::Path<PartnerId>,
 ) -> Result<HttpResponse, AppError> {
+    let user: EnterpriseAdmin = editor.into();
     let id = path.into_inner();
     let enterprise_id = user.user.enterprise_id;
     let (partner, header) = db::run(&state.pool, move |conn| load_header(conn, enterprise_id, id)).await?;

@@ -7,7 +7,7 @@ use askama::Template;
 use super::shared::{draft_or_redirect, first_open_step, load, steps, StepTab};
 use crate::render::see_other;
 use crate::{
-    auth::guards::EnterpriseAdmin,
+    auth::guards::{EnterpriseAdmin, EnterpriseEditor},
     db::{self, drafts},
     domain::{Domain, EmailAddress, PersonName},
     error::AppError,
@@ -39,10 +39,11 @@ impl AdminPage {
 }
 
 pub async fn admin_page(
-    user: EnterpriseAdmin,
+    editor: EnterpriseEditor,
     state: web::Data<AppState>,
     path: web::Path<DraftId>,
 ) -> Result<HttpResponse, AppError> {
+    let user: EnterpriseAdmin = editor.into();
     let draft = draft_or_redirect!(state, user, *path);
     if !draft.has_domains() {
         return Ok(see_other(&format!("/settings/partners/drafts/{}/{}", draft.id, first_open_step(&draft))));

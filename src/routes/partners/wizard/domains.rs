@@ -7,7 +7,7 @@ use askama::Template;
 use super::shared::{draft_or_redirect, load, steps, StepTab, DOMAIN_WARNING};
 use crate::render::see_other;
 use crate::{
-    auth::guards::EnterpriseAdmin,
+    auth::guards::{EnterpriseAdmin, EnterpriseEditor},
     db::{self, drafts, partners},
     domain::Domain,
     error::AppError,
@@ -30,10 +30,11 @@ struct DomainsPage {
 }
 
 pub async fn domains_page(
-    user: EnterpriseAdmin,
+    editor: EnterpriseEditor,
     state: web::Data<AppState>,
     path: web::Path<DraftId>,
 ) -> Result<HttpResponse, AppError> {
+    let user: EnterpriseAdmin = editor.into();
     let draft = draft_or_redirect!(state, user, *path);
     if !draft.has_info() {
         return Ok(see_other(&format!("/settings/partners/drafts/{}/info", draft.id)));

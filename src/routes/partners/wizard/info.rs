@@ -8,7 +8,7 @@ use askama::Template;
 use super::shared::{draft_or_redirect, load, steps, StepTab};
 use crate::render::see_other;
 use crate::{
-    auth::guards::EnterpriseAdmin,
+    auth::guards::{EnterpriseAdmin, EnterpriseEditor},
     db::{self, drafts, partners},
     error::AppError,
     render::{render, render_status, Layout},
@@ -31,10 +31,11 @@ struct InfoPage {
 }
 
 pub async fn info_page(
-    user: EnterpriseAdmin,
+    editor: EnterpriseEditor,
     state: web::Data<AppState>,
     path: web::Path<DraftId>,
 ) -> Result<HttpResponse, AppError> {
+    let user: EnterpriseAdmin = editor.into();
     let draft = draft_or_redirect!(state, user, *path);
     Ok(render(&InfoPage {
         layout: user.layout("Register partners", "partners")?,
@@ -109,10 +110,11 @@ pub async fn save_info(
 }
 
 pub async fn draft_logo(
-    user: EnterpriseAdmin,
+    editor: EnterpriseEditor,
     state: web::Data<AppState>,
     path: web::Path<DraftId>,
 ) -> Result<HttpResponse, AppError> {
+    let user: EnterpriseAdmin = editor.into();
     let id = path.into_inner();
     let (enterprise_id, user_id) = (user.user.enterprise_id, user.user.user_id);
     let logo = db::run(&state.pool, move |conn| {

@@ -8,7 +8,7 @@ use askama::Template;
 use super::shared::{draft_or_redirect, first_open_step, load, steps, StepTab};
 use crate::render::see_other;
 use crate::{
-    auth::guards::EnterpriseAdmin,
+    auth::guards::{EnterpriseAdmin, EnterpriseEditor},
     db::{self, drafts::Draft, registration},
     error::AppError,
     render::{render, render_status, Layout},
@@ -27,10 +27,11 @@ struct ReviewPage {
 }
 
 pub async fn review_page(
-    user: EnterpriseAdmin,
+    editor: EnterpriseEditor,
     state: web::Data<AppState>,
     path: web::Path<DraftId>,
 ) -> Result<HttpResponse, AppError> {
+    let user: EnterpriseAdmin = editor.into();
     let draft = draft_or_redirect!(state, user, *path);
     let open = first_open_step(&draft);
     if open != "review" {

@@ -8,7 +8,7 @@ use actix_web::{web, HttpResponse};
 use super::shared::{draft_or_redirect, first_open_step, load};
 use crate::render::see_other;
 use crate::{
-    auth::guards::EnterpriseAdmin,
+    auth::guards::{EnterpriseAdmin, EnterpriseEditor},
     db::{self, drafts, partners},
     error::AppError,
     state::AppState,
@@ -42,10 +42,11 @@ pub async fn start(user: EnterpriseAdmin, state: web::Data<AppState>) -> Result<
 }
 
 pub async fn resume(
-    user: EnterpriseAdmin,
+    editor: EnterpriseEditor,
     state: web::Data<AppState>,
     path: web::Path<DraftId>,
 ) -> Result<HttpResponse, AppError> {
+    let user: EnterpriseAdmin = editor.into();
     let draft = draft_or_redirect!(state, user, *path);
     Ok(see_other(&format!("/settings/partners/drafts/{}/{}", draft.id, first_open_step(&draft))))
 }

@@ -1,0 +1,247 @@
+//! A Viewer (SPEC §16) sees every enterprise page and changes nothing: the pages show no form
+//! or button for a change, every state-changing route of the route table answers 403 (with
+//! a valid CSRF token and real ids, so the 403 is not a 404 in disguise) and so does every
+//! page that is only a form for a change. Nothing in the database changes.
+
+use partner_portal::db;
+use partner_portal::domain::UserRole;
+use partner_portal::routes::TABLE;
+use reqwest::StatusCode;
+
+use crate::{
+    edge::snapshot,
+    fixtures::{domain_id, grant_api, grant_product, seed_catalog, seed_complete_draft, InvitationFixture},
+    fixtures::{PartnerFixture, UserFixture},
+    helpers::{seed_team_member, Browser, TestApp, ADMIN},
+};
+
+const VIEWER: &str = "vic@acme.example";
+
+/// The POST routes a Viewer may use like anyone: logging in and out, switching organisation,
+/// password links, accepting an invitation. Every other POST route must answer 403.
+const VISITOR_POSTS: &[&str] =
+    &["/login", "/logout", "/organisations", "/password/new", "/password/forgot", "/invitations/accept"];
+
+/// Forms a Viewer's pages may still hold.
+const ALLOWED_POST_ACTIONS: &[&str] = &["/logout", "/organisations"];
+
+/// Real ids of seeded data, one per kind of path parameter.
+struct Seeded {
+    app: TestApp,
+    viewer: Browser,
+    partner: String,
+    draft: String,
+    domain: String,
+    partner_invitation: String,
+    team_invitation: String,
+    product: String,
+    api: String,
+    environment: String,
+    team_member: String,
+    partner_member: String,
+}
+
+/// Acme with a partner (Globex, active, with people, grants, a pending invitation and a
+/// domain), a catalog, an unfinished registration, a second Enterprise admin, a pending team
+/// invitation, and Vic the Viewer logged in in a browser of his own.
+async fn seeded() -> Seeded {
+    let app = TestApp::spawn()
+        .with_partner(
+            PartnerFixture::new("Globex")
+                .domains(["globex.example"])
+                .active()
+                .account_admin(UserFixture::admin("ada@globex.example").named("Ada", "Admin"))
+                .user(UserFixture::member("mia@globex.example").named("Mia", "Member")),
+        )
+        .await;
+    let enterprise = app.enterprise_id();
+    let partner = app.partner_id();
+    let mut conn = app.conn();
+    let catalog = seed_catalog(&mut conn, enterprise);
+    grant_product(&mut conn, partner, catalog.products[0]);
+    grant_api(&mut conn, partner, catalog.apis[0], catalog.environments[0]);
+    let draft = seed_complete_draft(&mut conn, enterprise, app.admin_id(), "Initrode", "initrode.example");
+    let partner_invitation =
+        InvitationFixture::new(partner, "ivy@globex.example").role("member").create(&app).id.to_string();
+    let team_invitation = db::invitations::insert(
+        &mut conn,
+        &db::invitations::NewInvitation {
+            enterprise_id: enterprise,
+            partner_id: None,
+            email: "tess@elsewhere.example",
+            first_name: "Tess",
+            surname: "Team",
+            role: UserRole::Viewer,
+            for_account_admin: false,
+            token_hash: uuid::Uuid::new_v4().as_bytes(),
+            invited_by: Some(app.admin_id()),
+            expires_at: chrono::Utc::now() + chrono::Duration::days(7),
+        },
+    )
+    .unwrap()
+    .id
+    .to_string();
+    let team_member = seed_team_member(&app, enterprise, "carl@acme.example", UserRole::EnterpriseAdmin);
+    seed_team_member(&app, enterprise, VIEWER, UserRole::Viewer);
+    let viewer = app.browser_of(VIEWER).await;
+    Seeded {
+        viewer,
+        partner: partner.to_string(),
+        draft: draft.to_string(),
+        domain: domain_id(&mut conn, partner, "globex.example").to_string(),
+        partner_invitation,
+        team_invitation,
+        product: catalog.products[0].to_string(),
+        api: catalog.apis[0].to_string(),
+        environment: catalog.environments[0].to_string(),
+        team_member: team_member.to_string(),
+        partner_member: app.partner().users[1].to_string(),
+        app,
+    }
+}
+
+impl Seeded {
+    /// The real id for the parameter that follows segment `before` in `path`.
+    fn id_for(&self, path: &str, before: &str) -> &str {
+        match before {
+            "drafts" => &self.draft,
+            "partners" => &self.partner,
+            "domains" => &self.domain,
+            "invitations" if path.starts_with("/settings/team/") => &self.team_invitation,
+            "invitations" => &self.partner_invitation,
+            "products" => &self.product,
+            "apis" => &self.api,
+            "environments" => &self.environment,
+            "team" => &self.team_member,
+            "members" => &self.partner_member,
+            _ => panic!("route {path}: no seeded id for the parameter after {before:?}; add one to `Seeded`"),
+        }
+    }
+
+    /// `pattern` with every `{param}` replaced by a real id of seeded data.
+    fn fill(&self, pattern: &str) -> String {
+        let mut before = "";
+        let segments: Vec<String> = pattern
+            .split('/')
+            .map(|segment| {
+                let filled = if segment.starts_with('{') {
+                    self.id_for(pattern, before).to_string()
+                } else {
+                    segment.to_string()
+                };
+                before = segment;
+                filled
+            })
+            .collect();
+        segments.join("/")
+    }
+}
+
+/// A page that is nothing but a form for a change (SPEC §16: a Viewer gets 403). The
+/// visitor's `/password/new` is not one: anyone may set their own password from a link.
+fn is_form_page(path: &str) -> bool {
+    !path.starts_with("/password/")
+        && (path.contains("/drafts/")
+            || ["/edit", "/new", "/delete", "/add", "/remove"].iter().any(|end| path.ends_with(end)))
+}
+
+async fn token_of(browser: &Browser) -> String {
+    browser.page("/settings/partners").await.csrf_token()
+}
+
+#[tokio::test]
+async fn a_viewers_pages_open_and_show_no_form_or_button_that_changes_anything() {
+    let s = seeded().await;
+    let p = &s.partner;
+    let pages = [
+        ("/settings/partners".to_string(), "Globex"),
+        (format!("/settings/partners/{p}"), "globex.example"),
+        (format!("/settings/partners/{p}/products"), "Product One"),
+        (format!("/settings/partners/{p}/apis"), "API One"),
+        (format!("/settings/partners/{p}/users"), "mia@globex.example"),
+        (format!("/settings/partners/{p}/activity"), "Globex"),
+        ("/settings/activity".to_string(), "Activity"),
+        ("/catalog".to_string(), "Product Three"),
+        ("/catalog/apis".to_string(), "API Three"),
+        ("/catalog/environments".to_string(), "Production"),
+        ("/settings/team".to_string(), "tess@elsewhere.example"),
+    ];
+    for (path, shows) in pages {
+        let page = s.viewer.page(&path).await;
+
+        assert_eq!(page.status, StatusCode::OK, "{path}");
+        assert!(page.main_text().contains(shows), "{path} shows {shows}:\n{page}");
+        for action in page.attrs(r#"form[method="post"]"#, "action") {
+            assert!(ALLOWED_POST_ACTIONS.contains(&action.as_str()), "{path} offers a change: {action}");
+        }
+        for href in page.attrs("a[href]", "href") {
+            assert!(!is_form_page(&href), "{path} links to a form page: {href}");
+        }
+    }
+    let team = s.viewer.page("/settings/team").await;
+    assert_eq!(team.rows_of("#team").iter().find(|r| r[1] == VIEWER).unwrap()[2], "Viewer");
+    assert!(!team.contains("Send invitation"));
+}
+
+#[tokio::test]
+async fn every_state_changing_route_answers_403_to_a_viewer_and_changes_nothing() {
+    let s = seeded().await;
+    let token = token_of(&s.viewer).await;
+    let before = snapshot(&s.app);
+    let mut walked = Vec::new();
+    for (method, pattern) in TABLE {
+        if *method != "post" || VISITOR_POSTS.contains(pattern) {
+            continue;
+        }
+        let path = s.fill(pattern);
+
+        let r = s
+            .viewer
+            .client
+            .post(s.viewer.url(&path))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("csrf_token={}", url::form_urlencoded::byte_serialize(token.as_bytes()).collect::<String>()))
+            .send()
+            .await
+            .unwrap();
+
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "POST {path} (route {pattern})");
+        walked.push(path);
+    }
+    for skipped in VISITOR_POSTS {
+        assert!(TABLE.contains(&("post", skipped)), "{skipped} is a route of the table");
+    }
+    assert!(walked.len() >= 35, "the walk covered the POST routes: {walked:?}");
+    assert!(walked.iter().any(|p| p.starts_with("/settings/team/")), "{walked:?}");
+    assert_eq!(snapshot(&s.app), before, "no table changed");
+    // The same token still works where a Viewer may act: the refusals were not CSRF failures.
+    let r = s.viewer.post("/logout", &token, &[]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn every_page_that_is_only_a_form_for_a_change_answers_403_to_a_viewer() {
+    let s = seeded().await;
+    let before = snapshot(&s.app);
+    let mut walked = Vec::new();
+    for (method, pattern) in TABLE {
+        if *method != "get" || !is_form_page(pattern) {
+            continue;
+        }
+        let path = s.fill(pattern);
+
+        let page = s.viewer.page(&path).await;
+
+        assert_eq!(page.status, StatusCode::FORBIDDEN, "GET {path} (route {pattern})");
+        walked.push(path);
+    }
+    assert!(walked.len() >= 18, "{walked:?}");
+    assert_eq!(snapshot(&s.app), before, "no table changed");
+    // The ids are real: the Enterprise admin who made the draft gets no 404 (nor 403) there
+    // (but for the draft's logo: it has none).
+    let erin = s.app.browser_of(ADMIN).await;
+    for path in walked.iter().filter(|p| !p.starts_with("/members/") && !p.ends_with("/logo")) {
+        let status = erin.get(path).await.status();
+        assert!(![StatusCode::NOT_FOUND, StatusCode::FORBIDDEN].contains(&status), "an admin opens {path}: {status}");
+    }
+}
