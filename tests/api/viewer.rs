@@ -140,7 +140,11 @@ impl Seeded {
 /// A page that is nothing but a form for a change (SPEC §16: a Viewer gets 403). The
 /// visitor's `/password/new` is not one: anyone may set their own password from a link.
 fn is_form_page(path: &str) -> bool {
+    // The partner's Delete tab states what deactivating does: a Viewer reads it, form hidden.
+    let partner_delete_tab =
+        path.starts_with("/settings/partners/") && path.split('/').count() == 5 && path.ends_with("/delete");
     !path.starts_with("/password/")
+        && !partner_delete_tab
         && (path.contains("/drafts/")
             || ["/edit", "/new", "/delete", "/add", "/remove"].iter().any(|end| path.ends_with(end)))
 }
@@ -160,6 +164,7 @@ async fn a_viewers_pages_open_and_show_no_form_or_button_that_changes_anything()
         (format!("/settings/partners/{p}/apis"), "API One"),
         (format!("/settings/partners/{p}/users"), "mia@globex.example"),
         (format!("/settings/partners/{p}/activity"), "Globex"),
+        (format!("/settings/partners/{p}/delete"), "API access"),
         ("/settings/activity".to_string(), "Activity"),
         ("/catalog".to_string(), "Product Three"),
         ("/catalog/apis".to_string(), "API Three"),

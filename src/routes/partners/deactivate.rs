@@ -25,10 +25,7 @@ use crate::routes::partners::header::load_header;
 use crate::routes::partners::header::record_event;
 use crate::routes::partners::header::PartnerHeader;
 use crate::{
-    auth::{
-        guards::{EnterpriseAdmin, EnterpriseEditor},
-        session::Principal,
-    },
+    auth::{guards::EnterpriseAdmin, session::Principal},
     db::{self, grants, invitations, memberships, outbox, partners},
     error::AppError,
     render::see_other,
@@ -94,12 +91,13 @@ async fn page(
     Ok(render_status(status, &page))
 }
 
+/// The Delete partner tab: what deactivating would do (a Viewer reads it too, without the
+/// form: SPEC §16 "sees every enterprise page").
 pub async fn delete_tab(
-    editor: EnterpriseEditor,
+    user: EnterpriseAdmin,
     state: web::Data<AppState>,
     path: web::Path<PartnerId>,
 ) -> Result<HttpResponse, AppError> {
-    let user: EnterpriseAdmin = editor.into();
     let id = path.into_inner();
     page(&user, &state, id, Refusal::default(), StatusCode::OK).await
 }
