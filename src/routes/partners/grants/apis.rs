@@ -19,7 +19,7 @@ use crate::routes::partners::grants::shared::record;
 use crate::routes::partners::grants::shared::ApiGrantView;
 use crate::routes::partners::header::load_header;
 use crate::routes::partners::header::PartnerHeader;
-use crate::routes::partners::header::DEACTIVATED_MESSAGE;
+use crate::routes::partners::header::change_refusal;
 use crate::{
     auth::{guards::EnterpriseAdmin, session::Principal},
     db::{self, grants},
@@ -110,8 +110,8 @@ struct MatrixData {
 
 fn load_matrix(conn: &mut PgConnection, enterprise_id: EnterpriseId, id: PartnerId) -> Result<MatrixData, AppError> {
     let (partner, header) = load_header(conn, enterprise_id, id)?;
-    if partner.is_deactivated() {
-        return Err(AppError::Conflict(DEACTIVATED_MESSAGE.into()));
+    if let Some(refusal) = change_refusal(&partner) {
+        return Err(AppError::Conflict(refusal.into()));
     }
     let mut archived_granted: Vec<String> = grants::api_grants(conn, partner.id)?
         .into_iter()

@@ -18,7 +18,7 @@ use crate::routes::partners::grants::shared::record;
 use crate::routes::partners::header::date;
 use crate::routes::partners::header::load_header;
 use crate::routes::partners::header::PartnerHeader;
-use crate::routes::partners::header::DEACTIVATED_MESSAGE;
+use crate::routes::partners::header::change_refusal;
 use crate::{
     auth::{guards::EnterpriseAdmin, session::Principal},
     db::{self, grants},
@@ -124,8 +124,8 @@ async fn add_page(
     let search = q.clone();
     let (header, rows) = db::run(&state.pool, move |conn| {
         let (partner, header) = load_header(conn, enterprise_id, id)?;
-        if partner.is_deactivated() {
-            return Err(AppError::Conflict(DEACTIVATED_MESSAGE.into()));
+        if let Some(refusal) = change_refusal(&partner) {
+            return Err(AppError::Conflict(refusal.into()));
         }
         Ok((header, grants::grantable_products(conn, enterprise_id, partner.id, &search)?))
     })

@@ -119,7 +119,7 @@ pub fn load_general(
         _ => (None, None),
     };
     Ok(GeneralData {
-        next_steps: g.grants.products == 0 && g.grants.apis == 0 && !header.deactivated,
+        next_steps: g.grants.products == 0 && g.grants.apis == 0 && !header.locked,
         header,
         domains,
         admin: g.admin.map(|(first_name, surname, email)| PersonView { first_name, surname, email }),
