@@ -23,6 +23,8 @@ pub struct Nav {
     pub display_name: String,
     pub email: String,
     pub org_name: String,
+    /// The organisation with its enterprise for a partnership: "Acme (partner of Globex)".
+    pub org_label: String,
     pub role_label: &'static str,
     /// Enterprise admin or Viewer: the enterprise's menu.
     pub is_enterprise_team: bool,
@@ -40,6 +42,10 @@ impl Nav {
             display_name: format!("{} {}", p.first_name, p.surname),
             email: p.email.clone(),
             org_name: p.partner_name.clone().unwrap_or_else(|| p.enterprise_name.clone()),
+            org_label: match &p.partner_name {
+                Some(partner) => format!("{partner} (partner of {})", p.enterprise_name),
+                None => p.enterprise_name.clone(),
+            },
             role_label: p.role.label(),
             is_enterprise_team: p.is_enterprise_team(),
             is_enterprise_admin: p.is_enterprise_admin(),
@@ -53,6 +59,11 @@ impl Nav {
 impl Layout {
     pub fn is_active(&self, key: &str) -> bool {
         self.active == key
+    }
+
+    /// "Acme (partner of Globex) as Admin": the organisation and membership the page acts in.
+    pub fn org_label(&self) -> String {
+        self.nav.as_ref().map(|n| format!("{} as {}", n.org_label, n.role_label)).unwrap_or_default()
     }
 
     /// The page is for reading only (a Viewer): templates leave out every form that changes

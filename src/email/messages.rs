@@ -211,7 +211,7 @@ mod tests {
             "Hello Ana,\n\n\
              Erin Admin of Acme has invited you to join Globex on Partner Portal as an Admin. \
              You will be the account administrator of Globex: you can invite your colleagues and manage their access.\n\n\
-             To accept, open this link and choose a password:\n\n\
+             To accept, open this link and choose a password (if you already have a Partner Portal account, log in with it instead):\n\n\
              https://portal.example/invitations/abc\n\n\
              This invitation expires on 2026-11-28 14:00 UTC.\n\n\
              If you were not expecting this invitation, you can ignore this email: nothing happens unless you open the link.\n\n\

@@ -36,6 +36,7 @@ struct ServiceCatalogPage {
     layout: Layout,
     partner_name: String,
     enterprise_name: String,
+    role_label: &'static str,
     products: Vec<ProductCard>,
     apis: Vec<ApiCard>,
 }
@@ -74,6 +75,7 @@ pub async fn page(user: PartnerUser, state: web::Data<AppState>) -> Result<HttpR
         layout: user.layout("Service Catalog", "service-catalog")?,
         partner_name: user.user.partner_name.clone().unwrap_or_default(),
         enterprise_name: user.user.enterprise_name.clone(),
+        role_label: user.user.role.label(),
         products,
         apis,
     }))

@@ -205,7 +205,8 @@ async fn deactivating_logs_the_partners_people_out_withdraws_its_invitations_and
         .unwrap();
     assert_eq!(enabled, 0);
     let sessions: i64 = diesel::dsl::sql::<diesel::sql_types::BigInt>(&format!(
-        "SELECT count(*) FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.partner_id = {partner}"
+        "SELECT count(*) FROM sessions s JOIN memberships m ON m.id = s.membership_id
+          WHERE m.partner_id = {partner} AND m.ended_at IS NULL"
     ))
     .get_result(&mut conn)
     .unwrap();

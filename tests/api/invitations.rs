@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 
 use crate::{
     fixtures::{InvitationFixture, PartnerFixture, UserFixture},
-    helpers::{location, Browser, TestApp},
+    helpers::{location, Browser, TestApp, PASSWORD},
 };
 
 const NEW_PASSWORD: &str = "violet kettle harbour 9";
@@ -31,6 +31,16 @@ pub async fn accept_with(browser: &Browser, token: &str) -> reqwest::Response {
     assert_eq!(location(&r), "/invitations/accept");
     let form = browser.page("/invitations/accept").await.form("Accept invitation");
     form.fill(&[("password", NEW_PASSWORD), ("password_confirmation", NEW_PASSWORD)]).submit(browser).await
+}
+
+/// Opens the link in `browser` and accepts as the existing account: **Log in** with its
+/// password on the accept page.
+pub async fn accept_by_logging_in(browser: &Browser, token: &str, password: &str) -> reqwest::Response {
+    let r = browser.get(&format!("/invitations/{token}")).await;
+    assert_eq!(location(&r), "/invitations/accept");
+    let page = browser.page("/invitations/accept").await;
+    assert!(page.contains("already has an account"), "an existing account is asked to log in, not for a new password");
+    page.form("Log in").fill(&[("password", password)]).submit(browser).await
 }
 
 #[tokio::test]
@@ -174,8 +184,8 @@ async fn an_existing_member_made_administrator_is_promoted_and_the_previous_admi
 
     app.get(&format!("/invitations/{token}")).await;
     let page = app.page("/invitations/accept").await;
-    assert!(page.contains("You already have an account"), "no password asked of an existing user");
-    let r = page.form("/invitations/accept").submit(&app.browser).await;
+    assert!(page.contains("already has an account"), "no new password: the existing account logs in");
+    let r = page.form("Log in").fill(&[("password", PASSWORD)]).submit(&app.browser).await;
     assert_eq!(location(&r), "/service-catalog");
 
     let account_admin: Option<UserId> = schema::partners::table
@@ -246,7 +256,7 @@ async fn a_removed_member_invited_back_logs_in_and_the_same_membership_is_live_a
         .unwrap();
     let token = InvitationFixture::new(partner_id, "back@globex.example").role("member").create(&app).token;
 
-    let r = accept_with(&app.browser, &token).await;
+    let r = accept_by_logging_in(&app.browser, &token, PASSWORD).await;
 
     assert_eq!(location(&r), "/service-catalog");
     let live = partner_portal::db::memberships::find_in_partner(&mut conn, partner_id, removed).unwrap();

@@ -103,13 +103,13 @@ async fn a_cookie_replayed_after_logout_is_anonymous() {
 }
 
 #[tokio::test]
-async fn a_disabled_user_is_logged_out_on_their_next_request() {
+async fn a_person_whose_only_membership_ends_is_logged_out_on_their_next_request() {
     let app = TestApp::spawn().logged_in_as_enterprise_admin().await;
     let user_id = app.admin_id();
     assert_eq!(app.get("/settings/partners").await.status(), StatusCode::OK);
 
     use diesel::prelude::*;
-    diesel::sql_query(format!("UPDATE users SET disabled_at = now() WHERE id = {user_id}"))
+    diesel::sql_query(format!("UPDATE memberships SET ended_at = now() WHERE user_id = {user_id}"))
         .execute(&mut app.conn())
         .unwrap();
 

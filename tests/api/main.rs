@@ -24,6 +24,8 @@ mod invitations;
 mod login;
 mod logos;
 mod members;
+mod memberships;
+mod migration_data;
 mod partner_summaries;
 mod partners_list;
 mod partners_page;

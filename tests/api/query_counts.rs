@@ -37,9 +37,10 @@ const GENERAL_TAB: u64 = 2;
 const ACTIVITY_TAB: u64 = 3;
 /// Service Catalog: granted products and granted APIs with their environments (one statement).
 const SERVICE_CATALOG: u64 = 2;
-/// Login POST: session; throttle (account, client); the user; clear the account's failures;
-/// the old session deleted and the new one inserted (the id is renewed).
-const LOGIN_POST: u64 = 7;
+/// Login POST: session; throttle (account, client); the person; their usable memberships
+/// (one: straight in; several: the picker); clear the account's failures; the old session
+/// deleted and the new one inserted (the id is renewed).
+const LOGIN_POST: u64 = 8;
 
 struct World {
     app: TestApp,

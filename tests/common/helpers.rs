@@ -104,6 +104,15 @@ impl TestDatabase {
         TestDatabase { name, url, owned: true }
     }
 
+    /// A fresh database with no migration applied (migration tests apply them one by one).
+    pub fn empty() -> Self {
+        let name = format!("pp_test_{}", uuid::Uuid::new_v4().simple());
+        let mut admin = admin_connection();
+        sql_query(format!("CREATE DATABASE {name} TEMPLATE template0")).execute(&mut admin).unwrap();
+        let url = with_database(&server_url(), &name);
+        TestDatabase { name, url, owned: true }
+    }
+
     /// The same database, for another portal instance; dropping it leaves the database alone.
     pub fn shared(&self) -> TestDatabase {
         TestDatabase { name: self.name.clone(), url: self.url.clone(), owned: false }

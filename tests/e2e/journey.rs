@@ -297,6 +297,41 @@ async fn the_whole_journey_in_headless_chromium() {
     ana.expect_text("Mia Moss").await;
     rec.page(&ana, "members-team").await;
 
+    // ---- Mia also works for Globex's partnership with another enterprise: Switch organisation.
+    {
+        let mut conn = app.conn();
+        let (initech, _) = app.create_enterprise_admin("Initech", "bill@initech.example", PASSWORD);
+        let catalog = seed_catalog(&mut conn, initech);
+        let theirs = PartnerFixture::new("Globex for Initech")
+            .domains(["globex.example"])
+            .active()
+            .create_in(&mut conn, initech);
+        crate::helpers::member_of(
+            &mut conn,
+            "mia@globex.example",
+            ("Mia", "Moss"),
+            "",
+            initech,
+            Some(theirs.id),
+            partner_portal::domain::UserRole::Member,
+        );
+        crate::fixtures::grant_product(&mut conn, theirs.id, catalog.products[2]);
+    }
+    mia.goto("/service-catalog").await;
+    mia.click_link("Switch organisation").await;
+    mia.wait_path_is("/organisations").await;
+    mia.expect_text("Globex for Initech (partner of Initech)").await;
+    rec.page(&mia, "switch-organisation").await;
+    mia.click_button("Work in Globex for Initech (partner of Initech) as Member").await;
+    mia.wait_path_is("/service-catalog").await;
+    mia.expect_text("Product Three").await;
+    mia.expect_no_text("Product One").await;
+    mia.click_link("Switch organisation").await;
+    mia.wait_path_is("/organisations").await;
+    mia.click_button(&format!("Work in {PARTNER} (partner of Acme) as Member")).await;
+    mia.wait_path_is("/service-catalog").await;
+    mia.expect_text("Product One").await;
+
     // ---- The enterprise changes the partner's administrator. -------------------------------
     erin.click_link(PARTNER).await;
     erin.wait_path_is(&partner).await;

@@ -1,5 +1,6 @@
 SELECT p.id, p.enterprise_id, p.name, p.status, p.created_at, p.updated_at, p.deactivated_at,
-       p.created_by, p.account_admin_user_id, l.updated_at AS logo_updated_at,
+       p.created_by, p.account_admin_user_id, p.organisation_id, p.ended_by, p.requested_by,
+       l.updated_at AS logo_updated_at,
        ARRAY(
            WITH RECURSIVE a(action) AS (
                (SELECT action FROM audit_events WHERE partner_id = p.id AND enterprise_id = $1

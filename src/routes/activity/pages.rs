@@ -82,6 +82,8 @@ pub struct EventView {
     pub when: String,
     pub when_iso: String,
     pub who: String,
+    /// Which membership acted ("Admin of Acme (partner of Globex)"); empty for the system.
+    pub as_membership: String,
     pub what: String,
     pub detail: Option<String>,
     pub target: String,
@@ -96,6 +98,7 @@ impl EventView {
             what: e.action.label().to_string(),
             detail: detail(e.action, &e.details),
             who: e.actor_label,
+            as_membership: e.actor_membership,
             target: e.target,
             partner: e.partner_id.zip(partner_name),
         }

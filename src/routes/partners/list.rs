@@ -35,6 +35,7 @@ struct Row {
     /// Versioned like the partner page's (`page::logo_url`).
     logo_url: Option<String>,
     domains: String,
+    partner_code: String,
     admin_name: Option<String>,
     admin_email: Option<String>,
     admin_pending: bool,
@@ -106,6 +107,7 @@ pub async fn list(
             name: r.name,
             logo_url: r.logo_updated_at.map(|t| logo_url(r.id, t)),
             domains: r.domains,
+            partner_code: r.partner_code,
             admin_name: r.admin_name,
             admin_email: r.admin_email,
             admin_pending: r.admin_pending,

@@ -86,6 +86,8 @@ pub struct GeneralData {
     /// A pending invitation of a new administrator while the current one stays in place.
     pub replacement: Option<InvitationView>,
     pub next_steps: bool,
+    /// The partner organisation's Partner ID (SPEC §11).
+    pub partner_code: String,
 }
 
 pub fn load_general(
@@ -119,6 +121,7 @@ pub fn load_general(
         _ => (None, None),
     };
     Ok(GeneralData {
+        partner_code: g.partner_code,
         next_steps: g.grants.products == 0 && g.grants.apis == 0 && !header.locked,
         header,
         domains,
