@@ -67,12 +67,20 @@ pub fn organisation_people(conn: &mut PgConnection, org: OrganisationId) -> Quer
 }
 
 /// A partnership of the organisation (in any enterprise), or None.
-pub fn find_of_organisation(conn: &mut PgConnection, org: OrganisationId, id: PartnerId) -> QueryResult<Option<Partner>> {
+pub fn find_of_organisation(
+    conn: &mut PgConnection,
+    org: OrganisationId,
+    id: PartnerId,
+) -> QueryResult<Option<Partner>> {
     p::table.filter(p::id.eq(id)).filter(p::organisation_id.eq(org)).select(Partner::as_select()).first(conn).optional()
 }
 
 /// Like [`find_of_organisation`], locking the row for the rest of the transaction.
-pub fn lock_of_organisation(conn: &mut PgConnection, org: OrganisationId, id: PartnerId) -> QueryResult<Option<Partner>> {
+pub fn lock_of_organisation(
+    conn: &mut PgConnection,
+    org: OrganisationId,
+    id: PartnerId,
+) -> QueryResult<Option<Partner>> {
     p::table
         .filter(p::id.eq(id))
         .filter(p::organisation_id.eq(org))
@@ -99,7 +107,11 @@ pub fn partnerships(
 
 /// The enterprise's live partnership with the organisation, if any (at most one: the index
 /// `partners_one_live_per_organisation`).
-pub fn live_with(conn: &mut PgConnection, enterprise: EnterpriseId, org: OrganisationId) -> QueryResult<Option<Partner>> {
+pub fn live_with(
+    conn: &mut PgConnection,
+    enterprise: EnterpriseId,
+    org: OrganisationId,
+) -> QueryResult<Option<Partner>> {
     p::table
         .filter(p::enterprise_id.eq(enterprise))
         .filter(p::organisation_id.eq(org))

@@ -61,7 +61,8 @@ fn rendered(result: askama::Result<String>, what: &str) -> Result<String, AppErr
 
 /// The connection request; `to` is for the caller to fill.
 pub fn connection_request(e: &ConnectionRequestEmail<'_>) -> Result<OutgoingEmail, AppError> {
-    let subject = one_line(&format!("{} wants to connect with {} on Partner Portal", e.enterprise_name, e.organisation_name));
+    let subject =
+        one_line(&format!("{} wants to connect with {} on Partner Portal", e.enterprise_name, e.organisation_name));
     Ok(OutgoingEmail {
         to: String::new(),
         text: rendered(RequestText { e }.render(), "connection_request.txt")?,

@@ -134,8 +134,14 @@ async fn connecting_by_partner_id_then_accepting_with_staff_access_gives_a_membe
         let r = w.app.get(&format!("/settings/partners/{id}/{tab}")).await;
         assert_eq!(r.status(), StatusCode::OK, "the {tab} tab of a requested partnership");
     }
-    let refused = w.app.submit(&format!("/settings/partners/{id}"), &format!("/settings/partners/{id}/administrator"),
-        &[("first_name", "Eve"), ("surname", "E"), ("email", "eve@globex.example")]).await;
+    let refused = w
+        .app
+        .submit(
+            &format!("/settings/partners/{id}"),
+            &format!("/settings/partners/{id}/administrator"),
+            &[("first_name", "Eve"), ("surname", "E"), ("email", "eve@globex.example")],
+        )
+        .await;
     assert_eq!(refused.status(), StatusCode::CONFLICT, "no administrator change while requested");
 
     // Ada gets the email, sees the request and accepts.
@@ -255,7 +261,11 @@ async fn an_unknown_partner_id_and_one_of_an_organisation_without_admins_get_the
 async fn partner_id_lookups_that_match_nothing_are_throttled_per_person() {
     let w = world().await;
     for i in 0..10 {
-        let r = request(&w.app.browser, &format!("PRT-ZZZZ{}", ["22", "23", "24", "25", "26", "27", "28", "29", "32", "33"][i])).await;
+        let r = request(
+            &w.app.browser,
+            &format!("PRT-ZZZZ{}", ["22", "23", "24", "25", "26", "27", "28", "29", "32", "33"][i]),
+        )
+        .await;
         assert_eq!(r.status(), StatusCode::NOT_FOUND, "try {i}");
     }
     let (code, _) = codes_of(&w.app, w.globex_at_beta);
@@ -382,7 +392,9 @@ async fn a_partner_admin_reaches_only_partnerships_of_their_own_organisation() {
     let ada = w.app.browser_of(ADA).await;
     let token = ada.page("/partner/profile").await.csrf_token();
 
-    for path in [format!("/partner/partnerships/{}/staff", other.id), format!("/partner/partnerships/{}/leave", other.id)] {
+    for path in
+        [format!("/partner/partnerships/{}/staff", other.id), format!("/partner/partnerships/{}/leave", other.id)]
+    {
         assert_eq!(ada.get(&path).await.status(), StatusCode::NOT_FOUND, "{path}");
         assert_eq!(ada.post(&path, &token, &[]).await.status(), StatusCode::NOT_FOUND, "{path}");
     }

@@ -47,7 +47,11 @@ struct ConnectPage {
     existing: Option<PartnerId>,
 }
 
-fn page(user: &EnterpriseAdmin, status: StatusCode, page: impl FnOnce(Layout) -> ConnectPage) -> Result<HttpResponse, AppError> {
+fn page(
+    user: &EnterpriseAdmin,
+    status: StatusCode,
+    page: impl FnOnce(Layout) -> ConnectPage,
+) -> Result<HttpResponse, AppError> {
     let layout = user.layout("Connect an existing partner", "partners")?;
     Ok(render_status(status, &page(layout)))
 }
@@ -73,7 +77,11 @@ pub async fn open_link(
         if code.len() <= 100 && code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
             visitor.session.insert(RETURN_TO_KEY, &format!("/connect/{code}"))?;
         }
-        return Err(if visitor.session.person().is_some() { AppError::ChooseOrganisation } else { AppError::LoginRequired });
+        return Err(if visitor.session.person().is_some() {
+            AppError::ChooseOrganisation
+        } else {
+            AppError::LoginRequired
+        });
     }
     // Partner people get 403; a Viewer may look (the page then offers no button).
     let user = EnterpriseAdmin::extract(&req).await?;

@@ -163,7 +163,11 @@ fn deactivate_tx(conn: &mut PgConnection, actor: &Principal, id: PartnerId, type
             "domains_released": ended.domains_released,
         }),
     )?;
-    Ok(Outcome::Deactivated { name: partner.name, users: ended.memberships_ended, invitations: ended.invitations_revoked })
+    Ok(Outcome::Deactivated {
+        name: partner.name,
+        users: ended.memberships_ended,
+        invitations: ended.invitations_revoked,
+    })
 }
 
 pub async fn deactivate(

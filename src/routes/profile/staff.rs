@@ -85,7 +85,12 @@ fn load(conn: &mut PgConnection, actor: &Principal, id: PartnerId) -> Result<Sta
     })
 }
 
-fn show(user: &PartnerAdmin, staff: Staff, error: Option<String>, status: StatusCode) -> Result<HttpResponse, AppError> {
+fn show(
+    user: &PartnerAdmin,
+    staff: Staff,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
     let people = staff
         .people
         .iter()
@@ -186,7 +191,8 @@ fn save_tx(
     record(conn, actor, &partner, AuditAction::PartnerStaffAccessChanged, serde_json::json!({ "changes": changes }))?;
     let granted_by = format!("{} {}", actor.first_name, actor.surname);
     let link = settings.link("/login");
-    let meta = EmailMeta { kind: EmailKind::AccessGranted, enterprise_id: Some(partner.enterprise_id), invitation_id: None };
+    let meta =
+        EmailMeta { kind: EmailKind::AccessGranted, enterprise_id: Some(partner.enterprise_id), invitation_id: None };
     for g in &granted {
         let email = crate::email::connections::access_granted(&AccessGrantedEmail {
             first_name: &g.person.first_name,
@@ -217,7 +223,8 @@ pub async fn save(
     let actor = user.user.clone();
     let settings = state.settings.clone();
     let outcome =
-        db::run(&state.pool, move |conn| conn.transaction(|conn| save_tx(conn, &actor, &settings, id, &wanted))).await?;
+        db::run(&state.pool, move |conn| conn.transaction(|conn| save_tx(conn, &actor, &settings, id, &wanted)))
+            .await?;
     match outcome {
         Ok(0) => {
             user.flash(FlashKind::Info, "Nothing was changed.")?;

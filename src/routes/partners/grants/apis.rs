@@ -17,9 +17,9 @@ use crate::routes::partners::grants::shared::join_names;
 use crate::routes::partners::grants::shared::lock_changeable;
 use crate::routes::partners::grants::shared::record;
 use crate::routes::partners::grants::shared::ApiGrantView;
+use crate::routes::partners::header::change_refusal;
 use crate::routes::partners::header::load_header;
 use crate::routes::partners::header::PartnerHeader;
-use crate::routes::partners::header::change_refusal;
 use crate::{
     auth::{guards::EnterpriseAdmin, session::Principal},
     db::{self, grants},

@@ -8,8 +8,8 @@ use actix_web::{http::StatusCode, web, HttpResponse};
 use diesel::{prelude::*, result::DatabaseErrorKind, result::Error as DieselError};
 use serde::Deserialize;
 
-use crate::routes::partners::header::record_event;
 use crate::routes::partners::header::change_refusal;
+use crate::routes::partners::header::record_event;
 use crate::routes::partners::page::general::load_general;
 use crate::routes::partners::page::general::render_general;
 use crate::routes::partners::page::general::DomainForm;

@@ -6,10 +6,10 @@ use actix_web::{http::StatusCode, web, HttpResponse};
 use askama::Template;
 use diesel::{prelude::*, result::DatabaseErrorKind, result::Error as DieselError};
 
+use crate::routes::partners::header::change_refusal;
 use crate::routes::partners::header::load_header;
 use crate::routes::partners::header::record_event;
 use crate::routes::partners::header::PartnerHeader;
-use crate::routes::partners::header::change_refusal;
 use crate::routes::partners::info_form::InfoForm;
 use crate::routes::partners::info_form::InfoInput;
 use crate::routes::partners::info_form::LogoChange;
