@@ -9,6 +9,7 @@
 
 pub mod audit;
 pub mod catalog;
+pub mod connections;
 pub mod drafts;
 pub mod enterprises;
 pub mod grants;

@@ -401,7 +401,7 @@ impl Usage {
 /// The enterprise's partner usage in one statement (the list page's meter and button).
 pub fn usage(conn: &mut PgConnection, enterprise_id: EnterpriseId) -> QueryResult<Usage> {
     crate::db::static_query(
-        "SELECT count(p.id) FILTER (WHERE p.status <> 'deactivated') AS live,
+        "SELECT count(p.id) FILTER (WHERE p.status IN ('requested', 'invited', 'active')) AS live,
                 count(p.id) AS total,
                 e.partner_limit::bigint AS \"limit\"
            FROM enterprises e

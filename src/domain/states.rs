@@ -85,6 +85,10 @@ text_enum! {
     pub enum EmailKind {
         Invitation = "invitation" => "Invitation",
         PasswordReset = "password_reset" => "Password reset",
+        /// An enterprise asked to connect with a partner organisation (to its Admins).
+        ConnectionRequest = "connection_request" => "Connection request",
+        /// A person of a partner organisation was given access to one of its partnerships.
+        AccessGranted = "access_granted" => "Access granted",
     }
 }
 

@@ -80,7 +80,7 @@ pub fn format_expiry(at: DateTime<Utc>) -> String {
 }
 
 /// A subject is one header line: control characters (a newline above all) become spaces.
-fn one_line(s: &str) -> String {
+pub(crate) fn one_line(s: &str) -> String {
     let cleaned: String = s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
     cleaned.split_whitespace().collect::<Vec<_>>().join(" ")
 }

@@ -2,7 +2,8 @@
 //! matches them. No other file registers a route.
 //!
 //! Order matters where a fixed segment and an `{id}` share a position: the wizard's
-//! `/settings/partners/drafts…` paths come before `/settings/partners/{id}…`, and
+//! `/settings/partners/drafts…` and `/settings/partners/connect` paths come before
+//! `/settings/partners/{id}…`, and
 //! `/invitations/accept` before `/invitations/{token}`. `/settings/activity.csv` is a literal
 //! path of its own, not a pattern. `TABLE` lists the same routes as data, so a test can walk
 //! every route (`tests/api/edge.rs`) and a new route is covered without being listed there.
@@ -21,6 +22,7 @@ pub mod home;
 pub mod invitations;
 pub mod members;
 pub mod partners;
+pub mod profile;
 pub mod service_catalog;
 pub mod team;
 
@@ -78,6 +80,11 @@ route_table! {
     get  "/settings/partners/drafts/{id}/review"         => partners::wizard::review::review_page;
     post "/settings/partners/drafts/{id}/submit"         => partners::wizard::review::submit;
     post "/settings/partners/drafts/{id}/discard"        => partners::wizard::discard::discard;
+
+    // ---- connecting an existing partner by Partner ID: the fixed `connect` before `{id}` ---
+    get  "/settings/partners/connect"                    => partners::connect::form;
+    post "/settings/partners/connect"                    => partners::connect::send_request;
+    get  "/connect/{code}"                               => partners::connect::open_link;
 
     get  "/settings/partners"                            => partners::list::list;
     get  "/settings/partners/{id}"                       => partners::page::general::general;
@@ -138,6 +145,16 @@ route_table! {
     post "/members/{id}/remove"                          => members::manage::remove;
     get  "/partner/leave"                                => members::manage::confirm_leave;
     post "/partner/leave"                                => members::manage::leave;
+
+    // ---- Partner profile (the organisation's Admins) --------------------------------------
+    get  "/partner/profile"                              => profile::page::profile;
+    post "/partner/profile/link"                         => profile::link::regenerate;
+    post "/partner/connections/{id}/accept"              => profile::requests::accept;
+    post "/partner/connections/{id}/decline"             => profile::requests::decline;
+    get  "/partner/partnerships/{id}/staff"              => profile::staff::page;
+    post "/partner/partnerships/{id}/staff"              => profile::staff::save;
+    get  "/partner/partnerships/{id}/leave"              => profile::leave::confirm;
+    post "/partner/partnerships/{id}/leave"              => profile::leave::leave;
 
     // ---- catalog ---------------------------------------------------------------------------
     get  "/catalog"                                      => catalog::tabs::products_tab;

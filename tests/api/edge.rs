@@ -27,10 +27,10 @@ async fn app_with_both_sides() -> (TestApp, Browser) {
     (app, partner_admin)
 }
 
-/// Who may open a route: the partner's administrator for Members, the enterprise admin for
-/// everything else behind login.
+/// Who may open a route: the partner's administrator for Members, the Service Catalog and the
+/// `/partner/…` pages (Partner profile), the enterprise admin for everything else behind login.
 fn browser_for<'a>(path: &str, app: &'a TestApp, partner_admin: &'a Browser) -> &'a Browser {
-    if path.starts_with("/members") || path.starts_with("/service-catalog") {
+    if path.starts_with("/members") || path.starts_with("/service-catalog") || path.starts_with("/partner/") {
         partner_admin
     } else {
         &app.browser

@@ -13,6 +13,7 @@ mod activity;
 mod administrator;
 mod catalog;
 mod cli;
+mod connections;
 mod deactivation;
 mod defects;
 mod edge;

@@ -117,6 +117,15 @@ pub async fn login(
     };
     visitor.session.log_in(user.id, only.as_ref().map(|c| c.membership_id))?;
     tracing::info!(user_id = %user.id, memberships = choices.len(), "logged in");
+    // A connection link opened before logging in (`/connect/{code}`) is where an Enterprise
+    // admin goes next; only that path is ever remembered.
+    let return_to: Option<String> = visitor.session.get(crate::routes::partners::connect::RETURN_TO_KEY);
+    visitor.session.remove(crate::routes::partners::connect::RETURN_TO_KEY);
+    if let (Some(choice), Some(path)) = (&only, &return_to) {
+        if choice.partner_name.is_none() && path.starts_with("/connect/") {
+            return Ok(see_other(path));
+        }
+    }
     Ok(see_other(match only {
         Some(choice) if choice.partner_name.is_none() => "/settings/partners",
         Some(_) => "/service-catalog",

@@ -26,7 +26,7 @@ use crate::routes::partners::header::record_event;
 use crate::routes::partners::header::PartnerHeader;
 use crate::{
     auth::{guards::EnterpriseAdmin, session::Principal},
-    db::{self, grants, invitations, memberships, outbox, partners},
+    db::{self, connections, grants, invitations, memberships, partners},
     error::AppError,
     render::see_other,
     render::{render_status, Layout},
@@ -149,16 +149,8 @@ fn deactivate_tx(conn: &mut PgConnection, actor: &Principal, id: PartnerId, type
         return refuse(StatusCode::UNPROCESSABLE_ENTITY, Some(message), None);
     }
 
-    partners::mark_deactivated(conn, partner.id, EndedBy::Enterprise)?;
-    let domains = partners::release_domains(conn, partner.id)?;
-    let revoked = invitations::revoke_pending_for_partner(conn, partner.id)?;
-    let mut emails_cancelled = 0;
-    for invitation_id in &revoked {
-        emails_cancelled += outbox::cancel_for_invitation(conn, *invitation_id)?;
-    }
-    // Their memberships here end; sessions acting through one are refused on their next
-    // request, and the people's other memberships keep working.
-    let disabled = memberships::end_all_in_partner(conn, partner.id)?;
+    // The same effects as the organisation's Leave enterprise (`connections::end_partnership`).
+    let ended = connections::end_partnership(conn, partner.id, EndedBy::Enterprise)?;
     record_event(
         conn,
         actor,
@@ -167,13 +159,17 @@ fn deactivate_tx(conn: &mut PgConnection, actor: &Principal, id: PartnerId, type
         AuditAction::PartnerDeactivated,
         &partner.name,
         serde_json::json!({
-            "users_disabled": disabled,
-            "invitations_revoked": revoked.len(),
-            "emails_cancelled": emails_cancelled,
-            "domains_released": domains,
+            "users_disabled": ended.memberships_ended,
+            "invitations_revoked": ended.invitations_revoked,
+            "emails_cancelled": ended.emails_cancelled,
+            "domains_released": ended.domains_released,
         }),
     )?;
-    Ok(Outcome::Deactivated { name: partner.name, users: disabled, invitations: revoked.len() })
+    Ok(Outcome::Deactivated {
+        name: partner.name,
+        users: ended.memberships_ended,
+        invitations: ended.invitations_revoked,
+    })
 }
 
 pub async fn deactivate(

@@ -13,6 +13,19 @@ use crate::{
 };
 
 pub const DEACTIVATED_MESSAGE: &str = "This partner is deactivated and can no longer be changed.";
+pub const REQUESTED_MESSAGE: &str = "This partner has not accepted your connection request yet, so nothing can be granted or changed until it does. To withdraw the request, use Delete partner.";
+
+/// Why nothing of this partnership may change now (ended, or a connection request not yet
+/// accepted), or None.
+pub fn change_refusal(partner: &partners::Partner) -> Option<&'static str> {
+    if partner.is_deactivated() {
+        Some(DEACTIVATED_MESSAGE)
+    } else if partner.status == PartnerStatus::Requested {
+        Some(REQUESTED_MESSAGE)
+    } else {
+        None
+    }
+}
 
 /// What the header above the tabs shows.
 #[derive(Clone)]
@@ -24,6 +37,10 @@ pub struct PartnerHeader {
     pub logo_url: Option<String>,
     pub status: PartnerStatus,
     pub deactivated: bool,
+    /// A connection request the organisation has not answered: its name and status only.
+    pub requested: bool,
+    /// Nothing can be changed (deactivated or requested): the tabs show no forms.
+    pub locked: bool,
     pub registered: String,
 }
 
@@ -36,6 +53,8 @@ impl PartnerHeader {
             logo_url: logo_updated.map(|t| logo_url(partner.id, t)),
             status: partner.status,
             deactivated: partner.is_deactivated(),
+            requested: partner.status == PartnerStatus::Requested,
+            locked: change_refusal(partner).is_some(),
             registered: date(partner.created_at),
         }
     }

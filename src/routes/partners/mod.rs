@@ -1,6 +1,7 @@
 //! Settings → Partners: the list, the register wizard, each partner's page, its grants and
 //! its deactivation.
 
+pub mod connect;
 pub mod deactivate;
 pub mod grants;
 pub mod header;

@@ -17,9 +17,9 @@ use crate::routes::partners::grants::shared::join_names;
 use crate::routes::partners::grants::shared::lock_changeable;
 use crate::routes::partners::grants::shared::record;
 use crate::routes::partners::grants::shared::ApiGrantView;
+use crate::routes::partners::header::change_refusal;
 use crate::routes::partners::header::load_header;
 use crate::routes::partners::header::PartnerHeader;
-use crate::routes::partners::header::DEACTIVATED_MESSAGE;
 use crate::{
     auth::{
         guards::{EnterpriseAdmin, EnterpriseEditor},
@@ -113,8 +113,8 @@ struct MatrixData {
 
 fn load_matrix(conn: &mut PgConnection, enterprise_id: EnterpriseId, id: PartnerId) -> Result<MatrixData, AppError> {
     let (partner, header) = load_header(conn, enterprise_id, id)?;
-    if partner.is_deactivated() {
-        return Err(AppError::Conflict(DEACTIVATED_MESSAGE.into()));
+    if let Some(refusal) = change_refusal(&partner) {
+        return Err(AppError::Conflict(refusal.into()));
     }
     let mut archived_granted: Vec<String> = grants::api_grants(conn, partner.id)?
         .into_iter()

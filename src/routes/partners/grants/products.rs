@@ -15,10 +15,10 @@ use crate::routes::partners::grants::shared::form_id;
 use crate::routes::partners::grants::shared::join_names;
 use crate::routes::partners::grants::shared::lock_changeable;
 use crate::routes::partners::grants::shared::record;
+use crate::routes::partners::header::change_refusal;
 use crate::routes::partners::header::date;
 use crate::routes::partners::header::load_header;
 use crate::routes::partners::header::PartnerHeader;
-use crate::routes::partners::header::DEACTIVATED_MESSAGE;
 use crate::{
     auth::{
         guards::{EnterpriseAdmin, EnterpriseEditor},
@@ -127,8 +127,8 @@ async fn add_page(
     let search = q.clone();
     let (header, rows) = db::run(&state.pool, move |conn| {
         let (partner, header) = load_header(conn, enterprise_id, id)?;
-        if partner.is_deactivated() {
-            return Err(AppError::Conflict(DEACTIVATED_MESSAGE.into()));
+        if let Some(refusal) = change_refusal(&partner) {
+            return Err(AppError::Conflict(refusal.into()));
         }
         Ok((header, grants::grantable_products(conn, enterprise_id, partner.id, &search)?))
     })

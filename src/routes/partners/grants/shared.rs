@@ -8,7 +8,7 @@
 use crate::domain::{ApiId, EnvironmentId, PartnerId};
 use diesel::PgConnection;
 
-use crate::routes::partners::header::DEACTIVATED_MESSAGE;
+use crate::routes::partners::header::change_refusal;
 use crate::{
     auth::session::Principal,
     db::{audit, grants::ApiGrant, partners, partners::Partner},
@@ -20,8 +20,8 @@ use crate::{
 /// anyone else's, 409 once it is deactivated.
 pub fn lock_changeable(conn: &mut PgConnection, actor: &Principal, partner_id: PartnerId) -> Result<Partner, AppError> {
     let partner = partners::lock(conn, actor.enterprise_id, partner_id)?.ok_or(AppError::NotFound)?;
-    if partner.is_deactivated() {
-        return Err(AppError::Conflict(DEACTIVATED_MESSAGE.into()));
+    if let Some(refusal) = change_refusal(&partner) {
+        return Err(AppError::Conflict(refusal.into()));
     }
     Ok(partner)
 }

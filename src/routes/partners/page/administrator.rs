@@ -6,7 +6,7 @@ use actix_web::{http::StatusCode, web, HttpResponse};
 use diesel::Connection;
 use serde::Deserialize;
 
-use crate::routes::partners::header::DEACTIVATED_MESSAGE;
+use crate::routes::partners::header::change_refusal;
 use crate::routes::partners::page::general::load_general;
 use crate::routes::partners::page::general::render_general_with;
 use crate::routes::partners::page::general::AdminForm;
@@ -73,8 +73,8 @@ pub async fn send_invitation(
     let outcome = db::run(&state.pool, move |conn| {
         let result = conn.transaction::<_, TxError, _>(|conn| {
             let partner = partners::lock(conn, enterprise_id, id)?.ok_or(AppError::NotFound)?;
-            if partner.is_deactivated() {
-                return Err(AppError::Conflict(DEACTIVATED_MESSAGE.into()).into());
+            if let Some(refusal) = change_refusal(&partner) {
+                return Err(AppError::Conflict(refusal.into()).into());
             }
             let (Ok(first), Ok(last), Ok(address)) = (&first, &last, &address) else {
                 return Err(TxError::Refused(Box::new(admin_form), StatusCode::UNPROCESSABLE_ENTITY));
@@ -168,8 +168,8 @@ fn admin_invitation(
     if !is_admin_invitation {
         return Err(AppError::NotFound);
     }
-    if partner.is_deactivated() {
-        return Err(AppError::Conflict(DEACTIVATED_MESSAGE.into()));
+    if let Some(refusal) = change_refusal(&partner) {
+        return Err(AppError::Conflict(refusal.into()));
     }
     Ok(partner)
 }

@@ -8,8 +8,8 @@ use actix_web::{http::StatusCode, web, HttpResponse};
 use diesel::{prelude::*, result::DatabaseErrorKind, result::Error as DieselError};
 use serde::Deserialize;
 
+use crate::routes::partners::header::change_refusal;
 use crate::routes::partners::header::record_event;
-use crate::routes::partners::header::DEACTIVATED_MESSAGE;
 use crate::routes::partners::page::general::load_general;
 use crate::routes::partners::page::general::render_general;
 use crate::routes::partners::page::general::DomainForm;
@@ -91,8 +91,8 @@ fn refuse_field(value: &str, error: String) -> Outcome {
 
 fn add_tx(conn: &mut PgConnection, actor: &Principal, id: PartnerId, raw: &str) -> Result<Outcome, AppError> {
     let partner = partners::lock(conn, actor.enterprise_id, id)?.ok_or(AppError::NotFound)?;
-    if partner.is_deactivated() {
-        return Err(AppError::Conflict(DEACTIVATED_MESSAGE.into()));
+    if let Some(refusal) = change_refusal(&partner) {
+        return Err(AppError::Conflict(refusal.into()));
     }
     let domain = match Domain::parse(raw) {
         Ok(d) => d,
@@ -144,8 +144,8 @@ fn remove_tx(
     domain_id: DomainId,
 ) -> Result<Outcome, AppError> {
     let partner = partners::lock(conn, actor.enterprise_id, id)?.ok_or(AppError::NotFound)?;
-    if partner.is_deactivated() {
-        return Err(AppError::Conflict(DEACTIVATED_MESSAGE.into()));
+    if let Some(refusal) = change_refusal(&partner) {
+        return Err(AppError::Conflict(refusal.into()));
     }
     let domains = partners::domains(conn, partner.id)?;
     let domain = domains.iter().find(|d| d.id == domain_id).ok_or(AppError::NotFound)?.domain.clone();

@@ -6,10 +6,10 @@ use actix_web::{http::StatusCode, web, HttpResponse};
 use askama::Template;
 use diesel::{prelude::*, result::DatabaseErrorKind, result::Error as DieselError};
 
+use crate::routes::partners::header::change_refusal;
 use crate::routes::partners::header::load_header;
 use crate::routes::partners::header::record_event;
 use crate::routes::partners::header::PartnerHeader;
-use crate::routes::partners::header::DEACTIVATED_MESSAGE;
 use crate::routes::partners::info_form::InfoForm;
 use crate::routes::partners::info_form::InfoInput;
 use crate::routes::partners::info_form::LogoChange;
@@ -62,8 +62,8 @@ pub async fn edit_form(
     let id = path.into_inner();
     let enterprise_id = user.user.enterprise_id;
     let (partner, header) = db::run(&state.pool, move |conn| load_header(conn, enterprise_id, id)).await?;
-    if partner.is_deactivated() {
-        return Err(AppError::Conflict(DEACTIVATED_MESSAGE.into()));
+    if let Some(refusal) = change_refusal(&partner) {
+        return Err(AppError::Conflict(refusal.into()));
     }
     Ok(render(&page(&user, header, partner.name)?))
 }
@@ -119,8 +119,8 @@ fn name_taken_message(name: &str) -> String {
 /// Validates against the locked partner row and applies the changes, one audit event each.
 fn apply(conn: &mut PgConnection, actor: &Principal, id: PartnerId, input: InfoInput) -> Result<Outcome, AppError> {
     let partner = partners::lock(conn, actor.enterprise_id, id)?.ok_or(AppError::NotFound)?;
-    if partner.is_deactivated() {
-        return Err(AppError::Conflict(DEACTIVATED_MESSAGE.into()));
+    if let Some(refusal) = change_refusal(&partner) {
+        return Err(AppError::Conflict(refusal.into()));
     }
     let mut name_error = input.name.as_ref().err().cloned();
     if let Ok(name) = &input.name {

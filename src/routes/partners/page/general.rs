@@ -122,7 +122,7 @@ pub fn load_general(
     };
     Ok(GeneralData {
         partner_code: g.partner_code,
-        next_steps: g.grants.products == 0 && g.grants.apis == 0 && !header.deactivated,
+        next_steps: g.grants.products == 0 && g.grants.apis == 0 && !header.locked,
         header,
         domains,
         admin: g.admin.map(|(first_name, surname, email)| PersonView { first_name, surname, email }),
