@@ -106,6 +106,8 @@ impl Seeded {
         match before {
             "drafts" => &self.draft,
             "partners" => &self.partner,
+            // A partnership seen from the partner organisation's side (Partner profile).
+            "connections" | "partnerships" => &self.partner,
             "domains" => &self.domain,
             "invitations" if path.starts_with("/settings/team/") => &self.team_invitation,
             "invitations" => &self.partner_invitation,
@@ -146,6 +148,7 @@ fn is_form_page(path: &str) -> bool {
     !path.starts_with("/password/")
         && !partner_delete_tab
         && (path.contains("/drafts/")
+            || path == "/settings/partners/connect"
             || ["/edit", "/new", "/delete", "/add", "/remove"].iter().any(|end| path.ends_with(end)))
 }
 

@@ -14,7 +14,7 @@ use diesel::prelude::*;
 use serde::Deserialize;
 
 use crate::{
-    auth::guards::{EnterpriseAdmin, Visitor},
+    auth::guards::{EnterpriseAdmin, EnterpriseEditor, Visitor},
     db::{self, connections, enterprises, organisations, outbox, partners, registration::RegisterError, throttle},
     domain::{AuditAction, EmailKind, FlashKind, PartnerId},
     email::{connections::ConnectionRequestEmail, EmailMeta, OutgoingEmail},
@@ -60,7 +60,9 @@ fn blank(layout: Layout, partner_code: String) -> ConnectPage {
     ConnectPage { layout, partner_code, organisation: None, error: None, page_error: None, existing: None }
 }
 
-pub async fn form(user: EnterpriseAdmin) -> Result<HttpResponse, AppError> {
+/// The form alone: a Viewer gets 403 here, like on every page that is only a form for a change.
+pub async fn form(editor: EnterpriseEditor) -> Result<HttpResponse, AppError> {
+    let user: EnterpriseAdmin = editor.into();
     page(&user, StatusCode::OK, |layout| blank(layout, String::new()))
 }
 
