@@ -289,6 +289,14 @@ impl Browser {
         }
     }
 
+    /// The visible text of the one element matching the CSS `selector`.
+    pub async fn text_of(&self, selector: &str) -> String {
+        let r = self.client.find(Locator::Css(selector)).await;
+        let el = self.ok(&format!("find {selector}"), r);
+        let r = el.text().await;
+        self.ok(&format!("text of {selector}"), r).trim().to_string()
+    }
+
     /// The visible text of the page.
     pub async fn text(&self) -> String {
         let r = self.client.find(Locator::Css("body")).await;

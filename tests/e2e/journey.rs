@@ -2,7 +2,9 @@
 //! partner's administrator accepts the emailed invitation and invites a member; the enterprise
 //! changes the administrator, revokes the APIs and deactivates the partner, which logs its
 //! people out. On the way: a keyboard-only login and registration, a reload in the middle of
-//! the wizard, a validation error, the error pages, and a list of ten partners.
+//! the wizard, a validation error, the error pages, and a list of ten partners. Since issue 13:
+//! a member switches organisation, and another enterprise connects to the partner by its
+//! Partner ID, which the partner's administrator accepts with Staff access for the member.
 
 use std::time::{Duration, Instant};
 
@@ -332,6 +334,42 @@ async fn the_whole_journey_in_headless_chromium() {
     mia.wait_path_is("/service-catalog").await;
     mia.expect_text("Product One").await;
 
+    // ---- Initech connects to Globex by its Partner ID; Ana accepts and gives Mia access. ----
+    ana.click_menu("Partner profile").await;
+    ana.wait_path_is("/partner/profile").await;
+    let partner_code = ana.text_of("#partner-id").await;
+    assert!(partner_code.starts_with("PRT-"), "the Partner ID is shown: {partner_code}");
+    rec.page(&ana, "partner-profile").await;
+    let bill = driver.browser("initech-admin", &app.address).await;
+    bill.goto("/login").await;
+    bill.fill("Email", "bill@initech.example").await;
+    bill.fill("Password", PASSWORD).await;
+    bill.click_button("Log in").await;
+    bill.wait_path_is("/settings/partners").await;
+    bill.click_link("Connect an existing partner").await;
+    bill.wait_path_is("/settings/partners/connect").await;
+    bill.fill("Partner ID", &partner_code).await;
+    rec.page(&bill, "connect-partner").await;
+    bill.click_button("Send request").await;
+    let requested = bill
+        .wait_path("the requested partner's page", |p| {
+            p.starts_with("/settings/partners/") && p != "/settings/partners/connect"
+        })
+        .await;
+    bill.expect_text("Requested").await;
+    ana.refresh().await;
+    ana.expect_text("Initech").await;
+    ana.click_button("Accept").await;
+    ana.wait_path("the staff access page", |p| p.ends_with("/staff")).await;
+    ana.select("Mia Moss", "Member").await;
+    rec.page(&ana, "staff-access").await;
+    ana.click_button("Save staff access").await;
+    ana.wait_path("the staff access page", |p| p.ends_with("/staff")).await;
+    bill.goto(&format!("{requested}/users")).await;
+    bill.expect_text("mia@globex.example").await;
+    bill.expect_text("ana@globex.example").await;
+    bill.close().await;
+
     // ---- The enterprise changes the partner's administrator. -------------------------------
     erin.click_link(PARTNER).await;
     erin.wait_path_is(&partner).await;
@@ -387,13 +425,17 @@ async fn the_whole_journey_in_headless_chromium() {
     erin.expect_text("Deactivated").await;
     rec.page(&erin, "partner-deactivated").await;
 
-    // The partner's people are logged out at their next click; Mia, who also works in
-    // Initech's partnership, keeps that one and is asked to pick it.
-    for b in [&ana, &nora] {
+    // The partner's people are logged out at their next click; Ana and Mia, who also work in
+    // partnerships with Initech, keep those and are asked to pick one.
+    for b in [&nora] {
         b.click_menu("Service Catalog").await;
         b.wait_path(&format!("the login page, for {}", b.name), |p| p.starts_with("/login")).await;
         b.button("Log in").await;
     }
+    ana.click_menu("Service Catalog").await;
+    ana.wait_path_is("/organisations").await;
+    ana.expect_text(&format!("{PARTNER} (partner of Initech)")).await;
+    ana.expect_no_text(&format!("{PARTNER} (partner of Acme)")).await;
     mia.click_menu("Service Catalog").await;
     mia.wait_path_is("/organisations").await;
     mia.expect_no_text(&format!("{PARTNER} (partner of Acme)")).await;
