@@ -44,6 +44,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
     println!("partner_id={}", seed.partner_id);
     println!("admin={}", seed.admin_email);
     println!("member={}", seed.member_email);
+    println!("multi={}", seed.multi_email);
     for user in &seed.users {
         println!("user={user}");
     }
@@ -54,6 +55,8 @@ const BENCH_ENTERPRISE: &str = "Bench Corp";
 const BENCH_PARTNERS: usize = 10;
 const BENCH_ENTERPRISE_ADMINS: usize = 10;
 const BENCH_MEMBERS_PER_PARTNER: usize = 3;
+/// The person with two memberships (Member of partners 01 and 02).
+const MULTI_EMAIL: &str = "member2@partner01.example";
 const BENCH_EVENTS: i64 = 10_000;
 /// Events about each partner but the first; the first (the one measured) gets the rest.
 const BENCH_EVENTS_PER_OTHER_PARTNER: i64 = 100;
@@ -65,6 +68,7 @@ struct BenchSeed {
     partner_id: PartnerId,
     admin_email: String,
     member_email: String,
+    multi_email: String,
     /// Every seeded person (all share `password`), for the rotating login benchmark.
     users: Vec<String>,
 }
@@ -270,11 +274,26 @@ fn seed_bench(conn: &mut PgConnection, settings: &Settings, password: &str) -> R
             .first()
             .map(|(id, _)| *id)
             .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("no bench partner was created")))?;
+        // One person with two memberships (a Member of partners 01 and 02): the switcher's
+        // page, /organisations, is measured as them.
+        let multi = users::find_by_email(conn, MULTI_EMAIL)?
+            .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("{MULTI_EMAIL} was not seeded")))?;
+        let second = partner_ids.get(1).map(|(id, _)| *id).unwrap_or(partner_id);
+        memberships::grant(
+            conn,
+            &memberships::NewMembership {
+                user_id: multi.id,
+                enterprise_id: enterprise.id,
+                partner_id: Some(second),
+                role: UserRole::Member,
+            },
+        )?;
         Ok(BenchSeed {
             enterprise_id: enterprise.id,
             partner_id,
             admin_email: "admin01@bench.example".to_string(),
             member_email: "member1@partner01.example".to_string(),
+            multi_email: MULTI_EMAIL.to_string(),
             users: people,
         })
     })?;

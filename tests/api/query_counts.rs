@@ -37,6 +37,9 @@ const GENERAL_TAB: u64 = 2;
 const ACTIVITY_TAB: u64 = 3;
 /// Service Catalog: granted products and granted APIs with their environments (one statement).
 const SERVICE_CATALOG: u64 = 2;
+/// Switch organisation: the person's usable memberships with their organisations (one
+/// statement).
+const SWITCHER: u64 = 2;
 /// Login POST: session; throttle (account, client); the person; their usable memberships
 /// (one: straight in; several: the picker); clear the account's failures; the old session
 /// deleted and the new one inserted (the id is renewed).
@@ -48,6 +51,9 @@ struct World {
     member: String,
     admin_browser: Browser,
     member_browser: Browser,
+    /// A Member of the first partner who is also a Viewer of another enterprise, working in
+    /// the partner: the one who opens Switch organisation.
+    multi_browser: Browser,
 }
 
 /// One enterprise with `partners` active partners (two domains, a logo, the whole small catalog
@@ -123,7 +129,18 @@ async fn world(partners: usize, people: usize, events: i64) -> World {
     let member = member.expect("a member of the first partner");
     let admin_browser = browser_logged_in(&app, ADMIN, "/settings/partners").await;
     let member_browser = browser_logged_in(&app, &member, "/service-catalog").await;
-    World { app, partner_id, member, admin_browser, member_browser }
+    let (other, _) = app.create_enterprise_admin("Other", "olga@other.example", PASSWORD);
+    let multi = "multi@partner1.example";
+    member_of(&mut conn, multi, ("Mo", "Multi"), &hash, enterprise_id, Some(partner_id), UserRole::Member);
+    member_of(&mut conn, multi, ("Mo", "Multi"), &hash, other, None, UserRole::Viewer);
+    let multi_browser = browser_logged_in(&app, multi, "/organisations").await;
+    let multi_id = db::users::find_by_email(&mut conn, multi).unwrap().unwrap().id;
+    let own = db::memberships::find_in_partner(&mut conn, partner_id, multi_id).unwrap().unwrap();
+    let r = multi_browser
+        .submit("/organisations", "/organisations", &[("membership_id", &own.membership_id.to_string())])
+        .await;
+    assert_eq!(location(&r), "/service-catalog");
+    World { app, partner_id, member, admin_browser, member_browser, multi_browser }
 }
 
 async fn browser_logged_in(app: &TestApp, email: &str, home: &str) -> Browser {
@@ -189,6 +206,7 @@ async fn counts(partners: usize, people: usize, events: i64) -> Vec<(&'static st
         ("General tab", page(app, &w.admin_browser, &format!("/settings/partners/{id}")).await),
         ("Activity tab", page(app, &w.admin_browser, &format!("/settings/partners/{id}/activity")).await),
         ("Service Catalog", page(app, &w.member_browser, "/service-catalog").await),
+        ("Organisations", page(app, &w.multi_browser, "/organisations").await),
         ("login POST", login_post(app, &w.member).await),
     ]
 }
@@ -210,7 +228,7 @@ async fn each_page_runs_a_fixed_number_of_statements_whatever_the_data_and_write
         }
     }
 
-    let expected = [PARTNERS_LIST, GENERAL_TAB, ACTIVITY_TAB, SERVICE_CATALOG, LOGIN_POST];
+    let expected = [PARTNERS_LIST, GENERAL_TAB, ACTIVITY_TAB, SERVICE_CATALOG, SWITCHER, LOGIN_POST];
     for (((name, s), (_, l)), want) in small.iter().zip(&large).zip(expected) {
         assert_eq!(
             s.count, l.count,
@@ -229,7 +247,7 @@ async fn each_page_runs_a_fixed_number_of_statements_whatever_the_data_and_write
         let writes: Vec<&String> = m.sql.iter().filter(|s| is_write(s)).collect();
         assert!(writes.is_empty(), "{name}: a page view with a settled session writes nothing, but ran {writes:?}");
     }
-    let (_, login) = &large[4];
+    let (_, login) = &large[5];
     assert_eq!(
         login.sql.iter().filter(|s| is_write(s)).count(),
         3,
