@@ -16,6 +16,9 @@ use crate::{
 pub const USER_ID_KEY: &str = "user_id";
 /// The membership the session acts in (SPEC §10); stored beside the user id.
 pub const MEMBERSHIP_ID_KEY: &str = "membership_id";
+/// How many usable memberships the person had when they logged in (the side menu offers
+/// **Switch organisation** when more than one); stored, so no request counts them.
+pub const MEMBERSHIPS_KEY: &str = "memberships";
 pub const CSRF_KEY: &str = "csrf";
 pub const FLASH_KEY: &str = "flash";
 /// Request-only entry filled by the store with the logged-in person (never stored).
@@ -60,8 +63,8 @@ pub struct Principal {
     pub surname: String,
     pub enterprise_name: String,
     pub partner_name: Option<String>,
-    /// How many memberships the person may switch between (the side menu offers **Switch
-    /// organisation** when there is more than one).
+    /// How many memberships the person may switch between, as counted at login (the side
+    /// menu offers **Switch organisation** when there is more than one).
     pub usable_memberships: i64,
 }
 
@@ -182,11 +185,17 @@ impl TypedSession {
 
     /// Logs a person in: a new session id (no fixation), a new CSRF token, and the
     /// membership to act in (None: they pick one next).
-    pub fn log_in(&self, user_id: UserId, membership: Option<MembershipId>) -> Result<(), AppError> {
+    pub fn log_in(
+        &self,
+        user_id: UserId,
+        membership: Option<MembershipId>,
+        memberships: usize,
+    ) -> Result<(), AppError> {
         self.0.renew();
         self.0.remove(PRINCIPAL_KEY);
         self.0.remove(PERSON_KEY);
         self.insert(USER_ID_KEY, &user_id)?;
+        self.insert(MEMBERSHIPS_KEY, &memberships)?;
         match membership {
             Some(m) => self.insert(MEMBERSHIP_ID_KEY, &m)?,
             None => {
@@ -198,8 +207,9 @@ impl TypedSession {
 
     /// Acts in another of the person's memberships from the next request on (the caller has
     /// checked that it is theirs and usable). A new session id, as at login.
-    pub fn switch_to(&self, membership: MembershipId) -> Result<(), AppError> {
+    pub fn switch_to(&self, membership: MembershipId, memberships: usize) -> Result<(), AppError> {
         self.0.renew();
+        self.insert(MEMBERSHIPS_KEY, &memberships)?;
         self.insert(MEMBERSHIP_ID_KEY, &membership)
     }
 

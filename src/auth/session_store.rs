@@ -19,7 +19,7 @@ use chrono::Utc;
 use rand::RngCore;
 
 use crate::{
-    auth::session::{Person, Principal, MEMBERSHIP_ID_KEY, PERSON_KEY, PRINCIPAL_KEY, USER_ID_KEY},
+    auth::session::{Person, Principal, MEMBERSHIPS_KEY, MEMBERSHIP_ID_KEY, PERSON_KEY, PRINCIPAL_KEY, USER_ID_KEY},
     config::SessionSettings,
     db::{self, sessions, DbPool},
     error::AppError,
@@ -128,7 +128,7 @@ impl SessionStore for PgSessionStore {
             Some(row) => row,
             None => return Ok(None),
         };
-        let principal = Principal::from_loaded(&row);
+        let mut principal = Principal::from_loaded(&row);
         let person = if principal.is_none() { Person::from_loaded(&row) } else { None };
         let mut state: HashMap<String, String> = match row.state {
             serde_json::Value::Object(map) => map
@@ -140,7 +140,9 @@ impl SessionStore for PgSessionStore {
                 .collect(),
             _ => HashMap::new(),
         };
-        if let Some(principal) = principal {
+        if let Some(principal) = principal.as_mut() {
+            principal.usable_memberships =
+                state.get(MEMBERSHIPS_KEY).and_then(|v| serde_json::from_str::<i64>(v).ok()).unwrap_or(1);
             let json =
                 serde_json::to_string(&principal).map_err(|e| LoadError::Other(anyhow::anyhow!("principal: {e}")))?;
             state.insert(PRINCIPAL_KEY.to_string(), json);

@@ -1,9 +1,12 @@
 SELECT s.state, u.id AS user_id, u.email, u.first_name, u.surname,
        m.id AS membership_id, m.enterprise_id, m.partner_id, m.role,
        e.name AS enterprise_name, p.name AS partner_name, p.status AS partner_status,
-       (SELECT count(*) FROM memberships c LEFT JOIN partners cp ON cp.id = c.partner_id
-         WHERE c.user_id = u.id AND c.ended_at IS NULL
-           AND (c.partner_id IS NULL OR cp.status IN ('invited', 'active'))) AS usable_memberships,
+       CASE WHEN u.id IS NULL THEN 0
+            WHEN m.id IS NOT NULL AND (m.partner_id IS NULL OR p.status IN ('invited', 'active')) THEN 1
+            ELSE (SELECT count(*) FROM memberships c LEFT JOIN partners cp ON cp.id = c.partner_id
+                   WHERE c.user_id = u.id AND c.ended_at IS NULL
+                     AND (c.partner_id IS NULL OR cp.status IN ('invited', 'active')))
+       END AS usable_memberships,
        s.expires_at < LEAST(now() + make_interval(secs => $2), s.absolute_expires_at)
                       - interval '60 seconds' AS slide_due
   FROM sessions s

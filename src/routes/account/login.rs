@@ -115,7 +115,7 @@ pub async fn login(
         [one] => Some(one.clone()),
         _ => None,
     };
-    visitor.session.log_in(user.id, only.as_ref().map(|c| c.membership_id))?;
+    visitor.session.log_in(user.id, only.as_ref().map(|c| c.membership_id), choices.len())?;
     tracing::info!(user_id = %user.id, memberships = choices.len(), "logged in");
     // A connection link opened before logging in (`/connect/{code}`) is where an Enterprise
     // admin goes next; only that path is ever remembered.

@@ -73,8 +73,9 @@ pub async fn switch(
     let wanted = form.membership_id;
     let choices = db::run(&state.pool, move |conn| Ok(memberships::choices(conn, user_id)?)).await?;
     // Someone else's membership, or one that ended meanwhile: not theirs to pick.
+    let count = choices.len();
     let choice = choices.into_iter().find(|c| c.membership_id == wanted).ok_or(AppError::NotFound)?;
-    visitor.session.switch_to(choice.membership_id)?;
+    visitor.session.switch_to(choice.membership_id, count)?;
     visitor.session.flash(
         FlashKind::Success,
         format!("You are now working in {} as {}.", choice.organisation(), choice.role.label()),

@@ -214,7 +214,7 @@ pub async fn set_password(
         [one] => Some(one.membership_id),
         _ => None,
     };
-    visitor.session.log_in(user_id, only)?;
+    visitor.session.log_in(user_id, only, choices.len())?;
     let done = if reset { "Your new password is set. You are logged in." } else { "Your password is set. Welcome!" };
     visitor.session.flash(FlashKind::Success, done)?;
     Ok(see_other("/"))

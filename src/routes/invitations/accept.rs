@@ -279,7 +279,7 @@ pub async fn accept(
     match outcome {
         Ok(accepted) => {
             visitor.session.remove(SESSION_INVITATION);
-            visitor.session.log_in(accepted.user_id, Some(accepted.membership_id))?;
+            visitor.session.log_in(accepted.user_id, Some(accepted.membership_id), accepted.memberships)?;
             let welcome = if accepted.team {
                 format!("Welcome to {}'s team!", accepted.enterprise_name)
             } else {
@@ -298,6 +298,8 @@ pub async fn accept(
 
 struct Accepted {
     user_id: UserId,
+    /// The person's usable memberships now, this one included.
+    memberships: usize,
     membership_id: MembershipId,
     team: bool,
     organisation_name: String,
@@ -414,7 +416,9 @@ fn accept_in_transaction(
             event(conn, AuditAction::PartnerActivated, serde_json::json!({}))?;
         }
     }
+    let memberships = memberships::choices(conn, user_id)?.len();
     Ok(Ok(Accepted {
+        memberships,
         user_id,
         membership_id,
         team: partner.is_none(),
