@@ -98,7 +98,7 @@ mod tests {
         })
         .unwrap();
         assert!(mail.text.contains("<b>Acme</b> & Co"));
-        assert!(mail.html.contains("&lt;b&gt;Acme&lt;/b&gt; &amp; Co"));
+        assert!(mail.html.contains("&#60;b&#62;Acme&#60;/b&#62; &#38; Co"), "escaped: {}", mail.html);
         assert!(!mail.html.contains("<b>Acme"));
         assert!(mail.text.contains("https://portal.example/partner/profile"));
     }
