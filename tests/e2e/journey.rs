@@ -319,8 +319,12 @@ async fn the_whole_journey_in_headless_chromium() {
         );
         crate::fixtures::grant_product(&mut conn, theirs.id, catalog.products[2]);
     }
-    mia.goto("/service-catalog").await;
-    mia.click_link("Switch organisation").await;
+    // At her next login Mia picks one of the two; then the side menu offers the switch.
+    mia.click_button("Log out").await;
+    mia.wait_path("the login page", |p| p.starts_with("/login")).await;
+    mia.fill("Email", "mia@globex.example").await;
+    mia.fill("Password", CHOSEN).await;
+    mia.click_button("Log in").await;
     mia.wait_path_is("/organisations").await;
     mia.expect_text("Globex for Initech (partner of Initech)").await;
     rec.page(&mia, "switch-organisation").await;
