@@ -116,7 +116,8 @@ impl InvitationRow {
     }
 }
 
-/// The *Invite a member* form: what was typed and what is wrong with it.
+/// An invite form (Members' *Invite a member*, Team's invite): what was typed and what is
+/// wrong with it.
 #[derive(Default)]
 pub struct InviteForm {
     pub first_name: String,
@@ -131,7 +132,12 @@ pub struct InviteForm {
 
 impl InviteForm {
     fn empty() -> Self {
-        InviteForm { role: Role::Member.as_str().to_string(), ..Default::default() }
+        Self::with_role(Role::Member.as_str())
+    }
+
+    /// A blank form with `role` chosen.
+    pub fn with_role(role: &str) -> Self {
+        InviteForm { role: role.to_string(), ..Default::default() }
     }
 }
 

@@ -20,7 +20,7 @@ use crate::{
     domain::{EmailAddress, FlashKind, InvitationId, PersonName, UserId, UserRole},
     error::AppError,
     render::{render_status, see_other, Layout},
-    routes::members::list::{date, InvitationRow},
+    routes::members::list::{date, InvitationRow, InviteForm},
     state::AppState,
 };
 
@@ -41,25 +41,6 @@ pub struct TeamRow {
     pub role_label: &'static str,
     pub is_self: bool,
     pub since: String,
-}
-
-/// The *Invite a colleague* form: what was typed and what is wrong with it.
-#[derive(Default)]
-pub struct InviteForm {
-    pub first_name: String,
-    pub surname: String,
-    pub email: String,
-    pub role: String,
-    pub first_name_error: Option<String>,
-    pub surname_error: Option<String>,
-    pub email_error: Option<String>,
-    pub role_error: Option<String>,
-}
-
-impl InviteForm {
-    fn empty() -> Self {
-        InviteForm { role: UserRole::Viewer.as_str().to_string(), ..Default::default() }
-    }
 }
 
 pub struct TeamData {
@@ -120,7 +101,7 @@ async fn render_page(
 }
 
 pub async fn list(user: EnterpriseAdmin, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    render_page(&user, &state, InviteForm::empty(), StatusCode::OK).await
+    render_page(&user, &state, InviteForm::with_role(UserRole::Viewer.as_str()), StatusCode::OK).await
 }
 
 #[derive(Deserialize)]
