@@ -21,6 +21,9 @@
 //! | `SMTP_FROM` | `Partner Portal <no-reply@localhost>` | `email` | sender of every email |
 //! | `SMTP_TIMEOUT_SECS` | `10` | `email` | timeout of one SMTP conversation |
 //! | `EMAIL_RETRY_BASE_MS` | `2000` | `email` | first retry delay of an email that could not be sent; doubles per attempt, capped at 5 minutes |
+//! | `CREDENTIAL_HASH_KEY` | a fixed development key, required in production | `oauth` | at least 32 bytes, hex or base64: the HMAC key of client secrets, gateway secrets and access tokens (changing it invalidates them all) |
+//! | `ACCESS_TOKEN_TTL_SECS` | `300` | `oauth` | lifetime of an access token from `POST /oauth/token` (60 to 3600) |
+//! | `TOKEN_REQUESTS_PER_MINUTE` | `60` | `oauth` | access tokens one client credential may obtain per minute; more answer 429 |
 
 use std::{env, fmt, net::IpAddr, time::Duration};
 
@@ -63,7 +66,22 @@ pub struct Settings {
     pub database: PoolSettings,
     pub email: EmailSettings,
     pub session: SessionSettings,
+    pub oauth: OAuthSettings,
 }
+
+/// The authorisation server's section (`routes::oauth`, `auth::credentials`).
+#[derive(Clone, Debug)]
+pub struct OAuthSettings {
+    /// HMAC key of every stored secret and token hash.
+    pub credential_key: Secret<Vec<u8>>,
+    pub token_ttl: Duration,
+    pub tokens_per_minute: i64,
+}
+
+/// Development only, when `CREDENTIAL_HASH_KEY` is not set: a fixed, public key, so that
+/// credentials made in a development portal survive its restarts. Production refuses to start
+/// without a key of its own.
+pub const DEVELOPMENT_CREDENTIAL_KEY: &[u8; 32] = b"partner-portal-development-only!";
 
 /// The connection pool's section (`db::build_pool`).
 #[derive(Clone, Debug)]
@@ -153,13 +171,19 @@ impl Settings {
         let public_base_url = public_base_url.trim_end_matches('/').to_string();
 
         let (session_key, session_key_generated) = match get("SESSION_KEY") {
-            Some(raw) => (decode_key(&raw)?, false),
+            Some(raw) => (decode_key("SESSION_KEY", &raw, 64)?, false),
             None if prod => return Err(err("SESSION_KEY", "is required in production")),
             None => {
                 let mut key = vec![0u8; 64];
                 rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut key);
                 (key, true)
             }
+        };
+
+        let credential_key = match get("CREDENTIAL_HASH_KEY") {
+            Some(raw) => decode_key("CREDENTIAL_HASH_KEY", &raw, 32)?,
+            None if prod => return Err(err("CREDENTIAL_HASH_KEY", "is required in production")),
+            None => DEVELOPMENT_CREDENTIAL_KEY.to_vec(),
         };
 
         let num = |k: &'static str, default: u64, min: u64, max: u64| -> Result<u64, ConfigError> {
@@ -222,6 +246,11 @@ impl Settings {
                 absolute: Duration::from_secs(12 * 3600),
                 secure_cookie,
             },
+            oauth: OAuthSettings {
+                credential_key: Secret::new(credential_key),
+                token_ttl: Duration::from_secs(num("ACCESS_TOKEN_TTL_SECS", 300, 60, 3600)?),
+                tokens_per_minute: num("TOKEN_REQUESTS_PER_MINUTE", 60, 1, 100_000)? as i64,
+            },
         })
     }
 
@@ -231,15 +260,15 @@ impl Settings {
     }
 }
 
-fn decode_key(raw: &str) -> Result<Vec<u8>, ConfigError> {
+fn decode_key(var: &'static str, raw: &str, min_bytes: usize) -> Result<Vec<u8>, ConfigError> {
     let raw = raw.trim();
     let bytes = hex::decode(raw)
         .ok()
         .or_else(|| base64::engine::general_purpose::STANDARD.decode(raw).ok())
         .or_else(|| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(raw).ok())
-        .ok_or_else(|| err("SESSION_KEY", "must be hex or base64"))?;
-    if bytes.len() < 64 {
-        return Err(err("SESSION_KEY", "must hold at least 64 bytes (128 hex characters)"));
+        .ok_or_else(|| err(var, "must be hex or base64"))?;
+    if bytes.len() < min_bytes {
+        return Err(err(var, format!("must hold at least {min_bytes} bytes ({} hex characters)", 2 * min_bytes)));
     }
     Ok(bytes)
 }
@@ -290,6 +319,8 @@ mod tests {
                 ("SMTP_URL", "smtp://127.0.0.1:2525"),
                 ("SMTP_FROM", "Portal <portal@p.example>"),
                 ("EMAIL_RETRY_BASE_MS", "150"),
+                ("CREDENTIAL_HASH_KEY", &"cd".repeat(32)),
+                ("ACCESS_TOKEN_TTL_SECS", "120"),
             ],
             AppEnv::Production,
         )
@@ -301,6 +332,21 @@ mod tests {
         assert!(!s.email.dev_mailbox, "production never falls back to the development mailbox");
         assert!(s.session.secure_cookie, "an https base URL makes the cookie Secure");
         assert!(!s.session.key_generated);
+        assert_eq!(s.oauth.credential_key.expose(), &vec![0xcd; 32]);
+        assert_eq!(s.oauth.token_ttl, Duration::from_secs(120));
+    }
+
+    #[test]
+    fn production_needs_a_credential_key_of_its_own() {
+        let key = "ab".repeat(64);
+        let base =
+            [("DATABASE_URL", "postgres://x/y"), ("PUBLIC_BASE_URL", "https://p.example"), ("SESSION_KEY", &key)];
+        let e = with(&base, AppEnv::Production).unwrap_err();
+        assert_eq!(e.var, "CREDENTIAL_HASH_KEY");
+        let short = [base[0], base[1], base[2], ("CREDENTIAL_HASH_KEY", "abcd")];
+        assert_eq!(with(&short, AppEnv::Production).unwrap_err().var, "CREDENTIAL_HASH_KEY");
+        let dev = with(&[("DATABASE_URL", "postgres://x/y")], AppEnv::Development).unwrap();
+        assert_eq!(dev.oauth.credential_key.expose().as_slice(), DEVELOPMENT_CREDENTIAL_KEY, "kept across restarts");
     }
 
     #[test]

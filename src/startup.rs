@@ -119,6 +119,7 @@ impl Application {
                 .wrap(TracingLogger::<RedactedRootSpan>::new())
                 .service(actix_files::Files::new("/static", static_dir.clone()).use_etag(true).use_last_modified(true))
                 .configure(routes::probes)
+                .configure(routes::oauth)
                 .service(web::scope("").wrap(from_fn(csrf::csrf_guard)).wrap(sessions).configure(routes::pages))
                 .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(AppError::NotFound) }))
         })
@@ -183,6 +184,7 @@ fn spawn_housekeeping(pool: DbPool) {
             let result = db::run(&pool, |conn| {
                 let sessions = db::sessions::delete_expired(conn)?;
                 let failures = db::throttle::delete_older_than(conn, 24 * 3600)?;
+                db::oauth::delete_expired_tokens(conn)?;
                 db::drafts::delete_stale(conn)?;
                 Ok((sessions, failures))
             })
@@ -207,7 +209,8 @@ async fn frame(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> R
                 .headers()
                 .get(header::CONTENT_TYPE)
                 .and_then(|v| v.to_str().ok())
-                .is_some_and(|v| v.starts_with("text/html"));
+                .is_some_and(|v| v.starts_with("text/html") || v.starts_with("application/json"));
+            // HTML pages and JSON answers (the OAuth endpoints') are kept as they are.
             let mut res = if (status.is_client_error() || status.is_server_error()) && !is_html {
                 let (title, message) = generic_text(status);
                 let mut page = error_page(status, title, message);

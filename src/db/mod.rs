@@ -7,6 +7,7 @@
 //! loaded with `include_str!` (so still `&'static str`s for [`static_query`]), so the Rust
 //! reads as functions and the SQL as SQL.
 
+pub mod applications;
 pub mod audit;
 pub mod catalog;
 pub mod connections;
@@ -17,6 +18,7 @@ pub mod instrumentation;
 pub mod invitation_flow;
 pub mod invitations;
 pub mod memberships;
+pub mod oauth;
 pub mod organisations;
 pub mod outbox;
 pub mod partners;

@@ -1,6 +1,18 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    access_tokens (token_hash) {
+        token_hash -> Bytea,
+        enterprise_id -> Int8,
+        credential_id -> Int8,
+        secret_id -> Int8,
+        api_ids -> Array<Nullable<Int8>>,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     api_environments (api_id, environment_id) {
         api_id -> Int8,
         environment_id -> Int8,
@@ -20,6 +32,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    application_credentials (id) {
+        id -> Int8,
+        enterprise_id -> Int8,
+        application_id -> Int8,
+        environment_id -> Int8,
+        client_id -> Text,
+        created_by -> Nullable<Int8>,
+        created_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
+        last_used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     audit_events (id) {
         id -> Int8,
         enterprise_id -> Int8,
@@ -31,6 +57,18 @@ diesel::table! {
         details -> Jsonb,
         created_at -> Timestamptz,
         actor_membership -> Text,
+    }
+}
+
+diesel::table! {
+    client_secrets (id) {
+        id -> Int8,
+        enterprise_id -> Int8,
+        credential_id -> Int8,
+        secret_hash -> Bytea,
+        hint -> Text,
+        created_at -> Timestamptz,
+        expires_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -50,6 +88,20 @@ diesel::table! {
         name -> Text,
         position -> Int4,
         created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    gateway_credentials (id) {
+        id -> Int8,
+        enterprise_id -> Int8,
+        name -> Text,
+        client_id -> Text,
+        secret_hash -> Bytea,
+        hint -> Text,
+        created_by -> Nullable<Int8>,
+        created_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -124,6 +176,18 @@ diesel::table! {
         environment_id -> Int8,
         granted_by -> Nullable<Int8>,
         granted_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    partner_applications (id) {
+        id -> Int8,
+        enterprise_id -> Int8,
+        partner_id -> Int8,
+        name -> Text,
+        created_by -> Nullable<Int8>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
     }
 }
 
@@ -281,13 +345,24 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(access_tokens -> application_credentials (credential_id));
+diesel::joinable!(access_tokens -> client_secrets (secret_id));
+diesel::joinable!(access_tokens -> enterprises (enterprise_id));
 diesel::joinable!(api_environments -> apis (api_id));
 diesel::joinable!(api_environments -> environments (environment_id));
 diesel::joinable!(apis -> enterprises (enterprise_id));
+diesel::joinable!(application_credentials -> enterprises (enterprise_id));
+diesel::joinable!(application_credentials -> environments (environment_id));
+diesel::joinable!(application_credentials -> partner_applications (application_id));
+diesel::joinable!(application_credentials -> users (created_by));
 diesel::joinable!(audit_events -> enterprises (enterprise_id));
 diesel::joinable!(audit_events -> partners (partner_id));
 diesel::joinable!(audit_events -> users (actor_user_id));
+diesel::joinable!(client_secrets -> application_credentials (credential_id));
+diesel::joinable!(client_secrets -> enterprises (enterprise_id));
 diesel::joinable!(environments -> enterprises (enterprise_id));
+diesel::joinable!(gateway_credentials -> enterprises (enterprise_id));
+diesel::joinable!(gateway_credentials -> users (created_by));
 diesel::joinable!(invitations -> enterprises (enterprise_id));
 diesel::joinable!(invitations -> partners (partner_id));
 diesel::joinable!(memberships -> enterprises (enterprise_id));
@@ -297,6 +372,9 @@ diesel::joinable!(outbox_emails -> enterprises (enterprise_id));
 diesel::joinable!(outbox_emails -> invitations (invitation_id));
 diesel::joinable!(partner_api_environments -> partners (partner_id));
 diesel::joinable!(partner_api_environments -> users (granted_by));
+diesel::joinable!(partner_applications -> enterprises (enterprise_id));
+diesel::joinable!(partner_applications -> partners (partner_id));
+diesel::joinable!(partner_applications -> users (created_by));
 diesel::joinable!(partner_catalogs -> enterprises (enterprise_id));
 diesel::joinable!(partner_catalogs -> partners (partner_id));
 diesel::joinable!(partner_domains -> enterprises (enterprise_id));
@@ -318,16 +396,21 @@ diesel::joinable!(sessions -> memberships (membership_id));
 diesel::joinable!(sessions -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    access_tokens,
     api_environments,
     apis,
+    application_credentials,
     audit_events,
+    client_secrets,
     enterprises,
     environments,
+    gateway_credentials,
     invitations,
     login_failures,
     memberships,
     outbox_emails,
     partner_api_environments,
+    partner_applications,
     partner_catalogs,
     partner_domains,
     partner_drafts,

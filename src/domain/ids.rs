@@ -109,6 +109,12 @@ id_types! {
     DomainId;
     /// A queued email (`email_outbox`).
     EmailId;
+    /// A partnership's Application (`partner_applications`, SPEC §18).
+    ApplicationId;
+    /// An application's client credentials in one environment (`application_credentials`).
+    CredentialId;
+    /// A gateway credential of the enterprise (`gateway_credentials`).
+    GatewayCredentialId;
 }
 
 #[cfg(test)]

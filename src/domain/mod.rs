@@ -22,8 +22,8 @@ pub use catalog::{
 pub use domain_name::{Domain, DomainError};
 pub use email::{EmailAddress, EmailError};
 pub use ids::{
-    ApiId, DomainId, DraftId, EmailId, EnterpriseId, EnvironmentId, InvitationId, MembershipId, NotAnId,
-    OrganisationId, PartnerId, ProductId, UserId,
+    ApiId, ApplicationId, CredentialId, DomainId, DraftId, EmailId, EnterpriseId, EnvironmentId, GatewayCredentialId,
+    InvitationId, MembershipId, NotAnId, OrganisationId, PartnerId, ProductId, UserId,
 };
 pub use logo::{png_header_only, sample_png, Logo, LogoError, LogoFormat, MAX_LOGO_BYTES};
 pub use names::{normalise_for_compare, PartnerName, PartnerNameError, PersonName, PersonNameError};

@@ -21,6 +21,7 @@ pub mod health;
 pub mod home;
 pub mod invitations;
 pub mod members;
+pub mod oauth;
 pub mod partners;
 pub mod profile;
 pub mod service_catalog;
@@ -47,6 +48,15 @@ route_table! {
     pub fn register_probes, const PROBES;
     get  "/healthz" => health::healthz;
     get  "/readyz"  => health::readyz;
+}
+
+route_table! {
+    /// The authorisation server's routes (SPEC §18), for machines: outside the session and
+    /// CSRF layers, authenticated by client credentials, answering JSON.
+    pub fn register_oauth, const OAUTH;
+    post "/oauth/token"      => oauth::token::token;
+    post "/oauth/introspect" => oauth::introspect::introspect;
+    get  "/gateway/check"    => oauth::check::check;
 }
 
 route_table! {
@@ -190,6 +200,11 @@ route_table! {
 /// The probes, outside the session layer (`startup.rs` wraps nothing around them).
 pub fn probes(cfg: &mut web::ServiceConfig) {
     register_probes(cfg);
+}
+
+/// The token, introspection and gateway check endpoints, outside the session layer.
+pub fn oauth(cfg: &mut web::ServiceConfig) {
+    register_oauth(cfg);
 }
 
 /// Every page and form, inside the session and CSRF layers.

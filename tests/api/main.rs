@@ -7,7 +7,7 @@
 
 #[path = "../common/mod.rs"]
 mod common;
-use common::{emails, fixtures, helpers, page, proxy, smtp};
+use common::{emails, fixtures, helpers, oauth as oauth_kit, page, proxy, smtp};
 
 mod activity;
 mod administrator;
@@ -24,6 +24,7 @@ mod invitations;
 mod login;
 mod logos;
 mod members;
+mod oauth;
 mod memberships;
 mod migration_data;
 mod partner_summaries;

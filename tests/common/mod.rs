@@ -10,6 +10,7 @@
 pub mod emails;
 pub mod fixtures;
 pub mod helpers;
+pub mod oauth;
 pub mod page;
 pub mod proxy;
 pub mod smtp;
