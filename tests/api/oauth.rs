@@ -115,6 +115,10 @@ async fn client_secret_post_works_like_basic_and_a_requested_scope_narrows_the_t
     assert_eq!(answer["scope"], "/three/v1", "only what was asked for");
 }
 
+/// What a case is, the Authorization header, the content type, the body, and the expected
+/// status and error code.
+type Case = (&'static str, Option<String>, &'static str, String, u16, &'static str);
+
 #[tokio::test]
 async fn every_rfc_6749_error_case_answers_its_code() {
     let w = world().await;
@@ -122,7 +126,7 @@ async fn every_rfc_6749_error_case_answers_its_code() {
     let wrong = Client { secret: "pps_wrong".into(), ..w.production.clone() };
     let unknown =
         Client { client_id: format!("ppc_{}_0123456789abcdef", w.app.enterprise_id()), ..w.production.clone() };
-    let cases: Vec<(&str, Option<String>, &str, String, u16, &str)> = vec![
+    let cases: Vec<Case> = vec![
         ("no client authentication", None, FORM, "grant_type=client_credentials".into(), 401, "invalid_client"),
         ("wrong secret", Some(wrong.basic()), FORM, "grant_type=client_credentials".into(), 401, "invalid_client"),
         (
