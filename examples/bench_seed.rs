@@ -48,7 +48,66 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
     for user in &seed.users {
         println!("user={user}");
     }
+    let gateway = seed_gateway(&mut conn, &settings, &seed)?;
+    println!("client_id={}", gateway.client_id);
+    println!("client_secret={}", gateway.client_secret);
+    println!("gateway_id={}", gateway.gateway_id);
+    println!("gateway_secret={}", gateway.gateway_secret);
+    println!("environment={}", gateway.environment);
     Ok(())
+}
+
+/// What the introspection and gateway check benchmarks use.
+struct GatewaySeed {
+    client_id: String,
+    client_secret: String,
+    gateway_id: String,
+    gateway_secret: String,
+    environment: String,
+}
+
+/// An application of the measured partner with credentials in its first granted environment,
+/// and a gateway credential of the enterprise, made through the portal's own functions and
+/// key (`CREDENTIAL_HASH_KEY`, the development one unless set, as the bench portal uses).
+fn seed_gateway(conn: &mut PgConnection, settings: &Settings, seed: &BenchSeed) -> anyhow::Result<GatewaySeed> {
+    use diesel::prelude::*;
+    use partner_portal::{
+        auth::credentials::{self, ClientKind},
+        db::{applications, oauth, schema::users},
+    };
+    let key = settings.oauth.credential_key.expose();
+    let by: partner_portal::domain::UserId =
+        users::table.filter(users::email.eq(&seed.admin_email)).select(users::id).first(conn)?;
+    let environment = applications::granted_environments(conn, seed.enterprise_id, seed.partner_id)?
+        .into_iter()
+        .next()
+        .ok_or_else(|| anyhow::anyhow!("the measured partner holds no API grant"))?;
+    let application = applications::create(conn, seed.enterprise_id, seed.partner_id, "Bench client", by)?;
+    let client_id = credentials::new_client_id(ClientKind::Application, seed.enterprise_id);
+    let client_secret = credentials::new_secret();
+    applications::create_credential(
+        conn,
+        seed.enterprise_id,
+        application,
+        environment.id,
+        &client_id,
+        &applications::NewSecret { hash: &credentials::hash(key, &client_secret), hint: &credentials::hint(&client_secret) },
+        by,
+    )?;
+    let gateway_id = credentials::new_client_id(ClientKind::Gateway, seed.enterprise_id);
+    let gateway_secret = credentials::new_secret();
+    oauth::create_gateway_credential(
+        conn,
+        &oauth::NewGatewayCredential {
+            enterprise_id: seed.enterprise_id,
+            name: "Bench gateway",
+            client_id: &gateway_id,
+            hash: &credentials::hash(key, &gateway_secret),
+            hint: &credentials::hint(&gateway_secret),
+            by,
+        },
+    )?;
+    Ok(GatewaySeed { client_id, client_secret, gateway_id, gateway_secret, environment: environment.name })
 }
 
 const BENCH_ENTERPRISE: &str = "Bench Corp";
