@@ -91,7 +91,10 @@ fn seed_gateway(conn: &mut PgConnection, settings: &Settings, seed: &BenchSeed) 
         application,
         environment.id,
         &client_id,
-        &applications::NewSecret { hash: &credentials::hash(key, &client_secret), hint: &credentials::hint(&client_secret) },
+        &applications::NewSecret {
+            hash: &credentials::hash(key, &client_secret),
+            hint: &credentials::hint(&client_secret),
+        },
         by,
     )?;
     let gateway_id = credentials::new_client_id(ClientKind::Gateway, seed.enterprise_id);

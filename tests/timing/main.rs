@@ -6,7 +6,7 @@
 
 #[path = "../common/mod.rs"]
 mod common;
-use common::{emails, fixtures, helpers, proxy, smtp};
+use common::{emails, fixtures, helpers, oauth, proxy, smtp};
 
 mod database_outage;
 mod email_worker;
