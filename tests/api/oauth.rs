@@ -362,6 +362,13 @@ async fn an_expired_token_is_inactive_and_the_lifetime_is_configurable() {
         .execute(&mut conn)
         .unwrap();
     assert!(!is_active(&w.app, &w.gateway, &production).await, "past its expiry");
+    // Housekeeping deletes tokens an hour past their expiry, not before.
+    assert_eq!(partner_portal::db::oauth::delete_expired_tokens(&mut conn).unwrap(), 0);
+    diesel::update(t::access_tokens)
+        .set(t::expires_at.eq(chrono::Utc::now() - chrono::Duration::minutes(61)))
+        .execute(&mut conn)
+        .unwrap();
+    assert_eq!(partner_portal::db::oauth::delete_expired_tokens(&mut conn).unwrap(), 1);
 
     let short = w
         .app

@@ -317,3 +317,77 @@ async fn the_email_workers_statements_are_not_counted() {
     assert_eq!(sent, 3);
     assert_eq!(during.count, 0, "the worker's statements are not counted: {:?}", during.sql);
 }
+
+/// Introspection and the gateway check: one statement each (gateway credential, token,
+/// credential, secret, partnership and the still-granted APIs together), writing nothing.
+const INTROSPECT: u64 = 1;
+const GATEWAY_CHECK: u64 = 1;
+/// The token endpoint: failures of the client (throttle); its live secrets; the APIs granted in
+/// its environment; in a transaction (BEGIN, COMMIT): the credential's row lock with the last
+/// minute's tokens counted, and the token inserted with the credential's last use.
+const TOKEN: u64 = 7;
+
+/// Statements one machine request ran (the same before and after a first warm-up call).
+async fn machine_call<F, Fut>(app: &TestApp, call: F) -> Measured
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    call().await;
+    let before = snapshot(app);
+    call().await;
+    since(app, before)
+}
+
+#[tokio::test]
+async fn introspection_and_the_gateway_check_run_one_statement_and_the_token_endpoint_a_fixed_few() {
+    use crate::oauth_kit::{introspect, request_token, seed_application, seed_credentials, seed_gateway};
+    instrumentation::enable();
+    let app = TestApp::spawn().with_partner(PartnerFixture::new("Globex").domains(["globex.example"]).active()).await;
+    let (enterprise, partner, admin) = (app.enterprise_id(), app.partner_id(), app.admin_id());
+    let catalog = seed_catalog(&mut app.conn(), enterprise);
+    for api in &catalog.apis[..2] {
+        grant_api(&mut app.conn(), partner, *api, catalog.environments[0]);
+    }
+    let application = seed_application(&app, enterprise, partner, "Sync", admin);
+    let (_, client) = seed_credentials(&app, enterprise, application, catalog.environments[0], admin);
+    let gateway = seed_gateway(&app, enterprise, admin);
+    let (_, body) = request_token(&app, &client, &[]).await;
+    let token = body["access_token"].as_str().unwrap().to_string();
+
+    let introspection = machine_call(&app, || async {
+        assert_eq!(introspect(&app, &gateway, &token).await.1["active"], true);
+    })
+    .await;
+    let check = machine_call(&app, || async {
+        let r = reqwest::Client::new()
+            .get(format!("{}/gateway/check", app.address))
+            .header("Gateway-Authorization", gateway.basic())
+            .header("Authorization", format!("Bearer {token}"))
+            .header("X-Environment", "Development")
+            .header("X-Original-URI", "/one/v1/orders")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    })
+    .await;
+    let issuance = machine_call(&app, || async {
+        assert_eq!(request_token(&app, &client, &[]).await.0, 200);
+    })
+    .await;
+    for (name, m, want) in [
+        ("introspect", &introspection, INTROSPECT),
+        ("gateway check", &check, GATEWAY_CHECK),
+        ("token", &issuance, TOKEN),
+    ] {
+        println!("{name}: {} statements", m.count);
+        for sql in &m.sql {
+            println!("    {sql}");
+        }
+        assert_eq!(m.count, want, "{name} ran:\n{}", m.sql.join("\n"));
+    }
+    for m in [&introspection, &check] {
+        assert!(!m.sql.iter().any(|s| is_write(s)), "a gateway call writes nothing: {:?}", m.sql);
+    }
+}
