@@ -8,9 +8,11 @@
 use serde_json::Value;
 
 use crate::{
-    oauth_kit::{introspect, is_active, request_token, seed_application, seed_credentials, seed_gateway, token, Client},
     fixtures::{grant_api, seed_catalog, CatalogIds, PartnerFixture, UserFixture},
     helpers::TestApp,
+    oauth_kit::{
+        introspect, is_active, request_token, seed_application, seed_credentials, seed_gateway, token, Client,
+    },
 };
 
 struct World {
