@@ -289,6 +289,7 @@ struct World {
 }
 
 async fn world() -> World {
+    nginx_binary(); // before anything else: a missing nginx fails the test at once
     let globex = PartnerFixture::new("Globex")
         .domains(["globex.example"])
         .active()
