@@ -19,6 +19,7 @@ mod defects;
 mod edge;
 mod email;
 mod forgot_password;
+mod gateway;
 mod grants;
 mod invitations;
 mod login;
