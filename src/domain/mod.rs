@@ -16,7 +16,7 @@ mod text_enum;
 
 pub use audit_action::AuditAction;
 pub use catalog::{
-    BasePath, BasePathError, CatalogName, Description, DescriptionError, EnvironmentName, ItemEvent, ItemId, ItemKind,
+    BasePath, BasePathError, CatalogName, ClientName, Description, DescriptionError, EnvironmentName, ItemEvent, ItemId, ItemKind,
     NameError, Position, PositionError,
 };
 pub use domain_name::{Domain, DomainError};
