@@ -135,7 +135,10 @@ async fn an_admin_creates_credentials_whose_secret_works_and_is_shown_only_once(
     assert_eq!(page.flashes(), ["Application Billing sync created."]);
     assert_eq!(page.text("h1").as_deref(), Some("Billing sync"));
     // Granted environments only, each offering credentials.
-    assert_eq!(page.texts("main section h2").iter().take(2).cloned().collect::<Vec<_>>(), ["Development", "Production"]);
+    assert_eq!(
+        page.texts("main section h2").iter().take(2).cloned().collect::<Vec<_>>(),
+        ["Development", "Production"]
+    );
     assert!(!page.main_text().contains("Staging"));
     assert_eq!(page.count(r#"main button[type="submit"]"#), 3, "two Create credentials and Rename:\n{page}");
 
@@ -272,7 +275,9 @@ async fn rotating_with_an_hour_of_overlap_keeps_both_secrets_working() {
     let page = w.ada.page(&path).await;
     let secrets = page.texts(".secrets li");
     assert_eq!(secrets.len(), 2, "{page}");
-    assert!(secrets[0].contains(&format!("…{}", &new.secret[new.secret.len() - 4..])) && secrets[0].contains("Current"));
+    assert!(
+        secrets[0].contains(&format!("…{}", &new.secret[new.secret.len() - 4..])) && secrets[0].contains("Current")
+    );
     assert!(secrets[1].contains(&format!("…{}", &old.secret[old.secret.len() - 4..])));
     assert!(secrets[1].contains("valid until"), "{secrets:?}");
 }

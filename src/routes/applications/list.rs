@@ -62,7 +62,8 @@ fn load(conn: &mut PgConnection, actor: &Principal) -> Result<Loaded, AppError> 
     let partner_id = partner_of(actor)?;
     let apps = applications::list(conn, actor.enterprise_id, partner_id)?;
     let ids: Vec<ApplicationId> = apps.iter().map(|a| a.id).collect();
-    let creds = if ids.is_empty() { Vec::new() } else { applications::credentials_of(conn, actor.enterprise_id, &ids)? };
+    let creds =
+        if ids.is_empty() { Vec::new() } else { applications::credentials_of(conn, actor.enterprise_id, &ids)? };
     let has_grants = !applications::granted_environments(conn, actor.enterprise_id, partner_id)?.is_empty();
     Ok(Loaded {
         applications: apps

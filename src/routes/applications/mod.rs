@@ -29,8 +29,7 @@ use crate::{
 pub const MENU_KEY: &str = "applications";
 
 pub const NAME_TAKEN_MESSAGE: &str = "Another application of yours already has this name. Choose another one.";
-pub const NOT_ACTIVE_MESSAGE: &str =
-    "Only an active partnership can have client credentials. Nothing was changed.";
+pub const NOT_ACTIVE_MESSAGE: &str = "Only an active partnership can have client credentials. Nothing was changed.";
 
 /// `/partner/applications/{id}`.
 pub fn app_path(id: ApplicationId) -> String {
@@ -98,11 +97,9 @@ pub const OVERLAPS: [Overlap; 4] = [
 
 impl Overlap {
     pub fn parse(raw: &str) -> Result<Overlap, AppError> {
-        OVERLAPS
-            .iter()
-            .find(|o| o.value == raw.trim())
-            .copied()
-            .ok_or_else(|| AppError::bad_request("Choose how long the current secret keeps working. Nothing was changed."))
+        OVERLAPS.iter().find(|o| o.value == raw.trim()).copied().ok_or_else(|| {
+            AppError::bad_request("Choose how long the current secret keeps working. Nothing was changed.")
+        })
     }
 
     pub fn duration(self) -> chrono::Duration {
@@ -142,13 +139,18 @@ impl CredentialView {
             secrets: c
                 .secrets
                 .iter()
-                .map(|s| SecretView { hint: s.hint.clone(), created: when(s.created_at), valid_until: s.expires_at.map(when) })
+                .map(|s| SecretView {
+                    hint: s.hint.clone(),
+                    created: when(s.created_at),
+                    valid_until: s.expires_at.map(when),
+                })
                 .collect(),
         }
     }
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -66,10 +66,8 @@ fn load(conn: &mut PgConnection, actor: &Principal, id: ApplicationId) -> Result
     let mut environments: Vec<EnvironmentView> = granted
         .into_iter()
         .map(|e| {
-            let credential = creds
-                .iter()
-                .position(|c| c.environment_id == e.id)
-                .map(|i| CredentialView::new(&creds.remove(i)));
+            let credential =
+                creds.iter().position(|c| c.environment_id == e.id).map(|i| CredentialView::new(&creds.remove(i)));
             EnvironmentView { id: e.id, name: e.name, granted: true, credential }
         })
         .collect();
