@@ -24,6 +24,7 @@ use crate::{
             secret::{shown_once, SecretPage},
             Overlap, MENU_KEY,
         },
+        members::list::partner_of,
         partners::header::date_time,
     },
     state::AppState,
@@ -236,8 +237,7 @@ pub async fn confirm_revoke(
     let (id, credential_id) = path.into_inner();
     let actor = user.user.clone();
     let (app, credential) = db::run(&state.pool, move |conn| {
-        let app = applications::find(conn, actor.enterprise_id, crate::routes::members::list::partner_of(&actor)?, id)?
-            .ok_or(AppError::NotFound)?;
+        let app = applications::find(conn, actor.enterprise_id, partner_of(&actor)?, id)?.ok_or(AppError::NotFound)?;
         let credential = live_credential(conn, &actor, &app, credential_id)?;
         Ok((app, credential))
     })

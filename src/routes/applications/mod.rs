@@ -15,7 +15,6 @@ pub mod list;
 pub mod page;
 pub mod secret;
 
-use chrono::{DateTime, Utc};
 use diesel::PgConnection;
 
 use crate::{
@@ -124,25 +123,21 @@ pub struct CredentialView {
     pub secrets: Vec<SecretView>,
 }
 
-fn when(t: DateTime<Utc>) -> String {
-    date_time(t)
-}
-
 impl CredentialView {
     pub fn new(c: &applications::Credential) -> Self {
         CredentialView {
             id: c.id,
             environment_name: c.environment_name.clone(),
             client_id: c.client_id.clone(),
-            created: when(c.created_at),
-            last_used: c.last_used_at.map(when),
+            created: date_time(c.created_at),
+            last_used: c.last_used_at.map(date_time),
             secrets: c
                 .secrets
                 .iter()
                 .map(|s| SecretView {
                     hint: s.hint.clone(),
-                    created: when(s.created_at),
-                    valid_until: s.expires_at.map(when),
+                    created: date_time(s.created_at),
+                    valid_until: s.expires_at.map(date_time),
                 })
                 .collect(),
         }
