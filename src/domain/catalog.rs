@@ -69,6 +69,24 @@ impl EnvironmentName {
     }
 }
 
+/// An application's or a gateway credential's name (SPEC §18): trimmed, 1 to 80 characters,
+/// nothing hidden. An application's is unique within its partnership ignoring case (the
+/// `partner_applications_name_ci` index).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientName(String);
+
+impl ClientName {
+    pub const MAX: usize = 80;
+
+    pub fn parse(raw: &str) -> Result<Self, NameError> {
+        parse_name(raw, Self::MAX).map(ClientName)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DescriptionError {
     #[error("The description can be at most 500 characters long.")]
@@ -312,6 +330,8 @@ mod tests {
         assert_eq!(CatalogName::parse("a\nb"), Err(NameError::Hidden));
         assert_eq!(CatalogName::parse("a\u{202E}b"), Err(NameError::Hidden));
         assert!(EnvironmentName::parse(&"x".repeat(60)).is_ok());
+        assert!(ClientName::parse(&"x".repeat(80)).is_ok());
+        assert_eq!(ClientName::parse(&"x".repeat(81)), Err(NameError::TooLong(80)));
         assert_eq!(
             EnvironmentName::parse(&"x".repeat(61)).unwrap_err().to_string(),
             "The name can be at most 60 characters long."

@@ -16,8 +16,8 @@ mod text_enum;
 
 pub use audit_action::AuditAction;
 pub use catalog::{
-    BasePath, BasePathError, CatalogName, Description, DescriptionError, EnvironmentName, ItemEvent, ItemId, ItemKind,
-    NameError, Position, PositionError,
+    BasePath, BasePathError, CatalogName, ClientName, Description, DescriptionError, EnvironmentName, ItemEvent,
+    ItemId, ItemKind, NameError, Position, PositionError,
 };
 pub use domain_name::{Domain, DomainError};
 pub use email::{EmailAddress, EmailError};

@@ -15,8 +15,10 @@
 
 pub mod account;
 pub mod activity;
+pub mod applications;
 pub mod catalog;
 pub mod dev;
+pub mod gateways;
 pub mod health;
 pub mod home;
 pub mod invitations;
@@ -100,6 +102,7 @@ route_table! {
     get  "/settings/partners/{id}"                       => partners::page::general::general;
     get  "/settings/partners/{id}/logo"                  => partners::page::general::logo;
     get  "/settings/partners/{id}/users"                 => partners::page::users::users_tab;
+    get  "/settings/partners/{id}/applications"          => partners::page::applications::applications_tab;
     get  "/settings/partners/{id}/edit"                  => partners::page::edit::edit_form;
     post "/settings/partners/{id}/edit"                  => partners::page::edit::save;
     post "/settings/partners/{id}/domains"               => partners::page::domains::add;
@@ -129,6 +132,12 @@ route_table! {
     post "/settings/team/{id}/role"                      => team::manage::change_role;
     get  "/settings/team/{id}/remove"                    => team::manage::confirm_remove;
     post "/settings/team/{id}/remove"                    => team::manage::remove;
+
+    // ---- gateway credentials (SPEC §18) -----------------------------------------------------
+    get  "/settings/gateways"                            => gateways::list::list;
+    post "/settings/gateways"                            => gateways::list::create;
+    get  "/settings/gateways/{id}/revoke"                => gateways::revoke::confirm_revoke;
+    post "/settings/gateways/{id}/revoke"                => gateways::revoke::revoke;
 
     // ---- activity --------------------------------------------------------------------------
     get  "/settings/activity"                            => activity::pages::enterprise_page;
@@ -165,6 +174,18 @@ route_table! {
     post "/partner/partnerships/{id}/staff"              => profile::staff::save;
     get  "/partner/partnerships/{id}/leave"              => profile::leave::confirm;
     post "/partner/partnerships/{id}/leave"              => profile::leave::leave;
+
+    // ---- Applications (SPEC §18): the partner's client credentials ------------------------
+    get  "/partner/applications"                         => applications::list::list;
+    post "/partner/applications"                         => applications::list::create;
+    get  "/partner/applications/{id}"                    => applications::page::page;
+    post "/partner/applications/{id}/rename"             => applications::page::rename;
+    post "/partner/applications/{id}/credentials"        => applications::credentials::create;
+    post "/partner/applications/{id}/credentials/{credential_id}/rotate" => applications::credentials::rotate;
+    get  "/partner/applications/{id}/credentials/{credential_id}/revoke" => applications::credentials::confirm_revoke;
+    post "/partner/applications/{id}/credentials/{credential_id}/revoke" => applications::credentials::revoke;
+    get  "/partner/applications/{id}/delete"             => applications::delete::confirm_delete;
+    post "/partner/applications/{id}/delete"             => applications::delete::delete;
 
     // ---- catalog ---------------------------------------------------------------------------
     get  "/catalog"                                      => catalog::tabs::products_tab;

@@ -11,6 +11,7 @@ use common::{emails, fixtures, helpers, oauth as oauth_kit, page, proxy, smtp};
 
 mod activity;
 mod administrator;
+mod applications;
 mod catalog;
 mod cli;
 mod connections;
@@ -20,6 +21,7 @@ mod edge;
 mod email;
 mod forgot_password;
 mod gateway;
+mod gateway_credentials;
 mod grants;
 mod invitations;
 mod login;

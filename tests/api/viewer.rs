@@ -13,6 +13,7 @@ use crate::{
     fixtures::{domain_id, grant_api, grant_product, seed_catalog, seed_complete_draft, InvitationFixture},
     fixtures::{PartnerFixture, UserFixture},
     helpers::{seed_team_member, Browser, TestApp, ADMIN},
+    oauth_kit::{seed_application, seed_credentials, seed_gateway},
 };
 
 const VIEWER: &str = "vic@acme.example";
@@ -39,10 +40,14 @@ struct Seeded {
     environment: String,
     team_member: String,
     partner_member: String,
+    application: String,
+    credential: String,
+    gateway: String,
 }
 
 /// Acme with a partner (Globex, active, with people, grants, a pending invitation and a
-/// domain), a catalog, an unfinished registration, a second Enterprise admin, a pending team
+/// domain, an application with credentials), a catalog, a gateway credential, an unfinished
+/// registration, a second Enterprise admin, a pending team
 /// invitation, and Vic the Viewer logged in in a browser of his own.
 async fn seeded() -> Seeded {
     let app = TestApp::spawn()
@@ -60,6 +65,10 @@ async fn seeded() -> Seeded {
     let catalog = seed_catalog(&mut conn, enterprise);
     grant_product(&mut conn, partner, catalog.products[0]);
     grant_api(&mut conn, partner, catalog.apis[0], catalog.environments[0]);
+    let application = seed_application(&app, enterprise, partner, "Billing sync", app.admin_id());
+    let (credential, _) = seed_credentials(&app, enterprise, application, catalog.environments[0], app.admin_id());
+    seed_gateway(&app, enterprise, app.admin_id());
+    let gateway = db::oauth::gateway_credentials(&mut conn, enterprise).unwrap()[0].id.to_string();
     let draft = seed_complete_draft(&mut conn, enterprise, app.admin_id(), "Initrode", "initrode.example");
     let partner_invitation =
         InvitationFixture::new(partner, "ivy@globex.example").role("member").create(&app).id.to_string();
@@ -96,6 +105,9 @@ async fn seeded() -> Seeded {
         environment: catalog.environments[0].to_string(),
         team_member: team_member.to_string(),
         partner_member: app.partner().users[1].to_string(),
+        application: application.to_string(),
+        credential: credential.to_string(),
+        gateway,
         app,
     }
 }
@@ -116,6 +128,9 @@ impl Seeded {
             "environments" => &self.environment,
             "team" => &self.team_member,
             "members" => &self.partner_member,
+            "applications" => &self.application,
+            "credentials" => &self.credential,
+            "gateways" => &self.gateway,
             _ => panic!("route {path}: no seeded id for the parameter after {before:?}; add one to `Seeded`"),
         }
     }
@@ -149,7 +164,7 @@ fn is_form_page(path: &str) -> bool {
         && !partner_delete_tab
         && (path.contains("/drafts/")
             || path == "/settings/partners/connect"
-            || ["/edit", "/new", "/delete", "/add", "/remove"].iter().any(|end| path.ends_with(end)))
+            || ["/edit", "/new", "/delete", "/add", "/remove", "/revoke"].iter().any(|end| path.ends_with(end)))
 }
 
 async fn token_of(browser: &Browser) -> String {
@@ -166,6 +181,7 @@ async fn a_viewers_pages_open_and_show_no_form_or_button_that_changes_anything()
         (format!("/settings/partners/{p}/products"), "Product One"),
         (format!("/settings/partners/{p}/apis"), "API One"),
         (format!("/settings/partners/{p}/users"), "mia@globex.example"),
+        (format!("/settings/partners/{p}/applications"), "Billing sync"),
         (format!("/settings/partners/{p}/activity"), "Globex"),
         (format!("/settings/partners/{p}/delete"), "API access"),
         ("/settings/activity".to_string(), "Activity"),
@@ -173,6 +189,7 @@ async fn a_viewers_pages_open_and_show_no_form_or_button_that_changes_anything()
         ("/catalog/apis".to_string(), "API Three"),
         ("/catalog/environments".to_string(), "Production"),
         ("/settings/team".to_string(), "tess@elsewhere.example"),
+        ("/settings/gateways".to_string(), "Test gateway"),
     ];
     for (path, shows) in pages {
         let page = s.viewer.page(&path).await;
@@ -246,9 +263,10 @@ async fn every_page_that_is_only_a_form_for_a_change_answers_403_to_a_viewer() {
     assert!(walked.len() >= 18, "{walked:?}");
     assert_eq!(snapshot(&s.app), before, "no table changed");
     // The ids are real: the Enterprise admin who made the draft gets no 404 (nor 403) there
-    // (but for the draft's logo: it has none).
+    // (but for the draft's logo: it has none). The partner's own pages are not hers.
     let erin = s.app.browser_of(ADMIN).await;
-    for path in walked.iter().filter(|p| !p.starts_with("/members/") && !p.ends_with("/logo")) {
+    let partner_side = |p: &str| p.starts_with("/members/") || p.starts_with("/partner/");
+    for path in walked.iter().filter(|p| !partner_side(p) && !p.ends_with("/logo")) {
         let status = erin.get(path).await.status();
         assert!(![StatusCode::NOT_FOUND, StatusCode::FORBIDDEN].contains(&status), "an admin opens {path}: {status}");
     }
