@@ -5,6 +5,9 @@
 //! the wizard, a validation error, the error pages, and a list of ten partners. Since issue 13:
 //! a member switches organisation, and another enterprise connects to the partner by its
 //! Partner ID, which the partner's administrator accepts with Staff access for the member.
+//! Since issue 17: the partner's administrator creates an application with client credentials
+//! (shown once), the enterprise a gateway credential, and the application's token is
+//! introspected as active until the partner's API access is revoked.
 
 use std::time::{Duration, Instant};
 
@@ -299,6 +302,57 @@ async fn the_whole_journey_in_headless_chromium() {
     ana.expect_text("Mia Moss").await;
     rec.page(&ana, "members-team").await;
 
+    // ---- Ana makes an application for Globex's software; its token passes the gateway check.
+    ana.click_menu("Applications").await;
+    ana.wait_path_is("/partner/applications").await;
+    rec.page(&ana, "applications").await;
+    ana.fill("Application name", "Billing sync").await;
+    ana.click_button("Create application").await;
+    let application = ana.wait_path("the application's page", |p| p.starts_with("/partner/applications/")).await;
+    ana.expect_text("No client credentials in Production yet.").await;
+    rec.page(&ana, "application").await;
+    let create = ana
+        .all("//section[.//h2[normalize-space(.)='Production']]//button[normalize-space(.)='Create credentials']")
+        .await
+        .pop()
+        .expect("Production offers Create credentials");
+    ana.click(create, "Create credentials (Production)").await;
+    ana.wait_path_is(&format!("{application}/credentials")).await;
+    ana.expect_text("Copy the secret now: it won't be shown again.").await;
+    let client = crate::common::oauth::Client {
+        client_id: ana.field("Client ID").await.prop("value").await.unwrap().unwrap(),
+        secret: ana.field("Client secret").await.prop("value").await.unwrap().unwrap(),
+    };
+    rec.posted_page(&ana, "application-credentials").await;
+    ana.click_link("I have copied the secret").await;
+    ana.wait_path_is(&application).await;
+    ana.expect_no_text(&client.secret).await;
+
+    // Erin makes a gateway credential; the gateway introspects the application's token.
+    erin.click_menu("Gateway credentials").await;
+    erin.wait_path_is("/settings/gateways").await;
+    rec.page(&erin, "gateway-credentials").await;
+    erin.fill("Gateway name", "Edge gateway").await;
+    erin.click_button("Create gateway credential").await;
+    erin.wait_path_is("/settings/gateways").await;
+    erin.expect_text("Copy the secret now").await;
+    let gateway = crate::common::oauth::Client {
+        client_id: erin.field("Client ID").await.prop("value").await.unwrap().unwrap(),
+        secret: erin.field("Client secret").await.prop("value").await.unwrap().unwrap(),
+    };
+    rec.posted_page(&erin, "gateway-credential-created").await;
+    let access_token = crate::common::oauth::token(&app, &client).await;
+    let (_, answer) = crate::common::oauth::introspect(&app, &gateway, &access_token).await;
+    assert_eq!(answer["active"], true, "{answer}");
+    assert_eq!(answer["partner"]["name"], PARTNER);
+    assert_eq!(answer["scope"], "/one/v1 /three/v1", "API One and API Three are granted in Production");
+    erin.goto(&format!("{partner}/applications")).await;
+    erin.expect_text("Billing sync").await;
+    erin.expect_text(&client.client_id).await;
+    rec.page(&erin, "partner-applications").await;
+    erin.click_menu("Partners").await;
+    erin.wait_path_is("/settings/partners").await;
+
     // ---- Mia also works for Globex's partnership with another enterprise: Switch organisation.
     {
         let mut conn = app.conn();
@@ -428,6 +482,10 @@ async fn the_whole_journey_in_headless_chromium() {
     erin.wait_path_is(&partner).await;
     erin.expect_text("Deactivated").await;
     rec.page(&erin, "partner-deactivated").await;
+    assert!(
+        !crate::common::oauth::is_active(&app, &gateway, &access_token).await,
+        "the application's token died with the API access"
+    );
 
     // The partner's people are logged out at their next click; Ana and Mia, who also work in
     // partnerships with Initech, keep those and are asked to pick one.
