@@ -12,7 +12,7 @@ use crate::{
     db::{
         lower,
         schema::{
-            access_tokens, application_credentials, client_secrets, environments, partner_api_environments,
+            access_tokens, apis, application_credentials, client_secrets, environments, partner_api_environments,
             partner_applications,
         },
     },
@@ -139,6 +139,33 @@ pub fn granted_environments(
         .filter(diesel::dsl::exists(granted))
         .order((environments::position, lower(environments::name), environments::id))
         .select((environments::id, environments::name))
+        .load(conn)
+}
+
+/// An API the partnership holds in an environment: what a token for that environment carries.
+#[derive(Queryable, Debug, Clone)]
+pub struct GrantedApi {
+    pub environment_id: EnvironmentId,
+    pub environment_name: String,
+    pub name: String,
+    pub base_path: String,
+}
+
+/// Every API the partnership holds, by environment (in environment order, then by name): one
+/// statement for the application page's "Tokens carry" lines.
+pub fn granted_apis(
+    conn: &mut PgConnection,
+    enterprise_id: EnterpriseId,
+    partner_id: PartnerId,
+) -> QueryResult<Vec<GrantedApi>> {
+    partner_api_environments::table
+        .inner_join(environments::table.on(environments::id.eq(partner_api_environments::environment_id)))
+        .inner_join(apis::table.on(apis::id.eq(partner_api_environments::api_id)))
+        .filter(partner_api_environments::partner_id.eq(partner_id))
+        .filter(environments::enterprise_id.eq(enterprise_id))
+        .filter(apis::enterprise_id.eq(enterprise_id))
+        .order((environments::position, lower(environments::name), environments::id, lower(apis::name), apis::id))
+        .select((environments::id, environments::name, apis::name, apis::base_path))
         .load(conn)
 }
 

@@ -140,6 +140,11 @@ async fn an_admin_creates_credentials_whose_secret_works_and_is_shown_only_once(
         ["Development", "Production"]
     );
     assert!(!page.main_text().contains("Staging"));
+    assert_eq!(
+        page.texts(".apis-carried"),
+        ["Tokens carry: API One (/one/v1)", "Tokens carry: API One (/one/v1), API Three (/three/v1)"],
+        "what a token for each environment carries"
+    );
     assert_eq!(page.count(r#"main button[type="submit"]"#), 3, "two Create credentials and Rename:\n{page}");
 
     let r = create_credentials(&w.ada, &path, &w.production()).await;

@@ -36,6 +36,8 @@ pub struct EnvironmentView {
     pub name: String,
     pub granted: bool,
     pub credential: Option<CredentialView>,
+    /// What a token for this environment carries: "API One (/one/v1)", in name order.
+    pub apis: Vec<String>,
 }
 
 #[derive(Template)]
@@ -57,26 +59,40 @@ struct Loaded {
 }
 
 /// The application (404 for another partnership's), the granted environments and its live
-/// credentials: four statements.
+/// credentials with their secrets, and the APIs granted per environment: four statements.
 fn load(conn: &mut PgConnection, actor: &Principal, id: ApplicationId) -> Result<Loaded, AppError> {
     let partner_id = partner_of(actor)?;
     let app = applications::find(conn, actor.enterprise_id, partner_id, id)?.ok_or(AppError::NotFound)?;
-    let granted = applications::granted_environments(conn, actor.enterprise_id, partner_id)?;
+    let granted = applications::granted_apis(conn, actor.enterprise_id, partner_id)?;
     let mut creds = applications::credentials_of(conn, actor.enterprise_id, &[app.id])?;
-    let mut environments: Vec<EnvironmentView> = granted
-        .into_iter()
-        .map(|e| {
-            let credential =
-                creds.iter().position(|c| c.environment_id == e.id).map(|i| CredentialView::new(&creds.remove(i)));
-            EnvironmentView { id: e.id, name: e.name, granted: true, credential }
-        })
-        .collect();
+    // The grants come in environment order, consecutive per environment.
+    let mut environments: Vec<EnvironmentView> = Vec::new();
+    for g in granted {
+        let api = if g.base_path.is_empty() { g.name } else { format!("{} ({})", g.name, g.base_path) };
+        match environments.last_mut() {
+            Some(e) if e.id == g.environment_id => e.apis.push(api),
+            _ => {
+                let credential = creds
+                    .iter()
+                    .position(|c| c.environment_id == g.environment_id)
+                    .map(|i| CredentialView::new(&creds.remove(i)));
+                environments.push(EnvironmentView {
+                    id: g.environment_id,
+                    name: g.environment_name,
+                    granted: true,
+                    credential,
+                    apis: vec![api],
+                });
+            }
+        }
+    }
     // Credentials in an environment no longer granted: they obtain no token, but stay revocable.
     environments.extend(creds.iter().map(|c| EnvironmentView {
         id: c.environment_id,
         name: c.environment_name.clone(),
         granted: false,
         credential: Some(CredentialView::new(c)),
+        apis: Vec::new(),
     }));
     Ok(Loaded { app, environments })
 }
