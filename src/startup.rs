@@ -75,6 +75,7 @@ impl Application {
             pool: pool.clone(),
             hasher: PasswordHasherPool::new(hash_concurrency),
             schema_ready: AtomicBool::new(false),
+            introspections: Default::default(),
             settings: settings.clone(),
         });
         spawn_migrations(state.clone().into_inner());

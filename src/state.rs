@@ -2,7 +2,9 @@
 
 use std::sync::atomic::AtomicBool;
 
-use crate::{auth::password::PasswordHasherPool, config::Settings, db::DbPool};
+use crate::{
+    auth::password::PasswordHasherPool, config::Settings, db::DbPool, routes::oauth::cache::IntrospectionCache,
+};
 
 /// Shared by every handler through `web::Data`.
 pub struct AppState {
@@ -11,4 +13,6 @@ pub struct AppState {
     pub hasher: PasswordHasherPool,
     /// False until migrations have been applied (e.g. the database was down at start-up).
     pub schema_ready: AtomicBool,
+    /// Introspection answers, valid while their enterprise's access version holds.
+    pub introspections: IntrospectionCache,
 }

@@ -161,6 +161,8 @@ struct IntrospectRow {
     #[diesel(sql_type = Nullable<BigInt>)]
     expires_at: Option<i64>,
     #[diesel(sql_type = Nullable<BigInt>)]
+    secret_expires_at: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
     partner_id: Option<i64>,
     #[diesel(sql_type = Nullable<Text>)]
     partner_name: Option<String>,
@@ -174,8 +176,12 @@ struct IntrospectRow {
     environment_id: Option<i64>,
     #[diesel(sql_type = Nullable<Text>)]
     environment_name: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    apis: Option<String>,
+    #[diesel(sql_type = Nullable<Array<BigInt>>)]
+    api_ids: Option<Vec<i64>>,
+    #[diesel(sql_type = Nullable<Array<Text>>)]
+    api_names: Option<Vec<String>>,
+    #[diesel(sql_type = Nullable<Array<Text>>)]
+    base_paths: Option<Vec<String>>,
 }
 
 /// A live token, as introspection describes it.
@@ -184,6 +190,8 @@ pub struct LiveToken {
     pub client_id: String,
     pub issued_at: i64,
     pub expires_at: i64,
+    /// When the secret that obtained it stops (a rotation's overlap), if it does.
+    pub secret_expires_at: Option<i64>,
     pub partner_id: i64,
     pub partner_name: String,
     /// The organisation's Partner ID (`PRT-…`).
@@ -209,19 +217,21 @@ pub fn introspect(
     enterprise_id: EnterpriseId,
     gateway_client_id: &str,
     token_hash: &[u8],
-) -> Result<Option<Introspection>, crate::error::AppError> {
+) -> QueryResult<Option<Introspection>> {
     let row: Option<IntrospectRow> = crate::db::static_query(include_str!("sql/oauth_introspect.sql"))
         .bind::<BigInt, _>(enterprise_id)
         .bind::<Text, _>(gateway_client_id)
         .bind::<Bytea, _>(token_hash)
         .get_result(conn)
         .optional()?;
-    let Some(row) = row else { return Ok(None) };
+    let Some(mut row) = row else { return Ok(None) };
+    let gateway_hash = std::mem::take(&mut row.gateway_hash);
     let token = match row {
         IntrospectRow {
             client_id: Some(client_id),
             issued_at: Some(issued_at),
             expires_at: Some(expires_at),
+            secret_expires_at,
             partner_id: Some(partner_id),
             partner_name: Some(partner_name),
             partner_code: Some(partner_code),
@@ -229,15 +239,22 @@ pub fn introspect(
             application_name: Some(application_name),
             environment_id: Some(environment_id),
             environment_name: Some(environment_name),
-            apis: Some(ref apis),
+            api_ids: Some(ids),
+            api_names: Some(names),
+            base_paths: Some(paths),
             ..
         } => {
-            let apis: Vec<TokenApi> = serde_json::from_str(apis)
-                .map_err(|e| crate::error::AppError::Unexpected(anyhow::anyhow!("introspection apis: {e}")))?;
+            let apis: Vec<TokenApi> = ids
+                .into_iter()
+                .zip(names)
+                .zip(paths)
+                .map(|((id, name), base_path)| TokenApi { id, name, base_path })
+                .collect();
             (!apis.is_empty()).then_some(LiveToken {
                 client_id,
                 issued_at,
                 expires_at,
+                secret_expires_at,
                 partner_id,
                 partner_name,
                 partner_code,
@@ -250,7 +267,21 @@ pub fn introspect(
         }
         _ => None,
     };
-    Ok(Some(Introspection { gateway_hash: row.gateway_hash, token }))
+    Ok(Some(Introspection { gateway_hash, token }))
+}
+
+/// The enterprise's access version (0 before its first change): see `routes::oauth::cache`.
+pub fn access_version(conn: &mut PgConnection, enterprise_id: EnterpriseId) -> QueryResult<i64> {
+    #[derive(QueryableByName)]
+    struct Version {
+        #[diesel(sql_type = BigInt)]
+        version: i64,
+    }
+    let row: Option<Version> = crate::db::static_query("SELECT version FROM access_versions WHERE enterprise_id = $1")
+        .bind::<BigInt, _>(enterprise_id)
+        .get_result(conn)
+        .optional()?;
+    Ok(row.map_or(0, |r| r.version))
 }
 
 // ---- gateway credentials (Settings → Gateway credentials) -------------------------------------

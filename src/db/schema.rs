@@ -13,6 +13,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    access_versions (enterprise_id) {
+        enterprise_id -> Int8,
+        version -> Int8,
+    }
+}
+
+diesel::table! {
     api_environments (api_id, environment_id) {
         api_id -> Int8,
         environment_id -> Int8,
@@ -348,6 +355,7 @@ diesel::table! {
 diesel::joinable!(access_tokens -> application_credentials (credential_id));
 diesel::joinable!(access_tokens -> client_secrets (secret_id));
 diesel::joinable!(access_tokens -> enterprises (enterprise_id));
+diesel::joinable!(access_versions -> enterprises (enterprise_id));
 diesel::joinable!(api_environments -> apis (api_id));
 diesel::joinable!(api_environments -> environments (environment_id));
 diesel::joinable!(apis -> enterprises (enterprise_id));
@@ -397,6 +405,7 @@ diesel::joinable!(sessions -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     access_tokens,
+    access_versions,
     api_environments,
     apis,
     application_credentials,

@@ -220,6 +220,10 @@ async fn revoking_a_grant_narrows_the_token_at_once_and_the_last_one_makes_it_in
     assert_eq!(r.status(), 303);
     let other = w.app.spawn_another(Default::default()).await;
     let production = token(&w.app, &w.production).await;
+    // Both instances have the answer cached before the change.
+    for instance in [&w.app, &other] {
+        assert_eq!(introspect(instance, &w.gateway, &production).await.1["scope"], "/one/v1 /three/v1");
+    }
 
     revoke_grant(&w.app, w.ids.apis[0], w.ids.environments[2]).await;
     let (_, answer) = introspect(&other, &w.gateway, &production).await;
@@ -239,6 +243,10 @@ async fn revoking_the_credentials_or_deleting_the_application_makes_its_tokens_i
     let production = token(&w.app, &w.production).await;
     let development = token(&w.app, &w.development).await;
     let other = w.app.spawn_another(Default::default()).await;
+    for instance in [&w.app, &other] {
+        assert!(is_active(instance, &w.gateway, &production).await, "cached on both instances");
+        assert!(is_active(instance, &w.gateway, &development).await);
+    }
     let (enterprise_id, partner_id) = (w.app.enterprise_id(), w.app.partner_id());
     let mut conn = w.app.conn();
     let apps = partner_portal::db::applications::list(&mut conn, enterprise_id, partner_id).unwrap();
@@ -501,4 +509,80 @@ async fn the_gateway_check_answers_by_api_and_environment() {
     let wrong = Client { secret: "pps_nope".into(), ..w.gateway.clone() };
     let res = check(&w.app, &wrong, Some(&production), "Production", "/one/v1").await;
     assert_eq!(res.status(), 407, "a wrong gateway credential fails closed (nginx answers 500)");
+}
+
+/// The enterprise's access version (`access_versions`), which cached introspections are
+/// checked against.
+fn version(conn: &mut diesel::PgConnection, enterprise: partner_portal::domain::EnterpriseId) -> i64 {
+    partner_portal::db::oauth::access_version(conn, enterprise).unwrap()
+}
+
+#[tokio::test]
+async fn every_change_an_answer_depends_on_bumps_the_access_version_and_token_issuance_does_not() {
+    use diesel::prelude::*;
+    use partner_portal::db::schema;
+    let w = world().await;
+    let (enterprise, partner) = (w.app.enterprise_id(), w.app.partner_id());
+    let mut conn = w.app.conn();
+    let mut last = version(&mut conn, enterprise);
+
+    let _ = token(&w.app, &w.production).await;
+    assert_eq!(
+        version(&mut conn, enterprise),
+        last,
+        "issuing a token (and recording the credential's use) changes no answer"
+    );
+    let _ = introspect(&w.app, &w.gateway, "ppat_unknown").await;
+    assert_eq!(version(&mut conn, enterprise), last, "introspection writes nothing");
+
+    let changes: Vec<(&str, String)> = vec![
+        ("a grant withdrawn", format!("DELETE FROM partner_api_environments WHERE partner_id = {partner} AND api_id = {}", w.ids.apis[2])),
+        ("a grant given", format!("INSERT INTO partner_api_environments (partner_id, api_id, environment_id) VALUES ({partner}, {}, {})", w.ids.apis[1], w.ids.environments[2])),
+        ("the partner renamed", format!("UPDATE partners SET name = 'Globex Two' WHERE id = {partner}")),
+        ("the partner's organisation renamed", format!("UPDATE partner_organisations SET name = 'Globex Org' WHERE id = (SELECT organisation_id FROM partners WHERE id = {partner})")),
+        ("the application renamed", "UPDATE partner_applications SET name = 'Renamed'".to_string()),
+        ("a secret's overlap set", "UPDATE client_secrets SET expires_at = now() + interval '1 hour'".to_string()),
+        ("an environment renamed", format!("UPDATE environments SET name = 'Live' WHERE id = {}", w.ids.environments[2])),
+        ("an API's base path changed", format!("UPDATE apis SET base_path = '/uno/v1' WHERE id = {}", w.ids.apis[0])),
+        ("a gateway credential revoked", "UPDATE gateway_credentials SET revoked_at = now()".to_string()),
+        ("credentials revoked", format!("UPDATE application_credentials SET revoked_at = now() WHERE client_id = '{}'", w.production.client_id)),
+        ("an application deleted", "DELETE FROM partner_applications".to_string()),
+    ];
+    for (what, sql) in changes {
+        diesel::sql_query(&sql).execute(&mut conn).unwrap_or_else(|e| panic!("{what}: {e}"));
+        let now = version(&mut conn, enterprise);
+        assert!(now > last, "{what} bumps the version ({last} -> {now})");
+        last = now;
+    }
+    // Another enterprise's changes leave this one's answers alone.
+    let umbrella = partner_portal::db::enterprises::insert(&mut conn, "Umbrella", 10).unwrap();
+    diesel::insert_into(schema::environments::table)
+        .values((schema::environments::enterprise_id.eq(umbrella.id), schema::environments::name.eq("Prod")))
+        .execute(&mut conn)
+        .unwrap();
+    diesel::update(schema::environments::table.filter(schema::environments::enterprise_id.eq(umbrella.id)))
+        .set(schema::environments::name.eq("Production"))
+        .execute(&mut conn)
+        .unwrap();
+    assert_eq!(version(&mut conn, enterprise), last);
+    assert!(version(&mut conn, umbrella.id) > 0);
+}
+
+#[tokio::test]
+async fn a_cached_answer_is_not_used_after_a_change_made_behind_the_portals_back() {
+    use diesel::prelude::*;
+    let w = world().await;
+    let production = token(&w.app, &w.production).await;
+    assert!(is_active(&w.app, &w.gateway, &production).await);
+    assert!(is_active(&w.app, &w.gateway, &production).await, "now answered from the cache");
+    // A script (not the portal) withdraws the grants: the triggers bump the version.
+    let mut conn = w.app.conn();
+    diesel::sql_query(format!(
+        "DELETE FROM partner_api_environments WHERE partner_id = {} AND environment_id = {}",
+        w.app.partner_id(),
+        w.ids.environments[2]
+    ))
+    .execute(&mut conn)
+    .unwrap();
+    assert!(!is_active(&w.app, &w.gateway, &production).await);
 }

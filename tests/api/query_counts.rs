@@ -318,10 +318,13 @@ async fn the_email_workers_statements_are_not_counted() {
     assert_eq!(during.count, 0, "the worker's statements are not counted: {:?}", during.sql);
 }
 
-/// Introspection and the gateway check: one statement each (gateway credential, token,
-/// credential, secret, partnership and the still-granted APIs together), writing nothing.
+/// Introspection and the gateway check, answered from the cache: the enterprise's access
+/// version only (routes::oauth::cache), writing nothing.
 const INTROSPECT: u64 = 1;
 const GATEWAY_CHECK: u64 = 1;
+/// After a change: the version, then the introspection statement (gateway credential, token,
+/// credential, secret, partnership and the still-granted APIs together).
+const INTROSPECT_AFTER_A_CHANGE: u64 = 2;
 /// The token endpoint: failures of the client (throttle); its live secrets; the APIs granted in
 /// its environment; in a transaction (BEGIN, COMMIT): the credential's row lock with the last
 /// minute's tokens counted, and the token inserted with the credential's last use.
@@ -372,6 +375,13 @@ async fn introspection_and_the_gateway_check_run_one_statement_and_the_token_end
         assert_eq!(r.status(), StatusCode::NO_CONTENT);
     })
     .await;
+    // A change (the application renamed) makes the next call look again, once.
+    partner_portal::db::applications::rename(&mut app.conn(), enterprise, application, "Sync two").unwrap();
+    let before = snapshot(&app);
+    assert_eq!(introspect(&app, &gateway, &token).await.1["application"]["name"], "Sync two");
+    let after_change = since(&app, before);
+    assert_eq!(after_change.count, INTROSPECT_AFTER_A_CHANGE, "{}", after_change.sql.join("\n"));
+    assert!(after_change.sql[1].starts_with("-- Introspection"), "{}", after_change.sql[1]);
     let issuance = machine_call(&app, || async {
         assert_eq!(request_token(&app, &client, &[]).await.0, 200);
     })
@@ -387,7 +397,8 @@ async fn introspection_and_the_gateway_check_run_one_statement_and_the_token_end
         }
         assert_eq!(m.count, want, "{name} ran:\n{}", m.sql.join("\n"));
     }
-    for m in [&introspection, &check] {
+    for m in [&introspection, &check, &after_change] {
         assert!(!m.sql.iter().any(|s| is_write(s)), "a gateway call writes nothing: {:?}", m.sql);
     }
+    assert!(introspection.sql[0].starts_with("SELECT version FROM access_versions"), "{:?}", introspection.sql);
 }

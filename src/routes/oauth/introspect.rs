@@ -5,7 +5,7 @@
 
 use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
 
-use super::{client_auth, error, from_app_error, json, ClientAuth, Params};
+use super::{cache, client_auth, error, from_app_error, json, ClientAuth, Params};
 use crate::{
     auth::credentials::{self, ClientKind},
     db::{self, oauth},
@@ -22,9 +22,11 @@ pub enum Checked {
     Active(oauth::LiveToken),
 }
 
-/// Authenticates the gateway and looks the token up: one statement.
+/// Authenticates the gateway and looks the token up: the enterprise's access version (one
+/// primary-key read), then the cached answer if it was computed at that version and is still in
+/// time, or else the introspection statement (see `cache`).
 pub async fn check_token(
-    state: &AppState,
+    state: &web::Data<AppState>,
     gateway: ClientAuth,
     token: &str,
 ) -> Result<Checked, crate::error::AppError> {
@@ -33,34 +35,86 @@ pub async fn check_token(
     };
     let key = state.settings.oauth.credential_key.clone();
     let token_hash = credentials::hash(key.expose(), token);
-    let client_id = gateway.client_id.clone();
-    let found =
-        db::run(&state.pool, move |conn| oauth::introspect(conn, enterprise_id, &client_id, &token_hash)).await?;
-    Ok(match found {
-        Some(found) if credentials::verify(key.expose(), &gateway.secret, &found.gateway_hash) => match found.token {
-            Some(token) => Checked::Active(token),
-            None => Checked::Inactive,
-        },
-        _ => Checked::BadGateway,
+    let data = state.clone();
+    db::run(&state.pool, move |conn| {
+        let version = oauth::access_version(conn, enterprise_id)?;
+        let now = chrono::Utc::now().timestamp();
+        let cache = &data.introspections;
+        if let Some(hit) = cache.get(&gateway.client_id, &token_hash, version, now) {
+            return Ok(if credentials::verify(key.expose(), &gateway.secret, &hit.gateway_hash) {
+                Checked::Active(hit.token)
+            } else {
+                Checked::BadGateway
+            });
+        }
+        let Some(found) = oauth::introspect(conn, enterprise_id, &gateway.client_id, &token_hash)? else {
+            return Ok(Checked::BadGateway);
+        };
+        if !credentials::verify(key.expose(), &gateway.secret, &found.gateway_hash) {
+            return Ok(Checked::BadGateway);
+        }
+        let Some(token) = found.token else {
+            cache.forget(&gateway.client_id, &token_hash);
+            return Ok(Checked::Inactive);
+        };
+        let valid_until = token.secret_expires_at.map_or(token.expires_at, |s| s.min(token.expires_at));
+        cache.put(
+            &gateway.client_id,
+            &token_hash,
+            cache::Entry { version, gateway_hash: found.gateway_hash, token: token.clone(), valid_until },
+        );
+        Ok(Checked::Active(token))
     })
+    .await
 }
 
-/// The RFC 7662 answer for an active token, with the portal's own members.
-pub fn active_body(token: &oauth::LiveToken, issuer: &str) -> serde_json::Value {
-    serde_json::json!({
-        "active": true,
-        "scope": token.apis.iter().map(|a| a.base_path.as_str()).collect::<Vec<_>>().join(" "),
-        "client_id": token.client_id,
-        "token_type": "Bearer",
-        "exp": token.expires_at,
-        "iat": token.issued_at,
-        "sub": token.client_id,
-        "iss": issuer,
-        "partner": { "id": token.partner_id, "partner_id": token.partner_code, "name": token.partner_name },
-        "application": { "id": token.application_id, "name": token.application_name },
-        "environment": { "id": token.environment_id, "name": token.environment_name },
-        "apis": token.apis,
-    })
+#[derive(serde::Serialize)]
+struct Named<'a> {
+    id: i64,
+    name: &'a str,
+}
+
+#[derive(serde::Serialize)]
+struct PartnerRef<'a> {
+    id: i64,
+    /// The organisation's public Partner ID (`PRT-…`).
+    partner_id: &'a str,
+    name: &'a str,
+}
+
+/// The RFC 7662 answer for an active token, with the portal's own members (a struct rather
+/// than a `json!` map: serialised straight, no map built per call).
+#[derive(serde::Serialize)]
+pub struct ActiveAnswer<'a> {
+    active: bool,
+    scope: String,
+    client_id: &'a str,
+    token_type: &'static str,
+    exp: i64,
+    iat: i64,
+    sub: &'a str,
+    iss: &'a str,
+    partner: PartnerRef<'a>,
+    application: Named<'a>,
+    environment: Named<'a>,
+    apis: &'a [oauth::TokenApi],
+}
+
+pub fn active_answer<'a>(token: &'a oauth::LiveToken, issuer: &'a str) -> ActiveAnswer<'a> {
+    ActiveAnswer {
+        active: true,
+        scope: token.apis.iter().map(|a| a.base_path.as_str()).collect::<Vec<_>>().join(" "),
+        client_id: &token.client_id,
+        token_type: "Bearer",
+        exp: token.expires_at,
+        iat: token.issued_at,
+        sub: &token.client_id,
+        iss: issuer,
+        partner: PartnerRef { id: token.partner_id, partner_id: &token.partner_code, name: &token.partner_name },
+        application: Named { id: token.application_id, name: &token.application_name },
+        environment: Named { id: token.environment_id, name: &token.environment_name },
+        apis: &token.apis,
+    }
 }
 
 pub async fn introspect(req: HttpRequest, body: web::Bytes, state: web::Data<AppState>) -> HttpResponse {
@@ -78,7 +132,7 @@ pub async fn introspect(req: HttpRequest, body: web::Bytes, state: web::Data<App
     match check_token(&state, gateway, &token).await {
         Ok(Checked::BadGateway) => error(StatusCode::UNAUTHORIZED, "invalid_client", BAD_GATEWAY_CREDENTIAL),
         Ok(Checked::Inactive) => json(StatusCode::OK, &serde_json::json!({ "active": false })),
-        Ok(Checked::Active(token)) => json(StatusCode::OK, &active_body(&token, &state.settings.public_base_url)),
+        Ok(Checked::Active(token)) => json(StatusCode::OK, &active_answer(&token, &state.settings.public_base_url)),
         Err(e) => from_app_error(e),
     }
 }

@@ -6,6 +6,7 @@
 //! Every answer is JSON (`application/json`, `Cache-Control: no-store`), errors included, so
 //! the page frame leaves them as they are.
 
+pub mod cache;
 pub mod check;
 pub mod introspect;
 pub mod token;
@@ -28,7 +29,7 @@ pub fn error(status: StatusCode, code: &str, description: &str) -> HttpResponse 
 }
 
 /// A JSON answer that no cache may keep.
-pub fn json(status: StatusCode, body: &serde_json::Value) -> HttpResponse {
+pub fn json(status: StatusCode, body: &impl serde::Serialize) -> HttpResponse {
     HttpResponse::build(status)
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((header::PRAGMA, "no-cache"))

@@ -1,0 +1,15 @@
+DROP TRIGGER access_version ON gateway_credentials;
+DROP TRIGGER access_version ON apis;
+DROP TRIGGER access_version ON environments;
+DROP TRIGGER access_version ON access_tokens;
+DROP TRIGGER access_version ON client_secrets;
+DROP TRIGGER access_version ON application_credentials;
+DROP TRIGGER access_version ON partner_applications;
+DROP TRIGGER access_version ON partner_organisations;
+DROP TRIGGER access_version ON partners;
+DROP TRIGGER access_version ON partner_api_environments;
+DROP FUNCTION access_organisation_changed();
+DROP FUNCTION access_grant_changed();
+DROP FUNCTION access_changed();
+DROP FUNCTION bump_access_version(BIGINT);
+DROP TABLE access_versions;
