@@ -191,6 +191,7 @@ impl Nginx {
         headers: &[(&str, &str)],
         body: &str,
     ) -> reqwest::Response {
+        let method_name = method.to_string();
         let mut req = reqwest::Client::new()
             .request(method, format!("http://127.0.0.1:{}{path}", self.port))
             .header("Host", host)
@@ -201,7 +202,18 @@ impl Nginx {
         for (name, value) in headers {
             req = req.header(*name, *value);
         }
-        req.send().await.unwrap()
+        let res = req.send().await.unwrap();
+        // A transcript of the calls (`-- --nocapture`): what a client of the gateway saw.
+        let challenge = res.headers().get("www-authenticate").and_then(|v| v.to_str().ok()).unwrap_or("");
+        println!(
+            "GATEWAY: {:<4} {:<24} {:<28} {:<9} -> {} {challenge}",
+            method_name,
+            host,
+            path,
+            if token.is_some() { "token" } else { "no token" },
+            res.status().as_u16(),
+        );
+        res
     }
 }
 
@@ -438,17 +450,20 @@ async fn withdrawing_a_grant_or_revoking_the_credentials_refuses_the_very_next_c
     assert_eq!(nginx.get(PRODUCTION, "/three/v1/b", Some(&production)).await.status(), 200);
 
     // API One was the Development token's only API: the token is no longer active.
+    println!("GATEWAY: -- the enterprise revokes API One in Development (the partner's APIs tab)");
     w.revoke_grant(one, development_env).await;
     let res = nginx.get(DEVELOPMENT, "/one/v1/a", Some(&development)).await;
     assert_eq!(res.status(), 401);
     assert_eq!(www_authenticate(&res), ["Bearer realm=\"partner-portal\", error=\"invalid_token\""]);
 
     // The Production token keeps API One when API Three is withdrawn.
+    println!("GATEWAY: -- the enterprise revokes API Three in Production");
     w.revoke_grant(three, production_env).await;
     assert_eq!(nginx.get(PRODUCTION, "/three/v1/b", Some(&production)).await.status(), 403);
     assert_eq!(nginx.get(PRODUCTION, "/one/v1/c", Some(&production)).await.status(), 200);
 
     // Revoked credentials: every token they obtained stops at once.
+    println!("GATEWAY: -- the partner revokes its Production credentials");
     applications::revoke_credential(&mut w.app.conn(), w.app.enterprise_id(), w.production_id).unwrap();
     assert_eq!(nginx.get(PRODUCTION, "/one/v1/d", Some(&production)).await.status(), 401);
 
@@ -468,6 +483,7 @@ async fn a_wrong_gateway_credential_or_an_unreachable_portal_fails_closed() {
         credential: basic_credentials(&wrong),
     })
     .await;
+    println!("GATEWAY: -- nginx configured with a wrong gateway secret");
     let res = nginx.get(PRODUCTION, "/one/v1/orders", Some(&production)).await;
     assert_eq!(res.status(), 500);
     assert!(
@@ -484,6 +500,7 @@ async fn a_wrong_gateway_credential_or_an_unreachable_portal_fails_closed() {
         credential: basic_credentials(&w.gateway),
     })
     .await;
+    println!("GATEWAY: -- nginx pointed at a portal address where nothing listens");
     assert_eq!(nowhere.get(PRODUCTION, "/one/v1/orders", Some(&production)).await.status(), 500);
 
     assert!(w.upstream.uris().is_empty(), "the upstream saw {:?}", w.upstream.uris());
