@@ -163,6 +163,7 @@ async fn in_production_the_dev_mailbox_is_absent_and_emails_wait_for_smtp() {
         ("BIND_ADDR", format!("127.0.0.1:{port}")),
         ("PUBLIC_BASE_URL", "https://portal.example".to_string()),
         ("SESSION_KEY", key),
+        ("CREDENTIAL_HASH_KEY", "cd".repeat(32)),
         ("WORKERS", "1".to_string()),
         ("DATABASE_POOL_SIZE", "3".to_string()),
     ];
