@@ -197,6 +197,12 @@ async fn every_rfc_6749_error_case_answers_its_code() {
         assert_eq!((got, answer["error"].as_str().unwrap()), (status, code), "{what}: {answer}");
         assert!(!answer["error_description"].as_str().unwrap().is_empty(), "{what}");
     }
+    // A body over the payload limit: JSON too, never the portal's HTML page.
+    let huge = format!("grant_type=client_credentials&pad={}", "a".repeat(300 * 1024));
+    let res = raw_token_request(&w.app, Some(&basic), FORM, &huge).await;
+    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("application/json"));
+    let (status, answer) = json_of(res).await;
+    assert_eq!((status, answer["error"].as_str().unwrap()), (413, "invalid_request"), "{answer}");
     // None of the refusals issued a token.
     let mut conn = w.app.conn();
     use diesel::prelude::*;

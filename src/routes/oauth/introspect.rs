@@ -117,7 +117,15 @@ pub fn active_answer<'a>(token: &'a oauth::LiveToken, issuer: &'a str) -> Active
     }
 }
 
-pub async fn introspect(req: HttpRequest, body: web::Bytes, state: web::Data<AppState>) -> HttpResponse {
+pub async fn introspect(
+    req: HttpRequest,
+    body: Result<web::Bytes, actix_web::Error>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let body = match super::body_or_refusal(body) {
+        Ok(b) => b,
+        Err(refusal) => return refusal.response(),
+    };
     let params = match Params::parse(&req, &body) {
         Ok(p) => p,
         Err(message) => return error(StatusCode::BAD_REQUEST, "invalid_request", message),

@@ -55,6 +55,20 @@ pub fn from_app_error(e: AppError) -> HttpResponse {
     }
 }
 
+/// The body, or the JSON refusal of one that could not be read (over actix's 256 KiB payload
+/// limit, or cut off), instead of the HTML page the extractor's error would become.
+pub fn body_or_refusal(
+    body: Result<actix_web::web::Bytes, actix_web::Error>,
+) -> Result<actix_web::web::Bytes, Refusal> {
+    body.map_err(|e| {
+        if e.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE {
+            Refusal(StatusCode::PAYLOAD_TOO_LARGE, "invalid_request", "The request body is too large.")
+        } else {
+            Refusal(StatusCode::BAD_REQUEST, "invalid_request", "The request body could not be read.")
+        }
+    })
+}
+
 /// The parameters of a form-encoded body, each at most once (RFC 6749 §3.2).
 pub struct Params(Vec<(String, String)>);
 

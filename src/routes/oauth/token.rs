@@ -40,7 +40,15 @@ fn refuse(status: StatusCode, code: &'static str, description: impl Into<String>
 
 const BAD_CLIENT: &str = "The client id or secret is wrong, or the credentials were revoked.";
 
-pub async fn token(req: HttpRequest, body: web::Bytes, state: web::Data<AppState>) -> HttpResponse {
+pub async fn token(
+    req: HttpRequest,
+    body: Result<web::Bytes, actix_web::Error>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let body = match super::body_or_refusal(body) {
+        Ok(b) => b,
+        Err(refusal) => return refusal.response(),
+    };
     let params = match Params::parse(&req, &body) {
         Ok(p) => p,
         Err(message) => return error(StatusCode::BAD_REQUEST, "invalid_request", message),
