@@ -11,7 +11,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 use crate::{
-    fixtures::PartnerFixture,
+    fixtures::{grant_api, seed_catalog, PartnerFixture},
     helpers::{TestApp, TestDatabase},
     page::Page,
 };
@@ -161,6 +161,36 @@ async fn throttled_logins_are_counted() {
     assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
     let after = throttled(&parse(&scrape(&app.client, &url, Some(TOKEN)).await.text().await.unwrap()));
     assert!(after > before, "{after} > {before}");
+}
+
+#[tokio::test]
+async fn introspection_cache_hits_and_misses_are_counted() {
+    use crate::oauth_kit::{introspect, request_token, seed_application, seed_credentials, seed_gateway};
+    let app = TestApp::spawn()
+        .env("METRICS_TOKEN", TOKEN)
+        .with_partner(PartnerFixture::new("Globex").domains(["globex.example"]).active())
+        .await;
+    let (enterprise, partner, admin) = (app.enterprise_id(), app.partner_id(), app.admin_id());
+    let catalog = seed_catalog(&mut app.conn(), enterprise);
+    grant_api(&mut app.conn(), partner, catalog.apis[0], catalog.environments[0]);
+    let application = seed_application(&app, enterprise, partner, "Sync", admin);
+    let (_, client) = seed_credentials(&app, enterprise, application, catalog.environments[0], admin);
+    let gateway = seed_gateway(&app, enterprise, admin);
+    let token = request_token(&app, &client, &[]).await.1["access_token"].as_str().unwrap().to_string();
+    let url = format!("{}/metrics", app.address);
+    let counts = |scrape: &[Value]| {
+        let of = |result| value(scrape, "introspection_cache_lookups_total", &[("result", result)]).unwrap_or(0.0);
+        (of("hit"), of("miss"))
+    };
+    let (hits, misses) = counts(&parse(&scrape(&app.client, &url, Some(TOKEN)).await.text().await.unwrap()));
+
+    assert_eq!(introspect(&app, &gateway, &token).await.1["active"], true);
+    let (hits_1, misses_1) = counts(&parse(&scrape(&app.client, &url, Some(TOKEN)).await.text().await.unwrap()));
+    assert_eq!(introspect(&app, &gateway, &token).await.1["active"], true);
+    let (hits_2, _) = counts(&parse(&scrape(&app.client, &url, Some(TOKEN)).await.text().await.unwrap()));
+
+    assert!(misses_1 > misses, "the first check is a miss: {misses_1} > {misses}");
+    assert!(hits_2 > hits_1.max(hits), "the second is a hit: {hits_2} > {hits_1}");
 }
 
 #[tokio::test]
