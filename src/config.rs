@@ -24,6 +24,9 @@
 //! | `CREDENTIAL_HASH_KEY` | a fixed development key, required in production | `oauth` | at least 32 bytes, hex or base64: the HMAC key of client secrets, gateway secrets and access tokens (changing it invalidates them all) |
 //! | `ACCESS_TOKEN_TTL_SECS` | `300` | `oauth` | lifetime of an access token from `POST /oauth/token` (60 to 3600) |
 //! | `TOKEN_REQUESTS_PER_MINUTE` | `60` | `oauth` | access tokens one client credential may obtain per minute; more answer 429 |
+//! | `LOG_FORMAT` | `text` | | `text` (one readable line per event) or `json` (one JSON object per line) |
+//! | `METRICS_ADDR` | (none) | `metrics` | address of a separate listener serving only `GET /metrics`, without authentication |
+//! | `METRICS_TOKEN` | (none) | `metrics` | serves `GET /metrics` on the main port too, to `Authorization: Bearer <token>` only (at least 16 characters) |
 
 use std::{env, fmt, net::IpAddr, time::Duration};
 
@@ -67,6 +70,39 @@ pub struct Settings {
     pub email: EmailSettings,
     pub session: SessionSettings,
     pub oauth: OAuthSettings,
+    pub log_format: LogFormat,
+    pub metrics: MetricsSettings,
+}
+
+/// How log lines are written (`telemetry::init`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl LogFormat {
+    fn parse(value: Option<&str>) -> Result<Self, ConfigError> {
+        match value.map(str::trim) {
+            None | Some("") | Some("text") => Ok(LogFormat::Text),
+            Some("json") => Ok(LogFormat::Json),
+            Some(other) => Err(err("LOG_FORMAT", format!("must be text or json, not {other:?}"))),
+        }
+    }
+}
+
+/// `GET /metrics` (`monitoring`): on a listener of its own, and/or on the main port behind a
+/// token. Neither set: no metrics are recorded and `/metrics` answers 404.
+#[derive(Clone, Debug, Default)]
+pub struct MetricsSettings {
+    pub addr: Option<String>,
+    pub token: Option<Secret<String>>,
+}
+
+impl MetricsSettings {
+    pub fn enabled(&self) -> bool {
+        self.addr.is_some() || self.token.is_some()
+    }
 }
 
 /// The authorisation server's section (`routes::oauth`, `auth::credentials`).
@@ -215,6 +251,17 @@ impl Settings {
             .parse::<lettre::message::Mailbox>()
             .map_err(|e| err("SMTP_FROM", format!("must be an address like `Name <a@b.example>`: {e}")))?;
 
+        let log_format = LogFormat::parse(get("LOG_FORMAT").as_deref())?;
+        let metrics_token = get("METRICS_TOKEN").map(|t| t.trim().to_string());
+        if metrics_token.as_ref().is_some_and(|t| t.len() < 16) {
+            return Err(err("METRICS_TOKEN", "must be at least 16 characters"));
+        }
+        let metrics_addr = get("METRICS_ADDR").map(|a| a.trim().to_string());
+        if let Some(addr) = &metrics_addr {
+            addr.parse::<std::net::SocketAddr>()
+                .map_err(|_| err("METRICS_ADDR", format!("must be an address like 127.0.0.1:9090, not {addr:?}")))?;
+        }
+
         let secure_cookie = public_base_url.starts_with("https://");
         Ok(Settings {
             app_env,
@@ -251,6 +298,8 @@ impl Settings {
                 token_ttl: Duration::from_secs(num("ACCESS_TOKEN_TTL_SECS", 300, 60, 3600)?),
                 tokens_per_minute: num("TOKEN_REQUESTS_PER_MINUTE", 60, 1, 100_000)? as i64,
             },
+            log_format,
+            metrics: MetricsSettings { addr: metrics_addr, token: metrics_token.map(Secret::new) },
         })
     }
 
@@ -354,6 +403,26 @@ mod tests {
         let e =
             with(&[("DATABASE_URL", "postgres://x/y"), ("INVITE_TTL_HOURS", "soon")], AppEnv::Development).unwrap_err();
         assert_eq!(e.var, "INVITE_TTL_HOURS");
+    }
+
+    #[test]
+    fn log_format_is_text_or_json_and_anything_else_is_refused_by_name() {
+        let base = ("DATABASE_URL", "postgres://x/y");
+        assert_eq!(with(&[base], AppEnv::Development).unwrap().log_format, LogFormat::Text);
+        assert_eq!(with(&[base, ("LOG_FORMAT", "json")], AppEnv::Development).unwrap().log_format, LogFormat::Json);
+        assert_eq!(with(&[base, ("LOG_FORMAT", "yaml")], AppEnv::Development).unwrap_err().var, "LOG_FORMAT");
+    }
+
+    #[test]
+    fn metrics_are_off_unless_an_address_or_a_token_is_given() {
+        let base = ("DATABASE_URL", "postgres://x/y");
+        assert!(!with(&[base], AppEnv::Development).unwrap().metrics.enabled());
+        let token = with(&[base, ("METRICS_TOKEN", "0123456789abcdef")], AppEnv::Development).unwrap();
+        assert!(token.metrics.enabled() && token.metrics.addr.is_none());
+        assert_eq!(with(&[base, ("METRICS_TOKEN", "short")], AppEnv::Development).unwrap_err().var, "METRICS_TOKEN");
+        assert_eq!(with(&[base, ("METRICS_ADDR", "nowhere")], AppEnv::Development).unwrap_err().var, "METRICS_ADDR");
+        let addr = with(&[base, ("METRICS_ADDR", "127.0.0.1:9090")], AppEnv::Development).unwrap();
+        assert_eq!(addr.metrics.addr.as_deref(), Some("127.0.0.1:9090"));
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod demo;
 pub mod domain;
 pub mod email;
 pub mod error;
+pub mod monitoring;
 pub mod render;
 pub mod routes;
 pub mod startup;

@@ -1,7 +1,13 @@
 //! `partner-portal`: parses the command line and calls the library.
 
 use clap::{Parser, Subcommand};
-use partner_portal::{commands, config::Settings, db, startup::Application, telemetry};
+use partner_portal::{
+    commands,
+    config::{LogFormat, Settings},
+    db,
+    startup::Application,
+    telemetry,
+};
 
 #[derive(Parser)]
 #[command(name = "partner-portal", version, about = "Partner Portal: register and manage partner companies")]
@@ -42,7 +48,7 @@ enum EnterpriseCommand {
 
 fn main() {
     let cli = Cli::parse();
-    telemetry::init();
+    // Settings first: they say how to log (`LOG_FORMAT`); a bad one is printed as one line.
     let settings = match Settings::from_env() {
         Ok(s) => s,
         Err(e) => {
@@ -50,6 +56,7 @@ fn main() {
             std::process::exit(2);
         }
     };
+    telemetry::init(settings.log_format);
     if let Err(e) = run(cli.command, settings) {
         eprintln!("error: {e:#}");
         std::process::exit(1);
@@ -105,7 +112,10 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     }
     let app = Application::build(settings.clone()).await?;
     tracing::info!(address = %settings.public_base_url, port = app.port(), "Partner Portal is listening");
-    println!("Partner Portal is running at {}", settings.public_base_url);
+    if settings.log_format == LogFormat::Text {
+        // For a person at a terminal; with JSON logs stdout holds JSON lines only.
+        println!("Partner Portal is running at {}", settings.public_base_url);
+    }
     app.run_until_stopped().await?;
     Ok(())
 }

@@ -99,11 +99,14 @@ struct ErrorPage<'a> {
     status: u16,
     title: &'a str,
     message: &'a str,
+    request_id: Option<String>,
 }
 
 /// A standalone error page; it needs nothing from the request, so any layer can produce it.
+/// Within a request it names the request's id in small print, for the user to quote.
 pub fn error_page(status: StatusCode, title: &str, message: &str) -> HttpResponse {
-    let page = ErrorPage { status: status.as_u16(), title, message };
+    let request_id = crate::telemetry::current_request_id().filter(|id| !id.is_empty());
+    let page = ErrorPage { status: status.as_u16(), title, message, request_id };
     let body = page.render().unwrap_or_else(|_| format!("{} {}", status.as_u16(), status));
     HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")

@@ -1,11 +1,12 @@
 //! `Application::build(settings)`: the pool, migrations, background tasks, middleware and
-//! routes, bound to a listener. `main` and the tests start the portal the same way.
+//! routes, bound to a listener (and the metrics listener, with `METRICS_ADDR`). `main` and the
+//! tests start the portal the same way.
 
 use std::{
     net::TcpListener,
     sync::atomic::{AtomicBool, Ordering},
     sync::Arc,
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 use actix_session::{
@@ -18,7 +19,7 @@ use actix_web::{
     dev::{Server, ServiceRequest, ServiceResponse},
     http::header::{self, HeaderValue},
     middleware::{from_fn, Next},
-    web, App, Error, HttpServer, ResponseError,
+    web, App, Error, HttpMessage, HttpServer, ResponseError,
 };
 use tracing_actix_web::TracingLogger;
 
@@ -31,10 +32,11 @@ use crate::{
     config::Settings,
     db::{self, DbPool},
     error::AppError,
+    monitoring,
     render::error_page,
     routes,
     state::AppState,
-    telemetry::RedactedRootSpan,
+    telemetry::{self, RedactedRootSpan, RequestTag},
 };
 
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
@@ -44,6 +46,8 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
 pub struct Application {
     port: u16,
     server: Server,
+    /// `METRICS_ADDR`'s listener: its port and server, run alongside the main one.
+    metrics: Option<(u16, Server)>,
     state: web::Data<AppState>,
 }
 
@@ -68,6 +72,11 @@ impl Application {
 
     async fn build_with(settings: Settings, listener: TcpListener, email_worker: bool) -> anyhow::Result<Self> {
         let port = listener.local_addr()?.port();
+        if settings.metrics.enabled() {
+            // Before the pool's first connection, which then counts its statements.
+            monitoring::install();
+            db::instrumentation::install();
+        }
         let pool = db::build_pool(&settings.database);
         // Half the cores at most for argon2 (see `auth::password`).
         let hash_concurrency = (std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2) / 2).max(1);
@@ -128,11 +137,20 @@ impl Application {
         .listen(listener)?
         .run();
 
-        Ok(Self { port, server, state })
+        let metrics = match &settings.metrics.addr {
+            Some(addr) => Some(metrics_server(addr, state.clone())?),
+            None => None,
+        };
+        Ok(Self { port, server, metrics, state })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The port of `METRICS_ADDR`'s listener (useful with port 0).
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().map(|(port, _)| *port)
     }
 
     pub fn state(&self) -> web::Data<AppState> {
@@ -140,8 +158,32 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let Some((_, metrics)) = self.metrics else {
+            return self.server.await;
+        };
+        let metrics_handle = metrics.handle();
+        tokio::spawn(metrics);
+        let result = self.server.await;
+        metrics_handle.stop(true).await;
+        result
     }
+}
+
+/// `METRICS_ADDR`: one worker serving `GET /metrics` and nothing else (404).
+fn metrics_server(addr: &str, state: web::Data<AppState>) -> anyhow::Result<(u16, Server)> {
+    let listener =
+        TcpListener::bind(addr).map_err(|e| anyhow::anyhow!("METRICS_ADDR: cannot listen on {addr}: {e}"))?;
+    let port = listener.local_addr()?.port();
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .route("/metrics", web::get().to(routes::metrics::metrics_listener))
+            .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(AppError::NotFound) }))
+    })
+    .workers(1)
+    .listen(listener)?
+    .run();
+    Ok((port, server))
 }
 
 fn form_error(e: actix_web::error::UrlencodedError) -> Error {
@@ -200,7 +242,28 @@ fn spawn_housekeeping(pool: DbPool) {
 
 /// Outermost layer: security headers on every response, and every error (including those
 /// raised by other middleware or by actix itself) turned into a styled page.
+///
+/// It also stamps the request's id (see `telemetry`) on every response and makes it known to
+/// error pages, and counts the request for `/metrics` under its route pattern.
 async fn frame(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> Result<ServiceResponse<BoxBody>, Error> {
+    let id = req.extensions().get::<RequestTag>().map(|tag| tag.0.clone()).unwrap_or_default();
+    let observed = monitoring::enabled().then(|| (req.match_pattern(), req.method().clone(), Instant::now()));
+    let result = telemetry::with_request_id(id.clone(), frame_inner(req, next, id)).await;
+    if let Some((pattern, method, started)) = observed {
+        let status = match &result {
+            Ok(res) => res.status(),
+            Err(e) => e.as_response_error().status_code(),
+        };
+        monitoring::request(pattern.as_deref(), method.as_str(), status.as_u16(), started.elapsed());
+    }
+    result
+}
+
+async fn frame_inner(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+    request_id: String,
+) -> Result<ServiceResponse<BoxBody>, Error> {
     let https = req.app_data::<web::Data<AppState>>().is_some_and(|state| state.settings.session.secure_cookie);
     let (outcome, database_unavailable) = watch_for_outage(next.call(req)).await;
     match outcome {
@@ -221,6 +284,7 @@ async fn frame(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> R
                 res.map_into_boxed_body()
             };
             add_security_headers(res.headers_mut(), https);
+            add_request_id(res.headers_mut(), &request_id);
             Ok(res)
         }
         Err(e) => {
@@ -238,6 +302,7 @@ async fn frame(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> R
                 error_page(status, title, message)
             };
             add_security_headers(response.headers_mut(), https);
+            add_request_id(response.headers_mut(), &request_id);
             // The request was consumed by the inner layers; hand actix the finished page.
             Err(actix_web::error::InternalError::from_response(e.to_string(), response).into())
         }
@@ -260,6 +325,12 @@ fn add_security_headers(headers: &mut header::HeaderMap, https: bool) {
     set(headers, header::HeaderName::from_static("permissions-policy"), "camera=(), microphone=(), geolocation=()");
     if https {
         set(headers, header::STRICT_TRANSPORT_SECURITY, "max-age=63072000; includeSubDomains");
+    }
+}
+
+fn add_request_id(headers: &mut header::HeaderMap, id: &str) {
+    if let Ok(value) = HeaderValue::from_str(id) {
+        headers.insert(header::HeaderName::from_static("x-request-id"), value);
     }
 }
 

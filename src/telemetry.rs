@@ -5,6 +5,11 @@
 //!
 //! ERROR is for the portal's own faults (5xx) only: a client's bad request, a refused form or
 //! a redirect to the login page is ordinary traffic, logged at INFO ([`level_for`]).
+//!
+//! Every request has an id ([`RequestTag`]): the `X-Request-Id` sent by the trusted proxy when
+//! it is well formed, otherwise tracing-actix-web's generated UUID. It is in the request's log
+//! line, in the `X-Request-Id` response header and in small print on error pages
+//! ([`current_request_id`]), so a user can quote it and an operator find the line.
 
 use actix_web::{
     body::MessageBody,
@@ -16,14 +21,60 @@ use tracing::{Level, Span};
 use tracing_actix_web::{RequestId, RootSpanBuilder};
 use tracing_subscriber::{fmt, EnvFilter};
 
-pub fn init() {
+use crate::{config::LogFormat, state::AppState};
+
+/// `LOG_FORMAT=json` writes one JSON object per line (the event's fields, and the request span's
+/// `method`, `path`, `request_id` and `status` under `span`); `text` one readable line.
+pub fn init(format: LogFormat) {
     let filter = std::env::var("RUST_LOG").unwrap_or_else(|_| "info,actix_server=warn,r2d2=warn".to_string());
     // actix-http logs a malformed request or a dropped connection ("stream error") at ERROR,
     // before any portal code runs: the client's fault, so hidden unless asked for by name.
     let filter =
         if filter.contains("actix_http") { filter } else { format!("{filter},actix_http::h1::dispatcher=off") };
     let filter = EnvFilter::try_new(&filter).unwrap_or_else(|_| EnvFilter::new("info"));
-    let _ = fmt().with_env_filter(filter).with_target(false).try_init();
+    let builder = fmt().with_env_filter(filter).with_target(false);
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().with_current_span(true).with_span_list(false).try_init(),
+    };
+}
+
+/// The id of the request being handled, as chosen in [`RedactedRootSpan::on_request_start`].
+#[derive(Clone, Debug)]
+pub struct RequestTag(pub String);
+
+tokio::task_local! {
+    static CURRENT: String;
+}
+
+/// Runs `f` (a request's handling, in `startup::frame`) with `id` as [`current_request_id`].
+pub async fn with_request_id<F: std::future::Future>(id: String, f: F) -> F::Output {
+    CURRENT.scope(id, f).await
+}
+
+/// The id of the request whose handling is running on this task, for error pages.
+pub fn current_request_id() -> Option<String> {
+    CURRENT.try_with(|id| id.clone()).ok()
+}
+
+/// A proxy's id is reused when it is short and plain (letters, digits, `-`, `_`, `.`, `:`),
+/// so that it can go into a header, a log line and a page unchanged.
+fn acceptable_id(id: &str) -> bool {
+    (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+}
+
+/// The proxy's `X-Request-Id` if the peer is the trusted proxy and the id acceptable, else ours.
+fn choose_request_id(request: &ServiceRequest) -> String {
+    let trusted = request.app_data::<actix_web::web::Data<AppState>>().and_then(|s| s.settings.trusted_proxy);
+    let peer = request.peer_addr().map(|a| a.ip());
+    if trusted.is_some() && peer == trusted {
+        if let Some(id) = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()) {
+            if acceptable_id(id) {
+                return id.to_string();
+            }
+        }
+    }
+    request.extensions().get::<RequestId>().map(|id| id.to_string()).unwrap_or_default()
 }
 
 /// The level a finished request is logged at.
@@ -52,7 +103,8 @@ pub struct RedactedRootSpan;
 
 impl RootSpanBuilder for RedactedRootSpan {
     fn on_request_start(request: &ServiceRequest) -> Span {
-        let request_id = request.extensions().get::<RequestId>().map(|id| id.to_string()).unwrap_or_default();
+        let request_id = choose_request_id(request);
+        request.extensions_mut().insert(RequestTag(request_id.clone()));
         tracing::info_span!(
             "request",
             method = %request.method(),
@@ -89,6 +141,15 @@ mod tests {
         assert_eq!(redact_path("/password/set/abcDEF123"), "/password/set/{token}");
         assert_eq!(redact_path("/invitations/xyz/accept"), "/invitations/{token}/accept");
         assert_eq!(redact_path("/settings/partners"), "/settings/partners");
+    }
+
+    #[test]
+    fn only_short_plain_proxy_ids_are_reused() {
+        assert!(acceptable_id("3f2a9c1e-0b7d-4e2a-9f00-1c2d3e4f5a6b"));
+        assert!(acceptable_id("req:lb-1.42_7"));
+        for bad in ["", "has space", "<script>", "a\"b", &"x".repeat(65)] {
+            assert!(!acceptable_id(bad), "{bad:?}");
+        }
     }
 
     #[test]

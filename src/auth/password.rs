@@ -215,6 +215,11 @@ fn queue(concurrency: usize) -> mpsc::Sender<Job> {
     }
 }
 
+/// Hashes and verifications waiting for a hashing thread or running (for `/metrics`).
+pub fn queue_length() -> usize {
+    PENDING.load(Ordering::Relaxed)
+}
+
 /// Hashing and verifying, limited to a few at a time (see the module documentation).
 #[derive(Clone)]
 pub struct PasswordHasherPool {

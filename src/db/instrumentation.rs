@@ -1,13 +1,18 @@
-//! Counts SQL statements per database, for tests that assert a page's query count.
+//! Counts SQL statements per database, for tests that assert a page's query count, and in
+//! total for `/metrics` (`db_statements_total`).
 //!
-//! Off unless `enable()` is called (the test suite does); then every new connection reports
-//! its statements under its database name, so concurrent tests on separate databases don't
-//! mix their counts. The statements' SQL is kept too (see [`log`]), so a test can say which
-//! statements a page ran, and check that none of them writes.
+//! Off unless `enable()` is called (the test suite does) or metrics are on ([`install`]); with
+//! `enable()` every new connection reports its statements under its database name, so
+//! concurrent tests on separate databases don't mix their counts. The statements' SQL is kept
+//! too (see [`log`]), so a test can say which statements a page ran, and check that none of
+//! them writes.
 
 use std::{
     collections::HashMap,
-    sync::{Mutex, OnceLock},
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Mutex, OnceLock,
+    },
 };
 
 use diesel::connection::{set_default_instrumentation, Instrumentation, InstrumentationEvent};
@@ -42,6 +47,10 @@ impl Instrumentation for Counter {
                 self.database = url::Url::parse(url).ok().map(|u| u.path().trim_start_matches('/').to_string());
             }
             InstrumentationEvent::StartQuery { query, .. } => {
+                crate::monitoring::statement();
+                if !PER_DATABASE.load(Ordering::Relaxed) {
+                    return;
+                }
                 if let (Some(db), Ok(mut map)) = (&self.database, counts().lock()) {
                     *map.entry(db.clone()).or_default() += 1;
                 }
@@ -58,9 +67,18 @@ fn make() -> Option<Box<dyn Instrumentation>> {
     Some(Box::new(Counter { database: None }))
 }
 
-/// Starts counting statements on connections opened from now on.
-pub fn enable() {
+/// Whether statements are also counted and kept per database (`enable`, for tests).
+static PER_DATABASE: AtomicBool = AtomicBool::new(false);
+
+/// Counts statements for `/metrics` on connections opened from now on.
+pub fn install() {
     let _ = set_default_instrumentation(make);
+}
+
+/// Starts counting statements per database on connections opened from now on.
+pub fn enable() {
+    PER_DATABASE.store(true, Ordering::Relaxed);
+    install();
 }
 
 /// Statements run so far on `database`.

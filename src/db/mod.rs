@@ -170,14 +170,17 @@ where
     F: FnOnce(&mut PgConnection) -> Result<T, AppError> + Send + 'static,
     T: Send + 'static,
 {
-    let deadline = std::time::Instant::now() + pool.wait;
+    let started = std::time::Instant::now();
+    let deadline = started + pool.wait;
     let permit = match tokio::time::timeout(pool.wait, pool.turns.clone().acquire_owned()).await {
         Ok(Ok(permit)) => permit,
         _ => {
+            crate::monitoring::pool_wait(started.elapsed(), true);
             tracing::warn!("no database connection: every connection stayed busy");
             return Err(AppError::DatabaseUnavailable);
         }
     };
+    crate::monitoring::pool_wait(started.elapsed(), false);
     let pool = pool.clone();
     actix_web::web::block(move || {
         let _turn = permit;

@@ -150,6 +150,25 @@ pub struct Claimed {
     pub attempts: i32,
 }
 
+/// For `/metrics`: how many emails are queued or being sent, and the oldest one's age in
+/// seconds; on the partial index of the worker's claim query, so a short scan when healthy.
+/// Across enterprises on purpose: the outbox is the process's, not an enterprise's.
+pub fn pending_depth(conn: &mut PgConnection) -> QueryResult<(i64, Option<f64>)> {
+    #[derive(QueryableByName)]
+    struct Depth {
+        #[diesel(sql_type = BigInt)]
+        pending: i64,
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Double>)]
+        oldest: Option<f64>,
+    }
+    let d: Depth = crate::db::static_query(
+        "SELECT count(*) AS pending, EXTRACT(EPOCH FROM now() - min(created_at))::float8 AS oldest \
+           FROM outbox_emails WHERE status IN ('queued', 'sending')",
+    )
+    .get_result(conn)?;
+    Ok((d.pending, d.oldest))
+}
+
 fn millis(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }

@@ -23,6 +23,7 @@ pub mod health;
 pub mod home;
 pub mod invitations;
 pub mod members;
+pub mod metrics;
 pub mod oauth;
 pub mod partners;
 pub mod profile;
@@ -46,10 +47,12 @@ macro_rules! route_table {
 }
 
 route_table! {
-    /// Routes outside the session layer: probes that must answer without a database session.
+    /// Routes outside the session layer: probes that must answer without a database session, and
+    /// the metrics scrape.
     pub fn register_probes, const PROBES;
     get  "/healthz" => health::healthz;
     get  "/readyz"  => health::readyz;
+    get  "/metrics" => metrics::metrics;
 }
 
 route_table! {

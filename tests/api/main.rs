@@ -30,6 +30,7 @@ mod members;
 mod memberships;
 mod migration_data;
 mod oauth;
+mod operations;
 mod partner_summaries;
 mod partners_list;
 mod partners_page;

@@ -139,6 +139,8 @@ impl Drop for TestDatabase {
 /// for, and the people [`Spawn`] seeded.
 pub struct TestApp {
     pub address: String,
+    /// `http://127.0.0.1:<port>` of the `METRICS_ADDR` listener, when the test set one.
+    pub metrics_address: Option<String>,
     pub db: TestDatabase,
     pub settings: Settings,
     pub jar: Arc<Jar>,
@@ -315,12 +317,14 @@ impl TestApp {
             let pool = worker::pool(&settings.database);
             (Application::build_on_without_email_worker(settings.clone(), listener).await.unwrap(), Some(pool))
         };
+        let metrics_address = app.metrics_port().map(|p| format!("http://127.0.0.1:{p}"));
         tokio::spawn(app.run_until_stopped());
         let jar = Arc::new(Jar::default());
         let client = browser(jar.clone());
         let browser = Browser { address: address.clone(), jar: jar.clone(), client: client.clone() };
         TestApp {
             address,
+            metrics_address,
             db,
             settings,
             jar,

@@ -90,6 +90,7 @@ pub async fn login(
     })
     .await?;
     if throttled {
+        crate::monitoring::login_throttled();
         tracing::warn!("login refused: throttled");
         return fail(&visitor, StatusCode::TOO_MANY_REQUESTS, THROTTLED_MESSAGE, email);
     }

@@ -40,7 +40,9 @@ pub async fn check_token(
         let version = oauth::access_version(conn, enterprise_id)?;
         let now = chrono::Utc::now().timestamp();
         let cache = &data.introspections;
-        if let Some(hit) = cache.get(&gateway.client_id, &token_hash, version, now) {
+        let cached = cache.get(&gateway.client_id, &token_hash, version, now);
+        crate::monitoring::introspection_cache(cached.is_some());
+        if let Some(hit) = cached {
             return Ok(if credentials::verify(key.expose(), &gateway.secret, &hit.gateway_hash) {
                 Checked::Active(hit.token)
             } else {
