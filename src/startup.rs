@@ -91,6 +91,7 @@ impl Application {
         let absolute = actix_web::cookie::time::Duration::seconds(settings.session.absolute.as_secs() as i64);
         let static_dir =
             std::env::var("STATIC_DIR").unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/static").to_string());
+        crate::assets::init(std::path::Path::new(&static_dir));
 
         let app_state = state.clone();
         let server = HttpServer::new(move || {
@@ -117,8 +118,12 @@ impl Application {
                 }))
                 .wrap(from_fn(input::text_guard))
                 .wrap(from_fn(frame))
+                // Compression of pages and assets, negotiated with Accept-Encoding. BREACH: see
+                // README "Compression"; the session cookie is SameSite=Lax, so other sites
+                // cannot have a signed-in page reflect their guesses at the scale needed.
+                .wrap(actix_web::middleware::Compress::default())
                 .wrap(TracingLogger::<RedactedRootSpan>::new())
-                .service(actix_files::Files::new("/static", static_dir.clone()).use_etag(true).use_last_modified(true))
+                .service(crate::assets::service(&static_dir))
                 .configure(routes::probes)
                 .configure(routes::oauth)
                 .service(web::scope("").wrap(from_fn(csrf::csrf_guard)).wrap(sessions).configure(routes::pages))
