@@ -45,6 +45,8 @@ pub struct Application {
     port: u16,
     server: Server,
     state: web::Data<AppState>,
+    /// Stopped once the server has (see `run_until_stopped`).
+    email_worker: Option<crate::email::worker::Worker>,
 }
 
 impl Application {
@@ -80,9 +82,11 @@ impl Application {
         });
         spawn_migrations(state.clone().into_inner());
         spawn_housekeeping(pool.clone());
-        if email_worker {
-            crate::email::worker::spawn(crate::email::worker::pool(&settings.database), settings.email.clone());
-        }
+        let email_worker = if email_worker {
+            crate::email::worker::spawn(crate::email::worker::pool(&settings.database), settings.email.clone())
+        } else {
+            None
+        };
 
         let session_key =
             Key::try_from(settings.session.key.expose().as_slice()).map_err(|e| anyhow::anyhow!("SESSION_KEY: {e}"))?;
@@ -133,7 +137,7 @@ impl Application {
         .listen(listener)?
         .run();
 
-        Ok(Self { port, server, state })
+        Ok(Self { port, server, state, email_worker })
     }
 
     pub fn port(&self) -> u16 {
@@ -144,8 +148,15 @@ impl Application {
         self.state.clone()
     }
 
+    /// Serves until the server is stopped: on SIGTERM (or a `ServerHandle::stop(true)`) it
+    /// stops accepting connections and lets requests in flight finish (actix's shutdown
+    /// timeout, 30 s); then the email worker is stopped between two emails.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        if let Some(worker) = self.email_worker {
+            worker.stop().await;
+        }
+        served
     }
 }
 

@@ -79,3 +79,95 @@ fn a_bad_setting_in_production_stops_start_up_with_one_line_naming_the_variable(
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
     assert!(stderr.contains("SESSION_KEY"));
 }
+
+/// `-h` of a command line, as a user types it.
+fn help(args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_partner-portal")).args(args).arg("-h").output().unwrap();
+    assert!(out.status.success(), "{args:?} -h: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The entries (`name  description`) of a help section such as `Commands:` or `Options:`.
+fn entries<'a>(help: &'a str, section: &str) -> Vec<(&'a str, &'a str)> {
+    help.lines()
+        .skip_while(|l| *l != section)
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .map(|l| {
+            let l = l.trim_start();
+            match l.find("  ") {
+                Some(gap) => (&l[..gap], l[gap..].trim()),
+                None => (l, ""),
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn every_command_and_every_flag_has_a_sentence_of_help() {
+    let mut to_visit = vec![Vec::<String>::new()];
+    let mut seen = Vec::new();
+    while let Some(path) = to_visit.pop() {
+        let args: Vec<&str> = path.iter().map(String::as_str).collect();
+        let text = help(&args);
+        assert!(text.lines().next().is_some_and(|l| l.len() > 10), "{args:?} has an about line: {text}");
+        for (flag, description) in entries(&text, "Options:") {
+            assert!(description.len() > 5, "{args:?}: {flag} has no help text:\n{text}");
+        }
+        for (command, description) in entries(&text, "Commands:") {
+            assert!(description.len() > 5, "{args:?}: {command} has no help text:\n{text}");
+            if command != "help" {
+                to_visit.push(path.iter().cloned().chain([command.to_string()]).collect());
+            }
+        }
+        seen.push(args.join(" "));
+    }
+    for expected in ["", "serve", "migrate", "enterprise", "enterprise create", "seed-demo"] {
+        assert!(seen.iter().any(|s| s == expected), "{expected:?} visited: {seen:?}");
+    }
+    let create = help(&["enterprise", "create"]);
+    assert!(create.contains("--admin-email <ADMIN_EMAIL>  Email address of the first enterprise admin"), "{create}");
+    assert!(help(&["serve"]).contains("the default command"));
+}
+
+#[test]
+fn without_a_command_the_portal_serves_and_sigterm_stops_it_cleanly() {
+    use std::io::{BufRead, BufReader};
+    let db = TestDatabase::create();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_partner-portal"))
+        .env("DATABASE_URL", &db.url)
+        .env("APP_ENV", "development")
+        .env("BIND_ADDR", "127.0.0.1:0")
+        .env("RUST_LOG", "info")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut log = Vec::new();
+    // actix logs "listening on: <address>" as the server starts (and takes over SIGTERM).
+    let address = loop {
+        let line = lines.next().expect("the portal logs where it listens").unwrap();
+        log.push(line.clone());
+        if let Some((_, rest)) = line.split_once("listening on: ") {
+            break rest.chars().take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ':').collect::<String>();
+        }
+    };
+    let mut healthz = std::net::TcpStream::connect(&address).unwrap();
+    std::io::Write::write_all(&mut healthz, b"GET /healthz HTTP/1.1\r\nHost: portal\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut answer = String::new();
+    std::io::Read::read_to_string(&mut healthz, &mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "it serves: {answer}");
+
+    let pid = i32::try_from(child.id()).unwrap();
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    let status = child.wait().unwrap();
+    log.extend(lines.map(|l| l.unwrap()));
+
+    assert!(status.success(), "exits 0 after SIGTERM: {status:?}\n{log:#?}");
+    let position = |needle: &str| log.iter().position(|l| l.contains(needle));
+    let (started, graceful, worker) =
+        (position("email worker started"), position("graceful shutdown"), position("email worker stopped"));
+    assert!(started.is_some() && graceful.is_some() && worker.is_some(), "{log:#?}");
+    assert!(graceful < worker, "the worker stops after the server: {log:#?}");
+}
