@@ -122,9 +122,10 @@ impl Application {
                 }))
                 .wrap(from_fn(input::text_guard))
                 .wrap(from_fn(frame))
-                // Compression of pages and assets, negotiated with Accept-Encoding. BREACH: see
-                // README "Compression"; the session cookie is SameSite=Lax, so other sites
-                // cannot have a signed-in page reflect their guesses at the scale needed.
+                // Pages and assets compressed as Accept-Encoding asks. BREACH (README, "Static
+                // files and compression"): pages carry the per-session CSRF token, but the
+                // session cookie is SameSite=Lax, so other sites cannot have signed-in pages
+                // reflect their guesses at the scale the attack needs.
                 .wrap(actix_web::middleware::Compress::default())
                 .wrap(TracingLogger::<RedactedRootSpan>::new())
                 .service(crate::assets::service(&static_dir))
