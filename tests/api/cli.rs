@@ -171,3 +171,22 @@ fn without_a_command_the_portal_serves_and_sigterm_stops_it_cleanly() {
     assert!(started.is_some() && graceful.is_some() && worker.is_some(), "{log:#?}");
     assert!(graceful < worker, "the worker stops after the server: {log:#?}");
 }
+
+#[test]
+fn env_example_and_the_readme_list_every_setting_of_config_rs() {
+    let config = include_str!("../../src/config.rs");
+    let example = include_str!("../../.env.example");
+    let readme = include_str!("../../README.md");
+    let variables: Vec<&str> =
+        config.lines().filter_map(|l| l.strip_prefix("//! | `")).filter_map(|l| l.split('`').next()).collect();
+    assert!(variables.len() >= 15 && variables.contains(&"DATABASE_URL"), "{variables:?}");
+    for variable in variables.iter().copied().chain(["STATIC_DIR", "RUST_LOG"]) {
+        let line = example.lines().position(|l| l.trim_start_matches('#').starts_with(&format!("{variable}=")));
+        let line = line.unwrap_or_else(|| panic!("{variable} is in .env.example"));
+        assert!(
+            example.lines().nth(line - 1).is_some_and(|l| l.starts_with("# ")),
+            "{variable} has a comment above it"
+        );
+        assert!(readme.contains(&format!("`{variable}`")), "{variable} is in the README");
+    }
+}
