@@ -131,7 +131,7 @@ fn every_command_and_every_flag_has_a_sentence_of_help() {
 }
 
 #[test]
-fn without_a_command_the_portal_serves_and_sigterm_stops_it_cleanly() {
+fn without_a_command_the_portal_serves_and_sigterm_lets_a_request_in_flight_finish() {
     use std::io::{BufRead, BufReader};
     let db = TestDatabase::create();
     let mut child = Command::new(env!("CARGO_BIN_EXE_partner-portal"))
@@ -152,15 +152,61 @@ fn without_a_command_the_portal_serves_and_sigterm_stops_it_cleanly() {
             break rest.chars().take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ':').collect::<String>();
         }
     };
+    use std::io::{Read, Write};
     let mut healthz = std::net::TcpStream::connect(&address).unwrap();
-    std::io::Write::write_all(&mut healthz, b"GET /healthz HTTP/1.1\r\nHost: portal\r\nConnection: close\r\n\r\n")
-        .unwrap();
+    healthz.write_all(b"GET /healthz HTTP/1.1\r\nHost: portal\r\nConnection: close\r\n\r\n").unwrap();
     let mut answer = String::new();
-    std::io::Read::read_to_string(&mut healthz, &mut answer).unwrap();
+    healthz.read_to_string(&mut answer).unwrap();
     assert!(answer.starts_with("HTTP/1.1 200"), "it serves: {answer}");
+
+    // A request in flight when SIGTERM comes: GET /login saves a new session, and the test
+    // holds a lock on the sessions table, so the request waits inside the portal (seen in
+    // pg_stat_activity) until the test lets it go, after the signal.
+    while !log.iter().any(|l| l.contains("database schema is up to date")) {
+        log.push(lines.next().expect("the portal applies the migrations").unwrap());
+    }
+    use diesel::{connection::SimpleConnection, prelude::*};
+    let mut locker = db.connect();
+    locker.batch_execute("BEGIN; LOCK TABLE sessions IN ACCESS EXCLUSIVE MODE").unwrap();
+    let mut in_flight = std::net::TcpStream::connect(&address).unwrap();
+    in_flight.write_all(b"GET /login HTTP/1.1\r\nHost: portal\r\nConnection: close\r\n\r\n").unwrap();
+    let mut watcher = db.connect();
+    let started = std::time::Instant::now();
+    loop {
+        let waiting: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+            "(SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' \
+               AND query LIKE 'INSERT INTO \"sessions\"%')",
+        ))
+        .get_result(&mut watcher)
+        .unwrap();
+        if waiting == 1 {
+            break;
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(10), "the request reaches the database");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
 
     let pid = i32::try_from(child.id()).unwrap();
     assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        let stopping = line.contains("graceful shutdown");
+        log.push(line);
+        if stopping {
+            break;
+        }
+    }
+    // The server is stopping; the request in flight still gets its page.
+    locker.batch_execute("COMMIT").unwrap();
+    let mut answer = String::new();
+    in_flight.read_to_string(&mut answer).unwrap();
+    if !answer.starts_with("HTTP/1.1 200") {
+        let _ = child.wait();
+        log.extend(lines.by_ref().map(|l| l.unwrap()));
+        panic!("the request in flight is answered: {answer:?} {log:#?}");
+    }
+    assert!(std::net::TcpStream::connect(&address).is_err(), "no new connection is accepted");
+
     let status = child.wait().unwrap();
     log.extend(lines.map(|l| l.unwrap()));
 
