@@ -1,5 +1,6 @@
 //! Partner Portal: enterprises register and manage their partner companies.
 
+pub mod assets;
 pub mod auth;
 pub mod commands;
 pub mod config;

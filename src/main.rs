@@ -10,20 +10,33 @@ use partner_portal::{
 };
 
 #[derive(Parser)]
-#[command(name = "partner-portal", version, about = "Partner Portal: register and manage partner companies")]
+#[command(
+    name = "partner-portal",
+    version,
+    about = "Partner Portal: register and manage partner companies",
+    long_about = "Partner Portal: register and manage partner companies.\n\n\
+                  Without a command it serves HTTP (like `serve`). Settings come from the \
+                  environment (and .env in development): see .env.example."
+)]
 struct Cli {
+    /// What to do; `serve` when none is given.
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Subcommand)]
 enum Command {
-    /// Apply migrations, then serve HTTP on BIND_ADDR.
+    /// Apply migrations, then serve HTTP on BIND_ADDR (the default command).
+    ///
+    /// SIGTERM (`docker stop`, systemd) stops it gracefully: no new connections, requests in
+    /// flight finish (up to 30 seconds), then the email worker stops between two emails.
+    /// Ctrl-C (SIGINT) stops at once, still between two emails.
     Serve,
     /// Apply pending migrations and exit.
     Migrate,
     /// Enterprise accounts.
     Enterprise {
+        /// What to do with enterprise accounts.
         #[command(subcommand)]
         action: EnterpriseCommand,
     },
@@ -35,12 +48,16 @@ enum Command {
 enum EnterpriseCommand {
     /// Create an enterprise and its first admin; prints a single-use set-password link.
     Create {
+        /// The enterprise's name as partners see it (1 to 100 characters, unique).
         #[arg(long)]
         name: String,
+        /// Email address of the first enterprise admin, who receives the set-password link.
         #[arg(long)]
         admin_email: String,
+        /// The admin's first name.
         #[arg(long, default_value = "Enterprise")]
         first_name: String,
+        /// The admin's surname.
         #[arg(long, default_value = "Admin")]
         surname: String,
     },
@@ -57,7 +74,7 @@ fn main() {
         }
     };
     telemetry::init(settings.log_format);
-    if let Err(e) = run(cli.command, settings) {
+    if let Err(e) = run(cli.command.unwrap_or(Command::Serve), settings) {
         eprintln!("error: {e:#}");
         std::process::exit(1);
     }

@@ -49,6 +49,8 @@ pub struct Application {
     /// `METRICS_ADDR`'s listener: its port and server, run alongside the main one.
     metrics: Option<(u16, Server)>,
     state: web::Data<AppState>,
+    /// Stopped once the server has (see `run_until_stopped`).
+    email_worker: Option<crate::email::worker::Worker>,
 }
 
 impl Application {
@@ -89,9 +91,11 @@ impl Application {
         });
         spawn_migrations(state.clone().into_inner());
         spawn_housekeeping(pool.clone());
-        if email_worker {
-            crate::email::worker::spawn(crate::email::worker::pool(&settings.database), settings.email.clone());
-        }
+        let email_worker = if email_worker {
+            crate::email::worker::spawn(crate::email::worker::pool(&settings.database), settings.email.clone())
+        } else {
+            None
+        };
 
         let session_key =
             Key::try_from(settings.session.key.expose().as_slice()).map_err(|e| anyhow::anyhow!("SESSION_KEY: {e}"))?;
@@ -100,6 +104,7 @@ impl Application {
         let absolute = actix_web::cookie::time::Duration::seconds(settings.session.absolute.as_secs() as i64);
         let static_dir =
             std::env::var("STATIC_DIR").unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/static").to_string());
+        crate::assets::init(std::path::Path::new(&static_dir));
 
         let app_state = state.clone();
         let server = HttpServer::new(move || {
@@ -126,8 +131,13 @@ impl Application {
                 }))
                 .wrap(from_fn(input::text_guard))
                 .wrap(from_fn(frame))
+                // Pages and assets compressed as Accept-Encoding asks. BREACH (README, "Static
+                // files and compression"): pages carry the per-session CSRF token, but the
+                // session cookie is SameSite=Lax, so other sites cannot have signed-in pages
+                // reflect their guesses at the scale the attack needs.
+                .wrap(actix_web::middleware::Compress::default())
                 .wrap(TracingLogger::<RedactedRootSpan>::new())
-                .service(actix_files::Files::new("/static", static_dir.clone()).use_etag(true).use_last_modified(true))
+                .service(crate::assets::service(&static_dir))
                 .configure(routes::probes)
                 .configure(routes::oauth)
                 .service(web::scope("").wrap(from_fn(csrf::csrf_guard)).wrap(sessions).configure(routes::pages))
@@ -141,7 +151,7 @@ impl Application {
             Some(addr) => Some(metrics_server(addr, state.clone())?),
             None => None,
         };
-        Ok(Self { port, server, metrics, state })
+        Ok(Self { port, server, metrics, state, email_worker })
     }
 
     pub fn port(&self) -> u16 {
@@ -157,15 +167,23 @@ impl Application {
         self.state.clone()
     }
 
+    /// Serves until the server is stopped: on SIGTERM (or a `ServerHandle::stop(true)`) it
+    /// stops accepting connections and lets requests in flight finish (actix's shutdown
+    /// timeout, 30 s); then the email worker is stopped between two emails.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let Some((_, metrics)) = self.metrics else {
-            return self.server.await;
-        };
-        let metrics_handle = metrics.handle();
-        tokio::spawn(metrics);
-        let result = self.server.await;
-        metrics_handle.stop(true).await;
-        result
+        let metrics_handle = self.metrics.map(|(_, metrics)| {
+            let handle = metrics.handle();
+            tokio::spawn(metrics);
+            handle
+        });
+        let served = self.server.await;
+        if let Some(handle) = metrics_handle {
+            handle.stop(true).await;
+        }
+        if let Some(worker) = self.email_worker {
+            worker.stop().await;
+        }
+        served
     }
 }
 

@@ -5,8 +5,15 @@
 //! (nothing is lost during an outage); a 4xx answer up to [`MAX_ATTEMPTS`] times; a 5xx
 //! answer never. The delay doubles from `EMAIL_RETRY_BASE_MS`, capped at five minutes.
 //! Logs name emails by outbox id and Message-ID, never by address.
+//!
+//! Stopping ([`Worker::stop`], called when the HTTP server has shut down): the worker stops
+//! between two emails, never in the middle of an SMTP conversation. The email being sent is
+//! finished and recorded; the rest of its batch is handed back to the outbox untried
+//! (`outbox::release`), for the next start or another instance.
 
-use std::time::Duration;
+use std::{future::Future, time::Duration};
+
+use tokio::{sync::watch, task::JoinHandle};
 
 use diesel::{
     connection::{Connection, InstrumentationEvent},
@@ -51,11 +58,30 @@ pub fn pool(settings: &PoolSettings) -> DbPool {
     db::build_pool(&PoolSettings { size: 2, ..settings.clone() })
 }
 
+/// The running background sender. Dropping it leaves the worker running.
+pub struct Worker {
+    stop: watch::Sender<bool>,
+    task: JoinHandle<()>,
+}
+
+impl Worker {
+    /// Tells the worker to stop now and returns a future that resolves once it has: after
+    /// the email it is sending (if any) is sent and recorded, before the next one.
+    pub fn stop(self) -> impl Future<Output = ()> {
+        let _ = self.stop.send(true);
+        async move {
+            if let Err(e) = self.task.await {
+                tracing::error!(error = %e, "email worker ended abnormally");
+            }
+        }
+    }
+}
+
 /// Starts the background sender on the current tokio runtime, on `pool` (give it one of its
 /// own: [`pool`]). Without a usable mailer (production without `SMTP_URL`) it logs an error
 /// and sends nothing: emails stay queued.
-pub fn spawn(pool: DbPool, settings: EmailSettings) {
-    let Some(mailer) = Mailer::from_settings(&settings) else { return };
+pub fn spawn(pool: DbPool, settings: EmailSettings) -> Option<Worker> {
+    let mailer = Mailer::from_settings(&settings)?;
     let config = Config::from_settings(&settings);
     tracing::info!(
         transport = match mailer {
@@ -64,7 +90,9 @@ pub fn spawn(pool: DbPool, settings: EmailSettings) {
         },
         "email worker started"
     );
-    tokio::spawn(run(pool, mailer, config));
+    let (stop, stopping) = watch::channel(false);
+    let task = tokio::spawn(run(pool, mailer, config, stopping));
+    Some(Worker { stop, task })
 }
 
 /// Sends every due email now, as the background worker would, and returns once no due email
@@ -76,18 +104,18 @@ pub async fn dispatch_all_pending(pool: &DbPool, settings: &EmailSettings) -> Re
     let config = Config::from_settings(settings);
     let mut claimed = 0;
     loop {
-        match tick(pool, &mailer, &config).await? {
+        match tick(pool, &mailer, &config, None).await? {
             0 => return Ok(claimed),
             n => claimed += n,
         }
     }
 }
 
-async fn run(pool: DbPool, mailer: Mailer, config: Config) {
+async fn run(pool: DbPool, mailer: Mailer, config: Config, mut stopping: watch::Receiver<bool>) {
     let mut db_backoff = POLL;
     let mut db_down = false;
-    loop {
-        match tick(&pool, &mailer, &config).await {
+    while !*stopping.borrow() {
+        match tick(&pool, &mailer, &config, Some(&stopping)).await {
             Ok(claimed) => {
                 if db_down {
                     tracing::info!("email worker reaches the database again");
@@ -96,7 +124,7 @@ async fn run(pool: DbPool, mailer: Mailer, config: Config) {
                 db_backoff = POLL;
                 // A full batch means more may be due: go on at once.
                 if claimed < BATCH as usize {
-                    tokio::time::sleep(POLL).await;
+                    pause(&mut stopping, POLL).await;
                 }
             }
             Err(e) => {
@@ -104,10 +132,20 @@ async fn run(pool: DbPool, mailer: Mailer, config: Config) {
                     tracing::warn!(error = %e, "email worker cannot use the database; retrying");
                     db_down = true;
                 }
-                tokio::time::sleep(db_backoff).await;
+                pause(&mut stopping, db_backoff).await;
                 db_backoff = (db_backoff * 2).min(MAX_DB_BACKOFF);
             }
         }
+    }
+    tracing::info!("email worker stopped");
+}
+
+/// Sleeps for `delay`, or less if the worker is told to stop.
+async fn pause(stopping: &mut watch::Receiver<bool>, delay: Duration) {
+    tokio::select! {
+        _ = tokio::time::sleep(delay) => {}
+        // Err (the `Worker` was dropped, so no stop can come): just the sleep.
+        Ok(_) = stopping.wait_for(|stop| *stop) => {}
     }
 }
 
@@ -126,13 +164,27 @@ where
     .await
 }
 
-/// One round: claim a batch, send it. Returns how many emails were claimed.
-async fn tick(pool: &DbPool, mailer: &Mailer, config: &Config) -> Result<usize, AppError> {
+/// One round: claim a batch, send it. Returns how many emails were claimed. Once `stopping`
+/// says so, the emails not tried yet are handed back.
+async fn tick(
+    pool: &DbPool,
+    mailer: &Mailer,
+    config: &Config,
+    stopping: Option<&watch::Receiver<bool>>,
+) -> Result<usize, AppError> {
     let lease = config.lease;
     let batch = run_db(pool, move |conn| outbox::claim_due(conn, BATCH, lease)).await?;
     let claimed = batch.len();
     let mut emails = batch.into_iter();
     while let Some(email) = emails.next() {
+        if stopping.is_some_and(|s| *s.borrow()) {
+            for untried in std::iter::once(email).chain(emails.by_ref()) {
+                let (id, back) = (untried.id, untried.clone());
+                run_db(pool, move |conn| outbox::release(conn, &back)).await?;
+                tracing::debug!(outbox_id = id, "email handed back to the outbox: the worker is stopping");
+            }
+            break;
+        }
         let check = email.clone();
         if !run_db(pool, move |conn| outbox::still_ours(conn, &check, lease)).await? {
             tracing::debug!(outbox_id = email.id, message_id = %email.message_id, "email cancelled or taken over; not sent");

@@ -41,6 +41,7 @@ mod scale_out;
 mod security;
 mod service_catalog;
 mod states;
+mod static_files;
 mod team;
 mod viewer;
 mod wizard;

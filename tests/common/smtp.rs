@@ -1,7 +1,8 @@
 //! `TestSmtp`: a small real SMTP server on 127.0.0.1 that the portal's lettre transport talks
 //! to. It keeps every message it accepts (envelope and raw data), can be taken down and
 //! brought back on the same port, answers 550 to recipients containing "reject" and 451 to
-//! those containing "defer".
+//! those containing "defer". [`TestSmtp::hold_replies`] keeps each message's final reply
+//! back until [`TestSmtp::release_replies`], to catch a sender in the middle of a send.
 
 use std::{
     sync::{Arc, Mutex},
@@ -91,6 +92,11 @@ impl Received {
 #[derive(Default)]
 struct Shared {
     messages: Mutex<Vec<Received>>,
+    /// Replies to the end of DATA wait while this holds.
+    hold: Mutex<bool>,
+    /// Messages whose reply is being held back now.
+    holding: Mutex<usize>,
+    released: tokio::sync::Notify,
 }
 
 pub struct TestSmtp {
@@ -129,6 +135,27 @@ impl TestSmtp {
                 return got;
             }
             assert!(start.elapsed() < timeout, "expected {n} message(s) within {timeout:?}, got {}", got.len());
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// From now on, the reply to each message's data waits until `release_replies`.
+    pub fn hold_replies(&self) {
+        *self.shared.hold.lock().unwrap() = true;
+    }
+
+    /// Sends the replies held back, and no longer holds any.
+    pub fn release_replies(&self) {
+        *self.shared.hold.lock().unwrap() = false;
+        self.shared.released.notify_waiters();
+    }
+
+    /// Waits until `n` messages are waiting for their reply (polling every 50 ms); panics after
+    /// `timeout`.
+    pub async fn wait_for_held(&self, n: usize, timeout: Duration) {
+        let start = Instant::now();
+        while *self.shared.holding.lock().unwrap() < n {
+            assert!(start.elapsed() < timeout, "expected {n} held message(s) within {timeout:?}");
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
@@ -236,6 +263,17 @@ async fn session(stream: TcpStream, shared: Arc<Shared>) -> std::io::Result<()> 
                     // Dot-unstuffing (RFC 5321 4.5.2).
                     let content = if line.starts_with(b"..") { &line[1..] } else { &line[..] };
                     data.extend_from_slice(content);
+                }
+                loop {
+                    let released = shared.released.notified();
+                    tokio::pin!(released);
+                    released.as_mut().enable();
+                    if !*shared.hold.lock().unwrap() {
+                        break;
+                    }
+                    *shared.holding.lock().unwrap() += 1;
+                    released.await;
+                    *shared.holding.lock().unwrap() -= 1;
                 }
                 shared.messages.lock().unwrap().push(Received {
                     mail_from: mail_from.take().unwrap_or_default(),

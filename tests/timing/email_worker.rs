@@ -185,3 +185,35 @@ async fn in_production_the_dev_mailbox_is_absent_and_emails_wait_for_smtp() {
         outbox_emails::table.select((outbox_emails::status, outbox_emails::attempts)).first(&mut conn).unwrap();
     assert_eq!(status, ("queued".to_string(), 0), "kept until SMTP is configured");
 }
+
+#[tokio::test]
+async fn a_stopped_worker_finishes_the_email_it_is_sending_and_hands_back_the_rest() {
+    let app = app_with_smtp().await;
+    let (enterprise_id, smtp) = (app.enterprise_id(), app.smtp());
+    for (partner, to) in
+        [("Initech", "peter@initech.example"), ("Umbrella", "alice@umbrella.example"), ("Hooli", "gavin@hooli.example")]
+    {
+        queue_invitation(&app, enterprise_id, partner, to);
+    }
+    smtp.hold_replies();
+    let running = worker::spawn(worker::pool(&app.settings.database), app.settings.email.clone()).unwrap();
+    smtp.wait_for_held(1, WAIT).await;
+
+    // Asked to stop in the middle of the first SMTP conversation (the server holds its reply).
+    let stopped = running.stop();
+    smtp.release_replies();
+    tokio::time::timeout(WAIT, stopped).await.expect("the worker stops once the email in flight is done");
+
+    assert_eq!(smtp.messages().len(), 1, "no email after the stop");
+    let rows = rows(&app);
+    let sent: Vec<_> = rows.iter().filter(|r| r.status == "sent").collect();
+    let queued: Vec<_> = rows.iter().filter(|r| r.status == "queued").collect();
+    assert_eq!((sent.len(), queued.len()), (1, 2), "{rows:?}");
+    assert_eq!(sent[0].attempts, 1, "the email in flight was finished and recorded");
+    assert!(queued.iter().all(|r| r.attempts == 0 && r.last_error.is_none()), "handed back untried: {rows:?}");
+
+    // The next start sends them.
+    let next = worker::spawn(worker::pool(&app.settings.database), app.settings.email.clone()).unwrap();
+    smtp.wait_for(3, WAIT).await;
+    next.stop().await;
+}
