@@ -69,7 +69,7 @@ pub fn register(
         let domains: Vec<Domain> = draft
             .domains
             .iter()
-            .map(|d| Domain::parse(d))
+            .map(|d| Domain::parse_for_partner(d))
             .collect::<Result<_, _>>()
             .map_err(|_| RegisterError::Incomplete("Register Domain"))?;
         if domains.is_empty() {

@@ -313,6 +313,63 @@ r#".field-invalid input#domain[aria-invalid="true"][aria-describedby="domain-err
 }
 
 #[tokio::test]
+async fn a_public_suffix_or_a_free_mail_domain_is_refused_next_to_the_field_and_nothing_changes() {
+    let (app, _) = logged_in().await;
+    let partner = PartnerFixture::new("Acme").domains(["acme.com"]).create(&app).id;
+    let add = format!("/settings/partners/{partner}/domains");
+
+    for (typed, message) in [
+        (
+            "gmail.com",
+            "gmail.com is a free or disposable email service: anyone can get an address there. \
+             Enter your organisation's own domain, like acme.com.",
+        ),
+        (
+            " Outlook.COM. ",
+            "outlook.com is a free or disposable email service: anyone can get an address there. \
+             Enter your organisation's own domain, like acme.com.",
+        ),
+        (
+            "co.uk",
+            "co.uk is shared by many unrelated organisations (it is a public suffix). \
+             Enter your organisation's own domain, like acme.co.uk.",
+        ),
+        (
+            "s3.amazonaws.com",
+            "s3.amazonaws.com is shared by many unrelated organisations (it is a public suffix). \
+             Enter your organisation's own domain, like acme.s3.amazonaws.com.",
+        ),
+    ] {
+        let r = post(&app, &add, &[("domain", typed)]).await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{typed} refused");
+        let html = Page::read(r).await;
+        assert_eq!(html.text("#domain-error").unwrap(), message);
+        assert!(html.exists(&format!(
+            r#".field-invalid input#domain[aria-invalid="true"][aria-describedby="domain-error"][value="{typed}"]"#
+        )));
+    }
+    assert_eq!(domains_of(&mut app.conn(), partner), ["acme.com"]);
+    assert!(audit_actions(&mut app.conn(), partner).is_empty());
+
+    let r = post(&app, &add, &[("domain", "Acme.CO.UK")]).await;
+    assert_eq!(location(&r), format!("/settings/partners/{partner}"));
+    assert_eq!(domains_of(&mut app.conn(), partner), ["acme.co.uk", "acme.com"]);
+    assert!(page(&app, &location(&r)).await.contains("Domain acme.co.uk added."));
+}
+
+#[tokio::test]
+async fn a_free_mail_domain_stored_before_the_rule_is_still_shown_and_can_be_removed() {
+    let (app, _) = logged_in().await;
+    let partner = PartnerFixture::new("Old Co").domains(["oldco.example", "gmail.com"]).create(&app).id;
+    let html = page(&app, &format!("/settings/partners/{partner}")).await;
+    assert!(html.contains("gmail.com"));
+    let id = domain_id(&mut app.conn(), partner, "gmail.com");
+    let r = post(&app, &format!("/settings/partners/{partner}/domains/{id}/remove"), &[]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(domains_of(&mut app.conn(), partner), ["oldco.example"]);
+}
+
+#[tokio::test]
 async fn a_domain_can_be_added_and_removed_and_both_show_on_activity() {
     let (app, _) = logged_in().await;
     let partner = PartnerFixture::new("Globex").domains(["globex.com"]).create(&app).id;

@@ -267,6 +267,57 @@ async fn each_domain_rule_is_enforced_with_a_clear_message() {
     assert!(Page::read(r).await.text("#domain-error").unwrap().contains("at least one"));
 }
 
+/// The domains saved in the draft (what Next step and Add Partner would use).
+fn draft_domains(app: &TestApp, draft: &str) -> Vec<String> {
+    let id: DraftId = draft.rsplit('/').next().unwrap().parse().unwrap();
+    schema::partner_drafts::table.find(id).select(schema::partner_drafts::domains).first(&mut app.conn()).unwrap()
+}
+
+#[tokio::test]
+async fn public_suffixes_and_free_mail_domains_are_refused_next_to_the_field_and_not_saved() {
+    let (app, _, _) = logged_in().await;
+    let draft = start(&app).await;
+    post_info(&app, &draft, "Acme", None).await;
+    let domains = format!("{draft}/domains");
+
+    for (typed, message) in [
+        ("gmail.com", "gmail.com is a free or disposable email service"),
+        ("GMAIL.COM", "gmail.com is a free or disposable email service"),
+        ("mailinator.com", "mailinator.com is a free or disposable email service"),
+        ("co.uk", "co.uk is shared by many unrelated organisations (it is a public suffix)"),
+        ("github.io", "github.io is shared by many unrelated organisations (it is a public suffix)"),
+    ] {
+        for action in ["add", "next"] {
+            let r = post(&app, &domains, &[("domain", typed), ("action", action)]).await;
+            assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{typed} ({action}) refused");
+            let html = Page::read(r).await;
+            let error = html.text("#domain-error").unwrap_or_else(|| panic!("{typed} has a message"));
+            assert!(error.contains(message), "{typed}: {error}");
+            assert!(error.contains("Enter your organisation's own domain"), "{typed}: {error}");
+            assert!(html.contains("aria-invalid=\"true\""), "the field is marked");
+            assert!(html.contains(&format!("value=\"{typed}\"")), "what was typed is kept");
+        }
+    }
+    assert!(draft_domains(&app, &draft).is_empty(), "nothing saved");
+
+    // A registrable domain under a public suffix is fine.
+    let r = post(&app, &domains, &[("domain", "acme.co.uk"), ("action", "add")]).await;
+    assert_eq!(location(&r), domains);
+    assert_eq!(draft_domains(&app, &draft), ["acme.co.uk"]);
+    assert!(app.get_html(&domains).await.1.contains("acme.co.uk"));
+}
+
+#[tokio::test]
+async fn a_draft_holding_a_free_mail_domain_from_before_the_rule_is_not_registered() {
+    let (app, enterprise_id, user_id) = logged_in().await;
+    let id = seed_complete_draft(&mut app.conn(), enterprise_id, user_id, "Freemail Co", "gmail.com");
+    let r = post(&app, &format!("/settings/partners/drafts/{id}/submit"), &[]).await;
+    assert_eq!(location(&r), format!("/settings/partners/drafts/{id}"));
+    let step = location(&app.get(&format!("/settings/partners/drafts/{id}")).await);
+    assert!(app.page(&step).await.contains("Please complete the “Register Domain” step first."));
+    assert_eq!(partner_count(&mut app.conn(), enterprise_id), 0);
+}
+
 #[tokio::test]
 async fn the_administrator_email_must_be_exactly_in_a_registered_domain() {
     let (app, enterprise_id, _) = logged_in().await;

@@ -1,4 +1,5 @@
-//! A validated, normalised DNS domain name such as `acme.com`.
+//! A validated, normalised DNS domain name such as `acme.com`; `partner.rs` adds the rules for
+//! a domain a partner registers as its own (no public suffixes, no free-mail services).
 
 use std::fmt;
 use std::net::Ipv6Addr;
@@ -7,6 +8,8 @@ use std::str::FromStr;
 use idna::uts46::{AsciiDenyList, DnsLength, Hyphens, Uts46};
 
 use super::chars::is_hidden_in_domain;
+
+mod partner;
 
 /// Raw input longer than this many bytes is refused before it is even trimmed.
 const MAX_RAW_BYTES: usize = 1000;
@@ -61,6 +64,16 @@ pub enum DomainError {
     NumericTld,
     #[error("That isn't a valid domain name. Enter a domain like acme.com.")]
     Invalid,
+    /// Only from [`Domain::parse_for_partner`].
+    #[error(
+        "{0} is shared by many unrelated organisations (it is a public suffix). Enter your organisation's own domain, like acme.{0}."
+    )]
+    PublicSuffix(String),
+    /// Only from [`Domain::parse_for_partner`].
+    #[error(
+        "{0} is a free or disposable email service: anyone can get an address there. Enter your organisation's own domain, like acme.com."
+    )]
+    FreeEmail(String),
 }
 
 /// A syntactically valid host name with at least one dot, stored in its

@@ -309,3 +309,113 @@ fn odd_inputs_never_panic() {
         let _ = Domain::parse(input);
     }
 }
+
+// ---------------------------------------------------------------- partner domains
+
+fn partner_ok(input: &str) -> String {
+    Domain::parse_for_partner(input)
+        .unwrap_or_else(|e| panic!("{input:?} should be accepted for a partner, got {e:?}"))
+        .as_str()
+        .to_owned()
+}
+
+fn partner_err(input: &str) -> DomainError {
+    match Domain::parse_for_partner(input) {
+        Ok(d) => panic!("{input:?} should be refused for a partner, got {d:?}"),
+        Err(e) => e,
+    }
+}
+
+#[test]
+fn an_icann_public_suffix_is_refused_for_a_partner() {
+    assert_eq!(partner_err("co.uk"), DomainError::PublicSuffix("co.uk".into()));
+    assert_eq!(partner_err("com.au"), DomainError::PublicSuffix("com.au".into()));
+    assert_eq!(partner_err("ac.jp"), DomainError::PublicSuffix("ac.jp".into()));
+}
+
+#[test]
+fn a_private_public_suffix_is_refused_for_a_partner() {
+    assert_eq!(partner_err("github.io"), DomainError::PublicSuffix("github.io".into()));
+    assert_eq!(partner_err("blogspot.com"), DomainError::PublicSuffix("blogspot.com".into()));
+    assert_eq!(partner_err("s3.amazonaws.com"), DomainError::PublicSuffix("s3.amazonaws.com".into()));
+}
+
+#[test]
+fn a_registrable_domain_under_a_public_suffix_is_accepted_for_a_partner() {
+    assert_eq!(partner_ok("acme.co.uk"), "acme.co.uk");
+    assert_eq!(partner_ok("acme.github.io"), "acme.github.io");
+    assert_eq!(partner_ok("eu.sub.acme.co.uk"), "eu.sub.acme.co.uk");
+    assert_eq!(partner_ok("acme.com"), "acme.com");
+}
+
+#[test]
+fn the_test_domains_under_reserved_endings_are_accepted_for_a_partner() {
+    // The end-to-end journey and the HTTP tests register these.
+    for name in ["globex.example", "initech.example", "initech.com", "acme.example", "acme.test"] {
+        assert_eq!(partner_ok(name), name);
+    }
+}
+
+#[test]
+fn a_free_mail_domain_is_refused_for_a_partner() {
+    for name in ["gmail.com", "outlook.com", "hotmail.com", "yahoo.com", "icloud.com", "proton.me", "gmx.de"] {
+        assert_eq!(partner_err(name), DomainError::FreeEmail(name.into()), "{name}");
+    }
+}
+
+#[test]
+fn a_disposable_email_domain_is_refused_for_a_partner() {
+    for name in ["mailinator.com", "guerrillamail.com", "yopmail.com", "10minutemail.com"] {
+        assert_eq!(partner_err(name), DomainError::FreeEmail(name.into()), "{name}");
+    }
+}
+
+#[test]
+fn a_name_under_a_free_mail_domain_is_refused_for_a_partner() {
+    assert_eq!(partner_err("eu.gmail.com"), DomainError::FreeEmail("gmail.com".into()));
+}
+
+#[test]
+fn case_trailing_dot_and_full_width_are_normalised_before_the_lookups() {
+    assert_eq!(partner_err("GMAIL.COM"), DomainError::FreeEmail("gmail.com".into()));
+    assert_eq!(partner_err(" Gmail.com. "), DomainError::FreeEmail("gmail.com".into()));
+    assert_eq!(partner_err("ｇｍａｉｌ．ｃｏｍ"), DomainError::FreeEmail("gmail.com".into()));
+    assert_eq!(partner_err("CO.UK"), DomainError::PublicSuffix("co.uk".into()));
+    assert_eq!(partner_err("GitHub.IO."), DomainError::PublicSuffix("github.io".into()));
+}
+
+#[test]
+fn an_internationalised_public_suffix_is_refused_in_its_punycode_form() {
+    // 個人.香港 is an ICANN suffix under the .香港 (Hong Kong) ending.
+    let err = partner_err("個人.香港");
+    assert_eq!(err, DomainError::PublicSuffix("xn--gmqw5a.xn--j6w193g".into()));
+    assert_eq!(partner_ok("acme.個人.香港"), "acme.xn--gmqw5a.xn--j6w193g");
+}
+
+#[test]
+fn the_partner_rules_leave_plain_parsing_alone() {
+    // Stored domains are read back with `Domain::parse`: it must keep accepting them.
+    assert_eq!(ok("gmail.com"), "gmail.com");
+    assert_eq!(ok("co.uk"), "co.uk");
+    assert_eq!(partner_err("not a domain"), DomainError::Whitespace);
+}
+
+#[test]
+fn the_partner_refusals_name_the_domain_and_what_to_enter() {
+    assert_eq!(
+        DomainError::PublicSuffix("co.uk".into()).to_string(),
+        "co.uk is shared by many unrelated organisations (it is a public suffix). \
+         Enter your organisation's own domain, like acme.co.uk."
+    );
+    assert_eq!(
+        DomainError::FreeEmail("gmail.com".into()).to_string(),
+        "gmail.com is a free or disposable email service: anyone can get an address there. \
+         Enter your organisation's own domain, like acme.com."
+    );
+}
+
+#[test]
+fn the_free_email_list_file_is_loaded() {
+    // A broken file (e.g. one long line) would silently accept everything.
+    assert!(partner::free_email_count() > 10_000, "{}", partner::free_email_count());
+}

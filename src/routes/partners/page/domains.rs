@@ -94,7 +94,7 @@ fn add_tx(conn: &mut PgConnection, actor: &Principal, id: PartnerId, raw: &str) 
     if let Some(refusal) = change_refusal(&partner) {
         return Err(AppError::Conflict(refusal.into()));
     }
-    let domain = match Domain::parse(raw) {
+    let domain = match Domain::parse_for_partner(raw) {
         Ok(d) => d,
         Err(e) => return Ok(refuse_field(raw, e.to_string())),
     };

@@ -83,7 +83,7 @@ pub async fn save_domains(
     if let Some(gone) = remove {
         domains.retain(|d| *d != gone);
     } else if !raw.trim().is_empty() {
-        match Domain::parse(&raw) {
+        match Domain::parse_for_partner(&raw) {
             Err(e) => error = Some(e.to_string()),
             Ok(d) if domains.iter().any(|x| x == d.as_str()) => {
                 error = Some(format!("{} is already in the list.", d.as_str()))
