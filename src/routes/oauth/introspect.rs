@@ -5,7 +5,7 @@
 
 use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
 
-use super::{cache, client_auth, error, from_app_error, json, ClientAuth, Params};
+use super::{cache, error, from_app_error, json, ClientAuth};
 use crate::{
     auth::credentials::{self, ClientKind},
     db::{self, oauth},
@@ -124,16 +124,8 @@ pub async fn introspect(
     body: Result<web::Bytes, actix_web::Error>,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    let body = match super::body_or_refusal(body) {
-        Ok(b) => b,
-        Err(refusal) => return refusal.response(),
-    };
-    let params = match Params::parse(&req, &body) {
-        Ok(p) => p,
-        Err(message) => return error(StatusCode::BAD_REQUEST, "invalid_request", message),
-    };
-    let gateway = match client_auth(&req, &params) {
-        Ok(a) => a,
+    let (params, gateway) = match super::read_request(&req, body) {
+        Ok(read) => read,
         Err(refusal) => return refusal.response(),
     };
     let Some(token) = params.get("token").map(str::to_owned) else {

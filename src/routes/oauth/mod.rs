@@ -55,11 +55,23 @@ pub fn from_app_error(e: AppError) -> HttpResponse {
     }
 }
 
+/// What both endpoints read first: the form parameters and the client's credentials, or the
+/// RFC 6749 refusal (a body that could not be read, not a form, repeated parameters, no or
+/// unreadable client authentication).
+pub fn read_request(
+    req: &HttpRequest,
+    body: Result<actix_web::web::Bytes, actix_web::Error>,
+) -> Result<(Params, ClientAuth), Refusal> {
+    let body = body_or_refusal(body)?;
+    let params =
+        Params::parse(req, &body).map_err(|message| Refusal(StatusCode::BAD_REQUEST, "invalid_request", message))?;
+    let auth = client_auth(req, &params)?;
+    Ok((params, auth))
+}
+
 /// The body, or the JSON refusal of one that could not be read (over actix's 256 KiB payload
 /// limit, or cut off), instead of the HTML page the extractor's error would become.
-pub fn body_or_refusal(
-    body: Result<actix_web::web::Bytes, actix_web::Error>,
-) -> Result<actix_web::web::Bytes, Refusal> {
+fn body_or_refusal(body: Result<actix_web::web::Bytes, actix_web::Error>) -> Result<actix_web::web::Bytes, Refusal> {
     body.map_err(|e| {
         if e.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE {
             Refusal(StatusCode::PAYLOAD_TOO_LARGE, "invalid_request", "The request body is too large.")

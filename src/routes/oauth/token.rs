@@ -14,7 +14,7 @@ use actix_web::{
 use chrono::Utc;
 use diesel::Connection;
 
-use super::{client_auth, error, from_app_error, json, Params};
+use super::{error, from_app_error, json};
 use crate::{
     auth::credentials::{self, ClientKind},
     db::{self, oauth, throttle},
@@ -45,16 +45,8 @@ pub async fn token(
     body: Result<web::Bytes, actix_web::Error>,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    let body = match super::body_or_refusal(body) {
-        Ok(b) => b,
-        Err(refusal) => return refusal.response(),
-    };
-    let params = match Params::parse(&req, &body) {
-        Ok(p) => p,
-        Err(message) => return error(StatusCode::BAD_REQUEST, "invalid_request", message),
-    };
-    let auth = match client_auth(&req, &params) {
-        Ok(a) => a,
+    let (params, auth) = match super::read_request(&req, body) {
+        Ok(read) => read,
         Err(refusal) => return refusal.response(),
     };
     let Some(grant_type) = params.get("grant_type").map(str::to_owned) else {
