@@ -53,26 +53,7 @@ fn is_text(bytes: &[u8]) -> bool {
 /// Whether percent-decoding gives text. The separators (`&`, `=`, `/`) are ASCII, so
 /// decoding the whole string is valid exactly when every part is.
 fn is_encoded_text(encoded: &[u8]) -> bool {
-    is_text(&percent_decode(encoded))
-}
-
-fn percent_decode(encoded: &[u8]) -> Vec<u8> {
-    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
-    let mut out = Vec::with_capacity(encoded.len());
-    let mut i = 0;
-    while i < encoded.len() {
-        match (encoded[i], encoded.get(i + 1).copied().and_then(hex), encoded.get(i + 2).copied().and_then(hex)) {
-            (b'%', Some(hi), Some(lo)) => {
-                out.push(hi << 4 | lo);
-                i += 3;
-            }
-            (b, _, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    out
+    is_text(&percent_encoding::percent_decode(encoded).collect::<Vec<u8>>())
 }
 
 fn boundary(content_type: &str) -> Option<String> {

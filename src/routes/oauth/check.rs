@@ -62,28 +62,17 @@ pub fn checked_path(uri: &str) -> Option<String> {
     if lowered.contains("%2f") || lowered.contains("%5c") || raw.contains('\\') {
         return None;
     }
-    let decoded = percent_decode(raw)?;
+    // Every escape must be one (`%` and two hex digits): the crate passes a broken one through.
+    let well_formed =
+        raw.split('%').skip(1).all(|rest| rest.len() >= 2 && rest.as_bytes()[..2].iter().all(u8::is_ascii_hexdigit));
+    if !well_formed {
+        return None;
+    }
+    let decoded = percent_encoding::percent_decode_str(raw).decode_utf8().ok()?.into_owned();
     if decoded.split('/').any(|seg| seg == "." || seg == "..") || decoded.contains('\0') {
         return None;
     }
     Some(decoded)
-}
-
-fn percent_decode(raw: &str) -> Option<String> {
-    let bytes = raw.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = bytes.get(i + 1..i + 3)?;
-            out.push(u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
 }
 
 /// The API whose base path covers `path`, the longest one if several do.
