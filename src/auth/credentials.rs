@@ -33,12 +33,6 @@ pub enum ClientKind {
     Gateway,
 }
 
-fn random_base64(bytes: usize) -> String {
-    let mut buf = vec![0u8; bytes];
-    rand::rngs::OsRng.fill_bytes(&mut buf);
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buf)
-}
-
 fn random_hex(bytes: usize) -> String {
     let mut buf = vec![0u8; bytes];
     rand::rngs::OsRng.fill_bytes(&mut buf);
@@ -71,12 +65,12 @@ pub fn enterprise_of(kind: ClientKind, client_id: &str) -> Option<EnterpriseId> 
 /// A new secret: 256 random bits, base64url (43 characters), behind a prefix that secret
 /// scanners can recognise.
 pub fn new_secret() -> String {
-    format!("pps_{}", random_base64(32))
+    format!("pps_{}", super::tokens::random_token())
 }
 
 /// A new opaque access token (256 random bits).
 pub fn new_access_token() -> String {
-    format!("ppat_{}", random_base64(32))
+    format!("ppat_{}", super::tokens::random_token())
 }
 
 /// The last four characters of a secret, shown so people can tell which one they hold.

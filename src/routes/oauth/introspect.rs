@@ -33,10 +33,10 @@ pub async fn check_token(
     let Some(enterprise_id) = credentials::enterprise_of(ClientKind::Gateway, &gateway.client_id) else {
         return Ok(Checked::BadGateway);
     };
-    let key = state.settings.oauth.credential_key.clone();
-    let token_hash = credentials::hash(key.expose(), token);
+    let token_hash = credentials::hash(state.settings.oauth.credential_key.expose(), token);
     let data = state.clone();
     db::run(&state.pool, move |conn| {
+        let key = &data.settings.oauth.credential_key;
         let version = oauth::access_version(conn, enterprise_id)?;
         let now = chrono::Utc::now().timestamp();
         let cache = &data.introspections;
