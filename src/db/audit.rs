@@ -41,6 +41,30 @@ pub fn record(conn: &mut PgConnection, event: &NewAuditEvent<'_>) -> QueryResult
     diesel::insert_into(audit_events::table).values(event).execute(conn).map(|_| ())
 }
 
+/// An event about the enterprise itself (no partner: the catalog, the team, gateway
+/// credentials), made by `actor` in their current membership.
+pub fn record_for_enterprise(
+    conn: &mut PgConnection,
+    actor: &crate::auth::session::Principal,
+    action: AuditAction,
+    target: &str,
+    details: serde_json::Value,
+) -> QueryResult<()> {
+    record(
+        conn,
+        &NewAuditEvent {
+            enterprise_id: actor.enterprise_id,
+            partner_id: None,
+            actor_user_id: Some(actor.user_id),
+            actor_label: &actor.actor_label(),
+            actor_membership: &actor.membership_label(),
+            action,
+            target,
+            details,
+        },
+    )
+}
+
 /// What the Activity pages filter on; `None` means any.
 #[derive(Debug, Default, Clone)]
 pub struct EventFilter {

@@ -163,18 +163,12 @@ fn record_change(
     member: &Member,
     details: serde_json::Value,
 ) -> Result<(), AppError> {
-    audit::record(
+    audit::record_for_enterprise(
         conn,
-        &audit::NewAuditEvent {
-            enterprise_id: actor.enterprise_id,
-            partner_id: None,
-            actor_user_id: Some(actor.user_id),
-            actor_label: &actor.actor_label(),
-            actor_membership: &actor.membership_label(),
-            action,
-            target: &format!("Team member {} <{}>", member.display_name(), member.email),
-            details,
-        },
+        actor,
+        action,
+        &format!("Team member {} <{}>", member.display_name(), member.email),
+        details,
     )?;
     Ok(())
 }

@@ -145,19 +145,7 @@ pub fn record(
     target: String,
     details: serde_json::Value,
 ) -> Result<(), AppError> {
-    audit::record(
-        conn,
-        &audit::NewAuditEvent {
-            enterprise_id: actor.enterprise_id,
-            partner_id: None,
-            actor_user_id: Some(actor.user_id),
-            actor_label: &actor.actor_label(),
-            actor_membership: &actor.membership_label(),
-            action,
-            target: &target,
-            details,
-        },
-    )?;
+    audit::record_for_enterprise(conn, actor, action, &target, details)?;
     Ok(())
 }
 

@@ -27,19 +27,7 @@ pub fn record(
     name: &str,
     details: serde_json::Value,
 ) -> Result<(), AppError> {
-    audit::record(
-        conn,
-        &audit::NewAuditEvent {
-            enterprise_id: actor.enterprise_id,
-            partner_id: None,
-            actor_user_id: Some(actor.user_id),
-            actor_label: &actor.actor_label(),
-            actor_membership: &actor.membership_label(),
-            action,
-            target: &format!("Gateway credential {name}"),
-            details,
-        },
-    )?;
+    audit::record_for_enterprise(conn, actor, action, &format!("Gateway credential {name}"), details)?;
     Ok(())
 }
 
