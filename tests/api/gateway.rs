@@ -21,10 +21,10 @@ use partner_portal::{db::applications, domain::CredentialId};
 use serde_json::Value;
 
 use crate::{
-    fixtures::{grant_api, seed_catalog, CatalogIds, PartnerFixture, UserFixture},
+    fixtures::CatalogIds,
     grants::post,
     helpers::TestApp,
-    oauth_kit::{introspect, seed_application, seed_credentials, seed_gateway, token, Client},
+    oauth_kit::{globex, introspect, seed_billing_sync, token, BillingSync, Client},
 };
 
 const TEMPLATE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/nginx/partner-portal-gateway.conf");
@@ -302,24 +302,8 @@ struct World {
 
 async fn world() -> World {
     nginx_binary(); // before anything else: a missing nginx fails the test at once
-    let globex = PartnerFixture::new("Globex")
-        .domains(["globex.example"])
-        .active()
-        .account_admin(UserFixture::admin("ada@globex.example").named("Ada", "Admin"));
-    let app = TestApp::spawn().with_partner(globex).logged_in_as_enterprise_admin().await;
-    let (enterprise_id, partner_id, admin) = (app.enterprise_id(), app.partner_id(), app.admin_id());
-    let ids = {
-        let mut conn = app.conn();
-        let ids = seed_catalog(&mut conn, enterprise_id);
-        grant_api(&mut conn, partner_id, ids.apis[0], ids.environments[2]);
-        grant_api(&mut conn, partner_id, ids.apis[2], ids.environments[2]);
-        grant_api(&mut conn, partner_id, ids.apis[0], ids.environments[0]);
-        ids
-    };
-    let application = seed_application(&app, enterprise_id, partner_id, "Billing sync", admin);
-    let (production_id, production) = seed_credentials(&app, enterprise_id, application, ids.environments[2], admin);
-    let (_, development) = seed_credentials(&app, enterprise_id, application, ids.environments[0], admin);
-    let gateway = seed_gateway(&app, enterprise_id, admin);
+    let app = TestApp::spawn().with_partner(globex()).logged_in_as_enterprise_admin().await;
+    let BillingSync { ids, production, production_id, development, gateway } = seed_billing_sync(&app);
     let upstream = Upstream::start().await;
     World { app, ids, production, production_id, development, gateway, upstream }
 }

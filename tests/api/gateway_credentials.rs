@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 
 use crate::{
     edge::snapshot,
-    fixtures::{grant_api, seed_catalog, PartnerFixture, UserFixture},
+    fixtures::{grant_api, seed_catalog},
     helpers::{seed_team_member, Browser, TestApp, ADMIN},
     oauth_kit::{introspect, seed_application, seed_credentials, token, Client},
     page::Page,
@@ -27,11 +27,7 @@ struct World {
 /// Globex (active) holds API One in Production; its "Billing sync" has credentials there and
 /// "Reports" has none.
 async fn world() -> World {
-    let globex = PartnerFixture::new("Globex")
-        .domains(["globex.example"])
-        .active()
-        .account_admin(UserFixture::admin("ada@globex.example").named("Ada", "Admin"));
-    let app = TestApp::spawn().with_partner(globex).await;
+    let app = TestApp::spawn().with_partner(crate::oauth_kit::globex()).await;
     let (enterprise, partner, admin) = (app.enterprise_id(), app.partner_id(), app.admin_id());
     let ids = seed_catalog(&mut app.conn(), enterprise);
     grant_api(&mut app.conn(), partner, ids.apis[0], ids.environments[2]);

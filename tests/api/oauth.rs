@@ -8,10 +8,10 @@
 use serde_json::Value;
 
 use crate::{
-    fixtures::{grant_api, seed_catalog, CatalogIds, PartnerFixture, UserFixture},
+    fixtures::CatalogIds,
     helpers::TestApp,
     oauth_kit::{
-        introspect, is_active, request_token, seed_application, seed_credentials, seed_gateway, token, Client,
+        globex, introspect, is_active, request_token, seed_billing_sync, seed_gateway, token, BillingSync, Client,
     },
 };
 
@@ -26,24 +26,8 @@ struct World {
 }
 
 async fn world() -> World {
-    let globex = PartnerFixture::new("Globex")
-        .domains(["globex.example"])
-        .active()
-        .account_admin(UserFixture::admin("ada@globex.example").named("Ada", "Admin"));
-    let app = TestApp::spawn().with_partner(globex).await;
-    let (enterprise_id, partner_id, admin) = (app.enterprise_id(), app.partner_id(), app.admin_id());
-    let ids = {
-        let mut conn = app.conn();
-        let ids = seed_catalog(&mut conn, enterprise_id);
-        grant_api(&mut conn, partner_id, ids.apis[0], ids.environments[2]);
-        grant_api(&mut conn, partner_id, ids.apis[2], ids.environments[2]);
-        grant_api(&mut conn, partner_id, ids.apis[0], ids.environments[0]);
-        ids
-    };
-    let application = seed_application(&app, enterprise_id, partner_id, "Billing sync", admin);
-    let (_, production) = seed_credentials(&app, enterprise_id, application, ids.environments[2], admin);
-    let (_, development) = seed_credentials(&app, enterprise_id, application, ids.environments[0], admin);
-    let gateway = seed_gateway(&app, enterprise_id, admin);
+    let app = TestApp::spawn().with_partner(globex()).await;
+    let BillingSync { ids, production, development, gateway, .. } = seed_billing_sync(&app);
     World { app, ids, production, development, gateway }
 }
 

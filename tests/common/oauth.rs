@@ -131,3 +131,43 @@ pub async fn is_active(app: &TestApp, gateway: &Client, token: &str) -> bool {
     assert_eq!(status, 200, "{body}");
     body["active"].as_bool().unwrap()
 }
+
+/// Globex, active, with Ada Admin as its account administrator: the partner the OAuth tests
+/// (tests/api/oauth.rs, gateway.rs, gateway_credentials.rs) work with.
+pub fn globex() -> super::fixtures::PartnerFixture {
+    super::fixtures::PartnerFixture::new("Globex")
+        .domains(["globex.example"])
+        .active()
+        .account_admin(super::fixtures::UserFixture::admin("ada@globex.example").named("Ada", "Admin"))
+}
+
+/// What [`seed_billing_sync`] made.
+pub struct BillingSync {
+    pub ids: super::fixtures::CatalogIds,
+    /// Credentials in Production (API One and API Three granted there) ...
+    pub production: Client,
+    pub production_id: CredentialId,
+    /// ... and in Development (API One).
+    pub development: Client,
+    /// A gateway credential of the app's enterprise.
+    pub gateway: Client,
+}
+
+/// The small catalog; the app's first partner granted API One and API Three in Production and
+/// API One in Development; its application "Billing sync" with credentials in both; a gateway.
+pub fn seed_billing_sync(app: &TestApp) -> BillingSync {
+    let (enterprise_id, partner_id, admin) = (app.enterprise_id(), app.partner_id(), app.admin_id());
+    let ids = {
+        let mut conn = app.conn();
+        let ids = super::fixtures::seed_catalog(&mut conn, enterprise_id);
+        super::fixtures::grant_api(&mut conn, partner_id, ids.apis[0], ids.environments[2]);
+        super::fixtures::grant_api(&mut conn, partner_id, ids.apis[2], ids.environments[2]);
+        super::fixtures::grant_api(&mut conn, partner_id, ids.apis[0], ids.environments[0]);
+        ids
+    };
+    let application = seed_application(app, enterprise_id, partner_id, "Billing sync", admin);
+    let (production_id, production) = seed_credentials(app, enterprise_id, application, ids.environments[2], admin);
+    let (_, development) = seed_credentials(app, enterprise_id, application, ids.environments[0], admin);
+    let gateway = seed_gateway(app, enterprise_id, admin);
+    BillingSync { ids, production, production_id, development, gateway }
+}
