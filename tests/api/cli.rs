@@ -159,23 +159,25 @@ fn without_a_command_the_portal_serves_and_sigterm_lets_a_request_in_flight_fini
     healthz.read_to_string(&mut answer).unwrap();
     assert!(answer.starts_with("HTTP/1.1 200"), "it serves: {answer}");
 
-    // A request in flight when SIGTERM comes: GET /login saves a new session, and the test
-    // holds a lock on the sessions table, so the request waits inside the portal (seen in
-    // pg_stat_activity) until the test lets it go, after the signal.
+    // A request in flight when SIGTERM comes: opening an invitation link looks the invitation
+    // up, and the test holds a lock on the invitations table, so the request waits inside the
+    // portal (seen in pg_stat_activity) until the test lets it go, after the signal.
     while !log.iter().any(|l| l.contains("database schema is up to date")) {
         log.push(lines.next().expect("the portal applies the migrations").unwrap());
     }
     use diesel::{connection::SimpleConnection, prelude::*};
     let mut locker = db.connect();
-    locker.batch_execute("BEGIN; LOCK TABLE sessions IN ACCESS EXCLUSIVE MODE").unwrap();
+    locker.batch_execute("BEGIN; LOCK TABLE invitations IN ACCESS EXCLUSIVE MODE").unwrap();
     let mut in_flight = std::net::TcpStream::connect(&address).unwrap();
-    in_flight.write_all(b"GET /login HTTP/1.1\r\nHost: portal\r\nConnection: close\r\n\r\n").unwrap();
+    in_flight
+        .write_all(b"GET /invitations/no-such-token HTTP/1.1\r\nHost: portal\r\nConnection: close\r\n\r\n")
+        .unwrap();
     let mut watcher = db.connect();
     let started = std::time::Instant::now();
     loop {
         let waiting: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
             "(SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' \
-               AND query LIKE 'INSERT INTO \"sessions\"%')",
+               AND query LIKE '%FROM \"invitations\"%')",
         ))
         .get_result(&mut watcher)
         .unwrap();
@@ -196,11 +198,12 @@ fn without_a_command_the_portal_serves_and_sigterm_lets_a_request_in_flight_fini
             break;
         }
     }
-    // The server is stopping; the request in flight still gets its page.
+    // The server is stopping; the request in flight still gets its page (410: the link is
+    // unknown, which the portal could tell only once the lock was released).
     locker.batch_execute("COMMIT").unwrap();
     let mut answer = String::new();
     in_flight.read_to_string(&mut answer).unwrap();
-    if !answer.starts_with("HTTP/1.1 200") {
+    if !answer.starts_with("HTTP/1.1 410") {
         let _ = child.wait();
         log.extend(lines.by_ref().map(|l| l.unwrap()));
         panic!("the request in flight is answered: {answer:?} {log:#?}");

@@ -173,3 +173,54 @@ async fn an_enterprise_admin_cannot_open_partner_pages_and_anonymous_visitors_ar
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(html.contains("Not allowed"));
 }
+
+fn stored_sessions(app: &TestApp) -> (i64, i64) {
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct Counts {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        all: i64,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        logged_in: i64,
+    }
+    let c: Counts = diesel::sql_query("SELECT count(*) AS all, count(user_id) AS logged_in FROM sessions")
+        .get_result(&mut app.conn())
+        .unwrap();
+    (c.all, c.logged_in)
+}
+
+#[tokio::test]
+async fn visitors_who_never_log_in_leave_no_session_row_and_a_login_stores_one() {
+    let app = TestApp::spawn().with_enterprise_admin().await;
+
+    // A visitor opens the login form (a CSRF token), fails to log in (an error shown) and opens
+    // a link that puts a value in their session: all of it travels in their cookie.
+    let failed = app.login("erin@acme.example", "not the password at all").await;
+    assert_eq!(failed.status(), StatusCode::UNAUTHORIZED, "the anonymous session's CSRF token was accepted");
+    app.get("/invitations/some-unknown-token").await;
+    let cookie = app.session_cookie().expect("the visitor has a session cookie");
+    assert_eq!(stored_sessions(&app), (0, 0), "nothing stored for an anonymous visitor");
+
+    // An altered anonymous cookie is not read: with it, even the session's own CSRF token
+    // is refused.
+    let token = app.page("/login").await.csrf_token();
+    let cookie = app.session_cookie().expect("the visitor has a session cookie");
+    assert!(cookie.contains("a1."), "an anonymous session in the cookie: {cookie}");
+    let (jar, other) = app.new_browser();
+    let (name, value) = cookie.split_once('=').unwrap();
+    let tampered = format!("{name}={}", value.replacen("a1.", "a1.e30", 1));
+    jar.add_cookie_str(&format!("{tampered}; Path=/"), &app.url("/").parse().unwrap());
+    let forged = other
+        .post(app.url("/login"))
+        .form(&[("email", "erin@acme.example"), ("password", PASSWORD), ("csrf_token", &token)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+
+    let r = app.login("erin@acme.example", PASSWORD).await;
+
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(stored_sessions(&app), (1, 1), "the login is one stored session");
+    assert_eq!(app.get("/settings/partners").await.status(), StatusCode::OK);
+}
