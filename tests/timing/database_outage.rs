@@ -59,8 +59,12 @@ async fn a_portal_started_while_the_database_is_down_serves_once_it_returns() {
     let app = TestApp::spawn().on(db).database_url(url).env("DATABASE_CONNECT_TIMEOUT_SECS", "1").await;
 
     assert_eq!(app.get("/readyz").await.status(), StatusCode::SERVICE_UNAVAILABLE);
-    let r = app.get("/login").await;
+    // The login form needs no database (its CSRF token travels in the visitor's cookie);
+    // logging in does, and says so.
+    assert_eq!(app.get("/login").await.status(), StatusCode::OK);
+    let r = app.login("erin@acme.example", PASSWORD).await;
     assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(r.text().await.unwrap().contains("temporarily unavailable"));
 
     proxy.up();
     assert!(wait_for(&app, "/readyz", StatusCode::OK, Duration::from_secs(15)).await);
