@@ -68,11 +68,13 @@ pub async fn submit(
             user.flash(FlashKind::Error, format!("Please complete the “{step}” step first."))?;
             return Ok(see_other(&format!("/settings/partners/drafts/{id}")));
         }
-        Err(e) => e.to_string(),
+        Err(e @ registration::RegisterError::DomainNotVerified(_)) => (StatusCode::UNPROCESSABLE_ENTITY, e.to_string()),
+        Err(e) => (StatusCode::CONFLICT, e.to_string()),
     };
+    let (status, message) = message;
     let draft = draft_or_redirect!(state, user, id);
     Ok(render_status(
-        StatusCode::CONFLICT,
+        status,
         &ReviewPage {
             layout: user.layout("Register partners", "partners")?,
             steps: steps(&draft, "review"),
