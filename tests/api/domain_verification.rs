@@ -298,6 +298,7 @@ async fn with_the_setting_on_invitations_to_unverified_domains_are_refused_until
     // Add Partner, whose new domains can't be verified yet.
     let partners = partner_count(&mut app.conn(), app.enterprise_id());
     let review = app.page(&format!("/settings/partners/drafts/{draft}/review")).await;
+    assert!(review.text("#review-verification").unwrap_or_default().contains("requires verified domains"), "{review}");
     let r = review.form("Add Partner").submit(&app.browser).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(Page::read(r).await.main_text().contains("initech.example is not verified yet"));
