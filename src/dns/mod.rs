@@ -3,9 +3,9 @@
 //! from resolv.conf), and the rule that decides whether a domain's records hold its value.
 //! The daily re-check worker is in [`recheck`].
 //!
-//! Lookups are bounded (one try with a short timeout, `DnsSettings::timeout`) so a page never hangs on a slow or dead
-//! nameserver, and run on the async executor: never inside a database transaction or while a
-//! pooled connection is held.
+//! Lookups are bounded (3 s per try, one retry for a lost packet, 10 s at most in all) so a
+//! page never hangs on a slow or dead nameserver, and run on the async executor: never inside
+//! a database transaction or while a pooled connection is held.
 
 pub mod recheck;
 
@@ -94,6 +94,7 @@ impl DnsChecker {
         };
         let setup = setup.map(|(config, mut opts)| {
             opts.timeout = settings.timeout;
+            // One retry: a lost UDP packet is not a missing record.
             opts.attempts = 1;
             opts.cache_size = 0;
             opts.use_hosts_file = ResolveHosts::Never;
