@@ -53,6 +53,21 @@ pub fn find(
         .optional()
 }
 
+/// The partnership's live domains with their verification, by name (Partner profile).
+pub fn of_partner(
+    conn: &mut PgConnection,
+    enterprise_id: EnterpriseId,
+    partner_id: PartnerId,
+) -> QueryResult<Vec<crate::db::partners::GeneralDomain>> {
+    partner_domains::table
+        .filter(partner_domains::enterprise_id.eq(enterprise_id))
+        .filter(partner_domains::partner_id.eq(partner_id))
+        .filter(partner_domains::active.eq(true))
+        .order(partner_domains::domain.asc())
+        .select(crate::db::partners::GeneralDomain::as_select())
+        .load(conn)
+}
+
 /// What a check changed about a domain's mark.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Change {

@@ -584,8 +584,10 @@ pub struct General {
     pub delivery: Option<crate::db::outbox::Delivery>,
 }
 
-/// A domain as General shows it: its name and its verification (SPEC §17).
-#[derive(Debug, Clone)]
+/// A domain as General (and the partner's own Partner profile) shows it: its name and its
+/// verification (SPEC §17).
+#[derive(Queryable, Selectable, Debug, Clone)]
+#[diesel(table_name = partner_domains)]
 pub struct GeneralDomain {
     pub id: DomainId,
     pub domain: String,

@@ -119,6 +119,12 @@ async fn publishing_the_record_and_pressing_verify_domain_marks_the_domain_verif
     assert!(line.contains("Verified since") && line.contains("Last checked"), "{line}");
     page.form("Check now");
     assert!(domain_line(&page, domain(&app, "globex-labs.example")).contains("Not verified"));
+    // The partner's Admins see the same on their Partner profile, to publish and keep the record.
+    let ada = app.browser_of("ada@globex.example").await;
+    let profile = ada.page("/partner/profile").await;
+    assert!(domain_line(&profile, id).contains("Verified since"), "{profile}");
+    assert_eq!(profile.attr(&format!("#txt-value-{id}"), "value"), Some(value));
+    assert!(domain_line(&profile, domain(&app, "globex-labs.example")).contains("Not verified"));
     assert!(audit_actions(&mut app.conn(), app.partner_id()).contains(&"partner.domain_verified".to_string()));
 }
 
