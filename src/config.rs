@@ -27,6 +27,7 @@
 //! | `LOG_FORMAT` | `text` | | `text` (one readable line per event) or `json` (one JSON object per line) |
 //! | `METRICS_ADDR` | (none) | `metrics` | address of a separate listener serving only `GET /metrics`, without authentication |
 //! | `METRICS_TOKEN` | (none) | `metrics` | serves `GET /metrics` on the main port too, to `Authorization: Bearer <token>` only (at least 16 characters) |
+//! | `DNS_RESOLVER` | the system's (resolv.conf) | `dns` | `ip:port` (or an IP, port 53) of the nameserver asked for domain verification's TXT records |
 
 use std::{env, fmt, net::IpAddr, time::Duration};
 
@@ -72,6 +73,16 @@ pub struct Settings {
     pub oauth: OAuthSettings,
     pub log_format: LogFormat,
     pub metrics: MetricsSettings,
+    pub dns: DnsSettings,
+}
+
+/// Domain verification's lookups (`dns::DnsChecker`).
+#[derive(Clone, Debug)]
+pub struct DnsSettings {
+    /// `DNS_RESOLVER`; None: the system's nameservers.
+    pub resolver: Option<std::net::SocketAddr>,
+    /// How long one lookup may wait for an answer: short, so a page never hangs.
+    pub timeout: Duration,
 }
 
 /// How log lines are written (`telemetry::init`).
@@ -262,6 +273,13 @@ impl Settings {
                 .map_err(|_| err("METRICS_ADDR", format!("must be an address like 127.0.0.1:9090, not {addr:?}")))?;
         }
 
+        let dns_resolver = match get("DNS_RESOLVER") {
+            None => None,
+            Some(raw) => Some(crate::dns::parse_resolver(&raw).ok_or_else(|| {
+                err("DNS_RESOLVER", format!("must be a nameserver's address like 127.0.0.1:53, not {raw:?}"))
+            })?),
+        };
+
         let secure_cookie = public_base_url.starts_with("https://");
         Ok(Settings {
             app_env,
@@ -300,6 +318,7 @@ impl Settings {
             },
             log_format,
             metrics: MetricsSettings { addr: metrics_addr, token: metrics_token.map(Secret::new) },
+            dns: DnsSettings { resolver: dns_resolver, timeout: Duration::from_secs(3) },
         })
     }
 
@@ -423,6 +442,18 @@ mod tests {
         assert_eq!(with(&[base, ("METRICS_ADDR", "nowhere")], AppEnv::Development).unwrap_err().var, "METRICS_ADDR");
         let addr = with(&[base, ("METRICS_ADDR", "127.0.0.1:9090")], AppEnv::Development).unwrap();
         assert_eq!(addr.metrics.addr.as_deref(), Some("127.0.0.1:9090"));
+    }
+
+    #[test]
+    fn the_dns_resolver_is_the_systems_unless_an_address_is_given() {
+        let base = ("DATABASE_URL", "postgres://x/y");
+        assert_eq!(with(&[base], AppEnv::Development).unwrap().dns.resolver, None);
+        let set = with(&[base, ("DNS_RESOLVER", "127.0.0.1:5353")], AppEnv::Development).unwrap();
+        assert_eq!(set.dns.resolver, Some("127.0.0.1:5353".parse().unwrap()));
+        assert_eq!(
+            with(&[base, ("DNS_RESOLVER", "ns1.example")], AppEnv::Development).unwrap_err().var,
+            "DNS_RESOLVER"
+        );
     }
 
     #[test]

@@ -29,6 +29,10 @@ pub enum AppError {
     PayloadTooLarge,
     #[error("conflict: {0}")]
     Conflict(String),
+    /// A well-formed request the rules refuse (422), e.g. an invitation to a domain that is not
+    /// verified while the enterprise requires it; the message says what to do first.
+    #[error("unprocessable: {0}")]
+    Unprocessable(String),
     #[error("too many requests")]
     TooManyRequests(String),
     #[error("database unavailable")]
@@ -96,6 +100,7 @@ impl AppError {
                 ("That was too large", "What you sent is larger than the portal accepts. Nothing was changed.".into())
             }
             AppError::Conflict(msg) => ("That could not be saved", msg.clone()),
+            AppError::Unprocessable(msg) => ("That could not be done", msg.clone()),
             AppError::TooManyRequests(msg) => ("Too many attempts", msg.clone()),
             AppError::DatabaseUnavailable => (
                 "The portal is temporarily unavailable",
@@ -162,6 +167,7 @@ impl ResponseError for AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::DatabaseUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Database(e) if unique_violation(e) => StatusCode::CONFLICT,

@@ -6,6 +6,7 @@ pub mod commands;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod dns;
 pub mod domain;
 pub mod email;
 pub mod error;

@@ -51,6 +51,8 @@ pub struct Application {
     state: web::Data<AppState>,
     /// Stopped once the server has (see `run_until_stopped`).
     email_worker: Option<crate::email::worker::Worker>,
+    /// The daily re-check of verified domains; runs and stops with the email worker.
+    domain_checks: Option<crate::dns::recheck::Worker>,
 }
 
 impl Application {
@@ -66,8 +68,9 @@ impl Application {
         Self::build_with(settings, listener, true).await
     }
 
-    /// Like `build_on`, without the background email worker: the caller sends queued emails
-    /// itself with `email::worker::dispatch_all_pending` (as most tests do, rather than wait).
+    /// Like `build_on`, without the background workers: the caller sends queued emails itself
+    /// with `email::worker::dispatch_all_pending` and re-checks due domains with
+    /// `dns::recheck::run_due` (as most tests do, rather than wait).
     pub async fn build_on_without_email_worker(settings: Settings, listener: TcpListener) -> anyhow::Result<Self> {
         Self::build_with(settings, listener, false).await
     }
@@ -91,10 +94,13 @@ impl Application {
         });
         spawn_migrations(state.clone().into_inner());
         spawn_housekeeping(pool.clone());
-        let email_worker = if email_worker {
-            crate::email::worker::spawn(crate::email::worker::pool(&settings.database), settings.email.clone())
+        let (email_worker, domain_checks) = if email_worker {
+            (
+                crate::email::worker::spawn(crate::email::worker::pool(&settings.database), settings.email.clone()),
+                Some(crate::dns::recheck::spawn(crate::email::worker::pool(&settings.database), settings.dns.clone())),
+            )
         } else {
-            None
+            (None, None)
         };
 
         let session_key =
@@ -151,7 +157,7 @@ impl Application {
             Some(addr) => Some(metrics_server(addr, state.clone())?),
             None => None,
         };
-        Ok(Self { port, server, metrics, state, email_worker })
+        Ok(Self { port, server, metrics, state, email_worker, domain_checks })
     }
 
     pub fn port(&self) -> u16 {
@@ -181,6 +187,9 @@ impl Application {
             handle.stop(true).await;
         }
         if let Some(worker) = self.email_worker {
+            worker.stop().await;
+        }
+        if let Some(worker) = self.domain_checks {
             worker.stop().await;
         }
         served

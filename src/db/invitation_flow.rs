@@ -10,7 +10,7 @@ use crate::{
     auth::{session::Principal, tokens},
     config::Settings,
     db::{
-        audit, enterprises, invitations, invitations::Invitation, memberships, outbox, partners,
+        audit, domain_verification, enterprises, invitations, invitations::Invitation, memberships, outbox, partners,
         schema::invitations as inv, users,
     },
     domain::{EmailAddress, PersonName, Role},
@@ -98,6 +98,23 @@ pub(crate) fn record(
     Ok(())
 }
 
+/// The gate of every invitation email to a partner's person (issue, resend, Add Partner):
+/// with *Require verified domains for invitations* on, the address's domain must be a
+/// verified domain of the partner; otherwise a 422 naming the domain, before anything is
+/// written. Team invitations (no partner) are not about partner domains.
+pub(crate) fn refuse_unverified(
+    conn: &mut PgConnection,
+    enterprise_id: EnterpriseId,
+    partner_id: Option<PartnerId>,
+    email: &str,
+) -> Result<(), AppError> {
+    let Some(partner_id) = partner_id else { return Ok(()) };
+    match domain_verification::invitation_refusal(conn, enterprise_id, partner_id, email)? {
+        Some(message) => Err(AppError::Unprocessable(message)),
+        None => Ok(()),
+    }
+}
+
 /// Issues an invitation to a partnership and queues its email. An address already invited
 /// (pending) or already a member is refused with a clear message. An address with an account
 /// elsewhere is welcome: accepting adds a membership (SPEC §10).
@@ -108,6 +125,7 @@ pub fn issue(
     invite: &NewInvite<'_>,
 ) -> Result<Invitation, AppError> {
     let address = invite.email.as_str();
+    refuse_unverified(conn, invite.enterprise_id, Some(invite.partner_id), address)?;
     if let Some(user) = users::find_by_email(conn, address)? {
         // A removed member may be invited back; accepting brings the membership back.
         if !invite.for_account_admin && memberships::find_in_partner(conn, invite.partner_id, user.id)?.is_some() {
@@ -194,6 +212,7 @@ pub(crate) fn renew(
     actor: &Principal,
     current: &Invitation,
 ) -> Result<Invitation, AppError> {
+    refuse_unverified(conn, current.enterprise_id, current.partner_id, &current.email)?;
     outbox::cancel_for_invitation(conn, current.id)?;
     invitations::remember_replaced_token(conn, current.id)?;
     let token = tokens::random_token();

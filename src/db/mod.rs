@@ -11,6 +11,7 @@ pub mod applications;
 pub mod audit;
 pub mod catalog;
 pub mod connections;
+pub mod domain_verification;
 pub mod drafts;
 pub mod enterprises;
 pub mod grants;

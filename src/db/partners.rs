@@ -513,6 +513,14 @@ pub struct GeneralRow {
     domain_ids: Vec<DomainId>,
     #[diesel(sql_type = diesel::sql_types::Array<Text>)]
     domain_names: Vec<String>,
+    #[diesel(sql_type = diesel::sql_types::Array<Text>)]
+    domain_tokens: Vec<String>,
+    #[diesel(sql_type = diesel::sql_types::Array<Nullable<Timestamptz>>)]
+    domain_verified_at: Vec<Option<DateTime<Utc>>>,
+    #[diesel(sql_type = diesel::sql_types::Array<Nullable<Timestamptz>>)]
+    domain_checked_at: Vec<Option<DateTime<Utc>>>,
+    #[diesel(sql_type = diesel::sql_types::Array<Nullable<Text>>)]
+    domain_check_errors: Vec<Option<String>>,
     #[diesel(sql_type = Nullable<Text>)]
     admin_first_name: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
@@ -565,8 +573,8 @@ pub struct General {
     /// The partner organisation's public Partner ID.
     pub partner_code: String,
     pub logo_updated_at: Option<DateTime<Utc>>,
-    /// (id, domain), by domain.
-    pub domains: Vec<(DomainId, String)>,
+    /// The domains with their verification state, by domain.
+    pub domains: Vec<GeneralDomain>,
     /// The account administrator (first name, surname, email), if still a user of the partner.
     pub admin: Option<(String, String, String)>,
     pub grants: GrantCounts,
@@ -574,6 +582,20 @@ pub struct General {
     pub latest_admin_invitation: Option<crate::db::invitations::Invitation>,
     /// The latest email of that invitation.
     pub delivery: Option<crate::db::outbox::Delivery>,
+}
+
+/// A domain as General (and the partner's own Partner profile) shows it: its name and its
+/// verification (SPEC §17).
+#[derive(Queryable, Selectable, Debug, Clone)]
+#[diesel(table_name = partner_domains)]
+pub struct GeneralDomain {
+    pub id: DomainId,
+    pub domain: String,
+    pub verification_token: String,
+    pub verified_at: Option<DateTime<Utc>>,
+    pub last_checked_at: Option<DateTime<Utc>>,
+    /// Why the last check did not find the value.
+    pub last_check_error: Option<String>,
 }
 
 /// The General tab's data for a partner of this enterprise (None: not found).
@@ -639,7 +661,18 @@ pub fn general(
             },
             partner_code: r.partner_code,
             logo_updated_at: r.logo_updated_at,
-            domains: r.domain_ids.into_iter().zip(r.domain_names).collect(),
+            domains: r
+                .domain_ids
+                .into_iter()
+                .zip(r.domain_names)
+                .zip(r.domain_tokens)
+                .zip(r.domain_verified_at)
+                .zip(r.domain_checked_at)
+                .zip(r.domain_check_errors)
+                .map(|(((((id, domain), verification_token), verified_at), last_checked_at), last_check_error)| {
+                    GeneralDomain { id, domain, verification_token, verified_at, last_checked_at, last_check_error }
+                })
+                .collect(),
             admin,
             grants: GrantCounts { products: r.product_count, apis: r.api_count },
             latest_admin_invitation,

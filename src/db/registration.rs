@@ -11,7 +11,10 @@ use diesel::{prelude::*, sql_types::BigInt};
 use crate::{
     auth::{session::Principal, tokens},
     config::Settings,
-    db::{audit, drafts, enterprises, invitation_flow, invitations, organisations, partners, schema::partners as p},
+    db::{
+        audit, domain_verification, drafts, enterprises, invitation_flow, invitations, organisations, partners,
+        schema::partners as p,
+    },
     domain::{AuditAction, Domain, EmailAddress, PartnerName, PartnerStatus, PersonName, UserRole},
     error::AppError,
 };
@@ -30,6 +33,12 @@ pub enum RegisterError {
     NameTaken(String),
     #[error("These domains are already registered to another partner: {0}.")]
     DomainsTaken(String),
+    /// *Require verified domains for invitations* is on, and a new partner's domains can only
+    /// be verified once it exists: the administrator's invitation can't go out (422).
+    #[error(
+        "{0} is not verified yet: your enterprise requires verified domains for invitations (Settings → Enterprise settings), and a new partner's domains can be verified only on its page once it is registered."
+    )]
+    DomainNotVerified(String),
     #[error(transparent)]
     App(#[from] AppError),
 }
@@ -86,6 +95,9 @@ pub fn register(
         }
 
         let enterprise = enterprises::lock(conn, actor.enterprise_id)?;
+        if domain_verification::required(conn, enterprise.id)? {
+            return Err(RegisterError::DomainNotVerified(email.domain().as_str().to_string()));
+        }
         let limit = i64::from(enterprise.partner_limit);
         if partners::count_toward_limit(conn, enterprise.id)? >= limit {
             return Err(RegisterError::LimitReached(limit));

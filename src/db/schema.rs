@@ -85,6 +85,7 @@ diesel::table! {
         name -> Text,
         partner_limit -> Int4,
         created_at -> Timestamptz,
+        require_verified_domains -> Bool,
     }
 }
 
@@ -214,6 +215,12 @@ diesel::table! {
         domain -> Text,
         active -> Bool,
         created_at -> Timestamptz,
+        verification_token -> Text,
+        verified_at -> Nullable<Timestamptz>,
+        last_checked_at -> Nullable<Timestamptz>,
+        last_check_error -> Nullable<Text>,
+        next_check_at -> Nullable<Timestamptz>,
+        check_locked_until -> Nullable<Timestamptz>,
     }
 }
 

@@ -18,6 +18,7 @@ pub mod activity;
 pub mod applications;
 pub mod catalog;
 pub mod dev;
+pub mod enterprise;
 pub mod gateways;
 pub mod health;
 pub mod home;
@@ -110,6 +111,7 @@ route_table! {
     post "/settings/partners/{id}/edit"                  => partners::page::edit::save;
     post "/settings/partners/{id}/domains"               => partners::page::domains::add;
     post "/settings/partners/{id}/domains/{domain_id}/remove" => partners::page::domains::remove;
+    post "/settings/partners/{id}/domains/{domain_id}/verify" => partners::page::verification::verify;
     post "/settings/partners/{id}/administrator"         => partners::page::administrator::send_invitation;
     post "/settings/partners/{id}/invitations/{invitation}/resend" => partners::page::administrator::resend;
     post "/settings/partners/{id}/invitations/{invitation}/revoke" => partners::page::administrator::revoke;
@@ -141,6 +143,10 @@ route_table! {
     post "/settings/gateways"                            => gateways::list::create;
     get  "/settings/gateways/{id}/revoke"                => gateways::revoke::confirm_revoke;
     post "/settings/gateways/{id}/revoke"                => gateways::revoke::revoke;
+
+    // ---- Enterprise settings: a section per subject, each posted on its own -----------------
+    get  "/settings/enterprise"                          => enterprise::page::page;
+    post "/settings/enterprise/domain-verification"      => enterprise::domain_verification::save;
 
     // ---- activity --------------------------------------------------------------------------
     get  "/settings/activity"                            => activity::pages::enterprise_page;

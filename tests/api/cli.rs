@@ -219,6 +219,8 @@ fn without_a_command_the_portal_serves_and_sigterm_lets_a_request_in_flight_fini
         (position("email worker started"), position("graceful shutdown"), position("email worker stopped"));
     assert!(started.is_some() && graceful.is_some() && worker.is_some(), "{log:#?}");
     assert!(graceful < worker, "the worker stops after the server: {log:#?}");
+    let rechecks = (position("domain re-check worker started"), position("domain re-check worker stopped"));
+    assert!(rechecks.0.is_some() && graceful < rechecks.1, "the domain re-check stops after the server: {log:#?}");
 }
 
 #[test]

@@ -7,7 +7,7 @@
 
 #[path = "../common/mod.rs"]
 mod common;
-use common::{emails, fixtures, helpers, oauth as oauth_kit, page, proxy, smtp};
+use common::{dns, emails, fixtures, helpers, oauth as oauth_kit, page, proxy, smtp};
 
 mod activity;
 mod administrator;
@@ -17,6 +17,7 @@ mod cli;
 mod connections;
 mod deactivation;
 mod defects;
+mod domain_verification;
 mod edge;
 mod email;
 mod forgot_password;

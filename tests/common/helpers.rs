@@ -368,6 +368,14 @@ impl TestApp {
         worker::dispatch_all_pending(pool, &self.settings.email).await.unwrap()
     }
 
+    /// Runs the daily domain re-check now, through the portal's own worker code, for every
+    /// verified domain that is due (a test makes one due by writing its `next_check_at` in
+    /// the past): how many domains this instance claimed.
+    pub async fn run_domain_checks(&self) -> usize {
+        let pool = worker::pool(&self.settings.database);
+        partner_portal::dns::recheck::run_due(&pool, &self.settings.dns).await.unwrap()
+    }
+
     /// Sends what is due and returns every message the SMTP server has received so far.
     pub async fn emails(&self) -> Vec<Received> {
         self.dispatch_emails().await;

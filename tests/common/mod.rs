@@ -4,9 +4,11 @@
 //!   `Browser`;
 //! * [`page`]: `Page`, a response read over `scraper` (forms, flashes, field errors, rows);
 //! * [`fixtures`]: builders of data put straight into the database;
-//! * [`smtp`]: `TestSmtp`, a real SMTP server; [`proxy`]: a cuttable database proxy.
+//! * [`smtp`]: `TestSmtp`, a real SMTP server; [`proxy`]: a cuttable database proxy;
+//! * [`dns`]: `TestDns`, a real DNS server whose records a test changes.
 #![allow(dead_code)]
 
+pub mod dns;
 pub mod emails;
 pub mod fixtures;
 pub mod helpers;

@@ -2,6 +2,8 @@ SELECT p.id, p.enterprise_id, p.name, p.status, p.created_at, p.updated_at, p.de
        p.created_by, p.account_admin_user_id, p.organisation_id, p.ended_by, p.requested_by,
        org.partner_code, l.updated_at AS logo_updated_at,
        COALESCE(d.ids, '{}') AS domain_ids, COALESCE(d.names, '{}') AS domain_names,
+       COALESCE(d.tokens, '{}') AS domain_tokens, COALESCE(d.verified, '{}') AS domain_verified_at,
+       COALESCE(d.checked, '{}') AS domain_checked_at, COALESCE(d.errors, '{}') AS domain_check_errors,
        a.first_name AS admin_first_name, a.surname AS admin_surname, a.email AS admin_email,
        COALESCE(m.product_count, 0)::bigint AS product_count,
        COALESCE(m.api_count, 0)::bigint AS api_count,
@@ -16,8 +18,12 @@ SELECT p.id, p.enterprise_id, p.name, p.status, p.created_at, p.updated_at, p.de
   LEFT JOIN partner_logos l ON l.partner_id = p.id
   LEFT JOIN partner_summaries m ON m.partner_id = p.id
   LEFT JOIN LATERAL (
-       SELECT array_agg(id ORDER BY domain) AS ids, array_agg(domain ORDER BY domain) AS names
-         FROM partner_domains WHERE partner_id = p.id
+       SELECT array_agg(id ORDER BY domain) AS ids, array_agg(domain ORDER BY domain) AS names,
+              array_agg(verification_token ORDER BY domain) AS tokens,
+              array_agg(verified_at ORDER BY domain) AS verified,
+              array_agg(last_checked_at ORDER BY domain) AS checked,
+              array_agg(last_check_error ORDER BY domain) AS errors
+         FROM partner_domains WHERE partner_id = p.id AND enterprise_id = p.enterprise_id
   ) d ON true
   LEFT JOIN users a ON a.id = p.account_admin_user_id
         AND EXISTS (SELECT 1 FROM memberships am WHERE am.user_id = a.id AND am.partner_id = p.id

@@ -268,7 +268,15 @@ pub fn detail(action: AuditAction, details: &serde_json::Value) -> Option<String
     use AuditAction as A;
     match action {
         A::PartnerRenamed => Some(format!("From “{}” to “{}”", text("from")?, text("to")?)),
-        A::PartnerDomainAdded | A::PartnerDomainRemoved => text("domain"),
+        A::PartnerDomainAdded | A::PartnerDomainRemoved | A::PartnerDomainVerified => text("domain"),
+        A::PartnerDomainVerificationFailed | A::PartnerDomainUnverified => match text("reason") {
+            Some(reason) => Some(format!("{}: {reason}", text("domain")?)),
+            None => text("domain"),
+        },
+        A::EnterpriseSettingsChanged => details
+            .get("require_verified_domains")
+            .and_then(|v| v.as_bool())
+            .map(|on| format!("Require verified domains for invitations: {}", if on { "on" } else { "off" })),
         A::PartnerRegistered => Some(format!("Domains: {}", list("domains")?)),
         A::PartnerProductGranted | A::PartnerProductRevoked => text("product"),
         A::PartnerApiEnvironmentGranted | A::PartnerApiEnvironmentRevoked => {

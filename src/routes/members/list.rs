@@ -296,6 +296,10 @@ pub async fn invite(
             form.email_error = Some(message);
             render_page(&user, &state, form, StatusCode::CONFLICT).await
         }
+        Err(AppError::Unprocessable(message)) => {
+            form.email_error = Some(message);
+            render_page(&user, &state, form, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
         Err(e) => Err(e),
     }
 }

@@ -1,16 +1,21 @@
 //! `GET /partner/profile`: the organisation's name, **Partner ID** and **Connection link**,
-//! its **Connection requests** and its partnerships.
+//! its **Connection requests**, its partnerships, and the current partnership's domains with
+//! their verification (the TXT record the partner publishes, SPEC §17; read-only here, the
+//! enterprise checks it).
 
 use actix_web::{web, HttpResponse};
 use askama::Template;
 
 use crate::{
     auth::guards::PartnerAdmin,
-    db::{self, connections},
+    db::{self, connections, domain_verification},
     domain::{PartnerId, PartnerStatus},
     error::AppError,
     render::{render, Layout},
-    routes::{partners::header::date, profile::organisation_of},
+    routes::{
+        partners::{header::date, page::general::DomainView},
+        profile::organisation_of,
+    },
     state::AppState,
 };
 
@@ -37,15 +42,21 @@ struct ProfilePage {
     connection_link: String,
     requests: Vec<RequestView>,
     partnerships: Vec<PartnershipView>,
+    /// The current partnership's domains.
+    domains: Vec<DomainView>,
 }
 
 pub async fn profile(user: PartnerAdmin, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let actor = user.user.clone();
-    let (org, requested, live) = db::run(&state.pool, move |conn| {
+    let (org, requested, live, domains) = db::run(&state.pool, move |conn| {
         let org = organisation_of(conn, &actor)?;
         let requested = connections::partnerships(conn, org.id, &[PartnerStatus::Requested])?;
         let live = connections::partnerships(conn, org.id, &connections::WITH_ACCESS)?;
-        Ok((org, requested, live))
+        let domains = match actor.partner_id {
+            Some(partner_id) => domain_verification::of_partner(conn, actor.enterprise_id, partner_id)?,
+            None => Vec::new(),
+        };
+        Ok((org, requested, live, domains))
     })
     .await?;
     let current = user.user.partner_id;
@@ -67,5 +78,6 @@ pub async fn profile(user: PartnerAdmin, state: web::Data<AppState>) -> Result<H
                 current: Some(p.id) == current,
             })
             .collect(),
+        domains: domains.into_iter().map(DomainView::new).collect(),
     }))
 }

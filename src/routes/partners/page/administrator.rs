@@ -124,6 +124,12 @@ pub async fn send_invitation(
                     admin_form.email_error = Some(message);
                     Err(TxError::Refused(Box::new(admin_form), StatusCode::CONFLICT))
                 }
+                // The domain is not verified while the enterprise requires it: rolled back,
+                // so a pending invitation revoked above stays as it was.
+                Err(AppError::Unprocessable(message)) => {
+                    admin_form.email_error = Some(message);
+                    Err(TxError::Refused(Box::new(admin_form), StatusCode::UNPROCESSABLE_ENTITY))
+                }
                 Err(e) => Err(e.into()),
             }
         });

@@ -10,7 +10,7 @@ use askama::Template;
 use chrono::{DateTime, Utc};
 use diesel::PgConnection;
 
-use crate::routes::partners::header::{date, PartnerHeader};
+use crate::routes::partners::header::{date, date_time, PartnerHeader};
 use crate::{
     auth::guards::EnterpriseAdmin,
     db::{self, invitations, partners},
@@ -71,9 +71,36 @@ impl InvitationView {
     }
 }
 
+/// A registered domain and its verification (SPEC §17): the TXT record to publish and what
+/// the last check found.
 pub struct DomainView {
     pub id: DomainId,
     pub domain: String,
+    /// `_partner-portal.<domain>`.
+    pub record_name: String,
+    pub record_value: String,
+    pub verified_at: Option<String>,
+    pub last_checked: Option<String>,
+    /// Why the last check did not find the value, in plain words.
+    pub problem: Option<String>,
+}
+
+impl DomainView {
+    pub fn new(d: partners::GeneralDomain) -> Self {
+        DomainView {
+            id: d.id,
+            record_name: crate::dns::record_name(&d.domain),
+            domain: d.domain,
+            record_value: d.verification_token,
+            verified_at: d.verified_at.map(date_time),
+            last_checked: d.last_checked_at.map(date_time),
+            problem: d.last_check_error,
+        }
+    }
+
+    pub fn verified(&self) -> bool {
+        self.verified_at.is_some()
+    }
 }
 
 /// Everything General shows, loaded in one go (also for the domain forms' error pages).
@@ -98,7 +125,7 @@ pub fn load_general(
     // One statement for the whole tab (`partners::general`).
     let g = partners::general(conn, enterprise_id, id)?.ok_or(AppError::NotFound)?;
     let header = PartnerHeader::new(&g.partner, g.logo_updated_at);
-    let domains = g.domains.into_iter().map(|(id, domain)| DomainView { id, domain }).collect();
+    let domains = g.domains.into_iter().map(DomainView::new).collect();
     let latest = g.latest_admin_invitation;
     let delivery = g.delivery;
     let now = Utc::now();

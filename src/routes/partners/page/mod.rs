@@ -7,3 +7,4 @@ pub mod domains;
 pub mod edit;
 pub mod general;
 pub mod users;
+pub mod verification;

@@ -24,6 +24,9 @@ struct ReviewPage {
     steps: Vec<StepTab>,
     draft: Draft,
     error: Option<String>,
+    /// *Require verified domains for invitations* is on: Add Partner will be refused, since a
+    /// new partner's domains can't be verified yet; the page says so before the click.
+    verification_required: bool,
 }
 
 pub async fn review_page(
@@ -37,11 +40,15 @@ pub async fn review_page(
     if open != "review" {
         return Ok(see_other(&format!("/settings/partners/drafts/{}/{open}", draft.id)));
     }
+    let enterprise_id = user.user.enterprise_id;
+    let verification_required =
+        db::run(&state.pool, move |conn| Ok(db::domain_verification::required(conn, enterprise_id)?)).await?;
     Ok(render(&ReviewPage {
         layout: user.layout("Register partners", "partners")?,
         steps: steps(&draft, "review"),
         draft,
         error: None,
+        verification_required,
     }))
 }
 
@@ -68,16 +75,19 @@ pub async fn submit(
             user.flash(FlashKind::Error, format!("Please complete the “{step}” step first."))?;
             return Ok(see_other(&format!("/settings/partners/drafts/{id}")));
         }
-        Err(e) => e.to_string(),
+        Err(e @ registration::RegisterError::DomainNotVerified(_)) => (StatusCode::UNPROCESSABLE_ENTITY, e.to_string()),
+        Err(e) => (StatusCode::CONFLICT, e.to_string()),
     };
+    let (status, message) = message;
     let draft = draft_or_redirect!(state, user, id);
     Ok(render_status(
-        StatusCode::CONFLICT,
+        status,
         &ReviewPage {
             layout: user.layout("Register partners", "partners")?,
             steps: steps(&draft, "review"),
             draft,
             error: Some(message),
+            verification_required: false,
         },
     ))
 }
