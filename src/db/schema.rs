@@ -85,6 +85,7 @@ diesel::table! {
         name -> Text,
         partner_limit -> Int4,
         created_at -> Timestamptz,
+        time_zone -> Text,
     }
 }
 
