@@ -1,7 +1,8 @@
 //! Activity: the enterprise-wide log (`/settings/activity`, Settings → Activity) and a
 //! partner's Activity tab (`/settings/partners/{id}/activity`): audit events newest first,
-//! 25 a page, filterable by partner (enterprise page) and by action, each with an
-//! **Export CSV** of every matching event (`activity_csv`).
+//! 25 a page, filterable by partner (enterprise page), by action and by a range of days
+//! (*From*, *To*: whole days in the enterprise's time zone), each with an **Export CSV** of
+//! every matching event (`activity_csv`). Times are shown in the enterprise's time zone.
 //!
 //! A page runs the same statements whatever the number of events: the partners (or the
 //! partner's header), the actions present, and one page of events read along the
@@ -12,14 +13,15 @@ use crate::domain::AuditAction;
 use crate::domain::PartnerId;
 use actix_web::{web, HttpResponse};
 use askama::Template;
-use serde::{Deserialize, Serialize};
+use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
+use serde::Deserialize;
 
 use crate::{
     auth::guards::EnterpriseAdmin,
     db::{self, audit},
     error::AppError,
-    render::{render, Layout},
-    routes::partners::header::{date_time, PartnerHeader},
+    render::{render, time::Clock, Layout},
+    routes::partners::header::PartnerHeader,
     state::AppState,
 };
 
@@ -29,21 +31,47 @@ const MAX_PAGE: i64 = 10_000;
 
 // ---- the query string ------------------------------------------------------------------------
 
-/// `?page=&partner=&action=` as typed: anything unreadable is treated as absent.
+/// `?page=&partner=&action=&from=&to=` as typed: an unreadable page or action is treated as
+/// absent; an unreadable date is refused with a message (the person typed it).
 #[derive(Deserialize, Default)]
 pub struct ActivityQuery {
     page: Option<String>,
     partner: Option<String>,
     action: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
 }
 
 pub struct Parsed {
     pub page: i64,
     pub filter: audit::EventFilter,
+    /// The days chosen, as typed into the filter (kept in links and in the form).
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+}
+
+/// The years the filter takes: an `<input type=date>` allows years up to 275760, and nothing
+/// in the portal is older than 2000.
+const YEARS: std::ops::RangeInclusive<i32> = 2000..=9999;
+
+/// A `YYYY-MM-DD` day from the filter, or a message naming the field.
+fn parse_day(raw: Option<&str>, label: &str) -> Result<Option<NaiveDate>, AppError> {
+    let Some(raw) = raw.map(str::trim).filter(|d| !d.is_empty()) else { return Ok(None) };
+    let day = NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+        .ok()
+        .filter(|d| raw.len() == 10 && YEARS.contains(&d.year()))
+        .ok_or_else(|| {
+            AppError::bad_request(format!(
+                "The {label} date must be a day between 2000 and 9999, written like 2026-12-06."
+            ))
+        })?;
+    Ok(Some(day))
 }
 
 impl ActivityQuery {
-    pub fn parse(&self) -> Result<Parsed, AppError> {
+    /// The query with its days turned into instants: *From* is the start of that day and *To*
+    /// the end of that day, both in `clock`'s zone (the enterprise's).
+    pub fn parse(&self, clock: &Clock) -> Result<Parsed, AppError> {
         let page = self.page.as_deref().and_then(|p| p.trim().parse::<i64>().ok()).filter(|p| *p >= 1).unwrap_or(1);
         if page > MAX_PAGE {
             return Err(AppError::bad_request("That page is too far back. Narrow the list with the filters instead."));
@@ -54,23 +82,47 @@ impl ActivityQuery {
             Some(raw) => Some(raw.parse::<PartnerId>().map_err(|_| AppError::NotFound)?),
         };
         let action = self.action.as_deref().and_then(|a| AuditAction::from_stored(a.trim()).ok());
-        Ok(Parsed { page, filter: audit::EventFilter { partner_id, action } })
+        let from = parse_day(self.from.as_deref(), "From")?;
+        let to = parse_day(self.to.as_deref(), "To")?;
+        if let (Some(f), Some(t)) = (from, to) {
+            if f > t {
+                return Err(AppError::bad_request(format!(
+                    "The From date ({f}) is after the To date ({t}). Choose a From date on or before the To date."
+                )));
+            }
+        }
+        let since = from.map(|d| clock.start_of_day(d));
+        let until = to.and_then(|d| d.checked_add_days(Days::new(1))).map(|d| clock.start_of_day(d));
+        Ok(Parsed { page, filter: audit::EventFilter { partner_id, action, since, until }, from, to })
     }
 }
 
-/// `?partner=…&action=…&page=…` keeping the filters; empty ones are left out.
-fn query_string(filter: &audit::EventFilter, page: Option<i64>) -> String {
-    #[derive(Serialize)]
-    struct Q<'a> {
-        #[serde(skip_serializing_if = "Option::is_none")]
-        partner: Option<PartnerId>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        action: Option<&'a str>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        page: Option<i64>,
+/// The filters as query parameters, in the order links show them; empty ones left out.
+fn filter_params(parsed: &Parsed) -> Vec<(&'static str, String)> {
+    let f = &parsed.filter;
+    let mut params = Vec::new();
+    if let Some(p) = f.partner_id {
+        params.push(("partner", p.to_string()));
     }
-    let q = Q { partner: filter.partner_id, action: filter.action.map(AuditAction::as_str), page };
-    match serde_urlencoded::to_string(&q) {
+    if let Some(a) = f.action {
+        params.push(("action", a.as_str().to_string()));
+    }
+    if let Some(d) = parsed.from {
+        params.push(("from", d.to_string()));
+    }
+    if let Some(d) = parsed.to {
+        params.push(("to", d.to_string()));
+    }
+    params
+}
+
+/// `?partner=…&action=…&from=…&to=…&page=…` keeping the filters.
+fn query_string(parsed: &Parsed, page: Option<i64>) -> String {
+    let mut params = filter_params(parsed);
+    if let Some(p) = page {
+        params.push(("page", p.to_string()));
+    }
+    match serde_urlencoded::to_string(&params) {
         Ok(s) if !s.is_empty() => format!("?{s}"),
         _ => String::new(),
     }
@@ -79,8 +131,8 @@ fn query_string(filter: &audit::EventFilter, page: Option<i64>) -> String {
 // ---- what the pages show -----------------------------------------------------------------------
 
 pub struct EventView {
-    pub when: String,
-    pub when_iso: String,
+    /// Shown in the enterprise's zone by the template (`_time.html`).
+    pub when: DateTime<Utc>,
     pub who: String,
     /// Which membership acted ("Admin of Acme (partner of Globex)"); empty for the system.
     pub as_membership: String,
@@ -93,8 +145,7 @@ pub struct EventView {
 impl EventView {
     fn new((e, partner_name): audit::EventWithPartner) -> Self {
         EventView {
-            when: date_time(e.created_at),
-            when_iso: e.created_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            when: e.created_at,
             what: e.action.label().to_string(),
             detail: detail(e.action, &e.details),
             who: e.actor_label,
@@ -118,9 +169,14 @@ pub struct Pager {
     pub page: i64,
     pub newer: Option<String>,
     pub older: Option<String>,
-    /// The filters without a page, for the CSV export and "back to the first page".
+    /// The filters without a page, for "back to the first page".
     pub first: String,
+    /// The same filters as hidden fields of the **Export CSV** form.
+    pub params: Vec<(&'static str, String)>,
     pub filtered: bool,
+    /// The days in the filter's fields, `YYYY-MM-DD` (empty: none).
+    pub from: String,
+    pub to: String,
 }
 
 /// Loads one page of events (plus one, to know whether an older page exists).
@@ -128,14 +184,18 @@ fn paginate(rows: Vec<audit::EventWithPartner>, base: &str, parsed: &Parsed) -> 
     let has_older = rows.len() as i64 > PAGE_SIZE;
     let events = rows.into_iter().take(PAGE_SIZE as usize).map(EventView::new).collect();
     let f = &parsed.filter;
+    let day = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
     let pager = Pager {
         base: base.to_string(),
         page: parsed.page,
         newer: (parsed.page > 1)
-            .then(|| format!("{base}{}", query_string(f, (parsed.page > 2).then_some(parsed.page - 1)))),
-        older: has_older.then(|| format!("{base}{}", query_string(f, Some(parsed.page + 1)))),
-        first: query_string(f, None),
-        filtered: f.partner_id.is_some() || f.action.is_some(),
+            .then(|| format!("{base}{}", query_string(parsed, (parsed.page > 2).then_some(parsed.page - 1)))),
+        older: has_older.then(|| format!("{base}{}", query_string(parsed, Some(parsed.page + 1)))),
+        first: query_string(parsed, None),
+        params: filter_params(parsed),
+        filtered: f.partner_id.is_some() || f.action.is_some() || parsed.from.is_some() || parsed.to.is_some(),
+        from: day(parsed.from),
+        to: day(parsed.to),
     };
     (events, pager)
 }
@@ -177,7 +237,7 @@ pub async fn enterprise_page(
     state: web::Data<AppState>,
     query: web::Query<ActivityQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let parsed = query.parse()?;
+    let parsed = query.parse(&user.user.clock())?;
     let enterprise_id = user.user.enterprise_id;
     let filter = parsed.filter.clone();
     let offset = (parsed.page - 1) * PAGE_SIZE;
@@ -233,7 +293,7 @@ pub async fn partner_tab(
     query: web::Query<ActivityQuery>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    let mut parsed = query.parse()?;
+    let mut parsed = query.parse(&user.user.clock())?;
     // The tab is the partner filter; a `partner` parameter here means nothing.
     parsed.filter.partner_id = Some(id);
     let enterprise_id = user.user.enterprise_id;
@@ -248,8 +308,12 @@ pub async fn partner_tab(
     })
     .await?;
     // Links on the tab carry only the action: the partner is in the path.
-    let shown =
-        Parsed { page: parsed.page, filter: audit::EventFilter { partner_id: None, action: parsed.filter.action } };
+    let shown = Parsed {
+        page: parsed.page,
+        filter: audit::EventFilter { partner_id: None, ..parsed.filter.clone() },
+        from: parsed.from,
+        to: parsed.to,
+    };
     let (events, pager) = paginate(rows, &format!("/settings/partners/{id}/activity"), &shown);
     let actions = action_choices(actions, parsed.filter.action);
     let layout = user.layout(format!("Activity · {}", header.name), "partners")?;

@@ -10,7 +10,7 @@ use askama::Template;
 use chrono::{DateTime, Utc};
 use diesel::PgConnection;
 
-use crate::routes::partners::header::{date, PartnerHeader};
+use crate::routes::partners::header::PartnerHeader;
 use crate::{
     auth::guards::EnterpriseAdmin,
     db::{self, invitations, partners},
@@ -41,8 +41,8 @@ pub struct InvitationView {
     pub role_label: &'static str,
     pub state_label: &'static str,
     pub state_badge: &'static str,
-    pub sent: String,
-    pub expires: String,
+    pub sent: DateTime<Utc>,
+    pub expires: DateTime<Utc>,
 }
 
 impl InvitationView {
@@ -65,8 +65,8 @@ impl InvitationView {
             role_label: i.role.label(),
             state_label,
             state_badge,
-            sent: date(i.created_at),
-            expires: date(i.expires_at),
+            sent: i.created_at,
+            expires: i.expires_at,
         }
     }
 }
