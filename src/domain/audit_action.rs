@@ -47,6 +47,7 @@ text_enum! {
         PartnerCredentialsRevoked = "partner.credentials_revoked" => "Revoked client credentials",
         GatewayCredentialCreated = "enterprise.gateway_credential_created" => "Created a gateway credential",
         GatewayCredentialRevoked = "enterprise.gateway_credential_revoked" => "Revoked a gateway credential",
+        EnterpriseTimeZoneChanged = "enterprise.time_zone_changed" => "Changed the time zone",
         UserPasswordResetRequested = "user.password_reset_requested" => "Asked to reset a password",
         UserPasswordSet = "user.password_set" => "Set a new password",
         CatalogProductCreated = "catalog.product_created" => "Created a product",

@@ -18,6 +18,7 @@ pub mod activity;
 pub mod applications;
 pub mod catalog;
 pub mod dev;
+pub mod enterprise;
 pub mod gateways;
 pub mod health;
 pub mod home;
@@ -141,6 +142,10 @@ route_table! {
     post "/settings/gateways"                            => gateways::list::create;
     get  "/settings/gateways/{id}/revoke"                => gateways::revoke::confirm_revoke;
     post "/settings/gateways/{id}/revoke"                => gateways::revoke::revoke;
+
+    // ---- Enterprise settings: one page, a POST per section ----------------------------------
+    get  "/settings/enterprise"                          => enterprise::page::page;
+    post "/settings/enterprise/time-zone"                => enterprise::time_zone::save;
 
     // ---- activity --------------------------------------------------------------------------
     get  "/settings/activity"                            => activity::pages::enterprise_page;

@@ -332,6 +332,7 @@ pub fn detail(action: AuditAction, details: &serde_json::Value) -> Option<String
     use AuditAction as A;
     match action {
         A::PartnerRenamed => Some(format!("From “{}” to “{}”", text("from")?, text("to")?)),
+        A::EnterpriseTimeZoneChanged => Some(format!("From {} to {}", text("from")?, text("to")?)),
         A::PartnerDomainAdded | A::PartnerDomainRemoved => text("domain"),
         A::PartnerRegistered => Some(format!("Domains: {}", list("domains")?)),
         A::PartnerProductGranted | A::PartnerProductRevoked => text("product"),

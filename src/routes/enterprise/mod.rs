@@ -1,0 +1,10 @@
+//! Settings → **Enterprise settings** (`/settings/enterprise`): the enterprise's own settings,
+//! one self-contained section each on one page (`page.rs`), each section's change handled by a
+//! file of its own: the time zone (`time_zone.rs`). Enterprise admins change them; Viewers
+//! read the page (their POSTs answer 403 in the guard).
+
+pub mod page;
+pub mod time_zone;
+
+pub const MENU_KEY: &str = "enterprise";
+pub const PAGE: &str = "/settings/enterprise";
