@@ -80,9 +80,11 @@ impl<'de> Deserialize<'de> for TimeZone {
 /// The zones the settings page offers, by region (`Africa`, `America`, …, `UTC` last), each
 /// region's names sorted. Built once: the page renders a ready list.
 ///
-/// Only the canonical `Region/City` names and `UTC`: chrono-tz also knows the old aliases
-/// (`US/Eastern`, `Etc/GMT+5`, `EST5EDT`, …), which still parse if stored, but would only
-/// make the list longer and some of them read backwards (`Etc/GMT+5` is five hours *behind*).
+/// Only the `Region/City` names of the ten regions and `UTC`: chrono-tz also knows the other
+/// shapes of name (`US/Eastern`, `Etc/GMT+5`, `EST5EDT`, …), which still parse if stored, but
+/// would only make the list longer and some read backwards (`Etc/GMT+5` is five hours
+/// *behind*). chrono-tz does not say which names are links, so the old spellings of that
+/// shape (`Asia/Calcutta` beside `Asia/Kolkata`) stay in the list: both are valid IANA names.
 pub static ZONE_GROUPS: LazyLock<Vec<(&'static str, Vec<&'static str>)>> = LazyLock::new(|| {
     const REGIONS: &[&str] =
         &["Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific"];
