@@ -264,6 +264,7 @@ async fn the_range_is_kept_in_the_pagination_links_and_in_the_export_form() {
 #[tokio::test]
 async fn bad_dates_and_a_reversed_range_are_refused_with_a_clear_message() {
     let app = TestApp::spawn().logged_in_as_enterprise_admin().await;
+    event_at(&mut app.conn(), app.enterprise_id(), None, "Known event", "2026-12-06T03:00:00Z");
 
     for (query, message) in [
         ("from=2026-13-01", "The From date must be a day between 2000 and 9999, written like 2026-12-06."),
@@ -274,12 +275,20 @@ async fn bad_dates_and_a_reversed_range_are_refused_with_a_clear_message() {
             "The From date (2026-12-07) is after the To date (2026-12-06). Choose a From date on or before the To date.",
         ),
     ] {
-        for path in ["/settings/activity", "/settings/activity.csv"] {
-            let (status, html) = app.get_html(&format!("{path}?{query}")).await;
-            assert_eq!(status, StatusCode::BAD_REQUEST, "{path}?{query}");
-            assert!(Page::from_html(&html).main_text().contains(message), "{path}?{query}: {html}");
-        }
+        // The page shows the message under its field (422) and lists the events unfiltered.
+        let page = app.page(&format!("/settings/activity?{query}")).await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{query}");
+        let field = if query.starts_with("to=") { "to" } else { "from" };
+        assert_eq!(page.field_error(field).as_deref(), Some(message), "{query}");
+        assert_eq!(page.attr(&format!("#{field}"), "aria-invalid").as_deref(), Some("true"));
+        assert_eq!(targets(&page), ["Known event"], "nothing filtered by a day that was refused");
+        // The CSV has no form: a 400 saying the same.
+        let (status, html) = app.get_html(&format!("/settings/activity.csv?{query}")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}");
+        assert!(Page::from_html(&html).main_text().contains(message), "{query}: {html}");
     }
+    let typed = app.page("/settings/activity?to=yesterday").await;
+    assert_eq!(typed.attr("#to", "value").as_deref(), Some("yesterday"), "kept as typed");
     assert_eq!(ok_page(&app, "/settings/activity?from=&to=").await.status, StatusCode::OK, "empty days: no filter");
 }
 

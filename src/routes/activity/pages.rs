@@ -20,7 +20,7 @@ use crate::{
     auth::guards::EnterpriseAdmin,
     db::{self, audit},
     error::AppError,
-    render::{render, time::Clock, Layout},
+    render::{render_status, time::Clock, Layout},
     routes::partners::header::PartnerHeader,
     state::AppState,
 };
@@ -55,23 +55,44 @@ pub struct Parsed {
 const YEARS: std::ops::RangeInclusive<i32> = 2000..=9999;
 
 /// A `YYYY-MM-DD` day from the filter, or a message naming the field.
-fn parse_day(raw: Option<&str>, label: &str) -> Result<Option<NaiveDate>, AppError> {
+fn parse_day(raw: Option<&str>, label: &str) -> Result<Option<NaiveDate>, String> {
     let Some(raw) = raw.map(str::trim).filter(|d| !d.is_empty()) else { return Ok(None) };
     let day = NaiveDate::parse_from_str(raw, "%Y-%m-%d")
         .ok()
         .filter(|d| raw.len() == 10 && YEARS.contains(&d.year()))
-        .ok_or_else(|| {
-            AppError::bad_request(format!(
-                "The {label} date must be a day between 2000 and 9999, written like 2026-12-06."
-            ))
-        })?;
+        .ok_or_else(|| format!("The {label} date must be a day between 2000 and 9999, written like 2026-12-06."))?;
     Ok(Some(day))
 }
 
+/// Why the *From* / *To* days were not used, shown under their fields (the page answers 422
+/// and lists the events without them).
+#[derive(Default)]
+pub struct DateErrors {
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+impl DateErrors {
+    pub fn any(&self) -> bool {
+        self.from.is_some() || self.to.is_some()
+    }
+}
+
 impl ActivityQuery {
-    /// The query with its days turned into instants: *From* is the start of that day and *To*
-    /// the end of that day, both in `clock`'s zone (the enterprise's).
+    /// The query with its days turned into instants (see `parse_with_errors`); a bad day is a
+    /// 400 saying why: the CSV export has no form to show it in.
     pub fn parse(&self, clock: &Clock) -> Result<Parsed, AppError> {
+        let (parsed, errors) = self.parse_with_errors(clock)?;
+        match errors.from.or(errors.to) {
+            Some(message) => Err(AppError::bad_request(message)),
+            None => Ok(parsed),
+        }
+    }
+
+    /// The query with its days turned into instants: *From* is the start of that day and *To*
+    /// the end of that day, both in `clock`'s zone (the enterprise's). A day that doesn't read
+    /// (or a From after To) is left out of the filter and its message returned for the field.
+    pub fn parse_with_errors(&self, clock: &Clock) -> Result<(Parsed, DateErrors), AppError> {
         let page = self.page.as_deref().and_then(|p| p.trim().parse::<i64>().ok()).filter(|p| *p >= 1).unwrap_or(1);
         if page > MAX_PAGE {
             return Err(AppError::bad_request("That page is too far back. Narrow the list with the filters instead."));
@@ -82,18 +103,27 @@ impl ActivityQuery {
             Some(raw) => Some(raw.parse::<PartnerId>().map_err(|_| AppError::NotFound)?),
         };
         let action = self.action.as_deref().and_then(|a| AuditAction::from_stored(a.trim()).ok());
-        let from = parse_day(self.from.as_deref(), "From")?;
-        let to = parse_day(self.to.as_deref(), "To")?;
+        let mut errors = DateErrors::default();
+        let mut from = parse_day(self.from.as_deref(), "From").unwrap_or_else(|e| {
+            errors.from = Some(e);
+            None
+        });
+        let mut to = parse_day(self.to.as_deref(), "To").unwrap_or_else(|e| {
+            errors.to = Some(e);
+            None
+        });
         if let (Some(f), Some(t)) = (from, to) {
             if f > t {
-                return Err(AppError::bad_request(format!(
+                errors.from = Some(format!(
                     "The From date ({f}) is after the To date ({t}). Choose a From date on or before the To date."
-                )));
+                ));
+                (from, to) = (None, None);
             }
         }
         let since = from.map(|d| clock.start_of_day(d));
         let until = to.and_then(|d| d.checked_add_days(Days::new(1))).map(|d| clock.start_of_day(d));
-        Ok(Parsed { page, filter: audit::EventFilter { partner_id, action, since, until }, from, to })
+        let parsed = Parsed { page, filter: audit::EventFilter { partner_id, action, since, until }, from, to };
+        Ok((parsed, errors))
     }
 }
 
@@ -200,6 +230,26 @@ fn paginate(rows: Vec<audit::EventWithPartner>, base: &str, parsed: &Parsed) -> 
     (events, pager)
 }
 
+/// A day that was not used stays in its field as typed (cut short), next to its message.
+fn keep_typed(pager: &mut Pager, query: &ActivityQuery, dates: &DateErrors) {
+    let typed = |raw: &Option<String>| raw.as_deref().unwrap_or("").trim().chars().take(40).collect::<String>();
+    if dates.from.is_some() {
+        pager.from = typed(&query.from);
+    }
+    if dates.to.is_some() {
+        pager.to = typed(&query.to);
+    }
+}
+
+/// 422 when a day of the filter was refused: the page shows why, under the field.
+fn status_for(dates: &DateErrors) -> actix_web::http::StatusCode {
+    if dates.any() {
+        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        actix_web::http::StatusCode::OK
+    }
+}
+
 fn action_choices(present: Vec<AuditAction>, selected: Option<AuditAction>) -> Vec<Choice> {
     let mut actions = present;
     if let Some(s) = selected {
@@ -230,6 +280,7 @@ struct EnterprisePage {
     pager: Pager,
     partners: Vec<Choice>,
     actions: Vec<Choice>,
+    dates: DateErrors,
 }
 
 pub async fn enterprise_page(
@@ -237,7 +288,7 @@ pub async fn enterprise_page(
     state: web::Data<AppState>,
     query: web::Query<ActivityQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let parsed = query.parse(&user.user.clock())?;
+    let (parsed, dates) = query.parse_with_errors(&user.user.clock())?;
     let enterprise_id = user.user.enterprise_id;
     let filter = parsed.filter.clone();
     let offset = (parsed.page - 1) * PAGE_SIZE;
@@ -253,7 +304,8 @@ pub async fn enterprise_page(
         Ok((partners, actions, rows))
     })
     .await?;
-    let (events, pager) = paginate(rows, "/settings/activity", &parsed);
+    let (events, mut pager) = paginate(rows, "/settings/activity", &parsed);
+    keep_typed(&mut pager, &query, &dates);
     let partners = partners
         .into_iter()
         .map(|(id, name, deactivated)| Choice {
@@ -263,14 +315,16 @@ pub async fn enterprise_page(
         })
         .collect();
     let actions = action_choices(actions, parsed.filter.action);
-    Ok(render(&EnterprisePage {
+    let page = EnterprisePage {
         layout: user.layout("Activity", "activity")?,
         enterprise_name: user.user.enterprise_name.clone(),
         events,
         pager,
         partners,
         actions,
-    }))
+        dates,
+    };
+    Ok(render_status(status_for(&page.dates), &page))
 }
 
 // ---- a partner's Activity tab ------------------------------------------------------------------
@@ -284,6 +338,7 @@ struct PartnerTab {
     events: Vec<EventView>,
     pager: Pager,
     actions: Vec<Choice>,
+    dates: DateErrors,
 }
 
 pub async fn partner_tab(
@@ -293,7 +348,7 @@ pub async fn partner_tab(
     query: web::Query<ActivityQuery>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    let mut parsed = query.parse(&user.user.clock())?;
+    let (mut parsed, dates) = query.parse_with_errors(&user.user.clock())?;
     // The tab is the partner filter; a `partner` parameter here means nothing.
     parsed.filter.partner_id = Some(id);
     let enterprise_id = user.user.enterprise_id;
@@ -314,10 +369,12 @@ pub async fn partner_tab(
         from: parsed.from,
         to: parsed.to,
     };
-    let (events, pager) = paginate(rows, &format!("/settings/partners/{id}/activity"), &shown);
+    let (events, mut pager) = paginate(rows, &format!("/settings/partners/{id}/activity"), &shown);
+    keep_typed(&mut pager, &query, &dates);
     let actions = action_choices(actions, parsed.filter.action);
     let layout = user.layout(format!("Activity · {}", header.name), "partners")?;
-    Ok(render(&PartnerTab { layout, tab: "activity", header, events, pager, actions }))
+    let status = status_for(&dates);
+    Ok(render_status(status, &PartnerTab { layout, tab: "activity", header, events, pager, actions, dates }))
 }
 
 // ---- sentences -------------------------------------------------------------------------------
