@@ -1,4 +1,7 @@
-//! Askama pages: the shared `Layout` every page carries and the one render helper.
+//! Askama pages: the shared `Layout` every page carries and the one render helper; `time`
+//! formats the moments pages show.
+
+pub mod time;
 
 use actix_web::{
     http::{header, StatusCode},
@@ -16,6 +19,9 @@ pub struct Layout {
     pub flashes: Vec<Flash>,
     /// Menu entry to highlight.
     pub active: &'static str,
+    /// The enterprise's time zone and the page's moment: templates show times through it
+    /// (`_time.html`). UTC for visitors.
+    pub clock: time::Clock,
 }
 
 /// The signed-in person, as the menu shows them.

@@ -13,7 +13,7 @@ use actix_web::{dev::Payload, http::Method, FromRequest, HttpRequest};
 use crate::{
     auth::session::{Principal, TypedSession},
     error::AppError,
-    render::{Layout, Nav},
+    render::{time::Clock, Layout, Nav},
 };
 
 pub trait Rule {
@@ -83,6 +83,7 @@ impl<R: Rule> Auth<R> {
             csrf: self.session.csrf_token()?,
             flashes: self.session.take_flashes(),
             active,
+            clock: self.user.clock(),
         })
     }
 
@@ -135,6 +136,7 @@ impl Visitor {
             csrf: self.session.csrf_token()?,
             flashes: self.session.take_flashes(),
             active: "",
+            clock: self.user.as_ref().map_or_else(Clock::utc, Principal::clock),
         })
     }
 }

@@ -9,8 +9,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     db::sessions::LoadedSession,
-    domain::{FlashKind, PartnerStatus, UserRole},
+    domain::{FlashKind, PartnerStatus, TimeZone, UserRole},
     error::AppError,
+    render::time::Clock,
 };
 
 pub const USER_ID_KEY: &str = "user_id";
@@ -62,6 +63,9 @@ pub struct Principal {
     pub first_name: String,
     pub surname: String,
     pub enterprise_name: String,
+    /// The enterprise's time zone, in which pages show times (SPEC §17); loaded with the
+    /// session, so no page spends a statement on it.
+    pub time_zone: TimeZone,
     pub partner_name: Option<String>,
     /// How many memberships the person may switch between, as counted at login (the side
     /// menu offers **Switch organisation** when there is more than one).
@@ -86,9 +90,15 @@ impl Principal {
             first_name: row.first_name.clone()?,
             surname: row.surname.clone()?,
             enterprise_name: row.enterprise_name.clone()?,
+            time_zone: row.enterprise_time_zone.as_deref().map(TimeZone::from_stored).unwrap_or_default(),
             partner_name: row.partner_name.clone(),
             usable_memberships: row.usable_memberships,
         })
+    }
+
+    /// The enterprise's zone at this moment: how this person's pages show times.
+    pub fn clock(&self) -> Clock {
+        Clock::new(self.time_zone, chrono::Utc::now())
     }
 
     pub fn is_enterprise_admin(&self) -> bool {

@@ -70,6 +70,10 @@ pub fn record_for_enterprise(
 pub struct EventFilter {
     pub partner_id: Option<PartnerId>,
     pub action: Option<AuditAction>,
+    /// Events at or after this instant (the start of the *From* day in the enterprise's zone).
+    pub since: Option<DateTime<Utc>>,
+    /// Events strictly before this instant (the start of the day after *To*).
+    pub until: Option<DateTime<Utc>>,
 }
 
 /// An event with the name of the partner it is about, if any.
@@ -90,6 +94,13 @@ macro_rules! filtered_events {
         }
         if let Some(action) = $filter.action {
             q = q.filter(audit_events::action.eq(action));
+        }
+        // A range on the index's second column: the scan starts and stops inside it.
+        if let Some(since) = $filter.since {
+            q = q.filter(audit_events::created_at.ge(since));
+        }
+        if let Some(until) = $filter.until {
+            q = q.filter(audit_events::created_at.lt(until));
         }
         q
     }};

@@ -43,3 +43,14 @@ pub fn find(conn: &mut PgConnection, id: EnterpriseId) -> QueryResult<Enterprise
 pub fn lock(conn: &mut PgConnection, id: EnterpriseId) -> QueryResult<Enterprise> {
     enterprises::table.find(id).for_update().select(Enterprise::as_select()).first(conn)
 }
+
+/// Sets the enterprise's time zone (an IANA name the caller checked) and returns the one it
+/// replaces; the row is locked for the rest of the transaction, so the audit event records
+/// what really was replaced.
+pub fn set_time_zone(conn: &mut PgConnection, id: EnterpriseId, time_zone: &str) -> QueryResult<String> {
+    let previous: String = enterprises::table.find(id).for_update().select(enterprises::time_zone).first(conn)?;
+    if previous != time_zone {
+        diesel::update(enterprises::table.find(id)).set(enterprises::time_zone.eq(time_zone)).execute(conn)?;
+    }
+    Ok(previous)
+}

@@ -86,6 +86,7 @@ diesel::table! {
         partner_limit -> Int4,
         created_at -> Timestamptz,
         require_verified_domains -> Bool,
+        time_zone -> Text,
     }
 }
 

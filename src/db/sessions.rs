@@ -33,6 +33,10 @@ pub struct LoadedSession {
     pub role: Option<crate::domain::UserRole>,
     #[diesel(sql_type = Nullable<Text>)]
     pub enterprise_name: Option<String>,
+    /// The IANA name of the enterprise's time zone: the partnership's enterprise for a partner
+    /// user, so partner pages show that enterprise's times too.
+    #[diesel(sql_type = Nullable<Text>)]
+    pub enterprise_time_zone: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
     pub partner_name: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]

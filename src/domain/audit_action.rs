@@ -51,6 +51,7 @@ text_enum! {
         GatewayCredentialCreated = "enterprise.gateway_credential_created" => "Created a gateway credential",
         GatewayCredentialRevoked = "enterprise.gateway_credential_revoked" => "Revoked a gateway credential",
         EnterpriseSettingsChanged = "enterprise.settings_changed" => "Changed the enterprise settings",
+        EnterpriseTimeZoneChanged = "enterprise.time_zone_changed" => "Changed the time zone",
         UserPasswordResetRequested = "user.password_reset_requested" => "Asked to reset a password",
         UserPasswordSet = "user.password_set" => "Set a new password",
         CatalogProductCreated = "catalog.product_created" => "Created a product",

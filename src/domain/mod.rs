@@ -1,5 +1,6 @@
 //! Validated domain types (domain, email, names, password, role) and the states stored as
-//! text (statuses, audit actions, email and flash kinds): parse once, then trust.
+//! text (statuses, audit actions, email and flash kinds), the enterprise's time zone: parse
+//! once, then trust.
 
 mod audit_action;
 mod catalog;
@@ -13,6 +14,7 @@ mod password;
 mod role;
 mod states;
 mod text_enum;
+mod time_zone;
 
 pub use audit_action::AuditAction;
 pub use catalog::{
@@ -31,3 +33,4 @@ pub use password::{NewPassword, PasswordError};
 pub use role::{Role, RoleError};
 pub use states::{EmailKind, EmailStatus, EndedBy, FlashKind, InvitationStatus, PartnerStatus, UserRole};
 pub use text_enum::UnknownValue;
+pub use time_zone::{TimeZone, TimeZoneError, ZONE_GROUPS};

@@ -147,6 +147,7 @@ route_table! {
     // ---- Enterprise settings: a section per subject, each posted on its own -----------------
     get  "/settings/enterprise"                          => enterprise::page::page;
     post "/settings/enterprise/domain-verification"      => enterprise::domain_verification::save;
+    post "/settings/enterprise/time-zone"                => enterprise::time_zone::save;
 
     // ---- activity --------------------------------------------------------------------------
     get  "/settings/activity"                            => activity::pages::enterprise_page;

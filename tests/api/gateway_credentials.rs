@@ -67,7 +67,8 @@ async fn the_partner_page_lists_the_partners_applications_and_live_credentials()
 
     token(&w.app, &w.production).await;
     let page = w.erin.page(&tab).await;
-    assert!(page.rows_of("#applications")[0][4].ends_with("UTC"), "last used is shown");
+    let last_used = &page.rows_of("#applications")[0][4];
+    assert!(last_used.ends_with("UTC (just now)"), "last used is shown, in the enterprise's zone: {last_used}");
 }
 
 #[tokio::test]

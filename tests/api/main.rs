@@ -44,5 +44,6 @@ mod service_catalog;
 mod states;
 mod static_files;
 mod team;
+mod time_zone;
 mod viewer;
 mod wizard;

@@ -191,6 +191,7 @@ async fn a_viewers_pages_open_and_show_no_form_or_button_that_changes_anything()
         ("/settings/team".to_string(), "tess@elsewhere.example"),
         ("/settings/gateways".to_string(), "Test gateway"),
         ("/settings/enterprise".to_string(), "Require verified domains for invitations"),
+        ("/settings/enterprise".to_string(), "Time zone"),
     ];
     for (path, shows) in pages {
         let page = s.viewer.page(&path).await;

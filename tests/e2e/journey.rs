@@ -512,6 +512,13 @@ async fn the_whole_journey_in_headless_chromium() {
     erin.click_menu("Activity").await;
     erin.wait_path_is("/settings/activity").await;
     rec.page(&erin, "activity").await;
+    erin.click_menu("Enterprise settings").await;
+    erin.wait_path_is("/settings/enterprise").await;
+    erin.select("Time zone", "Europe/Berlin").await;
+    erin.click_button("Save").await;
+    erin.wait_path_is("/settings/enterprise").await;
+    erin.expect_text("Time zone set to Europe/Berlin.").await;
+    rec.page(&erin, "enterprise-settings").await;
     erin.goto("/settings/partners/987654321").await;
     erin.expect_text("404").await;
     rec.page(&erin, "error-404").await;

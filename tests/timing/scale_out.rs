@@ -40,6 +40,7 @@ async fn with_two_instances_running_each_queued_invitation_is_delivered_exactly_
         first_name: "Erin".to_string(),
         surname: "Admin".to_string(),
         enterprise_name: "Acme".to_string(),
+        time_zone: partner_portal::domain::TimeZone::UTC,
         partner_name: None,
     };
 

@@ -1,6 +1,6 @@
 SELECT s.state, u.id AS user_id, u.email, u.first_name, u.surname,
        m.id AS membership_id, m.enterprise_id, m.partner_id, m.role,
-       m.enterprise_name, m.partner_name, m.partner_status,
+       m.enterprise_name, m.enterprise_time_zone, m.partner_name, m.partner_status,
        CASE WHEN u.id IS NULL THEN 0
             WHEN m.id IS NOT NULL AND (m.partner_id IS NULL OR m.partner_status IN ('invited', 'active')) THEN 1
             ELSE (SELECT count(*) FROM memberships c LEFT JOIN partners cp ON cp.id = c.partner_id
@@ -18,6 +18,7 @@ SELECT s.state, u.id AS user_id, u.email, u.first_name, u.surname,
   ) u ON true
   LEFT JOIN LATERAL (
        SELECT m.id, m.enterprise_id, m.partner_id, m.role, e.name AS enterprise_name,
+              e.time_zone AS enterprise_time_zone,
               p.name AS partner_name, p.status AS partner_status
          FROM memberships m
          JOIN enterprises e ON e.id = m.enterprise_id

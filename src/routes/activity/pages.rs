@@ -1,7 +1,8 @@
 //! Activity: the enterprise-wide log (`/settings/activity`, Settings → Activity) and a
 //! partner's Activity tab (`/settings/partners/{id}/activity`): audit events newest first,
-//! 25 a page, filterable by partner (enterprise page) and by action, each with an
-//! **Export CSV** of every matching event (`activity_csv`).
+//! 25 a page, filterable by partner (enterprise page), by action and by a range of days
+//! (*From*, *To*: whole days in the enterprise's time zone), each with an **Export CSV** of
+//! every matching event (`activity_csv`). Times are shown in the enterprise's time zone.
 //!
 //! A page runs the same statements whatever the number of events: the partners (or the
 //! partner's header), the actions present, and one page of events read along the
@@ -12,14 +13,15 @@ use crate::domain::AuditAction;
 use crate::domain::PartnerId;
 use actix_web::{web, HttpResponse};
 use askama::Template;
-use serde::{Deserialize, Serialize};
+use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
+use serde::Deserialize;
 
 use crate::{
     auth::guards::EnterpriseAdmin,
     db::{self, audit},
     error::AppError,
-    render::{render, Layout},
-    routes::partners::header::{date_time, PartnerHeader},
+    render::{render_status, time::Clock, Layout},
+    routes::partners::header::PartnerHeader,
     state::AppState,
 };
 
@@ -29,21 +31,68 @@ const MAX_PAGE: i64 = 10_000;
 
 // ---- the query string ------------------------------------------------------------------------
 
-/// `?page=&partner=&action=` as typed: anything unreadable is treated as absent.
+/// `?page=&partner=&action=&from=&to=` as typed: an unreadable page or action is treated as
+/// absent; an unreadable date is refused with a message (the person typed it).
 #[derive(Deserialize, Default)]
 pub struct ActivityQuery {
     page: Option<String>,
     partner: Option<String>,
     action: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
 }
 
 pub struct Parsed {
     pub page: i64,
     pub filter: audit::EventFilter,
+    /// The days chosen, as typed into the filter (kept in links and in the form).
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+}
+
+/// The years the filter takes: an `<input type=date>` allows years up to 275760, and nothing
+/// in the portal is older than 2000.
+const YEARS: std::ops::RangeInclusive<i32> = 2000..=9999;
+
+/// A `YYYY-MM-DD` day from the filter, or a message naming the field.
+fn parse_day(raw: Option<&str>, label: &str) -> Result<Option<NaiveDate>, String> {
+    let Some(raw) = raw.map(str::trim).filter(|d| !d.is_empty()) else { return Ok(None) };
+    let day = NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+        .ok()
+        .filter(|d| raw.len() == 10 && YEARS.contains(&d.year()))
+        .ok_or_else(|| format!("The {label} date must be a day between 2000 and 9999, written like 2026-12-06."))?;
+    Ok(Some(day))
+}
+
+/// Why the *From* / *To* days were not used, shown under their fields (the page answers 422
+/// and lists the events without them).
+#[derive(Default)]
+pub struct DateErrors {
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+impl DateErrors {
+    pub fn any(&self) -> bool {
+        self.from.is_some() || self.to.is_some()
+    }
 }
 
 impl ActivityQuery {
-    pub fn parse(&self) -> Result<Parsed, AppError> {
+    /// The query with its days turned into instants (see `parse_with_errors`); a bad day is a
+    /// 400 saying why: the CSV export has no form to show it in.
+    pub fn parse(&self, clock: &Clock) -> Result<Parsed, AppError> {
+        let (parsed, errors) = self.parse_with_errors(clock)?;
+        match errors.from.or(errors.to) {
+            Some(message) => Err(AppError::bad_request(message)),
+            None => Ok(parsed),
+        }
+    }
+
+    /// The query with its days turned into instants: *From* is the start of that day and *To*
+    /// the end of that day, both in `clock`'s zone (the enterprise's). A day that doesn't read
+    /// (or a From after To) is left out of the filter and its message returned for the field.
+    pub fn parse_with_errors(&self, clock: &Clock) -> Result<(Parsed, DateErrors), AppError> {
         let page = self.page.as_deref().and_then(|p| p.trim().parse::<i64>().ok()).filter(|p| *p >= 1).unwrap_or(1);
         if page > MAX_PAGE {
             return Err(AppError::bad_request("That page is too far back. Narrow the list with the filters instead."));
@@ -54,23 +103,56 @@ impl ActivityQuery {
             Some(raw) => Some(raw.parse::<PartnerId>().map_err(|_| AppError::NotFound)?),
         };
         let action = self.action.as_deref().and_then(|a| AuditAction::from_stored(a.trim()).ok());
-        Ok(Parsed { page, filter: audit::EventFilter { partner_id, action } })
+        let mut errors = DateErrors::default();
+        let mut from = parse_day(self.from.as_deref(), "From").unwrap_or_else(|e| {
+            errors.from = Some(e);
+            None
+        });
+        let mut to = parse_day(self.to.as_deref(), "To").unwrap_or_else(|e| {
+            errors.to = Some(e);
+            None
+        });
+        if let (Some(f), Some(t)) = (from, to) {
+            if f > t {
+                errors.from = Some(format!(
+                    "The From date ({f}) is after the To date ({t}). Choose a From date on or before the To date."
+                ));
+                (from, to) = (None, None);
+            }
+        }
+        let since = from.map(|d| clock.start_of_day(d));
+        let until = to.and_then(|d| d.checked_add_days(Days::new(1))).map(|d| clock.start_of_day(d));
+        let parsed = Parsed { page, filter: audit::EventFilter { partner_id, action, since, until }, from, to };
+        Ok((parsed, errors))
     }
 }
 
-/// `?partner=…&action=…&page=…` keeping the filters; empty ones are left out.
-fn query_string(filter: &audit::EventFilter, page: Option<i64>) -> String {
-    #[derive(Serialize)]
-    struct Q<'a> {
-        #[serde(skip_serializing_if = "Option::is_none")]
-        partner: Option<PartnerId>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        action: Option<&'a str>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        page: Option<i64>,
+/// The filters as query parameters, in the order links show them; empty ones left out.
+fn filter_params(parsed: &Parsed) -> Vec<(&'static str, String)> {
+    let f = &parsed.filter;
+    let mut params = Vec::new();
+    if let Some(p) = f.partner_id {
+        params.push(("partner", p.to_string()));
     }
-    let q = Q { partner: filter.partner_id, action: filter.action.map(AuditAction::as_str), page };
-    match serde_urlencoded::to_string(&q) {
+    if let Some(a) = f.action {
+        params.push(("action", a.as_str().to_string()));
+    }
+    if let Some(d) = parsed.from {
+        params.push(("from", d.to_string()));
+    }
+    if let Some(d) = parsed.to {
+        params.push(("to", d.to_string()));
+    }
+    params
+}
+
+/// `?partner=…&action=…&from=…&to=…&page=…` keeping the filters.
+fn query_string(parsed: &Parsed, page: Option<i64>) -> String {
+    let mut params = filter_params(parsed);
+    if let Some(p) = page {
+        params.push(("page", p.to_string()));
+    }
+    match serde_urlencoded::to_string(&params) {
         Ok(s) if !s.is_empty() => format!("?{s}"),
         _ => String::new(),
     }
@@ -79,8 +161,8 @@ fn query_string(filter: &audit::EventFilter, page: Option<i64>) -> String {
 // ---- what the pages show -----------------------------------------------------------------------
 
 pub struct EventView {
-    pub when: String,
-    pub when_iso: String,
+    /// Shown in the enterprise's zone by the template (`_time.html`).
+    pub when: DateTime<Utc>,
     pub who: String,
     /// Which membership acted ("Admin of Acme (partner of Globex)"); empty for the system.
     pub as_membership: String,
@@ -93,8 +175,7 @@ pub struct EventView {
 impl EventView {
     fn new((e, partner_name): audit::EventWithPartner) -> Self {
         EventView {
-            when: date_time(e.created_at),
-            when_iso: e.created_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            when: e.created_at,
             what: e.action.label().to_string(),
             detail: detail(e.action, &e.details),
             who: e.actor_label,
@@ -118,9 +199,14 @@ pub struct Pager {
     pub page: i64,
     pub newer: Option<String>,
     pub older: Option<String>,
-    /// The filters without a page, for the CSV export and "back to the first page".
+    /// The filters without a page, for "back to the first page".
     pub first: String,
+    /// The same filters as hidden fields of the **Export CSV** form.
+    pub params: Vec<(&'static str, String)>,
     pub filtered: bool,
+    /// The days in the filter's fields, `YYYY-MM-DD` (empty: none).
+    pub from: String,
+    pub to: String,
 }
 
 /// Loads one page of events (plus one, to know whether an older page exists).
@@ -128,16 +214,40 @@ fn paginate(rows: Vec<audit::EventWithPartner>, base: &str, parsed: &Parsed) -> 
     let has_older = rows.len() as i64 > PAGE_SIZE;
     let events = rows.into_iter().take(PAGE_SIZE as usize).map(EventView::new).collect();
     let f = &parsed.filter;
+    let day = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
     let pager = Pager {
         base: base.to_string(),
         page: parsed.page,
         newer: (parsed.page > 1)
-            .then(|| format!("{base}{}", query_string(f, (parsed.page > 2).then_some(parsed.page - 1)))),
-        older: has_older.then(|| format!("{base}{}", query_string(f, Some(parsed.page + 1)))),
-        first: query_string(f, None),
-        filtered: f.partner_id.is_some() || f.action.is_some(),
+            .then(|| format!("{base}{}", query_string(parsed, (parsed.page > 2).then_some(parsed.page - 1)))),
+        older: has_older.then(|| format!("{base}{}", query_string(parsed, Some(parsed.page + 1)))),
+        first: query_string(parsed, None),
+        params: filter_params(parsed),
+        filtered: f.partner_id.is_some() || f.action.is_some() || parsed.from.is_some() || parsed.to.is_some(),
+        from: day(parsed.from),
+        to: day(parsed.to),
     };
     (events, pager)
+}
+
+/// A day that was not used stays in its field as typed (cut short), next to its message.
+fn keep_typed(pager: &mut Pager, query: &ActivityQuery, dates: &DateErrors) {
+    let typed = |raw: &Option<String>| raw.as_deref().unwrap_or("").trim().chars().take(40).collect::<String>();
+    if dates.from.is_some() {
+        pager.from = typed(&query.from);
+    }
+    if dates.to.is_some() {
+        pager.to = typed(&query.to);
+    }
+}
+
+/// 422 when a day of the filter was refused: the page shows why, under the field.
+fn status_for(dates: &DateErrors) -> actix_web::http::StatusCode {
+    if dates.any() {
+        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        actix_web::http::StatusCode::OK
+    }
 }
 
 fn action_choices(present: Vec<AuditAction>, selected: Option<AuditAction>) -> Vec<Choice> {
@@ -170,6 +280,7 @@ struct EnterprisePage {
     pager: Pager,
     partners: Vec<Choice>,
     actions: Vec<Choice>,
+    dates: DateErrors,
 }
 
 pub async fn enterprise_page(
@@ -177,7 +288,7 @@ pub async fn enterprise_page(
     state: web::Data<AppState>,
     query: web::Query<ActivityQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let parsed = query.parse()?;
+    let (parsed, dates) = query.parse_with_errors(&user.user.clock())?;
     let enterprise_id = user.user.enterprise_id;
     let filter = parsed.filter.clone();
     let offset = (parsed.page - 1) * PAGE_SIZE;
@@ -193,7 +304,8 @@ pub async fn enterprise_page(
         Ok((partners, actions, rows))
     })
     .await?;
-    let (events, pager) = paginate(rows, "/settings/activity", &parsed);
+    let (events, mut pager) = paginate(rows, "/settings/activity", &parsed);
+    keep_typed(&mut pager, &query, &dates);
     let partners = partners
         .into_iter()
         .map(|(id, name, deactivated)| Choice {
@@ -203,14 +315,16 @@ pub async fn enterprise_page(
         })
         .collect();
     let actions = action_choices(actions, parsed.filter.action);
-    Ok(render(&EnterprisePage {
+    let page = EnterprisePage {
         layout: user.layout("Activity", "activity")?,
         enterprise_name: user.user.enterprise_name.clone(),
         events,
         pager,
         partners,
         actions,
-    }))
+        dates,
+    };
+    Ok(render_status(status_for(&page.dates), &page))
 }
 
 // ---- a partner's Activity tab ------------------------------------------------------------------
@@ -224,6 +338,7 @@ struct PartnerTab {
     events: Vec<EventView>,
     pager: Pager,
     actions: Vec<Choice>,
+    dates: DateErrors,
 }
 
 pub async fn partner_tab(
@@ -233,7 +348,7 @@ pub async fn partner_tab(
     query: web::Query<ActivityQuery>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    let mut parsed = query.parse()?;
+    let (mut parsed, dates) = query.parse_with_errors(&user.user.clock())?;
     // The tab is the partner filter; a `partner` parameter here means nothing.
     parsed.filter.partner_id = Some(id);
     let enterprise_id = user.user.enterprise_id;
@@ -248,12 +363,18 @@ pub async fn partner_tab(
     })
     .await?;
     // Links on the tab carry only the action: the partner is in the path.
-    let shown =
-        Parsed { page: parsed.page, filter: audit::EventFilter { partner_id: None, action: parsed.filter.action } };
-    let (events, pager) = paginate(rows, &format!("/settings/partners/{id}/activity"), &shown);
+    let shown = Parsed {
+        page: parsed.page,
+        filter: audit::EventFilter { partner_id: None, ..parsed.filter.clone() },
+        from: parsed.from,
+        to: parsed.to,
+    };
+    let (events, mut pager) = paginate(rows, &format!("/settings/partners/{id}/activity"), &shown);
+    keep_typed(&mut pager, &query, &dates);
     let actions = action_choices(actions, parsed.filter.action);
     let layout = user.layout(format!("Activity · {}", header.name), "partners")?;
-    Ok(render(&PartnerTab { layout, tab: "activity", header, events, pager, actions }))
+    let status = status_for(&dates);
+    Ok(render_status(status, &PartnerTab { layout, tab: "activity", header, events, pager, actions, dates }))
 }
 
 // ---- sentences -------------------------------------------------------------------------------
@@ -277,6 +398,7 @@ pub fn detail(action: AuditAction, details: &serde_json::Value) -> Option<String
             .get("require_verified_domains")
             .and_then(|v| v.as_bool())
             .map(|on| format!("Require verified domains for invitations: {}", if on { "on" } else { "off" })),
+        A::EnterpriseTimeZoneChanged => Some(format!("From {} to {}", text("from")?, text("to")?)),
         A::PartnerRegistered => Some(format!("Domains: {}", list("domains")?)),
         A::PartnerProductGranted | A::PartnerProductRevoked => text("product"),
         A::PartnerApiEnvironmentGranted | A::PartnerApiEnvironmentRevoked => {

@@ -25,7 +25,6 @@ use crate::{
             Overlap, MENU_KEY,
         },
         members::list::partner_of,
-        partners::header::date_time,
     },
     state::AppState,
 };
@@ -202,7 +201,7 @@ pub async fn rotate(
         "The previous secret stopped working now, and so did the access tokens it obtained.".to_string()
     } else {
         let until = chrono::Utc::now() + overlap.duration();
-        format!("The previous secret keeps working until {}; then it stops.", date_time(until))
+        format!("The previous secret keeps working until {}; then it stops.", user.user.clock().at(until))
     };
     let page = SecretPage {
         layout: user.layout(format!("New secret · {}", app.name), MENU_KEY)?,

@@ -4,6 +4,7 @@
 
 use actix_web::{http::StatusCode, web, HttpResponse};
 use askama::Template;
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::Deserialize;
 
@@ -18,7 +19,7 @@ use crate::{
     render::{render_status, see_other, Layout},
     routes::{
         applications::{app_path, lock_partner, parse_name, record, MENU_KEY, NAME_TAKEN_MESSAGE},
-        members::list::{date, partner_of},
+        members::list::partner_of,
     },
     state::AppState,
 };
@@ -26,7 +27,7 @@ use crate::{
 pub struct ApplicationRow {
     pub id: ApplicationId,
     pub name: String,
-    pub created: String,
+    pub created: DateTime<Utc>,
     /// Environments with live credentials, in environment order.
     pub environments: Vec<String>,
 }
@@ -75,7 +76,7 @@ fn load(conn: &mut PgConnection, actor: &Principal) -> Result<Loaded, AppError> 
                     .map(|c| c.environment_name.clone())
                     .collect(),
                 id: a.id,
-                created: date(a.created_at),
+                created: a.created_at,
                 name: a.name,
             })
             .collect(),

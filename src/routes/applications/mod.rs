@@ -15,6 +15,7 @@ pub mod list;
 pub mod page;
 pub mod secret;
 
+use chrono::{DateTime, Utc};
 use diesel::PgConnection;
 
 use crate::{
@@ -22,7 +23,7 @@ use crate::{
     db::{applications, partners},
     domain::{ApplicationId, AuditAction, ClientName, NameError, PartnerStatus},
     error::AppError,
-    routes::{members::list::partner_of, partners::header::date_time},
+    routes::members::list::partner_of,
 };
 
 pub const MENU_KEY: &str = "applications";
@@ -109,8 +110,8 @@ impl Overlap {
 /// A live secret as the pages show it: "…abcd", and when an overlapping old one stops.
 pub struct SecretView {
     pub hint: String,
-    pub created: String,
-    pub valid_until: Option<String>,
+    pub created: DateTime<Utc>,
+    pub valid_until: Option<DateTime<Utc>>,
 }
 
 /// A live credential as the pages show it.
@@ -118,8 +119,8 @@ pub struct CredentialView {
     pub id: crate::domain::CredentialId,
     pub environment_name: String,
     pub client_id: String,
-    pub created: String,
-    pub last_used: Option<String>,
+    pub created: DateTime<Utc>,
+    pub last_used: Option<DateTime<Utc>>,
     pub secrets: Vec<SecretView>,
 }
 
@@ -129,16 +130,12 @@ impl CredentialView {
             id: c.id,
             environment_name: c.environment_name.clone(),
             client_id: c.client_id.clone(),
-            created: date_time(c.created_at),
-            last_used: c.last_used_at.map(date_time),
+            created: c.created_at,
+            last_used: c.last_used_at,
             secrets: c
                 .secrets
                 .iter()
-                .map(|s| SecretView {
-                    hint: s.hint.clone(),
-                    created: date_time(s.created_at),
-                    valid_until: s.expires_at.map(date_time),
-                })
+                .map(|s| SecretView { hint: s.hint.clone(), created: s.created_at, valid_until: s.expires_at })
                 .collect(),
         }
     }

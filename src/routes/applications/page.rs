@@ -6,6 +6,7 @@
 
 use actix_web::{http::StatusCode, web, HttpResponse};
 use askama::Template;
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::Deserialize;
 
@@ -23,7 +24,7 @@ use crate::{
             app_path, lock_application, parse_name, record, CredentialView, Overlap, MENU_KEY, NAME_TAKEN_MESSAGE,
             OVERLAPS,
         },
-        members::list::{date, partner_of},
+        members::list::partner_of,
     },
     state::AppState,
 };
@@ -46,7 +47,7 @@ struct AppPage {
     layout: Layout,
     id: ApplicationId,
     name: String,
-    created: String,
+    created: DateTime<Utc>,
     can_manage: bool,
     environments: Vec<EnvironmentView>,
     overlaps: [Overlap; 4],
@@ -110,7 +111,7 @@ async fn show<R: Rule>(
     let page = AppPage {
         layout: user.layout(format!("{} · Applications", loaded.app.name), MENU_KEY)?,
         id: loaded.app.id,
-        created: date(loaded.app.created_at),
+        created: loaded.app.created_at,
         name: loaded.app.name,
         can_manage: user.user.is_partner_admin(),
         environments: loaded.environments,

@@ -32,7 +32,7 @@ pub struct ShownEmail {
     pub id: EmailId,
     pub to: String,
     pub subject: String,
-    pub sent_at: String,
+    pub sent_at: Option<chrono::DateTime<chrono::Utc>>,
     pub has_html: bool,
     /// Paragraphs of lines of segments.
     pub paragraphs: Vec<Vec<Vec<Segment>>>,
@@ -82,7 +82,7 @@ fn shown(e: MailboxEmail, base: &str) -> ShownEmail {
         id: e.id,
         to: e.to_address,
         subject: e.subject,
-        sent_at: e.sent_at.map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string()).unwrap_or_default(),
+        sent_at: e.sent_at,
         has_html: e.html_body.is_some(),
         paragraphs: paragraphs(&text, base),
     }

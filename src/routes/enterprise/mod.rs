@@ -1,9 +1,12 @@
 //! Settings → **Enterprise settings** (`/settings/enterprise`): the enterprise's own settings,
-//! one section per subject, each saved by a form of its own (`page` renders them all; a file
-//! per section's POST). Enterprise admins change them; Viewers read them (their POSTs are 403).
+//! one self-contained section each on one page (`page.rs`), each section's change handled by a
+//! file of its own: the time zone (`time_zone.rs`) and domain verification
+//! (`domain_verification.rs`). Enterprise admins change them; Viewers read the page (their
+//! POSTs answer 403 in the guard).
 
 pub mod domain_verification;
 pub mod page;
+pub mod time_zone;
 
 pub const MENU_KEY: &str = "enterprise";
 pub const PAGE: &str = "/settings/enterprise";

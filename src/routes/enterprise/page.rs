@@ -1,14 +1,19 @@
-//! `GET /settings/enterprise`: every section of the enterprise's settings.
+//! `GET /settings/enterprise`: the Enterprise settings page. Each section's state is loaded
+//! by its own part of `Sections`; the page itself only frames them.
+//!
+//! The time zone section needs no statement (the zone comes with the session's principal);
+//! the domain verification section reads the setting and the verified domains' count.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{http::StatusCode, web, HttpResponse};
 use askama::Template;
 
 use crate::{
     auth::guards::EnterpriseAdmin,
     db::{self, domain_verification},
+    domain::EnterpriseId,
     error::AppError,
-    render::{render, Layout},
-    routes::enterprise::MENU_KEY,
+    render::{render_status, Layout},
+    routes::enterprise::{time_zone::TimeZoneSection, MENU_KEY},
     state::AppState,
 };
 
@@ -21,10 +26,26 @@ pub struct DomainVerificationSection {
 }
 
 impl DomainVerificationSection {
-    fn load(conn: &mut diesel::PgConnection, enterprise_id: crate::domain::EnterpriseId) -> Result<Self, AppError> {
+    fn load(conn: &mut diesel::PgConnection, enterprise_id: EnterpriseId) -> Result<Self, AppError> {
         let required = domain_verification::required(conn, enterprise_id)?;
         let (verified, total) = domain_verification::counts(conn, enterprise_id)?;
         Ok(DomainVerificationSection { required, verified, total })
+    }
+}
+
+/// Every section of the page, each built by its own module.
+pub struct Sections {
+    pub time_zone: TimeZoneSection,
+    pub domain_verification: DomainVerificationSection,
+}
+
+impl Sections {
+    /// Every section as stored now.
+    pub async fn current(user: &EnterpriseAdmin, state: &AppState) -> Result<Self, AppError> {
+        let enterprise_id = user.user.enterprise_id;
+        let domain_verification =
+            db::run(&state.pool, move |conn| DomainVerificationSection::load(conn, enterprise_id)).await?;
+        Ok(Sections { time_zone: TimeZoneSection::current(&user.user), domain_verification })
     }
 }
 
@@ -33,16 +54,20 @@ impl DomainVerificationSection {
 struct SettingsPage {
     layout: Layout,
     enterprise_name: String,
-    domain_verification: DomainVerificationSection,
+    sections: Sections,
+}
+
+/// Renders the page with the sections as given (a section's form with errors keeps them).
+pub fn show(user: &EnterpriseAdmin, sections: Sections, status: StatusCode) -> Result<HttpResponse, AppError> {
+    let page = SettingsPage {
+        layout: user.layout("Enterprise settings", MENU_KEY)?,
+        enterprise_name: user.user.enterprise_name.clone(),
+        sections,
+    };
+    Ok(render_status(status, &page))
 }
 
 pub async fn page(user: EnterpriseAdmin, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let enterprise_id = user.user.enterprise_id;
-    let domain_verification =
-        db::run(&state.pool, move |conn| DomainVerificationSection::load(conn, enterprise_id)).await?;
-    Ok(render(&SettingsPage {
-        layout: user.layout("Enterprise settings", MENU_KEY)?,
-        enterprise_name: user.user.enterprise_name.clone(),
-        domain_verification,
-    }))
+    let sections = Sections::current(&user, &state).await?;
+    show(&user, sections, StatusCode::OK)
 }

@@ -7,6 +7,7 @@
 pub mod list;
 pub mod revoke;
 
+use chrono::{DateTime, Utc};
 use diesel::PgConnection;
 
 use crate::{
@@ -37,20 +38,19 @@ pub struct GatewayView {
     pub name: String,
     pub client_id: String,
     pub hint: String,
-    pub created: String,
-    pub revoked: Option<String>,
+    pub created: DateTime<Utc>,
+    pub revoked: Option<DateTime<Utc>>,
 }
 
 impl GatewayView {
     pub fn new(g: &GatewayCredential) -> Self {
-        use crate::routes::partners::header::date_time;
         GatewayView {
             id: g.id,
             name: g.name.clone(),
             client_id: g.client_id.clone(),
             hint: g.hint.clone(),
-            created: date_time(g.created_at),
-            revoked: g.revoked_at.map(date_time),
+            created: g.created_at,
+            revoked: g.revoked_at,
         }
     }
 }

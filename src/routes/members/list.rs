@@ -36,10 +36,6 @@ pub fn partner_of(p: &Principal) -> Result<PartnerId, AppError> {
     p.partner_id.ok_or(AppError::Forbidden)
 }
 
-pub fn date(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%d").to_string()
-}
-
 // ---- what the page shows -------------------------------------------------------------------
 
 pub struct MemberRow {
@@ -50,7 +46,7 @@ pub struct MemberRow {
     pub role_label: &'static str,
     pub is_account_admin: bool,
     pub is_self: bool,
-    pub joined: String,
+    pub joined: DateTime<Utc>,
 }
 
 impl MemberRow {
@@ -70,8 +66,8 @@ pub struct InvitationRow {
     /// "Email queued", "Email sent", "Email failed: …"; None when no email was recorded.
     pub delivery: Option<String>,
     pub delivery_badge: &'static str,
-    pub sent: String,
-    pub expires: String,
+    pub sent: DateTime<Utc>,
+    pub expires: DateTime<Utc>,
     /// An administrator change asked by the enterprise: shown, but only the enterprise
     /// resends or revokes it.
     pub for_account_admin: bool,
@@ -109,8 +105,8 @@ impl InvitationRow {
             state_badge,
             delivery,
             delivery_badge,
-            sent: date(i.created_at),
-            expires: date(i.expires_at),
+            sent: i.created_at,
+            expires: i.expires_at,
             for_account_admin: i.for_account_admin,
         }
     }
@@ -173,7 +169,7 @@ pub fn load(conn: &mut PgConnection, actor: &Principal) -> Result<MembersData, A
                 is_self: u.id == actor.user_id,
                 role: u.role.as_str(),
                 role_label: u.role.label(),
-                joined: date(u.created_at),
+                joined: u.created_at,
                 email: u.email,
             })
             .collect(),

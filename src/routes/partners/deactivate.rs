@@ -15,12 +15,12 @@ use crate::domain::PartnerId;
 use crate::domain::{AuditAction, EndedBy, FlashKind};
 use actix_web::{http::StatusCode, web, HttpResponse};
 use askama::Template;
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::Deserialize;
 
 use crate::routes::partners::grants::shared::group_api_grants;
 use crate::routes::partners::grants::shared::ApiGrantView;
-use crate::routes::partners::header::date;
 use crate::routes::partners::header::load_header;
 use crate::routes::partners::header::record_event;
 use crate::routes::partners::header::PartnerHeader;
@@ -40,7 +40,7 @@ struct DeletePage {
     tab: &'static str,
     header: PartnerHeader,
     /// When it was deactivated (then the page only says so).
-    deactivated_on: Option<String>,
+    deactivated_on: Option<DateTime<Utc>>,
     api_grants: Vec<ApiGrantView>,
     users: i64,
     pending_invitations: i64,
@@ -79,7 +79,7 @@ async fn page(
     let page = DeletePage {
         layout,
         tab: "delete",
-        deactivated_on: partner.is_deactivated().then(|| date(partner.deactivated_at.unwrap_or(partner.updated_at))),
+        deactivated_on: partner.is_deactivated().then(|| partner.deactivated_at.unwrap_or(partner.updated_at)),
         header,
         api_grants: group_api_grants(rows),
         users: people,

@@ -1,5 +1,5 @@
-//! What every screen about one partner shares: the header above its tabs, the status and
-//! date phrases, and the audit helper for partner events.
+//! What every screen about one partner shares: the header above its tabs, the status
+//! phrases, and the audit helper for partner events.
 
 use crate::domain::{EnterpriseId, PartnerId};
 use chrono::{DateTime, Utc};
@@ -41,7 +41,7 @@ pub struct PartnerHeader {
     pub requested: bool,
     /// Nothing can be changed (deactivated or requested): the tabs show no forms.
     pub locked: bool,
-    pub registered: String,
+    pub registered: DateTime<Utc>,
 }
 
 impl PartnerHeader {
@@ -55,7 +55,7 @@ impl PartnerHeader {
             deactivated: partner.is_deactivated(),
             requested: partner.status == PartnerStatus::Requested,
             locked: change_refusal(partner).is_some(),
-            registered: date(partner.created_at),
+            registered: partner.created_at,
         }
     }
 }
@@ -92,14 +92,6 @@ pub fn initials(name: &str) -> String {
     } else {
         upper
     }
-}
-
-pub fn date(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%d").to_string()
-}
-
-pub fn date_time(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
 /// One audit event about a partner, targeted "Partner NAME".

@@ -7,9 +7,10 @@
 use crate::domain::{DraftId, PartnerId};
 use actix_web::{web, HttpResponse};
 use askama::Template;
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use crate::routes::partners::header::{date, initials, logo_url};
+use crate::routes::partners::header::{initials, logo_url};
 use crate::{
     auth::guards::EnterpriseAdmin,
     db::{self, partners},
@@ -42,7 +43,7 @@ struct Row {
     status: PartnerStatus,
     product_count: i64,
     api_count: i64,
-    registered: String,
+    registered: DateTime<Utc>,
 }
 
 struct DraftView {
@@ -114,7 +115,7 @@ pub async fn list(
             status: r.status,
             product_count: r.product_count,
             api_count: r.api_count,
-            registered: date(r.created_at),
+            registered: r.created_at,
         })
         .collect();
     let page = ListPage {

@@ -5,6 +5,7 @@
 
 use actix_web::{web, HttpResponse};
 use askama::Template;
+use chrono::{DateTime, Utc};
 
 use crate::{
     auth::guards::PartnerAdmin,
@@ -12,17 +13,14 @@ use crate::{
     domain::{PartnerId, PartnerStatus},
     error::AppError,
     render::{render, Layout},
-    routes::{
-        partners::{header::date, page::general::DomainView},
-        profile::organisation_of,
-    },
+    routes::{partners::page::general::DomainView, profile::organisation_of},
     state::AppState,
 };
 
 struct RequestView {
     id: PartnerId,
     enterprise_name: String,
-    requested: String,
+    requested: DateTime<Utc>,
 }
 
 struct PartnershipView {
@@ -67,7 +65,7 @@ pub async fn profile(user: PartnerAdmin, state: web::Data<AppState>) -> Result<H
         partner_code: org.partner_code,
         requests: requested
             .into_iter()
-            .map(|(p, enterprise_name)| RequestView { id: p.id, enterprise_name, requested: date(p.created_at) })
+            .map(|(p, enterprise_name)| RequestView { id: p.id, enterprise_name, requested: p.created_at })
             .collect(),
         partnerships: live
             .into_iter()

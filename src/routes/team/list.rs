@@ -2,6 +2,7 @@
 //! and Viewers may read it (a Viewer sees no form); inviting takes `EnterpriseAdmin`, which
 //! refuses a Viewer's POST with 403.
 
+use chrono::DateTime;
 use std::collections::HashMap;
 
 use actix_web::{http::StatusCode, web, HttpResponse};
@@ -20,7 +21,7 @@ use crate::{
     domain::{EmailAddress, FlashKind, InvitationId, PersonName, UserId, UserRole},
     error::AppError,
     render::{render_status, see_other, Layout},
-    routes::members::list::{date, InvitationRow, InviteForm},
+    routes::members::list::{InvitationRow, InviteForm},
     state::AppState,
 };
 
@@ -40,7 +41,7 @@ pub struct TeamRow {
     pub role: &'static str,
     pub role_label: &'static str,
     pub is_self: bool,
-    pub since: String,
+    pub since: DateTime<Utc>,
 }
 
 pub struct TeamData {
@@ -64,7 +65,7 @@ fn load(conn: &mut PgConnection, actor: &Principal) -> Result<TeamData, AppError
                 is_self: m.id == actor.user_id,
                 role: m.role.as_str(),
                 role_label: m.role.label(),
-                since: date(m.created_at),
+                since: m.created_at,
                 email: m.email,
             })
             .collect(),

@@ -3,6 +3,7 @@
 //! **Revoke**.
 
 use crate::domain::{PartnerId, ProductId};
+use chrono::{DateTime, Utc};
 use std::collections::BTreeSet;
 
 use actix_web::{http::StatusCode, web, HttpResponse};
@@ -16,7 +17,6 @@ use crate::routes::partners::grants::shared::join_names;
 use crate::routes::partners::grants::shared::lock_changeable;
 use crate::routes::partners::grants::shared::record;
 use crate::routes::partners::header::change_refusal;
-use crate::routes::partners::header::date;
 use crate::routes::partners::header::load_header;
 use crate::routes::partners::header::PartnerHeader;
 use crate::{
@@ -46,7 +46,7 @@ struct GrantedView {
     name: String,
     description: String,
     archived: bool,
-    granted: String,
+    granted: DateTime<Utc>,
 }
 
 #[derive(Template)]
@@ -75,7 +75,7 @@ pub async fn tab(
         .map(|p| GrantedView {
             id: p.product_id,
             archived: p.archived_at.is_some(),
-            granted: date(p.granted_at),
+            granted: p.granted_at,
             name: p.name,
             description: p.description,
         })

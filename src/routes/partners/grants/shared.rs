@@ -6,6 +6,7 @@
 //! never be left with API access, and a deactivated partner's grants can't change at all.
 
 use crate::domain::{ApiId, EnvironmentId, PartnerId};
+use chrono::{DateTime, Utc};
 use diesel::PgConnection;
 
 use crate::routes::partners::header::change_refusal;
@@ -79,7 +80,7 @@ pub struct ApiGrantView {
     pub description: String,
     pub archived: bool,
     pub environments: Vec<EnvironmentChip>,
-    pub granted: String,
+    pub granted: DateTime<Utc>,
 }
 
 /// Groups grant rows (ordered by API, then environment position) into one entry per API.
@@ -87,7 +88,7 @@ pub fn group_api_grants(rows: Vec<ApiGrant>) -> Vec<ApiGrantView> {
     let mut out: Vec<ApiGrantView> = Vec::new();
     for row in rows {
         let chip = EnvironmentChip { id: row.environment_id, name: row.environment_name };
-        let granted = crate::routes::partners::header::date(row.granted_at);
+        let granted = row.granted_at;
         match out.last_mut() {
             Some(last) if last.api_id == row.api_id => {
                 // The API's most recent grant date.

@@ -4,6 +4,7 @@
 
 use actix_web::{web, HttpResponse};
 use askama::Template;
+use chrono::{DateTime, Utc};
 
 use crate::{
     auth::guards::EnterpriseAdmin,
@@ -13,7 +14,7 @@ use crate::{
     render::{render, Layout},
     routes::{
         applications::CredentialView,
-        partners::header::{date, load_header, PartnerHeader},
+        partners::header::{load_header, PartnerHeader},
     },
     state::AppState,
 };
@@ -21,7 +22,7 @@ use crate::{
 struct ApplicationView {
     id: ApplicationId,
     name: String,
-    created: String,
+    created: DateTime<Utc>,
     credentials: Vec<CredentialView>,
 }
 
@@ -54,7 +55,7 @@ pub async fn applications_tab(
         .map(|a| ApplicationView {
             credentials: creds.iter().filter(|c| c.application_id == a.id).map(CredentialView::new).collect(),
             id: a.id,
-            created: date(a.created_at),
+            created: a.created_at,
             name: a.name,
         })
         .collect();

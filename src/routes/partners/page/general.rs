@@ -10,7 +10,7 @@ use askama::Template;
 use chrono::{DateTime, Utc};
 use diesel::PgConnection;
 
-use crate::routes::partners::header::{date, date_time, PartnerHeader};
+use crate::routes::partners::header::PartnerHeader;
 use crate::{
     auth::guards::EnterpriseAdmin,
     db::{self, invitations, partners},
@@ -41,8 +41,8 @@ pub struct InvitationView {
     pub role_label: &'static str,
     pub state_label: &'static str,
     pub state_badge: &'static str,
-    pub sent: String,
-    pub expires: String,
+    pub sent: DateTime<Utc>,
+    pub expires: DateTime<Utc>,
 }
 
 impl InvitationView {
@@ -65,8 +65,8 @@ impl InvitationView {
             role_label: i.role.label(),
             state_label,
             state_badge,
-            sent: date(i.created_at),
-            expires: date(i.expires_at),
+            sent: i.created_at,
+            expires: i.expires_at,
         }
     }
 }
@@ -79,8 +79,8 @@ pub struct DomainView {
     /// `_partner-portal.<domain>`.
     pub record_name: String,
     pub record_value: String,
-    pub verified_at: Option<String>,
-    pub last_checked: Option<String>,
+    pub verified_at: Option<DateTime<Utc>>,
+    pub last_checked: Option<DateTime<Utc>>,
     /// Why the last check did not find the value, in plain words.
     pub problem: Option<String>,
 }
@@ -92,8 +92,8 @@ impl DomainView {
             record_name: crate::dns::record_name(&d.domain),
             domain: d.domain,
             record_value: d.verification_token,
-            verified_at: d.verified_at.map(date_time),
-            last_checked: d.last_checked_at.map(date_time),
+            verified_at: d.verified_at,
+            last_checked: d.last_checked_at,
             problem: d.last_check_error,
         }
     }

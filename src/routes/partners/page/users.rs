@@ -4,9 +4,9 @@
 use crate::domain::PartnerId;
 use actix_web::{web, HttpResponse};
 use askama::Template;
+use chrono::DateTime;
 use chrono::Utc;
 
-use crate::routes::partners::header::date;
 use crate::routes::partners::header::load_header;
 use crate::routes::partners::header::PartnerHeader;
 use crate::routes::partners::page::general::InvitationView;
@@ -26,7 +26,7 @@ struct UserView {
     role_label: &'static str,
     is_account_admin: bool,
     disabled: bool,
-    since: String,
+    since: DateTime<Utc>,
 }
 
 #[derive(Template)]
@@ -61,7 +61,7 @@ pub async fn users_tab(
             is_account_admin: partner.account_admin_user_id == Some(u.id),
             role_label: u.role.label(),
             disabled: u.ended_at.is_some(),
-            since: date(u.created_at),
+            since: u.created_at,
             email: u.email,
         })
         .collect();
