@@ -33,12 +33,6 @@ pub enum RegisterError {
     NameTaken(String),
     #[error("These domains are already registered to another partner: {0}.")]
     DomainsTaken(String),
-    /// *Require verified domains for invitations* is on, and a new partner's domains can only
-    /// be verified once it exists: the administrator's invitation can't go out (422).
-    #[error(
-        "{0} is not verified yet: your enterprise requires verified domains for invitations (Settings → Enterprise settings), and a new partner's domains can be verified only on its page once it is registered."
-    )]
-    DomainNotVerified(String),
     #[error(transparent)]
     App(#[from] AppError),
 }
@@ -53,11 +47,13 @@ pub enum Registered {
     Created {
         partner_id: PartnerId,
         invitation_id: InvitationId,
+        /// *Require verified domains for invitations* is on: a new partner's domains can't be
+        /// verified before it exists, so the administrator's invitation is made but not
+        /// emailed; **Resend invitation** sends it once the domain is verified. Names the domain.
+        held_for: Option<String>,
     },
     /// The same draft was submitted before: here is the partner it made.
-    AlreadySubmitted {
-        partner_id: PartnerId,
-    },
+    AlreadySubmitted { partner_id: PartnerId },
 }
 
 pub fn register(
@@ -95,9 +91,7 @@ pub fn register(
         }
 
         let enterprise = enterprises::lock(conn, actor.enterprise_id)?;
-        if domain_verification::required(conn, enterprise.id)? {
-            return Err(RegisterError::DomainNotVerified(email.domain().as_str().to_string()));
-        }
+        let held_for = domain_verification::required(conn, enterprise.id)?.then(|| email.domain().as_str().to_string());
         let limit = i64::from(enterprise.partner_limit);
         if partners::count_toward_limit(conn, enterprise.id)? >= limit {
             return Err(RegisterError::LimitReached(limit));
@@ -154,7 +148,10 @@ pub fn register(
             },
         )?;
         // The email is queued in this same transaction: it exists only if the partner does.
-        invitation_flow::queue_for_new(conn, settings, actor, invitation.id, &token)?;
+        // Held while the enterprise requires verified domains (none of a new partner's is).
+        if held_for.is_none() {
+            invitation_flow::queue_for_new(conn, settings, actor, invitation.id, &token)?;
+        }
 
         audit::record(
             conn,
@@ -170,10 +167,11 @@ pub fn register(
                     "domains": domain_strings,
                     "administrator": email.as_str(),
                     "logo": draft.has_logo(),
+                    "invitation_held_until_verified": held_for.is_some(),
                 }),
             },
         )?;
         drafts::mark_submitted(conn, draft.id, partner.id)?;
-        Ok(Registered::Created { partner_id: partner.id, invitation_id: invitation.id })
+        Ok(Registered::Created { partner_id: partner.id, invitation_id: invitation.id, held_for })
     })
 }

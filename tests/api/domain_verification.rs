@@ -301,17 +301,40 @@ async fn with_the_setting_on_invitations_to_unverified_domains_are_refused_until
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(Page::read(r).await.field_error("email").as_deref(), Some(refusal.as_str()));
-    // Add Partner, whose new domains can't be verified yet.
-    let partners = partner_count(&mut app.conn(), app.enterprise_id());
-    let review = app.page(&format!("/settings/partners/drafts/{draft}/review")).await;
-    assert!(review.text("#review-verification").unwrap_or_default().contains("requires verified domains"), "{review}");
-    let r = review.form("Add Partner").submit(&app.browser).await;
-    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(Page::read(r).await.main_text().contains("initech.example is not verified yet"));
-    assert_eq!(partner_count(&mut app.conn(), app.enterprise_id()), partners);
-
     assert_eq!(outbox_count(&app), outbox, "nothing queued");
     assert_eq!(snapshot(&app), before, "nothing changed");
+
+    // Add Partner registers Initech, whose new domain can't be verified before it exists, and
+    // keeps the administrator's invitation, unsent, until the domain is verified.
+    let partners = partner_count(&mut app.conn(), app.enterprise_id());
+    let review = app.page(&format!("/settings/partners/drafts/{draft}/review")).await;
+    assert!(
+        review.text("#review-verification").unwrap_or_default().contains("keeps the administrator's invitation"),
+        "{review}"
+    );
+    let r = review.form("Add Partner").submit(&app.browser).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let initech_page = crate::helpers::location(&r);
+    assert_eq!(partner_count(&mut app.conn(), app.enterprise_id()), partners + 1);
+    let page = app.page(&initech_page).await;
+    assert!(page.flashes()[0].contains("the administrator's invitation waits"), "{:?}", page.flashes());
+    assert!(page.text("#invitation-held").unwrap_or_default().starts_with("Not sent yet"), "{page}");
+    assert_eq!(outbox_count(&app), outbox, "the held invitation is not emailed");
+    // Resend is refused until initech.example is verified, then it goes out.
+    let resend_form = page.form("Resend invitation");
+    let r = resend_form.submit(&app.browser).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(Page::read(r).await.main_text().contains("initech.example is not verified yet"));
+    let initech_id: partner_portal::domain::PartnerId = initech_page.rsplit('/').next().unwrap().parse().unwrap();
+    let initech_domain = domain_id(&mut app.conn(), initech_id, "initech.example");
+    let page = app.page(&initech_page).await;
+    let value = page.attr(&format!("#txt-value-{initech_domain}"), "value").unwrap();
+    dns.set_txt("_partner-portal.initech.example", &[&[&value]]).await;
+    let r = page.form(&format!("{initech_page}/domains/{initech_domain}/verify")).submit(&app.browser).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = app.page(&initech_page).await.form("Resend invitation").submit(&app.browser).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(app.emailed_link("ana@initech.example", "/invitations/").await.starts_with("/invitations/"));
 
     // Once the domain is verified, the invitation goes out.
     verify(&app, &dns, DOMAIN).await;

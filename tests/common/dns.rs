@@ -45,10 +45,21 @@ impl TestDns {
         let mut catalog = Catalog::new();
         catalog.upsert(LowerName::new(&origin), vec![zone.clone() as Arc<dyn ZoneHandler>]);
 
-        let udp = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
-        let address = udp.local_addr().unwrap();
-        // TCP on the same port: a resolver falls back to it for answers too large for UDP.
-        let tcp = tokio::net::TcpListener::bind(address).await.unwrap();
+        // TCP on the same port: a resolver falls back to it for answers too large for UDP. A
+        // free UDP port may be taken for TCP (by another test's connection): try another.
+        let mut attempts = 0;
+        let (udp, tcp, address) = loop {
+            let udp = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+            let address = udp.local_addr().unwrap();
+            match tokio::net::TcpListener::bind(address).await {
+                Ok(tcp) => break (udp, tcp, address),
+                Err(e) if attempts < 50 => {
+                    attempts += 1;
+                    let _ = e;
+                }
+                Err(e) => panic!("no port free for both UDP and TCP after 50 tries: {e}"),
+            }
+        };
         let mut server = Server::new(catalog);
         server.register_socket(udp);
         server.register_listener(tcp, Duration::from_secs(5), 4096);

@@ -35,6 +35,9 @@ pub struct InvitationView {
     pub delivery: Option<&'static str>,
     pub delivery_badge: &'static str,
     pub delivery_error: Option<String>,
+    /// Open, but never emailed: made by Add Partner while the enterprise requires verified
+    /// domains; **Resend invitation** sends it once the domain is verified.
+    pub held: bool,
     pub first_name: String,
     pub surname: String,
     pub email: String,
@@ -59,6 +62,7 @@ impl InvitationView {
             delivery: None,
             delivery_badge: "badge-neutral",
             delivery_error: None,
+            held: false,
             first_name: i.first_name.clone(),
             surname: i.surname.clone(),
             email: i.email.clone(),
@@ -138,6 +142,7 @@ pub fn load_general(
             _ => "badge-neutral",
         };
         v.delivery_error = delivery.as_ref().and_then(|d| d.last_error.clone());
+        v.held = v.open && delivery.is_none();
         v
     };
     let (admin_invitation, replacement) = match (&g.admin, &latest) {

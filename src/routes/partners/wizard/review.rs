@@ -24,8 +24,8 @@ struct ReviewPage {
     steps: Vec<StepTab>,
     draft: Draft,
     error: Option<String>,
-    /// *Require verified domains for invitations* is on: Add Partner will be refused, since a
-    /// new partner's domains can't be verified yet; the page says so before the click.
+    /// *Require verified domains for invitations* is on: a new partner's domains can't be
+    /// verified before it exists, so Add Partner holds the invitation; the page says so.
     verification_required: bool,
 }
 
@@ -62,8 +62,15 @@ pub async fn submit(
     let settings = state.settings.clone();
     let result = db::run(&state.pool, move |conn| Ok(registration::register(conn, &settings, &actor, id))).await?;
     let message = match result {
-        Ok(registration::Registered::Created { partner_id, .. }) => {
+        Ok(registration::Registered::Created { partner_id, held_for: None, .. }) => {
             user.flash(FlashKind::Success, "Partner added. The administrator's invitation is on its way. Next, choose the products and APIs they can use.")?;
+            return Ok(see_other(&format!("/settings/partners/{partner_id}")));
+        }
+        Ok(registration::Registered::Created { partner_id, held_for: Some(domain), .. }) => {
+            user.flash(
+                FlashKind::Success,
+                format!("Partner added. Your enterprise requires verified domains for invitations, so the administrator's invitation waits: publish the TXT record of {domain} shown below, press Verify domain, then Resend invitation."),
+            )?;
             return Ok(see_other(&format!("/settings/partners/{partner_id}")));
         }
         Ok(registration::Registered::AlreadySubmitted { partner_id }) => {
@@ -75,7 +82,6 @@ pub async fn submit(
             user.flash(FlashKind::Error, format!("Please complete the “{step}” step first."))?;
             return Ok(see_other(&format!("/settings/partners/drafts/{id}")));
         }
-        Err(e @ registration::RegisterError::DomainNotVerified(_)) => (StatusCode::UNPROCESSABLE_ENTITY, e.to_string()),
         Err(e) => (StatusCode::CONFLICT, e.to_string()),
     };
     let (status, message) = message;
