@@ -83,7 +83,7 @@ async fn an_enterprise_admin_sets_the_time_zone_and_the_activity_shows_times_in_
     assert_eq!(selected_zone(&settings).as_deref(), Some("UTC"));
     assert!(settings.count("#time_zone optgroup") >= 10, "grouped by region");
     assert!(settings.count("#time_zone option") > 300);
-    let r = settings.form("Save").set("time_zone", "Asia/Tokyo").submit(&app.browser).await;
+    let r = settings.form("Save time zone").set("time_zone", "Asia/Tokyo").submit(&app.browser).await;
 
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(r.headers()["location"], SETTINGS);
@@ -109,7 +109,7 @@ async fn an_enterprise_admin_sets_the_time_zone_and_the_activity_shows_times_in_
     assert_eq!(zone_changes(&app), 1);
 
     // Saving the same zone again changes nothing and records nothing.
-    let again = ok_page(&app, SETTINGS).await.form("Save").submit(&app.browser).await;
+    let again = ok_page(&app, SETTINGS).await.form("Save time zone").submit(&app.browser).await;
     assert_eq!(again.status(), StatusCode::SEE_OTHER);
     assert_eq!(ok_page(&app, SETTINGS).await.flashes(), ["The time zone already was Asia/Tokyo; nothing changed."]);
     assert_eq!(zone_changes(&app), 1);
@@ -137,7 +137,7 @@ async fn a_viewer_reads_the_time_zone_but_gets_403_when_changing_it() {
 #[tokio::test]
 async fn an_unknown_time_zone_is_refused_with_422_and_changes_nothing() {
     let app = TestApp::spawn().logged_in_as_enterprise_admin().await;
-    let form = ok_page(&app, SETTINGS).await.form("Save");
+    let form = ok_page(&app, SETTINGS).await.form("Save time zone");
 
     for (bad, message) in [
         ("Mars/Olympus_Mons", "“Mars/Olympus_Mons” is not a time zone the portal knows. Choose one from the list."),

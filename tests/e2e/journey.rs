@@ -515,7 +515,7 @@ async fn the_whole_journey_in_headless_chromium() {
     erin.click_menu("Enterprise settings").await;
     erin.wait_path_is("/settings/enterprise").await;
     erin.select("Time zone", "Europe/Berlin").await;
-    erin.click_button("Save").await;
+    erin.click_button("Save time zone").await;
     erin.wait_path_is("/settings/enterprise").await;
     erin.expect_text("Time zone set to Europe/Berlin.").await;
     rec.page(&erin, "enterprise-settings").await;
