@@ -61,7 +61,7 @@ pub struct PgSessionStore {
 /// 139 index scans, and the partners list ran at 46 % of its first run's rate until
 /// autoanalyze, a minute later. An `ANALYZE` of this small table takes milliseconds and
 /// invalidates those plans on every connection, so the primary-key lookup comes back at once.
-const ANALYZE_EVERY: u64 = 200;
+const ANALYZE_EVERY: u64 = 100;
 
 impl PgSessionStore {
     pub fn new(pool: DbPool, settings: &SessionSettings) -> Self {
