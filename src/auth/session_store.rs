@@ -72,7 +72,7 @@ impl PgSessionStore {
     /// in the background (a failure only means autovacuum does it later).
     fn after_insert(&self) {
         let stored = self.stored.fetch_add(1, Ordering::Relaxed) + 1;
-        if stored % ANALYZE_EVERY != 0 {
+        if !stored.is_multiple_of(ANALYZE_EVERY) {
             return;
         }
         let pool = self.pool.clone();
