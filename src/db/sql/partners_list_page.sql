@@ -11,14 +11,14 @@ WITH listed AS (
                        p.created_at DESC, p.id DESC) AS ord,
             count(*) OVER () AS matched
        FROM partners p
-       LEFT JOIN partner_summaries ms ON $5::text IS NOT NULL AND ms.partner_id = p.id
       WHERE p.enterprise_id = $1
         AND ($3 OR $4::text IS NOT NULL OR p.status IN ('requested', 'invited', 'active'))
         AND ($4::text IS NULL OR p.status = $4)
         AND ($5::text IS NULL
              OR strpos(lower(p.name), lower($5)) > 0
-             OR EXISTS (SELECT 1 FROM unnest(string_to_array(ms.domains, ', ')) AS d(domain)
-                         WHERE strpos(lower(d.domain), lower($5)) > 0))
+             -- Within one domain, never across two.
+             OR EXISTS (SELECT 1 FROM partner_summaries ms, unnest(string_to_array(ms.domains, ', ')) AS d(domain)
+                         WHERE ms.partner_id = p.id AND strpos(lower(d.domain), lower($5)) > 0))
 ), page AS (
      -- A page past the end shows the last one.
      SELECT * FROM listed
