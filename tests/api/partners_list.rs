@@ -306,6 +306,14 @@ async fn deactivated_and_declined_partners_are_hidden_until_show_deactivated_is_
     let sorted = list(&app, "?show_deactivated=1&sort=name&dir=asc").await;
     assert_eq!(listed_names(&sorted), ["Globex", "Initech", "Declined Co", "Umbrella"], "live ones first, sorted");
     assert!(sorted.link("thead th a", "Status").unwrap().contains("show_deactivated=1"), "headers keep the switch");
+    for (query, expected) in [
+        ("sort=status&dir=asc", ["Globex", "Initech", "Umbrella", "Declined Co"]),
+        ("sort=status&dir=desc", ["Initech", "Globex", "Declined Co", "Umbrella"]),
+        ("sort=created&dir=asc", ["Globex", "Initech", "Umbrella", "Declined Co"]),
+        ("sort=name&dir=desc", ["Initech", "Globex", "Umbrella", "Declined Co"]),
+    ] {
+        assert_eq!(listed_names(&list(&app, &format!("?show_deactivated=1&{query}")).await), expected, "{query}");
+    }
 }
 
 #[tokio::test]
