@@ -233,6 +233,7 @@ pub async fn list(
         db::run(&state.pool, move |conn| Ok(partners::list_page(conn, enterprise_id, user_id, &filter)?)).await?;
 
     let url = ListUrl { q: q.clone(), status, show_ended, sort, ascending };
+    // The number of pages is the page a huge page number is answered with.
     let pages = partners::page_shown(u32::MAX, matched, PAGE_SIZE);
     let first_shown = i64::from(page - 1) * i64::from(PAGE_SIZE) + 1;
     let last_shown = first_shown - 1 + rows.len() as i64;
