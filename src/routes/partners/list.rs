@@ -29,7 +29,7 @@ use crate::{
 const MAX_SEARCH_CHARS: usize = 253;
 
 /// Partners per page.
-pub const PAGE_SIZE: u32 = 25;
+pub const PAGE_SIZE: u32 = partners::LIST_PAGE_SIZE;
 
 #[derive(Deserialize)]
 pub struct ListQuery {
@@ -219,15 +219,8 @@ pub async fn list(
     let q: String = q.unwrap_or_default().trim().chars().take(MAX_SEARCH_CHARS).collect();
     // Anything but a stored status (`all` included) shows every status.
     let status = status.as_deref().and_then(|s| PartnerStatus::from_stored(s).ok());
-    let filter = partners::ListFilter {
-        search: (!q.is_empty()).then(|| q.clone()),
-        status,
-        show_ended,
-        sort,
-        ascending,
-        page,
-        page_size: PAGE_SIZE,
-    };
+    let filter =
+        partners::ListFilter { search: (!q.is_empty()).then(|| q.clone()), status, show_ended, sort, ascending, page };
     let (enterprise_id, user_id) = (user.user.enterprise_id, user.user.user_id);
     let partners::ListPage { rows, matched, page, usage, draft } =
         db::run(&state.pool, move |conn| Ok(partners::list_page(conn, enterprise_id, user_id, &filter)?)).await?;
