@@ -177,7 +177,7 @@ pub struct ListPage {
 
 /// Everything Settings → Partners shows, in one statement: one page of the partners the filter
 /// lets through, with their domains, administrator (or pending administrator invitation) and
-/// grant counts, and how many it lets through (`count(*) OVER ()`, so the total and the page
+/// grant counts, and how many it lets through (counted in the same statement, so the total and the page
 /// can't disagree); the usage meter's counts over all the enterprise's partners; its limit; the
 /// admin's unfinished draft. Filtering, sorting and paging happen in the statement, so a
 /// page reads the summaries of its own rows only, however many partners there are.
