@@ -43,6 +43,7 @@ pub fn install() -> Option<&'static PrometheusHandle> {
             match builder.and_then(|b| b.install_recorder()) {
                 Ok(handle) => {
                     describe();
+                    spawn_upkeep(handle.clone());
                     Some(handle)
                 }
                 Err(e) => {
@@ -52,6 +53,23 @@ pub fn install() -> Option<&'static PrometheusHandle> {
             }
         })
         .as_ref()
+}
+
+/// How often the histograms' recorded samples are folded into their buckets.
+const UPKEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Folds the histograms' samples into their buckets every few seconds, whether or not anyone
+/// scrapes. The recorder keeps every sample until an upkeep: folding only at a scrape let a
+/// portal nobody scraped grow by every request's and every pool wait's sample (the benchmark,
+/// which scrapes once at the end, saw the peak RSS go from 56 to 131 MiB in ten minutes).
+fn spawn_upkeep(handle: PrometheusHandle) {
+    let spawned = std::thread::Builder::new().name("metrics-upkeep".into()).spawn(move || loop {
+        std::thread::sleep(UPKEEP_EVERY);
+        handle.run_upkeep();
+    });
+    if let Err(e) = spawned {
+        tracing::warn!(error = %e, "metrics upkeep thread not started: samples are folded at each scrape only");
+    }
 }
 
 /// True once the recorder is installed: only then is a request's pattern looked up.
