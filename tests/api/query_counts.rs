@@ -28,9 +28,7 @@ use crate::{
 const ADMIN: &str = "erin@acme.example";
 
 /// Statements per request, loading the session with its person (one statement) included.
-/// Partners list: one page of the list with the number of partners it holds, the usage meter
-/// and the unfinished draft (one statement) — page 1, page 2 and with deactivated partners
-/// shown, sorted by name, alike.
+/// Partners list: the list with the usage meter and the unfinished draft (one statement).
 const PARTNERS_LIST: u64 = 2;
 /// General: the partner, logo date, domains, administrator, grant counts, latest administrator
 /// invitation and its email's delivery (one statement).
@@ -206,8 +204,6 @@ async fn counts(partners: usize, people: usize, events: i64) -> Vec<(&'static st
     let (app, id) = (&w.app, w.partner_id);
     vec![
         ("partners list", page(app, &w.admin_browser, "/settings/partners").await),
-        ("partners list p2", page(app, &w.admin_browser, "/settings/partners?page=2").await),
-        ("partners ended", page(app, &w.admin_browser, "/settings/partners?show_deactivated=1&sort=name").await),
         ("General tab", page(app, &w.admin_browser, &format!("/settings/partners/{id}")).await),
         ("Activity tab", page(app, &w.admin_browser, &format!("/settings/partners/{id}/activity")).await),
         ("Service Catalog", page(app, &w.member_browser, "/service-catalog").await),
@@ -233,8 +229,7 @@ async fn each_page_runs_a_fixed_number_of_statements_whatever_the_data_and_write
         }
     }
 
-    let expected =
-        [PARTNERS_LIST, PARTNERS_LIST, PARTNERS_LIST, GENERAL_TAB, ACTIVITY_TAB, SERVICE_CATALOG, SWITCHER, LOGIN_POST];
+    let expected = [PARTNERS_LIST, GENERAL_TAB, ACTIVITY_TAB, SERVICE_CATALOG, SWITCHER, LOGIN_POST];
     for (((name, s), (_, l)), want) in small.iter().zip(&large).zip(expected) {
         assert_eq!(
             s.count, l.count,
@@ -257,7 +252,7 @@ async fn each_page_runs_a_fixed_number_of_statements_whatever_the_data_and_write
         let writes: Vec<&String> = m.sql.iter().filter(|s| is_write(s)).collect();
         assert!(writes.is_empty(), "{name}: a page view with a settled session writes nothing, but ran {writes:?}");
     }
-    let (_, login) = large.last().expect("the login POST is measured last");
+    let (_, login) = &large[5];
     assert_eq!(
         login.sql.iter().filter(|s| is_write(s)).count(),
         2,

@@ -1,1 +1,0 @@
-DROP INDEX partners_list_order;
