@@ -163,6 +163,13 @@ pub struct SessionSettings {
     pub absolute: Duration,
     /// `PUBLIC_BASE_URL` is https: the cookie is `Secure` and `__Host-` prefixed.
     pub secure_cookie: bool,
+    /// `SESSION_CACHE` (on by default): settled sessions kept in the process
+    /// (`auth::session_cache`).
+    pub cache: bool,
+    /// `DATABASE_LISTEN_URL`, else `DATABASE_URL`: the session cache's LISTEN connection, which
+    /// must reach PostgreSQL itself (a transaction-pooling PgBouncer does not pass
+    /// notifications on).
+    pub listen_url: Secret<String>,
 }
 
 /// A configuration problem, named by its variable, in one line.
@@ -280,6 +287,26 @@ impl Settings {
             })?),
         };
 
+        let session_cache = match get("SESSION_CACHE").map(|v| v.trim().to_ascii_lowercase()).as_deref() {
+            None | Some("on") => true,
+            Some("off") => false,
+            Some(other) => return Err(err("SESSION_CACHE", format!("must be on or off, not {other:?}"))),
+        };
+        // Checked when given; DATABASE_URL's own parameters are libpq's, and one the listener
+        // does not know only leaves the cache bypassed (logged), never stops the portal.
+        let listen_url = match get("DATABASE_LISTEN_URL") {
+            None => database_url.clone(),
+            Some(url) => {
+                if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+                    return Err(err("DATABASE_LISTEN_URL", "must start with postgres://"));
+                }
+                if let Err(e) = url.parse::<tokio_postgres::Config>() {
+                    return Err(err("DATABASE_LISTEN_URL", format!("is not a usable database URL: {e}")));
+                }
+                url
+            }
+        };
+
         let secure_cookie = public_base_url.starts_with("https://");
         Ok(Settings {
             app_env,
@@ -310,6 +337,8 @@ impl Settings {
                 idle: Duration::from_secs(30 * 60),
                 absolute: Duration::from_secs(12 * 3600),
                 secure_cookie,
+                cache: session_cache,
+                listen_url: Secret::new(listen_url),
             },
             oauth: OAuthSettings {
                 credential_key: Secret::new(credential_key),

@@ -25,6 +25,8 @@ pub const OUTBOX_OLDEST: &str = "email_outbox_oldest_pending_age_seconds";
 pub const LOGINS_THROTTLED: &str = "logins_throttled_total";
 pub const PASSWORD_QUEUE: &str = "password_hash_queue_length";
 pub const INTROSPECTION_CACHE: &str = "introspection_cache_lookups_total";
+pub const SESSION_CACHE: &str = "session_cache_lookups_total";
+pub const SESSION_CACHE_LISTENER: &str = "session_cache_listener_connected";
 
 /// Requests take milliseconds; the buckets go from 1 ms to 10 s.
 const REQUEST_BUCKETS: &[f64] = &[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
@@ -89,6 +91,14 @@ fn describe() {
     describe_counter!(LOGINS_THROTTLED, "Logins refused because the account or the client is throttled");
     describe_gauge!(PASSWORD_QUEUE, "Password hashes and verifications waiting or running");
     describe_counter!(INTROSPECTION_CACHE, "Token checks answered from the introspection cache (hit) or not (miss)");
+    describe_counter!(
+        SESSION_CACHE,
+        "Logged-in sessions found in the session cache (hit), loaded into it (miss), loaded without it (bypass: not a GET, listener away, a notification pending), or found changed after use (stale: the request is repeated)"
+    );
+    describe_gauge!(
+        SESSION_CACHE_LISTENER,
+        "1 while the session cache's LISTEN connection is up (else the cache is bypassed)"
+    );
 }
 
 /// One answered request. `pattern` is `None` for a path no route matched.
@@ -117,6 +127,21 @@ pub fn login_throttled() {
 
 pub fn introspection_cache(hit: bool) {
     metrics::counter!(INTROSPECTION_CACHE, "result" => if hit { "hit" } else { "miss" }).increment(1);
+}
+
+pub fn session_cache(lookup: crate::auth::session_cache::Lookup) {
+    use crate::auth::session_cache::Lookup;
+    let result = match lookup {
+        Lookup::Hit => "hit",
+        Lookup::Miss => "miss",
+        Lookup::Bypass => "bypass",
+        Lookup::Stale => "stale",
+    };
+    metrics::counter!(SESSION_CACHE, "result" => result).increment(1);
+}
+
+pub fn session_cache_listener(connected: bool) {
+    metrics::gauge!(SESSION_CACHE_LISTENER).set(if connected { 1.0 } else { 0.0 });
 }
 
 /// The scrape: the gauges computed now, then every metric in Prometheus text format.

@@ -27,6 +27,7 @@ use crate::{
     auth::{
         csrf, input,
         password::PasswordHasherPool,
+        session_cache::{self, SessionCache},
         session_store::{watch_for_outage, PgSessionStore},
     },
     config::Settings,
@@ -80,9 +81,11 @@ impl Application {
         if settings.metrics.enabled() {
             // Before the pool's first connection, which then counts its statements.
             monitoring::install();
-            db::instrumentation::install();
         }
-        let pool = db::build_pool(&settings.database);
+        // Always: the session cache needs to know that a statement ran (`db::run`).
+        db::instrumentation::install();
+        let sessions = Arc::new(SessionCache::new(settings.session.cache, settings.session.idle));
+        let pool = db::build_pool_with(&settings.database, settings.session.cache.then(|| sessions.clone()));
         // Half the cores at most for argon2 (see `auth::password`).
         let hash_concurrency = (std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2) / 2).max(1);
         let state = web::Data::new(AppState {
@@ -90,8 +93,10 @@ impl Application {
             hasher: PasswordHasherPool::new(hash_concurrency),
             schema_ready: AtomicBool::new(false),
             introspections: Default::default(),
+            sessions,
             settings: settings.clone(),
         });
+        crate::auth::session_cache::spawn_listener(settings.session.listen_url.clone(), state.sessions.clone());
         spawn_migrations(state.clone().into_inner());
         spawn_housekeeping(pool.clone());
         let (email_worker, domain_checks) = if email_worker {
@@ -105,7 +110,7 @@ impl Application {
 
         let session_key =
             Key::try_from(settings.session.key.expose().as_slice()).map_err(|e| anyhow::anyhow!("SESSION_KEY: {e}"))?;
-        let store = PgSessionStore::new(pool, &settings.session);
+        let store = PgSessionStore::new(pool, &settings.session, state.sessions.clone());
         let https = settings.session.secure_cookie;
         let absolute = actix_web::cookie::time::Duration::seconds(settings.session.absolute.as_secs() as i64);
         let static_dir =
@@ -146,7 +151,16 @@ impl Application {
                 .service(crate::assets::service(&static_dir))
                 .configure(routes::probes)
                 .configure(routes::oauth)
-                .service(web::scope("").wrap(from_fn(csrf::csrf_guard)).wrap(sessions).configure(routes::pages))
+                // The session cache's two halves: `track` around the session middleware (which
+                // loads the session), `confirm` around the pages, before the session is saved.
+                .service(
+                    web::scope("")
+                        .wrap(from_fn(session_cache::confirm))
+                        .wrap(from_fn(csrf::csrf_guard))
+                        .wrap(sessions)
+                        .wrap(from_fn(session_cache::track))
+                        .configure(routes::pages),
+                )
                 .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(AppError::NotFound) }))
         })
         .workers(settings.workers)

@@ -15,4 +15,6 @@ pub struct AppState {
     pub schema_ready: AtomicBool,
     /// Introspection answers, valid while their enterprise's access version holds.
     pub introspections: IntrospectionCache,
+    /// Settled sessions, kept while PostgreSQL's notifications say they hold.
+    pub sessions: std::sync::Arc<crate::auth::session_cache::SessionCache>,
 }

@@ -6,6 +6,7 @@ pub mod guards;
 pub mod input;
 pub mod password;
 pub mod session;
+pub mod session_cache;
 pub mod session_store;
 pub mod throttle;
 pub mod tokens;

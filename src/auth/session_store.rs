@@ -34,7 +34,10 @@ use chrono::Utc;
 use rand::RngCore;
 
 use crate::{
-    auth::session::{Person, Principal, MEMBERSHIPS_KEY, MEMBERSHIP_ID_KEY, PERSON_KEY, PRINCIPAL_KEY, USER_ID_KEY},
+    auth::session::{
+        Person, Principal, FLASH_KEY, MEMBERSHIPS_KEY, MEMBERSHIP_ID_KEY, PERSON_KEY, PRINCIPAL_KEY, USER_ID_KEY,
+    },
+    auth::session_cache::{self, SessionCache},
     config::SessionSettings,
     db::{self, sessions, DbPool},
     error::AppError,
@@ -43,6 +46,8 @@ use crate::{
 #[derive(Clone)]
 pub struct PgSessionStore {
     pool: DbPool,
+    /// Settled sessions kept between requests (see `auth::session_cache`).
+    cache: Arc<SessionCache>,
     idle: std::time::Duration,
     absolute: std::time::Duration,
     /// Sessions this process has stored (logins), for [`PgSessionStore::after_insert`].
@@ -64,8 +69,8 @@ pub struct PgSessionStore {
 const ANALYZE_EVERY: u64 = 100;
 
 impl PgSessionStore {
-    pub fn new(pool: DbPool, settings: &SessionSettings) -> Self {
-        Self { pool, idle: settings.idle, absolute: settings.absolute, stored: Arc::new(AtomicU64::new(0)) }
+    pub fn new(pool: DbPool, settings: &SessionSettings, cache: Arc<SessionCache>) -> Self {
+        Self { pool, cache, idle: settings.idle, absolute: settings.absolute, stored: Arc::new(AtomicU64::new(0)) }
     }
 
     /// Counts a stored session; every [`ANALYZE_EVERY`]th one refreshes the table's statistics
@@ -183,11 +188,29 @@ impl SessionStore for PgSessionStore {
             return Ok(anonymous::decode(session_key.as_ref(), Utc::now()));
         }
         let key_hash = hash_key(session_key.as_ref());
+        if session_cache::may_use() {
+            let (cached, lookup) = self.cache.get(&key_hash, Utc::now());
+            crate::monitoring::session_cache(lookup);
+            if let Some((state, serial)) = cached {
+                session_cache::answered_from(key_hash, serial);
+                return Ok(Some(state));
+            }
+        } else {
+            crate::monitoring::session_cache(session_cache::Lookup::Bypass);
+        }
         let idle = self.idle.as_secs_f64();
-        let loaded = db::run(&self.pool, move |conn| Ok(sessions::load(conn, &key_hash, idle)?)).await;
+        let hash = key_hash.clone();
+        let cache = self.cache.clone();
+        let loaded = db::run(&self.pool, move |conn| {
+            // Taken on the connection, once what reached it while idle has been applied.
+            let ticket = cache.ticket();
+            Ok((ticket, sessions::load(conn, &hash, idle)?))
+        })
+        .await
+        .map(|(ticket, row)| row.map(|row| (ticket, row)));
         // No handler runs without its session: an outage ends the request here, as a 503.
-        let row = match loaded.map_err(|e| LoadError::Other(store_error(e)))? {
-            Some(row) => row,
+        let (ticket, row) = match loaded.map_err(|e| LoadError::Other(store_error(e)))? {
+            Some(loaded) => loaded,
             None => return Ok(None),
         };
         let mut principal = Principal::from_loaded(&row);
@@ -208,6 +231,19 @@ impl SessionStore for PgSessionStore {
             let json =
                 serde_json::to_string(&principal).map_err(|e| LoadError::Other(anyhow::anyhow!("principal: {e}")))?;
             state.insert(PRINCIPAL_KEY.to_string(), json);
+            // Kept once settled: a load that just slid the expiry is kept by the next one.
+            // Nor while a flash message waits (the view that shows it removes it at once).
+            if let (Some(ticket), false, false) = (ticket, row.slide_due, state.contains_key(FLASH_KEY)) {
+                let entry = session_cache::Entry {
+                    state: state.clone(),
+                    user_id: principal.user_id,
+                    enterprise_id: principal.enterprise_id,
+                    partner_id: principal.partner_id,
+                    expires_at: row.expires_at,
+                    absolute_expires_at: row.absolute_expires_at,
+                };
+                self.cache.insert(ticket, key_hash, entry);
+            }
         } else if let Some(person) = person {
             // Logged in, but the current membership ended (or none was picked yet): the
             // person picks another; nothing acts through the old one.
@@ -243,11 +279,14 @@ impl SessionStore for PgSessionStore {
         }
         let key_hash = hash_key(session_key.as_ref());
         let Storable { user_id, membership_id, state } = storable(session_state.clone());
-        let updated = db::run(&self.pool, move |conn| {
-            Ok(sessions::update_state(conn, &key_hash, user_id, membership_id, state)?)
-        })
-        .await
-        .map_err(|e| UpdateError::Other(store_error(e)))?;
+        let hash = key_hash.clone();
+        let updated =
+            db::run(&self.pool, move |conn| Ok(sessions::update_state(conn, &hash, user_id, membership_id, state)?))
+                .await;
+        // Whatever the outcome, this process's copy may be stale now (the trigger's
+        // notification tells the other instances).
+        self.cache.forget(&key_hash);
+        let updated = updated.map_err(|e| UpdateError::Other(store_error(e)))?;
         if updated {
             return Ok(session_key);
         }
@@ -269,7 +308,10 @@ impl SessionStore for PgSessionStore {
             return Ok(());
         }
         let key_hash = hash_key(session_key.as_ref());
-        db::run(&self.pool, move |conn| Ok(sessions::delete(conn, &key_hash)?)).await.map_err(store_error)
+        let hash = key_hash.clone();
+        let deleted = db::run(&self.pool, move |conn| Ok(sessions::delete(conn, &hash)?)).await;
+        self.cache.forget(&key_hash);
+        deleted.map_err(store_error)
     }
 }
 

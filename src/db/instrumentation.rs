@@ -46,6 +46,7 @@ impl Instrumentation for Counter {
             InstrumentationEvent::StartEstablishConnection { url, .. } => {
                 self.database = url::Url::parse(url).ok().map(|u| u.path().trim_start_matches('/').to_string());
             }
+            InstrumentationEvent::FinishQuery { .. } => FINISHED.with(|n| n.set(n.get() + 1)),
             InstrumentationEvent::StartQuery { query, .. } => {
                 crate::monitoring::statement();
                 if !PER_DATABASE.load(Ordering::Relaxed) {
@@ -63,6 +64,17 @@ impl Instrumentation for Counter {
     }
 }
 
+thread_local! {
+    /// Statements finished on this thread (see [`finished_here`]).
+    static FINISHED: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Statements finished on this thread so far, on connections opened after [`install`]: a
+/// difference tells whether a closure given a connection really ran one (`db::run`).
+pub fn finished_here() -> u64 {
+    FINISHED.with(|n| n.get())
+}
+
 fn make() -> Option<Box<dyn Instrumentation>> {
     Some(Box::new(Counter { database: None }))
 }
@@ -70,7 +82,9 @@ fn make() -> Option<Box<dyn Instrumentation>> {
 /// Whether statements are also counted and kept per database (`enable`, for tests).
 static PER_DATABASE: AtomicBool = AtomicBool::new(false);
 
-/// Counts statements for `/metrics` on connections opened from now on.
+/// Counts statements for `/metrics` (when a recorder is installed) and for [`finished_here`],
+/// on connections opened from now on. Installed at every start (a few atomic operations per
+/// statement).
 pub fn install() {
     let _ = set_default_instrumentation(make);
 }

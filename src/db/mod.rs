@@ -46,7 +46,11 @@ use diesel::{
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 use tokio::sync::Semaphore;
 
-use crate::{config::PoolSettings, error::AppError};
+use crate::{
+    auth::session_cache::{self, SessionCache},
+    config::PoolSettings,
+    error::AppError,
+};
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
@@ -64,6 +68,9 @@ pub struct DbPool {
     pool: r2d2::Pool<PgManager>,
     turns: Arc<Semaphore>,
     wait: Duration,
+    /// The web pool's connections `LISTEN` to the session cache's channel; the notifications
+    /// each statement brings back are applied to the cache (see `auth::session_cache`).
+    sessions: Option<Arc<SessionCache>>,
 }
 
 /// A pooled PostgreSQL connection that remembers whether it failed at the connection level.
@@ -77,6 +84,7 @@ pub struct PgConn {
 
 pub struct PgManager {
     url: String,
+    sessions: Option<Arc<SessionCache>>,
 }
 
 impl ManageConnection for PgManager {
@@ -93,6 +101,13 @@ impl ManageConnection for PgManager {
             "SET jit = off; SET random_page_cost = 1.1; SET statement_timeout = '15s'; SET lock_timeout = '10s'",
         )
         .map_err(r2d2::Error::QueryError)?;
+        if let Some(cache) = &self.sessions {
+            // From now on PostgreSQL hands this connection every notification committed before
+            // each statement, with its result. What was committed before it listened, it will
+            // never see: the cache starts over, so that no entry predates what it can vouch for.
+            conn.batch_execute(&format!("LISTEN {}", session_cache::CHANNEL)).map_err(r2d2::Error::QueryError)?;
+            cache.invalidate("listening");
+        }
         Ok(PgConn { conn, broken: false })
     }
 
@@ -109,6 +124,11 @@ impl ManageConnection for PgManager {
 /// Builds the pool without connecting: the portal starts (and answers 503) while the
 /// database is away, and connects as soon as it is back.
 pub fn build_pool(settings: &PoolSettings) -> DbPool {
+    build_pool_with(settings, None)
+}
+
+/// [`build_pool`], its connections listening for `sessions`' notifications (the web pool).
+pub fn build_pool_with(settings: &PoolSettings, sessions: Option<Arc<SessionCache>>) -> DbPool {
     let pool = r2d2::Pool::builder()
         .max_size(settings.size)
         .min_idle(Some(0))
@@ -117,8 +137,8 @@ pub fn build_pool(settings: &PoolSettings) -> DbPool {
         // instead dropped after their first failure (see `PgConn`).
         .test_on_check_out(false)
         .idle_timeout(Some(Duration::from_secs(300)))
-        .build_unchecked(PgManager { url: settings.url.expose().clone() });
-    DbPool { pool, turns: Arc::new(Semaphore::new(settings.size as usize)), wait: settings.connect_timeout }
+        .build_unchecked(PgManager { url: settings.url.expose().clone(), sessions: sessions.clone() });
+    DbPool { pool, turns: Arc::new(Semaphore::new(settings.size as usize)), wait: settings.connect_timeout, sessions }
 }
 
 /// Connects once outside the pool, e.g. for migrations and CLI commands.
@@ -183,12 +203,18 @@ where
     };
     crate::monitoring::pool_wait(started.elapsed(), false);
     let pool = pool.clone();
-    actix_web::web::block(move || {
+    let (result, vouched) = actix_web::web::block(move || {
         let _turn = permit;
-        run_until(&pool, deadline, f)
+        run_vouching(&pool, deadline, f)
     })
     .await
-    .map_err(|e| AppError::Unexpected(anyhow::anyhow!("blocking task failed: {e}")))?
+    .map_err(|e| AppError::Unexpected(anyhow::anyhow!("blocking task failed: {e}")))?;
+    if vouched {
+        // Every change committed before this request began has now been seen by the session
+        // cache (see `auth::session_cache`).
+        session_cache::vouched();
+    }
+    result
 }
 
 /// The synchronous half of [`run`], for code already off the executor (it takes no turn).
@@ -203,23 +229,68 @@ fn run_until<T, F>(pool: &DbPool, deadline: std::time::Instant, f: F) -> Result<
 where
     F: FnOnce(&mut PgConnection) -> Result<T, AppError>,
 {
+    run_vouching(pool, deadline, f).0
+}
+
+/// [`run_until`], and whether the connection vouches for the session cache: it listens, `f`
+/// ran at least one statement to the end on it, the connection did not fail, and the
+/// notifications that came back with the statements were applied. PostgreSQL sends a
+/// listening session every notification committed before a statement ended, ahead of the
+/// statement's ReadyForQuery (it signals every listener of the database at commit, and a
+/// backend processes a pending signal before it reports ready), so once such a statement has
+/// run, the cache has dropped whatever changed before the request began.
+fn run_vouching<T, F>(pool: &DbPool, deadline: std::time::Instant, f: F) -> (Result<T, AppError>, bool)
+where
+    F: FnOnce(&mut PgConnection) -> Result<T, AppError>,
+{
     let wait = deadline.saturating_duration_since(std::time::Instant::now()).max(Duration::from_millis(1));
-    let mut pooled = pool.pool.get_timeout(wait).map_err(|e| {
-        tracing::warn!(error = %e, "no database connection");
-        AppError::DatabaseUnavailable
-    })?;
+    let mut pooled = match pool.pool.get_timeout(wait) {
+        Ok(pooled) => pooled,
+        Err(e) => {
+            tracing::warn!(error = %e, "no database connection");
+            return (Err(AppError::DatabaseUnavailable), false);
+        }
+    };
+    if let Some(cache) = &pool.sessions {
+        // What reached this connection while it was idle, first: a load that `f` runs then
+        // knows what was dropped before it began (`auth::session_cache::SessionCache::ticket`).
+        apply_notifications(&mut pooled.conn, cache);
+    }
+    let finished = instrumentation::finished_here();
     let result = f(&mut pooled.conn);
+    let mut vouched = instrumentation::finished_here() > finished;
+    match &pool.sessions {
+        // The notifications that came back with the statements.
+        Some(cache) => vouched &= apply_notifications(&mut pooled.conn, cache),
+        None => vouched = false,
+    }
     if let Err(AppError::Database(e)) = &result {
         if !is_data_error(e) {
             // Cheap insurance: a connection that saw anything odd is replaced.
             pooled.broken = true;
             if is_connection_error(e) {
                 tracing::warn!(error = %e, "database connection lost");
-                return Err(AppError::DatabaseUnavailable);
+                return (Err(AppError::DatabaseUnavailable), false);
+            }
+            vouched = false;
+        }
+    }
+    (result, vouched)
+}
+
+/// Applies the notifications a listening connection holds to the session cache (no I/O beyond
+/// a non-blocking read of what its socket already holds); false if they could not be read.
+fn apply_notifications(conn: &mut PgConnection, cache: &SessionCache) -> bool {
+    for note in conn.notifications_iter() {
+        match note {
+            Ok(note) => cache.invalidate(&note.payload),
+            Err(_) => {
+                cache.invalidate("unreadable");
+                return false;
             }
         }
     }
-    result
+    true
 }
 
 /// `diesel::sql_query` for SQL written in the source: `static_query(SQL).bind::<T, _>(v)…`.

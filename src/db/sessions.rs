@@ -46,6 +46,11 @@ pub struct LoadedSession {
     /// this statement, measured with pgbench -M prepared).
     #[diesel(sql_type = BigInt)]
     pub usable_memberships: i64,
+    /// When the session ends if idle (before this request's slide, if one is due).
+    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+    pub expires_at: DateTime<Utc>,
+    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+    pub absolute_expires_at: DateTime<Utc>,
     /// The idle expiry is more than a minute behind where this request would put it.
     #[diesel(sql_type = diesel::sql_types::Bool)]
     pub slide_due: bool,

@@ -41,6 +41,7 @@ mod robustness;
 mod scale_out;
 mod security;
 mod service_catalog;
+mod session_cache;
 mod states;
 mod static_files;
 mod team;

@@ -12,7 +12,7 @@ use std::{
 
 use diesel::{prelude::*, sql_query, Connection, PgConnection};
 use partner_portal::{
-    auth::password::hash_sync,
+    auth::{password::hash_sync, session_cache::SessionCache},
     config::{AppEnv, Settings},
     db::{self, DbPool},
     email::worker,
@@ -141,6 +141,8 @@ pub struct TestApp {
     pub address: String,
     /// `http://127.0.0.1:<port>` of the `METRICS_ADDR` listener, when the test set one.
     pub metrics_address: Option<String>,
+    /// The instance's session cache (`auth::session_cache`).
+    pub sessions: Arc<SessionCache>,
     pub db: TestDatabase,
     pub settings: Settings,
     pub jar: Arc<Jar>,
@@ -318,6 +320,7 @@ impl TestApp {
             (Application::build_on_without_email_worker(settings.clone(), listener).await.unwrap(), Some(pool))
         };
         let metrics_address = app.metrics_port().map(|p| format!("http://127.0.0.1:{p}"));
+        let sessions = app.state().sessions.clone();
         tokio::spawn(app.run_until_stopped());
         let jar = Arc::new(Jar::default());
         let client = browser(jar.clone());
@@ -325,6 +328,7 @@ impl TestApp {
         TestApp {
             address,
             metrics_address,
+            sessions,
             db,
             settings,
             jar,
@@ -354,6 +358,26 @@ impl TestApp {
         env.extend(options.env);
         let database_url = options.database_url.or_else(|| Some(s.database.url.expose().clone()));
         TestApp::spawn_on(self.db.shared(), Options { database_url, env, email_worker: options.email_worker }).await
+    }
+
+    /// Waits until this instance's session cache listens and has read every notification of
+    /// the changes committed so far (a `sync` notification sent now has come back), so that
+    /// the next page view with a settled session is answered from the cache. Panics after 10 s.
+    pub async fn settle_sessions(&self) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !self.sessions.listening() {
+            assert!(std::time::Instant::now() < deadline, "the session cache's listener did not connect within 10 s");
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        let n = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64;
+        diesel::sql_query(format!("SELECT pg_notify('session_cache', 'sync:{n}')")).execute(&mut self.conn()).unwrap();
+        while self.sessions.synced() != n {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the session cache did not read its notifications within 10 s"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+        }
     }
 
     /// The test SMTP server (`Spawn::with_smtp`).

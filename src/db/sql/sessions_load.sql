@@ -7,6 +7,7 @@ SELECT s.state, u.id AS user_id, u.email, u.first_name, u.surname,
                    WHERE c.user_id = u.id AND c.ended_at IS NULL
                      AND (c.partner_id IS NULL OR cp.status IN ('invited', 'active')))
        END AS usable_memberships,
+       s.expires_at, s.absolute_expires_at,
        s.expires_at < LEAST(now() + make_interval(secs => $2), s.absolute_expires_at)
                       - interval '60 seconds' AS slide_due
   FROM sessions s
