@@ -4,6 +4,10 @@
 //!     DATABASE_URL=postgres://…/partner_portal_bench \
 //!         cargo run --release --example bench_seed -- --password <every person's password>
 //!
+//! `--partners N` (default 10) and `--events N` (default 10,000) size the data set: `scripts/bench
+//! --scale` seeds a second database with `--partners 500 --events 1000000`. The enterprise's
+//! partner limit is raised to fit; the events are one `INSERT … SELECT generate_series`.
+//!
 //! Applies the migrations first, then prints `key=value` lines (read by `scripts/bench`).
 
 use clap::Parser;
@@ -23,6 +27,13 @@ struct Cli {
     /// The password every seeded person gets.
     #[arg(long)]
     password: String,
+    /// Active partners of the enterprise (its partner limit is raised to fit).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    partners: u32,
+    /// Audit events: 100 about each partner but the first (at most half of them), the rest
+    /// about the first, the partner whose pages are measured.
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(i64).range(0..=100_000_000))]
+    events: i64,
 }
 
 fn main() {
@@ -38,7 +49,8 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
     let mut conn = db::connect(settings.database.url.expose())
         .map_err(|e| anyhow::anyhow!("cannot connect to DATABASE_URL: {e}"))?;
     db::run_migrations(&mut conn)?;
-    let seed = seed_bench(&mut conn, &settings, &cli.password).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let size = Size { partners: cli.partners as usize, events: cli.events };
+    let seed = seed_bench(&mut conn, &settings, &cli.password, size).map_err(|e| anyhow::anyhow!("{e}"))?;
     // key=value lines, read by scripts/bench.
     println!("enterprise_id={}", seed.enterprise_id);
     println!("partner_id={}", seed.partner_id);
@@ -119,14 +131,19 @@ fn seed_gateway(conn: &mut PgConnection, settings: &Settings, seed: &BenchSeed) 
 }
 
 const BENCH_ENTERPRISE: &str = "Bench Corp";
-const BENCH_PARTNERS: usize = 10;
 const BENCH_ENTERPRISE_ADMINS: usize = 10;
 const BENCH_MEMBERS_PER_PARTNER: usize = 3;
 /// The person with two memberships (Member of partners 01 and 02).
 const MULTI_EMAIL: &str = "member2@partner01.example";
-const BENCH_EVENTS: i64 = 10_000;
 /// Events about each partner but the first; the first (the one measured) gets the rest.
 const BENCH_EVENTS_PER_OTHER_PARTNER: i64 = 100;
+
+/// How big the data set is (`--partners`, `--events`).
+#[derive(Clone, Copy)]
+struct Size {
+    partners: usize,
+    events: i64,
+}
 
 /// What `scripts/bench` needs to know about the seeded data.
 struct BenchSeed {
@@ -140,13 +157,13 @@ struct BenchSeed {
     users: Vec<String>,
 }
 
-/// One enterprise with `BENCH_PARTNERS` active partners (two domains each, a logo on every
+/// One enterprise with `size.partners` active partners (two domains each, a logo on every
 /// other one, an accepted administrator invitation with its sent email and two pending member
 /// invitations each), `BENCH_ENTERPRISE_ADMINS` enterprise admins plus an Admin and
-/// `BENCH_MEMBERS_PER_PARTNER` Members per partner (50 people), the demo catalog (3
-/// environments, 5 products, 7 APIs) granted in full to every partner, and `BENCH_EVENTS` audit
-/// events. Meant for an empty, freshly migrated database (`scripts/bench` makes one).
-fn seed_bench(conn: &mut PgConnection, settings: &Settings, password: &str) -> Result<BenchSeed, AppError> {
+/// `BENCH_MEMBERS_PER_PARTNER` Members per partner (50 people with 10 partners), the demo
+/// catalog (3 environments, 5 products, 7 APIs) granted in full to every partner, and
+/// `size.events` audit events. Meant for an empty, freshly migrated database (`scripts/bench` makes one).
+fn seed_bench(conn: &mut PgConnection, settings: &Settings, password: &str, size: Size) -> Result<BenchSeed, AppError> {
     use diesel::{
         sql_query,
         sql_types::{BigInt, Bytea, Text},
@@ -161,7 +178,7 @@ fn seed_bench(conn: &mut PgConnection, settings: &Settings, password: &str) -> R
     // One hash for everyone: verifying costs the same, and seeding stays quick.
     let hash = hash_sync(password)?;
     let seed = conn.transaction::<_, AppError, _>(|conn| {
-        let limit = settings.partner_limit.max(BENCH_PARTNERS as i32);
+        let limit = settings.partner_limit.max(i32::try_from(size.partners).unwrap_or(i32::MAX));
         let enterprise = enterprises::insert(conn, BENCH_ENTERPRISE, limit)?;
         commands::seed_demo_catalog(conn, enterprise.id)?;
         let mut people = Vec::new();
@@ -203,7 +220,7 @@ fn seed_bench(conn: &mut PgConnection, settings: &Settings, password: &str) -> R
             id: InvitationId,
         }
         let mut partner_ids = Vec::new();
-        for p in 1..=BENCH_PARTNERS {
+        for p in 1..=size.partners {
             let name = format!("Partner {p:02}");
             let organisation = partner_portal::db::organisations::create(conn, &name)?;
             let partner: PartnerRow = sql_query(
@@ -213,7 +230,7 @@ fn seed_bench(conn: &mut PgConnection, settings: &Settings, password: &str) -> R
             .bind::<BigInt, _>(enterprise.id)
             .bind::<Text, _>(&name)
             .bind::<BigInt, _>(admin_id)
-            .bind::<BigInt, _>((BENCH_PARTNERS - p) as i64)
+            .bind::<BigInt, _>((size.partners - p) as i64)
             .bind::<BigInt, _>(organisation.id)
             .get_result(conn)?;
             let domain = format!("partner{p:02}.example");
@@ -313,30 +330,35 @@ fn seed_bench(conn: &mut PgConnection, settings: &Settings, password: &str) -> R
             partner_ids.push((partner.id, name));
         }
 
-        // Audit events, newest a minute ago, a mix of actions whose details the page describes.
-        let others = BENCH_EVENTS_PER_OTHER_PARTNER * (BENCH_PARTNERS as i64 - 1);
-        for (i, (partner_id, name)) in partner_ids.iter().enumerate() {
-            let n = if i == 0 { BENCH_EVENTS - others } else { BENCH_EVENTS_PER_OTHER_PARTNER };
-            sql_query(
-                "INSERT INTO audit_events (enterprise_id, partner_id, actor_user_id, actor_label, action, target, details, created_at)
-                 SELECT $1, $2, $3, 'Bench Admin 01 <admin01@bench.example>',
-                        (ARRAY['partner.domain_added', 'partner.product_granted', 'partner.api_environment_granted',
-                               'invitation.sent', 'invitation.resent', 'member.role_changed', 'partner.renamed',
-                               'partner.logo_changed'])[1 + g % 8],
-                        'Partner ' || $4,
-                        jsonb_build_object('domain', 'd' || g || '.example', 'product', 'Payments Hub',
-                                           'api', 'Payments API v2', 'environment', 'Production',
-                                           'email', 'person' || g || '@example.com', 'from', 'Old name', 'to', $4),
-                        now() - make_interval(mins => g::int)
-                   FROM generate_series(1, $5) AS g",
-            )
-            .bind::<BigInt, _>(enterprise.id)
-            .bind::<BigInt, _>(*partner_id)
-            .bind::<BigInt, _>(admin_id)
-            .bind::<Text, _>(name)
-            .bind::<BigInt, _>(n)
-            .execute(conn)?;
-        }
+        // Audit events, each partner's newest a minute ago, a mix of actions whose details the
+        // page describes: one statement, so a million rows take seconds, not a loop's minutes.
+        // Event g < others is about partner 2 + g % (n - 1); the rest are about the first.
+        let others = (BENCH_EVENTS_PER_OTHER_PARTNER * (partner_ids.len() as i64 - 1)).min(size.events / 2);
+        let ids: Vec<i64> = partner_ids.iter().map(|(id, _)| id.get()).collect();
+        let names: Vec<&str> = partner_ids.iter().map(|(_, name)| name.as_str()).collect();
+        sql_query(
+            "INSERT INTO audit_events (enterprise_id, partner_id, actor_user_id, actor_label, action, target, details, created_at)
+             SELECT $1, ($4::bigint[])[k], $3, 'Bench Admin 01 <admin01@bench.example>',
+                    (ARRAY['partner.domain_added', 'partner.product_granted', 'partner.api_environment_granted',
+                           'invitation.sent', 'invitation.resent', 'member.role_changed', 'partner.renamed',
+                           'partner.logo_changed'])[1 + g % 8],
+                    'Partner ' || ($5::text[])[k],
+                    jsonb_build_object('domain', 'd' || g || '.example', 'product', 'Payments Hub',
+                                       'api', 'Payments API v2', 'environment', 'Production',
+                                       'email', 'person' || g || '@example.com', 'from', 'Old name', 'to', ($5::text[])[k]),
+                    now() - make_interval(mins => i::int)
+               FROM (SELECT g,
+                            CASE WHEN g < $6 THEN 2 + g % (cardinality($4::bigint[]) - 1) ELSE 1 END AS k,
+                            CASE WHEN g < $6 THEN 1 + g / (cardinality($4::bigint[]) - 1) ELSE 1 + g - $6 END AS i
+                       FROM generate_series(0, $2 - 1) AS g) AS e",
+        )
+        .bind::<BigInt, _>(enterprise.id)
+        .bind::<BigInt, _>(size.events)
+        .bind::<BigInt, _>(admin_id)
+        .bind::<diesel::sql_types::Array<BigInt>, _>(&ids)
+        .bind::<diesel::sql_types::Array<Text>, _>(&names)
+        .bind::<BigInt, _>(others)
+        .execute(conn)?;
         let partner_id = partner_ids
             .first()
             .map(|(id, _)| *id)

@@ -85,12 +85,21 @@ macro_rules! filtered_events {
     ($enterprise_id:expr, $filter:expr) => {{
         let mut q = audit_events::table
             .left_join(partners::table)
-            .filter(audit_events::enterprise_id.eq($enterprise_id))
             .order((audit_events::created_at.desc(), audit_events::id.desc()))
             .select((AuditEvent::as_select(), partners::name.nullable()))
             .into_boxed();
-        if let Some(partner_id) = $filter.partner_id {
-            q = q.filter(audit_events::partner_id.eq(partner_id));
+        match $filter.partner_id {
+            // One partner's events, scoped to the enterprise through the partner: with the
+            // enterprise on audit_events too, a partner holding most of the events made the
+            // planner walk (enterprise_id, created_at) and skip the other partners' newer
+            // events (12,475 rows for 26 at 1,000,000 events); this way only the
+            // (partner_id, created_at, id) index applies, and a page reads its rows and stops.
+            Some(partner_id) => {
+                q = q
+                    .filter(audit_events::partner_id.eq(partner_id))
+                    .filter(partners::enterprise_id.eq($enterprise_id));
+            }
+            None => q = q.filter(audit_events::enterprise_id.eq($enterprise_id)),
         }
         if let Some(action) = $filter.action {
             q = q.filter(audit_events::action.eq(action));

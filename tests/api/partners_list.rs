@@ -1,12 +1,14 @@
-//! Settings → Partners: the list, its search and filter, the usage meter and the limit.
+//! Settings → Partners: the list, its search and filter, pages, sorting, the Show deactivated
+//! switch, the usage meter and the limit.
 
-use partner_portal::db::instrumentation;
-use partner_portal::domain::{EnterpriseId, UserId};
+use diesel::prelude::*;
+use partner_portal::db::{instrumentation, schema::enterprises};
+use partner_portal::domain::{EnterpriseId, UserId, UserRole};
 use reqwest::StatusCode;
 
 use crate::{
     fixtures::{seed_complete_draft, seed_partners, InvitationFixture, PartnerFixture, UserFixture},
-    helpers::{location, TestApp, PASSWORD},
+    helpers::{location, seed_team_member, TestApp, PASSWORD},
     page::Page,
 };
 
@@ -42,7 +44,7 @@ async fn the_list_shows_each_partners_name_domains_administrator_status_and_the_
     PartnerFixture::new("Umbrella").domains(["umbrella.example"]).deactivated().create(&app);
     InvitationFixture::new(globex, "ana@globex.com").for_account_admin(true).create(&app);
 
-    let html = list(&app, "").await;
+    let html = list(&app, "?show_deactivated=1").await;
 
     assert_eq!(listed_names(&html), ["Initech", "Globex", "Umbrella"], "newest first, deactivated last");
     assert!(html.contains(">globex.com</span>") && html.contains(">globex.io</span>"), "domains are listed");
@@ -75,7 +77,12 @@ async fn search_by_name_or_domain_and_the_status_filter_narrow_the_list() {
     assert_eq!(listed_names(&list(&app, "?q=&status=deactivated").await), ["Umbrella"]);
     assert_eq!(listed_names(&list(&app, "?q=example&status=invited").await), ["Initech"]);
     assert_eq!(listed_names(&list(&app, "?q=%25").await), Vec::<String>::new(), "% is matched literally");
-    assert_eq!(listed_names(&list(&app, "?status=bogus").await).len(), 3, "an unknown status shows all");
+    assert_eq!(
+        listed_names(&list(&app, "?status=bogus").await),
+        ["Initech", "Globex"],
+        "an unknown status shows every status (deactivated ones hidden, as without a filter)"
+    );
+    assert_eq!(listed_names(&list(&app, "?status=bogus&show_deactivated=1").await).len(), 3);
 
     let html = list(&app, "?q=glob&status=active").await;
     let search = r#"form[method="get"] input[type="search"][name="q"][value="glob"]"#;
@@ -167,7 +174,10 @@ async fn a_deactivated_partner_does_not_count_toward_the_limit() {
     assert!(!register_button(&html).0, "the button is enabled");
     assert!(html.contains("9 of 10 partners registered"));
     assert!(!html.contains("Deactivate a partner to register another."));
+    assert_eq!(listed_names(&html).len(), 9, "the deactivated partner is hidden by default");
+    let html = list(&app, "?show_deactivated=1").await;
     assert_eq!(listed_names(&html).len(), 10, "the deactivated partner is still listed");
+    assert!(html.contains("9 of 10 partners registered"));
 }
 
 #[tokio::test]
@@ -198,4 +208,147 @@ async fn anonymous_visitors_are_sent_to_log_in() {
     let app = TestApp::spawn().await;
     assert_eq!(location(&app.get("/settings/partners").await), "/login");
     assert_eq!(location(&app.get("/settings/partners/1").await), "/login");
+}
+
+/// An enterprise whose limit was raised to 100, with "Partner 1" … "Partner 60" (60 the newest).
+async fn sixty_partners() -> (TestApp, EnterpriseId) {
+    let (app, enterprise_id, _) = logged_in().await;
+    let mut conn = app.conn();
+    diesel::update(enterprises::table.find(enterprise_id))
+        .set(enterprises::partner_limit.eq(100))
+        .execute(&mut conn)
+        .unwrap();
+    seed_partners(&mut conn, enterprise_id, 60);
+    (app, enterprise_id)
+}
+
+fn showing(page: &Page) -> String {
+    page.text("#showing").unwrap_or_else(|| panic!("no Showing line:\n{page}"))
+}
+
+/// Follows the pagination link reading `text` (Previous or Next).
+async fn follow(app: &TestApp, page: &Page, text: &str) -> Page {
+    let href = page.link("nav[aria-label=\"Pagination\"] a", text).unwrap_or_else(|| panic!("no {text} link:\n{page}"));
+    list(app, href.trim_start_matches("/settings/partners")).await
+}
+
+#[tokio::test]
+async fn sixty_partners_are_shown_25_a_page_with_previous_and_next_links() {
+    let (app, _) = sixty_partners().await;
+
+    let first = list(&app, "").await;
+    assert_eq!(listed_names(&first).len(), 25);
+    assert_eq!(listed_names(&first)[0], "Partner 60", "newest first, as before pages");
+    assert_eq!(showing(&first), "Showing 1–25 of 60 partners · page 1 of 3");
+    assert!(first.link("nav a", "Previous").is_none(), "no Previous on page 1");
+    assert!(first.contains("60 of 100 partners registered"), "the meter counts every partner, not the page");
+
+    let second = follow(&app, &first, "Next").await;
+    assert_eq!(showing(&second), "Showing 26–50 of 60 partners · page 2 of 3");
+    assert_eq!(listed_names(&second)[0], "Partner 35");
+    let third = follow(&app, &second, "Next").await;
+    assert_eq!(showing(&third), "Showing 51–60 of 60 partners · page 3 of 3");
+    assert_eq!(listed_names(&third), (1..=10).rev().map(|i| format!("Partner {i}")).collect::<Vec<_>>());
+    assert!(third.link("nav a", "Next").is_none(), "no Next on the last page");
+    assert_eq!(showing(&follow(&app, &third, "Previous").await), showing(&second));
+
+    let mut seen: Vec<String> = [&first, &second, &third].iter().flat_map(|p| listed_names(p)).collect();
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len(), 60, "every partner on exactly one page");
+}
+
+#[tokio::test]
+async fn the_column_headers_sort_by_name_both_ways_and_say_which_is_sorted() {
+    let (app, _) = sixty_partners().await;
+    let mut by_name: Vec<String> = (1..=60).map(|i| format!("Partner {i}")).collect();
+    by_name.sort_by_key(|n| n.to_lowercase());
+
+    let home = list(&app, "").await;
+    assert_eq!(home.attr("th[aria-sort]", "aria-sort").as_deref(), Some("descending"), "registered, newest first");
+    let href = home.link("thead th a", "Partner name").expect("a Partner name header link");
+    assert_eq!(href, "/settings/partners?sort=name&dir=asc");
+
+    let mut ascending = list(&app, "?sort=name&dir=asc").await;
+    assert_eq!(ascending.attr("th[aria-sort] a", "href").as_deref(), Some("/settings/partners?sort=name&dir=desc"));
+    assert_eq!(ascending.attr("th[aria-sort]", "aria-sort").as_deref(), Some("ascending"));
+    assert_eq!(ascending.text("th[aria-sort] a").as_deref(), Some("Partner name"), "the arrow is not in the name");
+    let mut names = listed_names(&ascending);
+    while ascending.link("nav a", "Next").is_some() {
+        ascending = follow(&app, &ascending, "Next").await;
+        names.extend(listed_names(&ascending));
+    }
+    assert_eq!(names, by_name, "A to Z across the pages, the sort kept by Next");
+
+    let descending = list(&app, "?sort=name&dir=desc").await;
+    by_name.reverse();
+    assert_eq!(listed_names(&descending), by_name[..25]);
+    assert_eq!(descending.attr("th[aria-sort]", "aria-sort").as_deref(), Some("descending"));
+}
+
+#[tokio::test]
+async fn deactivated_and_declined_partners_are_hidden_until_show_deactivated_is_ticked() {
+    let (app, _, _) = logged_in().await;
+    PartnerFixture::new("Umbrella").domains(["umbrella.example"]).deactivated().create(&app);
+    PartnerFixture::new("Declined Co").domains(["declined.example"]).status("declined").create(&app);
+    PartnerFixture::new("Globex").domains(["globex.com"]).active().create(&app);
+    PartnerFixture::new("Initech").domains(["initech.example"]).create(&app);
+
+    let html = list(&app, "").await;
+    assert_eq!(listed_names(&html), ["Initech", "Globex"]);
+    assert_eq!(showing(&html), "Showing 1–2 of 2 partners");
+    assert!(html.exists(r#"input[type="checkbox"][name="show_deactivated"]:not([checked])"#));
+    assert!(html.contains(r#"<label for="show_deactivated">Show deactivated</label>"#));
+
+    let form = html.form("Filter").set("show_deactivated", "1");
+    let shown = Page::read(form.submit(&app.browser).await).await;
+    assert_eq!(listed_names(&shown), ["Initech", "Globex", "Declined Co", "Umbrella"], "live ones first");
+    assert!(shown.exists(r#"input[name="show_deactivated"][checked]"#), "the switch stays on");
+    let sorted = list(&app, "?show_deactivated=1&sort=name&dir=asc").await;
+    assert_eq!(listed_names(&sorted), ["Globex", "Initech", "Declined Co", "Umbrella"], "live ones first, sorted");
+    assert!(sorted.link("thead th a", "Status").unwrap().contains("show_deactivated=1"), "headers keep the switch");
+    for (query, expected) in [
+        ("sort=status&dir=asc", ["Globex", "Initech", "Umbrella", "Declined Co"]),
+        ("sort=status&dir=desc", ["Initech", "Globex", "Declined Co", "Umbrella"]),
+        ("sort=created&dir=asc", ["Globex", "Initech", "Umbrella", "Declined Co"]),
+        ("sort=name&dir=desc", ["Initech", "Globex", "Umbrella", "Declined Co"]),
+    ] {
+        assert_eq!(listed_names(&list(&app, &format!("?show_deactivated=1&{query}")).await), expected, "{query}");
+    }
+}
+
+#[tokio::test]
+async fn a_bad_page_or_sort_is_a_400_saying_so_and_a_page_past_the_end_is_the_last_page() {
+    let (app, _) = sixty_partners().await;
+
+    for query in ["?page=abc", "?page=0", "?page=-1", "?sort=id", "?sort=name&dir=up"] {
+        let page = app.page(&format!("/settings/partners{query}")).await;
+        assert_eq!(page.status, StatusCode::BAD_REQUEST, "{query}");
+        assert!(
+            page.contains("The page number must be a whole number from 1")
+                || page.contains("sorted by name, status or created")
+                || page.contains("The sort direction must be asc or desc"),
+            "{query}: {page}"
+        );
+    }
+    for past in ["?page=4", "?page=99999999999999999999"] {
+        let html = list(&app, past).await;
+        assert_eq!(showing(&html), "Showing 51–60 of 60 partners · page 3 of 3", "{past}");
+    }
+    assert_eq!(showing(&list(&app, "?page=").await), "Showing 1–25 of 60 partners · page 1 of 3");
+}
+
+#[tokio::test]
+async fn a_viewer_sees_the_same_pages() {
+    let (app, enterprise_id) = sixty_partners().await;
+    seed_team_member(&app, enterprise_id, "vic@acme.example", UserRole::Viewer);
+    let viewer = app.browser_of("vic@acme.example").await;
+
+    for query in ["", "?page=2", "?sort=name&dir=desc&page=3"] {
+        let theirs = viewer.page(&format!("/settings/partners{query}")).await;
+        let admins = list(&app, query).await;
+        assert_eq!(theirs.status, StatusCode::OK);
+        assert_eq!(listed_names(&theirs), listed_names(&admins), "{query}");
+        assert_eq!(showing(&theirs), showing(&admins));
+    }
 }
