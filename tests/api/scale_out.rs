@@ -3,17 +3,17 @@
 //! running: tests/timing/scale_out.rs.)
 
 use partner_portal::domain::sample_png;
-use reqwest::{header, multipart, redirect::Policy, StatusCode};
+use reqwest::{header, multipart, StatusCode};
 
 use crate::{
     fixtures::PartnerFixture,
-    helpers::{location, Options, TestApp, ADMIN, PASSWORD},
+    helpers::{location, repeats_only, Options, TestApp, ADMIN, PASSWORD},
     page::Page,
 };
 
 /// A client without a cookie jar: every request carries exactly the cookie it is given.
 fn bare_client() -> reqwest::Client {
-    reqwest::Client::builder().redirect(Policy::none()).build().unwrap()
+    reqwest::Client::builder().redirect(repeats_only()).build().unwrap()
 }
 
 async fn get_with(app: &TestApp, cookie: &str, path: &str) -> (StatusCode, String, String) {
