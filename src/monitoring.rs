@@ -26,6 +26,7 @@ pub const LOGINS_THROTTLED: &str = "logins_throttled_total";
 pub const PASSWORD_QUEUE: &str = "password_hash_queue_length";
 pub const INTROSPECTION_CACHE: &str = "introspection_cache_lookups_total";
 pub const SESSION_CACHE: &str = "session_cache_lookups_total";
+pub const SESSION_CACHE_DROPS: &str = "session_cache_invalidations_total";
 pub const SESSION_CACHE_LISTENER: &str = "session_cache_listener_connected";
 
 /// Requests take milliseconds; the buckets go from 1 ms to 10 s.
@@ -138,6 +139,10 @@ pub fn session_cache(lookup: crate::auth::session_cache::Lookup) {
         Lookup::Stale => "stale",
     };
     metrics::counter!(SESSION_CACHE, "result" => result).increment(1);
+}
+
+pub fn session_cache_dropped(kind: &'static str) {
+    metrics::counter!(SESSION_CACHE_DROPS, "kind" => kind).increment(1);
 }
 
 pub fn session_cache_listener(connected: bool) {

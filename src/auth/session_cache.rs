@@ -132,6 +132,17 @@ impl Selector {
         }
     }
 
+    /// For `/metrics`: what kind of change dropped entries.
+    fn kind(&self) -> &'static str {
+        match self {
+            Selector::Session(_) => "session",
+            Selector::User(_) => "person",
+            Selector::Partner(_) => "partner",
+            Selector::Enterprise(_) => "enterprise",
+            Selector::All => "all",
+        }
+    }
+
     fn concerns(&self, key_hash: &[u8], entry: &Entry) -> bool {
         match self {
             Selector::Session(k) => k.as_slice() == key_hash,
@@ -256,8 +267,16 @@ impl SessionCache {
                 inner.entries.clear();
             }
         }
-        inner.serials += 1;
-        let serial = inner.serials;
+        // A reload that found the same session (its minute was up, or its slide was due) keeps
+        // the serial: requests answered from the entry meanwhile were answered rightly.
+        let same = inner.entries.get(&key_hash).filter(|c| c.entry.state == entry.state).map(|c| c.serial);
+        let serial = match same {
+            Some(serial) => serial,
+            None => {
+                inner.serials += 1;
+                inner.serials
+            }
+        };
         inner.entries.insert(key_hash, Cached { entry, stored: Instant::now(), serial });
     }
 
@@ -306,6 +325,7 @@ impl SessionCache {
 impl Inner {
     /// Drops the entries `selector` concerns, as a new generation, and logs it.
     fn drop_entries(&mut self, selector: Selector) {
+        crate::monitoring::session_cache_dropped(selector.kind());
         self.generation += 1;
         match &selector {
             Selector::All => self.entries.clear(),
@@ -625,6 +645,20 @@ mod tests {
         }
         cache.insert(ticket, vec![1], entry(1, Some(3), 4));
         assert!(cache.get(&[1], Utc::now()).0.is_none(), "too many changes since: can't tell, not stored");
+    }
+
+    #[test]
+    fn a_reload_of_the_same_session_keeps_the_entry_that_requests_were_answered_from() {
+        let (cache, _db) = connected();
+        cache.insert(cache.ticket().unwrap(), vec![1], entry(1, None, 1));
+        let (found, _) = cache.get(&[1], Utc::now());
+        let serial = found.unwrap().1;
+        cache.insert(cache.ticket().unwrap(), vec![1], entry(1, None, 1));
+        assert!(cache.holds(&[1], serial), "same values: still the entry a request used");
+        let mut changed = entry(1, None, 1);
+        changed.state.insert("csrf".into(), "new".into());
+        cache.insert(cache.ticket().unwrap(), vec![1], changed);
+        assert!(!cache.holds(&[1], serial), "other values: a request answered from the old one is repeated");
     }
 
     #[test]
