@@ -390,6 +390,22 @@ mod tests {
     }
 
     #[test]
+    fn the_session_cache_is_on_by_default_and_its_listen_url_is_checked_when_given() {
+        let db = ("DATABASE_URL", "postgres://x/y");
+        let s = with(&[db], AppEnv::Development).unwrap();
+        assert!(s.session.cache);
+        assert_eq!(s.session.listen_url.expose(), "postgres://x/y", "DATABASE_URL by default");
+        assert!(!with(&[db, ("SESSION_CACHE", "OFF")], AppEnv::Development).unwrap().session.cache);
+        assert_eq!(with(&[db, ("SESSION_CACHE", "maybe")], AppEnv::Development).unwrap_err().var, "SESSION_CACHE");
+        for bad in ["mysql://x/y", "postgres://x/y?nonsense=1"] {
+            let e = with(&[db, ("DATABASE_LISTEN_URL", bad)], AppEnv::Development).unwrap_err();
+            assert_eq!(e.var, "DATABASE_LISTEN_URL", "{bad}");
+        }
+        let s = with(&[db, ("DATABASE_LISTEN_URL", "postgres://direct:5432/y")], AppEnv::Development).unwrap();
+        assert_eq!(s.session.listen_url.expose(), "postgres://direct:5432/y");
+    }
+
+    #[test]
     fn a_short_session_key_is_refused() {
         let e = with(&[("DATABASE_URL", "postgres://x/y"), ("SESSION_KEY", "abcd")], AppEnv::Development).unwrap_err();
         assert_eq!(e.var, "SESSION_KEY");
