@@ -2,6 +2,7 @@
 
 pub mod assets;
 pub mod auth;
+pub mod background;
 pub mod commands;
 pub mod config;
 pub mod db;

@@ -51,9 +51,9 @@ pub struct Application {
     metrics: Option<(u16, Server)>,
     state: web::Data<AppState>,
     /// Stopped once the server has (see `run_until_stopped`).
-    email_worker: Option<crate::email::worker::Worker>,
+    email_worker: Option<crate::background::Worker>,
     /// The daily re-check of verified domains; runs and stops with the email worker.
-    domain_checks: Option<crate::dns::recheck::Worker>,
+    domain_checks: Option<crate::background::Worker>,
 }
 
 impl Application {

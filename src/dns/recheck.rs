@@ -8,11 +8,12 @@
 //! [`run_due`] does one pass to completion: the loop calls it, and so do the tests, instead of
 //! waiting for the timer.
 
-use std::{future::Future, time::Duration};
+use std::time::Duration;
 
 use diesel::connection::{Connection, InstrumentationEvent};
-use tokio::{sync::watch, task::JoinHandle};
+use tokio::sync::watch;
 
+use crate::background::Worker;
 use crate::{
     config::DnsSettings,
     db::{self, domain_verification, DbPool},
@@ -31,30 +32,11 @@ fn lease(settings: &DnsSettings) -> Duration {
     settings.timeout * (BATCH as u32 + 1) * 2 + Duration::from_secs(60)
 }
 
-/// The running re-check loop.
-pub struct Worker {
-    stop: watch::Sender<bool>,
-    task: JoinHandle<()>,
-}
-
-impl Worker {
-    /// Stops the loop between two domains; resolves once it has.
-    pub fn stop(self) -> impl Future<Output = ()> {
-        let _ = self.stop.send(true);
-        async move {
-            if let Err(e) = self.task.await {
-                tracing::error!(error = %e, "domain re-check worker ended abnormally");
-            }
-        }
-    }
-}
-
 /// Starts the loop on the current tokio runtime, on `pool` (a small one of its own, like the
 /// email worker's).
+/// Stopped between two domains.
 pub fn spawn(pool: DbPool, settings: DnsSettings) -> Worker {
-    let (stop, stopping) = watch::channel(false);
-    let task = tokio::spawn(async move {
-        let mut stopping = stopping;
+    Worker::spawn("domain re-check", move |mut stopping| async move {
         tracing::info!("domain re-check worker started");
         while !*stopping.borrow() {
             if let Err(e) = pass(&pool, &settings, Some(&stopping)).await {
@@ -66,8 +48,7 @@ pub fn spawn(pool: DbPool, settings: DnsSettings) -> Worker {
             }
         }
         tracing::info!("domain re-check worker stopped");
-    });
-    Worker { stop, task }
+    })
 }
 
 /// Re-checks every verified domain that is due now and returns how many it claimed (domains

@@ -11,9 +11,9 @@
 //! finished and recorded; the rest of its batch is handed back to the outbox untried
 //! (`outbox::release`), for the next start or another instance.
 
-use std::{future::Future, time::Duration};
+use std::time::Duration;
 
-use tokio::{sync::watch, task::JoinHandle};
+use tokio::sync::watch;
 
 use diesel::{
     connection::{Connection, InstrumentationEvent},
@@ -21,6 +21,7 @@ use diesel::{
 };
 
 use super::mailer::{FailureKind, Mailer, SendFailure};
+use crate::background::Worker;
 use crate::{
     config::{EmailSettings, PoolSettings},
     db::{
@@ -58,25 +59,6 @@ pub fn pool(settings: &PoolSettings) -> DbPool {
     db::build_pool(&PoolSettings { size: 2, ..settings.clone() })
 }
 
-/// The running background sender. Dropping it leaves the worker running.
-pub struct Worker {
-    stop: watch::Sender<bool>,
-    task: JoinHandle<()>,
-}
-
-impl Worker {
-    /// Tells the worker to stop now and returns a future that resolves once it has: after
-    /// the email it is sending (if any) is sent and recorded, before the next one.
-    pub fn stop(self) -> impl Future<Output = ()> {
-        let _ = self.stop.send(true);
-        async move {
-            if let Err(e) = self.task.await {
-                tracing::error!(error = %e, "email worker ended abnormally");
-            }
-        }
-    }
-}
-
 /// Starts the background sender on the current tokio runtime, on `pool` (give it one of its
 /// own: [`pool`]). Without a usable mailer (production without `SMTP_URL`) it logs an error
 /// and sends nothing: emails stay queued.
@@ -90,9 +72,8 @@ pub fn spawn(pool: DbPool, settings: EmailSettings) -> Option<Worker> {
         },
         "email worker started"
     );
-    let (stop, stopping) = watch::channel(false);
-    let task = tokio::spawn(run(pool, mailer, config, stopping));
-    Some(Worker { stop, task })
+    // Stopped after the email it is sending (if any) is sent and recorded, before the next.
+    Some(Worker::spawn("email", move |stopping| run(pool, mailer, config, stopping)))
 }
 
 /// Sends every due email now, as the background worker would, and returns once no due email
