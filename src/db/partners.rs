@@ -120,47 +120,52 @@ pub struct ListFilter {
 
 /// One row of the list statement: the enterprise's limit and the admin's unfinished draft on
 /// every row, and a partner (absent when the enterprise has none: the row is still there).
-#[derive(QueryableByName, Debug)]
+/// Loaded by position: the fields are in the statement's column order (`ListPageColumns`).
+#[derive(Queryable, Debug)]
 struct ListPageRow {
-    #[diesel(sql_type = BigInt)]
     partner_limit: i64,
-    #[diesel(sql_type = Nullable<BigInt>)]
     draft_id: Option<DraftId>,
-    #[diesel(sql_type = Nullable<Text>)]
     draft_name: Option<String>,
-    #[diesel(sql_type = BigInt)]
     live: i64,
-    #[diesel(sql_type = BigInt)]
     total: i64,
-    #[diesel(sql_type = BigInt)]
     matched: i64,
-    #[diesel(sql_type = Nullable<BigInt>)]
     id: Option<PartnerId>,
-    #[diesel(sql_type = Nullable<Text>)]
     name: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
     status: Option<PartnerStatus>,
-    #[diesel(sql_type = Nullable<Timestamptz>)]
     created_at: Option<DateTime<Utc>>,
-    #[diesel(sql_type = Nullable<Bool>)]
     has_logo: Option<bool>,
-    #[diesel(sql_type = Nullable<Timestamptz>)]
     logo_updated_at: Option<DateTime<Utc>>,
-    #[diesel(sql_type = Nullable<Text>)]
     domains: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
     admin_name: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
     admin_email: Option<String>,
-    #[diesel(sql_type = Nullable<Bool>)]
     admin_pending: Option<bool>,
-    #[diesel(sql_type = Nullable<BigInt>)]
     product_count: Option<i64>,
-    #[diesel(sql_type = Nullable<BigInt>)]
     api_count: Option<i64>,
-    #[diesel(sql_type = Nullable<Text>)]
     partner_code: Option<String>,
 }
+
+/// The list statement's columns, in order (see `sql/partners_list_page_tail.sql`).
+type ListPageColumns = (
+    BigInt,
+    Nullable<BigInt>,
+    Nullable<Text>,
+    BigInt,
+    BigInt,
+    BigInt,
+    Nullable<BigInt>,
+    Nullable<Text>,
+    Nullable<Text>,
+    Nullable<Timestamptz>,
+    Nullable<Bool>,
+    Nullable<Timestamptz>,
+    Nullable<Text>,
+    Nullable<Text>,
+    Nullable<Text>,
+    Nullable<Bool>,
+    Nullable<BigInt>,
+    Nullable<BigInt>,
+    Nullable<Text>,
+);
 
 /// What Settings → Partners shows.
 pub struct ListPage {
@@ -203,6 +208,7 @@ pub fn list_page(
             .bind::<Nullable<Text>, _>(search)
             .bind::<BigInt, _>(offset)
             .bind::<BigInt, _>(i64::from(page_size))
+            .typed::<ListPageColumns>()
             .load(conn)?;
     let first = rows.first().ok_or(diesel::result::Error::NotFound)?;
     let usage = Usage { live: first.live, total: first.total, limit: first.partner_limit };
@@ -231,14 +237,15 @@ pub fn list_page(
     Ok(ListPage { rows, matched, page: page_shown(filter.page.max(1), matched, page_size), usage, draft })
 }
 
-/// The list statement with `$search` as the search condition and `$keys` as the page's order
-/// (and its rows' numbering); see the comment in `sql/partners_list_page.sql`.
+/// The list statement with `$search` as the search condition, `$counts` as its counts and
+/// `$keys` as the page's order (and its rows' numbering); see the comment in
+/// `sql/partners_list_page.sql`.
 macro_rules! list_page_sql {
-    ($search:expr, $keys:literal) => {
+    ($search:expr, $counts:expr, $keys:literal) => {
         concat!(
             include_str!("sql/partners_list_page.sql"),
             $search,
-            include_str!("sql/partners_list_page_counts.sql"),
+            $counts,
             "     SELECT p.*, row_number() OVER (ORDER BY ",
             $keys,
             ") AS ord\n       FROM (SELECT * FROM visible p ORDER BY ",
@@ -263,6 +270,17 @@ macro_rules! searched {
     };
 }
 
+/// A search's counts: the partners it matches, counted.
+macro_rules! searched_counts {
+    () => {
+        concat!(
+            include_str!("sql/partners_list_page_counted.sql"),
+            searched!(),
+            include_str!("sql/partners_list_page_matched.sql")
+        )
+    };
+}
+
 /// No search ($5 is NULL: the condition is decided before any row is read).
 macro_rules! unsearched {
     () => {
@@ -270,28 +288,41 @@ macro_rules! unsearched {
     };
 }
 
+/// Without a search, the counts kept per status (`partner_status_counts`).
+macro_rules! unsearched_counts {
+    () => {
+        include_str!("sql/partners_list_page_kept.sql")
+    };
+}
+
 /// The six orders, live partners always first; each with and without a search.
 macro_rules! list_page_sqls {
-    ($search:ident, $sort:expr, $ascending:expr) => {
+    ($search:ident, $counts:ident, $sort:expr, $ascending:expr) => {
         match ($sort, $ascending) {
-            (ListSort::Created, false) => {
-                list_page_sql!($search!(), "p.status IN ('deactivated', 'declined'), p.created_at DESC, p.id DESC")
-            }
+            (ListSort::Created, false) => list_page_sql!(
+                $search!(),
+                $counts!(),
+                "p.status IN ('deactivated', 'declined'), p.created_at DESC, p.id DESC"
+            ),
             (ListSort::Created, true) => {
-                list_page_sql!($search!(), "p.status IN ('deactivated', 'declined'), p.created_at, p.id")
+                list_page_sql!($search!(), $counts!(), "p.status IN ('deactivated', 'declined'), p.created_at, p.id")
             }
             (ListSort::Name, true) => {
-                list_page_sql!($search!(), "p.status IN ('deactivated', 'declined'), lower(p.name), p.id")
+                list_page_sql!($search!(), $counts!(), "p.status IN ('deactivated', 'declined'), lower(p.name), p.id")
             }
-            (ListSort::Name, false) => {
-                list_page_sql!($search!(), "p.status IN ('deactivated', 'declined'), lower(p.name) DESC, p.id DESC")
-            }
+            (ListSort::Name, false) => list_page_sql!(
+                $search!(),
+                $counts!(),
+                "p.status IN ('deactivated', 'declined'), lower(p.name) DESC, p.id DESC"
+            ),
             (ListSort::Status, true) => list_page_sql!(
                 $search!(),
+                $counts!(),
                 "p.status IN ('deactivated', 'declined'), p.status, p.created_at DESC, p.id DESC"
             ),
             (ListSort::Status, false) => list_page_sql!(
                 $search!(),
+                $counts!(),
                 "p.status IN ('deactivated', 'declined'), p.status DESC, p.created_at DESC, p.id DESC"
             ),
         }
@@ -301,9 +332,9 @@ macro_rules! list_page_sqls {
 /// One static statement per sort and per search-or-not.
 fn list_page_sql(sort: ListSort, ascending: bool, search: bool) -> &'static str {
     if search {
-        list_page_sqls!(searched, sort, ascending)
+        list_page_sqls!(searched, searched_counts, sort, ascending)
     } else {
-        list_page_sqls!(unsearched, sort, ascending)
+        list_page_sqls!(unsearched, unsearched_counts, sort, ascending)
     }
 }
 

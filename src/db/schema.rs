@@ -276,6 +276,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    partner_status_counts (enterprise_id, status) {
+        enterprise_id -> Int8,
+        status -> Text,
+        n -> Int8,
+    }
+}
+
+diesel::table! {
     /// Kept current by triggers (migration 000005); read by the partners list.
     partner_summaries (partner_id) {
         partner_id -> Int8,
@@ -286,6 +294,8 @@ diesel::table! {
         admin_name -> Nullable<Text>,
         admin_email -> Nullable<Text>,
         admin_pending -> Bool,
+        logo_updated_at -> Nullable<Timestamptz>,
+        partner_code -> Text,
     }
 }
 
@@ -402,6 +412,7 @@ diesel::joinable!(partner_logos -> partners (partner_id));
 diesel::joinable!(partner_products -> partners (partner_id));
 diesel::joinable!(partner_products -> products (product_id));
 diesel::joinable!(partner_products -> users (granted_by));
+diesel::joinable!(partner_status_counts -> enterprises (enterprise_id));
 diesel::joinable!(partner_summaries -> partners (partner_id));
 diesel::joinable!(partners -> enterprises (enterprise_id));
 diesel::joinable!(partners -> partner_organisations (organisation_id));
@@ -434,6 +445,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     partner_logos,
     partner_organisations,
     partner_products,
+    partner_status_counts,
     partner_summaries,
     partners,
     password_tokens,

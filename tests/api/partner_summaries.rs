@@ -180,3 +180,42 @@ async fn the_lists_administrator_follows_invitations_acceptance_and_renames() {
     .unwrap();
     assert_eq!(administrator_cell(&app, partner).await, "Ivy-Rose Invitee ivy.rose@globex.com");
 }
+
+/// The list's logo address and Partner ID come from the summary row too: a replaced logo gets
+/// a new version (the same as the partner page's, so the browser fetches it again), a removed
+/// one falls back to the initials, and a Partner ID changed by hand shows at once.
+#[tokio::test]
+async fn the_lists_logo_version_and_partner_id_follow_replacements_and_removals() {
+    let (app, _, partner) = admin_and_globex("active").await;
+    let logo_src = |row: &Page| row.attr(&format!(r#"img[src^="/settings/partners/{partner}/logo?v="]"#), "src");
+    let general = format!("/settings/partners/{partner}");
+
+    upload_logo(&app, partner).await;
+    let first = logo_src(&row(&app, partner).await).expect("the logo is listed");
+    assert!(app.page(&general).await.contains(&first), "the list and the partner page share the logo's address");
+
+    upload_logo(&app, partner).await;
+    let second = logo_src(&row(&app, partner).await).expect("the replaced logo is listed");
+    assert_ne!(first, second, "a replaced logo gets a new address, or browsers keep showing the old one");
+    assert!(app.page(&general).await.contains(&second));
+
+    let mut conn = app.conn();
+    diesel::sql_query("DELETE FROM partner_logos WHERE partner_id = $1")
+        .bind::<BigInt, _>(partner)
+        .execute(&mut conn)
+        .unwrap();
+    let listed_row = row(&app, partner).await;
+    assert_eq!(logo_src(&listed_row), None);
+    assert_eq!(listed_row.text("span.avatar").as_deref(), Some("GL"), "initials stand in for the removed logo");
+
+    let code = listed_row.text("span.code").expect("the Partner ID is listed");
+    assert!(!code.is_empty());
+    diesel::sql_query(
+        "UPDATE partner_organisations SET partner_code = 'PRT-ZZZ999' \
+          WHERE id = (SELECT organisation_id FROM partners WHERE id = $1)",
+    )
+    .bind::<BigInt, _>(partner)
+    .execute(&mut conn)
+    .unwrap();
+    assert_eq!(row(&app, partner).await.text("span.code").as_deref(), Some("PRT-ZZZ999"));
+}

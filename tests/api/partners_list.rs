@@ -352,3 +352,75 @@ async fn a_viewer_sees_the_same_pages() {
         assert_eq!(showing(&theirs), showing(&admins));
     }
 }
+
+/// The statuses' counts, as `partner_status_counts` keeps them and as counting the partners
+/// gives them (statuses with none left out).
+fn kept_and_counted(conn: &mut PgConnection, enterprise_id: EnterpriseId) -> (Vec<(String, i64)>, Vec<(String, i64)>) {
+    use diesel::sql_types::{BigInt, Text};
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = Text)]
+        status: String,
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let read = |conn: &mut PgConnection, sql: &str| -> Vec<(String, i64)> {
+        let rows: Vec<Count> = diesel::sql_query(sql).bind::<BigInt, _>(enterprise_id).load(conn).unwrap();
+        rows.into_iter().map(|c| (c.status, c.n)).collect()
+    };
+    (
+        read(conn, "SELECT status, n FROM partner_status_counts WHERE enterprise_id = $1 AND n > 0 ORDER BY status"),
+        read(
+            conn,
+            "SELECT status, count(*) AS n FROM partners WHERE enterprise_id = $1 GROUP BY status ORDER BY status",
+        ),
+    )
+}
+
+/// The meter and "Showing … of N" read counts kept per status by triggers: they follow a
+/// deactivation through the portal, and changes of many partners in one statement made straight
+/// in the database, in each status filter.
+#[tokio::test]
+async fn the_meter_and_the_counts_follow_status_changes_made_anywhere() {
+    let (app, enterprise_id) = sixty_partners().await;
+    let mut conn = app.conn();
+    let gone = PartnerFixture::new("Gone Ltd").domains(["gone.example"]).create(&app).id;
+    assert!(list(&app, "").await.contains("61 of 100 partners registered"));
+
+    let r =
+        crate::grants::post(&app, &format!("/settings/partners/{gone}/deactivate"), &[("confirm_name", "Gone Ltd")])
+            .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "deactivated through the portal");
+    let html = list(&app, "").await;
+    assert!(html.contains("60 of 100 partners registered"), "the deactivated partner no longer counts");
+    assert_eq!(showing(&html), "Showing 1–25 of 60 partners · page 1 of 3");
+    assert_eq!(showing(&list(&app, "?status=deactivated").await), "Showing 1–1 of 1 partner");
+    assert_eq!(showing(&list(&app, "?show_deactivated=1").await), "Showing 1–25 of 61 partners · page 1 of 3");
+
+    // One statement changing ten partners, another declining five of them: counted per statement.
+    diesel::sql_query(
+        "UPDATE partners SET status = 'active' WHERE enterprise_id = $1 AND name IN \
+         ('Partner 1', 'Partner 2', 'Partner 3', 'Partner 4', 'Partner 5', \
+          'Partner 6', 'Partner 7', 'Partner 8', 'Partner 9', 'Partner 10')",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(enterprise_id)
+    .execute(&mut conn)
+    .unwrap();
+    diesel::sql_query(
+        "UPDATE partners SET status = 'declined' WHERE enterprise_id = $1 AND name IN \
+         ('Partner 6', 'Partner 7', 'Partner 8', 'Partner 9', 'Partner 10')",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(enterprise_id)
+    .execute(&mut conn)
+    .unwrap();
+    let (kept, counted) = kept_and_counted(&mut conn, enterprise_id);
+    assert_eq!(kept, counted);
+    assert_eq!(kept.iter().map(|(_, n)| n).sum::<i64>(), 61);
+    let html = list(&app, "").await;
+    assert!(html.contains("55 of 100 partners registered"), "declined partners do not count");
+    assert_eq!(showing(&list(&app, "?status=active").await), "Showing 1–5 of 5 partners");
+    assert_eq!(showing(&list(&app, "?status=declined").await), "Showing 1–5 of 5 partners");
+    // A search still counts what it matches (a deactivated partner only when they are shown).
+    assert_eq!(showing(&list(&app, "?q=gone&show_deactivated=1").await), "Showing 1–1 of 1 partner");
+    assert_eq!(showing(&list(&app, "?q=partner%202").await), "Showing 1–11 of 11 partners");
+}

@@ -4,14 +4,16 @@
 -- snapshot; an offset past the end is the last page's.
 --
 -- `partners::list_page_sql` makes one statement per sort, with and without a search, from this
--- file, the search condition, partners_list_page_counts.sql, the page's ORDER BY and
--- partners_list_page_tail.sql. A static ORDER BY lets the default order (live first, newest
--- first) come from the index partners_list_order a page at a time; without the search's
--- condition the count is an index-only scan. Both keep PostgreSQL on its generic plan: with
+-- file, the search condition, the counts (partners_list_page_kept.sql without a search;
+-- partners_list_page_counted.sql, the search condition again and partners_list_page_matched.sql
+-- with one), the page's ORDER BY and partners_list_page_tail.sql. A static ORDER BY lets the
+-- default order (live first, newest first) come from the index partners_list_order a page at a
+-- time; without a search the counts are a few rows of partner_status_counts, however many
+-- partners there are. Both keep PostgreSQL on its generic plan: with
 -- every variant in one statement it re-planned the statement on every view (0.35 ms at 500
 -- partners, as long as running it).
 WITH visible AS NOT MATERIALIZED (
-     SELECT p.id, p.name, p.status, p.created_at, p.organisation_id
+     SELECT p.id, p.name, p.status, p.created_at
        FROM partners p
       WHERE p.enterprise_id = $1
         AND ($3 OR $4::text IS NOT NULL OR p.status IN ('requested', 'invited', 'active'))

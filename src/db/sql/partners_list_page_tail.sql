@@ -1,9 +1,9 @@
 )
 SELECT e.partner_limit::bigint AS partner_limit, dr.id AS draft_id, dr.name AS draft_name,
        c.live, c.total, c.matched,
-       p.id, p.name, p.status, p.created_at, m.has_logo, l.updated_at AS logo_updated_at, m.domains,
+       p.id, p.name, p.status, p.created_at, m.has_logo, m.logo_updated_at, m.domains,
        m.admin_name, m.admin_email, m.admin_pending,
-       m.product_count::bigint AS product_count, m.api_count::bigint AS api_count, o.partner_code
+       m.product_count::bigint AS product_count, m.api_count::bigint AS api_count, m.partner_code
   FROM enterprises e
  CROSS JOIN counts c
   LEFT JOIN LATERAL (
@@ -15,10 +15,9 @@ SELECT e.partner_limit::bigint AS partner_limit, dr.id AS draft_id, dr.name AS d
   -- LATERAL … LIMIT 1: a keyed lookup per row of the page. With plain joins the generic plan
   -- (it guesses 200 rows for the six branches) hashed the whole of partner_summaries.
   LEFT JOIN LATERAL (
-       SELECT has_logo, domains, admin_name, admin_email, admin_pending, product_count, api_count
+       SELECT has_logo, logo_updated_at, domains, admin_name, admin_email, admin_pending, product_count,
+              api_count, partner_code
          FROM partner_summaries WHERE partner_id = p.id LIMIT 1
   ) m ON true
-  LEFT JOIN LATERAL (SELECT updated_at FROM partner_logos WHERE partner_id = p.id LIMIT 1) l ON true
-  LEFT JOIN LATERAL (SELECT partner_code FROM partner_organisations WHERE id = p.organisation_id LIMIT 1) o ON true
  WHERE e.id = $1
  ORDER BY p.ord

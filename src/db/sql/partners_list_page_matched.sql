@@ -1,0 +1,4 @@
+                    ) AS matched
+               FROM partners p
+              WHERE p.enterprise_id = $1) c
+), page AS (
