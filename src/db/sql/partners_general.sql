@@ -25,9 +25,15 @@ SELECT p.id, p.enterprise_id, p.name, p.status, p.created_at, p.updated_at, p.de
               array_agg(last_check_error ORDER BY domain) AS errors
          FROM partner_domains WHERE partner_id = p.id AND enterprise_id = p.enterprise_id
   ) d ON true
-  LEFT JOIN users a ON a.id = p.account_admin_user_id
-        AND EXISTS (SELECT 1 FROM memberships am WHERE am.user_id = a.id AND am.partner_id = p.id
-                       AND am.ended_at IS NULL)
+  -- LATERAL: a keyed lookup whatever the statistics. As a join condition, the generic plan
+  -- on small tables hashed every user and every live membership on each view (0.09-0.14 ms
+  -- against 0.08-0.10 ms for the whole statement this way, EXPLAIN ANALYZE on the bench data).
+  LEFT JOIN LATERAL (
+       SELECT u.first_name, u.surname, u.email FROM users u
+        WHERE u.id = p.account_admin_user_id
+          AND EXISTS (SELECT 1 FROM memberships am WHERE am.user_id = u.id AND am.partner_id = p.id
+                         AND am.ended_at IS NULL)
+  ) a ON true
   LEFT JOIN LATERAL (
        SELECT * FROM invitations
         WHERE partner_id = p.id AND for_account_admin
