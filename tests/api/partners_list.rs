@@ -353,9 +353,12 @@ async fn a_viewer_sees_the_same_pages() {
     }
 }
 
+/// How many partners are in each status, by status (statuses with none left out).
+type StatusCounts = Vec<(String, i64)>;
+
 /// The statuses' counts, as `partner_status_counts` keeps them and as counting the partners
-/// gives them (statuses with none left out).
-fn kept_and_counted(conn: &mut PgConnection, enterprise_id: EnterpriseId) -> (Vec<(String, i64)>, Vec<(String, i64)>) {
+/// gives them.
+fn kept_and_counted(conn: &mut PgConnection, enterprise_id: EnterpriseId) -> (StatusCounts, StatusCounts) {
     use diesel::sql_types::{BigInt, Text};
     #[derive(QueryableByName)]
     struct Count {
@@ -364,7 +367,7 @@ fn kept_and_counted(conn: &mut PgConnection, enterprise_id: EnterpriseId) -> (Ve
         #[diesel(sql_type = BigInt)]
         n: i64,
     }
-    let read = |conn: &mut PgConnection, sql: &str| -> Vec<(String, i64)> {
+    let read = |conn: &mut PgConnection, sql: &str| -> StatusCounts {
         let rows: Vec<Count> = diesel::sql_query(sql).bind::<BigInt, _>(enterprise_id).load(conn).unwrap();
         rows.into_iter().map(|c| (c.status, c.n)).collect()
     };
