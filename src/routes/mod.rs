@@ -177,6 +177,7 @@ route_table! {
 
     // ---- Partner profile (the organisation's Admins) --------------------------------------
     get  "/partner/profile"                              => profile::page::profile;
+    get  "/partner/activity"                             => activity::pages::own_page;
     post "/partner/profile/link"                         => profile::link::regenerate;
     post "/partner/connections/{id}/accept"              => profile::requests::accept;
     post "/partner/connections/{id}/decline"             => profile::requests::decline;

@@ -414,3 +414,90 @@ async fn the_activity_page_stays_fast_with_10000_events() {
         assert!(ms < 2_000, "{path} took {ms} ms");
     }
 }
+
+/// A partner Admin's own **Activity** (`/partner/activity`, SPEC §15): their partner's events,
+/// newest first, paginated and filtered like the enterprise's tab, and nothing about another
+/// partner or the enterprise alone, whatever the query says. Members and the enterprise's own
+/// team are refused.
+#[tokio::test]
+async fn a_partner_admin_sees_their_own_partners_activity_and_nothing_else() {
+    let (app, enterprise_id) = logged_in().await;
+    let mut conn = app.conn();
+    let globex = PartnerFixture::new("Globex")
+        .domains(["globex.example"])
+        .active()
+        .user(UserFixture::admin("ada@globex.example"))
+        .user(UserFixture::member("mo@globex.example"))
+        .create(&app)
+        .id;
+    let initech = active_partner(&mut conn, enterprise_id, "Initech", "initech.example");
+    seed_events(
+        &mut conn,
+        enterprise_id,
+        Some(globex),
+        "partner.renamed",
+        "Globex change",
+        30,
+        "2026-11-21 15:00:00+00",
+    );
+    seed_events(
+        &mut conn,
+        enterprise_id,
+        Some(initech),
+        "partner.renamed",
+        "Initech secret",
+        3,
+        "2026-11-21 16:00:00+00",
+    );
+    seed_events(
+        &mut conn,
+        enterprise_id,
+        None,
+        "enterprise.settings_changed",
+        "Enterprise secret",
+        2,
+        "2026-11-21 16:00:00+00",
+    );
+
+    // A change made through the enterprise's forms shows up too.
+    let catalog = crate::fixtures::seed_catalog(&mut conn, enterprise_id);
+    let product = catalog.products[0].to_string();
+    let r =
+        crate::grants::post(&app, &format!("/settings/partners/{globex}/products/add"), &[("product", &product)]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
+    let ada = app.browser_of("ada@globex.example").await;
+    let first = Page::read(ada.get("/partner/activity").await).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.html);
+    assert_eq!(first.attr(r#"nav a[href="/partner/activity"]"#, "aria-current").as_deref(), Some("page"));
+    let mut expected = vec!["Product One".to_string()];
+    expected.extend(range("Globex change", 30, 7));
+    assert_eq!(targets(&first).len(), 25);
+    assert!(first.contains("Granted a product"), "the grant made by the enterprise is listed:\n{first}");
+    assert_eq!(targets(&first)[1..], expected[1..], "newest first");
+    for secret in ["Initech secret", "Enterprise secret", "Initech"] {
+        assert!(!first.contains(secret), "{secret} must not be shown to Globex's Admin");
+    }
+    let older = href(&first, "Older").expect("an Older link");
+    assert_eq!(older, "/partner/activity?page=2");
+    let second = Page::read(ada.get(&older).await).await;
+    assert_eq!(targets(&second), range("Globex change", 6, 1));
+
+    // Another partner's id in the query changes nothing; the action filter narrows.
+    let asked = Page::read(ada.get(&format!("/partner/activity?partner={initech}")).await).await;
+    assert_eq!(asked.status, StatusCode::OK);
+    assert!(!asked.contains("Initech secret"));
+    let granted = Page::read(ada.get("/partner/activity?action=partner.product_granted").await).await;
+    assert_eq!(targets(&granted).len(), 1);
+    assert!(granted.contains("Product One"));
+    let bad = Page::read(ada.get("/partner/activity?from=2026-13-01").await).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.contains("The From date must be a day between 2000 and 9999"));
+
+    // A Member has no such menu entry and is refused; so is the enterprise's own admin.
+    let mo = app.browser_of("mo@globex.example").await;
+    let catalog_page = Page::read(mo.get("/service-catalog").await).await;
+    assert!(!catalog_page.exists(r#"nav a[href="/partner/activity"]"#));
+    assert_eq!(mo.get("/partner/activity").await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(app.get("/partner/activity").await.status(), StatusCode::FORBIDDEN);
+}

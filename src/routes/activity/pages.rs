@@ -1,5 +1,7 @@
-//! Activity: the enterprise-wide log (`/settings/activity`, Settings → Activity) and a
-//! partner's Activity tab (`/settings/partners/{id}/activity`): audit events newest first,
+//! Activity: the enterprise-wide log (`/settings/activity`, Settings → Activity), a
+//! partner's Activity tab (`/settings/partners/{id}/activity`) and the partner Admin's own
+//! **Activity** (`/partner/activity`, SPEC §15: the same events as the enterprise's tab for
+//! their partner, nothing of other partners'): audit events newest first,
 //! 25 a page, filterable by partner (enterprise page), by action and by a range of days
 //! (*From*, *To*: whole days in the enterprise's time zone), each with an **Export CSV** of
 //! every matching event (`activity_csv`). Times are shown in the enterprise's time zone.
@@ -17,7 +19,7 @@ use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
 use serde::Deserialize;
 
 use crate::{
-    auth::guards::EnterpriseAdmin,
+    auth::guards::{EnterpriseAdmin, PartnerAdmin},
     db::{self, audit},
     error::AppError,
     render::{render_status, time::Clock, Layout},
@@ -375,6 +377,55 @@ pub async fn partner_tab(
     let layout = user.layout(format!("Activity · {}", header.name), "partners")?;
     let status = status_for(&dates);
     Ok(render_status(status, &PartnerTab { layout, tab: "activity", header, events, pager, actions, dates }))
+}
+
+// ---- the partner Admin's own Activity --------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "activity/own.html")]
+struct OwnPage {
+    layout: Layout,
+    enterprise_name: String,
+    partner_name: String,
+    events: Vec<EventView>,
+    pager: Pager,
+    actions: Vec<Choice>,
+    dates: DateErrors,
+}
+
+/// `/partner/activity`: the events about the Admin's own partner, in the enterprise they act
+/// in, with the tab's filters (action, From, To). A `partner` parameter is ignored: the page
+/// never shows another partner's events.
+pub async fn own_page(
+    user: PartnerAdmin,
+    state: web::Data<AppState>,
+    query: web::Query<ActivityQuery>,
+) -> Result<HttpResponse, AppError> {
+    let id = user.user.partner_id.ok_or(AppError::Forbidden)?;
+    let (mut parsed, dates) = query.parse_with_errors(&user.user.clock())?;
+    parsed.filter.partner_id = Some(id);
+    let enterprise_id = user.user.enterprise_id;
+    let filter = parsed.filter.clone();
+    let offset = (parsed.page - 1) * PAGE_SIZE;
+    let (partner_name, actions, rows) = db::run(&state.pool, move |conn| {
+        let (partner, _, actions) = audit::partner_with_actions(conn, enterprise_id, id)?.ok_or(AppError::NotFound)?;
+        let rows = audit::page(conn, enterprise_id, &filter, offset, PAGE_SIZE + 1)?;
+        Ok((partner.name, actions, rows))
+    })
+    .await?;
+    let shown = Parsed {
+        page: parsed.page,
+        filter: audit::EventFilter { partner_id: None, ..parsed.filter.clone() },
+        from: parsed.from,
+        to: parsed.to,
+    };
+    let (events, mut pager) = paginate(rows, "/partner/activity", &shown);
+    keep_typed(&mut pager, &query, &dates);
+    let actions = action_choices(actions, parsed.filter.action);
+    let layout = user.layout("Activity", "partner-activity")?;
+    let enterprise_name = user.user.enterprise_name.clone();
+    let status = status_for(&dates);
+    Ok(render_status(status, &OwnPage { layout, enterprise_name, partner_name, events, pager, actions, dates }))
 }
 
 // ---- sentences -------------------------------------------------------------------------------
