@@ -124,3 +124,22 @@ pub fn delete_for_user(conn: &mut PgConnection, user_id: UserId) -> QueryResult<
 pub fn delete_expired(conn: &mut PgConnection) -> QueryResult<usize> {
     diesel::delete(sessions::table.filter(sessions::expires_at.le(diesel::dsl::now))).execute(conn)
 }
+
+/// How many unexpired sessions act through one of the partnership's live memberships: the
+/// sessions its deactivation ends (the Delete partner tab says so before confirming).
+pub fn count_live_for_partner(
+    conn: &mut PgConnection,
+    enterprise_id: crate::domain::EnterpriseId,
+    partner_id: crate::domain::PartnerId,
+) -> QueryResult<i64> {
+    use crate::db::schema::memberships;
+    sessions::table
+        .inner_join(memberships::table)
+        .filter(memberships::enterprise_id.eq(enterprise_id))
+        .filter(memberships::partner_id.eq(partner_id))
+        .filter(memberships::ended_at.is_null())
+        .filter(sessions::expires_at.gt(diesel::dsl::now))
+        .filter(sessions::absolute_expires_at.gt(diesel::dsl::now))
+        .count()
+        .get_result(conn)
+}

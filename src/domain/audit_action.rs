@@ -25,6 +25,8 @@ text_enum! {
         PartnerApiEnvironmentGranted = "partner.api_environment_granted" => "Granted an API in an environment",
         PartnerApiEnvironmentRevoked = "partner.api_environment_revoked" => "Revoked an API in an environment",
         PartnerApiRevoked = "partner.api_revoked" => "Revoked an API",
+        /// A reviewed change (Add Products, Add APIs, Revoke all API access): its list.
+        PartnerAccessChanged = "partner.access_changed" => "Changed access",
         /// No longer recorded (now `invitation.sent`); older events may still hold it.
         InvitationCreated = "invitation.created" => "Sent an invitation",
         InvitationSent = "invitation.sent" => "Sent an invitation",

@@ -89,6 +89,8 @@ text_enum! {
         ConnectionRequest = "connection_request" => "Connection request",
         /// A person of a partner organisation was given access to one of its partnerships.
         AccessGranted = "access_granted" => "Access granted",
+        /// A reviewed change of a partner's products or API access (to its Admins).
+        AccessChanged = "access_changed" => "Access changed",
     }
 }
 

@@ -10,6 +10,7 @@
 
 use crate::domain::{EnterpriseId, InvitationId};
 
+pub mod access;
 pub mod connections;
 pub mod mailer;
 pub mod messages;

@@ -119,10 +119,13 @@ route_table! {
     get  "/settings/partners/{id}/products"              => partners::grants::products::tab;
     get  "/settings/partners/{id}/products/add"          => partners::grants::products::add_form;
     post "/settings/partners/{id}/products/add"          => partners::grants::products::save;
+    post "/settings/partners/{id}/products/add/confirm"  => partners::grants::products::confirm;
     post "/settings/partners/{id}/products/{product_id}/revoke" => partners::grants::products::revoke;
     get  "/settings/partners/{id}/apis"                  => partners::grants::apis::tab;
     get  "/settings/partners/{id}/apis/add"              => partners::grants::apis::add_form;
     post "/settings/partners/{id}/apis/add"              => partners::grants::apis::save;
+    post "/settings/partners/{id}/apis/add/confirm"      => partners::grants::apis::confirm;
+    post "/settings/partners/{id}/apis/revoke-all-access" => partners::grants::apis::revoke_all_access;
     post "/settings/partners/{id}/apis/{api_id}/revoke"  => partners::grants::apis::revoke_all;
     post "/settings/partners/{id}/apis/{api_id}/environments/{environment_id}/revoke" => partners::grants::apis::revoke_one;
 

@@ -462,19 +462,24 @@ async fn a_partner_admin_sees_their_own_partners_activity_and_nothing_else() {
     // A change made through the enterprise's forms shows up too.
     let catalog = crate::fixtures::seed_catalog(&mut conn, enterprise_id);
     let product = catalog.products[0].to_string();
-    let r =
-        crate::grants::post(&app, &format!("/settings/partners/{globex}/products/add"), &[("product", &product)]).await;
+    let r = crate::grants::post_confirmed(
+        &app,
+        &format!("/settings/partners/{globex}/products/add"),
+        &[("product", &product)],
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
 
     let ada = app.browser_of("ada@globex.example").await;
     let first = Page::read(ada.get("/partner/activity").await).await;
     assert_eq!(first.status, StatusCode::OK, "{}", first.html);
     assert_eq!(first.attr(r#"nav a[href="/partner/activity"]"#, "aria-current").as_deref(), Some("page"));
-    let mut expected = vec!["Product One".to_string()];
+    let mut expected = vec!["+ Product One".to_string()];
     expected.extend(range("Globex change", 30, 7));
     assert_eq!(targets(&first).len(), 25);
-    assert!(first.contains("Granted a product"), "the grant made by the enterprise is listed:\n{first}");
-    assert_eq!(targets(&first)[1..], expected[1..], "newest first");
+    assert!(first.contains("Changed access"), "the grant made by the enterprise is listed:\n{first}");
+    assert_eq!(targets(&first)[0], expected[0], "the reviewed change, newest first");
+    assert_eq!(targets(&first)[1..], expected[1..]);
     for secret in ["Initech secret", "Enterprise secret", "Initech"] {
         assert!(!first.contains(secret), "{secret} must not be shown to Globex's Admin");
     }
@@ -487,9 +492,8 @@ async fn a_partner_admin_sees_their_own_partners_activity_and_nothing_else() {
     let asked = Page::read(ada.get(&format!("/partner/activity?partner={initech}")).await).await;
     assert_eq!(asked.status, StatusCode::OK);
     assert!(!asked.contains("Initech secret"));
-    let granted = Page::read(ada.get("/partner/activity?action=partner.product_granted").await).await;
-    assert_eq!(targets(&granted).len(), 1);
-    assert!(granted.contains("Product One"));
+    let granted = Page::read(ada.get("/partner/activity?action=partner.access_changed").await).await;
+    assert_eq!(targets(&granted), ["+ Product One"]);
     let bad = Page::read(ada.get("/partner/activity?from=2026-13-01").await).await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.contains("The From date must be a day between 2000 and 9999"));

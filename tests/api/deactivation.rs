@@ -58,9 +58,10 @@ async fn deactivation_is_refused_while_any_api_access_remains() {
     assert!(html.html.contains("API access must be revoked first"));
     assert!(html.html.contains("API One in Development, Production"), "the grants are listed");
     assert_eq!(
-        html.text(&format!(r#"a[href="/settings/partners/{partner}/apis"].button"#)).unwrap(),
-        "Revoke API access"
+        html.form("Revoke all API access").action,
+        format!("/settings/partners/{partner}/apis/revoke-all-access")
     );
+    assert!(html.exists("#deactivate-effects"), "the effects are stated before anything is revoked");
     assert_eq!(html.text("button[disabled]").unwrap(), "Deactivate partner");
     assert!(!html.exists("#confirm_name"), "nothing to confirm yet");
 
@@ -68,7 +69,7 @@ async fn deactivation_is_refused_while_any_api_access_remains() {
     let r = deactivate(&app, partner, "Globex").await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
     let html = Page::read(r).await;
-    assert!(html.html.contains("still has access to APIs") && html.html.contains("Revoke API access"));
+    assert!(html.html.contains("still has access to APIs") && html.html.contains("Revoke all API access"));
 
     assert_eq!(status_of(&mut conn, partner), "active");
     assert_eq!(api_cells(&mut conn, partner).len(), 2);
@@ -273,13 +274,19 @@ async fn concurrent_grant_api_and_deactivate_requests_never_leave_a_deactivated_
     for round in 0..6 {
         let name = format!("Race {round}");
         let partner = PartnerFixture::new(&name).domains([&format!("race{round}.example")]).active().create(&app).id;
-        let grant_url = app.url(&format!("/settings/partners/{partner}/apis/add"));
+        let grant_url = app.url(&format!("/settings/partners/{partner}/apis/add/confirm"));
         let deactivate_url = app.url(&format!("/settings/partners/{partner}/deactivate"));
         // Interleave the two kinds, starting with a different one each round.
         let requests = (0..20).map(|i| {
             let is_grant = (i + round) % 2 == 0;
             let req = if is_grant {
-                let form = [("csrf_token", t.as_str()), ("api", api_value.as_str()), ("grant", cell.as_str())];
+                // The confirmation of the review "+ API One — Development".
+                let form = [
+                    ("csrf_token", t.as_str()),
+                    ("api", api_value.as_str()),
+                    ("grant", cell.as_str()),
+                    ("line", "+ API One — Development"),
+                ];
                 app.client.post(&grant_url).form(&form)
             } else {
                 app.client.post(&deactivate_url).form(&[("csrf_token", t.as_str()), ("confirm_name", name.as_str())])

@@ -91,13 +91,35 @@ fn cell(api: i64, env: i64) -> String {
     format!("{api}:{env}")
 }
 
-/// Submits the Add APIs matrix showing every API in `apis` with `cells` checked.
-pub async fn save_matrix(app: &TestApp, partner: PartnerId, apis: &[i64], cells: &[(i64, i64)]) -> reqwest::Response {
+/// Submits the Add APIs matrix showing every API in `apis` with `cells` checked: the review
+/// of what that changes (or the refusal, or "no changes").
+pub async fn review_matrix(app: &TestApp, partner: PartnerId, apis: &[i64], cells: &[(i64, i64)]) -> reqwest::Response {
     let api_values: Vec<String> = apis.iter().map(|a| a.to_string()).collect();
     let cell_values: Vec<String> = cells.iter().map(|(a, e)| cell(*a, *e)).collect();
     let mut fields: Vec<(&str, &str)> = api_values.iter().map(|v| ("api", v.as_str())).collect();
     fields.extend(cell_values.iter().map(|v| ("grant", v.as_str())));
     post(app, &format!("/settings/partners/{partner}/apis/add"), &fields).await
+}
+
+/// Saves the matrix as an admin does: **Save**, then **Confirm changes** on the review when
+/// one is shown. Returns the last response.
+pub async fn save_matrix(app: &TestApp, partner: PartnerId, apis: &[i64], cells: &[(i64, i64)]) -> reqwest::Response {
+    confirm_review(app, review_matrix(app, partner, apis, cells).await).await
+}
+
+/// Presses **Confirm changes** when `r` is a review page; any other response is returned as it is.
+pub async fn confirm_review(app: &TestApp, r: reqwest::Response) -> reqwest::Response {
+    if r.status() != StatusCode::OK {
+        return r;
+    }
+    let review = Page::read(r).await;
+    assert_eq!(review.text("main h2").as_deref(), Some("Review changes"), "{}", review.html);
+    review.form("Confirm changes").submit(&app.browser).await
+}
+
+/// Posts an Add Products (or other reviewed) form and confirms its review.
+pub async fn post_confirmed(app: &TestApp, action: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+    confirm_review(app, post(app, action, fields).await).await
 }
 
 // ---- Products --------------------------------------------------------------------------------
@@ -120,7 +142,13 @@ async fn granted_products_appear_on_the_products_tab_and_revoking_one_removes_it
     assert_eq!(form.texts(r#"main form[method="post"] button[type="submit"]"#), ["Save"]);
 
     let (a, b) = (one.to_string(), two.to_string());
+    // Save shows what will change; nothing is granted until Confirm changes.
     let r = post(&app, &add, &[("product", a.as_str()), ("product", b.as_str())]).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let review = Page::read(r).await;
+    assert_eq!(review.texts(".change-list li"), ["+ Product One", "+ Product Two"]);
+    assert!(product_grants(&mut app.conn(), partner).is_empty(), "the review writes nothing");
+    let r = review.form("Confirm changes").submit(&app.browser).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&r), format!("/settings/partners/{partner}/products"));
     let tab = page(&app, &format!("/settings/partners/{partner}/products")).await;
@@ -142,8 +170,7 @@ async fn granted_products_appear_on_the_products_tab_and_revoking_one_removes_it
     assert_eq!(
         events(&mut app.conn(), partner),
         [
-            ("partner.product_granted".to_string(), "Product One".to_string()),
-            ("partner.product_granted".to_string(), "Product Two".to_string()),
+            ("partner.access_changed".to_string(), "2 added".to_string()),
             ("partner.product_revoked".to_string(), "Product One".to_string()),
         ]
     );
@@ -195,6 +222,10 @@ async fn archived_products_are_not_offered_and_a_forged_grant_of_one_changes_not
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().await.unwrap().contains("Choose at least one product"));
     let r = post(&app, &add, &[("product", a.as_str()), ("product", "999999")]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // A forged confirmation is refused the same way.
+    let confirm = format!("{add}/confirm");
+    let r = post(&app, &confirm, &[("product", b.as_str()), ("line", "+ Product Two")]).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let r = post(&app, &add, &[("product", "one")]).await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
@@ -280,8 +311,18 @@ async fn saving_the_matrix_grants_per_environment_and_unchecking_revokes() {
     let checked = matrix.attrs("input[checked]", "value");
     assert_eq!(checked, [cell(a1, dev), cell(a1, prod), cell(a3, prod)], "grants come pre-checked");
 
-    // Uncheck API One in Development and API Three; check API Two in Staging.
-    let r = save_matrix(&app, partner, &[a1, a2, a3], &[(a1, prod), (a2, stg)]).await;
+    // Uncheck API One in Development and API Three; check API Two in Staging: the review
+    // lists the addition, then the removals, each API in environment order.
+    let r = review_matrix(&app, partner, &[a1, a2, a3], &[(a1, prod), (a2, stg)]).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let review = Page::read(r).await;
+    assert_eq!(
+        review.texts(".change-list li"),
+        ["+ API Two — Staging", "− API One — Development", "− API Three — Production"]
+    );
+    assert_eq!(review.texts(".change-list li.change-removed").len(), 2);
+    assert_eq!(api_cells(&mut app.conn(), partner).len(), 3, "the review writes nothing");
+    let r = review.form("Confirm changes").submit(&app.browser).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let mut expected = vec![(a1, prod), (a2, stg)];
     expected.sort();
@@ -295,19 +336,8 @@ async fn saving_the_matrix_grants_per_environment_and_unchecking_revokes() {
 
     let log = events(&mut app.conn(), partner);
     assert_eq!(log.len(), before);
-    let g = |t: &str| ("partner.api_environment_granted".to_string(), t.to_string());
-    let v = |t: &str| ("partner.api_environment_revoked".to_string(), t.to_string());
-    assert_eq!(
-        log,
-        [
-            g("API One in Development"),
-            g("API One in Production"),
-            g("API Three in Production"),
-            g("API Two in Staging"),
-            v("API One in Development"),
-            v("API Three in Production"),
-        ]
-    );
+    let changed = |t: &str| ("partner.access_changed".to_string(), t.to_string());
+    assert_eq!(log, [changed("3 added"), changed("1 added, 2 removed")], "one event per confirmed review");
 }
 
 #[tokio::test]
@@ -440,7 +470,10 @@ async fn a_deactivated_partners_grants_cannot_change() {
     let posts = [
         (format!("{base}/products/add"), vec![("product", p2s.as_str())]),
         (format!("{base}/products/{p1}/revoke"), vec![]),
+        (format!("{base}/products/add/confirm"), vec![("product", p2s.as_str()), ("line", "+ Product Two")]),
         (format!("{base}/apis/add"), vec![("grant", cell.as_str())]),
+        (format!("{base}/apis/add/confirm"), vec![("grant", cell.as_str()), ("line", "+ API One — Development")]),
+        (format!("{base}/apis/revoke-all-access"), vec![]),
         (format!("{base}/apis/{a1}/revoke"), vec![]),
         (format!("{base}/apis/{a1}/environments/{dev}/revoke"), vec![]),
     ];
@@ -477,7 +510,10 @@ async fn another_tenants_partner_is_not_found_on_every_grant_and_deactivation_ro
     let posts = [
         (format!("{base}/products/add"), vec![("product", ps.as_str())]),
         (format!("{base}/products/{p}/revoke"), vec![]),
+        (format!("{base}/products/add/confirm"), vec![("product", ps.as_str()), ("line", "+ Product One")]),
         (format!("{base}/apis/add"), vec![("grant", cs.as_str())]),
+        (format!("{base}/apis/add/confirm"), vec![("grant", cs.as_str()), ("line", "+ API One — Development")]),
+        (format!("{base}/apis/revoke-all-access"), vec![]),
         (format!("{base}/apis/{a}/revoke"), vec![]),
         (format!("{base}/apis/{a}/environments/{e}/revoke"), vec![]),
         (format!("{base}/deactivate"), vec![("confirm_name", "Their Partner")]),

@@ -63,8 +63,8 @@ async fn the_lists_domains_counts_and_logo_follow_every_change_made_in_the_porta
     assert_eq!(listed(&app, partner).await, (vec!["globex.com".to_string()], "0 products 0 APIs".to_string(), false));
 
     let (one, two) = (p1.to_string(), p2.to_string());
-    let r = post(&app, &format!("/settings/partners/{partner}/products/add"), &[("product", &one), ("product", &two)])
-        .await;
+    let add = format!("/settings/partners/{partner}/products/add");
+    let r = crate::grants::post_confirmed(&app, &add, &[("product", &one), ("product", &two)]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     // Three cells of two APIs: two APIs, however many environments.
     let r = save_matrix(&app, partner, &[a1, a2, a3], &[(a1, dev), (a1, prod), (a2, stg)]).await;

@@ -422,11 +422,6 @@ impl Browser {
         el
     }
 
-    /// Every button whose accessible name starts with `prefix`.
-    pub async fn buttons_starting(&self, prefix: &str) -> Vec<Element> {
-        self.all(&format!("//button[starts-with(normalize-space(.), {})]", lit(prefix))).await
-    }
-
     /// The link whose accessible name is `name`.
     pub async fn link(&self, name: &str) -> Element {
         let n = lit(name);

@@ -159,6 +159,12 @@ async fn the_whole_journey_in_headless_chromium() {
     erin.tick("Product One").await;
     erin.tick("Product Two").await;
     erin.click_button("Save").await;
+    // Review changes: the list of what will change, then Confirm changes.
+    erin.expect_text("Review changes").await;
+    erin.expect_text("+ Product One").await;
+    erin.expect_text("+ Product Two").await;
+    rec.page(&erin, "review-products").await;
+    erin.click_button("Confirm changes").await;
     erin.wait_path_is(&format!("{partner}/products")).await;
     erin.expect_text("Product One").await;
     erin.expect_text("Product Two").await;
@@ -173,6 +179,10 @@ async fn the_whole_journey_in_headless_chromium() {
         erin.tick(cell).await;
     }
     erin.click_button("Save").await;
+    erin.expect_text("+ API One — Development").await;
+    erin.expect_text("+ API Three — Production").await;
+    rec.page(&erin, "review-apis").await;
+    erin.click_button("Confirm changes").await;
     erin.wait_path_is(&format!("{partner}/apis")).await;
     erin.expect_text("API Three").await;
     rec.page(&erin, "partner-apis").await;
@@ -465,14 +475,12 @@ async fn the_whole_journey_in_headless_chromium() {
     erin.expect_text("API access must be revoked first").await;
     assert!(!erin.button("Deactivate partner").await.is_enabled().await.unwrap(), "blocked while API access is left");
     rec.page(&erin, "partner-delete-blocked").await;
-    erin.click_tab("APIs").await;
+    erin.click_button("Revoke all API access").await;
+    erin.expect_text("Review changes").await;
+    erin.expect_text("− API Three — Production").await;
+    rec.page(&erin, "review-revoke-all").await;
+    erin.click_button("Confirm changes").await;
     erin.wait_path_is(&format!("{partner}/apis")).await;
-    loop {
-        let Some(revoke) = erin.buttons_starting("Revoke all").await.into_iter().next() else { break };
-        let name = erin.accessible_name(&revoke).await;
-        erin.click(revoke, &name).await;
-        erin.wait_path_is(&format!("{partner}/apis")).await;
-    }
     erin.expect_text("No API access").await;
     erin.click_tab("Delete partner").await;
     erin.wait_path_is(&format!("{partner}/delete")).await;

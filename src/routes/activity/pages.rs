@@ -459,6 +459,15 @@ pub fn detail(action: AuditAction, details: &serde_json::Value) -> Option<String
             Some(envs) => format!("{} (in {envs})", text("api")?),
             None => text("api")?,
         }),
+        // One change is the event's target already; more are listed under it.
+        A::PartnerAccessChanged => {
+            let many = details.get("changes").and_then(|c| c.as_array()).is_some_and(|c| c.len() > 1);
+            if many {
+                list("changes")
+            } else {
+                None
+            }
+        }
         A::CatalogProductUpdated | A::CatalogApiUpdated | A::CatalogEnvironmentUpdated => changed_fields(details),
         A::CatalogApiCreated => list("environments").map(|e| format!("Offered in {e}")),
         _ => text("email"),

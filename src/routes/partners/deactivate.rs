@@ -26,7 +26,7 @@ use crate::routes::partners::header::record_event;
 use crate::routes::partners::header::PartnerHeader;
 use crate::{
     auth::{guards::EnterpriseAdmin, session::Principal},
-    db::{self, connections, grants, invitations, memberships, partners},
+    db::{self, connections, grants, invitations, memberships, partners, sessions},
     error::AppError,
     render::see_other,
     render::{render_status, Layout},
@@ -43,6 +43,8 @@ struct DeletePage {
     deactivated_on: Option<DateTime<Utc>>,
     api_grants: Vec<ApiGrantView>,
     users: i64,
+    /// Open sessions of its people in this partnership (they end with it).
+    sessions: i64,
     pending_invitations: i64,
     /// What was typed into *Partner name*, kept when refused.
     confirm: String,
@@ -67,12 +69,13 @@ async fn page(
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
     let enterprise_id = user.user.enterprise_id;
-    let (partner, header, rows, people, pending) = db::run(&state.pool, move |conn| {
+    let (partner, header, rows, people, sessions, pending) = db::run(&state.pool, move |conn| {
         let (partner, header) = load_header(conn, enterprise_id, id)?;
         let rows = grants::api_grants(conn, partner.id)?;
         let people = memberships::count_live_in_partner(conn, partner.id)?;
+        let open = sessions::count_live_for_partner(conn, enterprise_id, partner.id)?;
         let pending = invitations::count_pending(conn, partner.id)?;
-        Ok((partner, header, rows, people, pending))
+        Ok((partner, header, rows, people, open, pending))
     })
     .await?;
     let layout = user.layout(format!("Delete partner · {}", header.name), "partners")?;
@@ -83,6 +86,7 @@ async fn page(
         header,
         api_grants: group_api_grants(rows),
         users: people,
+        sessions,
         pending_invitations: pending,
         confirm: refusal.confirm,
         confirm_error: refusal.confirm_error,

@@ -9,6 +9,8 @@ use actix_web::{http::StatusCode, web, HttpResponse};
 use askama::Template;
 use diesel::prelude::*;
 
+use crate::db::partners::Partner;
+use crate::routes::partners::grants::review::{self, Change, Review, Reviewed};
 use crate::routes::partners::grants::shared::bad_form;
 use crate::routes::partners::grants::shared::form_fields;
 use crate::routes::partners::grants::shared::form_id;
@@ -206,21 +208,68 @@ fn read_matrix(body: &[u8]) -> Result<MatrixForm, AppError> {
     Ok(form)
 }
 
-enum Outcome {
-    Saved { granted: Vec<String>, revoked: Vec<String> },
-    Refused(Vec<String>),
+/// One grant to give or take away, with its names.
+struct CellChange {
+    cell: Cell,
+    api: String,
+    environment: String,
+    /// The environment's place in the catalog, for the list's order.
+    position: usize,
 }
 
-/// Sets the partner's grants for the APIs of the form to exactly its checked cells, or
-/// changes nothing when any cell is not allowed (not this enterprise's API, an environment
-/// the API isn't offered in, or a new grant of an archived API).
-fn save_tx(conn: &mut PgConnection, actor: &Principal, id: PartnerId, form: &MatrixForm) -> Result<Outcome, AppError> {
+impl CellChange {
+    /// "Payments API — Production".
+    fn what(&self) -> String {
+        format!("{} — {}", self.api, self.environment)
+    }
+
+    /// "Payments API in Production", for a sentence.
+    fn sentence(&self) -> String {
+        format!("{} in {}", self.api, self.environment)
+    }
+
+    fn item(&self, change: &str) -> serde_json::Value {
+        serde_json::json!({
+            "change": change,
+            "api_id": self.cell.0,
+            "api": self.api,
+            "environment_id": self.cell.1,
+            "environment": self.environment,
+        })
+    }
+}
+
+/// What saving the matrix would change, worked out under the partner row lock.
+enum Plan {
+    /// Nothing can be changed; the reasons, for the page.
+    Refused(Vec<String>),
+    Change {
+        partner: Partner,
+        grant: Vec<CellChange>,
+        revoke: Vec<CellChange>,
+    },
+}
+
+impl Plan {
+    fn changes(grant: &[CellChange], revoke: &[CellChange]) -> Vec<Change> {
+        grant.iter().map(|c| Change::added(c.what())).chain(revoke.iter().map(|c| Change::removed(c.what()))).collect()
+    }
+}
+
+/// Setting the partner's grants for the APIs of the form to exactly its checked cells: the
+/// grants to give and to take away, or the reasons nothing can change (a cell that is not
+/// this enterprise's API, an environment the API isn't offered in, or a new grant of an
+/// archived API).
+fn plan_tx(conn: &mut PgConnection, actor: &Principal, id: PartnerId, form: &MatrixForm) -> Result<Plan, AppError> {
     let partner = lock_changeable(conn, actor, id)?;
     let scope: BTreeSet<ApiId> = form.apis.iter().copied().chain(form.cells.iter().map(|c| c.0)).collect();
     let apis: BTreeMap<ApiId, grants::Api> =
         grants::lock_apis(conn, actor.enterprise_id, &scope)?.into_iter().map(|a| (a.id, a)).collect();
-    let environments: BTreeMap<EnvironmentId, String> =
-        grants::environments(conn, actor.enterprise_id)?.into_iter().map(|e| (e.id, e.name)).collect();
+    let environments: BTreeMap<EnvironmentId, (usize, String)> = grants::environments(conn, actor.enterprise_id)?
+        .into_iter()
+        .enumerate()
+        .map(|(i, e)| (e.id, (i, e.name)))
+        .collect();
     let offered = grants::offered(conn, actor.enterprise_id, Some(&scope))?;
     let current = grants::granted_cells(conn, partner.id, Some(&scope))?;
 
@@ -230,7 +279,7 @@ fn save_tx(conn: &mut PgConnection, actor: &Principal, id: PartnerId, form: &Mat
     }
     for cell @ (api_id, env_id) in &form.cells {
         let Some(api) = apis.get(api_id) else { continue };
-        let env = environments.get(env_id).map(String::as_str);
+        let env = environments.get(env_id).map(|(_, name)| name.as_str());
         if !offered.contains(cell) {
             problems.push(match env {
                 Some(env) => format!("{} is not offered in {env}.", api.name),
@@ -246,39 +295,91 @@ fn save_tx(conn: &mut PgConnection, actor: &Principal, id: PartnerId, form: &Mat
     }
     if !problems.is_empty() {
         problems.dedup();
-        return Ok(Outcome::Refused(problems));
+        return Ok(Plan::Refused(problems));
     }
 
-    let name = |(api_id, env_id): &Cell| {
-        let api = apis.get(api_id).map(|a| a.name.as_str()).unwrap_or("?");
-        let env = environments.get(env_id).map(String::as_str).unwrap_or("?");
-        (api.to_string(), env.to_string())
+    let named = |cell: &Cell| {
+        let (position, environment) = environments.get(&cell.1).cloned().unwrap_or((usize::MAX, "?".to_string()));
+        let api = apis.get(&cell.0).map(|a| a.name.clone()).unwrap_or_else(|| "?".to_string());
+        CellChange { cell: *cell, api, environment, position }
     };
-    let mut granted = Vec::new();
-    for cell in form.cells.difference(&current) {
-        if grants::grant_api_environment(conn, partner.id, cell.0, cell.1, actor.user_id)? {
-            let (api, env) = name(cell);
-            let target = format!("{api} in {env}");
-            let details =
-                serde_json::json!({ "api_id": cell.0, "api": api, "environment_id": cell.1, "environment": env });
-            record(conn, actor, &partner, AuditAction::PartnerApiEnvironmentGranted, &target, details)?;
-            granted.push(target);
-        }
-    }
-    let mut revoked = Vec::new();
-    for cell in current.difference(&form.cells) {
-        if grants::revoke_api_environment(conn, partner.id, cell.0, cell.1)? {
-            let (api, env) = name(cell);
-            let target = format!("{api} in {env}");
-            let details =
-                serde_json::json!({ "api_id": cell.0, "api": api, "environment_id": cell.1, "environment": env });
-            record(conn, actor, &partner, AuditAction::PartnerApiEnvironmentRevoked, &target, details)?;
-            revoked.push(target);
-        }
-    }
-    Ok(Outcome::Saved { granted, revoked })
+    let in_order = |mut v: Vec<CellChange>| {
+        v.sort_by(|a, b| a.api.cmp(&b.api).then(a.cell.0.cmp(&b.cell.0)).then(a.position.cmp(&b.position)));
+        v
+    };
+    let grant = in_order(form.cells.difference(&current).map(named).collect());
+    let revoke = in_order(current.difference(&form.cells).map(named).collect());
+    Ok(Plan::Change { partner, grant, revoke })
 }
 
+/// The review of a matrix change: the page's header and the Admins who will be told. The
+/// form carries the APIs of the change and the cells that stay or become granted.
+fn review_of(
+    conn: &mut PgConnection,
+    enterprise_id: EnterpriseId,
+    partner: &Partner,
+    form: &MatrixForm,
+    (title, tab): (&'static str, &'static str),
+    changes: Vec<Change>,
+    notice: Option<String>,
+) -> Result<(PartnerHeader, Review, Vec<String>), AppError> {
+    let (_, header) = load_header(conn, enterprise_id, partner.id)?;
+    let admins = review::admins(conn, partner)?.iter().map(|m| m.display_name()).collect();
+    let fields = form
+        .apis
+        .iter()
+        .map(|a| ("api".to_string(), a.to_string()))
+        .chain(form.cells.iter().map(|(a, e)| ("grant".to_string(), format!("{a}:{e}"))))
+        .collect();
+    let cancel =
+        if tab == "delete" { format!("/settings/partners/{}/delete", partner.id) } else { tab_path(partner.id) };
+    let review = Review {
+        title,
+        tab,
+        changes,
+        confirm_action: format!("/settings/partners/{}/apis/add/confirm", partner.id),
+        fields,
+        cancel,
+        notice,
+    };
+    Ok((header, review, admins))
+}
+
+enum Step {
+    Refused(Vec<String>),
+    NoChange,
+    Review(Box<Reviewed>),
+}
+
+/// The review of `form` (nothing is written), titled `page` ("Add APIs" on its tab, or
+/// "Revoke all API access" on the Delete partner tab).
+async fn review_step(
+    user: &EnterpriseAdmin,
+    state: &AppState,
+    id: PartnerId,
+    form: MatrixForm,
+    page: (&'static str, &'static str),
+) -> Result<(Step, MatrixForm), AppError> {
+    let actor = user.user.clone();
+    db::run(&state.pool, move |conn| {
+        let step = conn.transaction(|conn| -> Result<Step, AppError> {
+            match plan_tx(conn, &actor, id, &form)? {
+                Plan::Refused(errors) => Ok(Step::Refused(errors)),
+                Plan::Change { grant, revoke, .. } if grant.is_empty() && revoke.is_empty() => Ok(Step::NoChange),
+                Plan::Change { partner, grant, revoke } => {
+                    let changes = Plan::changes(&grant, &revoke);
+                    let (header, review, admins) =
+                        review_of(conn, actor.enterprise_id, &partner, &form, page, changes, None)?;
+                    Ok(Step::Review(Box::new((header, review, admins))))
+                }
+            }
+        })?;
+        Ok((step, form))
+    })
+    .await
+}
+
+/// **Save**: the review of what the matrix would change (nothing is written).
 pub async fn save(
     user: EnterpriseAdmin,
     state: web::Data<AppState>,
@@ -287,32 +388,136 @@ pub async fn save(
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let form = read_matrix(&body)?;
+    let (step, form) = review_step(&user, &state, id, form, ("Add APIs", "apis")).await?;
+    match step {
+        Step::Review(reviewed) => {
+            let (header, review, admins) = *reviewed;
+            review::page(&user, header, review, admins, StatusCode::OK)
+        }
+        Step::NoChange => {
+            user.flash(FlashKind::Info, "No changes: API access is as it was.")?;
+            Ok(see_other(&tab_path(id)))
+        }
+        Step::Refused(mut errors) => {
+            errors.push("Nothing was saved.".to_string());
+            matrix_page(&user, &state, id, Some(form.cells), errors, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+    }
+}
+
+/// **Revoke all API access** (the Delete partner tab): the review of taking away every API
+/// grant the partner has; **Confirm changes** then goes through the matrix's confirmation.
+pub async fn revoke_all_access(
+    user: EnterpriseAdmin,
+    state: web::Data<AppState>,
+    path: web::Path<PartnerId>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let enterprise_id = user.user.enterprise_id;
+    let apis = db::run(&state.pool, move |conn| {
+        let (partner, _) = load_header(conn, enterprise_id, id)?;
+        Ok(grants::api_grants(conn, partner.id)?.into_iter().map(|g| g.api_id).collect::<BTreeSet<ApiId>>())
+    })
+    .await?;
+    let form = MatrixForm { apis, cells: BTreeSet::new() };
+    let (step, _) = review_step(&user, &state, id, form, ("Revoke all API access", "delete")).await?;
+    match step {
+        Step::Review(reviewed) => {
+            let (header, review, admins) = *reviewed;
+            review::page(&user, header, review, admins, StatusCode::OK)
+        }
+        Step::NoChange => {
+            user.flash(FlashKind::Info, "This partner has no API access; nothing changed.")?;
+            Ok(see_other(&format!("/settings/partners/{id}/delete")))
+        }
+        // Taking access away is never refused for the cells' sake; only a catalog change
+        // racing this request can get here.
+        Step::Refused(errors) => Err(AppError::Conflict(errors.join(" "))),
+    }
+}
+
+enum Confirmed {
+    Step(Step),
+    Saved { granted: Vec<String>, revoked: Vec<String> },
+}
+
+/// **Confirm changes**: applies the reviewed matrix change in one transaction, with one
+/// audit event holding the list and an email to each of the partner's Admins; when the list
+/// is no longer the one reviewed, the new one is shown instead and nothing is written.
+pub async fn confirm(
+    user: EnterpriseAdmin,
+    state: web::Data<AppState>,
+    path: web::Path<PartnerId>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let form = read_matrix(&body)?;
+    let reviewed = review::reviewed_lines(&form_fields(&body));
+    if reviewed.is_empty() {
+        return Err(bad_form());
+    }
+    // A review that only takes access away was "Revoke all API access" when it took all.
     let actor = user.user.clone();
+    let settings = state.settings.clone();
     let (outcome, form) = db::run(&state.pool, move |conn| {
-        let outcome = conn.transaction(|conn| save_tx(conn, &actor, id, &form))?;
+        let outcome = conn.transaction(|conn| -> Result<Confirmed, AppError> {
+            match plan_tx(conn, &actor, id, &form)? {
+                Plan::Refused(errors) => Ok(Confirmed::Step(Step::Refused(errors))),
+                Plan::Change { grant, revoke, .. } if grant.is_empty() && revoke.is_empty() => {
+                    Ok(Confirmed::Step(Step::NoChange))
+                }
+                Plan::Change { partner, grant, revoke } => {
+                    let changes = Plan::changes(&grant, &revoke);
+                    if review::lines(&changes) != reviewed {
+                        let notice = Some(review::CHANGED_SINCE_REVIEW.to_string());
+                        let page = ("Review changes", "apis");
+                        let (header, review, admins) =
+                            review_of(conn, actor.enterprise_id, &partner, &form, page, changes, notice)?;
+                        return Ok(Confirmed::Step(Step::Review(Box::new((header, review, admins)))));
+                    }
+                    let mut items = Vec::new();
+                    for c in &grant {
+                        grants::grant_api_environment(conn, partner.id, c.cell.0, c.cell.1, actor.user_id)?;
+                        items.push(c.item("added"));
+                    }
+                    for c in &revoke {
+                        grants::revoke_api_environment(conn, partner.id, c.cell.0, c.cell.1)?;
+                        items.push(c.item("removed"));
+                    }
+                    review::record_and_tell(conn, &actor, &settings, &partner, &changes, items)?;
+                    Ok(Confirmed::Saved {
+                        granted: grant.iter().map(CellChange::sentence).collect(),
+                        revoked: revoke.iter().map(CellChange::sentence).collect(),
+                    })
+                }
+            }
+        })?;
         Ok((outcome, form))
     })
     .await?;
     match outcome {
-        Outcome::Saved { granted, revoked } => {
+        Confirmed::Saved { granted, revoked } => {
             let message = match (granted.is_empty(), revoked.is_empty()) {
-                (true, true) => None,
-                (false, true) => Some(format!("API access granted: {}.", join_names(&granted))),
-                (true, false) => Some(format!("API access revoked: {}.", join_names(&revoked))),
+                (false, true) => format!("API access granted: {}.", join_names(&granted)),
+                (true, _) => format!("API access revoked: {}.", join_names(&revoked)),
                 (false, false) => {
-                    Some(format!("API access granted: {}. Revoked: {}.", join_names(&granted), join_names(&revoked)))
+                    format!("API access granted: {}. Revoked: {}.", join_names(&granted), join_names(&revoked))
                 }
             };
-            match message {
-                Some(m) => user.flash(FlashKind::Success, m)?,
-                None => user.flash(FlashKind::Info, "No changes: API access is as it was.")?,
-            }
+            user.flash(FlashKind::Success, message)?;
             Ok(see_other(&tab_path(id)))
         }
-        Outcome::Refused(errors) => {
-            let mut errors = errors;
+        Confirmed::Step(Step::NoChange) => {
+            user.flash(FlashKind::Info, "No changes: API access is as it was.")?;
+            Ok(see_other(&tab_path(id)))
+        }
+        Confirmed::Step(Step::Refused(mut errors)) => {
             errors.push("Nothing was saved.".to_string());
             matrix_page(&user, &state, id, Some(form.cells), errors, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Confirmed::Step(Step::Review(reviewed)) => {
+            let (header, review, admins) = *reviewed;
+            review::page(&user, header, review, admins, StatusCode::CONFLICT)
         }
     }
 }

@@ -3,4 +3,5 @@
 
 pub mod apis;
 pub mod products;
+pub mod review;
 pub mod shared;

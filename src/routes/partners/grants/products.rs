@@ -11,6 +11,10 @@ use askama::Template;
 use diesel::prelude::*;
 use serde::Deserialize;
 
+use crate::db::partners::Partner;
+use crate::domain::EnterpriseId;
+use crate::routes::partners::grants::review::{self, Change, Review, Reviewed};
+use crate::routes::partners::grants::shared::bad_form;
 use crate::routes::partners::grants::shared::form_fields;
 use crate::routes::partners::grants::shared::form_id;
 use crate::routes::partners::grants::shared::join_names;
@@ -153,21 +157,22 @@ pub async fn add_form(
     add_page(&user, &state, id, q, BTreeSet::new(), Vec::new(), StatusCode::OK).await
 }
 
-enum Outcome {
-    /// Names of the products newly granted (empty: they all were already).
-    Granted(Vec<String>),
-    /// Nothing was changed; the reasons, for the page.
+/// What saving the chosen products would change, worked out under the partner row lock.
+enum Plan {
+    /// Nothing can be changed; the reasons, for the page.
     Refused(Vec<String>),
+    /// The products to grant (those of the choice not granted yet), by name.
+    Grant { partner: Partner, products: Vec<grants::Product> },
 }
 
-/// Grants every chosen product or none: each must be a non-archived product of the
-/// enterprise. Products already granted are left as they are.
-fn grant_tx(
+/// Every chosen product must be a non-archived product of the enterprise, or nothing is
+/// granted. Products already granted are left as they are.
+fn plan_tx(
     conn: &mut PgConnection,
     actor: &Principal,
     id: PartnerId,
     chosen: &BTreeSet<ProductId>,
-) -> Result<Outcome, AppError> {
+) -> Result<Plan, AppError> {
     let partner = lock_changeable(conn, actor, id)?;
     let found = grants::lock_products(conn, actor.enterprise_id, chosen)?;
     let mut problems = Vec::new();
@@ -181,25 +186,65 @@ fn grant_tx(
         problems.push(format!("{} is archived and can't be granted. Nothing was granted.", p.name));
     }
     if !problems.is_empty() {
-        return Ok(Outcome::Refused(problems));
+        return Ok(Plan::Refused(problems));
     }
-    let mut granted = Vec::new();
-    for p in &found {
-        if grants::grant_product(conn, partner.id, p.id, actor.user_id)? {
-            record(
-                conn,
-                actor,
-                &partner,
-                AuditAction::PartnerProductGranted,
-                &p.name,
-                serde_json::json!({ "product_id": p.id, "product": p.name }),
-            )?;
-            granted.push(p.name.clone());
-        }
-    }
-    Ok(Outcome::Granted(granted))
+    let granted: BTreeSet<ProductId> =
+        grants::granted_products(conn, partner.id)?.into_iter().map(|g| g.product_id).collect();
+    let mut products: Vec<grants::Product> = found.into_iter().filter(|p| !granted.contains(&p.id)).collect();
+    products.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
+    Ok(Plan::Grant { partner, products })
 }
 
+fn changes_of(products: &[grants::Product]) -> Vec<Change> {
+    products.iter().map(|p| Change::added(p.name.clone())).collect()
+}
+
+/// The review of granting `products`: the page's header and the Admins who will be told.
+fn review_of(
+    conn: &mut PgConnection,
+    enterprise_id: EnterpriseId,
+    partner: &Partner,
+    products: &[grants::Product],
+    notice: Option<String>,
+) -> Result<(PartnerHeader, Review, Vec<String>), AppError> {
+    let (_, header) = load_header(conn, enterprise_id, partner.id)?;
+    let admins = review::admins(conn, partner)?.iter().map(|m| m.display_name()).collect();
+    let review = Review {
+        title: "Add Products",
+        tab: "products",
+        changes: changes_of(products),
+        confirm_action: format!("/settings/partners/{}/products/add/confirm", partner.id),
+        fields: products.iter().map(|p| ("product".to_string(), p.id.to_string())).collect(),
+        cancel: tab_path(partner.id),
+        notice,
+    };
+    Ok((header, review, admins))
+}
+
+/// The chosen products (`product=ID`, repeated) and the search text of an Add Products form.
+fn read_choice(fields: &[(String, String)]) -> Result<(BTreeSet<ProductId>, String), AppError> {
+    let mut chosen = BTreeSet::new();
+    let mut q = String::new();
+    for (name, value) in fields {
+        match name.as_str() {
+            "product" => {
+                chosen.insert(form_id(value)?);
+            }
+            "q" => q = clean_search(value),
+            _ => {}
+        }
+    }
+    Ok((chosen, q))
+}
+
+enum Step {
+    Refused(Vec<String>),
+    /// Everything chosen was granted already.
+    NothingToDo,
+    Review(Box<Reviewed>),
+}
+
+/// **Save**: the review of what the choice would grant (nothing is written).
 pub async fn save(
     user: EnterpriseAdmin,
     state: web::Data<AppState>,
@@ -207,36 +252,99 @@ pub async fn save(
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    let mut chosen = BTreeSet::new();
-    let mut q = String::new();
-    for (name, value) in form_fields(&body) {
-        match name.as_str() {
-            "product" => {
-                chosen.insert(form_id(&value)?);
-            }
-            "q" => q = clean_search(&value),
-            _ => {}
-        }
-    }
+    let (chosen, q) = read_choice(&form_fields(&body))?;
     if chosen.is_empty() {
         let errors = vec!["Choose at least one product to grant.".to_string()];
         return add_page(&user, &state, id, q, chosen, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     let actor = user.user.clone();
     let ids = chosen.clone();
-    let outcome = db::run(&state.pool, move |conn| conn.transaction(|conn| grant_tx(conn, &actor, id, &ids))).await?;
-    match outcome {
-        Outcome::Granted(names) if names.is_empty() => {
+    let step = db::run(&state.pool, move |conn| {
+        conn.transaction(|conn| match plan_tx(conn, &actor, id, &ids)? {
+            Plan::Refused(errors) => Ok(Step::Refused(errors)),
+            Plan::Grant { products, .. } if products.is_empty() => Ok(Step::NothingToDo),
+            Plan::Grant { partner, products } => {
+                let (header, review, admins) = review_of(conn, actor.enterprise_id, &partner, &products, None)?;
+                Ok(Step::Review(Box::new((header, review, admins))))
+            }
+        })
+    })
+    .await?;
+    match step {
+        Step::Refused(errors) => add_page(&user, &state, id, q, chosen, errors, StatusCode::UNPROCESSABLE_ENTITY).await,
+        Step::NothingToDo => {
             user.flash(FlashKind::Info, "Those products were already granted; nothing changed.")?;
             Ok(see_other(&tab_path(id)))
         }
-        Outcome::Granted(names) => {
+        Step::Review(reviewed) => {
+            let (header, review, admins) = *reviewed;
+            review::page(&user, header, review, admins, StatusCode::OK)
+        }
+    }
+}
+
+enum Confirmed {
+    Step(Step),
+    Granted(Vec<String>),
+}
+
+/// **Confirm changes**: grants the reviewed products, with one audit event holding the list
+/// and an email to each of the partner's Admins; when the list is no longer the one
+/// reviewed, the new one is shown instead and nothing is written.
+pub async fn confirm(
+    user: EnterpriseAdmin,
+    state: web::Data<AppState>,
+    path: web::Path<PartnerId>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let fields = form_fields(&body);
+    let (chosen, q) = read_choice(&fields)?;
+    let reviewed = review::reviewed_lines(&fields);
+    if chosen.is_empty() {
+        return Err(bad_form());
+    }
+    let actor = user.user.clone();
+    let settings = state.settings.clone();
+    let ids = chosen.clone();
+    let outcome = db::run(&state.pool, move |conn| {
+        conn.transaction(|conn| match plan_tx(conn, &actor, id, &ids)? {
+            Plan::Refused(errors) => Ok(Confirmed::Step(Step::Refused(errors))),
+            Plan::Grant { products, .. } if products.is_empty() => Ok(Confirmed::Step(Step::NothingToDo)),
+            Plan::Grant { partner, products } => {
+                let changes = changes_of(&products);
+                if review::lines(&changes) != reviewed {
+                    let notice = Some(review::CHANGED_SINCE_REVIEW.to_string());
+                    let (header, review, admins) = review_of(conn, actor.enterprise_id, &partner, &products, notice)?;
+                    return Ok(Confirmed::Step(Step::Review(Box::new((header, review, admins)))));
+                }
+                let mut items = Vec::new();
+                for p in &products {
+                    grants::grant_product(conn, partner.id, p.id, actor.user_id)?;
+                    items.push(serde_json::json!({ "change": "added", "product_id": p.id, "product": p.name }));
+                }
+                review::record_and_tell(conn, &actor, &settings, &partner, &changes, items)?;
+                Ok(Confirmed::Granted(products.into_iter().map(|p| p.name).collect()))
+            }
+        })
+    })
+    .await?;
+    match outcome {
+        Confirmed::Granted(names) => {
             let noun = if names.len() == 1 { "Product" } else { "Products" };
             user.flash(FlashKind::Success, format!("{noun} granted: {}.", join_names(&names)))?;
             Ok(see_other(&tab_path(id)))
         }
-        Outcome::Refused(errors) => {
+        Confirmed::Step(Step::NothingToDo) => {
+            user.flash(FlashKind::Info, "Those products were already granted; nothing changed.")?;
+            Ok(see_other(&tab_path(id)))
+        }
+        Confirmed::Step(Step::Refused(errors)) => {
             add_page(&user, &state, id, q, chosen, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Confirmed::Step(Step::Review(reviewed)) => {
+            let (header, review, admins) = *reviewed;
+            review::page(&user, header, review, admins, StatusCode::CONFLICT)
         }
     }
 }

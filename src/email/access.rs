@@ -1,0 +1,73 @@
+//! The emails of reviewed access changes (SPEC §15): "What changed in your access" to each
+//! of the partner's Admins, with the same list the enterprise confirmed. Rendered from
+//! `templates/email/access_changed.{txt,html}` like the others in `messages`.
+
+use askama::Template;
+
+use super::{messages::one_line, OutgoingEmail};
+use crate::error::AppError;
+
+/// What an enterprise changed in a partner's access, to one of the partner's Admins.
+pub struct AccessChangedEmail<'a> {
+    pub first_name: &'a str,
+    pub enterprise_name: &'a str,
+    pub partner_name: &'a str,
+    /// "Erin Admin": who confirmed the change.
+    pub changed_by: &'a str,
+    /// "+ Payments API — Production", "− Accounts API — Staging".
+    pub lines: &'a [String],
+    /// `PUBLIC_BASE_URL/service-catalog`.
+    pub link: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/access_changed.txt", escape = "none")]
+struct ChangedText<'a> {
+    e: &'a AccessChangedEmail<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "email/access_changed.html")]
+struct ChangedHtml<'a> {
+    e: &'a AccessChangedEmail<'a>,
+    subject: &'a str,
+}
+
+fn rendered(result: askama::Result<String>, what: &str) -> Result<String, AppError> {
+    result.map_err(|e| AppError::Unexpected(anyhow::anyhow!("email template {what} failed: {e}")))
+}
+
+/// The "What changed in your access" email; `to` is for the caller to fill.
+pub fn access_changed(e: &AccessChangedEmail<'_>) -> Result<OutgoingEmail, AppError> {
+    let subject = one_line(&format!("What changed in your access to {}", e.enterprise_name));
+    Ok(OutgoingEmail {
+        to: String::new(),
+        text: rendered(ChangedText { e }.render(), "access_changed.txt")?,
+        html: rendered(ChangedHtml { e, subject: &subject }.render(), "access_changed.html")?,
+        subject,
+    })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_list_reads_the_same_in_both_parts_and_names_are_escaped_in_html_only() {
+        let lines = vec!["+ Payments API — Production".to_string(), "− <b>Old</b> API — Staging".to_string()];
+        let mail = access_changed(&AccessChangedEmail {
+            first_name: "Ada",
+            enterprise_name: "Acme & Co",
+            partner_name: "Globex",
+            changed_by: "Erin Admin",
+            lines: &lines,
+            link: "https://portal.example/service-catalog",
+        })
+        .unwrap();
+        assert_eq!(mail.subject, "What changed in your access to Acme & Co");
+        assert!(mail.text.contains("+ Payments API — Production\n− <b>Old</b> API — Staging\n"), "{}", mail.text);
+        assert!(mail.html.contains("− &#60;b&#62;Old&#60;/b&#62; API — Staging"), "{}", mail.html);
+        assert!(mail.text.contains("https://portal.example/service-catalog"));
+    }
+}
