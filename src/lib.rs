@@ -1,5 +1,6 @@
 //! Partner Portal: enterprises register and manage their partner companies.
 
+pub mod access_expiry;
 pub mod assets;
 pub mod auth;
 pub mod background;

@@ -54,6 +54,8 @@ pub struct Application {
     email_worker: Option<crate::background::Worker>,
     /// The daily re-check of verified domains; runs and stops with the email worker.
     domain_checks: Option<crate::background::Worker>,
+    /// Reminders and revocation of expiring grants; runs and stops with the email worker.
+    access_expiry: Option<crate::background::Worker>,
 }
 
 impl Application {
@@ -71,7 +73,8 @@ impl Application {
 
     /// Like `build_on`, without the background workers: the caller sends queued emails itself
     /// with `email::worker::dispatch_all_pending` and re-checks due domains with
-    /// `dns::recheck::run_due` (as most tests do, rather than wait).
+    /// `dns::recheck::run_due` and runs expiries with `access_expiry::run_due` (as most tests
+    /// do, rather than wait).
     pub async fn build_on_without_email_worker(settings: Settings, listener: TcpListener) -> anyhow::Result<Self> {
         Self::build_with(settings, listener, false).await
     }
@@ -99,13 +102,14 @@ impl Application {
         crate::auth::session_cache::spawn_listener(settings.session.listen_url.clone(), state.sessions.clone());
         spawn_migrations(state.clone().into_inner());
         spawn_housekeeping(pool.clone());
-        let (email_worker, domain_checks) = if email_worker {
+        let (email_worker, domain_checks, access_expiry) = if email_worker {
             (
                 crate::email::worker::spawn(crate::email::worker::pool(&settings.database), settings.email.clone()),
                 Some(crate::dns::recheck::spawn(crate::email::worker::pool(&settings.database), settings.dns.clone())),
+                Some(crate::access_expiry::spawn(crate::email::worker::pool(&settings.database), settings.clone())),
             )
         } else {
-            (None, None)
+            (None, None, None)
         };
 
         let session_key =
@@ -171,7 +175,7 @@ impl Application {
             Some(addr) => Some(metrics_server(addr, state.clone())?),
             None => None,
         };
-        Ok(Self { port, server, metrics, state, email_worker, domain_checks })
+        Ok(Self { port, server, metrics, state, email_worker, domain_checks, access_expiry })
     }
 
     pub fn port(&self) -> u16 {
@@ -204,6 +208,9 @@ impl Application {
             worker.stop().await;
         }
         if let Some(worker) = self.domain_checks {
+            worker.stop().await;
+        }
+        if let Some(worker) = self.access_expiry {
             worker.stop().await;
         }
         served

@@ -468,6 +468,9 @@ pub struct GrantedRow {
     /// Archived, but still granted.
     pub retiring: bool,
     pub environment: String,
+    /// The grant's *Expires on* day (rows written before expiring grants have none).
+    #[serde(default)]
+    pub expires_on: Option<chrono::NaiveDate>,
 }
 
 /// Everything granted to the partner, in one statement: the products by name, then the APIs

@@ -5,10 +5,10 @@
 //! grant and revoke flows (in `routes::partners::grants_*`) run them inside a transaction
 //! that holds the partner row lock.
 
-use crate::domain::{ApiId, EnterpriseId, EnvironmentId, PartnerId, ProductId, UserId};
+use crate::domain::{expiry, ApiId, EnterpriseId, EnvironmentId, PartnerId, ProductId, UserId};
 use std::collections::BTreeSet;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use diesel::{
     dsl::{exists, sql},
     prelude::*,
@@ -28,6 +28,7 @@ pub struct GrantedProduct {
     pub description: String,
     pub archived_at: Option<DateTime<Utc>>,
     pub granted_at: DateTime<Utc>,
+    pub expires_on: Option<NaiveDate>,
 }
 
 pub fn granted_products(conn: &mut PgConnection, partner_id: PartnerId) -> QueryResult<Vec<GrantedProduct>> {
@@ -41,6 +42,7 @@ pub fn granted_products(conn: &mut PgConnection, partner_id: PartnerId) -> Query
             products::description,
             products::archived_at,
             partner_products::granted_at,
+            partner_products::expires_on,
         ))
         .load(conn)
 }
@@ -114,18 +116,41 @@ pub fn find_product(
         .optional()
 }
 
-/// Grants the product; false when it was already granted (nothing changes).
+/// When a grant ends (SPEC §15): the day the admin chose and the moment it means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Expiry {
+    pub on: NaiveDate,
+    pub at: DateTime<Utc>,
+}
+
+impl Expiry {
+    pub fn new(on: NaiveDate, zone: crate::domain::TimeZone) -> Self {
+        Expiry { on, at: expiry::ends_at(on, zone) }
+    }
+
+    /// The schedule's first step: the first reminder, or the end.
+    fn first_action(self) -> DateTime<Utc> {
+        expiry::next_action(self.at, None)
+    }
+}
+
+/// Grants the product, until `expiry` when given; false when it was already granted
+/// (nothing changes).
 pub fn grant_product(
     conn: &mut PgConnection,
     partner_id: PartnerId,
     product_id: ProductId,
     granted_by: UserId,
+    expiry: Option<Expiry>,
 ) -> QueryResult<bool> {
     let n = diesel::insert_into(partner_products::table)
         .values((
             partner_products::partner_id.eq(partner_id),
             partner_products::product_id.eq(product_id),
             partner_products::granted_by.eq(granted_by),
+            partner_products::expires_on.eq(expiry.map(|e| e.on)),
+            partner_products::expires_at.eq(expiry.map(|e| e.at)),
+            partner_products::next_action_at.eq(expiry.map(Expiry::first_action)),
         ))
         .on_conflict_do_nothing()
         .execute(conn)?;
@@ -251,6 +276,7 @@ pub struct ApiGrant {
     pub environment_id: EnvironmentId,
     pub environment_name: String,
     pub granted_at: DateTime<Utc>,
+    pub expires_on: Option<NaiveDate>,
 }
 
 /// Every API grant of the partner, by API name then environment position.
@@ -274,6 +300,7 @@ pub fn api_grants(conn: &mut PgConnection, partner_id: PartnerId) -> QueryResult
             environments::id,
             environments::name,
             partner_api_environments::granted_at,
+            partner_api_environments::expires_on,
         ))
         .load(conn)
 }
@@ -300,13 +327,15 @@ pub fn has_api_access(conn: &mut PgConnection, partner_id: PartnerId) -> QueryRe
         .get_result(conn)
 }
 
-/// Grants the API in the environment; false when it was already granted.
+/// Grants the API in the environment, until `expiry` when given; false when it was already
+/// granted.
 pub fn grant_api_environment(
     conn: &mut PgConnection,
     partner_id: PartnerId,
     api_id: ApiId,
     environment_id: EnvironmentId,
     granted_by: UserId,
+    expiry: Option<Expiry>,
 ) -> QueryResult<bool> {
     let n = diesel::insert_into(partner_api_environments::table)
         .values((
@@ -314,6 +343,9 @@ pub fn grant_api_environment(
             partner_api_environments::api_id.eq(api_id),
             partner_api_environments::environment_id.eq(environment_id),
             partner_api_environments::granted_by.eq(granted_by),
+            partner_api_environments::expires_on.eq(expiry.map(|e| e.on)),
+            partner_api_environments::expires_at.eq(expiry.map(|e| e.at)),
+            partner_api_environments::next_action_at.eq(expiry.map(Expiry::first_action)),
         ))
         .on_conflict_do_nothing()
         .execute(conn)?;
@@ -346,6 +378,90 @@ pub fn revoke_api(conn: &mut PgConnection, partner_id: PartnerId, api_id: ApiId)
     )
     .returning(partner_api_environments::environment_id)
     .get_results(conn)
+}
+
+// ---- expiry --------------------------------------------------------------------------------
+
+/// **Extend**: moves the end of a product grant to `expiry` (its reminders start over);
+/// `Ok(Some(previous day))` when the grant exists and expires, `Ok(None)` otherwise (nothing
+/// changes: a grant without an end has nothing to extend).
+pub fn extend_product(
+    conn: &mut PgConnection,
+    partner_id: PartnerId,
+    product_id: ProductId,
+    expiry: Expiry,
+) -> QueryResult<Option<NaiveDate>> {
+    let target = partner_products::table
+        .filter(partner_products::partner_id.eq(partner_id))
+        .filter(partner_products::product_id.eq(product_id))
+        .filter(partner_products::expires_on.is_not_null());
+    let previous: Option<Option<NaiveDate>> =
+        target.select(partner_products::expires_on).for_update().first(conn).optional()?;
+    let Some(Some(previous)) = previous else { return Ok(None) };
+    diesel::update(target)
+        .set((
+            partner_products::expires_on.eq(expiry.on),
+            partner_products::expires_at.eq(expiry.at),
+            partner_products::reminded_days.eq(None::<i16>),
+            partner_products::next_action_at.eq(expiry.first_action()),
+        ))
+        .execute(conn)?;
+    Ok(Some(previous))
+}
+
+/// **Extend** for an API in one environment; as [`extend_product`].
+pub fn extend_api_environment(
+    conn: &mut PgConnection,
+    partner_id: PartnerId,
+    (api_id, environment_id): (ApiId, EnvironmentId),
+    expiry: Expiry,
+) -> QueryResult<Option<NaiveDate>> {
+    let target = partner_api_environments::table
+        .filter(partner_api_environments::partner_id.eq(partner_id))
+        .filter(partner_api_environments::api_id.eq(api_id))
+        .filter(partner_api_environments::environment_id.eq(environment_id))
+        .filter(partner_api_environments::expires_on.is_not_null());
+    let previous: Option<Option<NaiveDate>> =
+        target.select(partner_api_environments::expires_on).for_update().first(conn).optional()?;
+    let Some(Some(previous)) = previous else { return Ok(None) };
+    diesel::update(target)
+        .set((
+            partner_api_environments::expires_on.eq(expiry.on),
+            partner_api_environments::expires_at.eq(expiry.at),
+            partner_api_environments::reminded_days.eq(None::<i16>),
+            partner_api_environments::next_action_at.eq(expiry.first_action()),
+        ))
+        .execute(conn)?;
+    Ok(Some(previous))
+}
+
+/// The product grant's end: `None` when it isn't granted, `Some(None)` when it doesn't end.
+pub fn product_expiry(
+    conn: &mut PgConnection,
+    partner_id: PartnerId,
+    product_id: ProductId,
+) -> QueryResult<Option<Option<NaiveDate>>> {
+    partner_products::table
+        .filter(partner_products::partner_id.eq(partner_id))
+        .filter(partner_products::product_id.eq(product_id))
+        .select(partner_products::expires_on)
+        .first(conn)
+        .optional()
+}
+
+/// The API-in-environment grant's end, as [`product_expiry`].
+pub fn api_environment_expiry(
+    conn: &mut PgConnection,
+    partner_id: PartnerId,
+    (api_id, environment_id): (ApiId, EnvironmentId),
+) -> QueryResult<Option<Option<NaiveDate>>> {
+    partner_api_environments::table
+        .filter(partner_api_environments::partner_id.eq(partner_id))
+        .filter(partner_api_environments::api_id.eq(api_id))
+        .filter(partner_api_environments::environment_id.eq(environment_id))
+        .select(partner_api_environments::expires_on)
+        .first(conn)
+        .optional()
 }
 
 #[cfg(test)]

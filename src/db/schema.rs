@@ -185,6 +185,10 @@ diesel::table! {
         environment_id -> Int8,
         granted_by -> Nullable<Int8>,
         granted_at -> Timestamptz,
+        expires_on -> Nullable<Date>,
+        expires_at -> Nullable<Timestamptz>,
+        reminded_days -> Nullable<Int2>,
+        next_action_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -272,6 +276,10 @@ diesel::table! {
         product_id -> Int8,
         granted_by -> Nullable<Int8>,
         granted_at -> Timestamptz,
+        expires_on -> Nullable<Date>,
+        expires_at -> Nullable<Timestamptz>,
+        reminded_days -> Nullable<Int2>,
+        next_action_at -> Nullable<Timestamptz>,
     }
 }
 

@@ -27,6 +27,10 @@ text_enum! {
         PartnerApiRevoked = "partner.api_revoked" => "Revoked an API",
         /// A reviewed change (Add Products, Add APIs, Revoke all API access): its list.
         PartnerAccessChanged = "partner.access_changed" => "Changed access",
+        /// **Extend**: a grant's end moved.
+        PartnerAccessExtended = "partner.access_extended" => "Extended access",
+        /// A grant reached its *Expires on* day and was revoked by the portal.
+        PartnerAccessExpired = "partner.access_expired" => "Access expired",
         /// No longer recorded (now `invitation.sent`); older events may still hold it.
         InvitationCreated = "invitation.created" => "Sent an invitation",
         InvitationSent = "invitation.sent" => "Sent an invitation",

@@ -7,6 +7,7 @@ mod catalog;
 mod chars;
 mod domain_name;
 mod email;
+pub mod expiry;
 mod ids;
 mod logo;
 mod names;

@@ -91,6 +91,8 @@ text_enum! {
         AccessGranted = "access_granted" => "Access granted",
         /// A reviewed change of a partner's products or API access (to its Admins).
         AccessChanged = "access_changed" => "Access changed",
+        /// A grant ends soon (14, 3 or 1 days before), to both sides.
+        AccessEnding = "access_ending" => "Access ending",
     }
 }
 

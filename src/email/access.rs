@@ -48,6 +48,61 @@ pub fn access_changed(e: &AccessChangedEmail<'_>) -> Result<OutgoingEmail, AppEr
     })
 }
 
+/// A grant ends soon (SPEC §15: 14, 3 and 1 days before), to the partner's Admins and to the
+/// enterprise's admins.
+pub struct AccessEndingEmail<'a> {
+    pub first_name: &'a str,
+    pub enterprise_name: &'a str,
+    pub partner_name: &'a str,
+    /// "Payments API — Production", "Product One".
+    pub what: &'a str,
+    /// "31 Jan 2027".
+    pub ends_on: &'a str,
+    /// 14, 3 or 1.
+    pub days_left: i16,
+    /// For the enterprise's admins (who can Extend) rather than the partner's.
+    pub to_enterprise: bool,
+    /// The partner's tab (enterprise) or the Service Catalog (partner).
+    pub link: &'a str,
+}
+
+impl AccessEndingEmail<'_> {
+    /// "in 1 day", "in 14 days".
+    fn in_days(&self) -> String {
+        if self.days_left == 1 {
+            "in 1 day".to_string()
+        } else {
+            format!("in {} days", self.days_left)
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "email/access_ending.txt", escape = "none")]
+struct EndingText<'a> {
+    e: &'a AccessEndingEmail<'a>,
+    in_days: String,
+}
+
+#[derive(Template)]
+#[template(path = "email/access_ending.html")]
+struct EndingHtml<'a> {
+    e: &'a AccessEndingEmail<'a>,
+    in_days: String,
+    subject: &'a str,
+}
+
+/// The reminder that a grant ends; `to` is for the caller to fill.
+pub fn access_ending(e: &AccessEndingEmail<'_>) -> Result<OutgoingEmail, AppError> {
+    let subject = one_line(&format!("{}: access to {} ends on {}", e.partner_name, e.what, e.ends_on));
+    Ok(OutgoingEmail {
+        to: String::new(),
+        text: rendered(EndingText { e, in_days: e.in_days() }.render(), "access_ending.txt")?,
+        html: rendered(EndingHtml { e, in_days: e.in_days(), subject: &subject }.render(), "access_ending.html")?,
+        subject,
+    })
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

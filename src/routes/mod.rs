@@ -121,6 +121,8 @@ route_table! {
     post "/settings/partners/{id}/products/add"          => partners::grants::products::save;
     post "/settings/partners/{id}/products/add/confirm"  => partners::grants::products::confirm;
     post "/settings/partners/{id}/products/{product_id}/revoke" => partners::grants::products::revoke;
+    get  "/settings/partners/{id}/products/{product_id}/extend" => partners::grants::extend::product_form;
+    post "/settings/partners/{id}/products/{product_id}/extend" => partners::grants::extend::extend_product;
     get  "/settings/partners/{id}/apis"                  => partners::grants::apis::tab;
     get  "/settings/partners/{id}/apis/add"              => partners::grants::apis::add_form;
     post "/settings/partners/{id}/apis/add"              => partners::grants::apis::save;
@@ -128,6 +130,8 @@ route_table! {
     post "/settings/partners/{id}/apis/revoke-all-access" => partners::grants::apis::revoke_all_access;
     post "/settings/partners/{id}/apis/{api_id}/revoke"  => partners::grants::apis::revoke_all;
     post "/settings/partners/{id}/apis/{api_id}/environments/{environment_id}/revoke" => partners::grants::apis::revoke_one;
+    get  "/settings/partners/{id}/apis/{api_id}/environments/{environment_id}/extend" => partners::grants::extend::cell_form;
+    post "/settings/partners/{id}/apis/{api_id}/environments/{environment_id}/extend" => partners::grants::extend::extend_cell;
 
     get  "/settings/partners/{id}/delete"                => partners::deactivate::delete_tab;
     post "/settings/partners/{id}/deactivate"            => partners::deactivate::deactivate;

@@ -8,6 +8,7 @@ use askama::Template;
 use crate::{
     auth::guards::PartnerUser,
     db::{self, catalog},
+    domain::expiry,
     error::AppError,
     render::{render, Layout},
     state::AppState,
@@ -18,6 +19,8 @@ pub struct ProductCard {
     pub description: String,
     /// Archived but still granted: the enterprise is phasing it out.
     pub retiring: bool,
+    /// "31 Jan 2027" when the access ends.
+    pub ends: Option<String>,
 }
 
 pub struct ApiCard {
@@ -26,8 +29,8 @@ pub struct ApiCard {
     pub description: String,
     pub base_path: String,
     pub retiring: bool,
-    /// Environments granted, in environment order.
-    pub environments: Vec<String>,
+    /// Environments granted, in environment order, each with the day its access ends.
+    pub environments: Vec<(String, Option<String>)>,
 }
 
 #[derive(Template)]
@@ -48,18 +51,21 @@ fn cards(rows: Vec<catalog::GrantedRow>) -> (Vec<ProductCard>, Vec<ApiCard>) {
     let mut cards: Vec<ApiCard> = Vec::new();
     for row in rows {
         if row.is_product {
-            products.push(ProductCard { retiring: row.retiring, name: row.name, description: row.description });
+            let ends = row.expires_on.map(expiry::day_text);
+            products.push(ProductCard { retiring: row.retiring, name: row.name, description: row.description, ends });
             continue;
         }
         match cards.last_mut() {
-            Some(card) if card.id == row.id => card.environments.push(row.environment),
+            Some(card) if card.id == row.id => {
+                card.environments.push((row.environment, row.expires_on.map(expiry::day_text)))
+            }
             _ => cards.push(ApiCard {
                 id: row.id,
                 name: row.name,
                 description: row.description,
                 base_path: row.base_path,
                 retiring: row.retiring,
-                environments: vec![row.environment],
+                environments: vec![(row.environment, row.expires_on.map(expiry::day_text))],
             }),
         }
     }

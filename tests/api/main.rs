@@ -21,6 +21,7 @@ mod defects;
 mod domain_verification;
 mod edge;
 mod email;
+mod expiry;
 mod forgot_password;
 mod gateway;
 mod gateway_credentials;

@@ -9,8 +9,10 @@ use actix_web::{http::StatusCode, web, HttpResponse};
 use askama::Template;
 use diesel::prelude::*;
 
+use crate::db::grants::Expiry;
 use crate::db::partners::Partner;
-use crate::routes::partners::grants::review::{self, Change, Review, Reviewed};
+use crate::domain::expiry;
+use crate::routes::partners::grants::review::{self, with_end, Change, Review, Reviewed};
 use crate::routes::partners::grants::shared::bad_form;
 use crate::routes::partners::grants::shared::form_fields;
 use crate::routes::partners::grants::shared::form_id;
@@ -102,6 +104,10 @@ struct MatrixPage {
     /// Archived APIs still granted: not in the matrix, their access is kept.
     archived_granted: Vec<String>,
     errors: Vec<String>,
+    /// *Expires on* as typed, and why it was refused.
+    expires_on: String,
+    expires_error: Option<String>,
+    zone: &'static str,
 }
 
 struct MatrixData {
@@ -134,13 +140,15 @@ fn load_matrix(conn: &mut PgConnection, enterprise_id: EnterpriseId, id: Partner
     })
 }
 
-/// The matrix with the partner's grants ticked, or with `checked` when a refused form comes back.
+/// The matrix with the partner's grants ticked, or with `checked` when a refused form comes
+/// back; `expires` is *Expires on* as typed and its error.
 async fn matrix_page(
     user: &EnterpriseAdmin,
     state: &AppState,
     id: PartnerId,
     checked: Option<BTreeSet<Cell>>,
     errors: Vec<String>,
+    (expires_on, expires_error): (String, Option<String>),
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
     let enterprise_id = user.user.enterprise_id;
@@ -169,8 +177,19 @@ async fn matrix_page(
     let columns = data.environments.into_iter().map(|e| ColumnView { name: e.name }).collect();
     let header = data.header;
     let layout = user.layout(format!("Add APIs · {}", header.name), "partners")?;
-    let page =
-        MatrixPage { layout, tab: "apis", header, columns, rows, archived_granted: data.archived_granted, errors };
+    let zone = layout.clock.zone_name();
+    let page = MatrixPage {
+        layout,
+        tab: "apis",
+        header,
+        columns,
+        rows,
+        archived_granted: data.archived_granted,
+        errors,
+        expires_on,
+        expires_error,
+        zone,
+    };
     Ok(render_status(status, &page))
 }
 
@@ -181,7 +200,7 @@ pub async fn add_form(
 ) -> Result<HttpResponse, AppError> {
     let user: EnterpriseAdmin = editor.into();
     let id = path.into_inner();
-    matrix_page(&user, &state, id, None, Vec::new(), StatusCode::OK).await
+    matrix_page(&user, &state, id, None, Vec::new(), (String::new(), None), StatusCode::OK).await
 }
 
 /// What the matrix form sent: the APIs it showed (`api=ID`) and the checked cells
@@ -189,10 +208,12 @@ pub async fn add_form(
 struct MatrixForm {
     apis: BTreeSet<ApiId>,
     cells: BTreeSet<Cell>,
+    /// *Expires on* for the cells this save grants, as typed.
+    expires_on: String,
 }
 
 fn read_matrix(body: &[u8]) -> Result<MatrixForm, AppError> {
-    let mut form = MatrixForm { apis: BTreeSet::new(), cells: BTreeSet::new() };
+    let mut form = MatrixForm { apis: BTreeSet::new(), cells: BTreeSet::new(), expires_on: String::new() };
     for (name, value) in form_fields(body) {
         match name.as_str() {
             "api" => {
@@ -202,6 +223,7 @@ fn read_matrix(body: &[u8]) -> Result<MatrixForm, AppError> {
                 let (api, env) = value.split_once(':').ok_or_else(bad_form)?;
                 form.cells.insert((form_id(api)?, form_id(env)?));
             }
+            "expires_on" => form.expires_on = value.trim().chars().take(20).collect(),
             _ => {}
         }
     }
@@ -251,8 +273,9 @@ enum Plan {
 }
 
 impl Plan {
-    fn changes(grant: &[CellChange], revoke: &[CellChange]) -> Vec<Change> {
-        grant.iter().map(|c| Change::added(c.what())).chain(revoke.iter().map(|c| Change::removed(c.what()))).collect()
+    fn changes(grant: &[CellChange], revoke: &[CellChange], expiry: Option<Expiry>) -> Vec<Change> {
+        let added = grant.iter().map(|c| Change::added(with_end(&c.what(), expiry)));
+        added.chain(revoke.iter().map(|c| Change::removed(c.what()))).collect()
     }
 }
 
@@ -325,12 +348,15 @@ fn review_of(
 ) -> Result<(PartnerHeader, Review, Vec<String>), AppError> {
     let (_, header) = load_header(conn, enterprise_id, partner.id)?;
     let admins = review::admins(conn, partner)?.iter().map(|m| m.display_name()).collect();
-    let fields = form
+    let mut fields: Vec<(String, String)> = form
         .apis
         .iter()
         .map(|a| ("api".to_string(), a.to_string()))
         .chain(form.cells.iter().map(|(a, e)| ("grant".to_string(), format!("{a}:{e}"))))
         .collect();
+    if !form.expires_on.is_empty() {
+        fields.push(("expires_on".to_string(), form.expires_on.clone()));
+    }
     let cancel =
         if tab == "delete" { format!("/settings/partners/{}/delete", partner.id) } else { tab_path(partner.id) };
     let review = Review {
@@ -357,7 +383,7 @@ async fn review_step(
     user: &EnterpriseAdmin,
     state: &AppState,
     id: PartnerId,
-    form: MatrixForm,
+    (form, expiry): (MatrixForm, Option<Expiry>),
     page: (&'static str, &'static str),
 ) -> Result<(Step, MatrixForm), AppError> {
     let actor = user.user.clone();
@@ -367,7 +393,7 @@ async fn review_step(
                 Plan::Refused(errors) => Ok(Step::Refused(errors)),
                 Plan::Change { grant, revoke, .. } if grant.is_empty() && revoke.is_empty() => Ok(Step::NoChange),
                 Plan::Change { partner, grant, revoke } => {
-                    let changes = Plan::changes(&grant, &revoke);
+                    let changes = Plan::changes(&grant, &revoke, expiry);
                     let (header, review, admins) =
                         review_of(conn, actor.enterprise_id, &partner, &form, page, changes, None)?;
                     Ok(Step::Review(Box::new((header, review, admins))))
@@ -388,7 +414,11 @@ pub async fn save(
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let form = read_matrix(&body)?;
-    let (step, form) = review_step(&user, &state, id, form, ("Add APIs", "apis")).await?;
+    let expiry = match read_expiry(&user, &form.expires_on) {
+        Ok(expiry) => expiry,
+        Err(e) => return refused_expiry(&user, &state, id, form, e).await,
+    };
+    let (step, form) = review_step(&user, &state, id, (form, expiry), ("Add APIs", "apis")).await?;
     match step {
         Step::Review(reviewed) => {
             let (header, review, admins) = *reviewed;
@@ -400,9 +430,30 @@ pub async fn save(
         }
         Step::Refused(mut errors) => {
             errors.push("Nothing was saved.".to_string());
-            matrix_page(&user, &state, id, Some(form.cells), errors, StatusCode::UNPROCESSABLE_ENTITY).await
+            let expires = (form.expires_on, None);
+            matrix_page(&user, &state, id, Some(form.cells), errors, expires, StatusCode::UNPROCESSABLE_ENTITY).await
         }
     }
+}
+
+/// *Expires on* as the enterprise's admin typed it: the end it means, or the field's error.
+fn read_expiry(user: &EnterpriseAdmin, raw: &str) -> Result<Option<Expiry>, String> {
+    let clock = user.user.clock();
+    let day = expiry::parse_expires_on(raw, clock.today()).map_err(|e| e.to_string())?;
+    Ok(day.map(|d| Expiry::new(d, clock.zone)))
+}
+
+/// The matrix again with *Expires on* marked (nothing was saved).
+async fn refused_expiry(
+    user: &EnterpriseAdmin,
+    state: &AppState,
+    id: PartnerId,
+    form: MatrixForm,
+    error: String,
+) -> Result<HttpResponse, AppError> {
+    let errors = vec![error.clone(), "Nothing was saved.".to_string()];
+    let expires = (form.expires_on, Some(error));
+    matrix_page(user, state, id, Some(form.cells), errors, expires, StatusCode::UNPROCESSABLE_ENTITY).await
 }
 
 /// **Revoke all API access** (the Delete partner tab): the review of taking away every API
@@ -419,8 +470,8 @@ pub async fn revoke_all_access(
         Ok(grants::api_grants(conn, partner.id)?.into_iter().map(|g| g.api_id).collect::<BTreeSet<ApiId>>())
     })
     .await?;
-    let form = MatrixForm { apis, cells: BTreeSet::new() };
-    let (step, _) = review_step(&user, &state, id, form, ("Revoke all API access", "delete")).await?;
+    let form = MatrixForm { apis, cells: BTreeSet::new(), expires_on: String::new() };
+    let (step, _) = review_step(&user, &state, id, (form, None), ("Revoke all API access", "delete")).await?;
     match step {
         Step::Review(reviewed) => {
             let (header, review, admins) = *reviewed;
@@ -456,7 +507,11 @@ pub async fn confirm(
     if reviewed.is_empty() {
         return Err(bad_form());
     }
-    // A review that only takes access away was "Revoke all API access" when it took all.
+    // The day may have become today or past while the review was open.
+    let expiry = match read_expiry(&user, &form.expires_on) {
+        Ok(expiry) => expiry,
+        Err(e) => return refused_expiry(&user, &state, id, form, e).await,
+    };
     let actor = user.user.clone();
     let settings = state.settings.clone();
     let (outcome, form) = db::run(&state.pool, move |conn| {
@@ -467,7 +522,7 @@ pub async fn confirm(
                     Ok(Confirmed::Step(Step::NoChange))
                 }
                 Plan::Change { partner, grant, revoke } => {
-                    let changes = Plan::changes(&grant, &revoke);
+                    let changes = Plan::changes(&grant, &revoke, expiry);
                     if review::lines(&changes) != reviewed {
                         let notice = Some(review::CHANGED_SINCE_REVIEW.to_string());
                         let page = ("Review changes", "apis");
@@ -477,8 +532,10 @@ pub async fn confirm(
                     }
                     let mut items = Vec::new();
                     for c in &grant {
-                        grants::grant_api_environment(conn, partner.id, c.cell.0, c.cell.1, actor.user_id)?;
-                        items.push(c.item("added"));
+                        grants::grant_api_environment(conn, partner.id, c.cell.0, c.cell.1, actor.user_id, expiry)?;
+                        let mut item = c.item("added");
+                        item["expires_on"] = serde_json::json!(expiry.map(|e| e.on));
+                        items.push(item);
                     }
                     for c in &revoke {
                         grants::revoke_api_environment(conn, partner.id, c.cell.0, c.cell.1)?;
@@ -497,11 +554,12 @@ pub async fn confirm(
     .await?;
     match outcome {
         Confirmed::Saved { granted, revoked } => {
+            let until = expiry.map(|e| format!(" until {}", expiry::day_text(e.on))).unwrap_or_default();
             let message = match (granted.is_empty(), revoked.is_empty()) {
-                (false, true) => format!("API access granted: {}.", join_names(&granted)),
+                (false, true) => format!("API access granted{until}: {}.", join_names(&granted)),
                 (true, _) => format!("API access revoked: {}.", join_names(&revoked)),
                 (false, false) => {
-                    format!("API access granted: {}. Revoked: {}.", join_names(&granted), join_names(&revoked))
+                    format!("API access granted{until}: {}. Revoked: {}.", join_names(&granted), join_names(&revoked))
                 }
             };
             user.flash(FlashKind::Success, message)?;
@@ -513,7 +571,8 @@ pub async fn confirm(
         }
         Confirmed::Step(Step::Refused(mut errors)) => {
             errors.push("Nothing was saved.".to_string());
-            matrix_page(&user, &state, id, Some(form.cells), errors, StatusCode::UNPROCESSABLE_ENTITY).await
+            let expires = (form.expires_on, None);
+            matrix_page(&user, &state, id, Some(form.cells), errors, expires, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Confirmed::Step(Step::Review(reviewed)) => {
             let (header, review, admins) = *reviewed;

@@ -2,6 +2,7 @@
 //! APIs matrix, and the locking and audit they share.
 
 pub mod apis;
+pub mod extend;
 pub mod products;
 pub mod review;
 pub mod shared;

@@ -11,9 +11,11 @@ use askama::Template;
 use diesel::prelude::*;
 use serde::Deserialize;
 
+use crate::db::grants::Expiry;
 use crate::db::partners::Partner;
+use crate::domain::expiry;
 use crate::domain::EnterpriseId;
-use crate::routes::partners::grants::review::{self, Change, Review, Reviewed};
+use crate::routes::partners::grants::review::{self, with_end, Change, Review, Reviewed};
 use crate::routes::partners::grants::shared::bad_form;
 use crate::routes::partners::grants::shared::form_fields;
 use crate::routes::partners::grants::shared::form_id;
@@ -51,6 +53,8 @@ struct GrantedView {
     description: String,
     archived: bool,
     granted: DateTime<Utc>,
+    /// "31 Jan 2027" for a grant that ends.
+    ends: Option<String>,
 }
 
 #[derive(Template)]
@@ -80,6 +84,7 @@ pub async fn tab(
             id: p.product_id,
             archived: p.archived_at.is_some(),
             granted: p.granted_at,
+            ends: p.expires_on.map(expiry::day_text),
             name: p.name,
             description: p.description,
         })
@@ -106,6 +111,19 @@ struct AddPage {
     q: String,
     options: Vec<OptionView>,
     errors: Vec<String>,
+    /// *Expires on* as typed, and why it was refused.
+    expires_on: String,
+    expires_error: Option<String>,
+    /// The enterprise's time zone, named in the field's hint.
+    zone: &'static str,
+}
+
+/// What an Add Products form sent: the products ticked, the search and *Expires on*.
+#[derive(Default)]
+struct Chosen {
+    products: BTreeSet<ProductId>,
+    q: String,
+    expires_on: String,
 }
 
 #[derive(Deserialize)]
@@ -117,17 +135,18 @@ fn clean_search(raw: &str) -> String {
     raw.trim().chars().filter(|c| !c.is_control()).take(SEARCH_MAX).collect()
 }
 
-/// The add page: what can still be granted (matching `q`), with `checked` ticked.
+/// The add page: what can still be granted (matching the search), with the chosen ticked;
+/// `expires_error` marks the *Expires on* field.
 async fn add_page(
     user: &EnterpriseAdmin,
     state: &AppState,
     id: PartnerId,
-    q: String,
-    checked: BTreeSet<ProductId>,
-    errors: Vec<String>,
+    chosen: Chosen,
+    (errors, expires_error): (Vec<String>, Option<String>),
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
     let enterprise_id = user.user.enterprise_id;
+    let Chosen { products: checked, q, expires_on } = chosen;
     let search = q.clone();
     let (header, rows) = db::run(&state.pool, move |conn| {
         let (partner, header) = load_header(conn, enterprise_id, id)?;
@@ -142,7 +161,9 @@ async fn add_page(
         .map(|p| OptionView { checked: checked.contains(&p.id), id: p.id, name: p.name, description: p.description })
         .collect();
     let layout = user.layout(format!("Add Products · {}", header.name), "partners")?;
-    Ok(render_status(status, &AddPage { layout, tab: "products", header, q, options, errors }))
+    let zone = layout.clock.zone_name();
+    let page = AddPage { layout, tab: "products", header, q, options, errors, expires_on, expires_error, zone };
+    Ok(render_status(status, &page))
 }
 
 pub async fn add_form(
@@ -153,8 +174,8 @@ pub async fn add_form(
 ) -> Result<HttpResponse, AppError> {
     let user: EnterpriseAdmin = editor.into();
     let id = path.into_inner();
-    let q = clean_search(query.q.as_deref().unwrap_or(""));
-    add_page(&user, &state, id, q, BTreeSet::new(), Vec::new(), StatusCode::OK).await
+    let chosen = Chosen { q: clean_search(query.q.as_deref().unwrap_or("")), ..Chosen::default() };
+    add_page(&user, &state, id, chosen, (Vec::new(), None), StatusCode::OK).await
 }
 
 /// What saving the chosen products would change, worked out under the partner row lock.
@@ -195,8 +216,8 @@ fn plan_tx(
     Ok(Plan::Grant { partner, products })
 }
 
-fn changes_of(products: &[grants::Product]) -> Vec<Change> {
-    products.iter().map(|p| Change::added(p.name.clone())).collect()
+fn changes_of(products: &[grants::Product], expiry: Option<Expiry>) -> Vec<Change> {
+    products.iter().map(|p| Change::added(with_end(&p.name, expiry))).collect()
 }
 
 /// The review of granting `products`: the page's header and the Admins who will be told.
@@ -204,37 +225,43 @@ fn review_of(
     conn: &mut PgConnection,
     enterprise_id: EnterpriseId,
     partner: &Partner,
-    products: &[grants::Product],
+    (products, expiry): (&[grants::Product], Option<Expiry>),
     notice: Option<String>,
 ) -> Result<(PartnerHeader, Review, Vec<String>), AppError> {
     let (_, header) = load_header(conn, enterprise_id, partner.id)?;
     let admins = review::admins(conn, partner)?.iter().map(|m| m.display_name()).collect();
+    let mut fields: Vec<(String, String)> =
+        products.iter().map(|p| ("product".to_string(), p.id.to_string())).collect();
+    if let Some(e) = expiry {
+        fields.push(("expires_on".to_string(), e.on.to_string()));
+    }
     let review = Review {
         title: "Add Products",
         tab: "products",
-        changes: changes_of(products),
+        changes: changes_of(products, expiry),
         confirm_action: format!("/settings/partners/{}/products/add/confirm", partner.id),
-        fields: products.iter().map(|p| ("product".to_string(), p.id.to_string())).collect(),
+        fields,
         cancel: tab_path(partner.id),
         notice,
     };
     Ok((header, review, admins))
 }
 
-/// The chosen products (`product=ID`, repeated) and the search text of an Add Products form.
-fn read_choice(fields: &[(String, String)]) -> Result<(BTreeSet<ProductId>, String), AppError> {
-    let mut chosen = BTreeSet::new();
-    let mut q = String::new();
+/// The chosen products (`product=ID`, repeated), the search text and *Expires on* of an Add
+/// Products form.
+fn read_choice(fields: &[(String, String)]) -> Result<Chosen, AppError> {
+    let mut chosen = Chosen::default();
     for (name, value) in fields {
         match name.as_str() {
             "product" => {
-                chosen.insert(form_id(value)?);
+                chosen.products.insert(form_id(value)?);
             }
-            "q" => q = clean_search(value),
+            "q" => chosen.q = clean_search(value),
+            "expires_on" => chosen.expires_on = value.trim().chars().take(20).collect(),
             _ => {}
         }
     }
-    Ok((chosen, q))
+    Ok(chosen)
 }
 
 enum Step {
@@ -242,6 +269,13 @@ enum Step {
     /// Everything chosen was granted already.
     NothingToDo,
     Review(Box<Reviewed>),
+}
+
+/// *Expires on* as the enterprise's admin typed it: the end it means, or the field's error.
+fn read_expiry(user: &EnterpriseAdmin, raw: &str) -> Result<Option<Expiry>, String> {
+    let clock = user.user.clock();
+    let day = expiry::parse_expires_on(raw, clock.today()).map_err(|e| e.to_string())?;
+    Ok(day.map(|d| Expiry::new(d, clock.zone)))
 }
 
 /// **Save**: the review of what the choice would grant (nothing is written).
@@ -252,26 +286,31 @@ pub async fn save(
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    let (chosen, q) = read_choice(&form_fields(&body))?;
-    if chosen.is_empty() {
+    let chosen = read_choice(&form_fields(&body))?;
+    let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
+    if chosen.products.is_empty() {
         let errors = vec!["Choose at least one product to grant.".to_string()];
-        return add_page(&user, &state, id, q, chosen, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+        return add_page(&user, &state, id, chosen, (errors, None), unprocessable).await;
     }
+    let expiry = match read_expiry(&user, &chosen.expires_on) {
+        Ok(expiry) => expiry,
+        Err(e) => return add_page(&user, &state, id, chosen, (vec![e.clone()], Some(e)), unprocessable).await,
+    };
     let actor = user.user.clone();
-    let ids = chosen.clone();
+    let ids = chosen.products.clone();
     let step = db::run(&state.pool, move |conn| {
         conn.transaction(|conn| match plan_tx(conn, &actor, id, &ids)? {
             Plan::Refused(errors) => Ok(Step::Refused(errors)),
             Plan::Grant { products, .. } if products.is_empty() => Ok(Step::NothingToDo),
             Plan::Grant { partner, products } => {
-                let (header, review, admins) = review_of(conn, actor.enterprise_id, &partner, &products, None)?;
-                Ok(Step::Review(Box::new((header, review, admins))))
+                let reviewed = review_of(conn, actor.enterprise_id, &partner, (&products, expiry), None)?;
+                Ok(Step::Review(Box::new(reviewed)))
             }
         })
     })
     .await?;
     match step {
-        Step::Refused(errors) => add_page(&user, &state, id, q, chosen, errors, StatusCode::UNPROCESSABLE_ENTITY).await,
+        Step::Refused(errors) => add_page(&user, &state, id, chosen, (errors, None), unprocessable).await,
         Step::NothingToDo => {
             user.flash(FlashKind::Info, "Those products were already granted; nothing changed.")?;
             Ok(see_other(&tab_path(id)))
@@ -299,29 +338,40 @@ pub async fn confirm(
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let fields = form_fields(&body);
-    let (chosen, q) = read_choice(&fields)?;
+    let chosen = read_choice(&fields)?;
     let reviewed = review::reviewed_lines(&fields);
-    if chosen.is_empty() {
+    if chosen.products.is_empty() || reviewed.is_empty() {
         return Err(bad_form());
     }
+    let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
+    // The day may have become today or past while the review was open.
+    let expiry = match read_expiry(&user, &chosen.expires_on) {
+        Ok(expiry) => expiry,
+        Err(e) => return add_page(&user, &state, id, chosen, (vec![e.clone()], Some(e)), unprocessable).await,
+    };
     let actor = user.user.clone();
     let settings = state.settings.clone();
-    let ids = chosen.clone();
+    let ids = chosen.products.clone();
     let outcome = db::run(&state.pool, move |conn| {
         conn.transaction(|conn| match plan_tx(conn, &actor, id, &ids)? {
             Plan::Refused(errors) => Ok(Confirmed::Step(Step::Refused(errors))),
             Plan::Grant { products, .. } if products.is_empty() => Ok(Confirmed::Step(Step::NothingToDo)),
             Plan::Grant { partner, products } => {
-                let changes = changes_of(&products);
+                let changes = changes_of(&products, expiry);
                 if review::lines(&changes) != reviewed {
                     let notice = Some(review::CHANGED_SINCE_REVIEW.to_string());
-                    let (header, review, admins) = review_of(conn, actor.enterprise_id, &partner, &products, notice)?;
-                    return Ok(Confirmed::Step(Step::Review(Box::new((header, review, admins)))));
+                    let again = review_of(conn, actor.enterprise_id, &partner, (&products, expiry), notice)?;
+                    return Ok(Confirmed::Step(Step::Review(Box::new(again))));
                 }
                 let mut items = Vec::new();
                 for p in &products {
-                    grants::grant_product(conn, partner.id, p.id, actor.user_id)?;
-                    items.push(serde_json::json!({ "change": "added", "product_id": p.id, "product": p.name }));
+                    grants::grant_product(conn, partner.id, p.id, actor.user_id, expiry)?;
+                    items.push(serde_json::json!({
+                        "change": "added",
+                        "product_id": p.id,
+                        "product": p.name,
+                        "expires_on": expiry.map(|e| e.on),
+                    }));
                 }
                 review::record_and_tell(conn, &actor, &settings, &partner, &changes, items)?;
                 Ok(Confirmed::Granted(products.into_iter().map(|p| p.name).collect()))
@@ -332,7 +382,8 @@ pub async fn confirm(
     match outcome {
         Confirmed::Granted(names) => {
             let noun = if names.len() == 1 { "Product" } else { "Products" };
-            user.flash(FlashKind::Success, format!("{noun} granted: {}.", join_names(&names)))?;
+            let until = expiry.map(|e| format!(" until {}", expiry::day_text(e.on))).unwrap_or_default();
+            user.flash(FlashKind::Success, format!("{noun} granted{until}: {}.", join_names(&names)))?;
             Ok(see_other(&tab_path(id)))
         }
         Confirmed::Step(Step::NothingToDo) => {
@@ -340,7 +391,7 @@ pub async fn confirm(
             Ok(see_other(&tab_path(id)))
         }
         Confirmed::Step(Step::Refused(errors)) => {
-            add_page(&user, &state, id, q, chosen, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+            add_page(&user, &state, id, chosen, (errors, None), unprocessable).await
         }
         Confirmed::Step(Step::Review(reviewed)) => {
             let (header, review, admins) = *reviewed;

@@ -49,6 +49,14 @@ impl Change {
     }
 }
 
+/// "Product One (until 31 Jan 2027)" for a grant that ends, else the name alone.
+pub fn with_end(what: &str, expiry: Option<crate::db::grants::Expiry>) -> String {
+    match expiry {
+        Some(e) => format!("{what} (until {})", crate::domain::expiry::day_text(e.on)),
+        None => what.to_string(),
+    }
+}
+
 /// The lines of `changes`, in order.
 pub fn lines(changes: &[Change]) -> Vec<String> {
     changes.iter().map(Change::line).collect()

@@ -71,6 +71,8 @@ pub fn form_id<T: std::str::FromStr>(raw: &str) -> Result<T, AppError> {
 pub struct EnvironmentChip {
     pub id: EnvironmentId,
     pub name: String,
+    /// "31 Jan 2027" for a grant that ends.
+    pub ends: Option<String>,
 }
 
 /// One granted API with the environments it is granted in (in environment order).
@@ -87,7 +89,8 @@ pub struct ApiGrantView {
 pub fn group_api_grants(rows: Vec<ApiGrant>) -> Vec<ApiGrantView> {
     let mut out: Vec<ApiGrantView> = Vec::new();
     for row in rows {
-        let chip = EnvironmentChip { id: row.environment_id, name: row.environment_name };
+        let ends = row.expires_on.map(crate::domain::expiry::day_text);
+        let chip = EnvironmentChip { id: row.environment_id, name: row.environment_name, ends };
         let granted = row.granted_at;
         match out.last_mut() {
             Some(last) if last.api_id == row.api_id => {
