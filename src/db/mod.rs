@@ -7,6 +7,7 @@
 //! loaded with `include_str!` (so still `&'static str`s for [`static_query`]), so the Rust
 //! reads as functions and the SQL as SQL.
 
+pub mod access_requests;
 pub mod applications;
 pub mod audit;
 pub mod catalog;

@@ -1,6 +1,25 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    access_requests (id) {
+        id -> Int8,
+        enterprise_id -> Int8,
+        partner_id -> Int8,
+        product_id -> Nullable<Int8>,
+        api_id -> Nullable<Int8>,
+        environment_ids -> Array<Nullable<Int8>>,
+        answers -> Jsonb,
+        requested_by -> Nullable<Int8>,
+        requested_at -> Timestamptz,
+        status -> Text,
+        decided_by -> Nullable<Int8>,
+        decided_at -> Nullable<Timestamptz>,
+        decline_reason -> Text,
+        expires_on -> Nullable<Date>,
+    }
+}
+
+diesel::table! {
     access_tokens (token_hash) {
         token_hash -> Bytea,
         enterprise_id -> Int8,
@@ -35,6 +54,8 @@ diesel::table! {
         base_path -> Text,
         archived_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
+        requestable -> Bool,
+        request_questions -> Array<Nullable<Text>>,
     }
 }
 
@@ -344,6 +365,8 @@ diesel::table! {
         description -> Text,
         archived_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
+        requestable -> Bool,
+        request_questions -> Array<Nullable<Text>>,
     }
 }
 
@@ -378,6 +401,10 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(access_requests -> apis (api_id));
+diesel::joinable!(access_requests -> enterprises (enterprise_id));
+diesel::joinable!(access_requests -> partners (partner_id));
+diesel::joinable!(access_requests -> products (product_id));
 diesel::joinable!(access_tokens -> application_credentials (credential_id));
 diesel::joinable!(access_tokens -> client_secrets (secret_id));
 diesel::joinable!(access_tokens -> enterprises (enterprise_id));
@@ -431,6 +458,7 @@ diesel::joinable!(sessions -> memberships (membership_id));
 diesel::joinable!(sessions -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    access_requests,
     access_tokens,
     access_versions,
     api_environments,

@@ -32,6 +32,8 @@ pub use logo::{png_header_only, sample_png, Logo, LogoError, LogoFormat, MAX_LOG
 pub use names::{normalise_for_compare, PartnerName, PartnerNameError, PersonName, PersonNameError};
 pub use password::{NewPassword, PasswordError};
 pub use role::{Role, RoleError};
-pub use states::{EmailKind, EmailStatus, EndedBy, FlashKind, InvitationStatus, PartnerStatus, UserRole};
+pub use states::{
+    AccessRequestStatus, EmailKind, EmailStatus, EndedBy, FlashKind, InvitationStatus, PartnerStatus, UserRole,
+};
 pub use text_enum::UnknownValue;
 pub use time_zone::{TimeZone, TimeZoneError, ZONE_GROUPS};

@@ -25,6 +25,15 @@ impl PartnerStatus {
 }
 
 text_enum! {
+    /// `access_requests.status` (SPEC §15 Request access).
+    pub enum AccessRequestStatus {
+        Pending = "pending" => "Waiting for an answer",
+        Approved = "approved" => "Approved",
+        Declined = "declined" => "Declined",
+    }
+}
+
+text_enum! {
     /// `partners.ended_by`: which side ended a partnership.
     pub enum EndedBy {
         Enterprise = "enterprise" => "The enterprise",
@@ -93,6 +102,10 @@ text_enum! {
         AccessChanged = "access_changed" => "Access changed",
         /// A grant ends soon (14, 3 or 1 days before), to both sides.
         AccessEnding = "access_ending" => "Access ending",
+        /// A partner Admin asked for access (to the enterprise's admins).
+        AccessRequested = "access_requested" => "Access requested",
+        /// The enterprise answered an access request (to the person who asked).
+        AccessRequestAnswered = "access_request_answered" => "Access request answered",
     }
 }
 

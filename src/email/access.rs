@@ -103,6 +103,79 @@ pub fn access_ending(e: &AccessEndingEmail<'_>) -> Result<OutgoingEmail, AppErro
     })
 }
 
+/// A partner Admin asked for access, to each of the enterprise's admins.
+pub struct AccessRequestedEmail<'a> {
+    pub first_name: &'a str,
+    pub partner_name: &'a str,
+    pub requester: &'a str,
+    /// "Payments API in Development, Production".
+    pub what: &'a str,
+    pub answers: &'a [(String, String)],
+    /// `PUBLIC_BASE_URL/settings/access-requests/{id}`.
+    pub link: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/access_requested.txt", escape = "none")]
+struct RequestedText<'a> {
+    e: &'a AccessRequestedEmail<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "email/access_requested.html")]
+struct RequestedHtml<'a> {
+    e: &'a AccessRequestedEmail<'a>,
+    subject: &'a str,
+}
+
+pub fn access_requested(e: &AccessRequestedEmail<'_>) -> Result<OutgoingEmail, AppError> {
+    let subject = one_line(&format!("{} asks for access to {}", e.partner_name, e.what));
+    Ok(OutgoingEmail {
+        to: String::new(),
+        text: rendered(RequestedText { e }.render(), "access_requested.txt")?,
+        html: rendered(RequestedHtml { e, subject: &subject }.render(), "access_requested.html")?,
+        subject,
+    })
+}
+
+/// The enterprise's answer to an access request, to the person who asked.
+pub struct AccessRequestAnsweredEmail<'a> {
+    pub first_name: &'a str,
+    pub enterprise_name: &'a str,
+    pub what: &'a str,
+    pub approved: bool,
+    /// Declined: the reason given.
+    pub reason: &'a str,
+    /// Approved with an end: "31 Jan 2027".
+    pub until: Option<&'a str>,
+    /// The Service Catalog (approved) or Request access (declined).
+    pub link: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/access_request_answered.txt", escape = "none")]
+struct AnsweredText<'a> {
+    e: &'a AccessRequestAnsweredEmail<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "email/access_request_answered.html")]
+struct AnsweredHtml<'a> {
+    e: &'a AccessRequestAnsweredEmail<'a>,
+    subject: &'a str,
+}
+
+pub fn access_request_answered(e: &AccessRequestAnsweredEmail<'_>) -> Result<OutgoingEmail, AppError> {
+    let verdict = if e.approved { "approved" } else { "declined" };
+    let subject = one_line(&format!("{} {verdict} your request for {}", e.enterprise_name, e.what));
+    Ok(OutgoingEmail {
+        to: String::new(),
+        text: rendered(AnsweredText { e }.render(), "access_request_answered.txt")?,
+        html: rendered(AnsweredHtml { e, subject: &subject }.render(), "access_request_answered.html")?,
+        subject,
+    })
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

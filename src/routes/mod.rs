@@ -13,6 +13,7 @@
 //! its template is in `templates/` under the same folder, and its queries are the `db::`
 //! functions it calls.
 
+pub mod access_requests;
 pub mod account;
 pub mod activity;
 pub mod applications;
@@ -158,6 +159,10 @@ route_table! {
 
     // ---- activity --------------------------------------------------------------------------
     get  "/settings/activity"                            => activity::pages::enterprise_page;
+    get  "/settings/access-requests"                     => access_requests::enterprise::queue;
+    get  "/settings/access-requests/{id}"                => access_requests::enterprise::detail;
+    post "/settings/access-requests/{id}/approve"        => access_requests::enterprise::approve;
+    post "/settings/access-requests/{id}/decline"        => access_requests::enterprise::decline;
     get  "/settings/activity.csv"                        => activity::csv::enterprise_csv;
     get  "/settings/partners/{id}/activity"              => activity::pages::partner_tab;
     get  "/settings/partners/{id}/activity.csv"          => activity::csv::partner_csv;
@@ -185,6 +190,9 @@ route_table! {
     // ---- Partner profile (the organisation's Admins) --------------------------------------
     get  "/partner/profile"                              => profile::page::profile;
     get  "/partner/activity"                             => activity::pages::own_page;
+    get  "/partner/request-access"                       => access_requests::partner::home;
+    get  "/partner/request-access/{kind}/{id}"           => access_requests::partner::form;
+    post "/partner/request-access/{kind}/{id}"           => access_requests::partner::send;
     post "/partner/profile/link"                         => profile::link::regenerate;
     post "/partner/connections/{id}/accept"              => profile::requests::accept;
     post "/partner/connections/{id}/decline"             => profile::requests::decline;
@@ -210,6 +218,8 @@ route_table! {
     get  "/catalog/apis"                                 => catalog::tabs::apis_tab;
     get  "/catalog/environments"                         => catalog::tabs::environments_tab;
     get  "/catalog/products/new"                         => catalog::products::new_form;
+    get  "/catalog/{kind}/{id}/requests"                 => access_requests::settings::form;
+    post "/catalog/{kind}/{id}/requests"                 => access_requests::settings::save;
     post "/catalog/products"                             => catalog::products::create;
     get  "/catalog/products/{id}/edit"                   => catalog::products::edit_form;
     post "/catalog/products/{id}/edit"                   => catalog::products::update;

@@ -9,6 +9,7 @@
 mod common;
 use common::{dns, emails, fixtures, helpers, oauth as oauth_kit, page, proxy, smtp};
 
+mod access_requests;
 mod access_review;
 mod activity;
 mod administrator;

@@ -43,6 +43,7 @@ struct Seeded {
     application: String,
     credential: String,
     gateway: String,
+    access_request: String,
 }
 
 /// Acme with a partner (Globex, active, with people, grants, a pending invitation and a
@@ -93,6 +94,16 @@ async fn seeded() -> Seeded {
     let team_member = seed_team_member(&app, enterprise, "carl@acme.example", UserRole::EnterpriseAdmin);
     seed_team_member(&app, enterprise, VIEWER, UserRole::Viewer);
     let viewer = app.browser_of(VIEWER).await;
+    // A waiting access request of Globex's for Product One.
+    let access_request: i64 = {
+        use diesel::prelude::*;
+        use partner_portal::db::schema::access_requests::dsl as r;
+        diesel::insert_into(r::access_requests)
+            .values((r::enterprise_id.eq(enterprise), r::partner_id.eq(partner), r::product_id.eq(catalog.products[0])))
+            .returning(r::id)
+            .get_result(&mut conn)
+            .unwrap()
+    };
     Seeded {
         viewer,
         partner: partner.to_string(),
@@ -108,6 +119,7 @@ async fn seeded() -> Seeded {
         application: application.to_string(),
         credential: credential.to_string(),
         gateway,
+        access_request: access_request.to_string(),
         app,
     }
 }
@@ -131,6 +143,10 @@ impl Seeded {
             "applications" => &self.application,
             "credentials" => &self.credential,
             "gateways" => &self.gateway,
+            "access-requests" => &self.access_request,
+            // `/catalog/{kind}/{id}/requests`, `/partner/request-access/{kind}/{id}`.
+            "catalog" | "request-access" => "products",
+            "{kind}" => &self.product,
             _ => panic!("route {path}: no seeded id for the parameter after {before:?}; add one to `Seeded`"),
         }
     }
@@ -185,6 +201,8 @@ async fn a_viewers_pages_open_and_show_no_form_or_button_that_changes_anything()
         (format!("/settings/partners/{p}/activity"), "Globex"),
         (format!("/settings/partners/{p}/delete"), "API access"),
         ("/settings/activity".to_string(), "Activity"),
+        ("/settings/access-requests".to_string(), "Product One"),
+        (format!("/settings/access-requests/{}", s.access_request), "Only an Enterprise admin can answer a request."),
         ("/catalog".to_string(), "Product Three"),
         ("/catalog/apis".to_string(), "API Three"),
         ("/catalog/environments".to_string(), "Production"),
