@@ -31,9 +31,9 @@ text_enum! {
         PartnerAccessExtended = "partner.access_extended" => "Extended access",
         /// A grant reached its *Expires on* day and was revoked by the portal.
         PartnerAccessExpired = "partner.access_expired" => "Access expired",
-        AccessRequested = "access_request.created" => "Requested access",
-        AccessRequestApproved = "access_request.approved" => "Approved an access request",
-        AccessRequestDeclined = "access_request.declined" => "Declined an access request",
+        AccessRequested = "partner.access_requested" => "Requested access",
+        AccessRequestApproved = "partner.access_request_approved" => "Approved an access request",
+        AccessRequestDeclined = "partner.access_request_declined" => "Declined an access request",
         CatalogRequestsChanged = "catalog.requests_changed" => "Changed who can request an item",
         /// No longer recorded (now `invitation.sent`); older events may still hold it.
         InvitationCreated = "invitation.created" => "Sent an invitation",

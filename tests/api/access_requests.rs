@@ -50,7 +50,7 @@ fn actions(conn: &mut PgConnection, partner: PartnerId) -> Vec<String> {
     use schema::audit_events::dsl as a;
     a::audit_events
         .filter(a::partner_id.eq(partner))
-        .filter(a::action.like("access_request.%"))
+        .filter(a::action.like("partner.access_request%"))
         .order(a::id)
         .select(a::action)
         .load(conn)
@@ -140,7 +140,7 @@ async fn a_requestable_api_is_asked_for_with_answers_approved_with_an_end_and_bo
     expected.sort();
     assert_eq!(api_cells(&mut conn, partner), expected);
     assert_eq!(status_of(&mut conn, id), "approved");
-    assert_eq!(actions(&mut conn, partner), ["access_request.created", "access_request.approved"]);
+    assert_eq!(actions(&mut conn, partner), ["partner.access_requested", "partner.access_request_approved"]);
     let to_ada = app.emails().await.into_iter().find(|m| m.to() == "ada@globex.com").expect("Ada is told");
     assert_eq!(to_ada.subject(), "Acme approved your request for API One in Development, Production");
     assert!(to_ada.text().unwrap().contains(&format!("until {shown}")));
@@ -179,7 +179,7 @@ async fn a_declined_request_needs_a_reason_and_the_partner_is_told_why() {
     assert_eq!(location(&r), "/settings/access-requests");
     assert_eq!(status_of(&mut conn, id), "declined");
     assert!(product_grants(&mut conn, partner).is_empty());
-    assert_eq!(actions(&mut conn, partner), ["access_request.created", "access_request.declined"]);
+    assert_eq!(actions(&mut conn, partner), ["partner.access_requested", "partner.access_request_declined"]);
 
     let mails = app.emails().await;
     let to_ada = mails.iter().find(|m| m.to() == "ada@globex.com").expect("Ada is told");
