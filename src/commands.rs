@@ -203,7 +203,7 @@ pub fn seed_demo_catalog(conn: &mut PgConnection, enterprise_id: EnterpriseId) -
     if environments.is_empty() {
         for (i, name) in DEMO_ENVIRONMENTS.iter().enumerate() {
             let position = i32::try_from(i + 1).unwrap_or(i32::MAX);
-            environments.push(catalog::insert_environment(conn, enterprise_id, name, position)?);
+            environments.push(catalog::insert_environment(conn, enterprise_id, name, position, false)?);
         }
     }
     if catalog::product_rows(conn, enterprise_id)?.is_empty() {

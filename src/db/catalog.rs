@@ -24,6 +24,8 @@ pub struct Environment {
     pub name: String,
     pub position: i32,
     pub created_at: DateTime<Utc>,
+    /// New grants here wait for a second Enterprise admin's approval (SPEC §15).
+    pub requires_approval: bool,
 }
 
 /// A product or an API as its forms and the shared archive and delete flow read it.
@@ -210,20 +212,32 @@ pub fn insert_environment(
     enterprise_id: EnterpriseId,
     name: &str,
     position: i32,
+    requires_approval: bool,
 ) -> QueryResult<Environment> {
     diesel::insert_into(environments::table)
         .values((
             environments::enterprise_id.eq(enterprise_id),
             environments::name.eq(name),
             environments::position.eq(position),
+            environments::requires_approval.eq(requires_approval),
         ))
         .returning(Environment::as_returning())
         .get_result(conn)
 }
 
-pub fn update_environment(conn: &mut PgConnection, id: EnvironmentId, name: &str, position: i32) -> QueryResult<()> {
+pub fn update_environment(
+    conn: &mut PgConnection,
+    id: EnvironmentId,
+    name: &str,
+    position: i32,
+    requires_approval: bool,
+) -> QueryResult<()> {
     diesel::update(environments::table.find(id))
-        .set((environments::name.eq(name), environments::position.eq(position)))
+        .set((
+            environments::name.eq(name),
+            environments::position.eq(position),
+            environments::requires_approval.eq(requires_approval),
+        ))
         .execute(conn)
         .map(|_| ())
 }
@@ -471,6 +485,9 @@ pub struct GrantedRow {
     /// The grant's *Expires on* day (rows written before expiring grants have none).
     #[serde(default)]
     pub expires_on: Option<chrono::NaiveDate>,
+    /// Held for a second Enterprise admin's approval: shown, but no access yet.
+    #[serde(default)]
+    pub pending: bool,
 }
 
 /// Everything granted to the partner, in one statement: the products by name, then the APIs

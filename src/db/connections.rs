@@ -179,6 +179,8 @@ pub fn end_partnership(conn: &mut PgConnection, partner_id: PartnerId, by: Ended
         emails_cancelled += outbox::cancel_for_invitation(conn, *invitation_id)?;
     }
     let memberships_ended = memberships::end_all_in_partner(conn, partner_id)?;
+    // Grants held for approval would give access once approved: they go too.
+    crate::db::held_grants::withdraw_all(conn, partner_id)?;
     Ok(Ended { memberships_ended, invitations_revoked: revoked.len(), emails_cancelled, domains_released })
 }
 

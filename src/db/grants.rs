@@ -174,6 +174,8 @@ pub fn revoke_product(conn: &mut PgConnection, partner_id: PartnerId, product_id
 pub struct Environment {
     pub id: EnvironmentId,
     pub name: String,
+    /// New grants here wait for a second Enterprise admin's approval (SPEC §15).
+    pub requires_approval: bool,
 }
 
 /// The enterprise's environments in their display order.
@@ -181,7 +183,7 @@ pub fn environments(conn: &mut PgConnection, enterprise_id: EnterpriseId) -> Que
     environments::table
         .filter(environments::enterprise_id.eq(enterprise_id))
         .order((environments::position.asc(), environments::name.asc(), environments::id.asc()))
-        .select((environments::id, environments::name))
+        .select((environments::id, environments::name, environments::requires_approval))
         .load(conn)
 }
 
@@ -193,7 +195,7 @@ pub fn find_environment(
     environments::table
         .filter(environments::enterprise_id.eq(enterprise_id))
         .filter(environments::id.eq(id))
-        .select((environments::id, environments::name))
+        .select((environments::id, environments::name, environments::requires_approval))
         .first(conn)
         .optional()
 }

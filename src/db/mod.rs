@@ -16,6 +16,7 @@ pub mod domain_verification;
 pub mod drafts;
 pub mod enterprises;
 pub mod grants;
+pub mod held_grants;
 pub mod instrumentation;
 pub mod invitation_flow;
 pub mod invitations;

@@ -118,6 +118,7 @@ diesel::table! {
         name -> Text,
         position -> Int4,
         created_at -> Timestamptz,
+        requires_approval -> Bool,
     }
 }
 
@@ -358,6 +359,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    pending_api_grants (id) {
+        id -> Int8,
+        enterprise_id -> Int8,
+        partner_id -> Int8,
+        api_id -> Int8,
+        environment_id -> Int8,
+        expires_on -> Nullable<Date>,
+        expires_at -> Nullable<Timestamptz>,
+        requested_by -> Nullable<Int8>,
+        requested_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     products (id) {
         id -> Int8,
         enterprise_id -> Int8,
@@ -452,6 +467,11 @@ diesel::joinable!(partner_summaries -> partners (partner_id));
 diesel::joinable!(partners -> enterprises (enterprise_id));
 diesel::joinable!(partners -> partner_organisations (organisation_id));
 diesel::joinable!(password_tokens -> users (user_id));
+diesel::joinable!(pending_api_grants -> apis (api_id));
+diesel::joinable!(pending_api_grants -> enterprises (enterprise_id));
+diesel::joinable!(pending_api_grants -> environments (environment_id));
+diesel::joinable!(pending_api_grants -> partners (partner_id));
+diesel::joinable!(pending_api_grants -> users (requested_by));
 diesel::joinable!(products -> enterprises (enterprise_id));
 diesel::joinable!(replaced_invitation_tokens -> invitations (invitation_id));
 diesel::joinable!(sessions -> memberships (membership_id));
@@ -485,6 +505,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     partner_summaries,
     partners,
     password_tokens,
+    pending_api_grants,
     products,
     replaced_invitation_tokens,
     sessions,

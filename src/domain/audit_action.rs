@@ -31,6 +31,9 @@ text_enum! {
         PartnerAccessExtended = "partner.access_extended" => "Extended access",
         /// A grant reached its *Expires on* day and was revoked by the portal.
         PartnerAccessExpired = "partner.access_expired" => "Access expired",
+        /// A grant held in an environment that requires approval was approved (moved into force).
+        PartnerGrantApproved = "partner.grant_approved" => "Approved a grant",
+        PartnerGrantDeclined = "partner.grant_declined" => "Declined a grant",
         AccessRequested = "partner.access_requested" => "Requested access",
         AccessRequestApproved = "partner.access_request_approved" => "Approved an access request",
         AccessRequestDeclined = "partner.access_request_declined" => "Declined an access request",

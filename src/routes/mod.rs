@@ -17,6 +17,7 @@ pub mod access_requests;
 pub mod account;
 pub mod activity;
 pub mod applications;
+pub mod approvals;
 pub mod catalog;
 pub mod dev;
 pub mod enterprise;
@@ -160,6 +161,9 @@ route_table! {
     // ---- activity --------------------------------------------------------------------------
     get  "/settings/activity"                            => activity::pages::enterprise_page;
     get  "/settings/access-requests"                     => access_requests::enterprise::queue;
+    get  "/settings/approvals"                           => approvals::list;
+    post "/settings/approvals/{id}/approve"              => approvals::approve;
+    post "/settings/approvals/{id}/decline"              => approvals::decline;
     get  "/settings/access-requests/{id}"                => access_requests::enterprise::detail;
     post "/settings/access-requests/{id}/approve"        => access_requests::enterprise::approve;
     post "/settings/access-requests/{id}/decline"        => access_requests::enterprise::decline;

@@ -29,8 +29,25 @@ pub struct ApiCard {
     pub description: String,
     pub base_path: String,
     pub retiring: bool,
-    /// Environments granted, in environment order, each with the day its access ends.
-    pub environments: Vec<(String, Option<String>)>,
+    /// Environments granted, in environment order.
+    pub environments: Vec<EnvironmentChip>,
+}
+
+/// An environment of an API card: until when, and whether it still waits for approval.
+pub struct EnvironmentChip {
+    pub name: String,
+    pub ends: Option<String>,
+    pub pending: bool,
+}
+
+impl EnvironmentChip {
+    fn of(row: &catalog::GrantedRow) -> Self {
+        EnvironmentChip {
+            name: row.environment.clone(),
+            ends: row.expires_on.map(expiry::day_text),
+            pending: row.pending,
+        }
+    }
 }
 
 #[derive(Template)]
@@ -55,17 +72,16 @@ fn cards(rows: Vec<catalog::GrantedRow>) -> (Vec<ProductCard>, Vec<ApiCard>) {
             products.push(ProductCard { retiring: row.retiring, name: row.name, description: row.description, ends });
             continue;
         }
+        let chip = EnvironmentChip::of(&row);
         match cards.last_mut() {
-            Some(card) if card.id == row.id => {
-                card.environments.push((row.environment, row.expires_on.map(expiry::day_text)))
-            }
+            Some(card) if card.id == row.id => card.environments.push(chip),
             _ => cards.push(ApiCard {
                 id: row.id,
                 name: row.name,
                 description: row.description,
                 base_path: row.base_path,
                 retiring: row.retiring,
-                environments: vec![(row.environment, row.expires_on.map(expiry::day_text))],
+                environments: vec![chip],
             }),
         }
     }

@@ -14,6 +14,7 @@ mod access_review;
 mod activity;
 mod administrator;
 mod applications;
+mod approvals;
 mod catalog;
 mod cli;
 mod connections;

@@ -44,6 +44,7 @@ struct Seeded {
     credential: String,
     gateway: String,
     access_request: String,
+    held_grant: String,
 }
 
 /// Acme with a partner (Globex, active, with people, grants, a pending invitation and a
@@ -104,6 +105,21 @@ async fn seeded() -> Seeded {
             .get_result(&mut conn)
             .unwrap()
     };
+    // A grant of Globex's held for approval (API Two in Staging).
+    let held_grant: i64 = {
+        use diesel::prelude::*;
+        use partner_portal::db::schema::pending_api_grants::dsl as h;
+        diesel::insert_into(h::pending_api_grants)
+            .values((
+                h::enterprise_id.eq(enterprise),
+                h::partner_id.eq(partner),
+                h::api_id.eq(catalog.apis[1]),
+                h::environment_id.eq(catalog.environments[1]),
+            ))
+            .returning(h::id)
+            .get_result(&mut conn)
+            .unwrap()
+    };
     Seeded {
         viewer,
         partner: partner.to_string(),
@@ -120,6 +136,7 @@ async fn seeded() -> Seeded {
         credential: credential.to_string(),
         gateway,
         access_request: access_request.to_string(),
+        held_grant: held_grant.to_string(),
         app,
     }
 }
@@ -144,6 +161,7 @@ impl Seeded {
             "credentials" => &self.credential,
             "gateways" => &self.gateway,
             "access-requests" => &self.access_request,
+            "approvals" => &self.held_grant,
             // `/catalog/{kind}/{id}/requests`, `/partner/request-access/{kind}/{id}`.
             "catalog" | "request-access" => "products",
             "{kind}" => &self.product,
@@ -202,6 +220,7 @@ async fn a_viewers_pages_open_and_show_no_form_or_button_that_changes_anything()
         (format!("/settings/partners/{p}/delete"), "API access"),
         ("/settings/activity".to_string(), "Activity"),
         ("/settings/access-requests".to_string(), "Product One"),
+        ("/settings/approvals".to_string(), "API Two — Staging"),
         (format!("/settings/access-requests/{}", s.access_request), "Only an Enterprise admin can answer a request."),
         ("/catalog".to_string(), "Product Three"),
         ("/catalog/apis".to_string(), "API Three"),

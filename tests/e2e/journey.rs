@@ -187,6 +187,16 @@ async fn the_whole_journey_in_headless_chromium() {
     erin.expect_text("API Three").await;
     rec.page(&erin, "partner-apis").await;
 
+    // ---- The access queues (empty so far). -------------------------------------------------
+    erin.click_menu("Access requests").await;
+    erin.wait_path_is("/settings/access-requests").await;
+    erin.expect_text("No request waiting").await;
+    rec.page(&erin, "access-requests").await;
+    erin.click_menu("Approvals").await;
+    erin.wait_path_is("/settings/approvals").await;
+    erin.expect_text("Nothing waiting").await;
+    rec.page(&erin, "approvals").await;
+
     // ---- A second partner, keyboard only, with a reload and a mistake on the way. ----------
     erin.click_menu("Partners").await;
     erin.wait_path_is("/settings/partners").await;
@@ -408,6 +418,12 @@ async fn the_whole_journey_in_headless_chromium() {
     let partner_code = ana.text_of("#partner-id").await;
     assert!(partner_code.starts_with("PRT-"), "the Partner ID is shown: {partner_code}");
     rec.page(&ana, "partner-profile").await;
+    ana.click_menu("Request access").await;
+    ana.wait_path_is("/partner/request-access").await;
+    ana.expect_text("Nothing to request").await;
+    rec.page(&ana, "request-access").await;
+    ana.click_menu("Partner profile").await;
+    ana.wait_path_is("/partner/profile").await;
     let bill = driver.browser("initech-admin", &app.address).await;
     bill.goto("/login").await;
     bill.fill("Email", "bill@initech.example").await;

@@ -478,9 +478,13 @@ pub fn detail(action: AuditAction, details: &serde_json::Value) -> Option<String
 fn changed_fields(details: &serde_json::Value) -> Option<String> {
     let map = details.as_object()?;
     let mut parts = Vec::new();
-    for (field, label) in
-        [("name", "Name"), ("description", "Description"), ("base_path", "Base path"), ("position", "Position")]
-    {
+    for (field, label) in [
+        ("name", "Name"),
+        ("description", "Description"),
+        ("base_path", "Base path"),
+        ("position", "Position"),
+        ("requires_approval", "Requires approval"),
+    ] {
         if let Some(change) = map.get(field) {
             let side = |k: &str| change.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
             if field == "description" {

@@ -34,6 +34,9 @@ pub struct EnvironmentInput {
     name: String,
     #[serde(default)]
     position: String,
+    /// The *Requires approval* checkbox (sent only when ticked).
+    #[serde(default)]
+    requires_approval: Option<String>,
 }
 
 #[derive(Template)]
@@ -43,6 +46,7 @@ struct FormPage {
     id: Option<EnvironmentId>,
     name: String,
     position: String,
+    requires_approval: bool,
     errors: FieldErrors,
 }
 
@@ -58,6 +62,7 @@ fn page(
         id,
         name: input.name,
         position: input.position,
+        requires_approval: input.requires_approval.is_some(),
         errors,
     })
 }
@@ -118,7 +123,7 @@ pub async fn new_form(editor: EnterpriseEditor, state: web::Data<AppState>) -> R
     let user: EnterpriseAdmin = editor.into();
     let enterprise_id = user.user.enterprise_id;
     let next = db::run(&state.pool, move |conn| Ok(catalog::next_environment_position(conn, enterprise_id)?)).await?;
-    let input = EnvironmentInput { name: String::new(), position: next.to_string() };
+    let input = EnvironmentInput { name: String::new(), position: next.to_string(), requires_approval: None };
     Ok(render(&page(&user, None, input, FieldErrors::default())?))
 }
 
@@ -136,13 +141,14 @@ pub async fn create(
                 Ok(v) => v,
                 Err(invalid) => return Ok(invalid),
             };
-            let env = catalog::insert_environment(conn, actor.enterprise_id, name.as_str(), position.get())?;
+            let approval = typed.requires_approval.is_some();
+            let env = catalog::insert_environment(conn, actor.enterprise_id, name.as_str(), position.get(), approval)?;
             record(
                 conn,
                 &actor,
                 AuditAction::CatalogEnvironmentCreated,
                 target(&env.name),
-                serde_json::json!({ "name": env.name, "position": env.position }),
+                serde_json::json!({ "name": env.name, "position": env.position, "requires_approval": approval }),
             )?;
             Ok(Outcome::Saved(format!("Environment “{}” created.", env.name)))
         });
@@ -163,7 +169,11 @@ pub async fn edit_form(
     let env =
         db::run(&state.pool, move |conn| catalog::find_environment(conn, enterprise_id, id)?.ok_or(AppError::NotFound))
             .await?;
-    let input = EnvironmentInput { name: env.name, position: env.position.to_string() };
+    let input = EnvironmentInput {
+        name: env.name,
+        position: env.position.to_string(),
+        requires_approval: env.requires_approval.then(|| "on".to_string()),
+    };
     Ok(render(&page(&user, Some(id), input, FieldErrors::default())?))
 }
 
@@ -185,9 +195,15 @@ pub async fn update(
                 Err(invalid) => return Ok(invalid),
             };
             let (name, from_pos, to_pos) = (name.as_str(), env.position.to_string(), position.to_string());
-            let diff = changes(&[("name", &env.name, name), ("position", &from_pos, &to_pos)]);
+            let approval = typed.requires_approval.is_some();
+            let yes_no = |b: bool| if b { "yes" } else { "no" };
+            let diff = changes(&[
+                ("name", &env.name, name),
+                ("position", &from_pos, &to_pos),
+                ("requires_approval", yes_no(env.requires_approval), yes_no(approval)),
+            ]);
             if diff.as_object().is_some_and(|m| !m.is_empty()) {
-                catalog::update_environment(conn, id, name, position.get())?;
+                catalog::update_environment(conn, id, name, position.get(), approval)?;
                 record(conn, &actor, AuditAction::CatalogEnvironmentUpdated, target(name), diff)?;
             }
             Ok(Outcome::Saved(format!("Environment “{name}” saved.")))

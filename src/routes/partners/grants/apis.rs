@@ -29,7 +29,7 @@ use crate::{
         guards::{EnterpriseAdmin, EnterpriseEditor},
         session::Principal,
     },
-    db::{self, grants},
+    db::{self, grants, held_grants},
     domain::{AuditAction, FlashKind},
     error::AppError,
     render::see_other,
@@ -52,6 +52,8 @@ struct ApisPage {
     tab: &'static str,
     header: PartnerHeader,
     apis: Vec<ApiGrantView>,
+    /// Grants waiting for a second Enterprise admin's approval.
+    held: Vec<held_grants::Held>,
 }
 
 pub async fn tab(
@@ -61,14 +63,15 @@ pub async fn tab(
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let enterprise_id = user.user.enterprise_id;
-    let (header, rows) = db::run(&state.pool, move |conn| {
+    let (header, rows, held) = db::run(&state.pool, move |conn| {
         let (partner, header) = load_header(conn, enterprise_id, id)?;
-        Ok((header, grants::api_grants(conn, partner.id)?))
+        let held = held_grants::of_partner(conn, enterprise_id, partner.id)?;
+        Ok((header, grants::api_grants(conn, partner.id)?, held))
     })
     .await?;
     let apis = group_api_grants(rows);
     let layout = user.layout(format!("APIs · {}", header.name), "partners")?;
-    Ok(render(&ApisPage { layout, tab: "apis", header, apis }))
+    Ok(render(&ApisPage { layout, tab: "apis", header, apis, held }))
 }
 
 // ---- Add APIs: the matrix ------------------------------------------------------------------
@@ -84,6 +87,8 @@ struct CellView {
     label: String,
     offered: bool,
     checked: bool,
+    /// Waiting for approval.
+    held: bool,
 }
 
 struct RowView {
@@ -116,6 +121,7 @@ struct MatrixData {
     apis: Vec<grants::Api>,
     offered: BTreeSet<Cell>,
     granted: BTreeSet<Cell>,
+    held: BTreeSet<Cell>,
     archived_granted: Vec<String>,
 }
 
@@ -136,6 +142,7 @@ fn load_matrix(conn: &mut PgConnection, enterprise_id: EnterpriseId, id: Partner
         apis: grants::live_apis(conn, enterprise_id)?,
         offered: grants::offered(conn, enterprise_id, None)?,
         granted: grants::granted_cells(conn, partner.id, None)?,
+        held: held_grants::cells(conn, partner.id, None)?,
         archived_granted,
     })
 }
@@ -153,7 +160,7 @@ async fn matrix_page(
 ) -> Result<HttpResponse, AppError> {
     let enterprise_id = user.user.enterprise_id;
     let data = db::run(&state.pool, move |conn| load_matrix(conn, enterprise_id, id)).await?;
-    let ticked = checked.unwrap_or(data.granted);
+    let ticked = checked.unwrap_or_else(|| data.granted.union(&data.held).copied().collect());
     let rows = data
         .apis
         .iter()
@@ -170,6 +177,7 @@ async fn matrix_page(
                     label: format!("{} in {}", api.name, env.name),
                     offered: data.offered.contains(&(api.id, env.id)),
                     checked: ticked.contains(&(api.id, env.id)),
+                    held: data.held.contains(&(api.id, env.id)),
                 })
                 .collect(),
         })
@@ -237,6 +245,9 @@ struct CellChange {
     environment: String,
     /// The environment's place in the catalog, for the list's order.
     position: usize,
+    /// Held for approval: a grant that will wait for a second Enterprise admin, or (taken
+    /// away) a waiting one withdrawn.
+    held: bool,
 }
 
 impl CellChange {
@@ -257,6 +268,7 @@ impl CellChange {
             "api": self.api,
             "environment_id": self.cell.1,
             "environment": self.environment,
+            "held_for_approval": self.held,
         })
     }
 }
@@ -273,9 +285,21 @@ enum Plan {
 }
 
 impl Plan {
+    /// "+ Payments API — Production (until 31 Jan 2027, waits for approval)", "− Accounts API —
+    /// Staging", "− Payments API — Production (was waiting for approval)".
     fn changes(grant: &[CellChange], revoke: &[CellChange], expiry: Option<Expiry>) -> Vec<Change> {
-        let added = grant.iter().map(|c| Change::added(with_end(&c.what(), expiry)));
-        added.chain(revoke.iter().map(|c| Change::removed(c.what()))).collect()
+        let added = grant.iter().map(|c| {
+            let what = with_end(&c.what(), expiry);
+            Change::added(match (c.held, what.strip_suffix(')')) {
+                (false, _) => what,
+                (true, Some(open)) => format!("{open}, waits for approval)"),
+                (true, None) => format!("{what} (waits for approval)"),
+            })
+        });
+        let removed = revoke.iter().map(|c| {
+            Change::removed(if c.held { format!("{} (was waiting for approval)", c.what()) } else { c.what() })
+        });
+        added.chain(removed).collect()
     }
 }
 
@@ -288,13 +312,15 @@ fn plan_tx(conn: &mut PgConnection, actor: &Principal, id: PartnerId, form: &Mat
     let scope: BTreeSet<ApiId> = form.apis.iter().copied().chain(form.cells.iter().map(|c| c.0)).collect();
     let apis: BTreeMap<ApiId, grants::Api> =
         grants::lock_apis(conn, actor.enterprise_id, &scope)?.into_iter().map(|a| (a.id, a)).collect();
-    let environments: BTreeMap<EnvironmentId, (usize, String)> = grants::environments(conn, actor.enterprise_id)?
-        .into_iter()
-        .enumerate()
-        .map(|(i, e)| (e.id, (i, e.name)))
-        .collect();
+    let catalog_environments = grants::environments(conn, actor.enterprise_id)?;
+    let approval: BTreeSet<EnvironmentId> =
+        catalog_environments.iter().filter(|e| e.requires_approval).map(|e| e.id).collect();
+    let environments: BTreeMap<EnvironmentId, (usize, String)> =
+        catalog_environments.into_iter().enumerate().map(|(i, e)| (e.id, (i, e.name))).collect();
     let offered = grants::offered(conn, actor.enterprise_id, Some(&scope))?;
     let current = grants::granted_cells(conn, partner.id, Some(&scope))?;
+    let held = held_grants::cells(conn, partner.id, Some(&scope))?;
+    let have: BTreeSet<Cell> = current.union(&held).copied().collect();
 
     let mut problems = Vec::new();
     if apis.len() != scope.len() {
@@ -308,7 +334,7 @@ fn plan_tx(conn: &mut PgConnection, actor: &Principal, id: PartnerId, form: &Mat
                 Some(env) => format!("{} is not offered in {env}.", api.name),
                 None => format!("{} was checked in an environment that is not in your catalog.", api.name),
             });
-        } else if api.is_archived() && !current.contains(cell) {
+        } else if api.is_archived() && !have.contains(cell) {
             problems.push(format!(
                 "{} is archived: it can't be granted in {}.",
                 api.name,
@@ -321,17 +347,25 @@ fn plan_tx(conn: &mut PgConnection, actor: &Principal, id: PartnerId, form: &Mat
         return Ok(Plan::Refused(problems));
     }
 
-    let named = |cell: &Cell| {
+    let named = |cell: &Cell, held: bool| {
         let (position, environment) = environments.get(&cell.1).cloned().unwrap_or((usize::MAX, "?".to_string()));
         let api = apis.get(&cell.0).map(|a| a.name.clone()).unwrap_or_else(|| "?".to_string());
-        CellChange { cell: *cell, api, environment, position }
+        CellChange { cell: *cell, api, environment, position, held }
     };
     let in_order = |mut v: Vec<CellChange>| {
         v.sort_by(|a, b| a.api.cmp(&b.api).then(a.cell.0.cmp(&b.cell.0)).then(a.position.cmp(&b.position)));
         v
     };
-    let grant = in_order(form.cells.difference(&current).map(named).collect());
-    let revoke = in_order(current.difference(&form.cells).map(named).collect());
+    // New grants in an environment that requires approval are held; unchecking a held one
+    // withdraws it.
+    let grant = in_order(form.cells.difference(&have).map(|c| named(c, approval.contains(&c.1))).collect());
+    let revoke = in_order(
+        current
+            .difference(&form.cells)
+            .map(|c| named(c, false))
+            .chain(held.difference(&form.cells).map(|c| named(c, true)))
+            .collect(),
+    );
     Ok(Plan::Change { partner, grant, revoke })
 }
 
@@ -467,7 +501,9 @@ pub async fn revoke_all_access(
     let enterprise_id = user.user.enterprise_id;
     let apis = db::run(&state.pool, move |conn| {
         let (partner, _) = load_header(conn, enterprise_id, id)?;
-        Ok(grants::api_grants(conn, partner.id)?.into_iter().map(|g| g.api_id).collect::<BTreeSet<ApiId>>())
+        let granted = grants::api_grants(conn, partner.id)?.into_iter().map(|g| g.api_id);
+        let held = held_grants::cells(conn, partner.id, None)?.into_iter().map(|c| c.0);
+        Ok(granted.chain(held).collect::<BTreeSet<ApiId>>())
     })
     .await?;
     let form = MatrixForm { apis, cells: BTreeSet::new(), expires_on: String::new() };
@@ -489,7 +525,24 @@ pub async fn revoke_all_access(
 
 enum Confirmed {
     Step(Step),
-    Saved { granted: Vec<String>, revoked: Vec<String> },
+    Saved { granted: Vec<String>, held: Vec<String>, revoked: Vec<String> },
+}
+
+/// The flash after a confirmed change: what was granted (until when), held for approval, and
+/// revoked or withdrawn.
+fn saved_message(granted: &[String], held: &[String], revoked: &[String], until: &str) -> String {
+    let mut parts = Vec::new();
+    if !granted.is_empty() {
+        parts.push(format!("API access granted{until}: {}.", join_names(granted)));
+    }
+    if !held.is_empty() {
+        parts.push(format!("Waiting for a second Enterprise admin's approval: {}.", join_names(held)));
+    }
+    if !revoked.is_empty() {
+        let lead = if parts.is_empty() { "API access revoked" } else { "Revoked" };
+        parts.push(format!("{lead}: {}.", join_names(revoked)));
+    }
+    parts.join(" ")
 }
 
 /// **Confirm changes**: applies the reviewed matrix change in one transaction, with one
@@ -532,18 +585,28 @@ pub async fn confirm(
                     }
                     let mut items = Vec::new();
                     for c in &grant {
-                        grants::grant_api_environment(conn, partner.id, c.cell.0, c.cell.1, actor.user_id, expiry)?;
+                        if c.held {
+                            held_grants::hold(conn, actor.enterprise_id, partner.id, c.cell, actor.user_id, expiry)?;
+                        } else {
+                            grants::grant_api_environment(conn, partner.id, c.cell.0, c.cell.1, actor.user_id, expiry)?;
+                        }
                         let mut item = c.item("added");
                         item["expires_on"] = serde_json::json!(expiry.map(|e| e.on));
                         items.push(item);
                     }
                     for c in &revoke {
-                        grants::revoke_api_environment(conn, partner.id, c.cell.0, c.cell.1)?;
+                        if c.held {
+                            held_grants::withdraw(conn, partner.id, c.cell)?;
+                        } else {
+                            grants::revoke_api_environment(conn, partner.id, c.cell.0, c.cell.1)?;
+                        }
                         items.push(c.item("removed"));
                     }
                     review::record_and_tell(conn, &actor, &settings, &partner, &changes, items)?;
+                    let (held, granted): (Vec<&CellChange>, Vec<&CellChange>) = grant.iter().partition(|c| c.held);
                     Ok(Confirmed::Saved {
-                        granted: grant.iter().map(CellChange::sentence).collect(),
+                        granted: granted.into_iter().map(CellChange::sentence).collect(),
+                        held: held.into_iter().map(CellChange::sentence).collect(),
                         revoked: revoke.iter().map(CellChange::sentence).collect(),
                     })
                 }
@@ -553,16 +616,9 @@ pub async fn confirm(
     })
     .await?;
     match outcome {
-        Confirmed::Saved { granted, revoked } => {
+        Confirmed::Saved { granted, held, revoked } => {
             let until = expiry.map(|e| format!(" until {}", expiry::day_text(e.on))).unwrap_or_default();
-            let message = match (granted.is_empty(), revoked.is_empty()) {
-                (false, true) => format!("API access granted{until}: {}.", join_names(&granted)),
-                (true, _) => format!("API access revoked: {}.", join_names(&revoked)),
-                (false, false) => {
-                    format!("API access granted{until}: {}. Revoked: {}.", join_names(&granted), join_names(&revoked))
-                }
-            };
-            user.flash(FlashKind::Success, message)?;
+            user.flash(FlashKind::Success, saved_message(&granted, &held, &revoked, &until))?;
             Ok(see_other(&tab_path(id)))
         }
         Confirmed::Step(Step::NoChange) => {
