@@ -221,7 +221,8 @@ const SELECT: &str = "SELECT r.id, r.partner_id, p.name AS partner_name, r.produ
         COALESCE(u.first_name || ' ' || u.surname, 'Someone no longer here') AS requester,
         COALESCE(u.email, '') AS requester_email, COALESCE(u.first_name, '') AS requester_first_name,
         r.requested_at, r.status, r.decided_at,
-        COALESCE(d.first_name || ' ' || d.surname, '') AS decided_by_name, r.decline_reason, r.expires_on
+        COALESCE(d.first_name || ' ' || d.surname, CASE WHEN r.status <> 'pending' THEN 'Partner Portal' ELSE '' END)
+          AS decided_by_name, r.decline_reason, r.expires_on
    FROM access_requests r
    JOIN partners p ON p.id = r.partner_id AND p.enterprise_id = r.enterprise_id
    LEFT JOIN products pr ON pr.id = r.product_id
@@ -338,4 +339,20 @@ pub fn request_settings(
     .get_result(conn)
     .optional()?;
     Ok(row.map(|r| (r.name, r.requestable, r.questions.into_iter().flatten().collect())))
+}
+
+/// The partnership ended (deactivated or left): its waiting requests are declined with
+/// `reason`, by nobody in particular. Returns how many.
+pub fn decline_all_waiting(conn: &mut PgConnection, partner_id: PartnerId, reason: &str) -> QueryResult<usize> {
+    diesel::update(
+        access_requests::table
+            .filter(access_requests::partner_id.eq(partner_id))
+            .filter(access_requests::status.eq(AccessRequestStatus::Pending.as_str())),
+    )
+    .set((
+        access_requests::status.eq(AccessRequestStatus::Declined.as_str()),
+        access_requests::decided_at.eq(diesel::dsl::now),
+        access_requests::decline_reason.eq(reason),
+    ))
+    .execute(conn)
 }

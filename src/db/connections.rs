@@ -181,6 +181,7 @@ pub fn end_partnership(conn: &mut PgConnection, partner_id: PartnerId, by: Ended
     let memberships_ended = memberships::end_all_in_partner(conn, partner_id)?;
     // Grants held for approval would give access once approved: they go too.
     crate::db::held_grants::withdraw_all(conn, partner_id)?;
+    crate::db::access_requests::decline_all_waiting(conn, partner_id, "The partnership ended.")?;
     Ok(Ended { memberships_ended, invitations_revoked: revoked.len(), emails_cancelled, domains_released })
 }
 

@@ -118,6 +118,7 @@ async fn a_requestable_api_is_asked_for_with_answers_approved_with_an_end_and_bo
     let to_erin = mails.iter().find(|m| m.to() == ADMIN).expect("an email to the enterprise's admin");
     assert_eq!(to_erin.subject(), "Globex asks for access to API One in Development, Production");
     let text = to_erin.text().unwrap().replace("\r\n", "\n");
+    println!("Subject: {}\n\n{text}", to_erin.subject());
     assert!(
         text.contains("What will you build?\nA shop")
             && text.contains(&app.url(&format!("/settings/access-requests/{id}")))
@@ -184,6 +185,7 @@ async fn a_declined_request_needs_a_reason_and_the_partner_is_told_why() {
     let mails = app.emails().await;
     let to_ada = mails.iter().find(|m| m.to() == "ada@globex.com").expect("Ada is told");
     assert_eq!(to_ada.subject(), "Acme declined your request for Product One");
+    println!("Subject: {}\n\n{}", to_ada.subject(), to_ada.text().unwrap());
     assert!(to_ada.text().unwrap().contains("Their reason: Product One is for resellers only."));
     let home = ada.page("/partner/request-access").await;
     let row = home.words("tbody tr")[0].clone();
@@ -233,4 +235,49 @@ async fn members_unrequestable_items_and_other_tenants_are_refused() {
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     assert_eq!(status_of(&mut conn, id), "pending");
     assert!(product_grants(&mut conn, partner).is_empty());
+}
+
+#[tokio::test]
+async fn approving_a_request_and_deactivating_at_once_never_leave_a_deactivated_partner_with_access() {
+    let app = TestApp::spawn().logged_in_as_enterprise_admin().await;
+    let catalog = seed_catalog(&mut app.conn(), app.enterprise_id());
+    let (api, env) = (catalog.apis[0], catalog.environments[0]);
+    post(&app, &format!("/catalog/apis/{api}/requests"), &[("requestable", "on")]).await;
+    let token = app.page("/settings/partners").await.csrf_token();
+    for round in 0..6 {
+        let name = format!("Race {round}");
+        let partner = PartnerFixture::new(&name).domains([format!("race{round}.example")]).active().create(&app).id;
+        let admin = format!("ada{round}@race{round}.example");
+        UserFixture::admin(&admin).create(&app, partner);
+        let ada = app.browser_of(&admin).await;
+        let env_value = env.to_string();
+        post_as(&ada, &format!("/partner/request-access/apis/{api}"), &[("environment", &env_value)]).await;
+        let [id] = request_ids(&mut app.conn(), partner)[..] else { panic!("one request") };
+
+        let (approve_url, deactivate_url) =
+            (format!("/settings/access-requests/{id}/approve"), format!("/settings/partners/{partner}/deactivate"));
+        let confirm = [("confirm_name", name.as_str())];
+        let (approved, deactivated) = tokio::join!(
+            app.browser.post(&approve_url, &token, &[]),
+            app.browser.post(&deactivate_url, &token, &confirm)
+        );
+        let mut conn = app.conn();
+        let status: String =
+            schema::partners::table.find(partner).select(schema::partners::status).first(&mut conn).unwrap();
+        let cells = api_cells(&mut conn, partner);
+        println!(
+            "round {round}: approve {}, deactivate {}, {status}, {cells:?}",
+            approved.status(),
+            deactivated.status()
+        );
+        assert!(status != "deactivated" || cells.is_empty(), "a deactivated partner kept access");
+        if status == "deactivated" {
+            assert_eq!(approved.status(), StatusCode::CONFLICT);
+            // The approval was refused; the deactivation closed the request.
+            assert_eq!(status_of(&mut conn, id), "declined");
+        } else {
+            assert_eq!(cells, [(api, env)]);
+            assert_eq!(deactivated.status(), StatusCode::CONFLICT);
+        }
+    }
 }

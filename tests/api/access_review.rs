@@ -73,6 +73,7 @@ async fn a_mixed_change_is_reviewed_then_confirmed_audited_and_emailed_to_the_pa
     let events = access_changes(&mut conn, partner);
     assert_eq!(events.len(), 1);
     assert_eq!(strings(&events[0]["changes"]), lines);
+    println!("audit event details: {}", serde_json::to_string_pretty(&events[0]).unwrap());
     let items = events[0]["items"].as_array().unwrap();
     assert_eq!(items.len(), 3);
     assert_eq!(items[2]["change"], "removed");
@@ -88,6 +89,7 @@ async fn a_mixed_change_is_reviewed_then_confirmed_audited_and_emailed_to_the_pa
     assert_eq!(mail.to(), "ada@globex.com");
     assert_eq!(mail.subject(), format!("What changed in your access to {ENTERPRISE}"));
     let text = mail.text().unwrap().replace("\r\n", "\n");
+    println!("Subject: {}\n\n{text}", mail.subject());
     assert!(text.contains(&format!("\n\n{}\n", lines.join("\n"))), "{text}");
     assert!(text.contains(&app.url("/service-catalog")), "{text}");
     assert!(mail.html().unwrap().contains("<li>− API One — Development</li>"));

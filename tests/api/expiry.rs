@@ -178,7 +178,9 @@ async fn reminders_go_out_14_3_and_1_days_before_once_each_and_the_grant_ends_on
     let subjects: Vec<String> = new.iter().map(|m| m.subject()).collect();
     assert!(subjects.contains(&format!("Globex: access to Product One ends on {shown}")), "{subjects:?}");
     assert!(subjects.contains(&format!("Globex: access to API One — Development ends on {shown}")));
-    let to_ada = new.iter().find(|m| m.to() == "ada@globex.com").unwrap().text().unwrap();
+    let to_ada_mail = new.iter().find(|m| m.to() == "ada@globex.com").unwrap();
+    let to_ada = to_ada_mail.text().unwrap();
+    println!("Subject: {}\n\n{to_ada}", to_ada_mail.subject());
     assert!(to_ada.contains(&format!("ends on {shown}: in 14 days.")), "{to_ada}");
     assert!(to_ada.contains("ask Acme to extend it") && to_ada.contains(&app.url("/service-catalog")));
     let to_erin = new.iter().find(|m| m.to() == ADMIN).unwrap().text().unwrap();
