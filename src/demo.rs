@@ -1,5 +1,6 @@
 //! Demo partners for a first look (`seed-demo`): an active partner with people and grants, one
-//! still waiting for its administrator, and another active one. Only when there are none yet.
+//! still waiting for its administrator, and another active one (whose Identity API Globex can
+//! request). Only when there are none yet.
 
 use crate::domain::{EnterpriseId, PartnerId, UserId};
 use chrono::Utc;
@@ -193,5 +194,12 @@ pub fn seed_partners(
     )?;
     partners::set_account_admin(conn, umbrella, alice)?;
     api_grants(conn, umbrella, enterprise_id, "Identity API", &["Staging", "Production"])?;
+    // Something for Globex's Admin to ask for under Request access (SPEC §15).
+    diesel::sql_query(
+        "UPDATE apis SET requestable = true, request_questions = ARRAY['What will you build with it?']
+          WHERE enterprise_id = $1 AND name = 'Identity API'",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(enterprise_id)
+    .execute(conn)?;
     Ok(())
 }

@@ -144,6 +144,7 @@ async fn a_requestable_api_is_asked_for_with_answers_approved_with_an_end_and_bo
     assert_eq!(actions(&mut conn, partner), ["partner.access_requested", "partner.access_request_approved"]);
     let to_ada = app.emails().await.into_iter().find(|m| m.to() == "ada@globex.com").expect("Ada is told");
     assert_eq!(to_ada.subject(), "Acme approved your request for API One in Development, Production");
+    println!("Subject: {}\n\n{}", to_ada.subject(), to_ada.text().unwrap());
     assert!(to_ada.text().unwrap().contains(&format!("until {shown}")));
     let catalog_page = ada.page("/service-catalog").await;
     assert_eq!(
