@@ -8,6 +8,7 @@
 //! reads as functions and the SQL as SQL.
 
 pub mod access_requests;
+pub mod api_tokens;
 pub mod applications;
 pub mod audit;
 pub mod catalog;

@@ -46,6 +46,22 @@ diesel::table! {
 }
 
 diesel::table! {
+    api_tokens (id) {
+        id -> Int8,
+        enterprise_id -> Int8,
+        name -> Text,
+        scopes -> Array<Nullable<Text>>,
+        token_hash -> Bytea,
+        hint -> Text,
+        expires_at -> Timestamptz,
+        created_by -> Nullable<Int8>,
+        created_at -> Timestamptz,
+        last_used_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     apis (id) {
         id -> Int8,
         enterprise_id -> Int8,
@@ -426,6 +442,8 @@ diesel::joinable!(access_tokens -> enterprises (enterprise_id));
 diesel::joinable!(access_versions -> enterprises (enterprise_id));
 diesel::joinable!(api_environments -> apis (api_id));
 diesel::joinable!(api_environments -> environments (environment_id));
+diesel::joinable!(api_tokens -> enterprises (enterprise_id));
+diesel::joinable!(api_tokens -> users (created_by));
 diesel::joinable!(apis -> enterprises (enterprise_id));
 diesel::joinable!(application_credentials -> enterprises (enterprise_id));
 diesel::joinable!(application_credentials -> environments (environment_id));
@@ -482,6 +500,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     access_tokens,
     access_versions,
     api_environments,
+    api_tokens,
     apis,
     application_credentials,
     audit_events,

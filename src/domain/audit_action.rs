@@ -63,6 +63,8 @@ text_enum! {
         PartnerCredentialsRevoked = "partner.credentials_revoked" => "Revoked client credentials",
         GatewayCredentialCreated = "enterprise.gateway_credential_created" => "Created a gateway credential",
         GatewayCredentialRevoked = "enterprise.gateway_credential_revoked" => "Revoked a gateway credential",
+        ApiTokenCreated = "enterprise.api_token_created" => "Created an API token",
+        ApiTokenRevoked = "enterprise.api_token_revoked" => "Revoked an API token",
         EnterpriseSettingsChanged = "enterprise.settings_changed" => "Changed the enterprise settings",
         EnterpriseTimeZoneChanged = "enterprise.time_zone_changed" => "Changed the time zone",
         UserPasswordResetRequested = "user.password_reset_requested" => "Asked to reset a password",

@@ -16,6 +16,7 @@
 pub mod access_requests;
 pub mod account;
 pub mod activity;
+pub mod api_tokens;
 pub mod applications;
 pub mod approvals;
 pub mod catalog;
@@ -162,6 +163,10 @@ route_table! {
     get  "/settings/activity"                            => activity::pages::enterprise_page;
     get  "/settings/access-requests"                     => access_requests::enterprise::queue;
     get  "/settings/approvals"                           => approvals::list;
+    get  "/settings/api-tokens"                          => api_tokens::list;
+    post "/settings/api-tokens"                          => api_tokens::create;
+    get  "/settings/api-tokens/{id}/revoke"              => api_tokens::confirm_revoke;
+    post "/settings/api-tokens/{id}/revoke"              => api_tokens::revoke;
     post "/settings/approvals/{id}/approve"              => approvals::approve;
     post "/settings/approvals/{id}/decline"              => approvals::decline;
     get  "/settings/access-requests/{id}"                => access_requests::enterprise::detail;

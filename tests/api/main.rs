@@ -13,6 +13,7 @@ mod access_requests;
 mod access_review;
 mod activity;
 mod administrator;
+mod api_tokens;
 mod applications;
 mod approvals;
 mod catalog;

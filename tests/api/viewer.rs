@@ -45,6 +45,7 @@ struct Seeded {
     gateway: String,
     access_request: String,
     held_grant: String,
+    api_token: String,
 }
 
 /// Acme with a partner (Globex, active, with people, grants, a pending invitation and a
@@ -120,6 +121,20 @@ async fn seeded() -> Seeded {
             .get_result(&mut conn)
             .unwrap()
     };
+    // An API token of Acme's.
+    let api_token = db::api_tokens::insert(
+        &mut conn,
+        &db::api_tokens::NewApiToken {
+            enterprise_id: enterprise,
+            name: "CRM sync",
+            scopes: &["partners:read".to_string()],
+            token_hash: &[7u8; 32],
+            hint: "abcd",
+            expires_at: chrono::Utc::now() + chrono::Duration::days(30),
+            created_by: app.admin_id(),
+        },
+    )
+    .unwrap();
     Seeded {
         viewer,
         partner: partner.to_string(),
@@ -137,6 +152,7 @@ async fn seeded() -> Seeded {
         gateway,
         access_request: access_request.to_string(),
         held_grant: held_grant.to_string(),
+        api_token: api_token.to_string(),
         app,
     }
 }
@@ -162,6 +178,7 @@ impl Seeded {
             "gateways" => &self.gateway,
             "access-requests" => &self.access_request,
             "approvals" => &self.held_grant,
+            "api-tokens" => &self.api_token,
             // `/catalog/{kind}/{id}/requests`, `/partner/request-access/{kind}/{id}`.
             "catalog" | "request-access" => "products",
             "{kind}" => &self.product,
@@ -221,6 +238,7 @@ async fn a_viewers_pages_open_and_show_no_form_or_button_that_changes_anything()
         ("/settings/activity".to_string(), "Activity"),
         ("/settings/access-requests".to_string(), "Product One"),
         ("/settings/approvals".to_string(), "API Two — Staging"),
+        ("/settings/api-tokens".to_string(), "CRM sync"),
         (format!("/settings/access-requests/{}", s.access_request), "Only an Enterprise admin can answer a request."),
         ("/catalog".to_string(), "Product Three"),
         ("/catalog/apis".to_string(), "API Three"),
