@@ -155,6 +155,7 @@ impl Application {
                 .service(crate::assets::service(&static_dir))
                 .configure(routes::probes)
                 .configure(routes::oauth)
+                .configure(routes::api)
                 // The session cache's two halves: `track` around the session middleware (which
                 // loads the session), `confirm` around the pages, before the session is saved.
                 .service(
@@ -317,12 +318,12 @@ async fn frame_inner(
     match outcome {
         Ok(res) => {
             let status = res.status();
-            let is_html = res
-                .headers()
-                .get(header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|v| v.starts_with("text/html") || v.starts_with("application/json"));
-            // HTML pages and JSON answers (the OAuth endpoints') are kept as they are.
+            let is_html = res.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| {
+                v.starts_with("text/html")
+                    || v.starts_with("application/json")
+                    || v.starts_with("application/problem+json")
+            });
+            // HTML pages and JSON answers (the OAuth endpoints', the API's problems) are kept.
             let mut res = if (status.is_client_error() || status.is_server_error()) && !is_html {
                 let (title, message) = generic_text(status);
                 let mut page = error_page(status, title, message);

@@ -16,6 +16,7 @@
 pub mod access_requests;
 pub mod account;
 pub mod activity;
+pub mod api;
 pub mod api_tokens;
 pub mod applications;
 pub mod approvals;
@@ -66,6 +67,14 @@ route_table! {
     post "/oauth/token"      => oauth::token::token;
     post "/oauth/introspect" => oauth::introspect::introspect;
     get  "/gateway/check"    => oauth::check::check;
+}
+
+route_table! {
+    /// The REST API (SPEC §14), for machines: outside the session and CSRF layers,
+    /// authenticated by API tokens, answering JSON.
+    pub fn register_api, const API;
+    get  "/api/v1/partners"      => api::partners::list;
+    get  "/api/v1/partners/{id}" => api::partners::read;
 }
 
 route_table! {
@@ -263,6 +272,11 @@ pub fn probes(cfg: &mut web::ServiceConfig) {
 /// The token, introspection and gateway check endpoints, outside the session layer.
 pub fn oauth(cfg: &mut web::ServiceConfig) {
     register_oauth(cfg);
+}
+
+/// The REST API, outside the session layer.
+pub fn api(cfg: &mut web::ServiceConfig) {
+    register_api(cfg);
 }
 
 /// Every page and form, inside the session and CSRF layers.

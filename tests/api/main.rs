@@ -42,6 +42,7 @@ mod partners_list;
 mod partners_page;
 mod password_links;
 mod query_counts;
+mod rest_api;
 mod robustness;
 mod scale_out;
 mod security;
