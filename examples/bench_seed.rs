@@ -66,7 +66,31 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
     println!("gateway_id={}", gateway.gateway_id);
     println!("gateway_secret={}", gateway.gateway_secret);
     println!("environment={}", gateway.environment);
+    println!("api_token={}", seed_api_token(&mut conn, &seed)?);
     Ok(())
+}
+
+/// An API token of the enterprise with `partners:read`, for `GET /api/v1/partners`.
+fn seed_api_token(conn: &mut PgConnection, seed: &BenchSeed) -> anyhow::Result<String> {
+    use diesel::prelude::*;
+    let admin: i64 = db::schema::users::table
+        .filter(db::schema::users::email.eq(&seed.admin_email))
+        .select(db::schema::users::id)
+        .first(conn)?;
+    let token = format!("ppat_{}", tokens::random_token());
+    db::api_tokens::insert(
+        conn,
+        &db::api_tokens::NewApiToken {
+            enterprise_id: seed.enterprise_id,
+            name: "Bench",
+            scopes: &["partners:read".to_string()],
+            token_hash: &tokens::token_hash(&token),
+            hint: &token[token.len() - 4..],
+            expires_at: chrono::Utc::now() + chrono::Duration::days(1),
+            created_by: partner_portal::domain::UserId::new(admin),
+        },
+    )?;
+    Ok(token)
 }
 
 /// What the introspection and gateway check benchmarks use.
