@@ -100,19 +100,20 @@ pub fn revoke(conn: &mut PgConnection, enterprise_id: EnterpriseId, id: i64) -> 
 
 /// The live token whose SHA-256 is `hash`, its last use stamped (at most once a minute, so a
 /// busy token doesn't write on every request); None for an unknown, revoked or expired one.
+/// Both statements are static, so their plans are cached per connection.
 pub fn authenticate(conn: &mut PgConnection, hash: &[u8]) -> QueryResult<Option<ApiToken>> {
-    diesel::sql_query(
-        "UPDATE api_tokens SET last_used_at = now()
-          WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > now()
-            AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')",
-    )
-    .bind::<diesel::sql_types::Bytea, _>(hash)
-    .execute(conn)?;
-    api_tokens::table
+    let found: Option<ApiToken> = api_tokens::table
         .filter(api_tokens::token_hash.eq(hash))
         .filter(api_tokens::revoked_at.is_null())
         .filter(api_tokens::expires_at.gt(diesel::dsl::now))
         .select(ApiToken::as_select())
         .first(conn)
-        .optional()
+        .optional()?;
+    let Some(mut token) = found else { return Ok(None) };
+    let now = chrono::Utc::now();
+    if token.last_used_at.is_none_or(|t| now - t > chrono::Duration::minutes(1)) {
+        diesel::update(api_tokens::table.find(token.id)).set(api_tokens::last_used_at.eq(now)).execute(conn)?;
+        token.last_used_at = Some(now);
+    }
+    Ok(Some(token))
 }

@@ -8,10 +8,8 @@
 
 pub mod partners;
 
-use std::future::Future;
-use std::pin::Pin;
-
-use actix_web::{http::StatusCode, web, FromRequest, HttpRequest, HttpResponse, ResponseError};
+use actix_web::{http::StatusCode, FromRequest, HttpRequest, HttpResponse, ResponseError};
+use diesel::PgConnection;
 use serde::Serialize;
 
 use crate::{
@@ -128,28 +126,54 @@ impl ApiCaller {
 const NO_TOKEN: &str = "Send an API token in the Authorization header: Bearer <token>.";
 const BAD_TOKEN: &str = "The API token is unknown, expired or revoked.";
 
-impl FromRequest for ApiCaller {
+/// The SHA-256 of the bearer token a request carries (401 without one). The token is looked
+/// up by [`authenticate`], inside the handler's own database call: one pool checkout a request.
+#[derive(Debug, Clone)]
+pub struct Bearer(Vec<u8>);
+
+impl FromRequest for Bearer {
     type Error = Problem;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, Problem>>>>;
+    type Future = std::future::Ready<Result<Self, Problem>>;
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        let header = req.headers().get("authorization").and_then(|v| v.to_str().ok()).map(str::to_string);
-        let state = req.app_data::<web::Data<AppState>>().cloned();
-        Box::pin(async move {
-            let state = state.ok_or_else(|| Problem::from(AppError::Unexpected(anyhow::anyhow!("no state"))))?;
-            let token = header
-                .as_deref()
-                .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
-                .map(str::trim)
-                .filter(|t| !t.is_empty())
-                .ok_or_else(|| Problem::unauthorized(NO_TOKEN))?
-                .to_string();
-            let hash = tokens::token_hash(&token);
-            let found = db::run(&state.pool, move |conn| Ok(api_tokens::authenticate(conn, &hash)?)).await?;
-            let t = found.ok_or_else(|| Problem::unauthorized(BAD_TOKEN))?;
-            Ok(ApiCaller { token_id: t.id, enterprise_id: t.enterprise_id, scopes: t.scopes(), name: t.name })
+        let token = req
+            .headers()
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
+            .map(str::trim)
+            .filter(|t| !t.is_empty());
+        std::future::ready(match token {
+            Some(t) => Ok(Bearer(tokens::token_hash(t))),
+            None => Err(Problem::unauthorized(NO_TOKEN)),
         })
     }
+}
+
+/// The live token behind `bearer`, which must have `scope`: 401 or 403 otherwise.
+pub fn authenticate(
+    conn: &mut PgConnection,
+    bearer: &Bearer,
+    scope: &str,
+) -> Result<Result<ApiCaller, Problem>, AppError> {
+    let Some(t) = api_tokens::authenticate(conn, &bearer.0)? else {
+        return Ok(Err(Problem::unauthorized(BAD_TOKEN)));
+    };
+    let caller = ApiCaller { token_id: t.id, enterprise_id: t.enterprise_id, scopes: t.scopes(), name: t.name };
+    Ok(caller.require(scope).map(|()| caller))
+}
+
+/// Runs `f` as the API caller of `bearer` with `scope`, in one database call.
+pub async fn run_as<T, F>(state: &AppState, bearer: Bearer, scope: &'static str, f: F) -> Result<T, Problem>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut PgConnection, &ApiCaller) -> Result<Result<T, Problem>, AppError> + Send + 'static,
+{
+    db::run(&state.pool, move |conn| match authenticate(conn, &bearer, scope)? {
+        Ok(caller) => f(conn, &caller),
+        Err(problem) => Ok(Err(problem)),
+    })
+    .await?
 }
 
 /// A JSON answer.
