@@ -26,7 +26,7 @@ use crate::{
     db::{self, audit, memberships, outbox, DbPool},
     domain::{
         expiry::{self, Due},
-        AuditAction, EmailKind, EnterpriseId, PartnerId, PartnerStatus, UserRole,
+        AuditAction, EmailKind, EnterpriseId, PartnerId, PartnerStatus,
     },
     email::{access::AccessEndingEmail, EmailMeta, OutgoingEmail},
     error::AppError,
@@ -308,10 +308,8 @@ fn remind(
     let tab = if g.is_product() { "products" } else { "apis" };
     let enterprise_link = settings.link(&format!("/settings/partners/{partner_id}/{tab}"));
     let partner_link = settings.link("/service-catalog");
-    let partner_admins =
-        memberships::live_for_partner(conn, partner_id)?.into_iter().filter(|m| m.role == UserRole::Admin);
-    let team_admins =
-        memberships::team(conn, enterprise_id)?.into_iter().filter(|m| m.role == UserRole::EnterpriseAdmin);
+    let partner_admins = memberships::partner_admins(conn, partner_id)?.into_iter();
+    let team_admins = memberships::team_admins(conn, enterprise_id)?.into_iter();
     let recipients = partner_admins.map(|m| (m, false)).chain(team_admins.map(|m| (m, true)));
     let meta = EmailMeta { kind: EmailKind::AccessEnding, enterprise_id: Some(enterprise_id), invitation_id: None };
     for (person, to_enterprise) in recipients {

@@ -109,6 +109,16 @@ pub fn live_for_user(conn: &mut PgConnection, user_id: UserId) -> QueryResult<Ve
         .load(conn)
 }
 
+/// The partnership's live Admins, by name (who hear of changes to its access).
+pub fn partner_admins(conn: &mut PgConnection, partner_id: PartnerId) -> QueryResult<Vec<Member>> {
+    Ok(live_for_partner(conn, partner_id)?.into_iter().filter(|m| m.role == UserRole::Admin).collect())
+}
+
+/// The enterprise's live Enterprise admins, by name (who answer requests and reminders).
+pub fn team_admins(conn: &mut PgConnection, enterprise_id: EnterpriseId) -> QueryResult<Vec<Member>> {
+    Ok(team(conn, enterprise_id)?.into_iter().filter(|m| m.role == UserRole::EnterpriseAdmin).collect())
+}
+
 /// The enterprise's own team (Enterprise admins and Viewers), live, by name.
 pub fn team(conn: &mut PgConnection, enterprise_id: EnterpriseId) -> QueryResult<Vec<Member>> {
     joined()

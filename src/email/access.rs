@@ -4,7 +4,10 @@
 
 use askama::Template;
 
-use super::{messages::one_line, OutgoingEmail};
+use super::{
+    messages::{one_line, rendered},
+    OutgoingEmail,
+};
 use crate::error::AppError;
 
 /// What an enterprise changed in a partner's access, to one of the partner's Admins.
@@ -31,10 +34,6 @@ struct ChangedText<'a> {
 struct ChangedHtml<'a> {
     e: &'a AccessChangedEmail<'a>,
     subject: &'a str,
-}
-
-fn rendered(result: askama::Result<String>, what: &str) -> Result<String, AppError> {
-    result.map_err(|e| AppError::Unexpected(anyhow::anyhow!("email template {what} failed: {e}")))
 }
 
 /// The "What changed in your access" email; `to` is for the caller to fill.

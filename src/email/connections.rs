@@ -4,7 +4,10 @@
 
 use askama::Template;
 
-use super::{messages::one_line, OutgoingEmail};
+use super::{
+    messages::{one_line, rendered},
+    OutgoingEmail,
+};
 use crate::error::AppError;
 
 /// An enterprise asks to connect with the organisation (to each of its Admins).
@@ -53,10 +56,6 @@ struct GrantedText<'a> {
 struct GrantedHtml<'a> {
     e: &'a AccessGrantedEmail<'a>,
     subject: &'a str,
-}
-
-fn rendered(result: askama::Result<String>, what: &str) -> Result<String, AppError> {
-    result.map_err(|e| AppError::Unexpected(anyhow::anyhow!("email template {what} failed: {e}")))
 }
 
 /// The connection request; `to` is for the caller to fill.

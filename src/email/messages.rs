@@ -85,7 +85,8 @@ pub(crate) fn one_line(s: &str) -> String {
     cleaned.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-fn rendered(result: askama::Result<String>, what: &str) -> Result<String, AppError> {
+/// A rendered part, or the error naming the template that failed (every email module uses it).
+pub(crate) fn rendered(result: askama::Result<String>, what: &str) -> Result<String, AppError> {
     result.map_err(|e| AppError::Unexpected(anyhow::anyhow!("email template {what} failed: {e}")))
 }
 

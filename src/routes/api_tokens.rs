@@ -11,8 +11,7 @@ use askama::Template;
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 
-use crate::db::grants::Expiry;
-use crate::routes::partners::grants::shared::form_fields;
+use crate::routes::partners::grants::shared::{form_fields, read_expiry};
 use crate::{
     auth::{
         guards::{EnterpriseAdmin, EnterpriseEditor},
@@ -161,15 +160,14 @@ pub async fn create(
     if form.scopes.is_empty() {
         form.scopes_error = Some("Choose at least one scope.".into());
     }
-    let clock = user.user.clock();
-    let end = match expiry::parse_expires_on(&form.expires_on, clock.today()) {
-        Ok(Some(day)) => Some(Expiry::new(day, clock.zone)),
+    let end = match read_expiry(&user.user, &form.expires_on) {
+        Ok(Some(end)) => Some(end),
         Ok(None) => {
             form.expires_error = Some("Choose the day the token stops working.".into());
             None
         }
         Err(e) => {
-            form.expires_error = Some(e.to_string());
+            form.expires_error = Some(e);
             None
         }
     };

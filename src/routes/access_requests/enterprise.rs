@@ -15,7 +15,7 @@ use serde::Deserialize;
 use crate::db::grants::Expiry;
 use crate::routes::access_requests::partner::RequestView;
 use crate::routes::access_requests::REASON_MAX;
-use crate::routes::partners::grants::shared::{lock_changeable, record};
+use crate::routes::partners::grants::shared::{lock_changeable, read_expiry, record};
 use crate::{
     auth::{guards::EnterpriseAdmin, session::Principal},
     config::Settings,
@@ -294,11 +294,10 @@ pub async fn approve(
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let typed_day: String = form.expires_on.trim().chars().take(20).collect();
-    let clock = user.user.clock();
-    let expiry = match expiry::parse_expires_on(&typed_day, clock.today()) {
-        Ok(day) => day.map(|d| Expiry::new(d, clock.zone)),
+    let expiry = match read_expiry(&user.user, &typed_day) {
+        Ok(expiry) => expiry,
         Err(e) => {
-            let typed = Typed { expires_on: typed_day, expires_error: Some(e.to_string()), ..Typed::default() };
+            let typed = Typed { expires_on: typed_day, expires_error: Some(e), ..Typed::default() };
             return detail_page(&user, &state, id, typed, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };

@@ -17,7 +17,6 @@ use crate::{
     db::{self, access_requests, audit, memberships, outbox},
     domain::{
         expiry, AccessRequestStatus, ApiId, AuditAction, EmailKind, EnvironmentId, FlashKind, PartnerId, ProductId,
-        UserRole,
     },
     email::{access::AccessRequestedEmail, EmailMeta, OutgoingEmail},
     error::AppError,
@@ -264,9 +263,7 @@ fn send_tx(
     let qa = row.answers();
     let meta =
         EmailMeta { kind: EmailKind::AccessRequested, enterprise_id: Some(actor.enterprise_id), invitation_id: None };
-    for admin in
-        memberships::team(conn, actor.enterprise_id)?.into_iter().filter(|m| m.role == UserRole::EnterpriseAdmin)
-    {
+    for admin in memberships::team_admins(conn, actor.enterprise_id)? {
         let email = crate::email::access::access_requested(&AccessRequestedEmail {
             first_name: &admin.first_name,
             partner_name: &partner_name,

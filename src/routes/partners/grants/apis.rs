@@ -19,6 +19,7 @@ use crate::routes::partners::grants::shared::form_id;
 use crate::routes::partners::grants::shared::group_api_grants;
 use crate::routes::partners::grants::shared::join_names;
 use crate::routes::partners::grants::shared::lock_changeable;
+use crate::routes::partners::grants::shared::read_expiry;
 use crate::routes::partners::grants::shared::record;
 use crate::routes::partners::grants::shared::ApiGrantView;
 use crate::routes::partners::header::change_refusal;
@@ -448,16 +449,26 @@ pub async fn save(
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let form = read_matrix(&body)?;
-    let expiry = match read_expiry(&user, &form.expires_on) {
+    let expiry = match read_expiry(&user.user, &form.expires_on) {
         Ok(expiry) => expiry,
         Err(e) => return refused_expiry(&user, &state, id, form, e).await,
     };
     let (step, form) = review_step(&user, &state, id, (form, expiry), ("Add APIs", "apis")).await?;
+    answer_step(&user, &state, id, step, form, StatusCode::OK).await
+}
+
+/// What a step that changed nothing shows: the review (with `review_status`), "no changes",
+/// or the matrix again with the reasons.
+async fn answer_step(
+    user: &EnterpriseAdmin,
+    state: &AppState,
+    id: PartnerId,
+    step: Step,
+    form: MatrixForm,
+    review_status: StatusCode,
+) -> Result<HttpResponse, AppError> {
     match step {
-        Step::Review(reviewed) => {
-            let (header, review, admins) = *reviewed;
-            review::page(&user, header, review, admins, StatusCode::OK)
-        }
+        Step::Review(reviewed) => review::page(user, *reviewed, review_status),
         Step::NoChange => {
             user.flash(FlashKind::Info, "No changes: API access is as it was.")?;
             Ok(see_other(&tab_path(id)))
@@ -465,16 +476,9 @@ pub async fn save(
         Step::Refused(mut errors) => {
             errors.push("Nothing was saved.".to_string());
             let expires = (form.expires_on, None);
-            matrix_page(&user, &state, id, Some(form.cells), errors, expires, StatusCode::UNPROCESSABLE_ENTITY).await
+            matrix_page(user, state, id, Some(form.cells), errors, expires, StatusCode::UNPROCESSABLE_ENTITY).await
         }
     }
-}
-
-/// *Expires on* as the enterprise's admin typed it: the end it means, or the field's error.
-fn read_expiry(user: &EnterpriseAdmin, raw: &str) -> Result<Option<Expiry>, String> {
-    let clock = user.user.clock();
-    let day = expiry::parse_expires_on(raw, clock.today()).map_err(|e| e.to_string())?;
-    Ok(day.map(|d| Expiry::new(d, clock.zone)))
 }
 
 /// The matrix again with *Expires on* marked (nothing was saved).
@@ -509,10 +513,7 @@ pub async fn revoke_all_access(
     let form = MatrixForm { apis, cells: BTreeSet::new(), expires_on: String::new() };
     let (step, _) = review_step(&user, &state, id, (form, None), ("Revoke all API access", "delete")).await?;
     match step {
-        Step::Review(reviewed) => {
-            let (header, review, admins) = *reviewed;
-            review::page(&user, header, review, admins, StatusCode::OK)
-        }
+        Step::Review(reviewed) => review::page(&user, *reviewed, StatusCode::OK),
         Step::NoChange => {
             user.flash(FlashKind::Info, "This partner has no API access; nothing changed.")?;
             Ok(see_other(&format!("/settings/partners/{id}/delete")))
@@ -561,7 +562,7 @@ pub async fn confirm(
         return Err(bad_form());
     }
     // The day may have become today or past while the review was open.
-    let expiry = match read_expiry(&user, &form.expires_on) {
+    let expiry = match read_expiry(&user.user, &form.expires_on) {
         Ok(expiry) => expiry,
         Err(e) => return refused_expiry(&user, &state, id, form, e).await,
     };
@@ -621,19 +622,8 @@ pub async fn confirm(
             user.flash(FlashKind::Success, saved_message(&granted, &held, &revoked, &until))?;
             Ok(see_other(&tab_path(id)))
         }
-        Confirmed::Step(Step::NoChange) => {
-            user.flash(FlashKind::Info, "No changes: API access is as it was.")?;
-            Ok(see_other(&tab_path(id)))
-        }
-        Confirmed::Step(Step::Refused(mut errors)) => {
-            errors.push("Nothing was saved.".to_string());
-            let expires = (form.expires_on, None);
-            matrix_page(&user, &state, id, Some(form.cells), errors, expires, StatusCode::UNPROCESSABLE_ENTITY).await
-        }
-        Confirmed::Step(Step::Review(reviewed)) => {
-            let (header, review, admins) = *reviewed;
-            review::page(&user, header, review, admins, StatusCode::CONFLICT)
-        }
+        // The list changed since it was reviewed: shown again, 409.
+        Confirmed::Step(step) => answer_step(&user, &state, id, step, form, StatusCode::CONFLICT).await,
     }
 }
 

@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use crate::db::grants::Expiry;
 use crate::domain::expiry;
-use crate::routes::partners::grants::shared::{lock_changeable, record};
+use crate::routes::partners::grants::shared::{lock_changeable, read_expiry, record};
 use crate::routes::partners::header::{change_refusal, load_header, PartnerHeader};
 use crate::{
     auth::{
@@ -192,17 +192,15 @@ async fn extend(
     form: ExtendForm,
 ) -> Result<HttpResponse, AppError> {
     let typed: String = form.expires_on.trim().chars().take(20).collect();
-    let clock = user.user.clock();
     let refused = StatusCode::UNPROCESSABLE_ENTITY;
-    let day = match expiry::parse_expires_on(&typed, clock.today()) {
-        Ok(Some(day)) => day,
+    let new = match read_expiry(&user.user, &typed) {
+        Ok(Some(new)) => new,
         Ok(None) => {
             let error = Some("Choose the new end date.".to_string());
             return page(&user, &state, (id, target), Some(typed), error, refused).await;
         }
-        Err(e) => return page(&user, &state, (id, target), Some(typed), Some(e.to_string()), refused).await,
+        Err(e) => return page(&user, &state, (id, target), Some(typed), Some(e), refused).await,
     };
-    let new = Expiry::new(day, clock.zone);
     let actor = user.user.clone();
     let outcome =
         db::run(&state.pool, move |conn| conn.transaction(|conn| extend_tx(conn, &actor, (id, target), new))).await?;

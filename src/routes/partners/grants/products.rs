@@ -21,6 +21,7 @@ use crate::routes::partners::grants::shared::form_fields;
 use crate::routes::partners::grants::shared::form_id;
 use crate::routes::partners::grants::shared::join_names;
 use crate::routes::partners::grants::shared::lock_changeable;
+use crate::routes::partners::grants::shared::read_expiry;
 use crate::routes::partners::grants::shared::record;
 use crate::routes::partners::header::change_refusal;
 use crate::routes::partners::header::load_header;
@@ -271,13 +272,6 @@ enum Step {
     Review(Box<Reviewed>),
 }
 
-/// *Expires on* as the enterprise's admin typed it: the end it means, or the field's error.
-fn read_expiry(user: &EnterpriseAdmin, raw: &str) -> Result<Option<Expiry>, String> {
-    let clock = user.user.clock();
-    let day = expiry::parse_expires_on(raw, clock.today()).map_err(|e| e.to_string())?;
-    Ok(day.map(|d| Expiry::new(d, clock.zone)))
-}
-
 /// **Save**: the review of what the choice would grant (nothing is written).
 pub async fn save(
     user: EnterpriseAdmin,
@@ -292,7 +286,7 @@ pub async fn save(
         let errors = vec!["Choose at least one product to grant.".to_string()];
         return add_page(&user, &state, id, chosen, (errors, None), unprocessable).await;
     }
-    let expiry = match read_expiry(&user, &chosen.expires_on) {
+    let expiry = match read_expiry(&user.user, &chosen.expires_on) {
         Ok(expiry) => expiry,
         Err(e) => return add_page(&user, &state, id, chosen, (vec![e.clone()], Some(e)), unprocessable).await,
     };
@@ -309,16 +303,28 @@ pub async fn save(
         })
     })
     .await?;
+    answer_step(&user, &state, id, step, chosen, StatusCode::OK).await
+}
+
+/// What a step that changed nothing shows: the review (with `review_status`), "nothing
+/// changed", or the add page again with the reasons.
+async fn answer_step(
+    user: &EnterpriseAdmin,
+    state: &AppState,
+    id: PartnerId,
+    step: Step,
+    chosen: Chosen,
+    review_status: StatusCode,
+) -> Result<HttpResponse, AppError> {
     match step {
-        Step::Refused(errors) => add_page(&user, &state, id, chosen, (errors, None), unprocessable).await,
+        Step::Refused(errors) => {
+            add_page(user, state, id, chosen, (errors, None), StatusCode::UNPROCESSABLE_ENTITY).await
+        }
         Step::NothingToDo => {
             user.flash(FlashKind::Info, "Those products were already granted; nothing changed.")?;
             Ok(see_other(&tab_path(id)))
         }
-        Step::Review(reviewed) => {
-            let (header, review, admins) = *reviewed;
-            review::page(&user, header, review, admins, StatusCode::OK)
-        }
+        Step::Review(reviewed) => review::page(user, *reviewed, review_status),
     }
 }
 
@@ -345,7 +351,7 @@ pub async fn confirm(
     }
     let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
     // The day may have become today or past while the review was open.
-    let expiry = match read_expiry(&user, &chosen.expires_on) {
+    let expiry = match read_expiry(&user.user, &chosen.expires_on) {
         Ok(expiry) => expiry,
         Err(e) => return add_page(&user, &state, id, chosen, (vec![e.clone()], Some(e)), unprocessable).await,
     };
@@ -386,17 +392,8 @@ pub async fn confirm(
             user.flash(FlashKind::Success, format!("{noun} granted{until}: {}.", join_names(&names)))?;
             Ok(see_other(&tab_path(id)))
         }
-        Confirmed::Step(Step::NothingToDo) => {
-            user.flash(FlashKind::Info, "Those products were already granted; nothing changed.")?;
-            Ok(see_other(&tab_path(id)))
-        }
-        Confirmed::Step(Step::Refused(errors)) => {
-            add_page(&user, &state, id, chosen, (errors, None), unprocessable).await
-        }
-        Confirmed::Step(Step::Review(reviewed)) => {
-            let (header, review, admins) = *reviewed;
-            review::page(&user, header, review, admins, StatusCode::CONFLICT)
-        }
+        // The list changed since it was reviewed: shown again, 409.
+        Confirmed::Step(step) => answer_step(&user, &state, id, step, chosen, StatusCode::CONFLICT).await,
     }
 }
 

@@ -19,7 +19,7 @@ use crate::{
     auth::{guards::EnterpriseAdmin, session::Principal},
     config::Settings,
     db::{memberships, outbox, partners::Partner},
-    domain::{AuditAction, EmailKind, UserRole},
+    domain::{AuditAction, EmailKind},
     email::{access::AccessChangedEmail, EmailMeta, OutgoingEmail},
     error::AppError,
     render::render_status,
@@ -115,9 +115,7 @@ struct ReviewPage {
 /// The review page; `admins` are the names of the partner's Admins the list will be sent to.
 pub fn page(
     user: &EnterpriseAdmin,
-    header: PartnerHeader,
-    review: Review,
-    admins: Vec<String>,
+    (header, review, admins): Reviewed,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
     let layout = user.layout(format!("Review changes · {}", header.name), "partners")?;
@@ -145,7 +143,7 @@ pub fn page(
 
 /// The partner's live Admins (who are emailed a reviewed change), by name.
 pub fn admins(conn: &mut PgConnection, partner: &Partner) -> Result<Vec<memberships::Member>, AppError> {
-    Ok(memberships::live_for_partner(conn, partner.id)?.into_iter().filter(|m| m.role == UserRole::Admin).collect())
+    Ok(memberships::partner_admins(conn, partner.id)?)
 }
 
 /// The notice over a list that changed between review and confirmation.

@@ -52,6 +52,14 @@ pub fn record(
     Ok(())
 }
 
+/// *Expires on* as an enterprise's admin typed it (SPEC §15): the end it means in their
+/// enterprise's time zone, None when left empty, or the field's error.
+pub fn read_expiry(actor: &Principal, raw: &str) -> Result<Option<crate::db::grants::Expiry>, String> {
+    let clock = actor.clock();
+    let day = crate::domain::expiry::parse_expires_on(raw, clock.today()).map_err(|e| e.to_string())?;
+    Ok(day.map(|d| crate::db::grants::Expiry::new(d, clock.zone)))
+}
+
 /// The fields of a urlencoded form, in order (repeated names kept, as checkbox lists need).
 pub fn form_fields(body: &[u8]) -> Vec<(String, String)> {
     url::form_urlencoded::parse(body).map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
