@@ -7,10 +7,10 @@
 //! the client's fault, so they get a clear 400 and nothing changes.
 
 use actix_web::{
-    body::MessageBody,
+    body::{EitherBody, MessageBody},
     dev::{ServiceRequest, ServiceResponse},
     middleware::Next,
-    Error,
+    Error, ResponseError,
 };
 
 use crate::error::AppError;
@@ -20,15 +20,20 @@ const ADDRESS_UNREADABLE: &str = "The address has characters we could not read (
 const FORM_UNREADABLE: &str = "The form could not be read: some of what was sent is not valid text. \
                                Go back, check what you typed and try again. Nothing was changed.";
 
-/// Refuses a request whose path or query string does not decode to text.
-pub async fn text_guard(
+/// Refuses a request whose path or query string does not decode to text: the 400 page, or
+/// for the REST API (`/api/`) its `application/problem+json`.
+pub async fn text_guard<B: MessageBody>(
     req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    next: Next<B>,
+) -> Result<ServiceResponse<EitherBody<B>>, Error> {
     if !is_encoded_text(req.uri().path().as_bytes()) || !is_encoded_text(req.query_string().as_bytes()) {
+        if req.path().starts_with("/api/") {
+            let problem = crate::routes::api::Problem::unreadable(ADDRESS_UNREADABLE);
+            return Ok(req.into_response(problem.error_response()).map_into_right_body());
+        }
         return Err(AppError::bad_request(ADDRESS_UNREADABLE).into());
     }
-    next.call(req).await
+    next.call(req).await.map(ServiceResponse::map_into_left_body)
 }
 
 /// Checks every key and value of a form body: urlencoded, or the text fields of a multipart

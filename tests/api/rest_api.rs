@@ -112,6 +112,12 @@ async fn partners_are_listed_in_cursor_pages_with_the_lists_filters_and_read_one
     assert_eq!((status, kind.as_str()), (StatusCode::BAD_REQUEST, "application/problem+json"));
     let fields: Vec<&str> = body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
     assert_eq!(fields, ["status", "limit", "cursor"]);
+    // An address that isn't text, or a parameter given twice: a problem too, never the HTML page.
+    for path in ["/api/v1/partners?cursor=%FF%00", "/api/v1/partners?limit=1&limit=2"] {
+        let (status, kind, body) = get(&app, path, Some(&reader)).await;
+        assert_eq!((status, kind.as_str()), (StatusCode::BAD_REQUEST, "application/problem+json"), "{path}");
+        assert_eq!(body["status"], 400);
+    }
 
     // The token's last use is shown.
     let list = app.page("/settings/api-tokens").await;

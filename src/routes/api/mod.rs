@@ -56,6 +56,11 @@ impl Problem {
         Problem::new(StatusCode::NOT_FOUND, "Not Found", "There is no such resource in your enterprise.")
     }
 
+    /// The address is not valid text (non-UTF-8 bytes, a NUL): refused at the edge.
+    pub fn unreadable(detail: &str) -> Self {
+        Problem::new(StatusCode::BAD_REQUEST, "Bad Request", detail)
+    }
+
     pub fn invalid(errors: Vec<FieldError>) -> Self {
         let mut p = Problem::new(StatusCode::BAD_REQUEST, "Bad Request", "Some parameters are not valid.");
         p.errors = errors;

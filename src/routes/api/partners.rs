@@ -2,7 +2,7 @@
 //! the enterprise's partners as JSON, for a token with `partners:read`. One statement each,
 //! reading the summaries the partners list reads (domains, counts, Partner ID).
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -111,12 +111,11 @@ fn decode_cursor(raw: &str) -> Option<i64> {
     String::from_utf8(bytes).ok()?.strip_prefix("after:")?.parse().ok().filter(|&id: &i64| id >= 0)
 }
 
-pub async fn list(
-    bearer: Bearer,
-    state: web::Data<AppState>,
-    query: web::Query<ListQuery>,
-) -> Result<HttpResponse, Problem> {
-    let query = query.into_inner();
+pub async fn list(bearer: Bearer, state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, Problem> {
+    // Read here rather than by `web::Query`, whose refusals are the pages' HTML 400.
+    let query = web::Query::<ListQuery>::from_query(req.query_string())
+        .map_err(|e| Problem::invalid(vec![FieldError { field: "query".into(), message: e.to_string() }]))?
+        .into_inner();
     let mut errors = Vec::new();
     let status = match query.status.as_deref().filter(|s| !s.is_empty()) {
         None => None,
