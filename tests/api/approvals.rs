@@ -108,7 +108,8 @@ async fn a_grant_in_a_protected_environment_waits_for_a_second_admin_and_gives_n
 
     // Carl approves: the grant takes effect, Ada's Admins are told, it is audited.
     let page = carl.page("/settings/approvals").await;
-    let r = page.form("Approve API One — Production for Globex").submit(&carl).await;
+    assert_eq!(page.texts("main button"), ["Approve", "Decline"], "the SPEC's exact words");
+    let r = page.form(&format!("/settings/approvals/{id}/approve")).submit(&carl).await;
     assert_eq!(location(&r), "/settings/approvals");
     let mut expected = vec![(a1, dev), (a1, prod)];
     expected.sort();

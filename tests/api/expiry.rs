@@ -93,7 +93,11 @@ async fn a_grant_with_an_end_is_reviewed_shown_on_both_sides_and_extended() {
     review.form("Confirm changes").submit(&app.browser).await;
     let tab = app.page(&format!("/settings/partners/{partner}/apis")).await;
     let environments = tab.words(".list-plain li");
-    assert!(environments[0].starts_with(&format!("Development until {shown}")), "{environments:?}");
+    assert!(environments[0].starts_with("Development") && environments[0].contains(&format!("until {shown}")));
+    // **Extend** is named exactly so (SPEC §9); which grant it extends is its description.
+    assert_eq!(tab.texts(".list-plain a.button"), ["Extend"]);
+    let described = tab.attr(".list-plain a.button", "aria-describedby").unwrap();
+    assert_eq!(tab.text(&format!("#{described}")), Some("API One in Development".to_string()));
 
     // The partner's Admin sees the end in the Service Catalog.
     let ada = app.browser_of("ada@globex.com").await;
