@@ -1,5 +1,6 @@
 //! Who is asking: passwords, sessions, CSRF and the route guards built on them.
 
+pub mod actor;
 pub mod credentials;
 pub mod csrf;
 pub mod guards;

@@ -140,7 +140,7 @@ pub fn grant_product(
     conn: &mut PgConnection,
     partner_id: PartnerId,
     product_id: ProductId,
-    granted_by: UserId,
+    granted_by: Option<UserId>,
     expiry: Option<Expiry>,
 ) -> QueryResult<bool> {
     let n = diesel::insert_into(partner_products::table)
@@ -336,7 +336,7 @@ pub fn grant_api_environment(
     partner_id: PartnerId,
     api_id: ApiId,
     environment_id: EnvironmentId,
-    granted_by: UserId,
+    granted_by: Option<UserId>,
     expiry: Option<Expiry>,
 ) -> QueryResult<bool> {
     let n = diesel::insert_into(partner_api_environments::table)

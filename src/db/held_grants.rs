@@ -35,7 +35,7 @@ pub fn hold(
     enterprise_id: EnterpriseId,
     partner_id: PartnerId,
     (api_id, environment_id): (ApiId, EnvironmentId),
-    requested_by: UserId,
+    requested_by: Option<UserId>,
     expiry: Option<Expiry>,
 ) -> QueryResult<bool> {
     let n = diesel::insert_into(pending_api_grants::table)

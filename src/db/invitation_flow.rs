@@ -1,13 +1,14 @@
 //! Issuing, resending and revoking invitations. Each runs inside the caller's transaction and
 //! queues the email in the outbox there too, so an email exists only if the change committed.
 
+use crate::auth::actor::Actor;
 use crate::domain::{AuditAction, EmailKind, InvitationStatus};
 use crate::domain::{EnterpriseId, InvitationId, PartnerId};
 use chrono::Utc;
 use diesel::prelude::*;
 
 use crate::{
-    auth::{session::Principal, tokens},
+    auth::tokens,
     config::Settings,
     db::{
         audit, domain_verification, enterprises, invitations, invitations::Invitation, memberships, outbox, partners,
@@ -36,7 +37,7 @@ pub(crate) fn ttl(settings: &Settings) -> chrono::Duration {
 pub(crate) fn queue_email(
     conn: &mut PgConnection,
     settings: &Settings,
-    actor: &Principal,
+    actor: &dyn Actor,
     invitation: &Invitation,
     token: &str,
 ) -> Result<(), AppError> {
@@ -46,7 +47,7 @@ pub(crate) fn queue_email(
         None => enterprise.name.clone(),
     };
     let link = settings.link(&format!("/invitations/{token}"));
-    let inviter = format!("{} {}", actor.first_name, actor.surname);
+    let inviter = actor.display_name();
     let email = messages::invitation(&messages::InvitationEmail {
         enterprise_name: &enterprise.name,
         partner_name: &organisation,
@@ -74,7 +75,7 @@ pub(crate) fn queue_email(
 
 pub(crate) fn record(
     conn: &mut PgConnection,
-    actor: &Principal,
+    actor: &dyn Actor,
     invitation: &Invitation,
     action: AuditAction,
 ) -> Result<(), AppError> {
@@ -83,7 +84,7 @@ pub(crate) fn record(
         &audit::NewAuditEvent {
             enterprise_id: invitation.enterprise_id,
             partner_id: invitation.partner_id,
-            actor_user_id: Some(actor.user_id),
+            actor_user_id: actor.user_id(),
             actor_label: &actor.actor_label(),
             actor_membership: &actor.membership_label(),
             action,
@@ -121,7 +122,7 @@ pub(crate) fn refuse_unverified(
 pub fn issue(
     conn: &mut PgConnection,
     settings: &Settings,
-    actor: &Principal,
+    actor: &dyn Actor,
     invite: &NewInvite<'_>,
 ) -> Result<Invitation, AppError> {
     let address = invite.email.as_str();
@@ -153,7 +154,7 @@ pub fn issue(
             role: invite.role.into(),
             for_account_admin: invite.for_account_admin,
             token_hash: &tokens::token_hash(&token),
-            invited_by: Some(actor.user_id),
+            invited_by: actor.user_id(),
             expires_at: Utc::now() + ttl(settings),
         },
     )?;
@@ -166,7 +167,7 @@ pub fn issue(
 pub fn queue_for_new(
     conn: &mut PgConnection,
     settings: &Settings,
-    actor: &Principal,
+    actor: &dyn Actor,
     invitation_id: InvitationId,
     token: &str,
 ) -> Result<(), AppError> {
@@ -196,7 +197,7 @@ fn lock_open(
 pub fn resend(
     conn: &mut PgConnection,
     settings: &Settings,
-    actor: &Principal,
+    actor: &dyn Actor,
     partner_id: PartnerId,
     invitation_id: InvitationId,
 ) -> Result<Invitation, AppError> {
@@ -209,7 +210,7 @@ pub fn resend(
 pub(crate) fn renew(
     conn: &mut PgConnection,
     settings: &Settings,
-    actor: &Principal,
+    actor: &dyn Actor,
     current: &Invitation,
 ) -> Result<Invitation, AppError> {
     refuse_unverified(conn, current.enterprise_id, current.partner_id, &current.email)?;
@@ -232,7 +233,7 @@ pub(crate) fn renew(
 /// Withdraws a pending invitation: its link stops working and its unsent email is cancelled.
 pub fn revoke(
     conn: &mut PgConnection,
-    actor: &Principal,
+    actor: &dyn Actor,
     partner_id: PartnerId,
     invitation_id: InvitationId,
 ) -> Result<(), AppError> {
@@ -241,7 +242,7 @@ pub fn revoke(
 }
 
 /// Revokes `current` (a pending invitation locked by the caller) and cancels its unsent email.
-pub(crate) fn withdraw(conn: &mut PgConnection, actor: &Principal, current: &Invitation) -> Result<(), AppError> {
+pub(crate) fn withdraw(conn: &mut PgConnection, actor: &dyn Actor, current: &Invitation) -> Result<(), AppError> {
     outbox::cancel_for_invitation(conn, current.id)?;
     let invitation: Invitation = diesel::update(inv::table.find(current.id))
         .set((inv::status.eq(InvitationStatus::Revoked), inv::revoked_at.eq(diesel::dsl::now)))

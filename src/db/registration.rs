@@ -4,6 +4,7 @@
 //! at 9 of 10 partners) are serialised and exactly one gets the last place. The draft row is
 //! locked too: a double click or a resubmitted form finds the partner already made.
 
+use crate::auth::actor::Actor;
 use crate::domain::{DraftId, InvitationId, PartnerId};
 use chrono::Utc;
 use diesel::{prelude::*, sql_types::BigInt};
@@ -15,7 +16,8 @@ use crate::{
         audit, domain_verification, drafts, enterprises, invitation_flow, invitations, organisations, partners,
         schema::partners as p,
     },
-    domain::{AuditAction, Domain, EmailAddress, PartnerName, PartnerStatus, PersonName, UserRole},
+    domain::new_partner::{NewPartner, PartnerInput},
+    domain::{AuditAction, PartnerStatus, UserRole},
     error::AppError,
 };
 
@@ -62,116 +64,140 @@ pub fn register(
     actor: &Principal,
     draft_id: DraftId,
 ) -> Result<Registered, RegisterError> {
-    let invite_ttl = chrono::Duration::from_std(settings.invite_ttl).unwrap_or_else(|_| chrono::Duration::days(7));
     conn.transaction::<_, RegisterError, _>(|conn| {
         let draft = drafts::lock(conn, actor.enterprise_id, actor.user_id, draft_id)?.ok_or(RegisterError::NotFound)?;
         if let Some(partner_id) = draft.submitted_partner_id {
             return Ok(Registered::AlreadySubmitted { partner_id });
         }
-
         // The draft was validated step by step; check again, the rules may have changed.
-        let name = PartnerName::parse(&draft.name).map_err(|_| RegisterError::Incomplete("Partner info"))?;
-        let domains: Vec<Domain> = draft
-            .domains
-            .iter()
-            .map(|d| Domain::parse_for_partner(d))
-            .collect::<Result<_, _>>()
-            .map_err(|_| RegisterError::Incomplete("Register Domain"))?;
-        if domains.is_empty() {
-            return Err(RegisterError::Incomplete("Register Domain"));
-        }
-        let first = PersonName::parse(&draft.admin_first_name)
-            .map_err(|_| RegisterError::Incomplete("Partner account administrator"))?;
-        let surname = PersonName::parse(&draft.admin_surname)
-            .map_err(|_| RegisterError::Incomplete("Partner account administrator"))?;
-        let email = EmailAddress::parse(&draft.admin_email)
-            .map_err(|_| RegisterError::Incomplete("Partner account administrator"))?;
-        if !email.belongs_to(&domains) {
-            return Err(RegisterError::Incomplete("Partner account administrator"));
-        }
-
-        let enterprise = enterprises::lock(conn, actor.enterprise_id)?;
-        let held_for = domain_verification::required(conn, enterprise.id)?.then(|| email.domain().as_str().to_string());
-        let limit = i64::from(enterprise.partner_limit);
-        if partners::count_toward_limit(conn, enterprise.id)? >= limit {
-            return Err(RegisterError::LimitReached(limit));
-        }
-        if partners::name_taken(conn, enterprise.id, name.as_str(), None)? {
-            return Err(RegisterError::NameTaken(name.as_str().to_string()));
-        }
-        let domain_strings: Vec<String> = domains.iter().map(|d| d.as_str().to_string()).collect();
-        let taken = partners::domains_taken(conn, enterprise.id, &domain_strings, None)?;
-        if !taken.is_empty() {
-            return Err(RegisterError::DomainsTaken(taken.join(", ")));
-        }
-        // A partnership made by the wizard starts a new partner organisation (SPEC §11).
-        let organisation = organisations::create(conn, name.as_str())?;
-        let partner: partners::Partner = diesel::insert_into(p::table)
-            .values((
-                p::enterprise_id.eq(enterprise.id),
-                p::name.eq(name.as_str()),
-                p::status.eq(PartnerStatus::Invited),
-                p::created_by.eq(actor.user_id),
-                p::organisation_id.eq(organisation.id),
-            ))
-            .returning(partners::Partner::as_returning())
-            .get_result(conn)?;
-        for d in &domain_strings {
-            partners::add_domain(conn, enterprise.id, partner.id, d)?;
-        }
-        if draft.has_logo() {
-            diesel::sql_query(
-                "INSERT INTO partner_logos (partner_id, content_type, bytes, width, height)
-                 SELECT $1, logo_content_type, logo_bytes, logo_width, logo_height
-                   FROM partner_drafts WHERE id = $2 AND logo_bytes IS NOT NULL",
-            )
-            .bind::<BigInt, _>(partner.id)
-            .bind::<BigInt, _>(draft.id)
-            .execute(conn)?;
-        }
-
-        let token = tokens::random_token();
-        let hash = tokens::token_hash(&token);
-        let invitation = invitations::insert(
-            conn,
-            &invitations::NewInvitation {
-                enterprise_id: enterprise.id,
-                partner_id: Some(partner.id),
-                email: email.as_str(),
-                first_name: first.as_str(),
-                surname: surname.as_str(),
-                role: UserRole::Admin,
-                for_account_admin: true,
-                token_hash: &hash,
-                invited_by: Some(actor.user_id),
-                expires_at: Utc::now() + invite_ttl,
-            },
-        )?;
-        // The email is queued in this same transaction: it exists only if the partner does.
-        // Held while the enterprise requires verified domains (none of a new partner's is).
-        if held_for.is_none() {
-            invitation_flow::queue_for_new(conn, settings, actor, invitation.id, &token)?;
-        }
-
-        audit::record(
-            conn,
-            &audit::NewAuditEvent {
-                enterprise_id: enterprise.id,
-                partner_id: Some(partner.id),
-                actor_user_id: Some(actor.user_id),
-                actor_label: &actor.actor_label(),
-                actor_membership: &actor.membership_label(),
-                action: AuditAction::PartnerRegistered,
-                target: &format!("Partner {}", partner.name),
-                details: serde_json::json!({
-                    "domains": domain_strings,
-                    "administrator": email.as_str(),
-                    "logo": draft.has_logo(),
-                    "invitation_held_until_verified": held_for.is_some(),
-                }),
-            },
-        )?;
-        drafts::mark_submitted(conn, draft.id, partner.id)?;
-        Ok(Registered::Created { partner_id: partner.id, invitation_id: invitation.id, held_for })
+        let new = NewPartner::check(&PartnerInput {
+            name: &draft.name,
+            domains: &draft.domains,
+            first_name: &draft.admin_first_name,
+            surname: &draft.admin_surname,
+            email: &draft.admin_email,
+        })
+        .map_err(|errors| {
+            RegisterError::Incomplete(match errors.first().map(|(field, _)| field.as_str()) {
+                Some("name") => "Partner info",
+                Some(f) if f.starts_with("domains") => "Register Domain",
+                _ => "Partner account administrator",
+            })
+        })?;
+        let logo = draft.has_logo().then_some(draft.id);
+        let created = create(conn, settings, actor, &new, logo)?;
+        drafts::mark_submitted(conn, draft.id, created.partner_id)?;
+        Ok(Registered::Created {
+            partner_id: created.partner_id,
+            invitation_id: created.invitation_id,
+            held_for: created.held_for,
+        })
     })
+}
+
+/// A partner made by [`create`].
+pub struct Created {
+    pub partner_id: PartnerId,
+    pub invitation_id: InvitationId,
+    /// See [`Registered::Created`].
+    pub held_for: Option<String>,
+}
+
+/// Makes the partner `new` describes, in the caller's transaction: the enterprise row is
+/// locked, then the limit, the name and the domains are checked against the database; the
+/// partner, its domains, its organisation, the administrator's invitation (and its email), and
+/// the audit event are written. `logo_of` copies a draft's logo. The wizard's Add Partner and
+/// `POST /api/v1/partners` both end here.
+pub fn create(
+    conn: &mut PgConnection,
+    settings: &Settings,
+    actor: &dyn Actor,
+    new: &NewPartner,
+    logo_of: Option<DraftId>,
+) -> Result<Created, RegisterError> {
+    let invite_ttl = chrono::Duration::from_std(settings.invite_ttl).unwrap_or_else(|_| chrono::Duration::days(7));
+    let NewPartner { name, domains, first_name: first, surname, email } = new;
+    let enterprise = enterprises::lock(conn, actor.enterprise_id())?;
+    let held_for = domain_verification::required(conn, enterprise.id)?.then(|| email.domain().as_str().to_string());
+    let limit = i64::from(enterprise.partner_limit);
+    if partners::count_toward_limit(conn, enterprise.id)? >= limit {
+        return Err(RegisterError::LimitReached(limit));
+    }
+    if partners::name_taken(conn, enterprise.id, name.as_str(), None)? {
+        return Err(RegisterError::NameTaken(name.as_str().to_string()));
+    }
+    let domain_strings: Vec<String> = domains.iter().map(|d| d.as_str().to_string()).collect();
+    let taken = partners::domains_taken(conn, enterprise.id, &domain_strings, None)?;
+    if !taken.is_empty() {
+        return Err(RegisterError::DomainsTaken(taken.join(", ")));
+    }
+    // A partnership made by the wizard starts a new partner organisation (SPEC §11).
+    let organisation = organisations::create(conn, name.as_str())?;
+    let partner: partners::Partner = diesel::insert_into(p::table)
+        .values((
+            p::enterprise_id.eq(enterprise.id),
+            p::name.eq(name.as_str()),
+            p::status.eq(PartnerStatus::Invited),
+            p::created_by.eq(actor.user_id()),
+            p::organisation_id.eq(organisation.id),
+        ))
+        .returning(partners::Partner::as_returning())
+        .get_result(conn)?;
+    for d in &domain_strings {
+        partners::add_domain(conn, enterprise.id, partner.id, d)?;
+    }
+    if let Some(draft_id) = logo_of {
+        diesel::sql_query(
+            "INSERT INTO partner_logos (partner_id, content_type, bytes, width, height)
+             SELECT $1, logo_content_type, logo_bytes, logo_width, logo_height
+               FROM partner_drafts WHERE id = $2 AND enterprise_id = $3 AND logo_bytes IS NOT NULL",
+        )
+        .bind::<BigInt, _>(partner.id)
+        .bind::<BigInt, _>(draft_id)
+        .bind::<BigInt, _>(enterprise.id)
+        .execute(conn)?;
+    }
+
+    let token = tokens::random_token();
+    let hash = tokens::token_hash(&token);
+    let invitation = invitations::insert(
+        conn,
+        &invitations::NewInvitation {
+            enterprise_id: enterprise.id,
+            partner_id: Some(partner.id),
+            email: email.as_str(),
+            first_name: first.as_str(),
+            surname: surname.as_str(),
+            role: UserRole::Admin,
+            for_account_admin: true,
+            token_hash: &hash,
+            invited_by: actor.user_id(),
+            expires_at: Utc::now() + invite_ttl,
+        },
+    )?;
+    // The email is queued in this same transaction: it exists only if the partner does.
+    // Held while the enterprise requires verified domains (none of a new partner's is).
+    if held_for.is_none() {
+        invitation_flow::queue_for_new(conn, settings, actor, invitation.id, &token)?;
+    }
+
+    audit::record(
+        conn,
+        &audit::NewAuditEvent {
+            enterprise_id: enterprise.id,
+            partner_id: Some(partner.id),
+            actor_user_id: actor.user_id(),
+            actor_label: &actor.actor_label(),
+            actor_membership: &actor.membership_label(),
+            action: AuditAction::PartnerRegistered,
+            target: &format!("Partner {}", partner.name),
+            details: serde_json::json!({
+                "domains": domain_strings,
+                "administrator": email.as_str(),
+                "logo": logo_of.is_some(),
+                "invitation_held_until_verified": held_for.is_some(),
+            }),
+        },
+    )?;
+    Ok(Created { partner_id: partner.id, invitation_id: invitation.id, held_for })
 }

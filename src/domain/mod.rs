@@ -11,6 +11,7 @@ pub mod expiry;
 mod ids;
 mod logo;
 mod names;
+pub mod new_partner;
 mod password;
 mod role;
 mod states;

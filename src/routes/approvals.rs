@@ -5,6 +5,7 @@
 //! then the held row's lock; approving moves the grant into force, audits it and tells the
 //! partner's Admins what changed.
 
+use crate::auth::actor::Actor;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use diesel::prelude::*;
@@ -66,7 +67,7 @@ fn answer_tx(
         return Err(AppError::Conflict(OWN_REQUEST.into()));
     }
     let expiry = held.expiry();
-    grants::grant_api_environment(conn, partner.id, held.api_id, held.environment_id, actor.user_id, expiry)?;
+    grants::grant_api_environment(conn, partner.id, held.api_id, held.environment_id, actor.user_id(), expiry)?;
     held_grants::delete(conn, actor.enterprise_id, id)?;
     record(conn, actor, &partner, AuditAction::PartnerGrantApproved, &held.what, details)?;
     // The partner's Admins hear of it as of any other change of their access.

@@ -4,6 +4,7 @@
 //! partner row lock (the lock grants and deactivation take): the grant, the request's status,
 //! the audit event and the email to the person who asked.
 
+use crate::auth::actor::Actor;
 use std::collections::BTreeSet;
 
 use actix_web::{http::StatusCode, web, HttpResponse};
@@ -232,7 +233,7 @@ fn grant(
         let found = grants::lock_products(conn, actor.enterprise_id, &ids)?;
         match found.first() {
             Some(p) if p.archived_at.is_none() => {
-                grants::grant_product(conn, partner_id, p.id, actor.user_id, expiry)?;
+                grants::grant_product(conn, partner_id, p.id, actor.user_id(), expiry)?;
                 return Ok(Ok(vec![p.name.clone()]));
             }
             _ => return Ok(Err(format!("{} is archived or deleted: decline the request instead.", request.item))),
@@ -249,7 +250,7 @@ fn grant(
     let mut granted = Vec::new();
     for env in request.environment_ids() {
         if offered.contains(&(api_id, env)) {
-            grants::grant_api_environment(conn, partner_id, api_id, env, actor.user_id, expiry)?;
+            grants::grant_api_environment(conn, partner_id, api_id, env, actor.user_id(), expiry)?;
             granted.push(format!("{} in {}", api.name, names.get(&env).cloned().unwrap_or_default()));
         }
     }

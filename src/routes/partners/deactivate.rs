@@ -11,6 +11,7 @@
 //! The typed confirmation must equal the partner's name after trimming, **case-sensitively**:
 //! this is irreversible, so the admin types the name exactly as shown.
 
+use crate::auth::actor::Actor;
 use crate::domain::PartnerId;
 use crate::domain::{AuditAction, EndedBy, FlashKind};
 use actix_web::{http::StatusCode, web, HttpResponse};
@@ -25,7 +26,7 @@ use crate::routes::partners::header::load_header;
 use crate::routes::partners::header::record_event;
 use crate::routes::partners::header::PartnerHeader;
 use crate::{
-    auth::{guards::EnterpriseAdmin, session::Principal},
+    auth::guards::EnterpriseAdmin,
     db::{self, connections, grants, invitations, memberships, partners, sessions},
     error::AppError,
     render::see_other,
@@ -55,10 +56,10 @@ struct DeletePage {
 
 /// What a refused deactivation shows.
 #[derive(Default)]
-struct Refusal {
-    confirm: String,
-    confirm_error: Option<String>,
-    page_error: Option<String>,
+pub(crate) struct Refusal {
+    pub(crate) confirm: String,
+    pub(crate) confirm_error: Option<String>,
+    pub(crate) page_error: Option<String>,
 }
 
 async fn page(
@@ -112,7 +113,7 @@ pub struct ConfirmForm {
     confirm_name: String,
 }
 
-enum Outcome {
+pub(crate) enum Outcome {
     Deactivated { name: String, users: usize, invitations: usize },
     Refused(StatusCode, Refusal),
 }
@@ -121,10 +122,20 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-fn deactivate_tx(conn: &mut PgConnection, actor: &Principal, id: PartnerId, typed: &str) -> Result<Outcome, AppError> {
-    let partner = partners::lock(conn, actor.enterprise_id, id)?.ok_or(AppError::NotFound)?;
+/// Deactivates the partner in the caller's transaction. `typed` is the name typed to confirm
+/// (the Delete partner tab); the API confirms by calling, so it passes None.
+pub(crate) fn deactivate_tx(
+    conn: &mut PgConnection,
+    actor: &dyn Actor,
+    id: PartnerId,
+    typed: Option<&str>,
+) -> Result<Outcome, AppError> {
+    let partner = partners::lock(conn, actor.enterprise_id(), id)?.ok_or(AppError::NotFound)?;
     let refuse = |status, confirm_error: Option<String>, page_error: Option<String>| {
-        Ok(Outcome::Refused(status, Refusal { confirm: typed.to_string(), confirm_error, page_error }))
+        Ok(Outcome::Refused(
+            status,
+            Refusal { confirm: typed.unwrap_or_default().to_string(), confirm_error, page_error },
+        ))
     };
     if partner.is_deactivated() {
         return refuse(
@@ -143,8 +154,7 @@ fn deactivate_tx(conn: &mut PgConnection, actor: &Principal, id: PartnerId, type
             )),
         );
     }
-    let typed = typed.trim();
-    if typed != partner.name {
+    if let Some(typed) = typed.map(str::trim).filter(|t| *t != partner.name) {
         let message = if typed.is_empty() {
             "Type the partner's name to confirm.".to_string()
         } else {
@@ -188,7 +198,8 @@ pub async fn deactivate(
     // Accepting an invitation locks the partner first too, so the two serialise on the partner
     // row instead of deadlocking.
     let outcome =
-        db::run(&state.pool, move |conn| conn.transaction(|conn| deactivate_tx(conn, &actor, id, &typed))).await?;
+        db::run(&state.pool, move |conn| conn.transaction(|conn| deactivate_tx(conn, &actor, id, Some(&typed))))
+            .await?;
     match outcome {
         Outcome::Deactivated { name, users, invitations } => {
             tracing::info!(partner_id = %id, users, invitations, "partner deactivated");

@@ -1,12 +1,12 @@
 //! What every screen about one partner shares: the header above its tabs, the status
 //! phrases, and the audit helper for partner events.
 
+use crate::auth::actor::Actor;
 use crate::domain::{EnterpriseId, PartnerId};
 use chrono::{DateTime, Utc};
 use diesel::PgConnection;
 
 use crate::{
-    auth::session::Principal,
     db::{audit, partners},
     domain::{AuditAction, PartnerStatus},
     error::AppError,
@@ -97,7 +97,7 @@ pub fn initials(name: &str) -> String {
 /// One audit event about a partner, targeted "Partner NAME".
 pub fn record_event(
     conn: &mut PgConnection,
-    actor: &Principal,
+    actor: &dyn Actor,
     label: &str,
     partner_id: PartnerId,
     action: AuditAction,
@@ -107,9 +107,9 @@ pub fn record_event(
     audit::record(
         conn,
         &audit::NewAuditEvent {
-            enterprise_id: actor.enterprise_id,
+            enterprise_id: actor.enterprise_id(),
             partner_id: Some(partner_id),
-            actor_user_id: Some(actor.user_id),
+            actor_user_id: actor.user_id(),
             actor_label: label,
             actor_membership: &actor.membership_label(),
             action,

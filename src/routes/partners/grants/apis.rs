@@ -2,6 +2,7 @@
 //! environments, **Revoke** per environment and **Revoke all** per API, and **Add APIs**: an
 //! API × environment matrix whose Save sets the grants to exactly the checked cells.
 
+use crate::auth::actor::Actor;
 use crate::domain::{ApiId, EnterpriseId, EnvironmentId, PartnerId};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -26,10 +27,8 @@ use crate::routes::partners::header::change_refusal;
 use crate::routes::partners::header::load_header;
 use crate::routes::partners::header::PartnerHeader;
 use crate::{
-    auth::{
-        guards::{EnterpriseAdmin, EnterpriseEditor},
-        session::Principal,
-    },
+    auth::guards::{EnterpriseAdmin, EnterpriseEditor},
+    config::Settings,
     db::{self, grants, held_grants},
     domain::{AuditAction, FlashKind},
     error::AppError,
@@ -308,17 +307,17 @@ impl Plan {
 /// grants to give and to take away, or the reasons nothing can change (a cell that is not
 /// this enterprise's API, an environment the API isn't offered in, or a new grant of an
 /// archived API).
-fn plan_tx(conn: &mut PgConnection, actor: &Principal, id: PartnerId, form: &MatrixForm) -> Result<Plan, AppError> {
+fn plan_tx(conn: &mut PgConnection, actor: &dyn Actor, id: PartnerId, form: &MatrixForm) -> Result<Plan, AppError> {
     let partner = lock_changeable(conn, actor, id)?;
     let scope: BTreeSet<ApiId> = form.apis.iter().copied().chain(form.cells.iter().map(|c| c.0)).collect();
     let apis: BTreeMap<ApiId, grants::Api> =
-        grants::lock_apis(conn, actor.enterprise_id, &scope)?.into_iter().map(|a| (a.id, a)).collect();
-    let catalog_environments = grants::environments(conn, actor.enterprise_id)?;
+        grants::lock_apis(conn, actor.enterprise_id(), &scope)?.into_iter().map(|a| (a.id, a)).collect();
+    let catalog_environments = grants::environments(conn, actor.enterprise_id())?;
     let approval: BTreeSet<EnvironmentId> =
         catalog_environments.iter().filter(|e| e.requires_approval).map(|e| e.id).collect();
     let environments: BTreeMap<EnvironmentId, (usize, String)> =
         catalog_environments.into_iter().enumerate().map(|(i, e)| (e.id, (i, e.name))).collect();
-    let offered = grants::offered(conn, actor.enterprise_id, Some(&scope))?;
+    let offered = grants::offered(conn, actor.enterprise_id(), Some(&scope))?;
     let current = grants::granted_cells(conn, partner.id, Some(&scope))?;
     let held = held_grants::cells(conn, partner.id, Some(&scope))?;
     let have: BTreeSet<Cell> = current.union(&held).copied().collect();
@@ -430,7 +429,7 @@ async fn review_step(
                 Plan::Change { partner, grant, revoke } => {
                     let changes = Plan::changes(&grant, &revoke, expiry);
                     let (header, review, admins) =
-                        review_of(conn, actor.enterprise_id, &partner, &form, page, changes, None)?;
+                        review_of(conn, actor.enterprise_id(), &partner, &form, page, changes, None)?;
                     Ok(Step::Review(Box::new((header, review, admins))))
                 }
             }
@@ -581,29 +580,10 @@ pub async fn confirm(
                         let notice = Some(review::CHANGED_SINCE_REVIEW.to_string());
                         let page = ("Review changes", "apis");
                         let (header, review, admins) =
-                            review_of(conn, actor.enterprise_id, &partner, &form, page, changes, notice)?;
+                            review_of(conn, actor.enterprise_id(), &partner, &form, page, changes, notice)?;
                         return Ok(Confirmed::Step(Step::Review(Box::new((header, review, admins)))));
                     }
-                    let mut items = Vec::new();
-                    for c in &grant {
-                        if c.held {
-                            held_grants::hold(conn, actor.enterprise_id, partner.id, c.cell, actor.user_id, expiry)?;
-                        } else {
-                            grants::grant_api_environment(conn, partner.id, c.cell.0, c.cell.1, actor.user_id, expiry)?;
-                        }
-                        let mut item = c.item("added");
-                        item["expires_on"] = serde_json::json!(expiry.map(|e| e.on));
-                        items.push(item);
-                    }
-                    for c in &revoke {
-                        if c.held {
-                            held_grants::withdraw(conn, partner.id, c.cell)?;
-                        } else {
-                            grants::revoke_api_environment(conn, partner.id, c.cell.0, c.cell.1)?;
-                        }
-                        items.push(c.item("removed"));
-                    }
-                    review::record_and_tell(conn, &actor, &settings, &partner, &changes, items)?;
+                    apply_tx(conn, &actor, &settings, &partner, (&grant, &revoke), expiry, &changes)?;
                     let (held, granted): (Vec<&CellChange>, Vec<&CellChange>) = grant.iter().partition(|c| c.held);
                     Ok(Confirmed::Saved {
                         granted: granted.into_iter().map(CellChange::sentence).collect(),
@@ -627,18 +607,93 @@ pub async fn confirm(
     }
 }
 
+/// Writes a planned change: each grant given (or held for approval) and taken away, one audit
+/// event with the list, and "What changed in your access" to the partner's Admins.
+fn apply_tx(
+    conn: &mut PgConnection,
+    actor: &dyn Actor,
+    settings: &Settings,
+    partner: &Partner,
+    (grant, revoke): (&[CellChange], &[CellChange]),
+    expiry: Option<Expiry>,
+    changes: &[Change],
+) -> Result<(), AppError> {
+    let mut items = Vec::new();
+    for c in grant {
+        if c.held {
+            held_grants::hold(conn, actor.enterprise_id(), partner.id, c.cell, actor.user_id(), expiry)?;
+        } else {
+            grants::grant_api_environment(conn, partner.id, c.cell.0, c.cell.1, actor.user_id(), expiry)?;
+        }
+        let mut item = c.item("added");
+        item["expires_on"] = serde_json::json!(expiry.map(|e| e.on));
+        items.push(item);
+    }
+    for c in revoke {
+        if c.held {
+            held_grants::withdraw(conn, partner.id, c.cell)?;
+        } else {
+            grants::revoke_api_environment(conn, partner.id, c.cell.0, c.cell.1)?;
+        }
+        items.push(c.item("removed"));
+    }
+    review::record_and_tell(conn, actor, settings, partner, changes, items)
+}
+
+/// What an API call changed in one API's environments.
+pub(crate) struct ApiAccessSet {
+    /// "Payments API — Production", as the UI's messages name them.
+    pub granted: Vec<String>,
+    pub held: Vec<String>,
+    pub revoked: Vec<String>,
+}
+
+/// `PUT /api/v1/partners/{id}/grants/apis/{api_id}`: the partner's environments of `api_id`
+/// become exactly `environments`, by the Add APIs matrix's rules (its plan and its writes);
+/// Err holds the matrix's refusals.
+pub(crate) fn set_api_environments(
+    conn: &mut PgConnection,
+    actor: &dyn Actor,
+    settings: &Settings,
+    id: PartnerId,
+    api_id: ApiId,
+    environments: &BTreeSet<EnvironmentId>,
+    expiry: Option<Expiry>,
+) -> Result<Result<ApiAccessSet, Vec<String>>, AppError> {
+    let form = MatrixForm {
+        apis: BTreeSet::from([api_id]),
+        cells: environments.iter().map(|e| (api_id, *e)).collect(),
+        expires_on: String::new(),
+    };
+    match plan_tx(conn, actor, id, &form)? {
+        Plan::Refused(errors) => Ok(Err(errors)),
+        Plan::Change { partner, grant, revoke } => {
+            if !grant.is_empty() || !revoke.is_empty() {
+                let changes = Plan::changes(&grant, &revoke, expiry);
+                apply_tx(conn, actor, settings, &partner, (&grant, &revoke), expiry, &changes)?;
+            }
+            let (held, granted): (Vec<&CellChange>, Vec<&CellChange>) = grant.iter().partition(|c| c.held);
+            Ok(Ok(ApiAccessSet {
+                granted: granted.into_iter().map(CellChange::what).collect(),
+                held: held.into_iter().map(CellChange::what).collect(),
+                revoked: revoke.iter().map(CellChange::what).collect(),
+            }))
+        }
+    }
+}
+
 // ---- Revoke ----------------------------------------------------------------------------------
 
-fn revoke_one_tx(
+pub(crate) fn revoke_one_tx(
     conn: &mut PgConnection,
-    actor: &Principal,
+    actor: &dyn Actor,
     id: PartnerId,
     api_id: ApiId,
     env_id: EnvironmentId,
 ) -> Result<(FlashKind, String), AppError> {
     let partner = lock_changeable(conn, actor, id)?;
-    let api = grants::find_api(conn, actor.enterprise_id, api_id)?.ok_or(AppError::NotFound)?;
-    let env = grants::find_environment(conn, actor.enterprise_id, env_id)?.ok_or(AppError::NotFound)?;
+    let api = grants::find_api(conn, actor.enterprise_id(), api_id)?.ok_or(AppError::NotFound)?;
+    let env = grants::find_environment(conn, actor.enterprise_id(), env_id)?.ok_or(AppError::NotFound)?;
     let target = format!("{} in {}", api.name, env.name);
     if !grants::revoke_api_environment(conn, partner.id, api.id, env.id)? {
         return Ok((FlashKind::Info, format!("{target} was not granted to {}; nothing changed.", partner.name)));
@@ -665,17 +720,17 @@ pub async fn revoke_one(
 
 fn revoke_all_tx(
     conn: &mut PgConnection,
-    actor: &Principal,
+    actor: &dyn Actor,
     id: PartnerId,
     api_id: ApiId,
 ) -> Result<(FlashKind, String), AppError> {
     let partner = lock_changeable(conn, actor, id)?;
-    let api = grants::find_api(conn, actor.enterprise_id, api_id)?.ok_or(AppError::NotFound)?;
+    let api = grants::find_api(conn, actor.enterprise_id(), api_id)?.ok_or(AppError::NotFound)?;
     let gone = grants::revoke_api(conn, partner.id, api.id)?;
     if gone.is_empty() {
         return Ok((FlashKind::Info, format!("{} was not granted to {}; nothing changed.", api.name, partner.name)));
     }
-    let names: Vec<String> = grants::environments(conn, actor.enterprise_id)?
+    let names: Vec<String> = grants::environments(conn, actor.enterprise_id())?
         .into_iter()
         .filter(|e| gone.contains(&e.id))
         .map(|e| e.name)

@@ -3,6 +3,7 @@
 //! (`…/apis/{api_id}/environments/{environment_id}/extend`). The new day must come after the
 //! current one; the reminders start over for the new day. Audited with both days.
 
+use crate::auth::actor::Actor;
 use crate::domain::{ApiId, EnvironmentId, PartnerId, ProductId};
 use chrono::NaiveDate;
 
@@ -16,10 +17,7 @@ use crate::domain::expiry;
 use crate::routes::partners::grants::shared::{lock_changeable, read_expiry, record};
 use crate::routes::partners::header::{change_refusal, load_header, PartnerHeader};
 use crate::{
-    auth::{
-        guards::{EnterpriseAdmin, EnterpriseEditor},
-        session::Principal,
-    },
+    auth::guards::{EnterpriseAdmin, EnterpriseEditor},
     db::{self, grants},
     domain::{AuditAction, EnterpriseId, FlashKind},
     error::AppError,
@@ -166,12 +164,12 @@ enum Outcome {
 
 fn extend_tx(
     conn: &mut PgConnection,
-    actor: &Principal,
+    actor: &dyn Actor,
     (id, target): (PartnerId, Target),
     new: Expiry,
 ) -> Result<Outcome, AppError> {
     let partner = lock_changeable(conn, actor, id)?;
-    let (what, current) = find(conn, actor.enterprise_id, partner.id, target)?;
+    let (what, current) = find(conn, actor.enterprise_id(), partner.id, target)?;
     if new.on <= current {
         return Ok(Outcome::NotLater(format!("Choose a day after the current end, {}.", expiry::day_text(current))));
     }

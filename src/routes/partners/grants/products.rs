@@ -2,6 +2,7 @@
 //! partner, **Add Products** (a searchable checkbox list of what can still be granted) and
 //! **Revoke**.
 
+use crate::auth::actor::Actor;
 use crate::domain::{PartnerId, ProductId};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeSet;
@@ -11,6 +12,7 @@ use askama::Template;
 use diesel::prelude::*;
 use serde::Deserialize;
 
+use crate::config::Settings;
 use crate::db::grants::Expiry;
 use crate::db::partners::Partner;
 use crate::domain::expiry;
@@ -27,10 +29,7 @@ use crate::routes::partners::header::change_refusal;
 use crate::routes::partners::header::load_header;
 use crate::routes::partners::header::PartnerHeader;
 use crate::{
-    auth::{
-        guards::{EnterpriseAdmin, EnterpriseEditor},
-        session::Principal,
-    },
+    auth::guards::{EnterpriseAdmin, EnterpriseEditor},
     db::{self, grants},
     domain::{AuditAction, FlashKind},
     error::AppError,
@@ -191,12 +190,12 @@ enum Plan {
 /// granted. Products already granted are left as they are.
 fn plan_tx(
     conn: &mut PgConnection,
-    actor: &Principal,
+    actor: &dyn Actor,
     id: PartnerId,
     chosen: &BTreeSet<ProductId>,
 ) -> Result<Plan, AppError> {
     let partner = lock_changeable(conn, actor, id)?;
-    let found = grants::lock_products(conn, actor.enterprise_id, chosen)?;
+    let found = grants::lock_products(conn, actor.enterprise_id(), chosen)?;
     let mut problems = Vec::new();
     if found.len() != chosen.len() {
         problems.push(
@@ -297,7 +296,7 @@ pub async fn save(
             Plan::Refused(errors) => Ok(Step::Refused(errors)),
             Plan::Grant { products, .. } if products.is_empty() => Ok(Step::NothingToDo),
             Plan::Grant { partner, products } => {
-                let reviewed = review_of(conn, actor.enterprise_id, &partner, (&products, expiry), None)?;
+                let reviewed = review_of(conn, actor.enterprise_id(), &partner, (&products, expiry), None)?;
                 Ok(Step::Review(Box::new(reviewed)))
             }
         })
@@ -366,20 +365,10 @@ pub async fn confirm(
                 let changes = changes_of(&products, expiry);
                 if review::lines(&changes) != reviewed {
                     let notice = Some(review::CHANGED_SINCE_REVIEW.to_string());
-                    let again = review_of(conn, actor.enterprise_id, &partner, (&products, expiry), notice)?;
+                    let again = review_of(conn, actor.enterprise_id(), &partner, (&products, expiry), notice)?;
                     return Ok(Confirmed::Step(Step::Review(Box::new(again))));
                 }
-                let mut items = Vec::new();
-                for p in &products {
-                    grants::grant_product(conn, partner.id, p.id, actor.user_id, expiry)?;
-                    items.push(serde_json::json!({
-                        "change": "added",
-                        "product_id": p.id,
-                        "product": p.name,
-                        "expires_on": expiry.map(|e| e.on),
-                    }));
-                }
-                review::record_and_tell(conn, &actor, &settings, &partner, &changes, items)?;
+                apply_tx(conn, &actor, &settings, &partner, &products, expiry, &changes)?;
                 Ok(Confirmed::Granted(products.into_iter().map(|p| p.name).collect()))
             }
         })
@@ -397,16 +386,63 @@ pub async fn confirm(
     }
 }
 
+/// Grants `products` (planned by `plan_tx`): one audit event with the list and "What changed
+/// in your access" to the partner's Admins.
+fn apply_tx(
+    conn: &mut PgConnection,
+    actor: &dyn Actor,
+    settings: &Settings,
+    partner: &Partner,
+    products: &[grants::Product],
+    expiry: Option<Expiry>,
+    changes: &[Change],
+) -> Result<(), AppError> {
+    let mut items = Vec::new();
+    for p in products {
+        grants::grant_product(conn, partner.id, p.id, actor.user_id(), expiry)?;
+        items.push(serde_json::json!({
+            "change": "added",
+            "product_id": p.id,
+            "product": p.name,
+            "expires_on": expiry.map(|e| e.on),
+        }));
+    }
+    review::record_and_tell(conn, actor, settings, partner, changes, items)
+}
+
+/// `POST /api/v1/partners/{id}/grants/products`: grants the chosen products by Add Products'
+/// rules; Ok holds the names newly granted (those granted already are left as they are), Err
+/// Add Products' refusals.
+pub(crate) fn grant_products(
+    conn: &mut PgConnection,
+    actor: &dyn Actor,
+    settings: &Settings,
+    id: PartnerId,
+    chosen: &BTreeSet<ProductId>,
+    expiry: Option<Expiry>,
+) -> Result<Result<Vec<String>, Vec<String>>, AppError> {
+    match plan_tx(conn, actor, id, chosen)? {
+        Plan::Refused(errors) => Ok(Err(errors)),
+        Plan::Grant { partner, products } => {
+            if !products.is_empty() {
+                let changes = changes_of(&products, expiry);
+                apply_tx(conn, actor, settings, &partner, &products, expiry, &changes)?;
+            }
+            Ok(Ok(products.into_iter().map(|p| p.name).collect()))
+        }
+    }
+}
+
 // ---- Revoke ----------------------------------------------------------------------------------
 
-fn revoke_tx(
+pub(crate) fn revoke_tx(
     conn: &mut PgConnection,
-    actor: &Principal,
+    actor: &dyn Actor,
     id: PartnerId,
     product_id: ProductId,
 ) -> Result<(FlashKind, String), AppError> {
     let partner = lock_changeable(conn, actor, id)?;
-    let product = grants::find_product(conn, actor.enterprise_id, product_id)?.ok_or(AppError::NotFound)?;
+    let product = grants::find_product(conn, actor.enterprise_id(), product_id)?.ok_or(AppError::NotFound)?;
     if !grants::revoke_product(conn, partner.id, product.id)? {
         return Ok((
             FlashKind::Info,

@@ -9,6 +9,7 @@
 //! applied list is stored in one `partner.access_changed` audit event and emailed, through
 //! the outbox in the same transaction, to each of the partner's Admins.
 
+use crate::auth::actor::Actor;
 use actix_web::{http::StatusCode, HttpResponse};
 use askama::Template;
 use diesel::PgConnection;
@@ -16,7 +17,7 @@ use diesel::PgConnection;
 use crate::routes::partners::grants::shared::record;
 use crate::routes::partners::header::PartnerHeader;
 use crate::{
-    auth::{guards::EnterpriseAdmin, session::Principal},
+    auth::guards::EnterpriseAdmin,
     config::Settings,
     db::{memberships, outbox, partners::Partner},
     domain::{AuditAction, EmailKind},
@@ -155,7 +156,7 @@ pub const CHANGED_SINCE_REVIEW: &str = "The partner's access changed after you r
 /// partner's Admins, in the caller's transaction.
 pub fn record_and_tell(
     conn: &mut PgConnection,
-    actor: &Principal,
+    actor: &dyn Actor,
     settings: &Settings,
     partner: &Partner,
     changes: &[Change],
@@ -173,14 +174,14 @@ pub fn record_and_tell(
     let details = serde_json::json!({ "changes": lines, "items": items });
     record(conn, actor, partner, AuditAction::PartnerAccessChanged, &target, details)?;
 
-    let changed_by = format!("{} {}", actor.first_name, actor.surname);
+    let changed_by = actor.display_name();
     let link = settings.link("/service-catalog");
     let meta =
         EmailMeta { kind: EmailKind::AccessChanged, enterprise_id: Some(partner.enterprise_id), invitation_id: None };
     for admin in admins(conn, partner)? {
         let email = crate::email::access::access_changed(&AccessChangedEmail {
             first_name: &admin.first_name,
-            enterprise_name: &actor.enterprise_name,
+            enterprise_name: actor.enterprise_name(),
             partner_name: &partner.name,
             changed_by: &changed_by,
             lines: &lines,

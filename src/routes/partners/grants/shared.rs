@@ -5,13 +5,13 @@
 //! deactivation takes: a grant and a deactivation serialise, so a deactivated partner can
 //! never be left with API access, and a deactivated partner's grants can't change at all.
 
+use crate::auth::actor::Actor;
 use crate::domain::{ApiId, EnvironmentId, PartnerId};
 use chrono::{DateTime, Utc};
 use diesel::PgConnection;
 
 use crate::routes::partners::header::change_refusal;
 use crate::{
-    auth::session::Principal,
     db::{audit, grants::ApiGrant, partners, partners::Partner},
     domain::AuditAction,
     error::AppError,
@@ -19,8 +19,8 @@ use crate::{
 
 /// The partner of the actor's enterprise, locked for the rest of the transaction; 404 for
 /// anyone else's, 409 once it is deactivated.
-pub fn lock_changeable(conn: &mut PgConnection, actor: &Principal, partner_id: PartnerId) -> Result<Partner, AppError> {
-    let partner = partners::lock(conn, actor.enterprise_id, partner_id)?.ok_or(AppError::NotFound)?;
+pub fn lock_changeable(conn: &mut PgConnection, actor: &dyn Actor, partner_id: PartnerId) -> Result<Partner, AppError> {
+    let partner = partners::lock(conn, actor.enterprise_id(), partner_id)?.ok_or(AppError::NotFound)?;
     if let Some(refusal) = change_refusal(&partner) {
         return Err(AppError::Conflict(refusal.into()));
     }
@@ -30,7 +30,7 @@ pub fn lock_changeable(conn: &mut PgConnection, actor: &Principal, partner_id: P
 /// One audit event about a grant; `target` names the product, API or API-in-environment.
 pub fn record(
     conn: &mut PgConnection,
-    actor: &Principal,
+    actor: &dyn Actor,
     partner: &Partner,
     action: AuditAction,
     target: &str,
@@ -39,9 +39,9 @@ pub fn record(
     audit::record(
         conn,
         &audit::NewAuditEvent {
-            enterprise_id: actor.enterprise_id,
+            enterprise_id: actor.enterprise_id(),
             partner_id: Some(partner.id),
-            actor_user_id: Some(actor.user_id),
+            actor_user_id: actor.user_id(),
             actor_label: &actor.actor_label(),
             actor_membership: &actor.membership_label(),
             action,
@@ -54,7 +54,7 @@ pub fn record(
 
 /// *Expires on* as an enterprise's admin typed it (SPEC §15): the end it means in their
 /// enterprise's time zone, None when left empty, or the field's error.
-pub fn read_expiry(actor: &Principal, raw: &str) -> Result<Option<crate::db::grants::Expiry>, String> {
+pub fn read_expiry(actor: &dyn Actor, raw: &str) -> Result<Option<crate::db::grants::Expiry>, String> {
     let clock = actor.clock();
     let day = crate::domain::expiry::parse_expires_on(raw, clock.today()).map_err(|e| e.to_string())?;
     Ok(day.map(|d| crate::db::grants::Expiry::new(d, clock.zone)))

@@ -3,7 +3,7 @@
 
 use crate::domain::{EnterpriseId, InvitationId, PartnerId};
 use actix_web::{http::StatusCode, web, HttpResponse};
-use diesel::Connection;
+use diesel::{Connection, PgConnection};
 use serde::Deserialize;
 
 use crate::routes::partners::header::change_refusal;
@@ -12,8 +12,9 @@ use crate::routes::partners::page::general::render_general_with;
 use crate::routes::partners::page::general::AdminForm;
 use crate::routes::partners::page::general::DomainForm;
 use crate::{
-    auth::guards::EnterpriseAdmin,
-    db::{self, invitations, partners, schema, users},
+    auth::{actor::Actor, guards::EnterpriseAdmin},
+    config::Settings,
+    db::{self, invitations, invitations::Invitation, partners, schema, users},
     domain::{Domain, EmailAddress, FlashKind, InvitationStatus, PersonName, Role},
     error::AppError,
     render::see_other,
@@ -30,8 +31,7 @@ pub struct Form {
 /// Why the transaction stopped: a refused form rolls back whatever it did (e.g. revoking the
 /// previous invitation), a fault is an ordinary error.
 enum TxError {
-    /// Boxed: the form is large and rides on every `Result` of the transaction.
-    Refused(Box<AdminForm>, StatusCode),
+    Refused(AdminRefusal),
     App(AppError),
 }
 
@@ -55,93 +55,27 @@ pub async fn send_invitation(
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let Form { first_name, surname, email } = form.into_inner();
-    let first = PersonName::parse(&first_name);
-    let last = PersonName::parse(&surname);
-    let address = EmailAddress::parse(&email);
-    let mut admin_form = AdminForm {
-        first_name_error: first.as_ref().err().map(|e| e.to_string()),
-        surname_error: last.as_ref().err().map(|e| e.to_string()),
-        email_error: address.as_ref().err().map(|e| e.to_string()),
-        first_name,
-        surname,
-        email,
-    };
     let actor = user.user.clone();
     let settings = state.settings.clone();
     let enterprise_id = actor.enterprise_id;
+    let typed = AdminTyped { first_name: first_name.clone(), surname: surname.clone(), email: email.clone() };
 
     let outcome = db::run(&state.pool, move |conn| {
         let result = conn.transaction::<_, TxError, _>(|conn| {
-            let partner = partners::lock(conn, enterprise_id, id)?.ok_or(AppError::NotFound)?;
-            if let Some(refusal) = change_refusal(&partner) {
-                return Err(AppError::Conflict(refusal.into()).into());
-            }
-            let (Ok(first), Ok(last), Ok(address)) = (&first, &last, &address) else {
-                return Err(TxError::Refused(Box::new(admin_form), StatusCode::UNPROCESSABLE_ENTITY));
-            };
-            let domains: Vec<Domain> = partners::domains(conn, partner.id)?
-                .into_iter()
-                .filter(|d| d.active)
-                .filter_map(|d| Domain::parse(&d.domain).ok())
-                .collect();
-            if !address.belongs_to(&domains) {
-                let list: Vec<&str> = domains.iter().map(Domain::as_str).collect();
-                admin_form.email_error =
-                    Some(format!("The email must use one of the partner's registered domains: {}.", list.join(", ")));
-                return Err(TxError::Refused(Box::new(admin_form), StatusCode::UNPROCESSABLE_ENTITY));
-            }
-            let current = match partner.account_admin_user_id {
-                Some(uid) => users::find(conn, uid)?,
-                None => None,
-            };
-            if current.as_ref().is_some_and(|u| u.email == address.as_str()) {
-                admin_form.email_error = Some(format!("{} is already the account administrator.", address.as_str()));
-                return Err(TxError::Refused(Box::new(admin_form), StatusCode::UNPROCESSABLE_ENTITY));
-            }
-            // One administrator invitation at a time: a new one replaces any pending one.
-            for pending in invitations::for_partner(conn, partner.id)? {
-                if pending.for_account_admin && pending.status == InvitationStatus::Pending {
-                    invitations::revoke(conn, &actor, partner.id, pending.id)?;
-                }
-            }
-            let issued = invitations::issue(
-                conn,
-                &settings,
-                &actor,
-                &invitations::NewInvite {
-                    enterprise_id,
-                    partner_id: partner.id,
-                    email: address,
-                    first_name: first,
-                    surname: last,
-                    role: Role::Admin,
-                    for_account_admin: true,
-                },
-            );
-            match issued {
-                Ok(_) => Ok(address.as_str().to_string()),
-                Err(AppError::Conflict(message)) => {
-                    admin_form.email_error = Some(message);
-                    Err(TxError::Refused(Box::new(admin_form), StatusCode::CONFLICT))
-                }
-                // The domain is not verified while the enterprise requires it: rolled back,
-                // so a pending invitation revoked above stays as it was.
-                Err(AppError::Unprocessable(message)) => {
-                    admin_form.email_error = Some(message);
-                    Err(TxError::Refused(Box::new(admin_form), StatusCode::UNPROCESSABLE_ENTITY))
-                }
-                Err(e) => Err(e.into()),
+            match invite_administrator(conn, &settings, &actor, id, &typed)? {
+                Ok(invitation) => Ok(invitation.email),
+                Err(refusal) => Err(TxError::Refused(refusal)),
             }
         });
         match result {
             Ok(address) => Ok(Ok(address)),
-            Err(TxError::Refused(form, status)) => Ok(Err((*form, status))),
+            Err(TxError::Refused(refusal)) => Ok(Err(refusal)),
             Err(TxError::App(e)) => Err(e),
         }
     })
     .await?;
 
-    let (admin_form, status) = match outcome {
+    let refusal = match outcome {
         Ok(address) => {
             user.flash(
                 FlashKind::Success,
@@ -151,12 +85,116 @@ pub async fn send_invitation(
         }
         Err(refused) => refused,
     };
+    let admin_form = AdminForm {
+        first_name_error: refusal.first_name,
+        surname_error: refusal.surname,
+        email_error: refusal.email,
+        first_name,
+        surname,
+        email,
+    };
     let data = db::run(&state.pool, move |conn| load_general(conn, enterprise_id, id)).await?;
-    render_general_with(&user, data, DomainForm::default(), admin_form, status)
+    render_general_with(&user, data, DomainForm::default(), admin_form, refusal.status)
+}
+
+/// The new administrator as typed.
+pub(crate) struct AdminTyped {
+    pub first_name: String,
+    pub surname: String,
+    pub email: String,
+}
+
+/// Why an administrator invitation was refused, per field.
+#[derive(Debug)]
+pub(crate) struct AdminRefusal {
+    pub status: StatusCode,
+    pub first_name: Option<String>,
+    pub surname: Option<String>,
+    pub email: Option<String>,
+}
+
+/// Invites `typed` to become the partner's account administrator (General → Send invitation,
+/// `POST /api/v1/partners/{id}/invitations`). A pending administrator invitation is replaced.
+/// On a refusal the caller rolls its transaction back, so that replaced invitation stays.
+pub(crate) fn invite_administrator(
+    conn: &mut PgConnection,
+    settings: &Settings,
+    actor: &dyn Actor,
+    id: PartnerId,
+    typed: &AdminTyped,
+) -> Result<Result<Invitation, AdminRefusal>, AppError> {
+    let first = PersonName::parse(&typed.first_name);
+    let last = PersonName::parse(&typed.surname);
+    let address = EmailAddress::parse(&typed.email);
+    let mut refusal = AdminRefusal {
+        status: StatusCode::UNPROCESSABLE_ENTITY,
+        first_name: first.as_ref().err().map(|e| e.to_string()),
+        surname: last.as_ref().err().map(|e| e.to_string()),
+        email: address.as_ref().err().map(|e| e.to_string()),
+    };
+    let partner = partners::lock(conn, actor.enterprise_id(), id)?.ok_or(AppError::NotFound)?;
+    if let Some(message) = change_refusal(&partner) {
+        return Err(AppError::Conflict(message.into()));
+    }
+    let (Ok(first), Ok(last), Ok(address)) = (&first, &last, &address) else {
+        return Ok(Err(refusal));
+    };
+    let domains: Vec<Domain> = partners::domains(conn, partner.id)?
+        .into_iter()
+        .filter(|d| d.active)
+        .filter_map(|d| Domain::parse(&d.domain).ok())
+        .collect();
+    if !address.belongs_to(&domains) {
+        let list: Vec<String> = domains.iter().map(|d| d.as_str().to_string()).collect();
+        refusal.email = Some(crate::domain::new_partner::email_outside(&list));
+        return Ok(Err(refusal));
+    }
+    let current = match partner.account_admin_user_id {
+        Some(uid) => users::find(conn, uid)?,
+        None => None,
+    };
+    if current.as_ref().is_some_and(|u| u.email == address.as_str()) {
+        refusal.email = Some(format!("{} is already the account administrator.", address.as_str()));
+        return Ok(Err(refusal));
+    }
+    // One administrator invitation at a time: a new one replaces any pending one.
+    for pending in invitations::for_partner(conn, partner.id)? {
+        if pending.for_account_admin && pending.status == InvitationStatus::Pending {
+            invitations::revoke(conn, actor, partner.id, pending.id)?;
+        }
+    }
+    let issued = invitations::issue(
+        conn,
+        settings,
+        actor,
+        &invitations::NewInvite {
+            enterprise_id: actor.enterprise_id(),
+            partner_id: partner.id,
+            email: address,
+            first_name: first,
+            surname: last,
+            role: Role::Admin,
+            for_account_admin: true,
+        },
+    );
+    match issued {
+        Ok(invitation) => Ok(Ok(invitation)),
+        Err(AppError::Conflict(message)) => {
+            refusal.email = Some(message);
+            refusal.status = StatusCode::CONFLICT;
+            Ok(Err(refusal))
+        }
+        // The domain is not verified while the enterprise requires it.
+        Err(AppError::Unprocessable(message)) => {
+            refusal.email = Some(message);
+            Ok(Err(refusal))
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// An administrator invitation of a partner of this enterprise, or 404.
-fn admin_invitation(
+pub(crate) fn admin_invitation(
     conn: &mut diesel::PgConnection,
     enterprise_id: EnterpriseId,
     partner_id: PartnerId,

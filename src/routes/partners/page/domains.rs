@@ -3,6 +3,7 @@
 //! Both run in a transaction that locks the partner row, so two admins editing the same
 //! partner can't, say, remove its last two domains at once.
 
+use crate::auth::actor::Actor;
 use crate::domain::{DomainId, PartnerId};
 use actix_web::{http::StatusCode, web, HttpResponse};
 use diesel::{prelude::*, result::DatabaseErrorKind, result::Error as DieselError};
@@ -14,7 +15,7 @@ use crate::routes::partners::page::general::load_general;
 use crate::routes::partners::page::general::render_general;
 use crate::routes::partners::page::general::DomainForm;
 use crate::{
-    auth::{guards::EnterpriseAdmin, session::Principal},
+    auth::guards::EnterpriseAdmin,
     db::{self, invitations, memberships, partners},
     domain::{AuditAction, Domain, FlashKind},
     error::AppError,
@@ -26,7 +27,7 @@ pub const LAST_DOMAIN: &str = "A partner needs at least one domain.";
 pub const ALREADY_HERE: &str = "This domain is already registered for this partner.";
 
 /// What a domain form led to: a change (flash message), or the General page again.
-enum Outcome {
+pub(crate) enum Outcome {
     Done(String),
     Refused { status: StatusCode, form: DomainForm },
 }
@@ -66,20 +67,24 @@ pub async fn add(
     let raw = form.into_inner().domain;
     let actor = user.user.clone();
     let typed = raw.clone();
-    let outcome = db::run(&state.pool, move |conn| {
-        match conn.transaction(|conn| add_tx(conn, &actor, id, &typed)) {
-            // Registered to another partner between our check and our insert.
-            Err(AppError::Database(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _))) => {
-                Ok(refuse_field(
-                    &typed,
-                    format!("{} is already registered to another partner.", typed.trim().to_lowercase()),
-                ))
-            }
-            other => other,
-        }
-    })
-    .await?;
+    let outcome = db::run(&state.pool, move |conn| add_domain(conn, &actor, id, &typed)).await?;
     finish(user, state, id, outcome).await
+}
+
+/// Adds the domain `raw` to the partner, in a transaction of its own (the page and the API).
+pub(crate) fn add_domain(
+    conn: &mut PgConnection,
+    actor: &dyn Actor,
+    id: PartnerId,
+    raw: &str,
+) -> Result<Outcome, AppError> {
+    match conn.transaction(|conn| add_tx(conn, actor, id, raw)) {
+        // Registered to another partner between our check and our insert.
+        Err(AppError::Database(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _))) => {
+            Ok(refuse_field(raw, crate::domain::new_partner::domain_taken(&raw.trim().to_lowercase())))
+        }
+        other => other,
+    }
 }
 
 fn refuse_field(value: &str, error: String) -> Outcome {
@@ -89,8 +94,8 @@ fn refuse_field(value: &str, error: String) -> Outcome {
     }
 }
 
-fn add_tx(conn: &mut PgConnection, actor: &Principal, id: PartnerId, raw: &str) -> Result<Outcome, AppError> {
-    let partner = partners::lock(conn, actor.enterprise_id, id)?.ok_or(AppError::NotFound)?;
+fn add_tx(conn: &mut PgConnection, actor: &dyn Actor, id: PartnerId, raw: &str) -> Result<Outcome, AppError> {
+    let partner = partners::lock(conn, actor.enterprise_id(), id)?.ok_or(AppError::NotFound)?;
     if let Some(refusal) = change_refusal(&partner) {
         return Err(AppError::Conflict(refusal.into()));
     }
@@ -102,10 +107,10 @@ fn add_tx(conn: &mut PgConnection, actor: &Principal, id: PartnerId, raw: &str) 
     if partners::domains(conn, partner.id)?.iter().any(|d| d.domain == domain) {
         return Ok(refuse_field(raw, ALREADY_HERE.into()));
     }
-    if !partners::domains_taken(conn, actor.enterprise_id, &[domain.to_string()], Some(partner.id))?.is_empty() {
-        return Ok(refuse_field(raw, format!("{domain} is already registered to another partner.")));
+    if !partners::domains_taken(conn, actor.enterprise_id(), &[domain.to_string()], Some(partner.id))?.is_empty() {
+        return Ok(refuse_field(raw, crate::domain::new_partner::domain_taken(domain)));
     }
-    partners::add_domain(conn, actor.enterprise_id, partner.id, domain)?;
+    partners::add_domain(conn, actor.enterprise_id(), partner.id, domain)?;
     record_event(
         conn,
         actor,
@@ -137,13 +142,13 @@ fn refuse_list(error: String) -> Outcome {
     }
 }
 
-fn remove_tx(
+pub(crate) fn remove_tx(
     conn: &mut PgConnection,
-    actor: &Principal,
+    actor: &dyn Actor,
     id: PartnerId,
     domain_id: DomainId,
 ) -> Result<Outcome, AppError> {
-    let partner = partners::lock(conn, actor.enterprise_id, id)?.ok_or(AppError::NotFound)?;
+    let partner = partners::lock(conn, actor.enterprise_id(), id)?.ok_or(AppError::NotFound)?;
     if let Some(refusal) = change_refusal(&partner) {
         return Err(AppError::Conflict(refusal.into()));
     }

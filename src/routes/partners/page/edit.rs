@@ -1,5 +1,6 @@
 //! Edit partner info: `/settings/partners/{id}/edit` (*Partner name*, *Logo*).
 
+use crate::auth::actor::Actor;
 use crate::domain::PartnerId;
 use actix_multipart::form::MultipartForm;
 use actix_web::{http::StatusCode, web, HttpResponse};
@@ -14,10 +15,7 @@ use crate::routes::partners::info_form::InfoForm;
 use crate::routes::partners::info_form::InfoInput;
 use crate::routes::partners::info_form::LogoChange;
 use crate::{
-    auth::{
-        guards::{EnterpriseAdmin, EnterpriseEditor},
-        session::Principal,
-    },
+    auth::guards::{EnterpriseAdmin, EnterpriseEditor},
     db::{self, partners},
     domain::{AuditAction, FlashKind},
     error::AppError,
@@ -68,7 +66,7 @@ pub async fn edit_form(
     Ok(render(&page(&user, header, partner.name)?))
 }
 
-enum Outcome {
+pub(crate) enum Outcome {
     Saved,
     Invalid { header: PartnerHeader, name_error: Option<String>, logo_error: Option<String> },
 }
@@ -86,7 +84,7 @@ pub async fn save(
     let actor = user.user.clone();
     let typed = name_raw.clone();
     let outcome = db::run(&state.pool, move |conn| {
-        let enterprise_id = actor.enterprise_id;
+        let enterprise_id = actor.enterprise_id();
         match conn.transaction(|conn| apply(conn, &actor, id, input)) {
             // Another partner took the name between our check and our update.
             Err(AppError::Database(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _))) => {
@@ -113,24 +111,29 @@ pub async fn save(
 }
 
 fn name_taken_message(name: &str) -> String {
-    format!("Another partner is already called “{}”. Choose a different name.", name.trim())
+    crate::domain::new_partner::name_taken(name.trim())
 }
 
 /// Validates against the locked partner row and applies the changes, one audit event each.
-fn apply(conn: &mut PgConnection, actor: &Principal, id: PartnerId, input: InfoInput) -> Result<Outcome, AppError> {
-    let partner = partners::lock(conn, actor.enterprise_id, id)?.ok_or(AppError::NotFound)?;
+pub(crate) fn apply(
+    conn: &mut PgConnection,
+    actor: &dyn Actor,
+    id: PartnerId,
+    input: InfoInput,
+) -> Result<Outcome, AppError> {
+    let partner = partners::lock(conn, actor.enterprise_id(), id)?.ok_or(AppError::NotFound)?;
     if let Some(refusal) = change_refusal(&partner) {
         return Err(AppError::Conflict(refusal.into()));
     }
     let mut name_error = input.name.as_ref().err().cloned();
     if let Ok(name) = &input.name {
-        if partners::name_taken(conn, actor.enterprise_id, name.as_str(), Some(partner.id))? {
+        if partners::name_taken(conn, actor.enterprise_id(), name.as_str(), Some(partner.id))? {
             name_error = Some(name_taken_message(name.as_str()));
         }
     }
     let logo_error = input.logo.as_ref().err().cloned();
     let (Ok(name), Ok(logo), None) = (input.name, input.logo, &name_error) else {
-        let (_, header) = load_header(conn, actor.enterprise_id, id)?;
+        let (_, header) = load_header(conn, actor.enterprise_id(), id)?;
         return Ok(Outcome::Invalid { header, name_error, logo_error });
     };
 

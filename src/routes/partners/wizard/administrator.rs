@@ -90,10 +90,7 @@ pub async fn save_admin(
             None
         }
         Ok(e) if !e.belongs_to(&registered) => {
-            email_error = Some(format!(
-                "The email must use one of the partner's registered domains: {}.",
-                draft.domains.join(", ")
-            ));
+            email_error = Some(crate::domain::new_partner::email_outside(&draft.domains));
             None
         }
         Ok(e) => Some(e),

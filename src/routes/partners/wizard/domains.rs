@@ -9,7 +9,7 @@ use crate::render::see_other;
 use crate::{
     auth::guards::{EnterpriseAdmin, EnterpriseEditor},
     db::{self, drafts, partners},
-    domain::Domain,
+    domain::{new_partner, Domain},
     error::AppError,
     render::{render, render_status, Layout},
     state::AppState,
@@ -85,9 +85,7 @@ pub async fn save_domains(
     } else if !raw.trim().is_empty() {
         match Domain::parse_for_partner(&raw) {
             Err(e) => error = Some(e.to_string()),
-            Ok(d) if domains.iter().any(|x| x == d.as_str()) => {
-                error = Some(format!("{} is already in the list.", d.as_str()))
-            }
+            Ok(d) if domains.iter().any(|x| x == d.as_str()) => error = Some(new_partner::domain_in_list(d.as_str())),
             Ok(d) => {
                 let candidate = vec![d.as_str().to_string()];
                 let enterprise_id = user.user.enterprise_id;
@@ -98,12 +96,12 @@ pub async fn save_domains(
                 if taken.is_empty() {
                     domains.push(d.as_str().to_string());
                 } else {
-                    error = Some(format!("{} is already registered to another partner.", d.as_str()));
+                    error = Some(new_partner::domain_taken(d.as_str()));
                 }
             }
         }
     } else if action == "next" && domains.is_empty() {
-        error = Some("Add at least one domain.".to_string());
+        error = Some(new_partner::ADD_ONE_DOMAIN.to_string());
     } else if action == "add" {
         error = Some("Enter a domain like acme.com.".to_string());
     }

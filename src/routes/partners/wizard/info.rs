@@ -87,7 +87,7 @@ pub async fn save_info(
 
     let name_error = match (&input.name, name_taken) {
         (Err(e), _) => Some(e.clone()),
-        (Ok(n), true) => Some(format!("Another partner is already called “{}”. Choose a different name.", n.as_str())),
+        (Ok(n), true) => Some(crate::domain::new_partner::name_taken(n.as_str())),
         _ => None,
     };
     let logo_error = input.logo.as_ref().err().cloned();
