@@ -65,6 +65,8 @@ pub struct Settings {
     pub public_base_url: String,
     pub invite_ttl: Duration,
     pub partner_limit: i32,
+    /// Requests each API token may make per minute, across all instances (SPEC §14).
+    pub api_rate_limit: u32,
     pub trusted_proxy: Option<IpAddr>,
     pub workers: usize,
     pub database: PoolSettings,
@@ -314,6 +316,7 @@ impl Settings {
             public_base_url,
             invite_ttl: Duration::from_secs(num("INVITE_TTL_HOURS", 168, 1, 24 * 90)? * 3600),
             partner_limit: num("PARTNER_LIMIT", 10, 1, 10_000)? as i32,
+            api_rate_limit: num("API_RATE_LIMIT_PER_MINUTE", 600, 1, 10_000_000)? as u32,
             trusted_proxy,
             workers: num("WORKERS", cpus, 1, 256)? as usize,
             database: PoolSettings {
@@ -417,6 +420,7 @@ mod tests {
         assert_eq!(s.public_base_url, "http://127.0.0.1:8080");
         assert!(s.session.key_generated);
         assert_eq!(s.partner_limit, 10);
+        assert_eq!(s.api_rate_limit, 600);
         assert_eq!(s.invite_ttl, Duration::from_secs(168 * 3600));
     }
 

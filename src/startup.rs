@@ -97,6 +97,7 @@ impl Application {
             schema_ready: AtomicBool::new(false),
             introspections: Default::default(),
             sessions,
+            api_limits: crate::routes::api::rate_limit::RateLimiter::new(settings.api_rate_limit),
             settings: settings.clone(),
         });
         crate::auth::session_cache::spawn_listener(settings.session.listen_url.clone(), state.sessions.clone());

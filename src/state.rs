@@ -17,4 +17,6 @@ pub struct AppState {
     pub introspections: IntrospectionCache,
     /// Settled sessions, kept while PostgreSQL's notifications say they hold.
     pub sessions: std::sync::Arc<crate::auth::session_cache::SessionCache>,
+    /// Each API token's requests this minute (`API_RATE_LIMIT_PER_MINUTE`).
+    pub api_limits: crate::routes::api::rate_limit::RateLimiter,
 }

@@ -46,6 +46,28 @@ diesel::table! {
 }
 
 diesel::table! {
+    api_idempotency_keys (token_id, idempotency_key) {
+        enterprise_id -> Int8,
+        token_id -> Int8,
+        idempotency_key -> Text,
+        fingerprint -> Bytea,
+        status -> Int2,
+        body -> Text,
+        location -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    api_rate_windows (token_id) {
+        token_id -> Int8,
+        enterprise_id -> Int8,
+        window_start -> Timestamptz,
+        used -> Int4,
+    }
+}
+
+diesel::table! {
     api_tokens (id) {
         id -> Int8,
         enterprise_id -> Int8,
@@ -442,6 +464,10 @@ diesel::joinable!(access_tokens -> enterprises (enterprise_id));
 diesel::joinable!(access_versions -> enterprises (enterprise_id));
 diesel::joinable!(api_environments -> apis (api_id));
 diesel::joinable!(api_environments -> environments (environment_id));
+diesel::joinable!(api_idempotency_keys -> api_tokens (token_id));
+diesel::joinable!(api_idempotency_keys -> enterprises (enterprise_id));
+diesel::joinable!(api_rate_windows -> api_tokens (token_id));
+diesel::joinable!(api_rate_windows -> enterprises (enterprise_id));
 diesel::joinable!(api_tokens -> enterprises (enterprise_id));
 diesel::joinable!(api_tokens -> users (created_by));
 diesel::joinable!(apis -> enterprises (enterprise_id));
@@ -500,6 +526,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     access_tokens,
     access_versions,
     api_environments,
+    api_idempotency_keys,
+    api_rate_windows,
     api_tokens,
     apis,
     application_credentials,

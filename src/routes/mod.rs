@@ -73,8 +73,27 @@ route_table! {
     /// The REST API (SPEC §14), for machines: outside the session and CSRF layers,
     /// authenticated by API tokens, answering JSON.
     pub fn register_api, const API;
-    get  "/api/v1/partners"      => api::partners::list;
-    get  "/api/v1/partners/{id}" => api::partners::read;
+    get    "/api/v1/partners"                                    => api::partners::list;
+    post   "/api/v1/partners"                                    => api::partners::create;
+    get    "/api/v1/partners/{id}"                               => api::partners::read;
+    patch  "/api/v1/partners/{id}"                               => api::partners::update;
+    post   "/api/v1/partners/{id}/deactivate"                    => api::partners::deactivate;
+    get    "/api/v1/partners/{id}/domains"                       => api::domains::list;
+    post   "/api/v1/partners/{id}/domains"                       => api::domains::add;
+    delete "/api/v1/partners/{id}/domains/{domain_id}"           => api::domains::remove;
+    get    "/api/v1/partners/{id}/invitations"                   => api::invitations::list;
+    post   "/api/v1/partners/{id}/invitations"                   => api::invitations::create;
+    post   "/api/v1/partners/{id}/invitations/{invitation_id}/resend" => api::invitations::resend;
+    post   "/api/v1/partners/{id}/invitations/{invitation_id}/revoke" => api::invitations::revoke;
+    get    "/api/v1/partners/{id}/grants"                        => api::grants::list;
+    post   "/api/v1/partners/{id}/grants/products"               => api::grants::grant_products;
+    delete "/api/v1/partners/{id}/grants/products/{product_id}"  => api::grants::revoke_product;
+    put    "/api/v1/partners/{id}/grants/apis/{api_id}"          => api::grants::set_api;
+    delete "/api/v1/partners/{id}/grants/apis/{api_id}/environments/{environment_id}" => api::grants::revoke_api_environment;
+    get    "/api/v1/catalog"                                     => api::catalog::catalog;
+    get    "/api/v1/audit-events"                                => api::catalog::audit_events;
+    get    "/api/v1/openapi.json"                                => api::docs::openapi_json;
+    get    "/api/docs"                                           => api::docs::reference;
 }
 
 route_table! {

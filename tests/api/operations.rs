@@ -35,7 +35,7 @@ print(json.dumps(out))
 fn parse(text: &str) -> Vec<Value> {
     use std::io::Write;
     let python = std::env::var("PROMETHEUS_PYTHON")
-        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/.tools/prometheus/bin/python").to_string());
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/.tools/python/bin/python").to_string());
     let mut child = Command::new(&python)
         .args(["-c", PARSER])
         .stdin(Stdio::piped())

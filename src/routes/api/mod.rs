@@ -3,12 +3,24 @@
 //! limited to its scopes. Errors are `application/problem+json` (RFC 9457) with a list of field
 //! errors where a parameter is wrong.
 //!
-//! Built so far: reading partners (`partners`). The rest of issue 15 (writes, idempotency,
-//! rate limits, OpenAPI, webhooks) is still to come.
+//! Every request counts against its token's rate limit (`rate_limit`). A POST may carry an
+//! `Idempotency-Key`: its answer is stored with the change, in the same transaction, and a
+//! retry gets that answer again instead of a second change (`run_write`).
+//!
+//! Writes act through the same functions as the pages (`auth::actor::Actor`), so the rules,
+//! the transactions, the emails and the audit events are the UI's; the actor is the token
+//! ("API token *name*").
 
+pub mod catalog;
+pub mod docs;
+pub mod domains;
+pub mod grants;
+pub mod invitations;
 pub mod partners;
+pub mod rate_limit;
+pub mod writes;
 
-use actix_web::{http::StatusCode, FromRequest, HttpRequest, HttpResponse, ResponseError};
+use actix_web::{http::StatusCode, web, FromRequest, HttpRequest, HttpResponse, ResponseError};
 use diesel::PgConnection;
 use serde::Serialize;
 
@@ -21,27 +33,47 @@ use crate::{
 };
 
 /// One wrong parameter or field.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct FieldError {
+    /// The field, as the request names it: `name`, `domains[1]`, `administrator.email`.
     pub field: String,
     pub message: String,
 }
 
-/// An `application/problem+json` answer.
-#[derive(Debug, Clone, Serialize)]
+impl FieldError {
+    pub fn list(errors: Vec<(String, String)>) -> Vec<FieldError> {
+        errors.into_iter().map(|(field, message)| FieldError { field, message }).collect()
+    }
+}
+
+/// An `application/problem+json` answer (RFC 9457).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Problem {
     #[serde(rename = "type")]
+    #[schema(value_type = String, example = "about:blank")]
     pub kind: &'static str,
+    #[schema(value_type = String)]
     pub title: &'static str,
     pub status: u16,
+    /// What went wrong and what to do, in a sentence.
     pub detail: String,
+    /// The fields that break a rule, each with the message the UI shows.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    #[serde(skip)]
+    pub retry_after: Option<u64>,
 }
 
 impl Problem {
     fn new(status: StatusCode, title: &'static str, detail: impl Into<String>) -> Self {
-        Problem { kind: "about:blank", title, status: status.as_u16(), detail: detail.into(), errors: Vec::new() }
+        Problem {
+            kind: "about:blank",
+            title,
+            status: status.as_u16(),
+            detail: detail.into(),
+            errors: Vec::new(),
+            retry_after: None,
+        }
     }
 
     pub fn unauthorized(detail: &str) -> Self {
@@ -66,6 +98,46 @@ impl Problem {
         p.errors = errors;
         p
     }
+
+    /// A well-formed request whose fields break the rules (the wizard's words, per field).
+    pub fn unprocessable(errors: Vec<FieldError>) -> Self {
+        let mut p = Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Unprocessable Content",
+            "Some fields are not valid; nothing was changed.",
+        );
+        p.errors = errors;
+        p
+    }
+
+    /// A refusal with the status the UI answers it with.
+    pub fn status(status: StatusCode, detail: impl Into<String>) -> Self {
+        let title = match status.as_u16() {
+            404 => "Not Found",
+            409 => "Conflict",
+            422 => "Unprocessable Content",
+            _ => "Bad Request",
+        };
+        Problem::new(status, title, detail)
+    }
+
+    pub fn field(field: &str, message: impl Into<String>) -> Self {
+        Problem::unprocessable(vec![FieldError { field: field.to_string(), message: message.into() }])
+    }
+
+    pub fn conflict(detail: impl Into<String>) -> Self {
+        Problem::new(StatusCode::CONFLICT, "Conflict", detail)
+    }
+
+    pub fn too_many(retry_after: u64, per_minute: u32) -> Self {
+        let mut p = Problem::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too Many Requests",
+            format!("This token may make {per_minute} requests a minute. Try again in {retry_after} s."),
+        );
+        p.retry_after = Some(retry_after);
+        p
+    }
 }
 
 impl std::fmt::Display for Problem {
@@ -85,6 +157,9 @@ impl ResponseError for Problem {
         if self.status == 401 {
             r.insert_header(("www-authenticate", "Bearer realm=\"partner-portal\""));
         }
+        if let Some(seconds) = self.retry_after {
+            r.insert_header(("retry-after", seconds.to_string()));
+        }
         r.body(serde_json::to_string(self).unwrap_or_default())
     }
 }
@@ -94,7 +169,9 @@ impl From<AppError> for Problem {
         match e {
             AppError::NotFound => Problem::not_found(),
             AppError::Forbidden => Problem::forbidden("This token may not do that.".into()),
-            AppError::Conflict(m) => Problem::new(StatusCode::CONFLICT, "Conflict", m),
+            AppError::Conflict(m) => Problem::conflict(m),
+            AppError::Unprocessable(m) => Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "Unprocessable Content", m),
+            AppError::BadRequest(m) => Problem::new(StatusCode::BAD_REQUEST, "Bad Request", m),
             other => {
                 let status = other.status_code();
                 if status.is_server_error() {
@@ -168,17 +245,51 @@ pub fn authenticate(
     Ok(caller.require(scope).map(|()| caller))
 }
 
+/// The live token of `bearer` with `scope`, counted against its rate limit.
+pub fn admit(
+    conn: &mut PgConnection,
+    state: &AppState,
+    bearer: &Bearer,
+    scope: &str,
+) -> Result<Result<ApiCaller, Problem>, AppError> {
+    let caller = match authenticate(conn, bearer, scope)? {
+        Ok(caller) => caller,
+        Err(problem) => return Ok(Err(problem)),
+    };
+    match state.api_limits.check(conn, caller.token_id, caller.enterprise_id, chrono::Utc::now())? {
+        rate_limit::Verdict::Allowed => Ok(Ok(caller)),
+        rate_limit::Verdict::Limited { retry_after } => {
+            Ok(Err(Problem::too_many(retry_after, state.api_limits.per_minute())))
+        }
+    }
+}
+
 /// Runs `f` as the API caller of `bearer` with `scope`, in one database call.
-pub async fn run_as<T, F>(state: &AppState, bearer: Bearer, scope: &'static str, f: F) -> Result<T, Problem>
+pub async fn run_as<T, F>(state: &web::Data<AppState>, bearer: Bearer, scope: &'static str, f: F) -> Result<T, Problem>
 where
     T: Send + 'static,
     F: FnOnce(&mut PgConnection, &ApiCaller) -> Result<Result<T, Problem>, AppError> + Send + 'static,
 {
-    db::run(&state.pool, move |conn| match authenticate(conn, &bearer, scope)? {
+    let state = state.clone();
+    db::run(&state.pool.clone(), move |conn| match admit(conn, &state, &bearer, scope)? {
         Ok(caller) => f(conn, &caller),
         Err(problem) => Ok(Err(problem)),
     })
     .await?
+}
+
+/// A positive id from the path; None (answered 404 once the token is known) for anything else.
+pub fn path_id(raw: &str) -> Option<i64> {
+    raw.parse().ok().filter(|&id: &i64| id > 0)
+}
+
+/// The request's JSON body; 400 with what serde found wrong.
+pub fn parse_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Problem> {
+    serde_json::from_slice(body).map_err(|e| {
+        let mut p = Problem::new(StatusCode::BAD_REQUEST, "Bad Request", "The body is not the JSON this call takes.");
+        p.errors = vec![FieldError { field: "body".into(), message: e.to_string() }];
+        p
+    })
 }
 
 /// A JSON answer.

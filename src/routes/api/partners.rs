@@ -1,6 +1,9 @@
-//! `GET /api/v1/partners` (cursor pages, the list's filters) and `GET /api/v1/partners/{id}`:
-//! the enterprise's partners as JSON, for a token with `partners:read`. One statement each,
-//! reading the summaries the partners list reads (domains, counts, Partner ID).
+//! Partners: `GET /api/v1/partners` (cursor pages, the list's filters) and
+//! `GET /api/v1/partners/{id}` for a token with `partners:read`, one statement each, reading
+//! the summaries the partners list reads (domains, counts, Partner ID); and, with
+//! `partners:write`, the wizard in one call (`POST /api/v1/partners`), renaming
+//! (`PATCH /api/v1/partners/{id}`) and deactivation (`POST /api/v1/partners/{id}/deactivate`),
+//! each through the function the pages use.
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use base64::Engine;
@@ -9,14 +12,27 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Integer, Nullable, Text, Timestamptz};
 use serde::{Deserialize, Serialize};
 
-use super::{json, run_as, Bearer, FieldError, Problem};
+use super::{
+    json, parse_body, path_id, run_as,
+    writes::{run_write, Answer, Idempotency},
+    Bearer, FieldError, Problem,
+};
 use crate::{
-    db,
-    domain::{PartnerId, PartnerStatus},
+    db::{
+        self,
+        registration::{self, RegisterError},
+    },
+    domain::{
+        new_partner::{self, NewPartner, PartnerInput},
+        EnterpriseId, PartnerId, PartnerName, PartnerStatus,
+    },
+    error::AppError,
+    routes::partners::{deactivate, info_form, page::edit},
     state::AppState,
 };
 
 const SCOPE: &str = "partners:read";
+const WRITE: &str = "partners:write";
 const LIMIT_DEFAULT: i64 = 25;
 const LIMIT_MAX: i64 = 100;
 
@@ -43,15 +59,18 @@ struct Row {
 }
 
 /// A partner as the API shows it.
-#[derive(Serialize)]
-struct PartnerJson {
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct PartnerJson {
     id: i64,
     name: String,
+    /// requested, invited, active, deactivated or declined.
     status: String,
+    /// The partner organisation's Partner ID (SPEC §11).
     partner_code: String,
     domains: Vec<String>,
     product_count: i32,
     api_count: i32,
+    /// The account administrator's address, once one has accepted.
     administrator_email: Option<String>,
     registered_at: DateTime<Utc>,
 }
@@ -72,8 +91,9 @@ impl From<Row> for PartnerJson {
     }
 }
 
-#[derive(Serialize)]
-struct Page {
+/// A page of partners.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct PartnerPage {
     data: Vec<PartnerJson>,
     /// Pass as `cursor` for the next page; null on the last one.
     next_cursor: Option<String>,
@@ -111,6 +131,25 @@ fn decode_cursor(raw: &str) -> Option<i64> {
     String::from_utf8(bytes).ok()?.strip_prefix("after:")?.parse().ok().filter(|&id: &i64| id >= 0)
 }
 
+#[utoipa::path(
+    get, path = "/api/v1/partners", tag = "Partners", operation_id = "listPartners",
+    summary = "List partners",
+    description = "The enterprise's partners, oldest first, a page at a time.",
+    params(
+        ("status" = Option<String>, Query, description = "requested, invited, active, deactivated or declined"),
+        ("q" = Option<String>, Query, description = "Part of the partner's name"),
+        ("limit" = Option<i64>, Query, description = "Partners per page, 1 to 100 (25)"),
+        ("cursor" = Option<String>, Query, description = "next_cursor of the previous page"),
+    ),
+    responses(
+        (status = 200, description = "A page of partners", body = PartnerPage),
+        (status = 400, description = "A parameter is not valid", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No live token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token lacks partners:read", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Over the token's rate limit", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("token" = ["partners:read"]))
+)]
 pub async fn list(bearer: Bearer, state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, Problem> {
     // Read here rather than by `web::Query`, whose refusals are the pages' HTML 400.
     let query = web::Query::<ListQuery>::from_query(req.query_string())
@@ -177,26 +216,211 @@ pub async fn list(bearer: Bearer, state: web::Data<AppState>, req: HttpRequest) 
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
     let next_cursor = if more { rows.last().map(|r| encode_cursor(r.id)) } else { None };
-    Ok(json(&Page { data: rows.into_iter().map(PartnerJson::from).collect(), next_cursor }))
+    Ok(json(&PartnerPage { data: rows.into_iter().map(PartnerJson::from).collect(), next_cursor }))
 }
 
+/// The partner `id` of the enterprise, as the API shows it.
+pub fn find(conn: &mut PgConnection, enterprise_id: EnterpriseId, id: PartnerId) -> QueryResult<Option<PartnerJson>> {
+    let row: Option<Row> = db::static_query(select!("WHERE p.enterprise_id = $1 AND p.id = $2"))
+        .bind::<BigInt, _>(enterprise_id)
+        .bind::<BigInt, _>(id)
+        .get_result(conn)
+        .optional()?;
+    Ok(row.map(PartnerJson::from))
+}
+
+/// The partner as it is now, for a write's answer (it was just changed, so it exists).
+fn answer(conn: &mut PgConnection, enterprise_id: EnterpriseId, id: PartnerId) -> Result<PartnerJson, AppError> {
+    find(conn, enterprise_id, id)?.ok_or(AppError::NotFound)
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/partners/{id}", tag = "Partners", operation_id = "readPartner",
+    summary = "Read a partner",
+    params(("id" = i64, Path, description = "The partner's id")),
+    responses(
+        (status = 200, description = "The partner", body = PartnerJson),
+        (status = 404, description = "No such partner in your enterprise", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("token" = ["partners:read"]))
+)]
 pub async fn read(
     bearer: Bearer,
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    let id: Option<i64> = path.into_inner().parse().ok().filter(|&id: &i64| id > 0);
-    let row: Option<Row> = run_as(&state, bearer, SCOPE, move |conn, caller| {
+    let id = path_id(&path);
+    let partner = run_as(&state, bearer, SCOPE, move |conn, caller| {
         // Authenticated first: an unknown token learns nothing, not even "no such id".
         let Some(id) = id else { return Ok(Ok(None)) };
-        Ok(Ok(db::static_query(select!("WHERE p.enterprise_id = $1 AND p.id = $2"))
-            .bind::<BigInt, _>(caller.enterprise_id)
-            .bind::<BigInt, _>(PartnerId::new(id))
-            .get_result(conn)
-            .optional()?))
+        Ok(Ok(find(conn, caller.enterprise_id, PartnerId::new(id))?))
     })
     .await?;
-    Ok(json(&PartnerJson::from(row.ok_or_else(Problem::not_found)?)))
+    Ok(json(&partner.ok_or_else(Problem::not_found)?))
+}
+
+/// The wizard's three steps in one body.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct NewPartnerJson {
+    /// Partner name (1–100 characters).
+    name: String,
+    /// Its email domains, at least one (e.g. globex.com).
+    domains: Vec<String>,
+    administrator: PersonJson,
+}
+
+/// A person to invite.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct PersonJson {
+    first_name: String,
+    surname: String,
+    /// An address in one of the partner's domains.
+    email: String,
+}
+
+#[utoipa::path(
+    post, path = "/api/v1/partners", tag = "Partners", operation_id = "createPartner",
+    summary = "Register a partner",
+    description = "The Register partners wizard in one call: the partner, its domains and its account \
+administrator, who is emailed an invitation. Same rules and messages as the wizard; the partner \
+limit holds under concurrent calls. Send an Idempotency-Key to retry safely.",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Any unique string, e.g. a UUID; a retry with it gets the first answer")),
+    request_body = NewPartnerJson,
+    responses(
+        (status = 201, description = "Registered; Location is the partner", body = PartnerJson),
+        (status = 400, description = "The body is not the JSON described", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The partner limit is reached", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A field breaks a rule; errors name each", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("token" = ["partners:write"]))
+)]
+pub async fn create(
+    bearer: Bearer,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, Problem> {
+    let idempotency = Idempotency::of(&req, &body)?;
+    let settings = state.settings.clone();
+    run_write(&state, bearer, WRITE, idempotency, move |conn, actor| {
+        let input: NewPartnerJson = match parse_body(&body) {
+            Ok(input) => input,
+            Err(problem) => return Ok(Err(problem)),
+        };
+        let new = NewPartner::check(&PartnerInput {
+            name: &input.name,
+            domains: &input.domains,
+            first_name: &input.administrator.first_name,
+            surname: &input.administrator.surname,
+            email: &input.administrator.email,
+        });
+        let new = match new {
+            Ok(new) => new,
+            Err(errors) => return Ok(Err(Problem::unprocessable(FieldError::list(errors)))),
+        };
+        let created = match registration::create(conn, &settings, actor, &new, None) {
+            Ok(created) => created,
+            Err(RegisterError::App(e)) => return Err(e),
+            Err(e @ RegisterError::LimitReached(_)) => return Ok(Err(Problem::conflict(e.to_string()))),
+            Err(RegisterError::NameTaken(name)) => {
+                return Ok(Err(Problem::field("name", new_partner::name_taken(&name))));
+            }
+            Err(e @ RegisterError::DomainsTaken(_)) => return Ok(Err(Problem::field("domains", e.to_string()))),
+            Err(RegisterError::NotFound | RegisterError::Incomplete(_)) => return Err(AppError::NotFound),
+        };
+        let partner = answer(conn, actor.caller.enterprise_id, created.partner_id)?;
+        let location = format!("/api/v1/partners/{}", created.partner_id);
+        Ok(Ok(Answer::created(location, serde_json::json!(partner))))
+    })
+    .await
+}
+
+/// What may change about a partner.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct PartnerChangeJson {
+    /// The new name.
+    name: String,
+}
+
+#[utoipa::path(
+    patch, path = "/api/v1/partners/{id}", tag = "Partners", operation_id = "renamePartner",
+    summary = "Rename a partner",
+    params(("id" = i64, Path, description = "The partner's id")),
+    request_body = PartnerChangeJson,
+    responses(
+        (status = 200, description = "Saved", body = PartnerJson),
+        (status = 404, description = "No such partner in your enterprise", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The partner is deactivated", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The name breaks a rule", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("token" = ["partners:write"]))
+)]
+pub async fn update(
+    bearer: Bearer,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, Problem> {
+    let idempotency = Idempotency::of(&req, &body)?;
+    let id = path_id(&path);
+    run_write(&state, bearer, WRITE, idempotency, move |conn, actor| {
+        let Some(id) = id.map(PartnerId::new) else { return Ok(Err(Problem::not_found())) };
+        let change: PartnerChangeJson = match parse_body(&body) {
+            Ok(change) => change,
+            Err(problem) => return Ok(Err(problem)),
+        };
+        let input = info_form::InfoInput {
+            name: PartnerName::parse(&change.name).map_err(|e| e.to_string()),
+            name_raw: change.name,
+            logo: Ok(info_form::LogoChange::Keep),
+        };
+        match edit::apply(conn, actor, id, input)? {
+            edit::Outcome::Saved => {
+                Ok(Ok(Answer::ok(serde_json::json!(answer(conn, actor.caller.enterprise_id, id)?))))
+            }
+            edit::Outcome::Invalid { name_error, .. } => {
+                Ok(Err(Problem::field("name", name_error.unwrap_or_else(|| "Check the name.".into()))))
+            }
+        }
+    })
+    .await
+}
+
+#[utoipa::path(
+    post, path = "/api/v1/partners/{id}/deactivate", tag = "Partners", operation_id = "deactivatePartner",
+    summary = "Deactivate a partner",
+    description = "Delete partner's deactivation: its people can no longer log in, pending invitations are \
+revoked and its domains are released. Refused while it still has API access.",
+    params(("id" = i64, Path, description = "The partner's id")),
+    responses(
+        (status = 200, description = "Deactivated", body = PartnerJson),
+        (status = 404, description = "No such partner in your enterprise", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already deactivated, or it still has API access", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("token" = ["partners:write"]))
+)]
+pub async fn deactivate(
+    bearer: Bearer,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, Problem> {
+    let idempotency = Idempotency::of(&req, &[])?;
+    let id = path_id(&path);
+    run_write(&state, bearer, WRITE, idempotency, move |conn, actor| {
+        let Some(id) = id.map(PartnerId::new) else { return Ok(Err(Problem::not_found())) };
+        match deactivate::deactivate_tx(conn, actor, id, None)? {
+            deactivate::Outcome::Deactivated { .. } => {
+                Ok(Ok(Answer::ok(serde_json::json!(answer(conn, actor.caller.enterprise_id, id)?))))
+            }
+            deactivate::Outcome::Refused(status, refusal) => Ok(Err(Problem::status(
+                status,
+                refusal.page_error.or(refusal.confirm_error).unwrap_or_else(|| "Nothing was changed.".into()),
+            ))),
+        }
+    })
+    .await
 }
 
 #[cfg(test)]

@@ -1,0 +1,2 @@
+DROP TABLE api_rate_windows;
+DROP TABLE api_idempotency_keys;
