@@ -4,7 +4,7 @@
 use crate::domain::UserId;
 use crate::domain::{AuditAction, UserRole};
 use chrono::Utc;
-use diesel::{Connection, PgConnection};
+use diesel::{Connection, ExpressionMethods, PgConnection, QueryDsl, RunQueryDsl};
 
 use crate::{
     auth::{password::hash_sync, tokens},
@@ -93,7 +93,12 @@ pub fn create_enterprise(
 pub struct DemoLogin {
     pub email: String,
     pub password: String,
+    /// A fresh API token of the demo enterprise with every scope, for the README's curl
+    /// session (the previous run's is revoked).
+    pub api_token: String,
 }
+
+pub const DEMO_API_TOKEN_NAME: &str = "Demo token";
 
 pub const DEMO_ENTERPRISE: &str = "Acme Corp";
 pub const DEMO_ADMIN: &str = "admin@acme.example";
@@ -103,6 +108,7 @@ pub const DEMO_ADMIN: &str = "admin@acme.example";
 pub fn seed_demo(conn: &mut PgConnection, settings: &Settings) -> Result<DemoLogin, AppError> {
     let password = demo_password();
     let hash = hash_sync(&password)?;
+    let api_token = format!("{}{}", crate::routes::api_tokens::PREFIX, tokens::random_token());
     conn.transaction::<_, AppError, _>(|conn| {
         let enterprise = match enterprises::find_by_name(conn, DEMO_ENTERPRISE)? {
             Some(e) => e,
@@ -137,6 +143,27 @@ pub fn seed_demo(conn: &mut PgConnection, settings: &Settings) -> Result<DemoLog
         )?;
         seed_demo_catalog(conn, enterprise.id)?;
         crate::demo::seed_partners(conn, enterprise.id, admin_id, &hash)?;
+        diesel::update(
+            crate::db::schema::api_tokens::table
+                .filter(crate::db::schema::api_tokens::enterprise_id.eq(enterprise.id))
+                .filter(crate::db::schema::api_tokens::name.eq(DEMO_API_TOKEN_NAME))
+                .filter(crate::db::schema::api_tokens::revoked_at.is_null()),
+        )
+        .set(crate::db::schema::api_tokens::revoked_at.eq(diesel::dsl::now))
+        .execute(conn)?;
+        let hint: String = api_token.chars().skip(api_token.len() - 4).collect();
+        crate::db::api_tokens::insert(
+            conn,
+            &crate::db::api_tokens::NewApiToken {
+                enterprise_id: enterprise.id,
+                name: DEMO_API_TOKEN_NAME,
+                scopes: &crate::routes::api_tokens::SCOPES.iter().map(|(s, _)| s.to_string()).collect::<Vec<_>>(),
+                token_hash: &tokens::token_hash(&api_token),
+                hint: &hint,
+                expires_at: chrono::Utc::now() + chrono::Duration::days(30),
+                created_by: admin_id,
+            },
+        )?;
         // The demo partner people share the printed password (a fresh one on every run).
         for email in [crate::demo::DEMO_PARTNER_ADMIN, crate::demo::DEMO_PARTNER_MEMBER] {
             if let Some(user) = users::find_by_email(conn, email)? {
@@ -147,7 +174,7 @@ pub fn seed_demo(conn: &mut PgConnection, settings: &Settings) -> Result<DemoLog
     })?;
     // Fresh tables have no statistics; the planner guesses badly until they are analysed.
     diesel::RunQueryDsl::execute(diesel::sql_query("ANALYZE"), conn)?;
-    Ok(DemoLogin { email: DEMO_ADMIN.to_string(), password })
+    Ok(DemoLogin { email: DEMO_ADMIN.to_string(), password, api_token })
 }
 
 const DEMO_ENVIRONMENTS: [&str; 3] = ["Development", "Staging", "Production"];

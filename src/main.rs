@@ -121,6 +121,7 @@ fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                 partner_portal::demo::DEMO_PARTNER_ADMIN,
                 partner_portal::demo::DEMO_PARTNER_MEMBER
             );
+            println!("  API token (every scope, 30 days; README \"Using the API\"): {}", login.api_token);
             Ok(())
         }
     }
