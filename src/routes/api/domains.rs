@@ -124,7 +124,7 @@ pub async fn add(
         match domains::add_domain(conn, actor, partner, &input.domain)? {
             Outcome::Done(_) => {
                 let list = domains_of(conn, actor.caller.enterprise_id, id)?.unwrap_or_default();
-                Ok(Ok(Answer::created(format!("/api/v1/partners/{partner}/domains"), serde_json::json!(list))))
+                Ok(Ok(Answer::created(format!("/api/v1/partners/{partner}/domains"), &list)))
             }
             Outcome::Refused { status, form } => Ok(Err(refusal(status, form))),
         }
@@ -159,7 +159,7 @@ pub async fn remove(
         match domains::remove_tx(conn, actor, partner, domain_id)? {
             Outcome::Done(_) => {
                 let list = domains_of(conn, actor.caller.enterprise_id, id)?.unwrap_or_default();
-                Ok(Ok(Answer::ok(serde_json::json!(list))))
+                Ok(Ok(Answer::ok(&list)))
             }
             Outcome::Refused { status, form } => Ok(Err(refusal(status, form))),
         }

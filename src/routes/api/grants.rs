@@ -163,7 +163,7 @@ fn changed(
     (granted, held, revoked): (Vec<String>, Vec<String>, Vec<String>),
 ) -> Result<Answer, AppError> {
     let grants = grants_of(conn, actor.caller.enterprise_id, Some(id.get()))?.ok_or(AppError::NotFound)?;
-    Ok(Answer::ok(serde_json::json!(ChangedJson { granted, waiting_for_approval: held, revoked, grants })))
+    Ok(Answer::ok(&ChangedJson { granted, waiting_for_approval: held, revoked, grants }))
 }
 
 #[utoipa::path(

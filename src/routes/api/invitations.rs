@@ -128,7 +128,7 @@ pub async fn create(
         match administrator::invite_administrator(conn, &settings, actor, partner, &typed)? {
             Ok(invitation) => {
                 let location = format!("/api/v1/partners/{partner}/invitations");
-                Ok(Ok(Answer::created(location, serde_json::json!(InvitationJson::from(invitation)))))
+                Ok(Ok(Answer::created(location, &InvitationJson::from(invitation))))
             }
             Err(refusal) => {
                 let errors: Vec<FieldError> =
@@ -169,7 +169,7 @@ async fn change(
             invitations::revoke(conn, actor, partner.id, invitation_id)?;
             invitations::find(conn, invitation_id)?.ok_or(AppError::NotFound)?
         };
-        Ok(Ok(Answer::ok(serde_json::json!(InvitationJson::from(changed)))))
+        Ok(Ok(Answer::ok(&InvitationJson::from(changed))))
     })
     .await
 }

@@ -70,7 +70,7 @@ pub struct PartnerJson {
     domains: Vec<String>,
     product_count: i32,
     api_count: i32,
-    /// The account administrator's address, once one has accepted.
+    /// The account administrator's address (invited, or accepted).
     administrator_email: Option<String>,
     registered_at: DateTime<Utc>,
 }
@@ -330,7 +330,7 @@ pub async fn create(
         };
         let partner = answer(conn, actor.caller.enterprise_id, created.partner_id)?;
         let location = format!("/api/v1/partners/{}", created.partner_id);
-        Ok(Ok(Answer::created(location, serde_json::json!(partner))))
+        Ok(Ok(Answer::created(location, &partner)))
     })
     .await
 }
@@ -377,7 +377,7 @@ pub async fn update(
         };
         match edit::apply(conn, actor, id, input)? {
             edit::Outcome::Saved => {
-                Ok(Ok(Answer::ok(serde_json::json!(answer(conn, actor.caller.enterprise_id, id)?))))
+                Ok(Ok(Answer::ok(&answer(conn, actor.caller.enterprise_id, id)?)))
             }
             edit::Outcome::Invalid { name_error, .. } => {
                 Ok(Err(Problem::field("name", name_error.unwrap_or_else(|| "Check the name.".into()))))
@@ -412,7 +412,7 @@ pub async fn deactivate(
         let Some(id) = id.map(PartnerId::new) else { return Ok(Err(Problem::not_found())) };
         match deactivate::deactivate_tx(conn, actor, id, None)? {
             deactivate::Outcome::Deactivated { .. } => {
-                Ok(Ok(Answer::ok(serde_json::json!(answer(conn, actor.caller.enterprise_id, id)?))))
+                Ok(Ok(Answer::ok(&answer(conn, actor.caller.enterprise_id, id)?)))
             }
             deactivate::Outcome::Refused(status, refusal) => Ok(Err(Problem::status(
                 status,

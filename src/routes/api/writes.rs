@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 use super::{admit, ApiCaller, Bearer, Problem};
 use crate::{
     auth::actor::Actor,
-    db::{self, enterprises},
+    db,
     domain::{EnterpriseId, TimeZone, UserId},
     error::AppError,
     render::time::Clock,
@@ -35,12 +35,10 @@ pub struct ApiActor {
 
 impl ApiActor {
     fn load(conn: &mut PgConnection, caller: ApiCaller) -> Result<ApiActor, AppError> {
-        let enterprise = enterprises::find(conn, caller.enterprise_id)?;
-        let zone: String = crate::db::schema::enterprises::table
-            .find(caller.enterprise_id)
-            .select(crate::db::schema::enterprises::time_zone)
-            .first(conn)?;
-        Ok(ApiActor { caller, enterprise_name: enterprise.name, time_zone: TimeZone::from_stored(&zone) })
+        use crate::db::schema::enterprises as e;
+        let (name, zone): (String, String) =
+            e::table.find(caller.enterprise_id).select((e::name, e::time_zone)).first(conn)?;
+        Ok(ApiActor { caller, enterprise_name: name, time_zone: TimeZone::from_stored(&zone) })
     }
 }
 
@@ -78,17 +76,22 @@ impl Actor for ApiActor {
 #[derive(Debug, Clone)]
 pub struct Answer {
     pub status: StatusCode,
-    pub body: serde_json::Value,
+    /// The JSON, serialised once: what is sent is what a retry gets back, byte for byte.
+    pub body: String,
     pub location: Option<String>,
 }
 
 impl Answer {
-    pub fn ok(body: serde_json::Value) -> Self {
-        Answer { status: StatusCode::OK, body, location: None }
+    pub fn ok(body: &impl serde::Serialize) -> Self {
+        Answer { status: StatusCode::OK, body: serde_json::to_string(body).unwrap_or_default(), location: None }
     }
 
-    pub fn created(location: String, body: serde_json::Value) -> Self {
-        Answer { status: StatusCode::CREATED, body, location: Some(location) }
+    pub fn created(location: String, body: &impl serde::Serialize) -> Self {
+        Answer {
+            status: StatusCode::CREATED,
+            body: serde_json::to_string(body).unwrap_or_default(),
+            location: Some(location),
+        }
     }
 
     fn respond(self, replayed: bool) -> HttpResponse {
@@ -100,7 +103,7 @@ impl Answer {
         if replayed {
             r.insert_header(("idempotent-replayed", "true"));
         }
-        r.body(self.body.to_string())
+        r.body(self.body)
     }
 }
 
@@ -255,7 +258,7 @@ fn claim(conn: &mut PgConnection, caller: &ApiCaller, idem: &Idempotency) -> Res
     }
     Ok(Some(Answer {
         status: StatusCode::from_u16(stored.status as u16).unwrap_or(StatusCode::OK),
-        body: serde_json::from_str(&stored.body).unwrap_or(serde_json::Value::Null),
+        body: stored.body,
         location: stored.location,
     }))
 }
@@ -269,7 +272,7 @@ fn store(conn: &mut PgConnection, caller: &ApiCaller, idem: &Idempotency, answer
     .bind::<BigInt, _>(caller.token_id)
     .bind::<Text, _>(&idem.key)
     .bind::<SmallInt, _>(answer.status.as_u16() as i16)
-    .bind::<Text, _>(answer.body.to_string())
+    .bind::<Text, _>(&answer.body)
     .bind::<Nullable<Text>, _>(answer.location.as_deref())
     .execute(conn)?;
     Ok(())
