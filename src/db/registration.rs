@@ -171,6 +171,12 @@ pub fn register(
                 }),
             },
         )?;
+        crate::webhooks::emit(
+            conn,
+            enterprise.id,
+            crate::domain::WebhookEvent::PartnerCreated,
+            serde_json::json!({ "partner_id": partner.id, "partner_name": partner.name, "domains": domain_strings }),
+        )?;
         drafts::mark_submitted(conn, draft.id, partner.id)?;
         Ok(Registered::Created { partner_id: partner.id, invitation_id: invitation.id, held_for })
     })
