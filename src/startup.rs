@@ -284,6 +284,7 @@ fn spawn_housekeeping(pool: DbPool) {
                 let failures = db::throttle::delete_older_than(conn, 24 * 3600)?;
                 db::oauth::delete_expired_tokens(conn)?;
                 db::drafts::delete_stale(conn)?;
+                db::webhooks::delete_settled(conn)?;
                 Ok((sessions, failures))
             })
             .await;

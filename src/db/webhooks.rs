@@ -150,6 +150,20 @@ pub fn deliveries(
         .load(conn)
 }
 
+/// How long a delivered or failed delivery stays in the log.
+pub const LOG_DAYS: i32 = 30;
+
+/// Housekeeping (every instance, every few minutes): deliveries settled more than
+/// [`LOG_DAYS`] ago leave the log. Across enterprises on purpose, like expired sessions.
+pub fn delete_settled(conn: &mut PgConnection) -> QueryResult<usize> {
+    crate::db::static_query(
+        "DELETE FROM webhook_deliveries
+          WHERE status <> 'pending' AND COALESCE(last_attempt_at, created_at) < now() - make_interval(days => $1)",
+    )
+    .bind::<Integer, _>(LOG_DAYS)
+    .execute(conn)
+}
+
 // ---- queueing ------------------------------------------------------------------------------
 
 /// Queues `payload` for every endpoint of the enterprise subscribed to `event`; call it inside

@@ -330,6 +330,18 @@ async fn a_delivery_is_given_up_after_eight_attempts() {
     assert_eq!(receiver.received().len(), 8);
     let log = app.page(&format!("/settings/webhooks/{endpoint}")).await;
     assert_eq!(&log.rows_of("#deliveries")[0][..4], ["partner.created", "Failed", "8", "503"]);
+
+    // Settled deliveries leave the log 30 days on (housekeeping); waiting ones stay.
+    register(&app, "Initech", "initech.example").await;
+    diesel::sql_query(
+        "UPDATE webhook_deliveries SET created_at = now() - interval '31 days',
+                last_attempt_at = CASE WHEN attempts > 0 THEN now() - interval '31 days' END",
+    )
+    .execute(&mut app.conn())
+    .unwrap();
+    assert_eq!(partner_portal::db::webhooks::delete_settled(&mut app.conn()).unwrap(), 1);
+    let left = deliveries(&mut app.conn());
+    assert_eq!((left.len(), left[0].status.as_str()), (1, "pending"));
 }
 
 #[tokio::test]
