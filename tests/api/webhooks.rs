@@ -371,6 +371,32 @@ async fn two_instances_deliver_each_event_once() {
     assert!(deliveries(&mut app.conn()).iter().all(|r| r.status == "delivered" && r.attempts == 1));
 }
 
+/// The background workers themselves, on their own timers: two instances running theirs
+/// deliver each event once, within seconds of the commit.
+#[tokio::test]
+async fn two_running_instances_deliver_each_event_once_on_their_own() {
+    let app = TestApp::spawn().with_email_worker().logged_in_as_enterprise_admin().await;
+    let other = app.spawn_another(Options { email_worker: true, ..Default::default() }).await;
+    let receiver = TestReceiver::start().await;
+    add_endpoint(&app, &receiver.url("/hooks"), &["partner.created"]).await;
+    for (name, domain) in [("Globex", "globex.example"), ("Initech", "initech.example"), ("Hooli", "hooli.example")] {
+        register(&app, name, domain).await;
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while receiver.received().len() < 3 {
+        assert!(std::time::Instant::now() < deadline, "delivered within 15 s: {:?}", receiver.received());
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    // A few more polls of both workers send nothing again.
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    let got = receiver.received();
+    let mut ids: Vec<&str> = got.iter().map(|r| r.header("webhook-id").unwrap()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!((got.len(), ids.len()), (3, 3), "{got:?}");
+    assert!(deliveries(&mut other.conn()).iter().all(|r| r.status == "delivered" && r.attempts == 1));
+}
+
 #[tokio::test]
 async fn each_event_is_sent_where_it_happens() {
     let app = TestApp::spawn()
