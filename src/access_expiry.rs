@@ -292,6 +292,15 @@ fn record_expiry(
             details,
         },
     )?;
+    let data = if g.is_product() {
+        serde_json::json!({ "grant": "product", "product_id": g.item_id, "reason": "expired", "expires_on": g.expires_on })
+    } else {
+        serde_json::json!({
+            "grant": "api", "api_id": g.item_id, "environment_id": g.environment_id, "reason": "expired",
+            "expires_on": g.expires_on,
+        })
+    };
+    crate::webhooks::emit_for_partner(conn, partner_id, crate::domain::WebhookEvent::GrantRemoved, data)?;
     Ok(())
 }
 

@@ -27,6 +27,7 @@
 //! | `LOG_FORMAT` | `text` | | `text` (one readable line per event) or `json` (one JSON object per line) |
 //! | `METRICS_ADDR` | (none) | `metrics` | address of a separate listener serving only `GET /metrics`, without authentication |
 //! | `METRICS_TOKEN` | (none) | `metrics` | serves `GET /metrics` on the main port too, to `Authorization: Bearer <token>` only (at least 16 characters) |
+//! | `WEBHOOKS_ALLOW_PRIVATE` | `true` in development, `false` (and refused as `true`) in production | `webhooks` | deliver webhooks to loopback, private, link-local and other internal addresses (the SSRF guard off: local receivers in development and tests) |
 //! | `DNS_RESOLVER` | the system's (resolv.conf) | `dns` | `ip:port` (or an IP, port 53) of the nameserver asked for domain verification's TXT records |
 
 use std::{env, fmt, net::IpAddr, time::Duration};
@@ -76,6 +77,19 @@ pub struct Settings {
     pub log_format: LogFormat,
     pub metrics: MetricsSettings,
     pub dns: DnsSettings,
+    pub webhooks: WebhookSettings,
+}
+
+/// Webhook deliveries (`webhooks`): where they may go.
+#[derive(Clone, Debug)]
+pub struct WebhookSettings {
+    /// `WEBHOOKS_ALLOW_PRIVATE`: the SSRF guard is off (development and tests, whose receivers
+    /// listen on 127.0.0.1). Never in production.
+    pub allow_private: bool,
+    /// Production: an endpoint must be https.
+    pub require_https: bool,
+    /// How long one delivery may take, connection included.
+    pub timeout: Duration,
 }
 
 /// Domain verification's lookups (`dns::DnsChecker`).
@@ -309,6 +323,16 @@ impl Settings {
             }
         };
 
+        let allow_private = match get("WEBHOOKS_ALLOW_PRIVATE").map(|v| v.trim().to_ascii_lowercase()).as_deref() {
+            None => !prod,
+            Some("true") if prod => {
+                return Err(err("WEBHOOKS_ALLOW_PRIVATE", "can't be true in production (it turns off the SSRF guard)"))
+            }
+            Some("true") => true,
+            Some("false") => false,
+            Some(other) => return Err(err("WEBHOOKS_ALLOW_PRIVATE", format!("must be true or false, not {other:?}"))),
+        };
+
         let secure_cookie = public_base_url.starts_with("https://");
         Ok(Settings {
             app_env,
@@ -351,6 +375,7 @@ impl Settings {
             log_format,
             metrics: MetricsSettings { addr: metrics_addr, token: metrics_token.map(Secret::new) },
             dns: DnsSettings { resolver: dns_resolver, timeout: Duration::from_secs(3) },
+            webhooks: WebhookSettings { allow_private, require_https: prod, timeout: Duration::from_secs(10) },
         })
     }
 
@@ -406,6 +431,31 @@ mod tests {
         }
         let s = with(&[db, ("DATABASE_LISTEN_URL", "postgres://direct:5432/y")], AppEnv::Development).unwrap();
         assert_eq!(s.session.listen_url.expose(), "postgres://direct:5432/y");
+    }
+
+    #[test]
+    fn the_webhook_ssrf_guard_is_on_in_production_and_cannot_be_turned_off_there() {
+        let db = ("DATABASE_URL", "postgres://x/y");
+        let dev = with(&[db], AppEnv::Development).unwrap().webhooks;
+        assert!(dev.allow_private && !dev.require_https, "local receivers in development and tests");
+        let off = with(&[db, ("WEBHOOKS_ALLOW_PRIVATE", "false")], AppEnv::Development).unwrap().webhooks;
+        assert!(!off.allow_private);
+        assert_eq!(
+            with(&[db, ("WEBHOOKS_ALLOW_PRIVATE", "yes")], AppEnv::Development).unwrap_err().var,
+            "WEBHOOKS_ALLOW_PRIVATE"
+        );
+        let key = "ab".repeat(64);
+        let prod = [
+            db,
+            ("PUBLIC_BASE_URL", "https://p.example"),
+            ("SESSION_KEY", key.as_str()),
+            ("CREDENTIAL_HASH_KEY", "cd".repeat(32).leak()),
+        ];
+        let s = with(&prod, AppEnv::Production).unwrap().webhooks;
+        assert!(!s.allow_private && s.require_https);
+        let mut on = prod.to_vec();
+        on.push(("WEBHOOKS_ALLOW_PRIVATE", "true"));
+        assert_eq!(with(&on, AppEnv::Production).unwrap_err().var, "WEBHOOKS_ALLOW_PRIVATE");
     }
 
     #[test]

@@ -56,6 +56,8 @@ pub struct Application {
     domain_checks: Option<crate::background::Worker>,
     /// Reminders and revocation of expiring grants; runs and stops with the email worker.
     access_expiry: Option<crate::background::Worker>,
+    /// Webhook deliveries; runs and stops with the email worker.
+    webhooks: Option<crate::background::Worker>,
 }
 
 impl Application {
@@ -73,8 +75,8 @@ impl Application {
 
     /// Like `build_on`, without the background workers: the caller sends queued emails itself
     /// with `email::worker::dispatch_all_pending` and re-checks due domains with
-    /// `dns::recheck::run_due` and runs expiries with `access_expiry::run_due` (as most tests
-    /// do, rather than wait).
+    /// `dns::recheck::run_due`, runs expiries with `access_expiry::run_due` and delivers
+    /// webhooks with `webhooks::worker::run_due` (as most tests do, rather than wait).
     pub async fn build_on_without_email_worker(settings: Settings, listener: TcpListener) -> anyhow::Result<Self> {
         Self::build_with(settings, listener, false).await
     }
@@ -103,14 +105,15 @@ impl Application {
         crate::auth::session_cache::spawn_listener(settings.session.listen_url.clone(), state.sessions.clone());
         spawn_migrations(state.clone().into_inner());
         spawn_housekeeping(pool.clone());
-        let (email_worker, domain_checks, access_expiry) = if email_worker {
+        let (email_worker, domain_checks, access_expiry, webhooks) = if email_worker {
             (
                 crate::email::worker::spawn(crate::email::worker::pool(&settings.database), settings.email.clone()),
                 Some(crate::dns::recheck::spawn(crate::email::worker::pool(&settings.database), settings.dns.clone())),
                 Some(crate::access_expiry::spawn(crate::email::worker::pool(&settings.database), settings.clone())),
+                crate::webhooks::worker::spawn(crate::email::worker::pool(&settings.database), settings.clone()),
             )
         } else {
-            (None, None, None)
+            (None, None, None, None)
         };
 
         let session_key =
@@ -177,7 +180,7 @@ impl Application {
             Some(addr) => Some(metrics_server(addr, state.clone())?),
             None => None,
         };
-        Ok(Self { port, server, metrics, state, email_worker, domain_checks, access_expiry })
+        Ok(Self { port, server, metrics, state, email_worker, domain_checks, access_expiry, webhooks })
     }
 
     pub fn port(&self) -> u16 {
@@ -213,6 +216,9 @@ impl Application {
             worker.stop().await;
         }
         if let Some(worker) = self.access_expiry {
+            worker.stop().await;
+        }
+        if let Some(worker) = self.webhooks {
             worker.stop().await;
         }
         served
@@ -279,6 +285,7 @@ fn spawn_housekeeping(pool: DbPool) {
                 let failures = db::throttle::delete_older_than(conn, 24 * 3600)?;
                 db::oauth::delete_expired_tokens(conn)?;
                 db::drafts::delete_stale(conn)?;
+                db::webhooks::delete_settled(conn)?;
                 Ok((sessions, failures))
             })
             .await;

@@ -182,6 +182,8 @@ pub fn end_partnership(conn: &mut PgConnection, partner_id: PartnerId, by: Ended
     // Grants held for approval would give access once approved: they go too.
     crate::db::held_grants::withdraw_all(conn, partner_id)?;
     crate::db::access_requests::decline_all_waiting(conn, partner_id, "The partnership ended.")?;
+    let data = serde_json::json!({ "ended_by": by.as_str(), "users_disabled": memberships_ended });
+    crate::webhooks::emit_for_partner(conn, partner_id, crate::domain::WebhookEvent::PartnerDeactivated, data)?;
     Ok(Ended { memberships_ended, invitations_revoked: revoked.len(), emails_cancelled, domains_released })
 }
 

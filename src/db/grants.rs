@@ -3,9 +3,10 @@
 //!
 //! Every function is scoped by enterprise or by a partner id the caller already scoped; the
 //! grant and revoke flows (in `routes::partners::grants_*`) run them inside a transaction
-//! that holds the partner row lock.
+//! that holds the partner row lock. Each grant added or removed queues its webhook
+//! (`grant.added`, `grant.removed`) in that same transaction, whoever the caller is.
 
-use crate::domain::{expiry, ApiId, EnterpriseId, EnvironmentId, PartnerId, ProductId, UserId};
+use crate::domain::{expiry, ApiId, EnterpriseId, EnvironmentId, PartnerId, ProductId, UserId, WebhookEvent};
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -154,6 +155,11 @@ pub fn grant_product(
         ))
         .on_conflict_do_nothing()
         .execute(conn)?;
+    if n == 1 {
+        let data =
+            serde_json::json!({ "grant": "product", "product_id": product_id, "expires_on": expiry.map(|e| e.on) });
+        crate::webhooks::emit_for_partner(conn, partner_id, WebhookEvent::GrantAdded, data)?;
+    }
     Ok(n == 1)
 }
 
@@ -165,6 +171,10 @@ pub fn revoke_product(conn: &mut PgConnection, partner_id: PartnerId, product_id
             .filter(partner_products::product_id.eq(product_id)),
     )
     .execute(conn)?;
+    if n == 1 {
+        let data = serde_json::json!({ "grant": "product", "product_id": product_id, "reason": "revoked" });
+        crate::webhooks::emit_for_partner(conn, partner_id, WebhookEvent::GrantRemoved, data)?;
+    }
     Ok(n == 1)
 }
 
@@ -351,6 +361,12 @@ pub fn grant_api_environment(
         ))
         .on_conflict_do_nothing()
         .execute(conn)?;
+    if n == 1 {
+        let data = serde_json::json!({
+            "grant": "api", "api_id": api_id, "environment_id": environment_id, "expires_on": expiry.map(|e| e.on),
+        });
+        crate::webhooks::emit_for_partner(conn, partner_id, WebhookEvent::GrantAdded, data)?;
+    }
     Ok(n == 1)
 }
 
@@ -368,18 +384,36 @@ pub fn revoke_api_environment(
             .filter(partner_api_environments::environment_id.eq(environment_id)),
     )
     .execute(conn)?;
+    if n == 1 {
+        emit_api_removed(conn, partner_id, api_id, environment_id)?;
+    }
     Ok(n == 1)
+}
+
+fn emit_api_removed(
+    conn: &mut PgConnection,
+    partner_id: PartnerId,
+    api_id: ApiId,
+    environment_id: EnvironmentId,
+) -> QueryResult<usize> {
+    let data =
+        serde_json::json!({ "grant": "api", "api_id": api_id, "environment_id": environment_id, "reason": "revoked" });
+    crate::webhooks::emit_for_partner(conn, partner_id, WebhookEvent::GrantRemoved, data)
 }
 
 /// Revokes the API in every environment; returns the environments it was granted in.
 pub fn revoke_api(conn: &mut PgConnection, partner_id: PartnerId, api_id: ApiId) -> QueryResult<Vec<EnvironmentId>> {
-    diesel::delete(
+    let gone: Vec<EnvironmentId> = diesel::delete(
         partner_api_environments::table
             .filter(partner_api_environments::partner_id.eq(partner_id))
             .filter(partner_api_environments::api_id.eq(api_id)),
     )
     .returning(partner_api_environments::environment_id)
-    .get_results(conn)
+    .get_results(conn)?;
+    for environment_id in &gone {
+        emit_api_removed(conn, partner_id, api_id, *environment_id)?;
+    }
+    Ok(gone)
 }
 
 // ---- expiry --------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ pub mod team;
 pub mod throttle;
 pub mod tokens;
 pub mod users;
+pub mod webhooks;
 
 use std::{marker::PhantomData, sync::Arc, time::Duration};
 

@@ -199,5 +199,11 @@ pub fn create(
             }),
         },
     )?;
+    crate::webhooks::emit(
+        conn,
+        enterprise.id,
+        crate::domain::WebhookEvent::PartnerCreated,
+        serde_json::json!({ "partner_id": partner.id, "partner_name": partner.name, "domains": domain_strings }),
+    )?;
     Ok(Created { partner_id: partner.id, invitation_id: invitation.id, held_for })
 }

@@ -454,6 +454,38 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Int8,
+        enterprise_id -> Int8,
+        endpoint_id -> Int8,
+        event_type -> Text,
+        msg_id -> Text,
+        payload -> Jsonb,
+        status -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        claimed_until -> Nullable<Timestamptz>,
+        last_status_code -> Nullable<Int4>,
+        last_error -> Nullable<Text>,
+        last_attempt_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        delivered_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    webhook_endpoints (id) {
+        id -> Int8,
+        enterprise_id -> Int8,
+        url -> Text,
+        events -> Array<Nullable<Text>>,
+        secret -> Text,
+        created_by -> Nullable<Int8>,
+        created_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(access_requests -> apis (api_id));
 diesel::joinable!(access_requests -> enterprises (enterprise_id));
 diesel::joinable!(access_requests -> partners (partner_id));
@@ -520,6 +552,10 @@ diesel::joinable!(products -> enterprises (enterprise_id));
 diesel::joinable!(replaced_invitation_tokens -> invitations (invitation_id));
 diesel::joinable!(sessions -> memberships (membership_id));
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(webhook_deliveries -> enterprises (enterprise_id));
+diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
+diesel::joinable!(webhook_endpoints -> enterprises (enterprise_id));
+diesel::joinable!(webhook_endpoints -> users (created_by));
 
 diesel::allow_tables_to_appear_in_same_query!(
     access_requests,
@@ -557,4 +593,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     replaced_invitation_tokens,
     sessions,
     users,
+    webhook_deliveries,
+    webhook_endpoints,
 );

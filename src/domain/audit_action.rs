@@ -65,6 +65,8 @@ text_enum! {
         GatewayCredentialRevoked = "enterprise.gateway_credential_revoked" => "Revoked a gateway credential",
         ApiTokenCreated = "enterprise.api_token_created" => "Created an API token",
         ApiTokenRevoked = "enterprise.api_token_revoked" => "Revoked an API token",
+        WebhookCreated = "enterprise.webhook_created" => "Added a webhook endpoint",
+        WebhookDeleted = "enterprise.webhook_deleted" => "Deleted a webhook endpoint",
         EnterpriseSettingsChanged = "enterprise.settings_changed" => "Changed the enterprise settings",
         EnterpriseTimeZoneChanged = "enterprise.time_zone_changed" => "Changed the time zone",
         UserPasswordResetRequested = "user.password_reset_requested" => "Asked to reset a password",

@@ -17,6 +17,7 @@ mod role;
 mod states;
 mod text_enum;
 mod time_zone;
+mod webhook_event;
 
 pub use audit_action::AuditAction;
 pub use catalog::{
@@ -38,3 +39,4 @@ pub use states::{
 };
 pub use text_enum::UnknownValue;
 pub use time_zone::{TimeZone, TimeZoneError, ZONE_GROUPS};
+pub use webhook_event::WebhookEvent;

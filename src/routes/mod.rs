@@ -34,6 +34,7 @@ pub mod partners;
 pub mod profile;
 pub mod service_catalog;
 pub mod team;
+pub mod webhooks;
 
 use actix_web::web;
 
@@ -195,6 +196,11 @@ route_table! {
     post "/settings/api-tokens"                          => api_tokens::create;
     get  "/settings/api-tokens/{id}/revoke"              => api_tokens::confirm_revoke;
     post "/settings/api-tokens/{id}/revoke"              => api_tokens::revoke;
+    get  "/settings/webhooks"                            => webhooks::list;
+    post "/settings/webhooks"                            => webhooks::create;
+    get  "/settings/webhooks/{id}"                       => webhooks::endpoint;
+    get  "/settings/webhooks/{id}/delete"                => webhooks::confirm_delete;
+    post "/settings/webhooks/{id}/delete"                => webhooks::delete;
     post "/settings/approvals/{id}/approve"              => approvals::approve;
     post "/settings/approvals/{id}/decline"              => approvals::decline;
     get  "/settings/access-requests/{id}"                => access_requests::enterprise::detail;

@@ -7,7 +7,7 @@
 
 #[path = "../common/mod.rs"]
 mod common;
-use common::{dns, emails, fixtures, helpers, oauth as oauth_kit, page, proxy, smtp};
+use common::{dns, emails, fixtures, helpers, oauth as oauth_kit, page, proxy, receiver, smtp};
 
 mod access_requests;
 mod access_review;
@@ -55,4 +55,5 @@ mod static_files;
 mod team;
 mod time_zone;
 mod viewer;
+mod webhooks;
 mod wizard;

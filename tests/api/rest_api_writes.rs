@@ -599,3 +599,29 @@ async fn each_token_is_rate_limited_across_instances_with_retry_after() {
     // Another token has its own count.
     assert_eq!(call(&other, "GET", "/api/v1/partners", &second, None, None).await.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn changes_made_through_the_api_queue_their_webhooks_like_the_uis() {
+    let app = TestApp::spawn().logged_in_as_enterprise_admin().await;
+    let catalog_ids = seed_catalog(&mut app.conn(), app.enterprise_id());
+    let receiver = app.url("/hooks-never-called");
+    let form = app.page("/settings/webhooks").await.form("Add endpoint").set("url", &receiver);
+    let form = ["partner.created", "grant.added", "grant.removed", "partner.deactivated"]
+        .iter()
+        .fold(form, |f, e| f.add("event", e));
+    assert_eq!(form.submit(&app.browser).await.status(), StatusCode::CREATED);
+    let all = token(&app, "Ops", ALL).await;
+
+    let id = call(&app, "POST", "/api/v1/partners", &all, Some(globex()), None).await.body["id"].as_i64().unwrap();
+    let path = format!("/api/v1/partners/{id}/grants/products");
+    call(&app, "POST", &path, &all, Some(json!({"product_ids": [catalog_ids.products[0]]})), None).await;
+    call(&app, "DELETE", &format!("{path}/{}", catalog_ids.products[0]), &all, None, None).await;
+    call(&app, "POST", &format!("/api/v1/partners/{id}/deactivate"), &all, None, None).await;
+
+    use schema::webhook_deliveries::dsl as w;
+    let queued: Vec<(String, serde_json::Value)> =
+        w::webhook_deliveries.order(w::id).select((w::event_type, w::payload)).load(&mut app.conn()).unwrap();
+    let kinds: Vec<&str> = queued.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(kinds, ["partner.created", "grant.added", "grant.removed", "partner.deactivated"]);
+    assert_eq!(queued[0].1["data"]["partner_id"], json!(id));
+}

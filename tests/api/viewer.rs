@@ -46,6 +46,7 @@ struct Seeded {
     access_request: String,
     held_grant: String,
     api_token: String,
+    webhook: String,
 }
 
 /// Acme with a partner (Globex, active, with people, grants, a pending invitation and a
@@ -135,6 +136,18 @@ async fn seeded() -> Seeded {
         },
     )
     .unwrap();
+    // A webhook endpoint of Acme's.
+    let webhook = db::webhooks::insert(
+        &mut conn,
+        &db::webhooks::NewEndpoint {
+            enterprise_id: enterprise,
+            url: "https://crm.acme.example/hooks",
+            events: &["partner.created".to_string()],
+            secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+            created_by: app.admin_id(),
+        },
+    )
+    .unwrap();
     Seeded {
         viewer,
         partner: partner.to_string(),
@@ -153,6 +166,7 @@ async fn seeded() -> Seeded {
         access_request: access_request.to_string(),
         held_grant: held_grant.to_string(),
         api_token: api_token.to_string(),
+        webhook: webhook.to_string(),
         app,
     }
 }
@@ -179,6 +193,7 @@ impl Seeded {
             "access-requests" => &self.access_request,
             "approvals" => &self.held_grant,
             "api-tokens" => &self.api_token,
+            "webhooks" => &self.webhook,
             // `/catalog/{kind}/{id}/requests`, `/partner/request-access/{kind}/{id}`.
             "catalog" | "request-access" => "products",
             "{kind}" => &self.product,
@@ -239,6 +254,8 @@ async fn a_viewers_pages_open_and_show_no_form_or_button_that_changes_anything()
         ("/settings/access-requests".to_string(), "Product One"),
         ("/settings/approvals".to_string(), "API Two — Staging"),
         ("/settings/api-tokens".to_string(), "CRM sync"),
+        ("/settings/webhooks".to_string(), "https://crm.acme.example/hooks"),
+        (format!("/settings/webhooks/{}", s.webhook), "No deliveries yet"),
         (format!("/settings/access-requests/{}", s.access_request), "Only an Enterprise admin can answer a request."),
         ("/catalog".to_string(), "Product Three"),
         ("/catalog/apis".to_string(), "API Three"),

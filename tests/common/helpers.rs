@@ -422,6 +422,13 @@ impl TestApp {
         partner_portal::access_expiry::run_due(&pool, &self.settings, now).await.unwrap()
     }
 
+    /// Runs the webhook worker's pass as if it were `now` (every delivery due by then),
+    /// through the portal's own code, on a pool of its own like a second instance's.
+    pub async fn run_webhooks(&self, now: chrono::DateTime<chrono::Utc>) -> partner_portal::webhooks::worker::Pass {
+        let pool = worker::pool(&self.settings.database);
+        partner_portal::webhooks::worker::run_due(&pool, &self.settings, now).await.unwrap()
+    }
+
     /// Sends what is due and returns every message the SMTP server has received so far.
     pub async fn emails(&self) -> Vec<Received> {
         self.dispatch_emails().await;

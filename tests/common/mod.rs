@@ -5,7 +5,8 @@
 //! * [`page`]: `Page`, a response read over `scraper` (forms, flashes, field errors, rows);
 //! * [`fixtures`]: builders of data put straight into the database;
 //! * [`smtp`]: `TestSmtp`, a real SMTP server; [`proxy`]: a cuttable database proxy;
-//! * [`dns`]: `TestDns`, a real DNS server whose records a test changes.
+//! * [`dns`]: `TestDns`, a real DNS server whose records a test changes;
+//! * [`receiver`]: `TestReceiver`, a real HTTP server that records the webhooks it gets.
 #![allow(dead_code)]
 
 pub mod dns;
@@ -15,4 +16,5 @@ pub mod helpers;
 pub mod oauth;
 pub mod page;
 pub mod proxy;
+pub mod receiver;
 pub mod smtp;

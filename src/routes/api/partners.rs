@@ -376,9 +376,7 @@ pub async fn update(
             logo: Ok(info_form::LogoChange::Keep),
         };
         match edit::apply(conn, actor, id, input)? {
-            edit::Outcome::Saved => {
-                Ok(Ok(Answer::ok(&answer(conn, actor.caller.enterprise_id, id)?)))
-            }
+            edit::Outcome::Saved => Ok(Ok(Answer::ok(&answer(conn, actor.caller.enterprise_id, id)?))),
             edit::Outcome::Invalid { name_error, .. } => {
                 Ok(Err(Problem::field("name", name_error.unwrap_or_else(|| "Check the name.".into()))))
             }

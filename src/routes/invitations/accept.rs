@@ -20,11 +20,12 @@ use crate::render::see_other;
 use crate::{
     auth::{guards::Visitor, throttle, tokens::token_hash},
     db::{self, audit, invitations, invitations::Invitation, memberships, partners, schema, users},
-    domain::{AuditAction, FlashKind, InvitationStatus, NewPassword, PartnerStatus, UserRole},
+    domain::{AuditAction, FlashKind, InvitationStatus, NewPassword, PartnerStatus, UserRole, WebhookEvent},
     error::AppError,
     render::{render_status, Layout},
     routes::account::set_password::LinkProblem,
     state::AppState,
+    webhooks,
 };
 
 const SESSION_INVITATION: &str = "invitation_id";
@@ -360,6 +361,11 @@ fn accept_in_transaction(
             .id
         }
     };
+    // A partner's member already (an administrator change for someone in the partner): not added.
+    let joins_partner = match &partner {
+        Some(p) => memberships::find_in_partner(conn, p.id, user_id)?.is_none(),
+        None => false,
+    };
     let membership_id = memberships::grant(
         conn,
         &memberships::NewMembership {
@@ -398,6 +404,14 @@ fn accept_in_transaction(
         )
     };
     event(conn, AuditAction::InvitationAccepted, serde_json::json!({ "email": inv.email, "role": inv.role }))?;
+    if let Some(partner) = &partner {
+        let person = serde_json::json!({ "user_id": user_id, "email": inv.email, "role": inv.role });
+        let accepted = serde_json::json!({ "invitation_id": inv.id, "email": inv.email, "role": inv.role });
+        webhooks::emit_for_partner(conn, partner.id, WebhookEvent::InvitationAccepted, accepted)?;
+        if joins_partner {
+            webhooks::emit_for_partner(conn, partner.id, WebhookEvent::MemberAdded, person)?;
+        }
+    }
     if let (Some(partner), true) = (&partner, inv.for_account_admin) {
         let previous = partner.account_admin_user_id.filter(|id| *id != user_id);
         if let Some(prev) = previous {
@@ -414,6 +428,8 @@ fn accept_in_transaction(
         if partner.status == PartnerStatus::Invited {
             partners::set_status(conn, partner.id, PartnerStatus::Active)?;
             event(conn, AuditAction::PartnerActivated, serde_json::json!({}))?;
+            let data = serde_json::json!({ "administrator": inv.email, "via": "invitation" });
+            webhooks::emit_for_partner(conn, partner.id, WebhookEvent::PartnerActivated, data)?;
         }
     }
     let memberships = memberships::choices(conn, user_id)?.len();

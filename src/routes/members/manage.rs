@@ -195,6 +195,7 @@ pub async fn remove(
             let (partner, member) = lock_member(conn, &actor, id, SELF_REMOVE_MESSAGE)?;
             refuse_last_admin(conn, &member)?;
             memberships::end(conn, member.membership_id)?;
+            member_removed(conn, partner.id, &member, "removed")?;
             record(
                 conn,
                 &actor,
@@ -210,6 +211,15 @@ pub async fn remove(
     tracing::info!(user_id = %id, "member removed");
     user.flash(FlashKind::Success, format!("{name} was removed and no longer has access to this partner account."))?;
     Ok(see_other("/members"))
+}
+
+/// The `member.removed` webhook, in the transaction that ended the membership.
+fn member_removed(conn: &mut PgConnection, partner_id: PartnerId, member: &Member, how: &str) -> Result<(), AppError> {
+    let data = serde_json::json!({
+        "user_id": member.id, "email": member.email, "role": member.role, "reason": how,
+    });
+    crate::webhooks::emit_for_partner(conn, partner_id, crate::domain::WebhookEvent::MemberRemoved, data)?;
+    Ok(())
 }
 
 // ---- Leave partner -------------------------------------------------------------------------
@@ -270,6 +280,7 @@ pub async fn leave(user: PartnerUser, state: web::Data<AppState>) -> Result<Http
                 Err(message) => return Err(AppError::Conflict(message)),
             };
             memberships::end(conn, me.membership_id)?;
+            member_removed(conn, partner_of(&actor)?, &me, "left")?;
             audit::record(
                 conn,
                 &audit::NewAuditEvent {

@@ -49,6 +49,8 @@ pub async fn accept(
             let partner = lock_request(conn, &actor, id)?;
             let enterprise = enterprise_name(conn, partner.enterprise_id)?;
             partners::set_status(conn, partner.id, PartnerStatus::Active)?;
+            let data = serde_json::json!({ "via": "connection" });
+            crate::webhooks::emit_for_partner(conn, partner.id, crate::domain::WebhookEvent::PartnerActivated, data)?;
             connections::copy_logo(conn, source, partner.id)?;
             let wanted: Vec<String> =
                 partners::domains(conn, source)?.into_iter().filter(|d| d.active).map(|d| d.domain).collect();
