@@ -17,6 +17,7 @@ pub mod domain_verification;
 pub mod drafts;
 pub mod enterprises;
 pub mod grants;
+pub mod groups;
 pub mod held_grants;
 pub mod instrumentation;
 pub mod invitation_flow;

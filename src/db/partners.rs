@@ -659,6 +659,10 @@ pub struct GeneralRow {
     requested_by: Option<UserId>,
     #[diesel(sql_type = Text)]
     partner_code: String,
+    #[diesel(sql_type = BigInt)]
+    group_id: i64,
+    #[diesel(sql_type = Text)]
+    group_name: String,
     #[diesel(sql_type = Nullable<Timestamptz>)]
     logo_updated_at: Option<DateTime<Utc>>,
     #[diesel(sql_type = diesel::sql_types::Array<BigInt>)]
@@ -724,6 +728,8 @@ pub struct General {
     pub partner: Partner,
     /// The partner organisation's public Partner ID.
     pub partner_code: String,
+    /// Its group (SPEC §12): id and name.
+    pub group: (i64, String),
     pub logo_updated_at: Option<DateTime<Utc>>,
     /// The domains with their verification state, by domain.
     pub domains: Vec<GeneralDomain>,
@@ -812,6 +818,7 @@ pub fn general(
                 requested_by: r.requested_by,
             },
             partner_code: r.partner_code,
+            group: (r.group_id, r.group_name),
             logo_updated_at: r.logo_updated_at,
             domains: r
                 .domain_ids

@@ -205,5 +205,7 @@ pub fn create(
         crate::domain::WebhookEvent::PartnerCreated,
         serde_json::json!({ "partner_id": partner.id, "partner_name": partner.name, "domains": domain_strings }),
     )?;
+    // It joins the default group (a trigger puts it there) and gets that group's default access.
+    crate::routes::partners::groups::grant_default_access(conn, actor, settings, partner.id)?;
     Ok(Created { partner_id: partner.id, invitation_id: invitation.id, held_for })
 }

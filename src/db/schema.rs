@@ -175,6 +175,23 @@ diesel::table! {
 }
 
 diesel::table! {
+    group_api_environments (group_id, api_id, environment_id) {
+        enterprise_id -> Int8,
+        group_id -> Int8,
+        api_id -> Int8,
+        environment_id -> Int8,
+    }
+}
+
+diesel::table! {
+    group_products (group_id, product_id) {
+        enterprise_id -> Int8,
+        group_id -> Int8,
+        product_id -> Int8,
+    }
+}
+
+diesel::table! {
     invitations (id) {
         id -> Int8,
         enterprise_id -> Int8,
@@ -310,6 +327,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    partner_groups (id) {
+        id -> Int8,
+        enterprise_id -> Int8,
+        name -> Text,
+        description -> Text,
+        is_default -> Bool,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     partner_logos (partner_id) {
         partner_id -> Int8,
         content_type -> Text,
@@ -381,6 +409,7 @@ diesel::table! {
         organisation_id -> Int8,
         ended_by -> Nullable<Text>,
         requested_by -> Nullable<Int8>,
+        group_id -> Int8,
     }
 }
 
@@ -515,6 +544,9 @@ diesel::joinable!(client_secrets -> enterprises (enterprise_id));
 diesel::joinable!(environments -> enterprises (enterprise_id));
 diesel::joinable!(gateway_credentials -> enterprises (enterprise_id));
 diesel::joinable!(gateway_credentials -> users (created_by));
+diesel::joinable!(group_api_environments -> apis (api_id));
+diesel::joinable!(group_api_environments -> environments (environment_id));
+diesel::joinable!(group_products -> products (product_id));
 diesel::joinable!(invitations -> enterprises (enterprise_id));
 diesel::joinable!(invitations -> partners (partner_id));
 diesel::joinable!(memberships -> enterprises (enterprise_id));
@@ -534,6 +566,7 @@ diesel::joinable!(partner_domains -> partners (partner_id));
 diesel::joinable!(partner_drafts -> enterprises (enterprise_id));
 diesel::joinable!(partner_drafts -> partners (submitted_partner_id));
 diesel::joinable!(partner_drafts -> users (created_by));
+diesel::joinable!(partner_groups -> enterprises (enterprise_id));
 diesel::joinable!(partner_logos -> partners (partner_id));
 diesel::joinable!(partner_products -> partners (partner_id));
 diesel::joinable!(partner_products -> products (product_id));
@@ -572,6 +605,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     enterprises,
     environments,
     gateway_credentials,
+    group_api_environments,
+    group_products,
     invitations,
     login_failures,
     memberships,
@@ -581,6 +616,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     partner_catalogs,
     partner_domains,
     partner_drafts,
+    partner_groups,
     partner_logos,
     partner_organisations,
     partner_products,

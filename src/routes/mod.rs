@@ -91,6 +91,8 @@ route_table! {
     delete "/api/v1/partners/{id}/grants/products/{product_id}"  => api::grants::revoke_product;
     put    "/api/v1/partners/{id}/grants/apis/{api_id}"          => api::grants::set_api;
     delete "/api/v1/partners/{id}/grants/apis/{api_id}/environments/{environment_id}" => api::grants::revoke_api_environment;
+    get    "/api/v1/groups"                                      => api::groups::list;
+    post   "/api/v1/partners/{id}/group"                         => api::groups::move_partner;
     get    "/api/v1/catalog"                                     => api::catalog::catalog;
     get    "/api/v1/audit-events"                                => api::catalog::audit_events;
     get    "/api/v1/openapi.json"                                => api::docs::openapi_json;
@@ -134,6 +136,14 @@ route_table! {
     post "/settings/partners/connect"                    => partners::connect::send_request;
     get  "/connect/{code}"                               => partners::connect::open_link;
 
+    // ---- groups (SPEC §12): the fixed `groups` segment before `{id}` ------------------------
+    get  "/settings/partners/groups"                     => partners::groups::list;
+    post "/settings/partners/groups"                     => partners::groups::create;
+    get  "/settings/partners/groups/{id}"                => partners::groups::group;
+    post "/settings/partners/groups/{id}"                => partners::groups::save;
+    post "/settings/partners/groups/{id}/access"         => partners::groups::save_access;
+    post "/settings/partners/groups/{id}/delete"         => partners::groups::delete;
+
     get  "/settings/partners"                            => partners::list::list;
     get  "/settings/partners/{id}"                       => partners::page::general::general;
     get  "/settings/partners/{id}/logo"                  => partners::page::general::logo;
@@ -165,6 +175,8 @@ route_table! {
     get  "/settings/partners/{id}/apis/{api_id}/environments/{environment_id}/extend" => partners::grants::extend::cell_form;
     post "/settings/partners/{id}/apis/{api_id}/environments/{environment_id}/extend" => partners::grants::extend::extend_cell;
 
+    get  "/settings/partners/{id}/group"                 => partners::groups::move_form;
+    post "/settings/partners/{id}/group"                 => partners::groups::move_partner;
     get  "/settings/partners/{id}/delete"                => partners::deactivate::delete_tab;
     post "/settings/partners/{id}/deactivate"            => partners::deactivate::deactivate;
 

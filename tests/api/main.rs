@@ -29,6 +29,7 @@ mod forgot_password;
 mod gateway;
 mod gateway_credentials;
 mod grants;
+mod groups;
 mod invitations;
 mod login;
 mod logos;

@@ -47,6 +47,7 @@ struct Seeded {
     held_grant: String,
     api_token: String,
     webhook: String,
+    group: String,
 }
 
 /// Acme with a partner (Globex, active, with people, grants, a pending invitation and a
@@ -167,6 +168,16 @@ async fn seeded() -> Seeded {
         held_grant: held_grant.to_string(),
         api_token: api_token.to_string(),
         webhook: webhook.to_string(),
+        group: {
+            use diesel::prelude::*;
+            use partner_portal::db::schema::partner_groups::dsl as g;
+            g::partner_groups
+                .filter(g::enterprise_id.eq(app.enterprise_id()))
+                .select(g::id)
+                .first::<i64>(&mut conn)
+                .unwrap()
+                .to_string()
+        },
         app,
     }
 }
@@ -194,6 +205,7 @@ impl Seeded {
             "approvals" => &self.held_grant,
             "api-tokens" => &self.api_token,
             "webhooks" => &self.webhook,
+            "groups" => &self.group,
             // `/catalog/{kind}/{id}/requests`, `/partner/request-access/{kind}/{id}`.
             "catalog" | "request-access" => "products",
             "{kind}" => &self.product,
@@ -254,6 +266,8 @@ async fn a_viewers_pages_open_and_show_no_form_or_button_that_changes_anything()
         ("/settings/access-requests".to_string(), "Product One"),
         ("/settings/approvals".to_string(), "API Two — Staging"),
         ("/settings/api-tokens".to_string(), "CRM sync"),
+        ("/settings/partners/groups".to_string(), "Partners"),
+        (format!("/settings/partners/groups/{}", s.group), "Globex"),
         ("/settings/webhooks".to_string(), "https://crm.acme.example/hooks"),
         (format!("/settings/webhooks/{}", s.webhook), "No deliveries yet"),
         (format!("/settings/access-requests/{}", s.access_request), "Only an Enterprise admin can answer a request."),

@@ -1,6 +1,6 @@
 SELECT p.id, p.enterprise_id, p.name, p.status, p.created_at, p.updated_at, p.deactivated_at,
        p.created_by, p.account_admin_user_id, p.organisation_id, p.ended_by, p.requested_by,
-       org.partner_code, l.updated_at AS logo_updated_at,
+       org.partner_code, grp.id AS group_id, grp.name AS group_name, l.updated_at AS logo_updated_at,
        COALESCE(d.ids, '{}') AS domain_ids, COALESCE(d.names, '{}') AS domain_names,
        COALESCE(d.tokens, '{}') AS domain_tokens, COALESCE(d.verified, '{}') AS domain_verified_at,
        COALESCE(d.checked, '{}') AS domain_checked_at, COALESCE(d.errors, '{}') AS domain_check_errors,
@@ -15,6 +15,7 @@ SELECT p.id, p.enterprise_id, p.name, p.status, p.created_at, p.updated_at, p.de
        o.sent_at AS mail_sent_at, o.created_at AS mail_created_at
   FROM partners p
   JOIN partner_organisations org ON org.id = p.organisation_id
+  JOIN partner_groups grp ON grp.id = p.group_id AND grp.enterprise_id = p.enterprise_id
   LEFT JOIN partner_logos l ON l.partner_id = p.id
   LEFT JOIN partner_summaries m ON m.partner_id = p.id
   LEFT JOIN LATERAL (

@@ -11,7 +11,7 @@ use utoipa::{
     Modify, OpenApi,
 };
 
-use super::{catalog, domains, grants, invitations, partners};
+use super::{catalog, domains, grants, groups, invitations, partners};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -20,7 +20,7 @@ use super::{catalog, domains, grants, invitations, partners};
         version = "1",
         description = "What an Enterprise admin does in the portal, for your own systems: partners (the \
 register wizard in one call), their domains, administrator invitations, grants of products and APIs, \
-the catalog and the audit log. Authenticate with an API token from Settings → API tokens: \
+groups, the catalog and the audit log. Authenticate with an API token from Settings → API tokens: \
 `Authorization: Bearer ppat_…`. Errors are application/problem+json (RFC 9457) with a list of field \
 errors. POSTs honour an Idempotency-Key header for 24 hours. Each token may make \
 API_RATE_LIMIT_PER_MINUTE requests a minute (600 unless configured); over it, 429 with Retry-After."
@@ -31,6 +31,7 @@ API_RATE_LIMIT_PER_MINUTE requests a minute (600 unless configured); over it, 42
         invitations::list, invitations::create, invitations::resend, invitations::revoke,
         grants::list, grants::grant_products, grants::revoke_product, grants::set_api,
         grants::revoke_api_environment,
+        groups::list, groups::move_partner,
         catalog::catalog, catalog::audit_events,
     ),
     components(schemas(super::Problem, super::FieldError)),
@@ -40,6 +41,7 @@ API_RATE_LIMIT_PER_MINUTE requests a minute (600 unless configured); over it, 42
         (name = "Domains", description = "A partner's email domains"),
         (name = "Invitations", description = "A partner's account administrator invitations"),
         (name = "Grants", description = "The products and APIs a partner may use"),
+        (name = "Groups", description = "Partner groups and moving partners between them"),
         (name = "Catalog", description = "Your products, APIs and environments"),
         (name = "Audit", description = "The Activity log"),
     )

@@ -15,6 +15,7 @@ pub mod catalog;
 pub mod docs;
 pub mod domains;
 pub mod grants;
+pub mod groups;
 pub mod invitations;
 pub mod partners;
 pub mod rate_limit;

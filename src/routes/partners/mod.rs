@@ -4,6 +4,7 @@
 pub mod connect;
 pub mod deactivate;
 pub mod grants;
+pub mod groups;
 pub mod header;
 pub mod info_form;
 pub mod list;

@@ -119,6 +119,8 @@ pub struct GeneralData {
     pub next_steps: bool,
     /// The partner organisation's Partner ID (SPEC §11).
     pub partner_code: String,
+    /// The partner's group (SPEC §12): id and name.
+    pub group: (i64, String),
 }
 
 pub fn load_general(
@@ -154,6 +156,7 @@ pub fn load_general(
     };
     Ok(GeneralData {
         partner_code: g.partner_code,
+        group: g.group,
         next_steps: g.grants.products == 0 && g.grants.apis == 0 && !header.locked,
         header,
         domains,
