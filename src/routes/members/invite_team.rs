@@ -60,20 +60,20 @@ pub struct TeamList {
 }
 
 /// Reads the form: the list to send, or the form again with what is wrong.
-pub fn check(fields: TeamFields) -> Result<TeamList, TeamForm> {
+pub fn check(fields: TeamFields) -> Result<TeamList, Box<TeamForm>> {
     let TeamFields { addresses, role, note } = fields;
     let lines = parse_invitees(&addresses);
     let parsed_role = Role::parse(&role);
     let (note_field, note) = NoteField::read(note);
     match (lines, parsed_role, note) {
         (Ok(lines), Ok(role), Ok(note)) => Ok(TeamList { lines, role, note }),
-        (lines, parsed_role, _) => Err(TeamForm {
+        (lines, parsed_role, _) => Err(Box::new(TeamForm {
             addresses_error: lines.err().map(|e| e.to_string()),
             role_error: parsed_role.err().map(|e| e.to_string()),
             note: note_field,
             addresses,
             role,
-        }),
+        })),
     }
 }
 
@@ -189,7 +189,7 @@ pub async fn send(
 ) -> Result<HttpResponse, AppError> {
     let list = match check(fields.into_inner()) {
         Ok(list) => list,
-        Err(form) => return show_form(&user, &state, Some(form), StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(form) => return show_form(&user, &state, Some(*form), StatusCode::UNPROCESSABLE_ENTITY).await,
     };
     let actor = user.user.clone();
     let settings = state.settings.clone();

@@ -87,7 +87,7 @@ pub async fn send(
     let id = path.into_inner();
     let list = match check(fields.into_inner()) {
         Ok(list) => list,
-        Err(form) => return show_form(&user, &state, id, Some(form), StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(form) => return show_form(&user, &state, id, Some(*form), StatusCode::UNPROCESSABLE_ENTITY).await,
     };
     let actor = user.user.clone();
     let settings = state.settings.clone();
