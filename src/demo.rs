@@ -174,6 +174,7 @@ pub fn seed_partners(
             token_hash: &tokens::token_hash(&token),
             invited_by: Some(admin_id),
             expires_at: Utc::now() + chrono::Duration::days(7),
+            note: None,
         },
     )?;
 

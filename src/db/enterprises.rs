@@ -54,3 +54,23 @@ pub fn set_time_zone(conn: &mut PgConnection, id: EnterpriseId, time_zone: &str)
     }
     Ok(previous)
 }
+
+/// The enterprise's default *Personal note* for invitations (None: no default).
+pub fn invitation_note(conn: &mut PgConnection, id: EnterpriseId) -> QueryResult<Option<String>> {
+    enterprises::table.find(id).select(enterprises::invitation_note).first(conn)
+}
+
+/// Sets the default *Personal note* (checked by the caller) and returns the one it replaces;
+/// the row is locked for the rest of the transaction, like [`set_time_zone`].
+pub fn set_invitation_note(
+    conn: &mut PgConnection,
+    id: EnterpriseId,
+    note: Option<&str>,
+) -> QueryResult<Option<String>> {
+    let previous: Option<String> =
+        enterprises::table.find(id).for_update().select(enterprises::invitation_note).first(conn)?;
+    if previous.as_deref() != note {
+        diesel::update(enterprises::table.find(id)).set(enterprises::invitation_note.eq(note)).execute(conn)?;
+    }
+    Ok(previous)
+}

@@ -27,6 +27,9 @@ pub struct NewInvite<'a> {
     pub surname: &'a PersonName,
     pub role: Role,
     pub for_account_admin: bool,
+    /// The *Personal note* (checked by the caller: `PersonalNote`), kept on the invitation so
+    /// a resend sends it again.
+    pub note: Option<&'a str>,
 }
 
 pub(crate) fn ttl(settings: &Settings) -> chrono::Duration {
@@ -58,6 +61,7 @@ pub(crate) fn queue_email(
         account_administrator: invitation.for_account_admin,
         link: &link,
         expires_at: invitation.expires_at,
+        note: invitation.note.as_deref(),
     })?;
     let mut email = email;
     email.to = invitation.email.clone();
@@ -156,6 +160,7 @@ pub fn issue(
             token_hash: &tokens::token_hash(&token),
             invited_by: actor.user_id(),
             expires_at: Utc::now() + ttl(settings),
+            note: invite.note,
         },
     )?;
     queue_email(conn, settings, actor, &invitation, &token)?;

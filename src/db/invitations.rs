@@ -29,6 +29,8 @@ pub struct Invitation {
     pub accepted_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
     pub accepted_user_id: Option<UserId>,
+    /// The inviter's *Personal note*, sent with the email (and again with every resend).
+    pub note: Option<String>,
 }
 
 impl Invitation {
@@ -51,6 +53,7 @@ pub struct NewInvitation<'a> {
     pub token_hash: &'a [u8],
     pub invited_by: Option<UserId>,
     pub expires_at: DateTime<Utc>,
+    pub note: Option<&'a str>,
 }
 
 pub fn insert(conn: &mut PgConnection, new: &NewInvitation<'_>) -> QueryResult<Invitation> {

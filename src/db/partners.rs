@@ -712,6 +712,10 @@ pub struct GeneralRow {
     #[diesel(sql_type = Nullable<BigInt>)]
     inv_accepted_user_id: Option<UserId>,
     #[diesel(sql_type = Nullable<Text>)]
+    inv_note: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    enterprise_note: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
     mail_status: Option<crate::domain::EmailStatus>,
     #[diesel(sql_type = Nullable<diesel::sql_types::Integer>)]
     mail_attempts: Option<i32>,
@@ -740,6 +744,8 @@ pub struct General {
     pub latest_admin_invitation: Option<crate::db::invitations::Invitation>,
     /// The latest email of that invitation.
     pub delivery: Option<crate::db::outbox::Delivery>,
+    /// The enterprise's default *Personal note*, which pre-fills the administrator form.
+    pub enterprise_note: Option<String>,
 }
 
 /// A domain as General (and the partner's own Partner profile) shows it: its name and its
@@ -785,6 +791,7 @@ pub fn general(
                 accepted_at: r.inv_accepted_at,
                 revoked_at: r.inv_revoked_at,
                 accepted_user_id: r.inv_accepted_user_id,
+                note: r.inv_note,
             }),
             _ => None,
         };
@@ -836,6 +843,7 @@ pub fn general(
             grants: GrantCounts { products: r.product_count, apis: r.api_count },
             latest_admin_invitation,
             delivery,
+            enterprise_note: r.enterprise_note,
         }
     }))
 }

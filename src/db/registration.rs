@@ -173,6 +173,8 @@ pub fn create(
             token_hash: &hash,
             invited_by: actor.user_id(),
             expires_at: Utc::now() + invite_ttl,
+            // The wizard has no Personal note (yet): its form belongs to the registration work.
+            note: None,
         },
     )?;
     // The email is queued in this same transaction: it exists only if the partner does.

@@ -146,6 +146,7 @@ diesel::table! {
         created_at -> Timestamptz,
         require_verified_domains -> Bool,
         time_zone -> Text,
+        invitation_note -> Nullable<Text>,
     }
 }
 
@@ -209,6 +210,7 @@ diesel::table! {
         accepted_at -> Nullable<Timestamptz>,
         revoked_at -> Nullable<Timestamptz>,
         accepted_user_id -> Nullable<Int8>,
+        note -> Nullable<Text>,
     }
 }
 

@@ -33,6 +33,8 @@ pub struct NewTeamInvite<'a> {
     pub surname: &'a PersonName,
     /// Enterprise admin or Viewer.
     pub role: UserRole,
+    /// The *Personal note* (already checked: `PersonalNote`).
+    pub note: Option<&'a str>,
 }
 
 /// The enterprise's pending team invitations (expired ones included), newest first.
@@ -90,6 +92,7 @@ pub fn issue(
             token_hash: &tokens::token_hash(&token),
             invited_by: Some(actor.user_id),
             expires_at: Utc::now() + ttl(settings),
+            note: invite.note,
         },
     )?;
     queue_email(conn, settings, actor, &invitation, &token)?;

@@ -74,6 +74,8 @@ text_enum! {
         PartnerGroupChanged = "partner.group_changed" => "Moved the partner to another group",
         EnterpriseSettingsChanged = "enterprise.settings_changed" => "Changed the enterprise settings",
         EnterpriseTimeZoneChanged = "enterprise.time_zone_changed" => "Changed the time zone",
+        /// The default *Personal note* of invitations was saved (or cleared).
+        EnterpriseInvitationNoteChanged = "enterprise.invitation_note_changed" => "Changed the invitation note",
         UserPasswordResetRequested = "user.password_reset_requested" => "Asked to reset a password",
         UserPasswordSet = "user.password_set" => "Set a new password",
         CatalogProductCreated = "catalog.product_created" => "Created a product",

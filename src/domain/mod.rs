@@ -9,9 +9,11 @@ mod domain_name;
 mod email;
 pub mod expiry;
 mod ids;
+mod invitees;
 mod logo;
 mod names;
 pub mod new_partner;
+mod note;
 mod password;
 mod role;
 mod states;
@@ -30,8 +32,10 @@ pub use ids::{
     ApiId, ApplicationId, CredentialId, DomainId, DraftId, EmailId, EnterpriseId, EnvironmentId, GatewayCredentialId,
     InvitationId, MembershipId, NotAnId, OrganisationId, PartnerId, ProductId, UserId,
 };
+pub use invitees::{parse_invitees, Invitee, InviteeLine, InviteesError, MAX_INVITEES};
 pub use logo::{png_header_only, sample_png, Logo, LogoError, LogoFormat, MAX_LOGO_BYTES};
 pub use names::{normalise_for_compare, PartnerName, PartnerNameError, PersonName, PersonNameError};
+pub use note::{NoteError, PersonalNote, NOTE_MAX_CHARS};
 pub use password::{NewPassword, PasswordError};
 pub use role::{Role, RoleError};
 pub use states::{

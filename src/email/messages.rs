@@ -25,6 +25,8 @@ pub struct InvitationEmail<'a> {
     pub team: bool,
     pub link: &'a str,
     pub expires_at: DateTime<Utc>,
+    /// The inviter's *Personal note*: plain text, shown as typed (escaped in the HTML part).
+    pub note: Option<&'a str>,
 }
 
 /// A "forgotten password" link.
@@ -149,6 +151,7 @@ mod tests {
             team: false,
             link: "https://portal.example/invitations/abc?x=1&y=2",
             expires_at: Utc.with_ymd_and_hms(2026, 11, 28, 14, 0, 0).unwrap(),
+            note: None,
         })
         .unwrap()
     }
@@ -171,6 +174,31 @@ mod tests {
             hostile_invitation().subject,
             format!("Acme & Sons invited you to join {HOSTILE} on Partner Portal")
         );
+    }
+
+    #[test]
+    fn the_personal_note_is_text_in_both_parts() {
+        let note = "Hi Ana,\n<script>alert(1)</script> & welcome";
+        let email = invitation(&InvitationEmail {
+            enterprise_name: "Acme",
+            partner_name: "Globex",
+            first_name: "Ana",
+            inviter_name: "Erin Admin",
+            role_label: "Member",
+            account_administrator: false,
+            team: false,
+            link: "https://portal.example/invitations/abc",
+            expires_at: Utc.with_ymd_and_hms(2026, 11, 28, 14, 0, 0).unwrap(),
+            note: Some(note),
+        })
+        .unwrap();
+        assert!(
+            email.text.contains(&format!("Erin Admin added a personal note:\n\n{note}\n\nTo accept")),
+            "{}",
+            email.text
+        );
+        assert!(!email.html.contains("<script>"), "{}", email.html);
+        assert!(email.html.contains("&#60;script&#62;alert(1)&#60;/script&#62; &#38; welcome"), "{}", email.html);
     }
 
     #[test]
@@ -204,6 +232,7 @@ mod tests {
             team: false,
             link: "https://portal.example/invitations/abc",
             expires_at: Utc.with_ymd_and_hms(2026, 11, 28, 14, 0, 0).unwrap(),
+            note: None,
         })
         .unwrap();
         assert_eq!(email.subject, "Erin Admin invited you to join Globex on Partner Portal");

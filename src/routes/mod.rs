@@ -29,8 +29,10 @@ pub mod home;
 pub mod invitations;
 pub mod members;
 pub mod metrics;
+pub mod note;
 pub mod oauth;
 pub mod partners;
+pub mod people_list;
 pub mod profile;
 pub mod service_catalog;
 pub mod team;
@@ -148,6 +150,8 @@ route_table! {
     get  "/settings/partners/{id}"                       => partners::page::general::general;
     get  "/settings/partners/{id}/logo"                  => partners::page::general::logo;
     get  "/settings/partners/{id}/users"                 => partners::page::users::users_tab;
+    get  "/settings/partners/{id}/users/invite-team"     => partners::page::invite_team::form;
+    post "/settings/partners/{id}/users/invite-team"     => partners::page::invite_team::send;
     get  "/settings/partners/{id}/applications"          => partners::page::applications::applications_tab;
     get  "/settings/partners/{id}/edit"                  => partners::page::edit::edit_form;
     post "/settings/partners/{id}/edit"                  => partners::page::edit::save;
@@ -199,6 +203,7 @@ route_table! {
     get  "/settings/enterprise"                          => enterprise::page::page;
     post "/settings/enterprise/domain-verification"      => enterprise::domain_verification::save;
     post "/settings/enterprise/time-zone"                => enterprise::time_zone::save;
+    post "/settings/enterprise/invitation-note"          => enterprise::invitation_note::save;
 
     // ---- activity --------------------------------------------------------------------------
     get  "/settings/activity"                            => activity::pages::enterprise_page;
@@ -234,6 +239,8 @@ route_table! {
     // ---- members (partner Admins) ----------------------------------------------------------
     get  "/members"                                      => members::list::list;
     post "/members/invite"                               => members::list::invite;
+    get  "/members/invite-team"                          => members::invite_team::form;
+    post "/members/invite-team"                          => members::invite_team::send;
     post "/members/invitations/{id}/resend"              => members::manage::resend;
     post "/members/invitations/{id}/revoke"              => members::manage::revoke;
     post "/members/{id}/role"                            => members::manage::change_role;

@@ -42,6 +42,12 @@ const GENERAL_TAB: u64 = 1;
 const ACTIVITY_TAB: u64 = 2;
 /// Service Catalog: granted products and granted APIs with their environments (one statement).
 const SERVICE_CATALOG: u64 = 1;
+/// Users tab: the partner's header, one page of its people with their number (`count(*) OVER
+/// ()`), its invitations — sorted or not.
+const USERS_TAB: u64 = 3;
+/// Members: the partner, one page of its people with their number, the open invitations, their
+/// emails' deliveries, the domains, the enterprise's default Personal note — sorted or not.
+const MEMBERS: u64 = 6;
 /// Switch organisation: the person's usable memberships with their organisations (one
 /// statement).
 const SWITCHER: u64 = 1;
@@ -59,6 +65,8 @@ struct World {
     member: String,
     admin_browser: Browser,
     member_browser: Browser,
+    /// The first partner's Admin (and account administrator): the one who opens Members.
+    partner_admin_browser: Browser,
     /// A Member of the first partner who is also a Viewer of another enterprise, working in
     /// the partner: the one who opens Switch organisation.
     multi_browser: Browser,
@@ -137,6 +145,7 @@ async fn world(partners: usize, people: usize, events: i64) -> World {
     let member = member.expect("a member of the first partner");
     let admin_browser = browser_logged_in(&app, ADMIN, "/settings/partners").await;
     let member_browser = browser_logged_in(&app, &member, "/service-catalog").await;
+    let partner_admin_browser = browser_logged_in(&app, "user0@partner1.example", "/service-catalog").await;
     let (other, _) = app.create_enterprise_admin("Other", "olga@other.example", PASSWORD);
     let multi = "multi@partner1.example";
     member_of(&mut conn, multi, ("Mo", "Multi"), &hash, enterprise_id, Some(partner_id), UserRole::Member);
@@ -148,7 +157,7 @@ async fn world(partners: usize, people: usize, events: i64) -> World {
         .submit("/organisations", "/organisations", &[("membership_id", &own.membership_id.to_string())])
         .await;
     assert_eq!(location(&r), "/service-catalog");
-    World { app, partner_id, member, admin_browser, member_browser, multi_browser }
+    World { app, partner_id, member, admin_browser, member_browser, partner_admin_browser, multi_browser }
 }
 
 async fn browser_logged_in(app: &TestApp, email: &str, home: &str) -> Browser {
@@ -223,6 +232,13 @@ async fn counts(partners: usize, people: usize, events: i64) -> Vec<(&'static st
         ("partners ended", page(app, &w.admin_browser, "/settings/partners?show_deactivated=1&sort=name").await),
         ("General tab", page(app, &w.admin_browser, &format!("/settings/partners/{id}")).await),
         ("Activity tab", page(app, &w.admin_browser, &format!("/settings/partners/{id}/activity")).await),
+        ("Users tab", page(app, &w.admin_browser, &format!("/settings/partners/{id}/users")).await),
+        (
+            "Users by role",
+            page(app, &w.admin_browser, &format!("/settings/partners/{id}/users?sort=role&dir=desc")).await,
+        ),
+        ("Members", page(app, &w.partner_admin_browser, "/members").await),
+        ("Members joined", page(app, &w.partner_admin_browser, "/members?sort=joined&dir=asc").await),
         ("Service Catalog", page(app, &w.member_browser, "/service-catalog").await),
         ("Organisations", page(app, &w.multi_browser, "/organisations").await),
         ("login POST", login_post(app, &w.member).await),
@@ -250,8 +266,20 @@ async fn each_page_runs_a_fixed_number_of_statements_whatever_the_data_and_write
         }
     }
 
-    let expected =
-        [PARTNERS_LIST, PARTNERS_LIST, PARTNERS_LIST, GENERAL_TAB, ACTIVITY_TAB, SERVICE_CATALOG, SWITCHER, LOGIN_POST];
+    let expected = [
+        PARTNERS_LIST,
+        PARTNERS_LIST,
+        PARTNERS_LIST,
+        GENERAL_TAB,
+        ACTIVITY_TAB,
+        USERS_TAB,
+        USERS_TAB,
+        MEMBERS,
+        MEMBERS,
+        SERVICE_CATALOG,
+        SWITCHER,
+        LOGIN_POST,
+    ];
     for (((name, s), (_, l)), want) in small.iter().zip(&large).zip(expected) {
         assert_eq!(
             s.count, l.count,

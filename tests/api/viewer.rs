@@ -90,6 +90,7 @@ async fn seeded() -> Seeded {
             token_hash: uuid::Uuid::new_v4().as_bytes(),
             invited_by: Some(app.admin_id()),
             expires_at: chrono::Utc::now() + chrono::Duration::days(7),
+            note: None,
         },
     )
     .unwrap()
@@ -242,7 +243,9 @@ fn is_form_page(path: &str) -> bool {
         && !partner_delete_tab
         && (path.contains("/drafts/")
             || path == "/settings/partners/connect"
-            || ["/edit", "/new", "/delete", "/add", "/remove", "/revoke"].iter().any(|end| path.ends_with(end)))
+            || ["/edit", "/new", "/delete", "/add", "/remove", "/revoke", "/invite-team"]
+                .iter()
+                .any(|end| path.ends_with(end)))
 }
 
 async fn token_of(browser: &Browser) -> String {

@@ -43,6 +43,7 @@ pub fn seed_invitation(conn: &mut PgConnection, enterprise_id: EnterpriseId, par
             token_hash: uuid::Uuid::new_v4().as_bytes(),
             invited_by: None,
             expires_at: expires(),
+            note: None,
         },
     )
     .unwrap()
@@ -60,6 +61,7 @@ pub fn invitation_email(partner: &str, to: &str, link: &str) -> OutgoingEmail {
         team: false,
         link,
         expires_at: expires(),
+        note: None,
     })
     .unwrap();
     OutgoingEmail { to: to.to_string(), ..message }

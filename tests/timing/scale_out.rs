@@ -67,6 +67,7 @@ async fn with_two_instances_running_each_queued_invitation_is_delivered_exactly_
                             surname: &surname,
                             role: Role::Member,
                             for_account_admin: false,
+                            note: None,
                         },
                     )?;
                 }

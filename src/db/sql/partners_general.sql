@@ -10,7 +10,8 @@ SELECT p.id, p.enterprise_id, p.name, p.status, p.created_at, p.updated_at, p.de
        i.id AS inv_id, i.email AS inv_email, i.first_name AS inv_first_name, i.surname AS inv_surname,
        i.role AS inv_role, i.status AS inv_status, i.invited_by AS inv_invited_by,
        i.created_at AS inv_created_at, i.expires_at AS inv_expires_at, i.accepted_at AS inv_accepted_at,
-       i.revoked_at AS inv_revoked_at, i.accepted_user_id AS inv_accepted_user_id,
+       i.revoked_at AS inv_revoked_at, i.accepted_user_id AS inv_accepted_user_id, i.note AS inv_note,
+       (SELECT e.invitation_note FROM enterprises e WHERE e.id = p.enterprise_id) AS enterprise_note,
        o.status AS mail_status, o.attempts AS mail_attempts, o.last_error AS mail_last_error,
        o.sent_at AS mail_sent_at, o.created_at AS mail_created_at
   FROM partners p

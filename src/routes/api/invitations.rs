@@ -124,7 +124,9 @@ pub async fn create(
             Err(problem) => return Ok(Err(problem)),
         };
         let text = |k: &str| person.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_string();
-        let typed = AdminTyped { first_name: text("first_name"), surname: text("surname"), email: text("email") };
+        // The API takes no Personal note (yet): the invitation goes without one.
+        let typed =
+            AdminTyped { first_name: text("first_name"), surname: text("surname"), email: text("email"), note: None };
         match administrator::invite_administrator(conn, &settings, actor, partner, &typed)? {
             Ok(invitation) => {
                 let location = format!("/api/v1/partners/{partner}/invitations");

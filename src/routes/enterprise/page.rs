@@ -2,18 +2,19 @@
 //! by its own part of `Sections`; the page itself only frames them.
 //!
 //! The time zone section needs no statement (the zone comes with the session's principal);
-//! the domain verification section reads the setting and the verified domains' count.
+//! the domain verification section reads the setting and the verified domains' count, the
+//! invitation note section the saved note.
 
 use actix_web::{http::StatusCode, web, HttpResponse};
 use askama::Template;
 
 use crate::{
     auth::guards::EnterpriseAdmin,
-    db::{self, domain_verification},
+    db::{self, domain_verification, enterprises},
     domain::EnterpriseId,
     error::AppError,
     render::{render_status, Layout},
-    routes::enterprise::{time_zone::TimeZoneSection, MENU_KEY},
+    routes::enterprise::{invitation_note::InvitationNoteSection, time_zone::TimeZoneSection, MENU_KEY},
     state::AppState,
 };
 
@@ -37,15 +38,25 @@ impl DomainVerificationSection {
 pub struct Sections {
     pub time_zone: TimeZoneSection,
     pub domain_verification: DomainVerificationSection,
+    pub invitation_note: InvitationNoteSection,
 }
 
 impl Sections {
     /// Every section as stored now.
     pub async fn current(user: &EnterpriseAdmin, state: &AppState) -> Result<Self, AppError> {
         let enterprise_id = user.user.enterprise_id;
-        let domain_verification =
-            db::run(&state.pool, move |conn| DomainVerificationSection::load(conn, enterprise_id)).await?;
-        Ok(Sections { time_zone: TimeZoneSection::current(&user.user), domain_verification })
+        let (domain_verification, note) = db::run(&state.pool, move |conn| {
+            Ok((
+                DomainVerificationSection::load(conn, enterprise_id)?,
+                enterprises::invitation_note(conn, enterprise_id)?,
+            ))
+        })
+        .await?;
+        Ok(Sections {
+            time_zone: TimeZoneSection::current(&user.user),
+            domain_verification,
+            invitation_note: InvitationNoteSection { note: note.unwrap_or_default(), error: None },
+        })
     }
 }
 

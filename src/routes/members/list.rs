@@ -1,5 +1,7 @@
-//! Members (partner Admins only): `/members` lists the partner's people and open invitations
-//! and holds the *Invite a member* form. Changing a role, removing a member and resending or
+//! Members (partner Admins only): `/members` lists the partner's people (25 a page, sorted by
+//! plain links: `routes::people_list`) and open invitations and holds the *Invite a member*
+//! form (with its *Personal note*, pre-filled with the enterprise's default); **Invite a team**
+//! is `members::invite_team`. Changing a role, removing a member and resending or
 //! revoking an invitation live in `members_manage`.
 //!
 //! Every route takes the `PartnerAdmin` guard, so Members and enterprise admins get 403, and
@@ -19,13 +21,18 @@ use crate::render::see_other;
 use crate::{
     auth::{guards::PartnerAdmin, session::Principal},
     db::{
-        self, invitations, memberships,
+        self, enterprises, invitations,
+        member_pages::{self, PeopleFilter},
         outbox::{self, Delivery},
         partners,
     },
     domain::{Domain, EmailAddress, PersonName, Role},
     error::AppError,
     render::{render_status, Layout},
+    routes::{
+        note::NoteField,
+        people_list::{PeoplePager, PeopleQuery},
+    },
     state::AppState,
 };
 
@@ -124,6 +131,8 @@ pub struct InviteForm {
     pub surname_error: Option<String>,
     pub email_error: Option<String>,
     pub role_error: Option<String>,
+    /// The *Personal note* as typed; None on a fresh form (the enterprise's default shows).
+    pub note: Option<NoteField>,
 }
 
 impl InviteForm {
@@ -140,16 +149,22 @@ impl InviteForm {
 pub struct MembersData {
     pub partner_name: String,
     pub members: Vec<MemberRow>,
+    pub pager: PeoplePager,
     pub invitations: Vec<InvitationRow>,
     pub domains: Vec<String>,
+    /// The enterprise's default *Personal note*.
+    pub default_note: Option<String>,
 }
 
 /// Everything the page shows, in a fixed number of statements whatever the number of
-/// members and invitations: partner, users, invitations, their emails, domains.
-pub fn load(conn: &mut PgConnection, actor: &Principal) -> Result<MembersData, AppError> {
+/// members and invitations: partner, one page of members with their number, invitations,
+/// their emails, domains, the enterprise's default note.
+pub fn load(conn: &mut PgConnection, actor: &Principal, filter: &PeopleFilter) -> Result<MembersData, AppError> {
     let partner_id = partner_of(actor)?;
     let partner = partners::find(conn, actor.enterprise_id, partner_id)?.ok_or(AppError::NotFound)?;
-    let people = memberships::live_for_partner(conn, partner_id)?;
+    let shown = member_pages::page_for_partner(conn, partner_id, filter)?;
+    let pager = PeoplePager::new("/members".into(), filter, shown.page, shown.people.len(), shown.total, "Joined");
+    let people = shown.people;
     let now = Utc::now();
     let open: Vec<invitations::Invitation> = invitations::for_partner(conn, partner_id)?
         .into_iter()
@@ -158,7 +173,10 @@ pub fn load(conn: &mut PgConnection, actor: &Principal) -> Result<MembersData, A
     let ids: Vec<InvitationId> = open.iter().map(|i| i.id).collect();
     let deliveries: HashMap<InvitationId, Delivery> = outbox::delivery_for_invitations(conn, &ids)?;
     let domains = active_domains(conn, partner_id)?;
+    let default_note = enterprises::invitation_note(conn, actor.enterprise_id)?;
     Ok(MembersData {
+        pager,
+        default_note,
         partner_name: partner.name,
         members: people
             .into_iter()
@@ -179,7 +197,7 @@ pub fn load(conn: &mut PgConnection, actor: &Principal) -> Result<MembersData, A
 }
 
 /// The partner's active registered domains, as parsed domains for `EmailAddress::belongs_to`.
-fn active_domains(conn: &mut PgConnection, partner_id: PartnerId) -> Result<Vec<Domain>, AppError> {
+pub(crate) fn active_domains(conn: &mut PgConnection, partner_id: PartnerId) -> Result<Vec<Domain>, AppError> {
     Ok(partners::domains(conn, partner_id)?
         .into_iter()
         .filter(|d| d.active)
@@ -193,23 +211,31 @@ struct MembersPage {
     layout: Layout,
     data: MembersData,
     form: InviteForm,
+    note: NoteField,
     roles: [Role; 2],
 }
 
 async fn render_page(
     user: &PartnerAdmin,
     state: &AppState,
+    query: &PeopleQuery,
     form: InviteForm,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
     let actor = user.user.clone();
-    let data = db::run(&state.pool, move |conn| load(conn, &actor)).await?;
+    let filter = query.filter(false)?;
+    let data = db::run(&state.pool, move |conn| load(conn, &actor, &filter)).await?;
     let layout = user.layout("Members", MENU_KEY)?;
-    Ok(render_status(status, &MembersPage { layout, data, form, roles: Role::ALL }))
+    let note = form.note.clone().unwrap_or_else(|| NoteField::prefilled(data.default_note.clone()));
+    Ok(render_status(status, &MembersPage { layout, data, form, note, roles: Role::ALL }))
 }
 
-pub async fn list(user: PartnerAdmin, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    render_page(&user, &state, InviteForm::empty(), StatusCode::OK).await
+pub async fn list(
+    user: PartnerAdmin,
+    state: web::Data<AppState>,
+    query: web::Query<PeopleQuery>,
+) -> Result<HttpResponse, AppError> {
+    render_page(&user, &state, &query, InviteForm::empty(), StatusCode::OK).await
 }
 
 // ---- Invite a member -----------------------------------------------------------------------
@@ -220,6 +246,8 @@ pub struct InviteFields {
     surname: String,
     email: String,
     role: String,
+    #[serde(default)]
+    note: String,
 }
 
 /// Why an otherwise valid invitation was refused, shown next to *Email*.
@@ -232,7 +260,8 @@ pub async fn invite(
     state: web::Data<AppState>,
     form: web::Form<InviteFields>,
 ) -> Result<HttpResponse, AppError> {
-    let InviteFields { first_name, surname, email, role } = form.into_inner();
+    let InviteFields { first_name, surname, email, role, note } = form.into_inner();
+    let (note_field, note) = NoteField::read(note);
     let first = PersonName::parse(&first_name);
     let last = PersonName::parse(&surname);
     let parsed_role = Role::parse(&role);
@@ -246,9 +275,11 @@ pub async fn invite(
         surname,
         email,
         role,
+        note: Some(note_field),
     };
-    let (Ok(first), Ok(last), Ok(address), Ok(role)) = (first, last, address, parsed_role) else {
-        return render_page(&user, &state, form, StatusCode::UNPROCESSABLE_ENTITY).await;
+    let first_page = PeopleQuery::default();
+    let (Ok(first), Ok(last), Ok(address), Ok(role), Ok(note)) = (first, last, address, parsed_role, note) else {
+        return render_page(&user, &state, &first_page, form, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
 
     let actor = user.user.clone();
@@ -269,6 +300,7 @@ pub async fn invite(
                 surname: &last,
                 role,
                 for_account_admin: false,
+                note: note.as_ref().map(|n| n.as_str()),
             };
             Ok(Ok(invitations::issue(conn, &settings, &actor, &invite)?))
         })
@@ -286,15 +318,15 @@ pub async fn invite(
             } else {
                 format!("The email must use one of your company's registered domains: {}.", domains.join(", "))
             });
-            render_page(&user, &state, form, StatusCode::UNPROCESSABLE_ENTITY).await
+            render_page(&user, &state, &first_page, form, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(AppError::Conflict(message)) => {
             form.email_error = Some(message);
-            render_page(&user, &state, form, StatusCode::CONFLICT).await
+            render_page(&user, &state, &first_page, form, StatusCode::CONFLICT).await
         }
         Err(AppError::Unprocessable(message)) => {
             form.email_error = Some(message);
-            render_page(&user, &state, form, StatusCode::UNPROCESSABLE_ENTITY).await
+            render_page(&user, &state, &first_page, form, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(e) => Err(e),
     }

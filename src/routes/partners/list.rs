@@ -45,7 +45,7 @@ pub struct ListQuery {
 /// The page asked for. Only a hand-edited URL holds anything but a number from 1, so that is
 /// a 400 saying what is wrong; a number past the end (partners deactivated since the link was
 /// made) is answered with the last page.
-fn parse_page(value: Option<&str>) -> Result<u32, AppError> {
+pub(crate) fn parse_page(value: Option<&str>) -> Result<u32, AppError> {
     match value.map(str::trim).filter(|v| !v.is_empty()) {
         None => Ok(1),
         Some(v) if v.bytes().all(|b| b.is_ascii_digit()) && v.bytes().any(|b| b != b'0') => {
@@ -72,17 +72,18 @@ fn parse_sort(sort: Option<&str>, dir: Option<&str>) -> Result<(ListSort, bool),
     Ok((sort, ascending))
 }
 
-/// A column header that sorts the list: its link and its `aria-sort`.
-struct SortHeader {
-    label: &'static str,
-    href: String,
+/// A column header that sorts the list: its link and its `aria-sort` (the Members and Users
+/// lists use it too, `routes::people_list`).
+pub struct SortHeader {
+    pub label: &'static str,
+    pub href: String,
     /// `ascending` / `descending` on the sorted column, None on the others.
-    aria_sort: Option<&'static str>,
+    pub aria_sort: Option<&'static str>,
 }
 
 impl SortHeader {
     /// The sorted column's decoration, hidden from assistive technology (`aria-sort` says it).
-    fn arrow(&self) -> &'static str {
+    pub fn arrow(&self) -> &'static str {
         match self.aria_sort {
             Some("ascending") => " ▲",
             Some(_) => " ▼",

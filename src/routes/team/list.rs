@@ -21,7 +21,10 @@ use crate::{
     domain::{EmailAddress, FlashKind, InvitationId, PersonName, UserId, UserRole},
     error::AppError,
     render::{render_status, see_other, Layout},
-    routes::members::list::{InvitationRow, InviteForm},
+    routes::{
+        members::list::{InvitationRow, InviteForm},
+        note::NoteField,
+    },
     state::AppState,
 };
 
@@ -47,16 +50,21 @@ pub struct TeamRow {
 pub struct TeamData {
     pub members: Vec<TeamRow>,
     pub invitations: Vec<InvitationRow>,
+    /// The enterprise's default *Personal note*.
+    pub default_note: Option<String>,
 }
 
-/// The page's data in a fixed number of statements: team, invitations, their emails.
+/// The page's data in a fixed number of statements: team, invitations, their emails, the
+/// default note.
 fn load(conn: &mut PgConnection, actor: &Principal) -> Result<TeamData, AppError> {
     let people = memberships::team(conn, actor.enterprise_id)?;
     let open = team::pending_invitations(conn, actor.enterprise_id)?;
     let ids: Vec<InvitationId> = open.iter().map(|i| i.id).collect();
     let deliveries: HashMap<InvitationId, Delivery> = outbox::delivery_for_invitations(conn, &ids)?;
     let now = Utc::now();
+    let default_note = db::enterprises::invitation_note(conn, actor.enterprise_id)?;
     Ok(TeamData {
+        default_note,
         members: people
             .into_iter()
             .map(|m| TeamRow {
@@ -80,6 +88,7 @@ struct TeamPage {
     enterprise_name: String,
     data: TeamData,
     form: InviteForm,
+    note: NoteField,
     roles: [UserRole; 2],
 }
 
@@ -91,11 +100,13 @@ async fn render_page(
 ) -> Result<HttpResponse, AppError> {
     let actor = user.user.clone();
     let data = db::run(&state.pool, move |conn| load(conn, &actor)).await?;
+    let note = form.note.clone().unwrap_or_else(|| NoteField::prefilled(data.default_note.clone()));
     let page = TeamPage {
         layout: user.layout("Team", MENU_KEY)?,
         enterprise_name: user.user.enterprise_name.clone(),
         data,
         form,
+        note,
         roles: TEAM_ROLES,
     };
     Ok(render_status(status, &page))
@@ -111,6 +122,8 @@ pub struct InviteFields {
     surname: String,
     email: String,
     role: String,
+    #[serde(default)]
+    note: String,
 }
 
 /// **Send invitation**: bad input shows the form again (422) with the fields marked; an
@@ -120,7 +133,8 @@ pub async fn invite(
     state: web::Data<AppState>,
     form: web::Form<InviteFields>,
 ) -> Result<HttpResponse, AppError> {
-    let InviteFields { first_name, surname, email, role } = form.into_inner();
+    let InviteFields { first_name, surname, email, role, note } = form.into_inner();
+    let (note_field, note) = NoteField::read(note);
     let first = PersonName::parse(&first_name);
     let last = PersonName::parse(&surname);
     let address = EmailAddress::parse(&email);
@@ -134,15 +148,22 @@ pub async fn invite(
         surname,
         email,
         role,
+        note: Some(note_field),
     };
-    let (Ok(first), Ok(last), Ok(address), Ok(role)) = (first, last, address, parsed_role) else {
+    let (Ok(first), Ok(last), Ok(address), Ok(role), Ok(note)) = (first, last, address, parsed_role, note) else {
         return render_page(&user, &state, form, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
     let actor = user.user.clone();
     let settings = state.settings.clone();
     let outcome = db::run(&state.pool, move |conn| {
         conn.transaction::<_, AppError, _>(|conn| {
-            let invite = team::NewTeamInvite { email: &address, first_name: &first, surname: &last, role };
+            let invite = team::NewTeamInvite {
+                email: &address,
+                first_name: &first,
+                surname: &last,
+                role,
+                note: note.as_ref().map(|n| n.as_str()),
+            };
             team::issue(conn, &settings, &actor, &invite)
         })
     })

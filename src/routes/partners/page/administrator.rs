@@ -15,9 +15,10 @@ use crate::{
     auth::{actor::Actor, guards::EnterpriseAdmin},
     config::Settings,
     db::{self, invitations, invitations::Invitation, partners, schema, users},
-    domain::{Domain, EmailAddress, FlashKind, InvitationStatus, PersonName, Role},
+    domain::{Domain, EmailAddress, FlashKind, InvitationStatus, PersonName, PersonalNote, Role},
     error::AppError,
     render::see_other,
+    routes::note::NoteField,
     state::AppState,
 };
 
@@ -26,6 +27,8 @@ pub struct Form {
     first_name: String,
     surname: String,
     email: String,
+    #[serde(default)]
+    note: String,
 }
 
 /// Why the transaction stopped: a refused form rolls back whatever it did (e.g. revoking the
@@ -54,11 +57,18 @@ pub async fn send_invitation(
     form: web::Form<Form>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    let Form { first_name, surname, email } = form.into_inner();
+    let Form { first_name, surname, email, note } = form.into_inner();
     let actor = user.user.clone();
     let settings = state.settings.clone();
     let enterprise_id = actor.enterprise_id;
-    let typed = AdminTyped { first_name: first_name.clone(), surname: surname.clone(), email: email.clone() };
+    let (note_field, note) = NoteField::read(note);
+    let Ok(note) = note else {
+        // A refused note: nothing is written; the form comes back with the message.
+        let admin_form = AdminForm { first_name, surname, email, note: Some(note_field), ..AdminForm::default() };
+        let data = db::run(&state.pool, move |conn| load_general(conn, enterprise_id, id)).await?;
+        return render_general_with(&user, data, DomainForm::default(), admin_form, StatusCode::UNPROCESSABLE_ENTITY);
+    };
+    let typed = AdminTyped { first_name: first_name.clone(), surname: surname.clone(), email: email.clone(), note };
 
     let outcome = db::run(&state.pool, move |conn| {
         let result = conn.transaction::<_, TxError, _>(|conn| {
@@ -92,6 +102,7 @@ pub async fn send_invitation(
         first_name,
         surname,
         email,
+        note: Some(note_field),
     };
     let data = db::run(&state.pool, move |conn| load_general(conn, enterprise_id, id)).await?;
     render_general_with(&user, data, DomainForm::default(), admin_form, refusal.status)
@@ -102,6 +113,8 @@ pub(crate) struct AdminTyped {
     pub first_name: String,
     pub surname: String,
     pub email: String,
+    /// The *Personal note*, already checked.
+    pub note: Option<PersonalNote>,
 }
 
 /// Why an administrator invitation was refused, per field.
@@ -175,6 +188,7 @@ pub(crate) fn invite_administrator(
             surname: last,
             role: Role::Admin,
             for_account_admin: true,
+            note: typed.note.as_ref().map(PersonalNote::as_str),
         },
     );
     match issued {

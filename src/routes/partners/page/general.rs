@@ -16,6 +16,7 @@ use crate::{
     db::{self, invitations, partners},
     error::AppError,
     render::{render_status, Layout},
+    routes::note::NoteField,
     state::AppState,
 };
 
@@ -121,6 +122,8 @@ pub struct GeneralData {
     pub partner_code: String,
     /// The partner's group (SPEC §12): id and name.
     pub group: (i64, String),
+    /// The enterprise's default *Personal note* (pre-fills the administrator form).
+    pub default_note: Option<String>,
 }
 
 pub fn load_general(
@@ -155,6 +158,7 @@ pub fn load_general(
         _ => (None, None),
     };
     Ok(GeneralData {
+        default_note: g.enterprise_note,
         partner_code: g.partner_code,
         group: g.group,
         next_steps: g.grants.products == 0 && g.grants.apis == 0 && !header.locked,
@@ -183,6 +187,8 @@ pub struct AdminForm {
     pub first_name_error: Option<String>,
     pub surname_error: Option<String>,
     pub email_error: Option<String>,
+    /// The *Personal note* as typed; None on a fresh form (the enterprise's default shows).
+    pub note: Option<NoteField>,
 }
 
 #[derive(Template)]
@@ -194,6 +200,7 @@ struct GeneralPage {
     data: GeneralData,
     form: DomainForm,
     admin_form: AdminForm,
+    note: NoteField,
 }
 
 pub fn render_general(
@@ -214,7 +221,8 @@ pub fn render_general_with(
 ) -> Result<HttpResponse, AppError> {
     let layout = user.layout(data.header.name.clone(), "partners")?;
     let header = data.header.clone();
-    Ok(render_status(status, &GeneralPage { layout, tab: "general", header, data, form, admin_form }))
+    let note = admin_form.note.clone().unwrap_or_else(|| NoteField::prefilled(data.default_note.clone()));
+    Ok(render_status(status, &GeneralPage { layout, tab: "general", header, data, form, admin_form, note }))
 }
 
 pub async fn general(

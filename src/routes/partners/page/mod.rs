@@ -6,5 +6,6 @@ pub mod applications;
 pub mod domains;
 pub mod edit;
 pub mod general;
+pub mod invite_team;
 pub mod users;
 pub mod verification;

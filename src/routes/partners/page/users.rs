@@ -1,5 +1,7 @@
 //! A partner's Users tab (Products and APIs: `grants_*`; Delete partner: `deactivate`;
-//! Activity: `routes::activity`).
+//! Activity: `routes::activity`): the partner's people, 25 a page and sorted by plain links
+//! (`routes::people_list`), removed ones marked disabled, and every invitation. **Invite a
+//! team** is `page::invite_team`.
 
 use crate::domain::PartnerId;
 use actix_web::{web, HttpResponse};
@@ -10,9 +12,10 @@ use chrono::Utc;
 use crate::routes::partners::header::load_header;
 use crate::routes::partners::header::PartnerHeader;
 use crate::routes::partners::page::general::InvitationView;
+use crate::routes::people_list::{PeoplePager, PeopleQuery};
 use crate::{
     auth::guards::EnterpriseAdmin,
-    db::{self, invitations, memberships},
+    db::{self, invitations, member_pages},
     error::AppError,
     render::{render, Layout},
     state::AppState,
@@ -36,25 +39,39 @@ struct UsersPage {
     tab: &'static str,
     header: PartnerHeader,
     users: Vec<UserView>,
+    pager: PeoplePager,
     invitations: Vec<InvitationView>,
 }
 
+/// The header, one page of people with their number, the invitations: three statements
+/// whatever the number of people.
 pub async fn users_tab(
     user: EnterpriseAdmin,
     state: web::Data<AppState>,
     path: web::Path<PartnerId>,
+    query: web::Query<PeopleQuery>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
+    let filter = query.filter(true)?;
     let enterprise_id = user.user.enterprise_id;
-    let (partner, header, people, invites) = db::run(&state.pool, move |conn| {
+    let (partner, header, shown, invites) = db::run(&state.pool, move |conn| {
         let (partner, header) = load_header(conn, enterprise_id, id)?;
-        let people = memberships::for_partner(conn, partner.id)?;
+        let shown = member_pages::page_for_partner(conn, partner.id, &filter)?;
         let invites = invitations::for_partner(conn, partner.id)?;
-        Ok((partner, header, people, invites))
+        Ok((partner, header, shown, invites))
     })
     .await?;
+    let pager = PeoplePager::new(
+        format!("/settings/partners/{id}/users"),
+        &filter,
+        shown.page,
+        shown.people.len(),
+        shown.total,
+        "Since",
+    );
     let now = Utc::now();
-    let users = people
+    let users = shown
+        .people
         .into_iter()
         .map(|u| UserView {
             name: format!("{} {}", u.first_name, u.surname),
@@ -67,5 +84,5 @@ pub async fn users_tab(
         .collect();
     let invitations = invites.iter().map(|i| InvitationView::new(i, now)).collect();
     let layout = user.layout(format!("Users · {}", header.name), "partners")?;
-    Ok(render(&UsersPage { layout, tab: "users", header, users, invitations }))
+    Ok(render(&UsersPage { layout, tab: "users", header, users, pager, invitations }))
 }

@@ -1,0 +1,2 @@
+ALTER TABLE enterprises DROP COLUMN invitation_note;
+ALTER TABLE invitations DROP COLUMN note;
