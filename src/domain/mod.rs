@@ -12,6 +12,7 @@ mod ids;
 mod logo;
 mod names;
 pub mod new_partner;
+pub mod partner_import;
 mod password;
 mod role;
 mod states;
