@@ -67,6 +67,8 @@ text_enum! {
         ApiTokenRevoked = "enterprise.api_token_revoked" => "Revoked an API token",
         WebhookCreated = "enterprise.webhook_created" => "Added a webhook endpoint",
         WebhookDeleted = "enterprise.webhook_deleted" => "Deleted a webhook endpoint",
+        /// Import partners: one event for the whole file, beside each partner's `partner.registered`.
+        PartnersImported = "enterprise.partners_imported" => "Imported partners",
         EnterpriseSettingsChanged = "enterprise.settings_changed" => "Changed the enterprise settings",
         EnterpriseTimeZoneChanged = "enterprise.time_zone_changed" => "Changed the time zone",
         UserPasswordResetRequested = "user.password_reset_requested" => "Asked to reset a password",
