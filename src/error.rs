@@ -27,6 +27,9 @@ pub enum AppError {
     Csrf,
     #[error("payload too large")]
     PayloadTooLarge,
+    /// An upload larger than its form accepts, with what that form's limit is (413).
+    #[error("upload too large: {0}")]
+    UploadTooLarge(String),
     #[error("conflict: {0}")]
     Conflict(String),
     /// A well-formed request the rules refuse (422), e.g. an invitation to a domain that is not
@@ -99,6 +102,7 @@ impl AppError {
             AppError::PayloadTooLarge => {
                 ("That was too large", "What you sent is larger than the portal accepts. Nothing was changed.".into())
             }
+            AppError::UploadTooLarge(msg) => ("That file is too large", msg.clone()),
             AppError::Conflict(msg) => ("That could not be saved", msg.clone()),
             AppError::Unprocessable(msg) => ("That could not be done", msg.clone()),
             AppError::TooManyRequests(msg) => ("Too many attempts", msg.clone()),
@@ -165,7 +169,7 @@ impl ResponseError for AppError {
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::LoginRequired | AppError::ChooseOrganisation => StatusCode::SEE_OTHER,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::PayloadTooLarge | AppError::UploadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,

@@ -37,11 +37,17 @@ pub async fn csrf_guard(
     let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     let multipart = content_type.to_ascii_lowercase().starts_with("multipart/form-data");
     let limit = if multipart { UPLOAD_LIMIT } else { FORM_LIMIT };
+    // Import partners says what its limit is rather than the generic page.
+    let too_large: fn() -> AppError = if req.path().starts_with("/settings/partners/import") {
+        || AppError::UploadTooLarge(crate::domain::partner_import::FileError::TooLarge.to_string())
+    } else {
+        || AppError::PayloadTooLarge
+    };
 
     let declared =
         req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > limit) {
-        return Err(AppError::PayloadTooLarge.into());
+        return Err(too_large().into());
     }
 
     let mut body = BytesMut::new();
@@ -49,7 +55,7 @@ pub async fn csrf_guard(
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|_| AppError::bad_request("The request body could not be read."))?;
         if body.len() + chunk.len() > limit {
-            return Err(AppError::PayloadTooLarge.into());
+            return Err(too_large().into());
         }
         body.extend_from_slice(&chunk);
     }

@@ -27,6 +27,7 @@ pub mod memberships;
 pub mod oauth;
 pub mod organisations;
 pub mod outbox;
+pub mod partner_import;
 pub mod partners;
 pub mod registration;
 pub mod schema;

@@ -85,7 +85,7 @@ pub fn register(
             })
         })?;
         let logo = draft.has_logo().then_some(draft.id);
-        let created = create(conn, settings, actor, &new, logo)?;
+        let created = create(conn, settings, actor, &new, logo, InvitationDelivery::Send)?;
         drafts::mark_submitted(conn, draft.id, created.partner_id)?;
         Ok(Registered::Created {
             partner_id: created.partner_id,
@@ -93,6 +93,17 @@ pub fn register(
             held_for: created.held_for,
         })
     })
+}
+
+/// Whether [`create`] emails the administrator's invitation now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvitationDelivery {
+    /// Queued in the outbox with the partner (Add Partner, the API, an import with *Send
+    /// invitation emails* on), unless the enterprise requires verified domains.
+    Send,
+    /// Made but not emailed (an import with *Send invitation emails* off): **Resend invitation**
+    /// on the partner's General tab sends it later, with a new link.
+    Hold,
 }
 
 /// A partner made by [`create`].
@@ -106,14 +117,15 @@ pub struct Created {
 /// Makes the partner `new` describes, in the caller's transaction: the enterprise row is
 /// locked, then the limit, the name and the domains are checked against the database; the
 /// partner, its domains, its organisation, the administrator's invitation (and its email), and
-/// the audit event are written. `logo_of` copies a draft's logo. The wizard's Add Partner and
-/// `POST /api/v1/partners` both end here.
+/// the audit event are written. `logo_of` copies a draft's logo. The wizard's Add Partner,
+/// `POST /api/v1/partners` and Import partners (one call per row) all end here.
 pub fn create(
     conn: &mut PgConnection,
     settings: &Settings,
     actor: &dyn Actor,
     new: &NewPartner,
     logo_of: Option<DraftId>,
+    delivery: InvitationDelivery,
 ) -> Result<Created, RegisterError> {
     let invite_ttl = chrono::Duration::from_std(settings.invite_ttl).unwrap_or_else(|_| chrono::Duration::days(7));
     let NewPartner { name, domains, first_name: first, surname, email } = new;
@@ -178,8 +190,9 @@ pub fn create(
         },
     )?;
     // The email is queued in this same transaction: it exists only if the partner does.
-    // Held while the enterprise requires verified domains (none of a new partner's is).
-    if held_for.is_none() {
+    // Held while the enterprise requires verified domains (none of a new partner's is), or
+    // when the caller asked for it.
+    if held_for.is_none() && delivery == InvitationDelivery::Send {
         invitation_flow::queue_for_new(conn, settings, actor, invitation.id, &token)?;
     }
 
@@ -198,6 +211,7 @@ pub fn create(
                 "administrator": email.as_str(),
                 "logo": logo_of.is_some(),
                 "invitation_held_until_verified": held_for.is_some(),
+                "invitation_held": delivery == InvitationDelivery::Hold,
             }),
         },
     )?;

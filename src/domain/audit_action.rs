@@ -72,6 +72,8 @@ text_enum! {
         GroupAccessChanged = "enterprise.group_access_changed" => "Changed a group's default access",
         GroupDeleted = "enterprise.group_deleted" => "Deleted a partner group",
         PartnerGroupChanged = "partner.group_changed" => "Moved the partner to another group",
+        /// Import partners: one event for the whole file, beside each partner's `partner.registered`.
+        PartnersImported = "enterprise.partners_imported" => "Imported partners",
         EnterpriseSettingsChanged = "enterprise.settings_changed" => "Changed the enterprise settings",
         EnterpriseTimeZoneChanged = "enterprise.time_zone_changed" => "Changed the time zone",
         /// The default *Personal note* of invitations was saved (or cleared).

@@ -14,6 +14,7 @@ mod logo;
 mod names;
 pub mod new_partner;
 mod note;
+pub mod partner_import;
 mod password;
 mod role;
 mod states;

@@ -2,11 +2,11 @@
 //! matches them. No other file registers a route.
 //!
 //! Order matters where a fixed segment and an `{id}` share a position: the wizard's
-//! `/settings/partners/drafts…` and `/settings/partners/connect` paths come before
-//! `/settings/partners/{id}…`, and
-//! `/invitations/accept` before `/invitations/{token}`. `/settings/activity.csv` is a literal
-//! path of its own, not a pattern. `TABLE` lists the same routes as data, so a test can walk
-//! every route (`tests/api/edge.rs`) and a new route is covered without being listed there.
+//! `/settings/partners/drafts…`, `/settings/partners/connect` and `/settings/partners/import…`
+//! paths come before `/settings/partners/{id}…`, and `/invitations/accept` before
+//! `/invitations/{token}`. `/settings/activity.csv` is a literal path of its own, not a pattern.
+//! `TABLE` lists the same routes as data, so a test can walk every route (`tests/api/edge.rs`)
+//! and a new route is covered without being listed there.
 //!
 //! To find a screen from its URL: the path's first segments name the folder (`/settings/
 //! partners/{id}/apis` → `partners/grants/apis.rs`), the handler is named in the table below,
@@ -145,6 +145,10 @@ route_table! {
     post "/settings/partners/groups/{id}"                => partners::groups::save;
     post "/settings/partners/groups/{id}/access"         => partners::groups::save_access;
     post "/settings/partners/groups/{id}/delete"         => partners::groups::delete;
+    // ---- Import partners (SPEC §13): the fixed `import` before `{id}` ---------------------
+    get  "/settings/partners/import"                     => partners::import::form;
+    post "/settings/partners/import/preview"             => partners::import::preview;
+    post "/settings/partners/import"                     => partners::import::import;
 
     get  "/settings/partners"                            => partners::list::list;
     get  "/settings/partners/{id}"                       => partners::page::general::general;
@@ -325,7 +329,8 @@ pub fn api(cfg: &mut web::ServiceConfig) {
 
 /// Every page and form, inside the session and CSRF layers.
 pub fn pages(cfg: &mut web::ServiceConfig) {
-    // Uploads (the wizard's and the partner page's logo) share one multipart limit.
+    // Uploads (the wizard's and the partner page's logo, Import partners' file) share one
+    // multipart limit.
     cfg.app_data(partners::info_form::multipart_config());
     register_pages(cfg);
 }

@@ -19,6 +19,7 @@ mod approvals;
 mod catalog;
 mod cli;
 mod connections;
+mod csv_import;
 mod deactivation;
 mod defects;
 mod domain_verification;

@@ -243,6 +243,7 @@ fn is_form_page(path: &str) -> bool {
         && !partner_delete_tab
         && (path.contains("/drafts/")
             || path == "/settings/partners/connect"
+            || path == "/settings/partners/import"
             || ["/edit", "/new", "/delete", "/add", "/remove", "/revoke", "/invite-team"]
                 .iter()
                 .any(|end| path.ends_with(end)))

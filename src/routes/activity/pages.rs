@@ -451,6 +451,10 @@ pub fn detail(action: AuditAction, details: &serde_json::Value) -> Option<String
             .map(|on| format!("Require verified domains for invitations: {}", if on { "on" } else { "off" })),
         A::EnterpriseTimeZoneChanged => Some(format!("From {} to {}", text("from")?, text("to")?)),
         A::PartnerRegistered => Some(format!("Domains: {}", list("domains")?)),
+        A::PartnersImported => {
+            let n = |key: &str| details.get(key).and_then(|v| v.as_u64()).unwrap_or(0);
+            Some(format!("{} added, {} skipped", n("added"), n("skipped")))
+        }
         A::PartnerProductGranted | A::PartnerProductRevoked => text("product"),
         A::PartnerApiEnvironmentGranted | A::PartnerApiEnvironmentRevoked => {
             Some(format!("{} in {}", text("api")?, text("environment")?))

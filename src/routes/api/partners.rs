@@ -318,16 +318,17 @@ pub async fn create(
             Ok(new) => new,
             Err(errors) => return Ok(Err(Problem::unprocessable(FieldError::list(errors)))),
         };
-        let created = match registration::create(conn, &settings, actor, &new, None) {
-            Ok(created) => created,
-            Err(RegisterError::App(e)) => return Err(e),
-            Err(e @ RegisterError::LimitReached(_)) => return Ok(Err(Problem::conflict(e.to_string()))),
-            Err(RegisterError::NameTaken(name)) => {
-                return Ok(Err(Problem::field("name", new_partner::name_taken(&name))));
-            }
-            Err(e @ RegisterError::DomainsTaken(_)) => return Ok(Err(Problem::field("domains", e.to_string()))),
-            Err(RegisterError::NotFound | RegisterError::Incomplete(_)) => return Err(AppError::NotFound),
-        };
+        let created =
+            match registration::create(conn, &settings, actor, &new, None, registration::InvitationDelivery::Send) {
+                Ok(created) => created,
+                Err(RegisterError::App(e)) => return Err(e),
+                Err(e @ RegisterError::LimitReached(_)) => return Ok(Err(Problem::conflict(e.to_string()))),
+                Err(RegisterError::NameTaken(name)) => {
+                    return Ok(Err(Problem::field("name", new_partner::name_taken(&name))));
+                }
+                Err(e @ RegisterError::DomainsTaken(_)) => return Ok(Err(Problem::field("domains", e.to_string()))),
+                Err(RegisterError::NotFound | RegisterError::Incomplete(_)) => return Err(AppError::NotFound),
+            };
         let partner = answer(conn, actor.caller.enterprise_id, created.partner_id)?;
         let location = format!("/api/v1/partners/{}", created.partner_id);
         Ok(Ok(Answer::created(location, &partner)))

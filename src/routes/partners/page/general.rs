@@ -37,7 +37,8 @@ pub struct InvitationView {
     pub delivery_badge: &'static str,
     pub delivery_error: Option<String>,
     /// Open, but never emailed: made by Add Partner while the enterprise requires verified
-    /// domains; **Resend invitation** sends it once the domain is verified.
+    /// domains, or by Import partners with *Send invitation emails* off; **Resend invitation**
+    /// sends it (once the domain is verified, where that is required).
     pub held: bool,
     pub first_name: String,
     pub surname: String,
