@@ -40,14 +40,11 @@ fn domains_of(
     enterprise_id: EnterpriseId,
     id: Option<i64>,
 ) -> Result<Option<Vec<DomainJson>>, AppError> {
-    let Some(id) = id else { return Ok(None) };
-    if crate::db::partners::find(conn, enterprise_id, PartnerId::new(id))?.is_none() {
-        return Ok(None);
-    }
+    let Some(id) = super::partner_of(conn, enterprise_id, id)? else { return Ok(None) };
     Ok(Some(
         d::table
             .filter(d::enterprise_id.eq(enterprise_id))
-            .filter(d::partner_id.eq(PartnerId::new(id)))
+            .filter(d::partner_id.eq(id))
             .order(d::domain.asc())
             .select(DomainJson::as_select())
             .load(conn)?,
@@ -117,10 +114,7 @@ pub async fn add(
     let id = path_id(&path);
     run_write(&state, bearer, "partners:write", idempotency, move |conn, actor| {
         let Some(partner) = id.map(PartnerId::new) else { return Ok(Err(Problem::not_found())) };
-        let input: NewDomainJson = match parse_body(&body) {
-            Ok(input) => input,
-            Err(problem) => return Ok(Err(problem)),
-        };
+        let input: NewDomainJson = or_refuse!(parse_body(&body));
         match domains::add_domain(conn, actor, partner, &input.domain)? {
             Outcome::Done(_) => {
                 let list = domains_of(conn, actor.caller.enterprise_id, id)?.unwrap_or_default();

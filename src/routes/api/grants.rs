@@ -61,10 +61,7 @@ fn grants_of(
     enterprise_id: EnterpriseId,
     id: Option<i64>,
 ) -> Result<Option<GrantsJson>, AppError> {
-    let Some(id) = id.map(PartnerId::new) else { return Ok(None) };
-    if crate::db::partners::find(conn, enterprise_id, id)?.is_none() {
-        return Ok(None);
-    }
+    let Some(id) = super::partner_of(conn, enterprise_id, id)? else { return Ok(None) };
     let products = grants::granted_products(conn, id)?
         .into_iter()
         .map(|g| ProductGrantJson { product_id: g.product_id.get(), name: g.name, expires_on: g.expires_on })
@@ -194,17 +191,11 @@ pub async fn grant_products(
     let settings = state.settings.clone();
     run_write(&state, bearer, WRITE, idempotency, move |conn, actor| {
         let Some(id) = id.map(PartnerId::new) else { return Ok(Err(Problem::not_found())) };
-        let input: ProductsGrantJson = match parse_body(&body) {
-            Ok(input) => input,
-            Err(problem) => return Ok(Err(problem)),
-        };
+        let input: ProductsGrantJson = or_refuse!(parse_body(&body));
         if input.product_ids.is_empty() {
             return Ok(Err(Problem::field("product_ids", "Choose at least one product.")));
         }
-        let expiry = match expiry_of(actor, input.expires_on.as_deref()) {
-            Ok(expiry) => expiry,
-            Err(problem) => return Ok(Err(problem)),
-        };
+        let expiry = or_refuse!(expiry_of(actor, input.expires_on.as_deref()));
         let chosen: BTreeSet<ProductId> = input.product_ids.into_iter().map(ProductId::new).collect();
         match products::grant_products(conn, actor, &settings, id, &chosen, expiry)? {
             Ok(granted) => Ok(Ok(changed(conn, actor, id, (granted, vec![], vec![]))?)),
@@ -278,14 +269,8 @@ pub async fn set_api(
         let (Some(id), Some(api)) = (id.map(PartnerId::new), api.map(ApiId::new)) else {
             return Ok(Err(Problem::not_found()));
         };
-        let input: ApiEnvironmentsJson = match parse_body(&body) {
-            Ok(input) => input,
-            Err(problem) => return Ok(Err(problem)),
-        };
-        let expiry = match expiry_of(actor, input.expires_on.as_deref()) {
-            Ok(expiry) => expiry,
-            Err(problem) => return Ok(Err(problem)),
-        };
+        let input: ApiEnvironmentsJson = or_refuse!(parse_body(&body));
+        let expiry = or_refuse!(expiry_of(actor, input.expires_on.as_deref()));
         let environments: BTreeSet<EnvironmentId> = input.environment_ids.into_iter().map(EnvironmentId::new).collect();
         match apis::set_api_environments(conn, actor, &settings, id, api, &environments, expiry)? {
             Ok(set) => Ok(Ok(changed(conn, actor, id, (set.granted, set.held, set.revoked))?)),

@@ -90,10 +90,7 @@ pub async fn move_partner(
     let settings = state.settings.clone();
     run_write(&state, bearer, "partners:write", idempotency, move |conn, actor| {
         let Some(id) = id.map(PartnerId::new) else { return Ok(Err(Problem::not_found())) };
-        let input: MoveJson = match parse_body(&body) {
-            Ok(input) => input,
-            Err(problem) => return Ok(Err(problem)),
-        };
+        let input: MoveJson = or_refuse!(parse_body(&body));
         match pages::move_tx(conn, actor, &settings, id, input.group_id, input.grant_default_access)? {
             Ok((partner, group, granted)) => Ok(Ok(Answer::ok(&MovedJson { partner, group, granted }))),
             Err(message) => Ok(Err(Problem::status(StatusCode::CONFLICT, message))),

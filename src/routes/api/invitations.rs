@@ -61,10 +61,7 @@ fn invitations_of(
     enterprise_id: EnterpriseId,
     id: Option<i64>,
 ) -> Result<Option<Vec<InvitationJson>>, AppError> {
-    let Some(id) = id.map(PartnerId::new) else { return Ok(None) };
-    if crate::db::partners::find(conn, enterprise_id, id)?.is_none() {
-        return Ok(None);
-    }
+    let Some(id) = super::partner_of(conn, enterprise_id, id)? else { return Ok(None) };
     Ok(Some(invitations::for_partner(conn, id)?.into_iter().map(InvitationJson::from).collect()))
 }
 
@@ -119,10 +116,7 @@ pub async fn create(
     let settings = state.settings.clone();
     run_write(&state, bearer, WRITE, idempotency, move |conn, actor| {
         let Some(partner) = id.map(PartnerId::new) else { return Ok(Err(Problem::not_found())) };
-        let person: serde_json::Value = match parse_body(&body) {
-            Ok(person) => person,
-            Err(problem) => return Ok(Err(problem)),
-        };
+        let person: serde_json::Value = or_refuse!(parse_body(&body));
         let text = |k: &str| person.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_string();
         // The API takes no Personal note (yet): the invitation goes without one.
         let typed =

@@ -11,6 +11,17 @@
 //! the transactions, the emails and the audit events are the UI's; the actor is the token
 //! ("API token *name*").
 
+/// The value of a `Result<_, Problem>`, or (inside a handler's database closure) the problem
+/// as its answer: `let input: T = or_refuse!(parse_body(&body));`.
+macro_rules! or_refuse {
+    ($e:expr) => {
+        match $e {
+            Ok(value) => value,
+            Err(problem) => return Ok(Err(problem)),
+        }
+    };
+}
+
 pub mod catalog;
 pub mod docs;
 pub mod domains;
@@ -277,6 +288,17 @@ where
         Err(problem) => Ok(Err(problem)),
     })
     .await?
+}
+
+/// The partner `id` of the caller's enterprise, if there is one (the sub-resource reads answer
+/// 404 otherwise).
+pub fn partner_of(
+    conn: &mut PgConnection,
+    enterprise_id: EnterpriseId,
+    id: Option<i64>,
+) -> Result<Option<crate::domain::PartnerId>, AppError> {
+    let Some(id) = id.map(crate::domain::PartnerId::new) else { return Ok(None) };
+    Ok(crate::db::partners::find(conn, enterprise_id, id)?.map(|p| p.id))
 }
 
 /// A positive id from the path; None (answered 404 once the token is known) for anything else.

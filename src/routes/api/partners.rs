@@ -303,10 +303,7 @@ pub async fn create(
     let idempotency = Idempotency::of(&req, &body)?;
     let settings = state.settings.clone();
     run_write(&state, bearer, WRITE, idempotency, move |conn, actor| {
-        let input: NewPartnerJson = match parse_body(&body) {
-            Ok(input) => input,
-            Err(problem) => return Ok(Err(problem)),
-        };
+        let input: NewPartnerJson = or_refuse!(parse_body(&body));
         let new = NewPartner::check(&PartnerInput {
             name: &input.name,
             domains: &input.domains,
@@ -367,10 +364,7 @@ pub async fn update(
     let id = path_id(&path);
     run_write(&state, bearer, WRITE, idempotency, move |conn, actor| {
         let Some(id) = id.map(PartnerId::new) else { return Ok(Err(Problem::not_found())) };
-        let change: PartnerChangeJson = match parse_body(&body) {
-            Ok(change) => change,
-            Err(problem) => return Ok(Err(problem)),
-        };
+        let change: PartnerChangeJson = or_refuse!(parse_body(&body));
         let input = info_form::InfoInput {
             name: PartnerName::parse(&change.name).map_err(|e| e.to_string()),
             name_raw: change.name,
