@@ -516,6 +516,12 @@ pub fn grant_default_access(
     partner: PartnerId,
 ) -> Result<(), AppError> {
     let group = groups::default_group(conn, actor.enterprise_id())?;
+    // Most default groups give nothing: two keyed reads, not the whole catalog, per new partner.
+    if groups::default_products(conn, actor.enterprise_id(), group.id)?.is_empty()
+        && groups::default_cells(conn, actor.enterprise_id(), group.id)?.is_empty()
+    {
+        return Ok(());
+    }
     let offer = offer(conn, actor.enterprise_id(), partner, group.id)?;
     if offer.lines.is_empty() {
         return Ok(());
