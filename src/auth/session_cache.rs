@@ -62,8 +62,14 @@ use crate::{
 pub const CHANNEL: &str = "session_cache";
 /// The oldest an entry may be, whatever else holds.
 pub const MAX_AGE: Duration = Duration::from_secs(60);
-/// Entries kept at most; beyond, expired ones are pruned, then everything is dropped.
-const MAX_ENTRIES: usize = 50_000;
+/// Entries kept at most. An entry is about 1 KiB (the session's values with the principal's
+/// JSON), so the cache stays near 10 MiB however many sessions log in: beyond this, stale
+/// entries are swept out, then the older half (by when each was stored).
+const MAX_ENTRIES: usize = 10_000;
+/// How often an insert sweeps out the entries that can no longer be used (older than
+/// [`MAX_AGE`], or expired): memory follows the sessions used in the last minute, not every
+/// session that was ever loaded (a login burst left thousands behind until the bound).
+const SWEEP_EVERY: Duration = MAX_AGE;
 /// How often the listener checks its connection with an empty query, and how long it waits
 /// for the answer: a connection that died silently (no FIN, no RST) is noticed within both.
 const HEARTBEAT: Duration = Duration::from_secs(2);
@@ -101,6 +107,8 @@ struct Inner {
     /// The number of the last `sync:<n>` notification read (see [`SessionCache::synced`]).
     synced: u64,
     serials: u64,
+    /// When stale entries were last swept out ([`SWEEP_EVERY`]).
+    swept: Option<Instant>,
 }
 
 /// See the module's documentation. Shared by every worker's session store and the listener.
@@ -261,12 +269,7 @@ impl SessionCache {
                 return;
             }
         }
-        if inner.entries.len() >= MAX_ENTRIES {
-            inner.entries.retain(|_, c| c.entry.expires_at > now && c.stored.elapsed() < MAX_AGE);
-            if inner.entries.len() >= MAX_ENTRIES {
-                inner.entries.clear();
-            }
-        }
+        inner.bound(now, Instant::now());
         // A reload that found the same session (its minute was up, or its slide was due) keeps
         // the serial: requests answered from the entry meanwhile were answered rightly.
         let same = inner.entries.get(&key_hash).filter(|c| c.entry.state == entry.state).map(|c| c.serial);
@@ -323,6 +326,28 @@ impl SessionCache {
 }
 
 impl Inner {
+    /// Makes room for one more entry (see [`MAX_ENTRIES`] and [`SWEEP_EVERY`]); `at` is now.
+    fn bound(&mut self, now: DateTime<Utc>, at: Instant) {
+        let sweep_due = self.swept.is_none_or(|swept| at.saturating_duration_since(swept) >= SWEEP_EVERY);
+        if sweep_due || self.entries.len() >= MAX_ENTRIES {
+            self.entries.retain(|_, c| c.entry.expires_at > now && at.saturating_duration_since(c.stored) < MAX_AGE);
+            self.swept = Some(at);
+        }
+        if self.entries.len() >= MAX_ENTRIES {
+            // Still full of usable entries: keep the newer half. Those dropped are loaded
+            // again on their next request, like any miss.
+            let mut stored: Vec<Instant> = self.entries.values().map(|c| c.stored).collect();
+            let middle = stored.len() / 2;
+            let (_, pivot, _) = stored.select_nth_unstable(middle);
+            let pivot = *pivot;
+            self.entries.retain(|_, c| c.stored > pivot);
+        }
+        if self.entries.capacity() > 4 * self.entries.len().max(256) {
+            // A burst's table is given back once it has emptied.
+            self.entries.shrink_to_fit();
+        }
+    }
+
     /// Drops the entries `selector` concerns, as a new generation, and logs it.
     fn drop_entries(&mut self, selector: Selector) {
         crate::monitoring::session_cache_dropped(selector.kind());
@@ -570,6 +595,51 @@ mod tests {
         ours.set_nonblocking(true).unwrap();
         cache.connected(OwnedFd::from(ours));
         (cache, theirs)
+    }
+
+    #[test]
+    fn stale_entries_are_swept_and_a_full_cache_keeps_its_newer_half() {
+        let now = Utc::now();
+        let stored = Instant::now();
+        let mut inner = Inner::default();
+        let put = |inner: &mut Inner, key: u32, age: Duration| {
+            let cached = Cached { entry: entry(key.into(), None, 1), stored: stored - age, serial: key.into() };
+            inner.entries.insert(key.to_be_bytes().to_vec(), cached);
+        };
+        // An entry too old to be used, one expired, one fresh.
+        put(&mut inner, 1, MAX_AGE + Duration::from_secs(1));
+        put(&mut inner, 2, Duration::ZERO);
+        inner.entries.get_mut(&2u32.to_be_bytes()[..]).unwrap().entry.expires_at = now - chrono::Duration::seconds(1);
+        put(&mut inner, 3, Duration::ZERO);
+        inner.bound(now, stored);
+        assert_eq!(inner.entries.keys().cloned().collect::<Vec<_>>(), vec![3u32.to_be_bytes().to_vec()]);
+
+        // Not swept again within SWEEP_EVERY, unless full.
+        put(&mut inner, 4, MAX_AGE + Duration::from_secs(1));
+        inner.bound(now, stored + Duration::from_secs(1));
+        assert_eq!(inner.entries.len(), 2, "no sweep within SWEEP_EVERY of the last");
+        // Stored 30 s after the others: still usable at the next sweep, when they are not.
+        inner.entries.insert(
+            5u32.to_be_bytes().to_vec(),
+            Cached { entry: entry(5, None, 1), stored: stored + Duration::from_secs(30), serial: 5 },
+        );
+        inner.bound(now, stored + SWEEP_EVERY);
+        assert_eq!(
+            inner.entries.keys().cloned().collect::<Vec<_>>(),
+            vec![5u32.to_be_bytes().to_vec()],
+            "the next sweep drops the entries that grew too old"
+        );
+
+        // Full of usable entries (stored a millisecond apart): the older half goes.
+        inner.entries.clear();
+        for key in 0..MAX_ENTRIES as u32 {
+            put(&mut inner, key, Duration::from_millis(u64::from(MAX_ENTRIES as u32 - key)));
+        }
+        inner.bound(now, stored);
+        assert!(inner.entries.len() <= MAX_ENTRIES / 2 + 1, "{} entries left", inner.entries.len());
+        assert!(inner.entries.len() >= MAX_ENTRIES / 2 - 1, "{} entries left", inner.entries.len());
+        let oldest_kept = inner.entries.keys().map(|k| u32::from_be_bytes(k[..].try_into().unwrap())).min().unwrap();
+        assert!(oldest_kept >= MAX_ENTRIES as u32 / 2 - 1, "the newest entries are kept, not {oldest_kept}");
     }
 
     #[test]
