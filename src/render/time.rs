@@ -44,8 +44,17 @@ pub struct Shown {
     pub iso: String,
     /// For a tooltip: the same moment in UTC, "2026-12-06 13:05 UTC".
     pub utc: String,
-    /// "3 hours ago", "in 2 days"; None beyond a month, where the date says enough.
-    pub relative: Option<String>,
+    /// The moment and the page's now, for [`Shown::relative`] (only some pages show it).
+    moment: DateTime<Utc>,
+    now: DateTime<Utc>,
+}
+
+impl Shown {
+    /// "3 hours ago", "in 2 days"; None beyond a month, where the date says enough. Worked out
+    /// only where a page shows it (`at_ago`, `day_ago`).
+    pub fn relative(&self) -> Option<String> {
+        relative(self.moment, self.now)
+    }
 }
 
 impl std::fmt::Display for Shown {
@@ -57,18 +66,66 @@ impl std::fmt::Display for Shown {
 /// `%b`: English month abbreviations, as chrono prints them.
 const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
-// The dates below are written from their fields: chrono's `format` parses its format string on
-// every call, which was 4.7 % of the portal's CPU on a 25-row partners list (perf, 2026-12-07).
+// The dates below are written from their fields, digit by digit: chrono's `format` parses its
+// format string on every call (4.7 % of the portal's CPU on a 25-row partners list, perf,
+// 2026-12-07), and `format!` with padded numbers still cost about 2,500 instructions a date
+// (callgrind, 2026-12-07): a third of a list row's cost went into its one date.
+
+/// Appends `n` with at least `width` digits (zero-padded); a negative year keeps its sign.
+fn push_number(out: &mut String, n: i64, width: usize) {
+    if n < 0 {
+        out.push('-');
+    }
+    let mut digits = [0u8; 20];
+    let mut rest = n.unsigned_abs();
+    let mut len = 0;
+    while rest > 0 || len < width {
+        digits[len] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        len += 1;
+    }
+    out.extend(digits[..len].iter().rev().map(|&d| char::from(d)));
+}
 
 /// "6 Dec 2026" (`%-d %b %Y`).
 fn long_date<D: Datelike>(d: &D) -> String {
-    let month = MONTHS.get(d.month0() as usize).copied().unwrap_or_default();
-    format!("{} {month} {:04}", d.day(), d.year())
+    let mut out = String::with_capacity(12);
+    push_long_date(&mut out, d);
+    out
+}
+
+fn push_long_date<D: Datelike>(out: &mut String, d: &D) {
+    push_number(out, i64::from(d.day()), 1);
+    out.push(' ');
+    out.push_str(MONTHS.get(d.month0() as usize).copied().unwrap_or_default());
+    out.push(' ');
+    push_number(out, i64::from(d.year()), 4);
+}
+
+/// "2026-12-06" (`%Y-%m-%d`).
+fn push_iso_date<D: Datelike>(out: &mut String, d: &D) {
+    push_number(out, i64::from(d.year()), 4);
+    out.push('-');
+    push_number(out, i64::from(d.month()), 2);
+    out.push('-');
+    push_number(out, i64::from(d.day()), 2);
+}
+
+/// "14:05" (`%H:%M`).
+fn push_minute<T: Timelike>(out: &mut String, t: &T) {
+    push_number(out, i64::from(t.hour()), 2);
+    out.push(':');
+    push_number(out, i64::from(t.minute()), 2);
 }
 
 /// "2026-12-06 14:05 UTC" (`%Y-%m-%d %H:%M UTC`).
 fn utc_minute(t: &DateTime<Utc>) -> String {
-    format!("{:04}-{:02}-{:02} {:02}:{:02} UTC", t.year(), t.month(), t.day(), t.hour(), t.minute())
+    let mut out = String::with_capacity(20);
+    push_iso_date(&mut out, t);
+    out.push(' ');
+    push_minute(&mut out, t);
+    out.push_str(" UTC");
+    out
 }
 
 /// The zone of the enterprise a page is shown for, and the moment the page is made (for the
@@ -98,11 +155,18 @@ impl Clock {
     pub fn at(&self, t: impl Moment) -> Shown {
         let t = t.utc();
         let local = t.with_timezone(&self.zone.tz());
+        let mut text = String::with_capacity(32);
+        push_long_date(&mut text, &local);
+        text.push_str(", ");
+        push_minute(&mut text, &local);
+        text.push(' ');
+        text.push_str(&self.zone_label(t));
         Shown {
-            text: format!("{}, {:02}:{:02} {}", long_date(&local), local.hour(), local.minute(), self.zone_label(t)),
+            text,
             iso: t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             utc: utc_minute(&t),
-            relative: relative(t, self.now),
+            moment: t,
+            now: self.now,
         }
     }
 
@@ -110,12 +174,9 @@ impl Clock {
     pub fn day(&self, t: impl Moment) -> Shown {
         let t = t.utc();
         let local = t.with_timezone(&self.zone.tz());
-        Shown {
-            text: long_date(&local),
-            iso: format!("{:04}-{:02}-{:02}", local.year(), local.month(), local.day()),
-            utc: utc_minute(&t),
-            relative: relative(t, self.now),
-        }
+        let mut iso = String::with_capacity(10);
+        push_iso_date(&mut iso, &local);
+        Shown { text: long_date(&local), iso, utc: utc_minute(&t), moment: t, now: self.now }
     }
 
     /// How the zone is named at `t` (the abbreviation changes with daylight saving time).
@@ -210,10 +271,21 @@ mod tests {
 
     #[test]
     fn dates_written_from_their_fields_read_as_chronos_formats() {
+        let mut padded = String::new();
+        for (n, width, want) in
+            [(7, 4, "0007"), (2026, 4, "2026"), (12345, 4, "12345"), (-44, 4, "-0044"), (0, 1, "0"), (9, 2, "09")]
+        {
+            padded.clear();
+            push_number(&mut padded, n, width);
+            assert_eq!(padded, want);
+        }
         let mut t = Utc.with_ymd_and_hms(1999, 1, 1, 0, 7, 0).unwrap();
         while t.year() < 2031 {
             assert_eq!(long_date(&t), t.format("%-d %b %Y").to_string());
             assert_eq!(utc_minute(&t), t.format("%Y-%m-%d %H:%M UTC").to_string());
+            let (shown, day) = (Clock::new(TimeZone::UTC, t).at(t), Clock::new(TimeZone::UTC, t).day(t));
+            assert_eq!(shown.text, t.format("%-d %b %Y, %H:%M UTC").to_string());
+            assert_eq!(day.iso, t.format("%Y-%m-%d").to_string());
             t += Duration::hours(37) + Duration::minutes(13);
         }
     }
@@ -239,7 +311,8 @@ mod tests {
         assert_eq!(at("2026-12-13T12:00:00Z").as_deref(), Some("in 7 days"));
         assert_eq!(at("2026-12-06T14:00:00Z").as_deref(), Some("in 2 hours"));
         assert_eq!(at("2026-10-01T12:00:00Z"), None, "a month or more away: the date alone");
-        assert_eq!(clock("UTC").at(utc("2026-12-06T09:00:00Z")).relative.as_deref(), Some("3 hours ago"));
+        assert_eq!(clock("UTC").at(utc("2026-12-06T09:00:00Z")).relative().as_deref(), Some("3 hours ago"));
+        assert_eq!(clock("UTC").day(utc("2026-12-08T13:00:00Z")).relative().as_deref(), Some("in 2 days"));
     }
 
     #[test]
