@@ -127,6 +127,21 @@ pub fn create(
     logo_of: Option<DraftId>,
     delivery: InvitationDelivery,
 ) -> Result<Created, RegisterError> {
+    create_in_group(conn, settings, actor, new, logo_of, delivery, None)
+}
+
+/// [`create`], placing the partner in `group` (one of the enterprise's groups, checked by the
+/// caller: Import partners' `group` column) with that group's default access instead of the
+/// default group's; None: the default group.
+pub fn create_in_group(
+    conn: &mut PgConnection,
+    settings: &Settings,
+    actor: &dyn Actor,
+    new: &NewPartner,
+    logo_of: Option<DraftId>,
+    delivery: InvitationDelivery,
+    group: Option<i64>,
+) -> Result<Created, RegisterError> {
     let invite_ttl = chrono::Duration::from_std(settings.invite_ttl).unwrap_or_else(|_| chrono::Duration::days(7));
     let NewPartner { name, domains, first_name: first, surname, email } = new;
     let enterprise = enterprises::lock(conn, actor.enterprise_id())?;
@@ -221,7 +236,14 @@ pub fn create(
         crate::domain::WebhookEvent::PartnerCreated,
         serde_json::json!({ "partner_id": partner.id, "partner_name": partner.name, "domains": domain_strings }),
     )?;
-    // It joins the default group (a trigger puts it there) and gets that group's default access.
-    crate::routes::partners::groups::grant_default_access(conn, actor, settings, partner.id)?;
+    // It joins the default group (a trigger puts it there) and gets that group's default access,
+    // or joins the group asked for and gets that one's.
+    match group {
+        None => crate::routes::partners::groups::grant_default_access(conn, actor, settings, partner.id)?,
+        Some(group) => {
+            crate::db::groups::move_partner(conn, enterprise.id, partner.id, group)?;
+            crate::routes::partners::groups::grant_group_access(conn, actor, settings, partner.id, group)?;
+        }
+    }
     Ok(Created { partner_id: partner.id, invitation_id: invitation.id, held_for })
 }
