@@ -26,6 +26,9 @@ pub struct Draft {
     pub submitted_partner_id: Option<PartnerId>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The *Personal note* of the administrator's invitation: None until the administrator
+    /// step is saved (its form then offers the enterprise's default), "" for no note.
+    pub admin_note: Option<String>,
 }
 
 impl Draft {
@@ -141,18 +144,21 @@ pub fn save_domains(conn: &mut PgConnection, draft_id: DraftId, domains: &[Strin
         .map(|_| ())
 }
 
+/// The administrator step: who is invited, and the note (checked by `PersonalNote`; "" for none).
 pub fn save_admin(
     conn: &mut PgConnection,
     draft_id: DraftId,
     first: &str,
     surname: &str,
     email: &str,
+    note: &str,
 ) -> QueryResult<()> {
     diesel::update(partner_drafts::table.find(draft_id))
         .set((
             partner_drafts::admin_first_name.eq(first),
             partner_drafts::admin_surname.eq(surname),
             partner_drafts::admin_email.eq(email),
+            partner_drafts::admin_note.eq(note),
             partner_drafts::updated_at.eq(diesel::dsl::now),
         ))
         .execute(conn)

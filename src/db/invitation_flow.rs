@@ -210,6 +210,19 @@ pub fn resend(
     renew(conn, settings, actor, &current)
 }
 
+/// Sends an invitation that was held (never emailed: Import partners with *Send invitation
+/// emails* off): a fresh token and expiry, its email queued, audited as sent, not resent.
+pub fn send_held(
+    conn: &mut PgConnection,
+    settings: &Settings,
+    actor: &dyn Actor,
+    partner_id: PartnerId,
+    invitation_id: InvitationId,
+) -> Result<Invitation, AppError> {
+    let current = lock_open(conn, partner_id, invitation_id)?;
+    renew_as(conn, settings, actor, &current, AuditAction::InvitationSent)
+}
+
 /// Resends `current` (a pending invitation locked by the caller): a new token and expiry,
 /// the old link replaced, its unsent email cancelled, the new one queued.
 pub(crate) fn renew(
@@ -217,6 +230,17 @@ pub(crate) fn renew(
     settings: &Settings,
     actor: &dyn Actor,
     current: &Invitation,
+) -> Result<Invitation, AppError> {
+    renew_as(conn, settings, actor, current, AuditAction::InvitationResent)
+}
+
+/// `renew`, audited as `action`.
+fn renew_as(
+    conn: &mut PgConnection,
+    settings: &Settings,
+    actor: &dyn Actor,
+    current: &Invitation,
+    action: AuditAction,
 ) -> Result<Invitation, AppError> {
     refuse_unverified(conn, current.enterprise_id, current.partner_id, &current.email)?;
     outbox::cancel_for_invitation(conn, current.id)?;
@@ -231,7 +255,7 @@ pub(crate) fn renew(
         .returning(Invitation::as_returning())
         .get_result(conn)?;
     queue_email(conn, settings, actor, &invitation, &token)?;
-    record(conn, actor, &invitation, AuditAction::InvitationResent)?;
+    record(conn, actor, &invitation, action)?;
     Ok(invitation)
 }
 

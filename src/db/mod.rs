@@ -11,6 +11,7 @@ pub mod access_requests;
 pub mod api_tokens;
 pub mod applications;
 pub mod audit;
+pub mod bulk;
 pub mod catalog;
 pub mod connections;
 pub mod domain_verification;

@@ -3,7 +3,8 @@
 //!
 //! The rules are Add Partner's, through its functions: `partners::name_taken`,
 //! `partners::domains_taken` and the limit of `registration::create`, which makes each
-//! partner. Invalid rows are skipped; the valid ones are added together or not at all:
+//! partner; and the `group` column names one of the enterprise's groups (any case), where
+//! the partner is placed with that group's default access (empty: the default group). Invalid rows are skipped; the valid ones are added together or not at all:
 //! when they would take the enterprise past its partner limit, nothing is added (the preview
 //! says so first), so an import never stops half-way at an arbitrary row.
 
@@ -13,7 +14,7 @@ use crate::{
     auth::actor::Actor,
     config::Settings,
     db::{
-        audit, domain_verification, enterprises, partners,
+        audit, domain_verification, enterprises, groups, partners,
         registration::{self, InvitationDelivery, RegisterError},
     },
     domain::{
@@ -31,6 +32,8 @@ pub struct RowVerdict {
     pub name: String,
     pub domains: String,
     pub administrator: String,
+    /// The group it goes to: the `group` cell as written, or the default group's name.
+    pub group: String,
     /// Why the row can't be added; empty when it can (and the limit allows it).
     pub reasons: Vec<String>,
 }
@@ -38,8 +41,9 @@ pub struct RowVerdict {
 /// Every row judged, and the limit.
 pub struct Judgement {
     pub rows: Vec<RowVerdict>,
-    /// The partners of the rows that pass every rule, in file order.
-    pub valid: Vec<new_partner::NewPartner>,
+    /// The partners of the rows that pass every rule, in file order, each with the group it
+    /// goes to (None: the default group).
+    pub valid: Vec<(new_partner::NewPartner, Option<i64>)>,
     /// Partners that count toward the limit now, and the limit.
     pub live: i64,
     pub limit: i64,
@@ -76,9 +80,25 @@ impl Judgement {
 /// transaction the enterprise row is locked first, so what it finds still holds.
 pub fn judge(conn: &mut PgConnection, enterprise_id: EnterpriseId, checked: Vec<Checked>) -> QueryResult<Judgement> {
     let enterprise = enterprises::find(conn, enterprise_id)?;
+    let groups: Vec<(i64, String, bool)> =
+        groups::list(conn, enterprise_id)?.into_iter().map(|g| (g.id, g.name, g.is_default)).collect();
+    let default_name = groups.iter().find(|g| g.2).map(|g| g.1.clone()).unwrap_or_default();
     let mut rows = Vec::with_capacity(checked.len());
     let mut valid = Vec::new();
     for Checked { row, partner, mut reasons } in checked {
+        let group = if row.group.is_empty() {
+            None
+        } else {
+            let wanted = crate::domain::normalise_for_compare(&row.group);
+            let found = groups.iter().find(|g| crate::domain::normalise_for_compare(&g.1) == wanted);
+            if found.is_none() {
+                reasons.push(format!(
+                    "group: No group is called “{}”. Create it under Groups first, or leave the cell empty to add the partner to {default_name}.",
+                    shown(&row.group)
+                ));
+            }
+            found.filter(|g| !g.2).map(|g| g.0)
+        };
         if let Some(new) = &partner {
             if partners::name_taken(conn, enterprise_id, new.name.as_str(), None)? {
                 reasons.push(format!("name: {}", new_partner::name_taken(new.name.as_str())));
@@ -94,13 +114,14 @@ pub fn judge(conn: &mut PgConnection, enterprise_id: EnterpriseId, checked: Vec<
             (false, false) => shown(&format!("{} {} <{}>", row.first_name, row.surname, row.email)),
         };
         if let (Some(new), true) = (partner, reasons.is_empty()) {
-            valid.push(new);
+            valid.push((new, group));
         }
         rows.push(RowVerdict {
             line: row.line,
             name: shown(&row.name),
             domains: shown(&row.domains.join("; ")),
             administrator,
+            group: if row.group.is_empty() { default_name.clone() } else { shown(&row.group) },
             reasons,
         });
     }
@@ -139,9 +160,11 @@ pub fn import(
             return Ok(Imported::Nothing(judgement));
         }
         let mut held_for_verification = false;
-        for new in &judgement.valid {
+        for (new, group) in &judgement.valid {
             // Judged under the lock just now, so a refusal here is a fault: roll everything back.
-            let created = registration::create(conn, settings, actor, new, None, delivery).map_err(|e| match e {
+            let extras = registration::Extras { group: *group, note: None };
+            let created = registration::create_with(conn, settings, actor, new, None, delivery, &extras);
+            let created = created.map_err(|e| match e {
                 RegisterError::App(e) => e,
                 other => AppError::Conflict(other.to_string()),
             })?;

@@ -112,6 +112,8 @@ pub struct ListFilter {
     pub status: Option<PartnerStatus>,
     /// Deactivated and declined partners are listed too (after the live ones).
     pub show_ended: bool,
+    /// Only the partners in this group (`partner_groups.id`; another enterprise's matches none).
+    pub group: Option<i64>,
     pub sort: ListSort,
     pub ascending: bool,
     /// 1-based, of `LIST_PAGE_SIZE` partners; a page past the end is answered with the last.
@@ -142,6 +144,7 @@ struct ListPageRow {
     product_count: Option<i64>,
     api_count: Option<i64>,
     partner_code: Option<String>,
+    group_options: Option<String>,
 }
 
 /// The list statement's columns, in order (see `sql/partners_list_page_tail.sql`).
@@ -165,6 +168,7 @@ type ListPageColumns = (
     Nullable<BigInt>,
     Nullable<BigInt>,
     Nullable<Text>,
+    Nullable<Text>,
 );
 
 /// What Settings → Partners shows.
@@ -178,6 +182,8 @@ pub struct ListPage {
     pub usage: Usage,
     /// The admin's latest unfinished registration: (draft id, partner name so far).
     pub draft: Option<(DraftId, String)>,
+    /// The enterprise's groups (id, name), the default first: the Group filter's choices.
+    pub groups: Vec<(i64, String)>,
 }
 
 /// Everything Settings → Partners shows, in one statement: one page of the partners the filter
@@ -200,7 +206,7 @@ pub fn list_page(
     let offset = i64::from(filter.page.max(1) - 1) * i64::from(page_size);
     let search = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty());
     let rows: Vec<ListPageRow> =
-        crate::db::static_query(list_page_sql(filter.sort, filter.ascending, search.is_some()))
+        crate::db::static_query(list_page_sql(filter.sort, filter.ascending, search.is_some(), filter.group.is_some()))
             .bind::<BigInt, _>(enterprise_id)
             .bind::<BigInt, _>(user_id)
             .bind::<Bool, _>(filter.show_ended)
@@ -208,12 +214,20 @@ pub fn list_page(
             .bind::<Nullable<Text>, _>(search)
             .bind::<BigInt, _>(offset)
             .bind::<BigInt, _>(i64::from(page_size))
+            .bind::<Nullable<BigInt>, _>(filter.group)
             .typed::<ListPageColumns>()
             .load(conn)?;
     let first = rows.first().ok_or(diesel::result::Error::NotFound)?;
     let usage = Usage { live: first.live, total: first.total, limit: first.partner_limit };
     let matched = first.matched;
     let draft = first.draft_id.map(|id| (id, first.draft_name.clone().unwrap_or_default()));
+    let groups = first
+        .group_options
+        .as_deref()
+        .map(serde_json::from_str::<Vec<(i64, String)>>)
+        .transpose()
+        .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?
+        .unwrap_or_default();
     let rows = rows
         .into_iter()
         .filter_map(|r| {
@@ -234,7 +248,7 @@ pub fn list_page(
             })
         })
         .collect();
-    Ok(ListPage { rows, matched, page: page_shown(filter.page.max(1), matched, page_size), usage, draft })
+    Ok(ListPage { rows, matched, page: page_shown(filter.page.max(1), matched, page_size), usage, draft, groups })
 }
 
 /// The list statement with `$search` as the search condition, `$counts` as its counts and
@@ -288,7 +302,19 @@ macro_rules! unsearched {
     };
 }
 
-/// Without a search, the counts kept per status (`partner_status_counts`).
+/// A group but no search: the counts of one pass over the partners (`partner_status_counts`
+/// has no group), with the group condition that every counted variant carries.
+macro_rules! grouped_counts {
+    () => {
+        concat!(
+            include_str!("sql/partners_list_page_counted.sql"),
+            unsearched!(),
+            include_str!("sql/partners_list_page_matched.sql")
+        )
+    };
+}
+
+/// Without a search or a group, the counts kept per status (`partner_status_counts`).
 macro_rules! unsearched_counts {
     () => {
         include_str!("sql/partners_list_page_kept.sql")
@@ -329,10 +355,12 @@ macro_rules! list_page_sqls {
     };
 }
 
-/// One static statement per sort and per search-or-not.
-fn list_page_sql(sort: ListSort, ascending: bool, search: bool) -> &'static str {
+/// One static statement per sort and per search, group or neither.
+fn list_page_sql(sort: ListSort, ascending: bool, search: bool, group: bool) -> &'static str {
     if search {
         list_page_sqls!(searched, searched_counts, sort, ascending)
+    } else if group {
+        list_page_sqls!(unsearched, grouped_counts, sort, ascending)
     } else {
         list_page_sqls!(unsearched, unsearched_counts, sort, ascending)
     }
@@ -864,10 +892,14 @@ mod tests {
     #[test]
     fn every_list_statement_pages_by_list_page_size() {
         for sort in [ListSort::Name, ListSort::Status, ListSort::Created] {
-            for (ascending, search) in [(true, true), (true, false), (false, true), (false, false)] {
-                let sql = list_page_sql(sort, ascending, search);
+            for (ascending, search, group) in
+                [(true, true, false), (true, false, false), (false, true, true), (false, false, true)]
+            {
+                let sql = list_page_sql(sort, ascending, search, group);
                 assert!(sql.contains(&format!("LIMIT {LIST_PAGE_SIZE} OFFSET")), "{sort:?}");
                 assert_eq!(sql.contains("strpos(lower(p.name), lower($5))"), search);
+                // The kept counts have no group: a group filter counts the partners it lets through.
+                assert_eq!(sql.contains("FROM partner_status_counts"), !search && !group, "{sort:?} {group}");
             }
         }
     }

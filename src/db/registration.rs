@@ -84,8 +84,11 @@ pub fn register(
                 _ => "Partner account administrator",
             })
         })?;
+        let note = crate::domain::PersonalNote::parse(draft.admin_note.as_deref().unwrap_or_default())
+            .map_err(|_| RegisterError::Incomplete("Partner account administrator"))?;
         let logo = draft.has_logo().then_some(draft.id);
-        let created = create(conn, settings, actor, &new, logo, InvitationDelivery::Send)?;
+        let extras = Extras { group: None, note: note.as_ref().map(|n| n.as_str()) };
+        let created = create_with(conn, settings, actor, &new, logo, InvitationDelivery::Send, &extras)?;
         drafts::mark_submitted(conn, draft.id, created.partner_id)?;
         Ok(Registered::Created {
             partner_id: created.partner_id,
@@ -127,6 +130,32 @@ pub fn create(
     logo_of: Option<DraftId>,
     delivery: InvitationDelivery,
 ) -> Result<Created, RegisterError> {
+    create_with(conn, settings, actor, new, logo_of, delivery, &Extras::default())
+}
+
+/// What a new partner may come with besides `NewPartner`.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Extras<'a> {
+    /// One of the enterprise's groups (checked by the caller: Import partners' `group`
+    /// column): the partner is placed there with that group's default access instead of the
+    /// default group's. None: the default group.
+    pub group: Option<i64>,
+    /// The *Personal note* of the administrator's invitation (checked by the caller:
+    /// `PersonalNote`): the wizard's administrator step, the API's `administrator.note`.
+    pub note: Option<&'a str>,
+}
+
+/// [`create`] with [`Extras`].
+pub fn create_with(
+    conn: &mut PgConnection,
+    settings: &Settings,
+    actor: &dyn Actor,
+    new: &NewPartner,
+    logo_of: Option<DraftId>,
+    delivery: InvitationDelivery,
+    extras: &Extras<'_>,
+) -> Result<Created, RegisterError> {
+    let Extras { group, note } = *extras;
     let invite_ttl = chrono::Duration::from_std(settings.invite_ttl).unwrap_or_else(|_| chrono::Duration::days(7));
     let NewPartner { name, domains, first_name: first, surname, email } = new;
     let enterprise = enterprises::lock(conn, actor.enterprise_id())?;
@@ -185,8 +214,7 @@ pub fn create(
             token_hash: &hash,
             invited_by: actor.user_id(),
             expires_at: Utc::now() + invite_ttl,
-            // The wizard has no Personal note (yet): its form belongs to the registration work.
-            note: None,
+            note,
         },
     )?;
     // The email is queued in this same transaction: it exists only if the partner does.
@@ -221,7 +249,14 @@ pub fn create(
         crate::domain::WebhookEvent::PartnerCreated,
         serde_json::json!({ "partner_id": partner.id, "partner_name": partner.name, "domains": domain_strings }),
     )?;
-    // It joins the default group (a trigger puts it there) and gets that group's default access.
-    crate::routes::partners::groups::grant_default_access(conn, actor, settings, partner.id)?;
+    // It joins the default group (a trigger puts it there) and gets that group's default access,
+    // or joins the group asked for and gets that one's.
+    match group {
+        None => crate::routes::partners::groups::grant_default_access(conn, actor, settings, partner.id)?,
+        Some(group) => {
+            crate::db::groups::move_partner(conn, enterprise.id, partner.id, group)?;
+            crate::routes::partners::groups::grant_group_access(conn, actor, settings, partner.id, group)?;
+        }
+    }
     Ok(Created { partner_id: partner.id, invitation_id: invitation.id, held_for })
 }

@@ -325,6 +325,7 @@ diesel::table! {
         submitted_partner_id -> Nullable<Int8>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        admin_note -> Nullable<Text>,
     }
 }
 

@@ -9,9 +9,8 @@
 //! commas, quotes (doubled) and line breaks. A file that breaks these is refused whole; a row
 //! that breaks a rule is listed with its reasons and skipped.
 //!
-//! The `group` column is read, but the import does not place partners in groups yet (groups
-//! came later, issue 14 item 1): a row that names a group is refused with its own reason
-//! rather than imported somewhere the file did not ask for.
+//! The `group` column names one of the enterprise's groups (any case); empty means the default
+//! group. Whether the group exists is the database's rule (`db::partner_import::judge`).
 
 use std::collections::HashMap;
 
@@ -26,9 +25,6 @@ const REQUIRED: [&str; 5] = ["name", "domains", "first_name", "surname", "email"
 const OPTIONAL: [&str; 1] = ["group"];
 /// A cell is shown in the preview up to this many characters.
 const SHOWN_CHARS: usize = 120;
-
-pub const GROUPS_NOT_AVAILABLE: &str =
-    "The import can't place partners in groups yet: leave the group column empty, then use Move to group.";
 
 /// Why a whole file is refused; nothing of it is imported.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -210,9 +206,6 @@ pub fn check(rows: Vec<Row>) -> Vec<Checked> {
             if let Some((found, expected)) = row.cells {
                 reasons.push(format!("The row has {found} cells; the first line names {expected} columns."));
             }
-            if !row.group.is_empty() {
-                reasons.push(GROUPS_NOT_AVAILABLE.to_string());
-            }
             let checked = NewPartner::check(&PartnerInput {
                 name: &row.name,
                 domains: &row.domains,
@@ -370,12 +363,14 @@ mod tests {
     }
 
     #[test]
-    fn a_row_naming_a_group_is_refused_for_now() {
+    fn a_row_naming_a_group_passes_the_file_rules() {
         let r = parse(
-            b"name,domains,first_name,surname,email,group\nGlobex,globex.example,H,S,h@globex.example,Resellers\n",
+            b"name,domains,first_name,surname,email,group\nGlobex,globex.example,H,S,h@globex.example, Resellers \n",
         )
         .unwrap();
-        assert_eq!(check(r)[0].reasons, [GROUPS_NOT_AVAILABLE]);
+        let checked = check(r);
+        assert!(checked[0].reasons.is_empty());
+        assert_eq!(checked[0].row.group, "Resellers");
     }
 
     #[test]

@@ -145,6 +145,16 @@ route_table! {
     post "/settings/partners/groups/{id}"                => partners::groups::save;
     post "/settings/partners/groups/{id}/access"         => partners::groups::save_access;
     post "/settings/partners/groups/{id}/delete"         => partners::groups::delete;
+    // ---- Bulk actions on the list (SPEC §13): the fixed `bulk` before `{id}` --------------
+    get  "/settings/partners/bulk/move"                  => partners::bulk::move_group::confirm;
+    post "/settings/partners/bulk/move"                  => partners::bulk::move_group::apply;
+    get  "/settings/partners/bulk/resend"                => partners::bulk::invitations::resend_confirm;
+    post "/settings/partners/bulk/resend"                => partners::bulk::invitations::resend;
+    get  "/settings/partners/bulk/send"                  => partners::bulk::invitations::send_confirm;
+    post "/settings/partners/bulk/send"                  => partners::bulk::invitations::send;
+    get  "/settings/partners/bulk/deactivate"            => partners::bulk::deactivate::confirm;
+    post "/settings/partners/bulk/deactivate"            => partners::bulk::deactivate::apply;
+    get  "/settings/partners/bulk/export"                => partners::bulk::export::export;
     // ---- Import partners (SPEC §13): the fixed `import` before `{id}` ---------------------
     get  "/settings/partners/import"                     => partners::import::form;
     post "/settings/partners/import/preview"             => partners::import::preview;

@@ -119,17 +119,17 @@ async fn the_preview_gives_every_row_its_result_in_the_wizards_words_and_writes_
     assert_eq!(
         rows,
         [
-            "2 | Initech | initech.example | Bill Lumbergh <bill@initech.example> | Will be added",
-            "3 | GLOBEX | globex-new.example | Hank Scorpio <hank@globex-new.example> | Can't be added name: Another partner is already called “GLOBEX”. Choose a different name.",
-            "4 | Hooli | hooli.example; Globex.example | Gavin Belson <gavin@hooli.example> | Can't be added domains: globex.example is already registered to another partner.",
-            "5 | initech | initech-two.example | Peter Gibbons <peter@initech-two.example> | Can't be added name: line 2 of the file has the same partner name.",
-            "6 | Pied Piper | piedpiper.example; INITECH.example | Richard Hendricks <richard@piedpiper.example> | Can't be added domains: initech.example is also in line 2 of the file.",
-            "7 | Vandelay | vandelay.example | Art Vandelay <art@eu.vandelay.example> | Can't be added email: The email must use one of the partner's registered domains: vandelay.example.",
-            "8 | X | http://bad.example/path | Smith <not-an-email> | Can't be added name: The partner name must be at least 2 characters long. domains (http://bad.example/path): Enter a domain like acme.com, without http:// or a path. first_name: Enter a name. email: Enter an email address with an @, like name@acme.com.",
-            "9 | Wayne, Enterprises | wayne.example | Bruce Wayne <bruce@wayne.example> | Can't be added The import can't place partners in groups yet: leave the group column empty, then use Move to group.",
-            "10 | Short row | short.example |  | Can't be added The row has 2 cells; the first line names 6 columns. first_name: Enter a name. surname: Enter a name. email: Enter an email address.",
-            "12 | Two lines | twolines.example | Ada Lovelace <ada@twolines.example> | Can't be added name: Remove the hidden or control characters (such as line breaks) from the partner name.",
-            "14 | Umbrella \"Corp\" | umbrella.example | Alice Abernathy <alice@umbrella.example> | Will be added",
+            "2 | Initech | initech.example | Bill Lumbergh <bill@initech.example> | Partners | Will be added",
+            "3 | GLOBEX | globex-new.example | Hank Scorpio <hank@globex-new.example> | Partners | Can't be added name: Another partner is already called “GLOBEX”. Choose a different name.",
+            "4 | Hooli | hooli.example; Globex.example | Gavin Belson <gavin@hooli.example> | Partners | Can't be added domains: globex.example is already registered to another partner.",
+            "5 | initech | initech-two.example | Peter Gibbons <peter@initech-two.example> | Partners | Can't be added name: line 2 of the file has the same partner name.",
+            "6 | Pied Piper | piedpiper.example; INITECH.example | Richard Hendricks <richard@piedpiper.example> | Partners | Can't be added domains: initech.example is also in line 2 of the file.",
+            "7 | Vandelay | vandelay.example | Art Vandelay <art@eu.vandelay.example> | Partners | Can't be added email: The email must use one of the partner's registered domains: vandelay.example.",
+            "8 | X | http://bad.example/path | Smith <not-an-email> | Partners | Can't be added name: The partner name must be at least 2 characters long. domains (http://bad.example/path): Enter a domain like acme.com, without http:// or a path. first_name: Enter a name. email: Enter an email address with an @, like name@acme.com.",
+            "9 | Wayne, Enterprises | wayne.example | Bruce Wayne <bruce@wayne.example> | Resellers | Can't be added group: No group is called “Resellers”. Create it under Groups first, or leave the cell empty to add the partner to Partners.",
+            "10 | Short row | short.example |  | Partners | Can't be added The row has 2 cells; the first line names 6 columns. first_name: Enter a name. surname: Enter a name. email: Enter an email address.",
+            "12 | Two lines | twolines.example | Ada Lovelace <ada@twolines.example> | Partners | Can't be added name: Remove the hidden or control characters (such as line breaks) from the partner name.",
+            "14 | Umbrella \"Corp\" | umbrella.example | Alice Abernathy <alice@umbrella.example> | Partners | Will be added",
         ]
     );
     assert_eq!(page.text("#import-summary").unwrap(), "2 of 11 rows will be added; 9 can't be.");
@@ -194,7 +194,7 @@ async fn with_send_invitation_emails_off_the_invitations_wait_for_resend_invitat
     let list = app.page("/settings/partners").await;
     assert_eq!(
         list.flashes(),
-        ["1 partner added; 0 rows skipped. The invitations are held: send each one with Resend invitation on the partner's page."]
+        ["1 partner added; 0 rows skipped. The invitations are held: select the partners on the list and press Send invitations."]
     );
     assert!(app.emails().await.is_empty(), "no invitation was emailed");
     let id: i64 = schema::partners::table.select(schema::partners::id).first(&mut app.conn()).unwrap();
@@ -335,7 +335,7 @@ async fn formula_cells_are_stored_as_text_and_neutralised_in_the_csv_the_portal_
     let page = preview(&app, csv).await;
     assert_eq!(
         table(&page)[0],
-        "2 | =HYPERLINK(\"http://evil.example\",\"Click\") | evil.example | @SUM(A1) -2+3 <mallory@evil.example> | Will be added"
+        "2 | =HYPERLINK(\"http://evil.example\",\"Click\") | evil.example | @SUM(A1) -2+3 <mallory@evil.example> | Partners | Will be added"
     );
 
     let done = import(&app, &page, true).await;
@@ -387,7 +387,10 @@ async fn another_enterprises_names_and_domains_are_not_taken_and_its_data_is_unt
     let csv = format!("{HEADER}Initech,initech.example,Bill,L,bill@initech.example,\n");
 
     let page = preview(&app, &csv).await;
-    assert_eq!(table(&page), ["2 | Initech | initech.example | Bill L <bill@initech.example> | Will be added"]);
+    assert_eq!(
+        table(&page),
+        ["2 | Initech | initech.example | Bill L <bill@initech.example> | Partners | Will be added"]
+    );
     let done = import(&app, &page, true).await;
 
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{done}");
@@ -410,4 +413,77 @@ async fn the_import_is_reached_from_the_partners_list() {
     assert!(form.contains(r#"<label for="csv">CSV file</label>"#));
     assert!(form.contains(r#"<label for="send_invitations">Send invitation emails</label>"#));
     assert_eq!(form.form("Preview import").value("send_invitations"), Some("1"), "on by default");
+}
+
+#[tokio::test]
+async fn the_group_column_places_partners_in_an_existing_group_with_its_default_access() {
+    let app = TestApp::spawn().logged_in_as_enterprise_admin().await;
+    let catalog = crate::fixtures::seed_catalog(&mut app.conn(), app.enterprise_id());
+    let r = crate::grants::post(&app, "/settings/partners/groups", &[("name", "Resellers"), ("description", "")]).await;
+    let resellers: i64 = location(&r).rsplit('/').next().unwrap().parse().unwrap();
+    let product = catalog.products[1].to_string();
+    let r =
+        crate::grants::post(&app, &format!("/settings/partners/groups/{resellers}/access"), &[("product", &product)])
+            .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // Another enterprise's group of the same name is not this enterprise's.
+    let (other, _) = app.create_enterprise_admin("Other Corp", "olga@other.example", PASSWORD);
+    diesel::insert_into(schema::partner_groups::table)
+        .values((
+            schema::partner_groups::enterprise_id.eq(other),
+            schema::partner_groups::name.eq("Agencies"),
+            schema::partner_groups::description.eq(""),
+        ))
+        .execute(&mut app.conn())
+        .unwrap();
+    let csv = format!(
+        "{HEADER}\
+         Initech,initech.example,Bill,Lumbergh,bill@initech.example,rESELLERS\n\
+         Globex,globex.example,Hank,Scorpio,hank@globex.example,\n\
+         Hooli,hooli.example,Gavin,Belson,gavin@hooli.example,Agencies\n"
+    );
+
+    let page = preview(&app, &csv).await;
+
+    assert_eq!(
+        table(&page),
+        [
+            "2 | Initech | initech.example | Bill Lumbergh <bill@initech.example> | rESELLERS | Will be added",
+            "3 | Globex | globex.example | Hank Scorpio <hank@globex.example> | Partners | Will be added",
+            "4 | Hooli | hooli.example | Gavin Belson <gavin@hooli.example> | Agencies | Can't be added group: No group is called “Agencies”. Create it under Groups first, or leave the cell empty to add the partner to Partners.",
+        ]
+    );
+
+    let done = import(&app, &page, false).await;
+
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{done}");
+    let placed: Vec<(String, String)> = {
+        use schema::{partner_groups::dsl as g, partners::dsl as p};
+        p::partners
+            .inner_join(g::partner_groups.on(g::id.eq(p::group_id)))
+            .filter(p::enterprise_id.eq(app.enterprise_id()))
+            .order(p::id)
+            .select((p::name, g::name))
+            .load(&mut app.conn())
+            .unwrap()
+    };
+    assert_eq!(placed, [("Initech".into(), "Resellers".into()), ("Globex".into(), "Partners".into())]);
+    let initech: partner_portal::domain::PartnerId = schema::partners::table
+        .filter(schema::partners::name.eq("Initech"))
+        .select(schema::partners::id)
+        .first(&mut app.conn())
+        .unwrap();
+    let globex: partner_portal::domain::PartnerId = schema::partners::table
+        .filter(schema::partners::name.eq("Globex"))
+        .select(schema::partners::id)
+        .first(&mut app.conn())
+        .unwrap();
+    assert_eq!(
+        crate::grants::product_grants(&mut app.conn(), initech),
+        [catalog.products[1]],
+        "Resellers' default access"
+    );
+    assert!(crate::grants::product_grants(&mut app.conn(), globex).is_empty(), "Partners gives nothing");
+    let products = app.page(&format!("/settings/partners/{initech}/products")).await;
+    assert!(products.main_text().contains("Product Two"), "{products}");
 }

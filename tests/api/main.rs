@@ -16,6 +16,7 @@ mod administrator;
 mod api_tokens;
 mod applications;
 mod approvals;
+mod bulk_actions;
 mod catalog;
 mod cli;
 mod connections;

@@ -134,9 +134,9 @@ async fn concurrent_grants_to_one_partner_are_all_counted() {
     assert_eq!(listed(&app, partner).await.1, "3 products 0 APIs");
 }
 
-/// The list's administrator cell for the partner, text squeezed.
+/// The list's administrator cell for the partner (after the checkbox, name and domains), text squeezed.
 async fn administrator_cell(app: &TestApp, partner: PartnerId) -> String {
-    row(app, partner).await.words("td:nth-child(3)").into_iter().next().unwrap()
+    row(app, partner).await.words("td:nth-child(4)").into_iter().next().unwrap()
 }
 
 #[tokio::test]

@@ -427,3 +427,76 @@ async fn the_meter_and_the_counts_follow_status_changes_made_anywhere() {
     assert_eq!(showing(&list(&app, "?q=gone&show_deactivated=1").await), "Showing 1–1 of 1 partner");
     assert_eq!(showing(&list(&app, "?q=partner%202").await), "Showing 1–11 of 11 partners");
 }
+
+/// A group of the enterprise, made directly; its id.
+fn insert_group(app: &TestApp, enterprise_id: EnterpriseId, name: &str) -> i64 {
+    use partner_portal::db::schema::partner_groups::dsl as g;
+    diesel::insert_into(g::partner_groups)
+        .values((g::enterprise_id.eq(enterprise_id), g::name.eq(name), g::description.eq("")))
+        .returning(g::id)
+        .get_result(&mut app.conn())
+        .unwrap()
+}
+
+fn put_in_group(app: &TestApp, partners: &[partner_portal::domain::PartnerId], group: i64) {
+    use partner_portal::db::schema::partners::dsl as p;
+    diesel::update(p::partners.filter(p::id.eq_any(partners)))
+        .set(p::group_id.eq(group))
+        .execute(&mut app.conn())
+        .unwrap();
+}
+
+#[tokio::test]
+async fn the_group_filter_narrows_the_list_and_its_pages_and_keeps_the_other_filters() {
+    instrumentation::enable();
+    let (app, enterprise_id, _) = logged_in().await;
+    let mut conn = app.conn();
+    diesel::update(enterprises::table.find(enterprise_id))
+        .set(enterprises::partner_limit.eq(100))
+        .execute(&mut conn)
+        .unwrap();
+    let ids = seed_partners(&mut conn, enterprise_id, 40);
+    let resellers = insert_group(&app, enterprise_id, "Resellers");
+    insert_group(&app, enterprise_id, "Agencies");
+    put_in_group(&app, &ids[..30], resellers);
+    // Another enterprise's group (and partner) is never listed through the filter.
+    let (other, _) = app.create_enterprise_admin("Other Corp", "olga@other.example", PASSWORD);
+    let theirs = insert_group(&app, other, "Theirs");
+    let foreign = PartnerFixture::new("Foreign").domains(["foreign.example"]).enterprise(other).create(&app).id;
+    put_in_group(&app, &[foreign], theirs);
+
+    let home = list(&app, "").await;
+    assert_eq!(home.text(r#"label[for="group"]"#).as_deref(), Some("Group"));
+    assert_eq!(home.texts("#group option"), ["All groups", "Partners", "Agencies", "Resellers"], "the default first");
+    assert_eq!(showing(&home), "Showing 1–25 of 40 partners · page 1 of 2");
+
+    let before = instrumentation::statements(&app.db.name);
+    let first = list(&app, &format!("?group={resellers}")).await;
+    let statements = instrumentation::statements(&app.db.name) - before;
+    let unfiltered_before = instrumentation::statements(&app.db.name);
+    list(&app, "").await;
+    let unfiltered = instrumentation::statements(&app.db.name) - unfiltered_before;
+    assert_eq!(statements, unfiltered, "the filter and its choices come with the list's one statement");
+    assert_eq!(showing(&first), "Showing 1–25 of 30 partners · page 1 of 2", "counts follow the filter");
+    assert_eq!(first.attr("#group option[selected]", "value"), Some(resellers.to_string()));
+    assert_eq!(listed_names(&first)[0], "Partner 30", "newest of the group first");
+    let second = follow(&app, &first, "Next").await;
+    assert_eq!(showing(&second), "Showing 26–30 of 30 partners · page 2 of 2", "Next keeps the group");
+    assert_eq!(listed_names(&second), (1..=5).rev().map(|i| format!("Partner {i}")).collect::<Vec<_>>());
+
+    // With the sort, a status and a search: all kept together.
+    let sorted = list(&app, &format!("?group={resellers}&sort=name&dir=asc")).await;
+    let next = sorted.link("nav a", "Next").unwrap();
+    assert_eq!(next, format!("/settings/partners?group={resellers}&sort=name&dir=asc&page=2"));
+    let searched = list(&app, &format!("?group={resellers}&q=partner+3&status=invited")).await;
+    assert_eq!(listed_names(&searched), ["Partner 30", "Partner 3"], "Partner 31…40 are in Partners");
+    assert_eq!(showing(&searched), "Showing 1–2 of 2 partners");
+    let rest = list(&app, "?group=all&q=partner+3").await;
+    assert_eq!(listed_names(&rest).len(), 11, "all groups: Partner 3 and 30–39");
+
+    // Another enterprise's group lets nothing through; a word is not a group.
+    let foreign_group = list(&app, &format!("?group={theirs}")).await;
+    assert!(listed_names(&foreign_group).is_empty());
+    assert!(foreign_group.contains("No partners match your search."));
+    assert_eq!(app.get("/settings/partners?group=resellers").await.status(), StatusCode::BAD_REQUEST);
+}

@@ -204,3 +204,73 @@ async fn the_team_and_administrator_invitations_carry_their_note_and_none_withou
     assert!(!to("nia@globex.example").contains("personal note"), "no note, no note paragraph");
     assert!(to("olu@globex.example").contains("Erin Admin added a personal note:\n\nYou run Globex's account now\n"));
 }
+
+#[tokio::test]
+async fn the_wizards_administrator_step_carries_a_note_prefilled_with_the_default_into_the_email() {
+    let app = acme().await;
+    save_default(&app, DEFAULT_NOTE).await;
+    let draft = crate::fixtures::seed_complete_draft(
+        &mut app.conn(),
+        app.enterprise_id(),
+        app.admin_id(),
+        "Initech",
+        "initech.example",
+    );
+    let step = format!("/settings/partners/drafts/{draft}/administrator");
+    let page = app.page(&step).await;
+    assert_eq!(page.text(r#"label[for="note"]"#).as_deref(), Some("Personal note"));
+    assert_eq!(page.text("#note").as_deref(), Some(DEFAULT_NOTE), "the enterprise's default, first");
+
+    // Too long: the step again with the field marked and everything kept; nothing saved.
+    let long = "x".repeat(1001);
+    let r = page.form("Next step").set("note", &long).submit(&app.browser).await;
+    let refused = Page::read(r).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.text("#note-error").unwrap().starts_with("The personal note can be at most 1,000 characters"));
+    assert_eq!(refused.text("#note").as_deref(), Some(long.as_str()));
+    assert_eq!(refused.attr("#email", "value").as_deref(), Some("ana@initech.example"));
+    assert_eq!(app.page(&step).await.text("#note").as_deref(), Some(DEFAULT_NOTE), "not saved");
+
+    let note = "Welcome aboard,\n<b>Ana</b> & team";
+    let r = page.form("Next step").set("note", note).submit(&app.browser).await;
+    assert_eq!(location(&r), format!("/settings/partners/drafts/{draft}/review"));
+    assert_eq!(app.page(&step).await.text("#note").as_deref(), Some(note), "kept in the draft, not the default");
+    let review = app.page(&format!("/settings/partners/drafts/{draft}/review")).await;
+    assert_eq!(review.text("#review-note").as_deref(), Some(note));
+
+    let r = review.form("Add Partner").submit(&app.browser).await;
+
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let emails = app.emails().await;
+    let mail = emails.iter().find(|m| m.to() == "ana@initech.example").expect("the invitation");
+    let text = mail.text().unwrap().replace("\r\n", "\n");
+    assert!(text.contains(&format!("Erin Admin added a personal note:\n\n{note}\n")), "{text}");
+    let html = mail.html().unwrap();
+    assert!(!html.contains("<b>Ana"), "{html}");
+    assert!(html.contains("&#60;b&#62;Ana&#60;/b&#62; &#38; team"), "{html}");
+}
+
+#[tokio::test]
+async fn clearing_the_default_in_the_wizard_sends_the_invitation_without_a_note() {
+    let app = acme().await;
+    save_default(&app, DEFAULT_NOTE).await;
+    let draft = crate::fixtures::seed_complete_draft(
+        &mut app.conn(),
+        app.enterprise_id(),
+        app.admin_id(),
+        "Hooli",
+        "hooli.example",
+    );
+    let page = app.page(&format!("/settings/partners/drafts/{draft}/administrator")).await;
+    page.form("Next step").set("note", "  ").submit(&app.browser).await;
+    let review = app.page(&format!("/settings/partners/drafts/{draft}/review")).await;
+    assert_eq!(review.text("#review-note").as_deref(), Some("None"));
+    review.form("Add Partner").submit(&app.browser).await;
+    let stored: Option<String> = {
+        use schema::invitations::dsl as i;
+        i::invitations.filter(i::email.eq("ana@hooli.example")).select(i::note).first(&mut app.conn()).unwrap()
+    };
+    assert_eq!(stored, None);
+    let text = app.emails().await.iter().find(|m| m.to() == "ana@hooli.example").unwrap().text().unwrap();
+    assert!(!text.contains("personal note"), "{text}");
+}

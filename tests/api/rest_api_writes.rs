@@ -625,3 +625,52 @@ async fn changes_made_through_the_api_queue_their_webhooks_like_the_uis() {
     assert_eq!(kinds, ["partner.created", "grant.added", "grant.removed", "partner.deactivated"]);
     assert_eq!(queued[0].1["data"]["partner_id"], json!(id));
 }
+
+#[tokio::test]
+async fn the_personal_note_goes_through_the_api_into_the_invitation_emails() {
+    let app = TestApp::spawn().with_smtp().logged_in_as_enterprise_admin().await;
+    let writer = token(&app, "CRM sync", ALL).await;
+    let note = "Welcome,\n<i>Hank</i> & co";
+    let mut body = globex();
+    body["administrator"]["note"] = json!(note);
+
+    let r = call(&app, "POST", "/api/v1/partners", &writer, Some(body), None).await;
+
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let id = r.body["id"].as_i64().unwrap();
+    let mail = app.emails().await.into_iter().find(|m| m.to() == "hank@globex.com").unwrap();
+    let text = mail.text().unwrap().replace("\r\n", "\n");
+    assert!(text.contains(&format!("added a personal note:\n\n{note}\n")), "{text}");
+    let html = mail.html().unwrap();
+    assert!(!html.contains("<i>Hank") && html.contains("&#60;i&#62;Hank&#60;/i&#62; &#38; co"), "{html}");
+
+    // A new administrator's invitation with its own note; too long a note is a field error.
+    let long = "x".repeat(1001);
+    let person =
+        |note: Value| json!({ "first_name": "Ivy", "surname": "Ito", "email": "ivy@globex.com", "note": note });
+    let path = format!("/api/v1/partners/{id}/invitations");
+    let r = call(&app, "POST", &path, &writer, Some(person(json!(long))), None).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(fields(&r.body)[0].0, "note");
+    let mut long_create = globex();
+    long_create["name"] = json!("Initech");
+    long_create["domains"] = json!(["initech.com"]);
+    long_create["administrator"]["email"] = json!("bill@initech.com");
+    long_create["administrator"]["note"] = json!(long);
+    let r = call(&app, "POST", "/api/v1/partners", &writer, Some(long_create), None).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(fields(&r.body)[0].0, "administrator.note");
+    assert_eq!(partner_count(&app), 1, "nothing made");
+
+    let r = call(&app, "POST", &path, &writer, Some(person(json!("See you on Monday."))), None).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let mail = app.emails().await.into_iter().find(|m| m.to() == "ivy@globex.com").unwrap();
+    assert!(mail.text().unwrap().replace("\r\n", "\n").contains("added a personal note:\n\nSee you on Monday.\n"));
+
+    // The OpenAPI document describes the field.
+    let doc: Value =
+        serde_json::from_str(&reqwest::get(app.url("/api/v1/openapi.json")).await.unwrap().text().await.unwrap())
+            .unwrap();
+    let person = &doc["components"]["schemas"]["PersonJson"]["properties"]["note"];
+    assert_eq!(person["maxLength"], 1000, "{person}");
+}

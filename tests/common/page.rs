@@ -244,8 +244,10 @@ impl Form {
                 fields.push((name.to_string(), b.value().attr("value").unwrap_or_default().to_string()));
             }
         }
+        // A button's own `formaction` overrides the form's action, as in a browser.
+        let action = pressed.and_then(|b| b.value().attr("formaction")).or(v.attr("action"));
         Form {
-            action: v.attr("action").unwrap_or_default().to_string(),
+            action: action.unwrap_or_default().to_string(),
             method: v.attr("method").unwrap_or("get").to_ascii_lowercase(),
             multipart: v.attr("enctype") == Some("multipart/form-data"),
             fields,

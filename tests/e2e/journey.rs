@@ -7,7 +7,8 @@
 //! Partner ID, which the partner's administrator accepts with Staff access for the member.
 //! Since issue 17: the partner's administrator creates an application with client credentials
 //! (shown once), the enterprise a gateway credential, and the application's token is
-//! introspected as active until the partner's API access is revoked.
+//! introspected as active until the partner's API access is revoked. Since issue 14: a CSV
+//! import with the invitations held, sent afterwards with the list's bulk Send invitations.
 
 use std::time::{Duration, Instant};
 
@@ -548,6 +549,7 @@ async fn the_whole_journey_in_headless_chromium() {
     rec.page(&erin, "error-404").await;
     erin.click_link("Go to the start page").await;
     erin.wait_path_is("/settings/partners").await;
+    import_and_send_invitations(&erin, &smtp, &app, &work, &mut rec).await;
 
     // ---- Ten partners, one with a very long name, in another enterprise. -------------------
     let (umbrella, _) = app.create_enterprise_admin("Umbrella Holdings", "uma@umbrella.example", PASSWORD);
@@ -599,4 +601,53 @@ async fn the_whole_journey_in_headless_chromium() {
     rec.finish();
     let _ = std::fs::remove_dir_all(&work);
     println!("E2E: done in {:.1} s", started.elapsed().as_secs_f64());
+}
+
+/// Since issue 14: Import partners from a CSV file with *Send invitation emails* off, then
+/// **Send invitations** for the imported partners in bulk from the list (checkboxes in a plain
+/// form, its confirmation page, its button), and the administrators' emails arrive.
+async fn import_and_send_invitations(
+    erin: &Browser,
+    smtp: &TestSmtp,
+    app: &TestApp,
+    work: &std::path::Path,
+    rec: &mut Recorder,
+) {
+    let csv = work.join("partners.csv");
+    std::fs::write(
+        &csv,
+        "name,domains,first_name,surname,email\n\
+         Hooli,hooli.example,Gavin,Belson,gavin@hooli.example\n\
+         Pied Piper,piedpiper.example,Richard,Hendricks,richard@piedpiper.example\n",
+    )
+    .unwrap();
+    erin.click_link("Import partners").await;
+    erin.wait_path_is("/settings/partners/import").await;
+    let upload = erin.field("CSV file").await;
+    upload.send_keys(csv.to_str().unwrap()).await.unwrap();
+    let send = erin.field("Send invitation emails").await;
+    if send.is_selected().await.unwrap() {
+        send.click().await.unwrap();
+    }
+    erin.click_button("Preview import").await;
+    erin.wait_path_is("/settings/partners/import/preview").await;
+    erin.expect_text("2 of 2 rows will be added; 0 can't be.").await;
+    rec.page(erin, "import-preview").await;
+    erin.click_button("Import").await;
+    erin.wait_path_is("/settings/partners").await;
+    erin.expect_text("2 partners added; 0 rows skipped.").await;
+    erin.expect_text("Pied Piper").await;
+
+    erin.tick("Hooli").await;
+    erin.tick("Pied Piper").await;
+    erin.click_button("Send invitations").await;
+    erin.wait_path("the Send invitations confirmation", |p| p.starts_with("/settings/partners/bulk/send?")).await;
+    erin.expect_text("Hooli its invitation to gavin@hooli.example, held since the import, will be sent.").await;
+    rec.page(erin, "bulk-send-invitations").await;
+    erin.click_button("Send invitations").await;
+    erin.wait_path_is("/settings/partners").await;
+    erin.expect_text("Invitations sent for 2 partners.").await;
+    for to in ["gavin@hooli.example", "richard@piedpiper.example"] {
+        assert!(emailed_link(smtp, app, to).await.starts_with("/invitations/"), "{to}");
+    }
 }

@@ -1,6 +1,6 @@
 -- Settings → Partners, one page: $1 enterprise, $2 the admin (their unfinished draft),
 -- $3 show deactivated and declined partners, $4 only this status, $5 search (name or one
--- domain), $6 offset asked for, $7 page size. The count and the page come from the same
+-- domain), $6 offset asked for, $7 page size, $8 only this group. The count and the page come from the same
 -- snapshot; an offset past the end is the last page's.
 --
 -- `partners::list_page_sql` makes one statement per sort, with and without a search, from this
@@ -18,3 +18,4 @@ WITH visible AS NOT MATERIALIZED (
       WHERE p.enterprise_id = $1
         AND ($3 OR $4::text IS NOT NULL OR p.status IN ('requested', 'invited', 'active'))
         AND ($4::text IS NULL OR p.status = $4)
+        AND ($8::bigint IS NULL OR p.group_id = $8)

@@ -1,5 +1,5 @@
 ), counts AS (
-     -- With a search, one pass over the enterprise's partners for the meter (live, total) and
+     -- With a search or a group, one pass over the enterprise's partners for the meter (live, total) and
      -- the search's count (the same conditions as `visible`, repeated: a second scan of
      -- `visible` read every partner again).
      SELECT c.live, c.total, c.matched, LEAST($6, GREATEST(c.matched - 1, 0) / $7 * $7) AS page_offset
@@ -7,3 +7,4 @@
                     count(*) AS total,
                     count(*) FILTER (WHERE ($3 OR $4::text IS NOT NULL OR p.status IN ('requested', 'invited', 'active'))
                                        AND ($4::text IS NULL OR p.status = $4)
+                                       AND ($8::bigint IS NULL OR p.group_id = $8)

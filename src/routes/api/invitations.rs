@@ -14,7 +14,7 @@ use super::{
 };
 use crate::{
     db::{invitations, invitations::Invitation},
-    domain::{EnterpriseId, InvitationId, PartnerId},
+    domain::{EnterpriseId, InvitationId, PartnerId, PersonalNote},
     error::AppError,
     routes::partners::page::administrator::{self, AdminTyped},
     state::AppState,
@@ -118,9 +118,15 @@ pub async fn create(
         let Some(partner) = id.map(PartnerId::new) else { return Ok(Err(Problem::not_found())) };
         let person: serde_json::Value = or_refuse!(parse_body(&body));
         let text = |k: &str| person.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_string();
-        // The API takes no Personal note (yet): the invitation goes without one.
-        let typed =
-            AdminTyped { first_name: text("first_name"), surname: text("surname"), email: text("email"), note: None };
+        let note = match person.get("note") {
+            None | Some(serde_json::Value::Null) => None,
+            Some(serde_json::Value::String(note)) => match PersonalNote::parse(note) {
+                Ok(note) => note,
+                Err(e) => return Ok(Err(Problem::field("note", e.to_string()))),
+            },
+            Some(_) => return Ok(Err(Problem::field("note", "The personal note must be text."))),
+        };
+        let typed = AdminTyped { first_name: text("first_name"), surname: text("surname"), email: text("email"), note };
         match administrator::invite_administrator(conn, &settings, actor, partner, &typed)? {
             Ok(invitation) => {
                 let location = format!("/api/v1/partners/{partner}/invitations");

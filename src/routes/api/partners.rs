@@ -276,13 +276,18 @@ pub struct PersonJson {
     surname: String,
     /// An address in one of the partner's domains.
     email: String,
+    /// Personal note: optional plain text (at most 1,000 characters, line breaks kept) shown
+    /// in the invitation email. Omitted, null or blank: no note.
+    #[serde(default)]
+    #[schema(max_length = 1000)]
+    note: Option<String>,
 }
 
 #[utoipa::path(
     post, path = "/api/v1/partners", tag = "Partners", operation_id = "createPartner",
     summary = "Register a partner",
     description = "The Register partners wizard in one call: the partner, its domains and its account \
-administrator, who is emailed an invitation. Same rules and messages as the wizard; the partner \
+administrator, who is emailed an invitation (with `administrator.note` as its Personal note). Same rules and messages as the wizard; the partner \
 limit holds under concurrent calls. Send an Idempotency-Key to retry safely.",
     params(("Idempotency-Key" = Option<String>, Header, description = "Any unique string, e.g. a UUID; a retry with it gets the first answer")),
     request_body = NewPartnerJson,
@@ -311,21 +316,30 @@ pub async fn create(
             surname: &input.administrator.surname,
             email: &input.administrator.email,
         });
-        let new = match new {
-            Ok(new) => new,
-            Err(errors) => return Ok(Err(Problem::unprocessable(FieldError::list(errors)))),
-        };
-        let created =
-            match registration::create(conn, &settings, actor, &new, None, registration::InvitationDelivery::Send) {
-                Ok(created) => created,
-                Err(RegisterError::App(e)) => return Err(e),
-                Err(e @ RegisterError::LimitReached(_)) => return Ok(Err(Problem::conflict(e.to_string()))),
-                Err(RegisterError::NameTaken(name)) => {
-                    return Ok(Err(Problem::field("name", new_partner::name_taken(&name))));
+        let note = crate::domain::PersonalNote::parse(input.administrator.note.as_deref().unwrap_or_default());
+        let new = match (new, note) {
+            (Ok(new), Ok(note)) => (new, note),
+            (new, note) => {
+                let mut errors = new.err().map(FieldError::list).unwrap_or_default();
+                if let Err(e) = note {
+                    errors.push(FieldError { field: "administrator.note".into(), message: e.to_string() });
                 }
-                Err(e @ RegisterError::DomainsTaken(_)) => return Ok(Err(Problem::field("domains", e.to_string()))),
-                Err(RegisterError::NotFound | RegisterError::Incomplete(_)) => return Err(AppError::NotFound),
-            };
+                return Ok(Err(Problem::unprocessable(errors)));
+            }
+        };
+        let (new, note) = new;
+        let extras = registration::Extras { group: None, note: note.as_ref().map(|n| n.as_str()) };
+        let delivery = registration::InvitationDelivery::Send;
+        let created = match registration::create_with(conn, &settings, actor, &new, None, delivery, &extras) {
+            Ok(created) => created,
+            Err(RegisterError::App(e)) => return Err(e),
+            Err(e @ RegisterError::LimitReached(_)) => return Ok(Err(Problem::conflict(e.to_string()))),
+            Err(RegisterError::NameTaken(name)) => {
+                return Ok(Err(Problem::field("name", new_partner::name_taken(&name))));
+            }
+            Err(e @ RegisterError::DomainsTaken(_)) => return Ok(Err(Problem::field("domains", e.to_string()))),
+            Err(RegisterError::NotFound | RegisterError::Incomplete(_)) => return Err(AppError::NotFound),
+        };
         let partner = answer(conn, actor.caller.enterprise_id, created.partner_id)?;
         let location = format!("/api/v1/partners/{}", created.partner_id);
         Ok(Ok(Answer::created(location, &partner)))

@@ -516,13 +516,25 @@ pub fn grant_default_access(
     partner: PartnerId,
 ) -> Result<(), AppError> {
     let group = groups::default_group(conn, actor.enterprise_id())?;
-    // Most default groups give nothing: two keyed reads, not the whole catalog, per new partner.
-    if groups::default_products(conn, actor.enterprise_id(), group.id)?.is_empty()
-        && groups::default_cells(conn, actor.enterprise_id(), group.id)?.is_empty()
+    grant_group_access(conn, actor, settings, partner, group.id)
+}
+
+/// A new partnership placed in `group` (Import partners' `group` column) is granted that
+/// group's default access, as the default group's is granted by `grant_default_access`.
+pub fn grant_group_access(
+    conn: &mut PgConnection,
+    actor: &dyn Actor,
+    settings: &Settings,
+    partner: PartnerId,
+    group: i64,
+) -> Result<(), AppError> {
+    // Most groups give nothing: two keyed reads, not the whole catalog, per new partner.
+    if groups::default_products(conn, actor.enterprise_id(), group)?.is_empty()
+        && groups::default_cells(conn, actor.enterprise_id(), group)?.is_empty()
     {
         return Ok(());
     }
-    let offer = offer(conn, actor.enterprise_id(), partner, group.id)?;
+    let offer = offer(conn, actor.enterprise_id(), partner, group)?;
     if offer.lines.is_empty() {
         return Ok(());
     }

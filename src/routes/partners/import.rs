@@ -188,7 +188,7 @@ pub async fn import(
                 "Your enterprise requires verified domains for invitations, so the invitations wait: verify each \
                  partner's domain, then press Resend invitation on its page."
             } else if delivery == InvitationDelivery::Hold {
-                "The invitations are held: send each one with Resend invitation on the partner's page."
+                "The invitations are held: select the partners on the list and press Send invitations."
             } else {
                 "The administrators' invitations are on their way."
             };

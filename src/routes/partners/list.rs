@@ -1,6 +1,7 @@
 //! Settings → Partners: the enterprise's partners, searchable, filterable by status, sortable
 //! and paginated by plain links (`?page=2&sort=name&dir=asc&show_deactivated=1`), with the
-//! usage meter and the **Register partners** button. Deactivated and declined partners are
+//! usage meter and the **Register partners** button. The *Group* select filters by group
+//! (`?group=7`); counts and pages follow every filter. Deactivated and declined partners are
 //! hidden unless **Show deactivated** is ticked (or their status is the filter).
 //!
 //! The page runs one statement however many partners there are (`partners::list_page`: the
@@ -36,6 +37,7 @@ pub const PAGE_SIZE: u32 = partners::LIST_PAGE_SIZE;
 pub struct ListQuery {
     q: Option<String>,
     status: Option<String>,
+    group: Option<String>,
     page: Option<String>,
     sort: Option<String>,
     dir: Option<String>,
@@ -53,6 +55,18 @@ pub(crate) fn parse_page(value: Option<&str>) -> Result<u32, AppError> {
             Ok(v.parse().unwrap_or(u32::MAX))
         }
         Some(_) => Err(AppError::bad_request("The page number must be a whole number from 1 (?page=2).")),
+    }
+}
+
+/// The *Group* filter: a group's id, or none (`all` or empty: every group). An id that is not
+/// one of the enterprise's groups lets no partner through, like any other filter.
+pub(crate) fn parse_group(value: Option<&str>) -> Result<Option<i64>, AppError> {
+    match value.map(str::trim).filter(|v| !v.is_empty() && *v != "all") {
+        None => Ok(None),
+        Some(v) => v
+            .parse::<i64>()
+            .map(Some)
+            .map_err(|_| AppError::bad_request("The group must be one of the list's groups (?group=12).")),
     }
 }
 
@@ -98,6 +112,7 @@ impl SortHeader {
 struct ListUrl {
     q: String,
     status: Option<PartnerStatus>,
+    group: Option<i64>,
     show_ended: bool,
     sort: ListSort,
     ascending: bool,
@@ -111,6 +126,9 @@ impl ListUrl {
         }
         if let Some(status) = self.status {
             pairs.push(("status", status.as_str().to_string()));
+        }
+        if let Some(group) = self.group {
+            pairs.push(("group", group.to_string()));
         }
         if self.show_ended {
             pairs.push(("show_deactivated", "1".to_string()));
@@ -169,6 +187,9 @@ struct ListPage {
     q: String,
     /// None: all statuses.
     status: Option<PartnerStatus>,
+    /// The *Group* select: (id, name), and the chosen one (None: all groups).
+    groups: Vec<(i64, String)>,
+    group: Option<i64>,
     filtered: bool,
     show_ended: bool,
     /// Sent with the filter form so that filtering keeps the sort (None: the default sort).
@@ -198,6 +219,10 @@ impl ListPage {
     fn is_status(&self, value: &str) -> bool {
         self.status.map_or("all", PartnerStatus::as_str) == value
     }
+
+    fn is_group(&self, id: &i64) -> bool {
+        self.group == Some(*id)
+    }
 }
 
 fn fill_step(live: i64, limit: i64) -> i64 {
@@ -214,20 +239,28 @@ pub async fn list(
     state: web::Data<AppState>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let ListQuery { q, status, page, sort, dir, show_deactivated } = query.into_inner();
+    let ListQuery { q, status, group, page, sort, dir, show_deactivated } = query.into_inner();
     let page = parse_page(page.as_deref())?;
+    let group = parse_group(group.as_deref())?;
     let (sort, ascending) = parse_sort(sort.as_deref(), dir.as_deref())?;
     let show_ended = show_deactivated.is_some_and(|v| !v.is_empty());
     let q: String = q.unwrap_or_default().trim().chars().take(MAX_SEARCH_CHARS).collect();
     // Anything but a stored status (`all` included) shows every status.
     let status = status.as_deref().and_then(|s| PartnerStatus::from_stored(s).ok());
-    let filter =
-        partners::ListFilter { search: (!q.is_empty()).then(|| q.clone()), status, show_ended, sort, ascending, page };
+    let filter = partners::ListFilter {
+        search: (!q.is_empty()).then(|| q.clone()),
+        status,
+        show_ended,
+        group,
+        sort,
+        ascending,
+        page,
+    };
     let (enterprise_id, user_id) = (user.user.enterprise_id, user.user.user_id);
-    let partners::ListPage { rows, matched, page, usage, draft } =
+    let partners::ListPage { rows, matched, page, usage, draft, groups } =
         db::run(&state.pool, move |conn| Ok(partners::list_page(conn, enterprise_id, user_id, &filter)?)).await?;
 
-    let url = ListUrl { q: q.clone(), status, show_ended, sort, ascending };
+    let url = ListUrl { q: q.clone(), status, group, show_ended, sort, ascending };
     // The number of pages is the page a huge page number is answered with.
     let pages = partners::page_shown(u32::MAX, matched, PAGE_SIZE);
     let first_shown = i64::from(page - 1) * i64::from(PAGE_SIZE) + 1;
@@ -254,7 +287,9 @@ pub async fn list(
         layout: user.layout("Partners", "partners")?,
         enterprise_name: user.user.enterprise_name.clone(),
         rows,
-        filtered: !q.is_empty() || status.is_some(),
+        filtered: !q.is_empty() || status.is_some() || group.is_some(),
+        groups,
+        group,
         show_ended,
         sort_fields: (sort != ListSort::default() || ascending != sort.default_ascending())
             .then_some((sort.as_str(), if ascending { "asc" } else { "desc" })),
@@ -298,8 +333,14 @@ mod tests {
 
     #[test]
     fn links_keep_the_search_filter_and_sort_and_drop_defaults() {
-        let url =
-            ListUrl { q: "a&b".into(), status: None, show_ended: true, sort: ListSort::Created, ascending: false };
+        let url = ListUrl {
+            q: "a&b".into(),
+            status: None,
+            group: None,
+            show_ended: true,
+            sort: ListSort::Created,
+            ascending: false,
+        };
         assert_eq!(url.href(1), "/settings/partners?q=a%26b&show_deactivated=1");
         assert_eq!(url.href(2), "/settings/partners?q=a%26b&show_deactivated=1&page=2");
         let header = url.header("Partner name", ListSort::Name);
@@ -308,6 +349,27 @@ mod tests {
         let sorted = ListUrl { sort: ListSort::Name, ascending: true, ..url }.header("Partner name", ListSort::Name);
         assert_eq!(sorted.href, "/settings/partners?q=a%26b&show_deactivated=1&sort=name&dir=desc");
         assert_eq!(sorted.aria_sort, Some("ascending"));
+        let grouped = ListUrl { group: Some(7), q: String::new(), show_ended: false, ..sorted_url() };
+        assert_eq!(grouped.href(2), "/settings/partners?group=7&sort=name&dir=asc&page=2");
+    }
+
+    fn sorted_url() -> ListUrl {
+        ListUrl {
+            q: String::new(),
+            status: None,
+            group: None,
+            show_ended: false,
+            sort: ListSort::Name,
+            ascending: true,
+        }
+    }
+
+    #[test]
+    fn the_group_filter_is_an_id_or_all() {
+        assert_eq!(parse_group(None).ok(), Some(None));
+        assert_eq!(parse_group(Some("all")).ok(), Some(None));
+        assert_eq!(parse_group(Some(" 12 ")).ok(), Some(Some(12)));
+        assert!(parse_group(Some("resellers")).is_err());
     }
 
     #[test]

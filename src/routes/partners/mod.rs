@@ -1,6 +1,7 @@
 //! Settings → Partners: the list, the register wizard, Import partners, each partner's page,
 //! its grants and its deactivation.
 
+pub mod bulk;
 pub mod connect;
 pub mod deactivate;
 pub mod grants;

@@ -1,4 +1,6 @@
-//! Step 3, *Partner account administrator*: who is invited to run the partner's account.
+//! Step 3, *Partner account administrator*: who is invited to run the partner's account, and
+//! the optional *Personal note* of their invitation (first offered with the enterprise's
+//! saved default; kept in the draft until Add Partner puts it on the invitation).
 
 use crate::domain::DraftId;
 use actix_web::{http::StatusCode, web, HttpResponse};
@@ -8,10 +10,11 @@ use super::shared::{draft_or_redirect, first_open_step, load, steps, StepTab};
 use crate::render::see_other;
 use crate::{
     auth::guards::{EnterpriseAdmin, EnterpriseEditor},
-    db::{self, drafts},
+    db::{self, drafts, enterprises},
     domain::{Domain, EmailAddress, PersonName},
     error::AppError,
     render::{render, render_status, Layout},
+    routes::note::NoteField,
     state::AppState,
 };
 
@@ -30,11 +33,15 @@ struct AdminPage {
     first_name_error: Option<String>,
     surname_error: Option<String>,
     email_error: Option<String>,
+    note: NoteField,
 }
 
 impl AdminPage {
     fn has_errors(&self) -> bool {
-        self.first_name_error.is_some() || self.surname_error.is_some() || self.email_error.is_some()
+        self.first_name_error.is_some()
+            || self.surname_error.is_some()
+            || self.email_error.is_some()
+            || self.note.error.is_some()
     }
 }
 
@@ -48,6 +55,15 @@ pub async fn admin_page(
     if !draft.has_domains() {
         return Ok(see_other(&format!("/settings/partners/drafts/{}/{}", draft.id, first_open_step(&draft))));
     }
+    let note = match draft.admin_note.clone() {
+        Some(saved) => NoteField { value: saved, error: None },
+        None => {
+            let enterprise_id = user.user.enterprise_id;
+            NoteField::prefilled(
+                db::run(&state.pool, move |conn| Ok(enterprises::invitation_note(conn, enterprise_id)?)).await?,
+            )
+        }
+    };
     Ok(render(&AdminPage {
         layout: user.layout("Register partners", "partners")?,
         steps: steps(&draft, "administrator"),
@@ -59,6 +75,7 @@ pub async fn admin_page(
         first_name_error: None,
         surname_error: None,
         email_error: None,
+        note,
     }))
 }
 
@@ -67,6 +84,8 @@ pub struct AdminForm {
     first_name: String,
     surname: String,
     email: String,
+    #[serde(default)]
+    note: String,
 }
 
 pub async fn save_admin(
@@ -79,7 +98,8 @@ pub async fn save_admin(
     if !draft.has_domains() {
         return Ok(see_other(&format!("/settings/partners/drafts/{}/{}", draft.id, first_open_step(&draft))));
     }
-    let AdminForm { first_name, surname, email } = form.into_inner();
+    let AdminForm { first_name, surname, email, note } = form.into_inner();
+    let (note, parsed_note) = NoteField::read(note);
     let first = PersonName::parse(&first_name);
     let last = PersonName::parse(&surname);
     let registered: Vec<Domain> = draft.domains.iter().filter_map(|d| Domain::parse(d).ok()).collect();
@@ -95,9 +115,10 @@ pub async fn save_admin(
         }
         Ok(e) => Some(e),
     };
-    if let (Ok(f), Ok(l), None, Some(addr)) = (&first, &last, &email_error, &parsed_email) {
+    if let (Ok(f), Ok(l), None, Some(addr), Ok(n)) = (&first, &last, &email_error, &parsed_email, &parsed_note) {
         let (id, f, l, a) = (draft.id, f.as_str().to_string(), l.as_str().to_string(), addr.as_str().to_string());
-        db::run(&state.pool, move |conn| Ok(drafts::save_admin(conn, id, &f, &l, &a)?)).await?;
+        let n = n.as_ref().map_or("", |n| n.as_str()).to_string();
+        db::run(&state.pool, move |conn| Ok(drafts::save_admin(conn, id, &f, &l, &a, &n)?)).await?;
         return Ok(see_other(&format!("/settings/partners/drafts/{}/review", draft.id)));
     }
     let page = AdminPage {
@@ -111,6 +132,7 @@ pub async fn save_admin(
         first_name_error: first.err().map(|e| e.to_string()),
         surname_error: last.err().map(|e| e.to_string()),
         email_error,
+        note,
     };
     debug_assert!(page.has_errors());
     Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))

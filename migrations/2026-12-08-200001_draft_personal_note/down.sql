@@ -1,0 +1,1 @@
+ALTER TABLE partner_drafts DROP COLUMN admin_note;
