@@ -34,6 +34,7 @@ pub mod oauth;
 pub mod partners;
 pub mod people_list;
 pub mod profile;
+pub mod programs;
 pub mod service_catalog;
 pub mod team;
 pub mod webhooks;
@@ -138,6 +139,16 @@ route_table! {
     post "/settings/partners/connect"                    => partners::connect::send_request;
     get  "/connect/{code}"                               => partners::connect::open_link;
 
+    // ---- join links (SPEC §12): the applicant's pages, outside any membership ----------------
+    get  "/join/{code}"                                  => programs::join::page;
+    post "/join/{code}/apply"                            => programs::join::apply;
+    post "/join/{code}/login"                            => programs::join_account::login;
+    post "/join/{code}/account"                          => programs::join_account::create_account;
+    post "/join/{code}/confirmation"                     => programs::join_account::resend;
+    get  "/join/{code}/confirm/{token}"                  => programs::join_account::confirm_form;
+    post "/join/{code}/confirm/{token}"                  => programs::join_account::confirm;
+    post "/join/{code}/logout"                           => programs::join_account::logout;
+
     // ---- groups (SPEC §12): the fixed `groups` segment before `{id}` ------------------------
     get  "/settings/partners/groups"                     => partners::groups::list;
     post "/settings/partners/groups"                     => partners::groups::create;
@@ -145,10 +156,24 @@ route_table! {
     post "/settings/partners/groups/{id}"                => partners::groups::save;
     post "/settings/partners/groups/{id}/access"         => partners::groups::save_access;
     post "/settings/partners/groups/{id}/delete"         => partners::groups::delete;
+    get  "/settings/partners/groups/{id}/questions/new"  => programs::form_builder::new_form;
+    post "/settings/partners/groups/{id}/questions"      => programs::form_builder::add;
+    get  "/settings/partners/groups/{id}/questions/{question}" => programs::form_builder::edit_form;
+    post "/settings/partners/groups/{id}/questions/{question}" => programs::form_builder::save;
+    post "/settings/partners/groups/{id}/questions/{question}/remove" => programs::form_builder::remove;
+    post "/settings/partners/groups/{id}/questions/{question}/up" => programs::form_builder::move_up;
+    post "/settings/partners/groups/{id}/questions/{question}/down" => programs::form_builder::move_down;
+    post "/settings/partners/groups/{id}/join-link"      => programs::join_link::switch;
+    post "/settings/partners/groups/{id}/join-link/regenerate" => programs::join_link::regenerate;
     // ---- Import partners (SPEC §13): the fixed `import` before `{id}` ---------------------
     get  "/settings/partners/import"                     => partners::import::form;
     post "/settings/partners/import/preview"             => partners::import::preview;
     post "/settings/partners/import"                     => partners::import::import;
+
+    // ---- Applications (SPEC §12): the fixed `applications` before `{id}` -------------------
+    get  "/settings/partners/applications"               => programs::applications::list;
+    post "/settings/partners/applications/{id}/approve"  => programs::applications::approve;
+    post "/settings/partners/applications/{id}/decline"  => programs::applications::decline;
 
     get  "/settings/partners"                            => partners::list::list;
     get  "/settings/partners/{id}"                       => partners::page::general::general;

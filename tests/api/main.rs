@@ -47,6 +47,8 @@ mod partners_page;
 mod password_links;
 mod people_pages;
 mod personal_note;
+mod programs;
+mod programs_join;
 mod query_counts;
 mod rest_api;
 mod rest_api_writes;
