@@ -48,6 +48,7 @@ mod password_links;
 mod people_pages;
 mod personal_note;
 mod programs;
+mod programs_approval;
 mod programs_join;
 mod query_counts;
 mod rest_api;
