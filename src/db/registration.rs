@@ -58,11 +58,22 @@ pub enum Registered {
     AlreadySubmitted { partner_id: PartnerId },
 }
 
+/// How the wizard's Review tab registers the partner (SPEC §12 "Create or invite").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Registration {
+    /// **Add Partner**: `invited`, active once its administrator accepts.
+    AddPartner,
+    /// **Invite to apply**: `applied`; its administrator accepts, then submits the group's
+    /// application form, and the enterprise approves it.
+    InviteToApply,
+}
+
 pub fn register(
     conn: &mut PgConnection,
     settings: &Settings,
     actor: &Principal,
     draft_id: DraftId,
+    how: Registration,
 ) -> Result<Registered, RegisterError> {
     conn.transaction::<_, RegisterError, _>(|conn| {
         let draft = drafts::lock(conn, actor.enterprise_id, actor.user_id, draft_id)?.ok_or(RegisterError::NotFound)?;
@@ -85,7 +96,11 @@ pub fn register(
             })
         })?;
         let logo = draft.has_logo().then_some(draft.id);
-        let created = create(conn, settings, actor, &new, logo, InvitationDelivery::Send)?;
+        let status = match how {
+            Registration::AddPartner => PartnerStatus::Invited,
+            Registration::InviteToApply => PartnerStatus::Applied,
+        };
+        let created = create_as(conn, settings, actor, &new, logo, InvitationDelivery::Send, status)?;
         drafts::mark_submitted(conn, draft.id, created.partner_id)?;
         Ok(Registered::Created {
             partner_id: created.partner_id,
@@ -127,6 +142,19 @@ pub fn create(
     logo_of: Option<DraftId>,
     delivery: InvitationDelivery,
 ) -> Result<Created, RegisterError> {
+    create_as(conn, settings, actor, new, logo_of, delivery, PartnerStatus::Invited)
+}
+
+/// [`create`], with the partner's first status: `invited`, or `applied` (**Invite to apply**).
+pub fn create_as(
+    conn: &mut PgConnection,
+    settings: &Settings,
+    actor: &dyn Actor,
+    new: &NewPartner,
+    logo_of: Option<DraftId>,
+    delivery: InvitationDelivery,
+    status: PartnerStatus,
+) -> Result<Created, RegisterError> {
     let invite_ttl = chrono::Duration::from_std(settings.invite_ttl).unwrap_or_else(|_| chrono::Duration::days(7));
     let NewPartner { name, domains, first_name: first, surname, email } = new;
     let enterprise = enterprises::lock(conn, actor.enterprise_id())?;
@@ -149,7 +177,7 @@ pub fn create(
         .values((
             p::enterprise_id.eq(enterprise.id),
             p::name.eq(name.as_str()),
-            p::status.eq(PartnerStatus::Invited),
+            p::status.eq(status),
             p::created_by.eq(actor.user_id()),
             p::organisation_id.eq(organisation.id),
         ))
@@ -212,6 +240,7 @@ pub fn create(
                 "logo": logo_of.is_some(),
                 "invitation_held_until_verified": held_for.is_some(),
                 "invitation_held": delivery == InvitationDelivery::Hold,
+                "status": status,
             }),
         },
     )?;

@@ -148,6 +148,9 @@ route_table! {
     get  "/join/{code}/confirm/{token}"                  => programs::join_account::confirm_form;
     post "/join/{code}/confirm/{token}"                  => programs::join_account::confirm;
     post "/join/{code}/logout"                           => programs::join_account::logout;
+    get  "/apply/{id}"                                   => programs::invited::page;
+    post "/apply/{id}"                                   => programs::invited::submit;
+    post "/apply/{id}/login"                             => programs::invited::login;
 
     // ---- groups (SPEC §12): the fixed `groups` segment before `{id}` ------------------------
     get  "/settings/partners/groups"                     => partners::groups::list;
@@ -182,6 +185,7 @@ route_table! {
     get  "/settings/partners/{id}/users/invite-team"     => partners::page::invite_team::form;
     post "/settings/partners/{id}/users/invite-team"     => partners::page::invite_team::send;
     get  "/settings/partners/{id}/applications"          => partners::page::applications::applications_tab;
+    get  "/settings/partners/{id}/profile"               => programs::profile::profile_tab;
     get  "/settings/partners/{id}/edit"                  => partners::page::edit::edit_form;
     post "/settings/partners/{id}/edit"                  => partners::page::edit::save;
     post "/settings/partners/{id}/domains"               => partners::page::domains::add;

@@ -49,6 +49,7 @@ mod people_pages;
 mod personal_note;
 mod programs;
 mod programs_approval;
+mod programs_invite;
 mod programs_join;
 mod query_counts;
 mod rest_api;

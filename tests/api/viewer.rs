@@ -34,6 +34,8 @@ const VISITOR_POSTS: &[&str] = &[
     "/join/{code}/confirmation",
     "/join/{code}/confirm/{token}",
     "/join/{code}/logout",
+    "/apply/{id}",
+    "/apply/{id}/login",
 ];
 
 /// Forms a Viewer's pages may still hold.
