@@ -108,9 +108,16 @@ async fn the_invited_administrator_accepts_applies_and_the_approval_makes_the_pa
     let page = ana.page(&format!("/apply/{partner}")).await;
     assert_eq!(page.text("h1").as_deref(), Some("Apply to Acme"));
     assert!(!page.exists("#partner_name"), "the name and domains come from the wizard");
-    // Until approved its people can't use the Service Catalog (nor log in as members).
+    // Until approved its people can't use the Service Catalog; logging in again leads back to
+    // the application form.
     assert_ne!(ana.get("/service-catalog").await.status(), StatusCode::OK);
-    assert_eq!(app.another_browser().login("ana@initech.example", PASSWORD).await.status(), StatusCode::UNAUTHORIZED);
+    let again = app.another_browser();
+    let r = again.login("ana@initech.example", PASSWORD).await;
+    assert_eq!(location(&r), format!("/apply/{partner}"));
+    assert_eq!(again.page(&format!("/apply/{partner}")).await.text("h1").as_deref(), Some("Apply to Acme"));
+    assert_ne!(again.get("/service-catalog").await.status(), StatusCode::OK);
+    let r = app.another_browser().login("ana@initech.example", "not the password 1").await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
 
     let field = answer_field(&page, "What do you build?");
     let r = page.form("Submit application").submit(&ana).await;
