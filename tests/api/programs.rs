@@ -190,7 +190,7 @@ pub async fn open_join_link(app: &TestApp, group: i64) -> String {
 /// link; it is then signed in as the applicant.
 pub async fn confirmed_applicant(app: &TestApp, code: &str, email: &str, first_name: &str) -> crate::helpers::Browser {
     let b = app.another_browser();
-    let page = b.page(&format!("/join/{code}")).await;
+    let page = b.page(&format!("/join/{code}?account=new")).await;
     let r = page
         .form("Create account")
         .fill(&[

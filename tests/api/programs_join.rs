@@ -33,15 +33,18 @@ async fn the_join_link_shows_the_enterprise_group_and_form_and_can_be_turned_off
     assert_eq!(page.text("h1").as_deref(), Some("Apply to Acme"));
     assert_eq!(page.text("#program").as_deref(), Some("Partner program: Resellers"));
     assert_eq!(page.texts("#form-preview li"), ["Partner name", "Domain", "Company size", "Website (optional)"]);
-    for (field, label) in [
-        ("login-email", "Email"),
-        ("first_name", "First Name"),
-        ("surname", "Surname"),
-        ("email", "Email"),
-        ("password", "Password"),
-    ] {
+    for (field, label) in [("login-email", "Email"), ("login-password", "Password")] {
         assert_eq!(page.text(&format!(r#"label[for="{field}"]"#)).as_deref(), Some(label), "{field}");
     }
+    assert_eq!(page.link("a", "Create an account"), Some(format!("/join/{code}?account=new")));
+    // One form at a time: each page has a single Email and a single Password field.
+    let new = visitor.page(&format!("/join/{code}?account=new")).await;
+    for (field, label) in
+        [("first_name", "First Name"), ("surname", "Surname"), ("email", "Email"), ("password", "Password")]
+    {
+        assert_eq!(new.text(&format!(r#"label[for="{field}"]"#)).as_deref(), Some(label), "{field}");
+    }
+    assert_eq!(new.count("label"), 5, "First Name, Surname, Email, Password, Confirm password");
 
     // Off: the link says it is closed (410), without any form.
     let r = app.page(&format!("/settings/partners/groups/{group}")).await.form("Turn off").submit(&app.browser).await;
@@ -86,7 +89,7 @@ async fn the_join_link_shows_the_enterprise_group_and_form_and_can_be_turned_off
 async fn an_applicant_confirms_the_account_by_the_emailed_link_once_before_anything_is_submitted() {
     let (app, _, code) = program().await;
     let ana = app.another_browser();
-    let page = ana.page(&format!("/join/{code}")).await;
+    let page = ana.page(&format!("/join/{code}?account=new")).await;
     // A bad account form keeps what was typed.
     let r = page
         .form("Create account")

@@ -23,6 +23,9 @@ use crate::{
 /// The account forms as typed.
 #[derive(Default)]
 pub struct AccountForms {
+    /// Show **Create account** instead of **Log in** (one form at a time: each page has one
+    /// *Email* and one *Password* field, as the label contract wants).
+    pub creating: bool,
     pub login_email: String,
     pub login_error: Option<String>,
     pub first_name: String,
@@ -104,14 +107,21 @@ pub async fn show(
 /// The join code of the application just sent from this session (the page thanks for it).
 const SUBMITTED_KEY: &str = "applied_on";
 
-/// `GET /join/{code}`
+#[derive(serde::Deserialize)]
+pub struct JoinQuery {
+    /// `new`: the **Create account** form.
+    account: Option<String>,
+}
+
+/// `GET /join/{code}[?account=new]`
 pub async fn page(
     visitor: Visitor,
     state: web::Data<AppState>,
     path: web::Path<String>,
+    query: web::Query<JoinQuery>,
 ) -> Result<HttpResponse, AppError> {
-    show(&visitor, &state, path.into_inner(), AccountForms::default(), TypedApplication::default(), StatusCode::OK)
-        .await
+    let accounts = AccountForms { creating: query.account.as_deref() == Some("new"), ..AccountForms::default() };
+    show(&visitor, &state, path.into_inner(), accounts, TypedApplication::default(), StatusCode::OK).await
 }
 
 enum Submitted {

@@ -93,6 +93,7 @@ pub async fn create_account(
     let email = errors.check("email", EmailAddress::parse(&f.email));
     let password = errors.check("password", NewPassword::parse(&f.password, &f.password_confirmation));
     let refused = |errors: FieldErrors| AccountForms {
+        creating: true,
         first_name: f.first_name.clone(),
         surname: f.surname.clone(),
         email: f.email.clone(),
