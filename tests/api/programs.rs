@@ -157,6 +157,14 @@ async fn another_enterprises_group_form_is_not_found_and_viewers_only_read_it() 
     let token = olga.page("/settings/partners").await.csrf_token();
     let r = olga.post(&format!("/settings/partners/groups/{group}/questions/{question}/remove"), &token, &[]).await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    for (path, fields) in [("join-link", vec![("state", "on")]), ("join-link/regenerate", vec![])] {
+        let r = olga.post(&format!("/settings/partners/groups/{group}/{path}"), &token, &fields).await;
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{path}");
+    }
+    let r = olga
+        .post(&format!("/settings/partners/groups/{group}/questions"), &token, &[("label", "Mine"), ("kind", "url")])
+        .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
     assert_eq!(question_ids(&app, group), [question]);
 
     crate::helpers::seed_team_member(
