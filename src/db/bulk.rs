@@ -129,7 +129,7 @@ pub fn export_rows(
            LEFT JOIN partner_summaries m ON m.partner_id = p.id
           WHERE p.enterprise_id = $1
             AND ($2::bigint[] IS NULL OR p.id = ANY($2))
-            AND ($2::bigint[] IS NOT NULL OR $3 OR $4::text IS NOT NULL OR p.status IN ('requested', 'invited', 'active'))
+            AND ($2::bigint[] IS NOT NULL OR $3 OR $4::text IS NOT NULL OR p.status IN ('requested', 'invited', 'applied', 'active'))
             AND ($4::text IS NULL OR p.status = $4)
             AND ($6::bigint IS NULL OR p.group_id = $6)
             AND ($5::text IS NULL

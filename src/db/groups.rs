@@ -23,6 +23,9 @@ pub struct Group {
     pub description: String,
     pub is_default: bool,
     pub created_at: DateTime<Utc>,
+    /// The join link's code (SPEC §12), once one was made; `join_open` says whether it works.
+    pub join_code: Option<String>,
+    pub join_open: bool,
 }
 
 /// A group as the Groups page lists it.

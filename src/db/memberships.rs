@@ -271,3 +271,19 @@ pub fn choices(conn: &mut PgConnection, user_id: UserId) -> QueryResult<Vec<Choi
         .select((memberships::id, memberships::role, enterprises::name, partners::name.nullable()))
         .load(conn)
 }
+
+/// The `applied` partnership (Invite to apply, SPEC §12) the person is a live Admin of and whose
+/// application form they still have to submit or see answered, if any: where their login leads
+/// while they hold no usable membership.
+pub fn applying_in(conn: &mut PgConnection, user_id: UserId) -> QueryResult<Option<PartnerId>> {
+    memberships::table
+        .inner_join(partners::table)
+        .filter(memberships::user_id.eq(user_id))
+        .filter(memberships::ended_at.is_null())
+        .filter(memberships::role.eq(UserRole::Admin))
+        .filter(partners::status.eq(PartnerStatus::Applied))
+        .order(memberships::id.asc())
+        .select(partners::id)
+        .first(conn)
+        .optional()
+}

@@ -9,6 +9,7 @@
 
 pub mod access_requests;
 pub mod api_tokens;
+pub mod application_forms;
 pub mod applications;
 pub mod audit;
 pub mod bulk;
@@ -23,6 +24,7 @@ pub mod held_grants;
 pub mod instrumentation;
 pub mod invitation_flow;
 pub mod invitations;
+pub mod join_links;
 pub mod member_pages;
 pub mod memberships;
 pub mod oauth;
@@ -30,6 +32,7 @@ pub mod organisations;
 pub mod outbox;
 pub mod partner_import;
 pub mod partners;
+pub mod program_applications;
 pub mod registration;
 pub mod schema;
 pub mod sessions;

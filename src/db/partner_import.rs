@@ -162,7 +162,7 @@ pub fn import(
         let mut held_for_verification = false;
         for (new, group) in &judgement.valid {
             // Judged under the lock just now, so a refusal here is a fault: roll everything back.
-            let extras = registration::Extras { group: *group, note: None };
+            let extras = registration::Extras { group: *group, note: None, status: None };
             let created = registration::create_with(conn, settings, actor, new, None, delivery, &extras);
             let created = created.map_err(|e| match e {
                 RegisterError::App(e) => e,

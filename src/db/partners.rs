@@ -30,7 +30,8 @@ pub struct Partner {
 }
 
 /// The statuses that count toward the limit and keep a partnership's name and domains.
-pub const LIVE: [PartnerStatus; 3] = [PartnerStatus::Requested, PartnerStatus::Invited, PartnerStatus::Active];
+pub const LIVE: [PartnerStatus; 4] =
+    [PartnerStatus::Requested, PartnerStatus::Invited, PartnerStatus::Applied, PartnerStatus::Active];
 
 impl Partner {
     /// Ended for good (deactivated by either side, or a declined request): read-only.
@@ -373,7 +374,7 @@ pub fn page_shown(asked: u32, matched: i64, page_size: u32) -> u32 {
     asked.min(u32::try_from(pages).unwrap_or(u32::MAX))
 }
 
-/// How many partners count toward the limit (live ones: requested, invited, active).
+/// How many partners count toward the limit (live ones: requested, invited, applied, active).
 pub fn count_toward_limit(conn: &mut PgConnection, enterprise_id: EnterpriseId) -> QueryResult<i64> {
     partners::table
         .filter(partners::enterprise_id.eq(enterprise_id))
@@ -581,7 +582,7 @@ impl Usage {
 /// The enterprise's partner usage in one statement (the list page's meter and button).
 pub fn usage(conn: &mut PgConnection, enterprise_id: EnterpriseId) -> QueryResult<Usage> {
     crate::db::static_query(
-        "SELECT count(p.id) FILTER (WHERE p.status IN ('requested', 'invited', 'active')) AS live,
+        "SELECT count(p.id) FILTER (WHERE p.status IN ('requested', 'invited', 'applied', 'active')) AS live,
                 count(p.id) AS total,
                 e.partner_limit::bigint AS \"limit\"
            FROM enterprises e

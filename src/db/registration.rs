@@ -58,11 +58,22 @@ pub enum Registered {
     AlreadySubmitted { partner_id: PartnerId },
 }
 
+/// How the wizard's Review tab registers the partner (SPEC §12 "Create or invite").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Registration {
+    /// **Add Partner**: `invited`, active once its administrator accepts.
+    AddPartner,
+    /// **Invite to apply**: `applied`; its administrator accepts, then submits the group's
+    /// application form, and the enterprise approves it.
+    InviteToApply,
+}
+
 pub fn register(
     conn: &mut PgConnection,
     settings: &Settings,
     actor: &Principal,
     draft_id: DraftId,
+    how: Registration,
 ) -> Result<Registered, RegisterError> {
     conn.transaction::<_, RegisterError, _>(|conn| {
         let draft = drafts::lock(conn, actor.enterprise_id, actor.user_id, draft_id)?.ok_or(RegisterError::NotFound)?;
@@ -87,7 +98,11 @@ pub fn register(
         let note = crate::domain::PersonalNote::parse(draft.admin_note.as_deref().unwrap_or_default())
             .map_err(|_| RegisterError::Incomplete("Partner account administrator"))?;
         let logo = draft.has_logo().then_some(draft.id);
-        let extras = Extras { group: None, note: note.as_ref().map(|n| n.as_str()) };
+        let status = match how {
+            Registration::AddPartner => PartnerStatus::Invited,
+            Registration::InviteToApply => PartnerStatus::Applied,
+        };
+        let extras = Extras { group: None, note: note.as_ref().map(|n| n.as_str()), status: Some(status) };
         let created = create_with(conn, settings, actor, &new, logo, InvitationDelivery::Send, &extras)?;
         drafts::mark_submitted(conn, draft.id, created.partner_id)?;
         Ok(Registered::Created {
@@ -143,6 +158,8 @@ pub struct Extras<'a> {
     /// The *Personal note* of the administrator's invitation (checked by the caller:
     /// `PersonalNote`): the wizard's administrator step, the API's `administrator.note`.
     pub note: Option<&'a str>,
+    /// The partner's first status: `applied` for **Invite to apply**; None: `invited`.
+    pub status: Option<PartnerStatus>,
 }
 
 /// [`create`] with [`Extras`].
@@ -155,7 +172,8 @@ pub fn create_with(
     delivery: InvitationDelivery,
     extras: &Extras<'_>,
 ) -> Result<Created, RegisterError> {
-    let Extras { group, note } = *extras;
+    let Extras { group, note, status } = *extras;
+    let status = status.unwrap_or(PartnerStatus::Invited);
     let invite_ttl = chrono::Duration::from_std(settings.invite_ttl).unwrap_or_else(|_| chrono::Duration::days(7));
     let NewPartner { name, domains, first_name: first, surname, email } = new;
     let enterprise = enterprises::lock(conn, actor.enterprise_id())?;
@@ -178,7 +196,7 @@ pub fn create_with(
         .values((
             p::enterprise_id.eq(enterprise.id),
             p::name.eq(name.as_str()),
-            p::status.eq(PartnerStatus::Invited),
+            p::status.eq(status),
             p::created_by.eq(actor.user_id()),
             p::organisation_id.eq(organisation.id),
         ))
@@ -240,6 +258,7 @@ pub fn create_with(
                 "logo": logo_of.is_some(),
                 "invitation_held_until_verified": held_for.is_some(),
                 "invitation_held": delivery == InvitationDelivery::Hold,
+                "status": status,
             }),
         },
     )?;

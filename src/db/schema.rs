@@ -112,6 +112,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    application_questions (id) {
+        id -> Int8,
+        enterprise_id -> Int8,
+        group_id -> Int8,
+        position -> Int4,
+        kind -> Text,
+        label -> Text,
+        required -> Bool,
+        choices -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     audit_events (id) {
         id -> Int8,
         enterprise_id -> Int8,
@@ -337,6 +351,8 @@ diesel::table! {
         description -> Text,
         is_default -> Bool,
         created_at -> Timestamptz,
+        join_code -> Nullable<Text>,
+        join_open -> Bool,
     }
 }
 
@@ -456,6 +472,32 @@ diesel::table! {
 }
 
 diesel::table! {
+    program_application_domains (application_id, domain) {
+        enterprise_id -> Int8,
+        application_id -> Int8,
+        domain -> Text,
+        pending -> Bool,
+    }
+}
+
+diesel::table! {
+    program_applications (id) {
+        id -> Int8,
+        enterprise_id -> Int8,
+        group_id -> Nullable<Int8>,
+        applicant_user_id -> Int8,
+        partner_id -> Nullable<Int8>,
+        partner_name -> Text,
+        answers -> Jsonb,
+        status -> Text,
+        decline_reason -> Text,
+        decided_by -> Nullable<Int8>,
+        decided_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     replaced_invitation_tokens (token_hash) {
         token_hash -> Bytea,
         invitation_id -> Int8,
@@ -483,6 +525,7 @@ diesel::table! {
         surname -> Text,
         password_hash -> Nullable<Text>,
         created_at -> Timestamptz,
+        email_confirmed_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -585,6 +628,9 @@ diesel::joinable!(pending_api_grants -> environments (environment_id));
 diesel::joinable!(pending_api_grants -> partners (partner_id));
 diesel::joinable!(pending_api_grants -> users (requested_by));
 diesel::joinable!(products -> enterprises (enterprise_id));
+diesel::joinable!(program_applications -> enterprises (enterprise_id));
+diesel::joinable!(program_applications -> partner_groups (group_id));
+diesel::joinable!(program_applications -> partners (partner_id));
 diesel::joinable!(replaced_invitation_tokens -> invitations (invitation_id));
 diesel::joinable!(sessions -> memberships (membership_id));
 diesel::joinable!(sessions -> users (user_id));
@@ -603,6 +649,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
     apis,
     application_credentials,
+    application_questions,
     audit_events,
     client_secrets,
     enterprises,
@@ -629,6 +676,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     password_tokens,
     pending_api_grants,
     products,
+    program_application_domains,
+    program_applications,
     replaced_invitation_tokens,
     sessions,
     users,

@@ -8,6 +8,8 @@ use crate::db::schema::password_tokens;
 
 pub const PURPOSE_SET: &str = "set";
 pub const PURPOSE_RESET: &str = "reset";
+/// Confirms the address of an account made on a join link (SPEC §12).
+pub const PURPOSE_CONFIRM: &str = "confirm";
 
 #[derive(Queryable, Selectable, Debug)]
 #[diesel(table_name = password_tokens)]

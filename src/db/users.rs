@@ -43,3 +43,24 @@ pub fn find(conn: &mut PgConnection, id: UserId) -> QueryResult<Option<User>> {
 pub fn set_password_hash(conn: &mut PgConnection, id: UserId, hash: &str) -> QueryResult<()> {
     diesel::update(users::table.find(id)).set(users::password_hash.eq(hash)).execute(conn).map(|_| ())
 }
+
+/// When the person's address was confirmed; None while an account made on a join link waits
+/// for its confirmation link (SPEC §12). Outer None: no such user.
+pub fn email_confirmed_at(conn: &mut PgConnection, id: UserId) -> QueryResult<Option<Option<DateTime<Utc>>>> {
+    users::table.find(id).select(users::email_confirmed_at).first(conn).optional()
+}
+
+/// A new account whose address is not confirmed yet (made on a join link).
+pub fn insert_unconfirmed(conn: &mut PgConnection, new: &NewUser<'_>) -> QueryResult<User> {
+    diesel::insert_into(users::table)
+        .values((new, users::email_confirmed_at.eq(None::<DateTime<Utc>>)))
+        .returning(User::as_returning())
+        .get_result(conn)
+}
+
+pub fn confirm_email(conn: &mut PgConnection, id: UserId) -> QueryResult<()> {
+    diesel::update(users::table.find(id).filter(users::email_confirmed_at.is_null()))
+        .set(users::email_confirmed_at.eq(diesel::dsl::now))
+        .execute(conn)
+        .map(|_| ())
+}

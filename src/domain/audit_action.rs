@@ -72,6 +72,12 @@ text_enum! {
         GroupAccessChanged = "enterprise.group_access_changed" => "Changed a group's default access",
         GroupDeleted = "enterprise.group_deleted" => "Deleted a partner group",
         PartnerGroupChanged = "partner.group_changed" => "Moved the partner to another group",
+        GroupFormChanged = "enterprise.group_form_changed" => "Changed a group's application form",
+        GroupJoinLinkChanged = "enterprise.group_join_link_changed" => "Changed a group's join link",
+        /// An application to a group was submitted (through a join link, or after Invite to apply).
+        ApplicationSubmitted = "enterprise.application_submitted" => "Applied to join a partner program",
+        ApplicationApproved = "partner.application_approved" => "Approved the partner's application",
+        ApplicationDeclined = "enterprise.application_declined" => "Declined an application",
         /// Import partners: one event for the whole file, beside each partner's `partner.registered`.
         PartnersImported = "enterprise.partners_imported" => "Imported partners",
         EnterpriseSettingsChanged = "enterprise.settings_changed" => "Changed the enterprise settings",

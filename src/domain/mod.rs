@@ -2,6 +2,7 @@
 //! text (statuses, audit actions, email and flash kinds), the enterprise's time zone: parse
 //! once, then trust.
 
+pub mod application_form;
 mod audit_action;
 mod catalog;
 mod chars;
@@ -40,7 +41,8 @@ pub use note::{NoteError, PersonalNote, NOTE_MAX_CHARS};
 pub use password::{NewPassword, PasswordError};
 pub use role::{Role, RoleError};
 pub use states::{
-    AccessRequestStatus, EmailKind, EmailStatus, EndedBy, FlashKind, InvitationStatus, PartnerStatus, UserRole,
+    AccessRequestStatus, ApplicationStatus, EmailKind, EmailStatus, EndedBy, FlashKind, InvitationStatus,
+    PartnerStatus, QuestionKind, UserRole,
 };
 pub use text_enum::UnknownValue;
 pub use time_zone::{TimeZone, TimeZoneError, ZONE_GROUPS};

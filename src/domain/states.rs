@@ -11,6 +11,9 @@ text_enum! {
     pub enum PartnerStatus {
         Requested = "requested" => "Requested",
         Invited = "invited" => "Invited",
+        /// **Invite to apply** (SPEC §12): registered, its administrator invited, and its
+        /// application waiting to be submitted or approved.
+        Applied = "applied" => "Applied",
         Active = "active" => "Active",
         Deactivated = "deactivated" => "Deactivated",
         Declined = "declined" => "Declined",
@@ -20,7 +23,37 @@ text_enum! {
 impl PartnerStatus {
     /// Not ended: counts toward the enterprise's partner limit.
     pub const fn is_live(self) -> bool {
-        matches!(self, PartnerStatus::Requested | PartnerStatus::Invited | PartnerStatus::Active)
+        matches!(
+            self,
+            PartnerStatus::Requested | PartnerStatus::Invited | PartnerStatus::Applied | PartnerStatus::Active
+        )
+    }
+}
+
+text_enum! {
+    /// `application_questions.kind`: how an application form question is answered (SPEC §12).
+    pub enum QuestionKind {
+        ShortText = "short_text" => "Short text",
+        LongText = "long_text" => "Long text",
+        SingleChoice = "single_choice" => "Single choice",
+        MultipleChoice = "multiple_choice" => "Multiple choice",
+        Url = "url" => "URL",
+    }
+}
+
+impl QuestionKind {
+    /// Answered by picking among the question's choices.
+    pub const fn has_choices(self) -> bool {
+        matches!(self, QuestionKind::SingleChoice | QuestionKind::MultipleChoice)
+    }
+}
+
+text_enum! {
+    /// `program_applications.status`: an application to join a partner program (SPEC §12).
+    pub enum ApplicationStatus {
+        Pending = "pending" => "Waiting for an answer",
+        Approved = "approved" => "Approved",
+        Declined = "declined" => "Declined",
     }
 }
 
@@ -106,6 +139,10 @@ text_enum! {
         AccessRequested = "access_requested" => "Access requested",
         /// The enterprise answered an access request (to the person who asked).
         AccessRequestAnswered = "access_request_answered" => "Access request answered",
+        /// The link that confirms the address of an account made on a join link.
+        EmailConfirmation = "email_confirmation" => "Email confirmation",
+        /// The enterprise approved or declined an application (to the applicant).
+        ApplicationAnswered = "application_answered" => "Application answered",
     }
 }
 

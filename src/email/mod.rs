@@ -14,6 +14,7 @@ pub mod access;
 pub mod connections;
 pub mod mailer;
 pub mod messages;
+pub mod programs;
 pub mod worker;
 
 /// A finished email, ready to be queued.

@@ -34,6 +34,7 @@ pub mod oauth;
 pub mod partners;
 pub mod people_list;
 pub mod profile;
+pub mod programs;
 pub mod service_catalog;
 pub mod team;
 pub mod webhooks;
@@ -138,6 +139,19 @@ route_table! {
     post "/settings/partners/connect"                    => partners::connect::send_request;
     get  "/connect/{code}"                               => partners::connect::open_link;
 
+    // ---- join links (SPEC §12): the applicant's pages, outside any membership ----------------
+    get  "/join/{code}"                                  => programs::join::page;
+    post "/join/{code}/apply"                            => programs::join::apply;
+    post "/join/{code}/login"                            => programs::join_account::login;
+    post "/join/{code}/account"                          => programs::join_account::create_account;
+    post "/join/{code}/confirmation"                     => programs::join_account::resend;
+    get  "/join/{code}/confirm/{token}"                  => programs::join_account::confirm_form;
+    post "/join/{code}/confirm/{token}"                  => programs::join_account::confirm;
+    post "/join/{code}/logout"                           => programs::join_account::logout;
+    get  "/apply/{id}"                                   => programs::invited::page;
+    post "/apply/{id}"                                   => programs::invited::submit;
+    post "/apply/{id}/login"                             => programs::invited::login;
+
     // ---- groups (SPEC §12): the fixed `groups` segment before `{id}` ------------------------
     get  "/settings/partners/groups"                     => partners::groups::list;
     post "/settings/partners/groups"                     => partners::groups::create;
@@ -145,6 +159,15 @@ route_table! {
     post "/settings/partners/groups/{id}"                => partners::groups::save;
     post "/settings/partners/groups/{id}/access"         => partners::groups::save_access;
     post "/settings/partners/groups/{id}/delete"         => partners::groups::delete;
+    get  "/settings/partners/groups/{id}/questions/new"  => programs::form_builder::new_form;
+    post "/settings/partners/groups/{id}/questions"      => programs::form_builder::add;
+    get  "/settings/partners/groups/{id}/questions/{question}" => programs::form_builder::edit_form;
+    post "/settings/partners/groups/{id}/questions/{question}" => programs::form_builder::save;
+    post "/settings/partners/groups/{id}/questions/{question}/remove" => programs::form_builder::remove;
+    post "/settings/partners/groups/{id}/questions/{question}/up" => programs::form_builder::move_up;
+    post "/settings/partners/groups/{id}/questions/{question}/down" => programs::form_builder::move_down;
+    post "/settings/partners/groups/{id}/join-link"      => programs::join_link::switch;
+    post "/settings/partners/groups/{id}/join-link/regenerate" => programs::join_link::regenerate;
     // ---- Bulk actions on the list (SPEC §13): the fixed `bulk` before `{id}` --------------
     get  "/settings/partners/bulk/move"                  => partners::bulk::move_group::confirm;
     post "/settings/partners/bulk/move"                  => partners::bulk::move_group::apply;
@@ -160,6 +183,11 @@ route_table! {
     post "/settings/partners/import/preview"             => partners::import::preview;
     post "/settings/partners/import"                     => partners::import::import;
 
+    // ---- Applications (SPEC §12): the fixed `applications` before `{id}` -------------------
+    get  "/settings/partners/applications"               => programs::applications::list;
+    post "/settings/partners/applications/{id}/approve"  => programs::applications::approve;
+    post "/settings/partners/applications/{id}/decline"  => programs::applications::decline;
+
     get  "/settings/partners"                            => partners::list::list;
     get  "/settings/partners/{id}"                       => partners::page::general::general;
     get  "/settings/partners/{id}/logo"                  => partners::page::general::logo;
@@ -167,6 +195,7 @@ route_table! {
     get  "/settings/partners/{id}/users/invite-team"     => partners::page::invite_team::form;
     post "/settings/partners/{id}/users/invite-team"     => partners::page::invite_team::send;
     get  "/settings/partners/{id}/applications"          => partners::page::applications::applications_tab;
+    get  "/settings/partners/{id}/profile"               => programs::profile::profile_tab;
     get  "/settings/partners/{id}/edit"                  => partners::page::edit::edit_form;
     post "/settings/partners/{id}/edit"                  => partners::page::edit::save;
     post "/settings/partners/{id}/domains"               => partners::page::domains::add;

@@ -65,7 +65,7 @@ async fn the_general_tab_shows_the_partner_its_domains_and_the_pending_administr
     assert_eq!(html.text("h1").unwrap(), "Globex");
     assert!(html.contains(r#"<span class="badge badge-invited">Invited</span>"#));
     let tabs = html.texts(r#"nav.tabs[aria-label="Partner sections"] a"#);
-    assert_eq!(tabs, ["General", "Products", "APIs", "Users", "Applications", "Activity", "Delete partner"]);
+    assert_eq!(tabs, ["General", "Products", "APIs", "Users", "Profile", "Applications", "Activity", "Delete partner"]);
     assert_eq!(html.text(r#"nav.tabs a[aria-current="page"]"#).unwrap(), "General");
     assert!(html.contains("globex.com") && html.contains("globex.io"));
     for label in ["First Name", "Surname", "Email", "Ana", "Lima", "ana@globex.com", "Pending"] {

@@ -19,9 +19,24 @@ use crate::{
 const VIEWER: &str = "vic@acme.example";
 
 /// The POST routes a Viewer may use like anyone: logging in and out, switching organisation,
-/// password links, accepting an invitation. Every other POST route must answer 403.
-const VISITOR_POSTS: &[&str] =
-    &["/login", "/logout", "/organisations", "/password/new", "/password/forgot", "/invitations/accept"];
+/// password links, accepting an invitation, applying through a join link (SPEC §12: the
+/// applicant acts as a person, in no membership). Every other POST route must answer 403.
+const VISITOR_POSTS: &[&str] = &[
+    "/login",
+    "/logout",
+    "/organisations",
+    "/password/new",
+    "/password/forgot",
+    "/invitations/accept",
+    "/join/{code}/apply",
+    "/join/{code}/login",
+    "/join/{code}/account",
+    "/join/{code}/confirmation",
+    "/join/{code}/confirm/{token}",
+    "/join/{code}/logout",
+    "/apply/{id}",
+    "/apply/{id}/login",
+];
 
 /// Forms a Viewer's pages may still hold.
 const ALLOWED_POST_ACTIONS: &[&str] = &["/logout", "/organisations"];
@@ -48,6 +63,8 @@ struct Seeded {
     api_token: String,
     webhook: String,
     group: String,
+    /// A question of the group's application form.
+    question: String,
 }
 
 /// Acme with a partner (Globex, active, with people, grants, a pending invitation and a
@@ -150,6 +167,24 @@ async fn seeded() -> Seeded {
         },
     )
     .unwrap();
+    let group: i64 = {
+        use diesel::prelude::*;
+        use partner_portal::db::schema::partner_groups::dsl as g;
+        g::partner_groups.filter(g::enterprise_id.eq(enterprise)).select(g::id).first(&mut conn).unwrap()
+    };
+    let question = db::application_forms::add(
+        &mut conn,
+        enterprise,
+        group,
+        &partner_portal::domain::application_form::QuestionSpec::check(
+            "Website",
+            partner_portal::domain::QuestionKind::Url,
+            false,
+            "",
+        )
+        .unwrap(),
+    )
+    .unwrap();
     Seeded {
         viewer,
         partner: partner.to_string(),
@@ -169,16 +204,8 @@ async fn seeded() -> Seeded {
         held_grant: held_grant.to_string(),
         api_token: api_token.to_string(),
         webhook: webhook.to_string(),
-        group: {
-            use diesel::prelude::*;
-            use partner_portal::db::schema::partner_groups::dsl as g;
-            g::partner_groups
-                .filter(g::enterprise_id.eq(app.enterprise_id()))
-                .select(g::id)
-                .first::<i64>(&mut conn)
-                .unwrap()
-                .to_string()
-        },
+        group: group.to_string(),
+        question: question.to_string(),
         app,
     }
 }
@@ -207,6 +234,7 @@ impl Seeded {
             "api-tokens" => &self.api_token,
             "webhooks" => &self.webhook,
             "groups" => &self.group,
+            "questions" => &self.question,
             // `/catalog/{kind}/{id}/requests`, `/partner/request-access/{kind}/{id}`.
             "catalog" | "request-access" => "products",
             "{kind}" => &self.product,

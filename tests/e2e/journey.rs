@@ -651,3 +651,113 @@ async fn import_and_send_invitations(
         assert!(emailed_link(smtp, app, to).await.starts_with("/invitations/"), "{to}");
     }
 }
+
+/// Partner programs (issue 14, SPEC §12), a block of its own: the enterprise admin puts a
+/// question on the default group's application form and turns its join link on; an applicant
+/// opens the link, creates an account, confirms it by the emailed link and applies; the
+/// enterprise admin approves the application under **Applications**, and the applicant logs in
+/// to the Service Catalog.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_join_link_application_approved_in_headless_chromium() {
+    let started = Instant::now();
+    let work = std::env::temp_dir().join(format!("pp-e2e-join-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&work).unwrap();
+    let smtp = TestSmtp::start().await;
+    let app = TestApp::spawn_with(Options {
+        env: vec![("SMTP_URL", smtp.url()), ("EMAIL_RETRY_BASE_MS", "100".into())],
+        email_worker: true,
+        ..Default::default()
+    })
+    .await;
+    app.create_enterprise_admin("Acme", ADMIN, PASSWORD);
+    let driver = Driver::start(&work).await;
+    let mut rec = Recorder::new(&work);
+    let erin = driver.browser("programs-admin", &app.address).await;
+    rec.self_test(&erin).await;
+
+    // ---- The group's application form and join link. ---------------------------------------
+    erin.goto("/login").await;
+    erin.fill("Email", ADMIN).await;
+    erin.fill("Password", PASSWORD).await;
+    erin.click_button("Log in").await;
+    erin.wait_path_is("/settings/partners").await;
+    let group: i64 = {
+        use diesel::prelude::*;
+        use partner_portal::db::schema::partner_groups::dsl as g;
+        g::partner_groups.filter(g::is_default.eq(true)).select(g::id).first(&mut app.conn()).unwrap()
+    };
+    let group = format!("/settings/partners/groups/{group}");
+    erin.goto(&group).await;
+    erin.expect_text("Application form").await;
+    erin.click_link("Add a question").await;
+    erin.wait_path_is(&format!("{group}/questions/new")).await;
+    rec.page(&erin, "programs-add-question").await;
+    erin.fill("Question", "Which region do you sell in?").await;
+    erin.select("Type", "Single choice").await;
+    erin.tick("Required").await;
+    erin.fill("Choices", "Europe\nAmericas\nAsia").await;
+    erin.click_button("Add question").await;
+    erin.wait_path_is(&group).await;
+    erin.click_button("Turn on").await;
+    erin.wait_path_is(&group).await;
+    erin.expect_text("Which region do you sell in?").await;
+    rec.page(&erin, "programs-group").await;
+    let url = erin.text_of("#join-url").await;
+    let join = url::Url::parse(&url).unwrap().path().to_string();
+
+    // ---- The applicant: account, confirmation link, application. ---------------------------
+    let ana = driver.browser("programs-applicant", &app.address).await;
+    ana.goto(&join).await;
+    ana.expect_text("Apply to Acme").await;
+    rec.page(&ana, "programs-join").await;
+    ana.click_link("Create an account").await;
+    ana.wait_path(&format!("{join}?account=new"), |p| p.starts_with(&join)).await;
+    ana.fill("First Name", "Ana").await;
+    ana.fill("Surname", "Lima").await;
+    ana.fill("Email", "ana@initech.example").await;
+    ana.fill("Password", CHOSEN).await;
+    ana.fill("Confirm password", CHOSEN).await;
+    ana.click_button("Create account").await;
+    ana.wait_path_is(&join).await;
+    ana.expect_text("Confirm your email address first").await;
+    let link = emailed_link(&smtp, &app, "ana@initech.example").await;
+    ana.goto(&link).await;
+    rec.page(&ana, "programs-confirm").await;
+    ana.click_button("Confirm email").await;
+    ana.wait_path_is(&join).await;
+    ana.fill("Partner name", "Initech").await;
+    ana.fill("Domain", "initech.example").await;
+    ana.tick("Europe").await;
+    rec.page(&ana, "programs-application").await;
+    ana.click_button("Submit application").await;
+    ana.wait_path_is(&join).await;
+    ana.expect_text("your application was sent to Acme").await;
+
+    // ---- Applications: Approve. ------------------------------------------------------------
+    erin.goto("/settings/partners/applications").await;
+    erin.expect_text("Initech").await;
+    erin.expect_text("Europe").await;
+    rec.page(&erin, "programs-applications").await;
+    erin.click_button("Approve").await;
+    erin.wait_path("the new partner's page", |p| p.starts_with("/settings/partners/") && !p.ends_with("applications"))
+        .await;
+    erin.expect_text("Initech approved").await;
+    erin.click_tab("Profile").await;
+    erin.expect_text("Which region do you sell in?").await;
+    rec.page(&erin, "programs-profile").await;
+
+    let returning = driver.browser("programs-partner", &app.address).await;
+    returning.goto("/login").await;
+    returning.fill("Email", "ana@initech.example").await;
+    returning.fill("Password", CHOSEN).await;
+    returning.click_button("Log in").await;
+    returning.wait_path_is("/service-catalog").await;
+
+    for b in [erin, ana, returning] {
+        b.close().await;
+    }
+    drop(driver);
+    rec.finish();
+    let _ = std::fs::remove_dir_all(&work);
+    println!("E2E: the join link application took {:.1} s", started.elapsed().as_secs_f64());
+}

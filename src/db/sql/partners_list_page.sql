@@ -16,6 +16,6 @@ WITH visible AS NOT MATERIALIZED (
      SELECT p.id, p.name, p.status, p.created_at
        FROM partners p
       WHERE p.enterprise_id = $1
-        AND ($3 OR $4::text IS NOT NULL OR p.status IN ('requested', 'invited', 'active'))
+        AND ($3 OR $4::text IS NOT NULL OR p.status IN ('requested', 'invited', 'applied', 'active'))
         AND ($4::text IS NULL OR p.status = $4)
         AND ($8::bigint IS NULL OR p.group_id = $8)

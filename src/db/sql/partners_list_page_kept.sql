@@ -3,9 +3,9 @@
      -- the enterprise's partners have, kept by triggers): the meter's live and total, and the
      -- filter's count, under the same conditions as `visible`.
      SELECT c.live, c.total, c.matched, LEAST($6, GREATEST(c.matched - 1, 0) / $7 * $7) AS page_offset
-       FROM (SELECT COALESCE(sum(n) FILTER (WHERE status IN ('requested', 'invited', 'active')), 0)::bigint AS live,
+       FROM (SELECT COALESCE(sum(n) FILTER (WHERE status IN ('requested', 'invited', 'applied', 'active')), 0)::bigint AS live,
                     COALESCE(sum(n), 0)::bigint AS total,
-                    COALESCE(sum(n) FILTER (WHERE ($3 OR $4::text IS NOT NULL OR status IN ('requested', 'invited', 'active'))
+                    COALESCE(sum(n) FILTER (WHERE ($3 OR $4::text IS NOT NULL OR status IN ('requested', 'invited', 'applied', 'active'))
                                               AND ($4::text IS NULL OR status = $4)), 0)::bigint AS matched
                FROM partner_status_counts
               WHERE enterprise_id = $1) c

@@ -86,7 +86,9 @@ pub async fn login(
         }
         let Some(user) = users::find_by_email(conn, &acc)? else { return Ok((false, None)) };
         let choices = memberships::choices(conn, user.id)?;
-        Ok((false, Some((user, choices))))
+        // Invited to apply (SPEC §12): no usable membership yet, but an application to finish.
+        let applying = if choices.is_empty() { memberships::applying_in(conn, user.id)? } else { None };
+        Ok((false, Some((user, choices, applying))))
     })
     .await?;
     if throttled {
@@ -97,11 +99,17 @@ pub async fn login(
 
     // A person with no membership left that gives access can't log in (all were removed or
     // their partnerships ended); they get the same answer as a wrong password.
-    let usable = user.filter(|(_, choices)| !choices.is_empty());
-    let stored = usable.as_ref().and_then(|(u, _)| u.password_hash.clone());
+    let usable = user.filter(|(_, choices, applying)| !choices.is_empty() || applying.is_some());
+    let stored = usable.as_ref().and_then(|(u, _, _)| u.password_hash.clone());
     let verified = state.hasher.verify(stored, password).await?;
     let (user, choices) = match (verified, usable) {
-        (true, Some(found)) => found,
+        (true, Some((user, choices, Some(partner)))) if choices.is_empty() => {
+            let acc = account.clone();
+            db::run(&state.pool, move |conn| Ok(db::throttle::clear_account(conn, &acc)?)).await?;
+            crate::routes::programs::applicant::sign_in(&visitor.session, user.id)?;
+            return Ok(see_other(&format!("/apply/{partner}")));
+        }
+        (true, Some((user, choices, _))) => (user, choices),
         _ => {
             let (acc, cli) = (account.clone(), client.clone());
             db::run(&state.pool, move |conn| Ok(throttle::record_failure(conn, &acc, &cli)?)).await?;

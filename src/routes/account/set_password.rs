@@ -60,7 +60,9 @@ pub async fn open_link(
     let hash = token_hash(&path.into_inner());
     let found = db::run(&state.pool, move |conn| Ok(tokens::find_by_hash(conn, &hash)?)).await?;
     let problem = match &found {
+        // An email confirmation link (join links, SPEC §12) never sets a password.
         None => Some(LinkProblem::Unknown),
+        Some(t) if t.purpose == tokens::PURPOSE_CONFIRM => Some(LinkProblem::Unknown),
         Some(t) if t.used_at.is_some() => Some(LinkProblem::Used),
         Some(t) if t.expires_at <= Utc::now() => Some(LinkProblem::Expired),
         Some(_) => None,
@@ -113,6 +115,7 @@ async fn pending(visitor: &Visitor, state: &AppState) -> Result<Option<PendingLi
             .filter(t::id.eq(token_id))
             .filter(t::used_at.is_null())
             .filter(t::expires_at.gt(diesel::dsl::now))
+            .filter(t::purpose.ne(tokens::PURPOSE_CONFIRM))
             .select((t::id, t::user_id, t::purpose))
             .first(conn)
             .optional()?;

@@ -58,12 +58,27 @@ struct Row {
     created_at: DateTime<Utc>,
 }
 
+/// A partnership's status: `applied` is a partner invited to apply (SPEC §12) whose application
+/// waits to be submitted or approved. Only the OpenAPI document uses this type.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum StatusValue {
+    Requested,
+    Invited,
+    Applied,
+    Active,
+    Deactivated,
+    Declined,
+}
+
 /// A partner as the API shows it.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct PartnerJson {
     id: i64,
     name: String,
-    /// requested, invited, active, deactivated or declined.
+    /// requested, invited, applied, active, deactivated or declined.
+    #[schema(value_type = StatusValue)]
     status: String,
     /// The partner organisation's Partner ID (SPEC §11).
     partner_code: String,
@@ -136,7 +151,7 @@ fn decode_cursor(raw: &str) -> Option<i64> {
     summary = "List partners",
     description = "The enterprise's partners, oldest first, a page at a time.",
     params(
-        ("status" = Option<String>, Query, description = "requested, invited, active, deactivated or declined"),
+        ("status" = Option<String>, Query, description = "requested, invited, applied, active, deactivated or declined"),
         ("q" = Option<String>, Query, description = "Part of the partner's name"),
         ("limit" = Option<i64>, Query, description = "Partners per page, 1 to 100 (25)"),
         ("cursor" = Option<String>, Query, description = "next_cursor of the previous page"),
@@ -163,7 +178,7 @@ pub async fn list(bearer: Bearer, state: web::Data<AppState>, req: HttpRequest) 
             Err(_) => {
                 errors.push(FieldError {
                     field: "status".into(),
-                    message: "Use one of requested, invited, active, deactivated, declined.".into(),
+                    message: "Use one of requested, invited, applied, active, deactivated, declined.".into(),
                 });
                 None
             }
@@ -328,7 +343,7 @@ pub async fn create(
             }
         };
         let (new, note) = new;
-        let extras = registration::Extras { group: None, note: note.as_ref().map(|n| n.as_str()) };
+        let extras = registration::Extras { group: None, note: note.as_ref().map(|n| n.as_str()), status: None };
         let delivery = registration::InvitationDelivery::Send;
         let created = match registration::create_with(conn, &settings, actor, &new, None, delivery, &extras) {
             Ok(created) => created,

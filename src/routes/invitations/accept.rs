@@ -278,6 +278,21 @@ pub async fn accept(
     })
     .await?;
     match outcome {
+        Ok(accepted) if accepted.applying.is_some() => {
+            // Invite to apply (SPEC §12): the partnership is `applied`, which gives no access
+            // yet; the administrator goes on to the group's application form as an applicant.
+            visitor.session.remove(SESSION_INVITATION);
+            let partner = accepted.applying.ok_or(AppError::NotFound)?;
+            crate::routes::programs::applicant::sign_in(&visitor.session, accepted.user_id)?;
+            visitor.session.flash(
+                FlashKind::Success,
+                format!(
+                    "Welcome! One step left: answer {}'s application form for {}.",
+                    accepted.enterprise_name, accepted.organisation_name
+                ),
+            )?;
+            Ok(see_other(&format!("/apply/{partner}")))
+        }
         Ok(accepted) => {
             visitor.session.remove(SESSION_INVITATION);
             visitor.session.log_in(accepted.user_id, Some(accepted.membership_id), accepted.memberships)?;
@@ -299,6 +314,8 @@ pub async fn accept(
 
 struct Accepted {
     user_id: UserId,
+    /// The partnership is `applied` (Invite to apply): its application form comes next.
+    applying: Option<PartnerId>,
     /// The person's usable memberships now, this one included.
     memberships: usize,
     membership_id: MembershipId,
@@ -433,7 +450,9 @@ fn accept_in_transaction(
         }
     }
     let memberships = memberships::choices(conn, user_id)?.len();
+    let applying = partner.as_ref().filter(|p| p.status == PartnerStatus::Applied).map(|p| p.id);
     Ok(Ok(Accepted {
+        applying,
         memberships,
         user_id,
         membership_id,

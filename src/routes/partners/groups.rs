@@ -164,6 +164,8 @@ struct GroupPage {
     apis: Vec<ApiRow>,
     access_error: Option<String>,
     partners: Vec<(PartnerId, String)>,
+    /// The application form and the join link (SPEC §12).
+    program: crate::routes::programs::sections::Sections,
 }
 
 struct Loaded {
@@ -175,6 +177,7 @@ struct Loaded {
     chosen_products: BTreeSet<ProductId>,
     chosen_cells: BTreeSet<(ApiId, EnvironmentId)>,
     partners: Vec<(PartnerId, String)>,
+    program: crate::routes::programs::sections::Sections,
 }
 
 fn load(conn: &mut PgConnection, enterprise_id: crate::domain::EnterpriseId, id: i64) -> Result<Loaded, AppError> {
@@ -187,6 +190,7 @@ fn load(conn: &mut PgConnection, enterprise_id: crate::domain::EnterpriseId, id:
         chosen_products: groups::default_products(conn, enterprise_id, id)?,
         chosen_cells: groups::default_cells(conn, enterprise_id, id)?,
         partners: groups::partner_names(conn, enterprise_id, id)?,
+        program: crate::routes::programs::sections::load(conn, enterprise_id, &group)?,
         group,
     })
 }
@@ -235,7 +239,16 @@ fn page_of(layout: Layout, data: Loaded, form: GroupForm, access_error: Option<S
             (!cells.is_empty()).then(|| ApiRow { name: a.name.clone(), cells })
         })
         .collect();
-    GroupPage { layout, group: data.group, form, products, apis, access_error, partners: data.partners }
+    GroupPage {
+        layout,
+        group: data.group,
+        form,
+        products,
+        apis,
+        access_error,
+        partners: data.partners,
+        program: data.program,
+    }
 }
 
 async fn show_group(
@@ -247,7 +260,8 @@ async fn show_group(
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
     let enterprise_id = user.user.enterprise_id;
-    let data = db::run(&state.pool, move |conn| load(conn, enterprise_id, id)).await?;
+    let mut data = db::run(&state.pool, move |conn| load(conn, enterprise_id, id)).await?;
+    data.program.link_from(&state.settings);
     let form = form.unwrap_or_else(|| GroupForm {
         name: data.group.name.clone(),
         description: data.group.description.clone(),

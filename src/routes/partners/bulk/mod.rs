@@ -77,11 +77,11 @@ pub fn load_selected(
 pub fn unchangeable(status: PartnerStatus) -> Option<&'static str> {
     match status {
         PartnerStatus::Deactivated => Some("is deactivated: it can no longer be changed."),
-        PartnerStatus::Declined => Some("declined your connection request: it can't be changed."),
+        PartnerStatus::Declined => Some("was declined (a connection request or an application): it can't be changed."),
         PartnerStatus::Requested => {
             Some("has not accepted your connection request yet: nothing can be changed until it does.")
         }
-        PartnerStatus::Invited | PartnerStatus::Active => None,
+        PartnerStatus::Invited | PartnerStatus::Applied | PartnerStatus::Active => None,
     }
 }
 

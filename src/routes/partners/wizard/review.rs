@@ -52,16 +52,34 @@ pub async fn review_page(
     }))
 }
 
+#[derive(serde::Deserialize)]
+pub struct SubmitFields {
+    /// `apply` from **Invite to apply**; absent from **Add Partner**.
+    then: Option<String>,
+}
+
 pub async fn submit(
     user: EnterpriseAdmin,
     state: web::Data<AppState>,
     path: web::Path<DraftId>,
+    fields: web::Form<SubmitFields>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
+    let how = match fields.into_inner().then.as_deref() {
+        None | Some("") => registration::Registration::AddPartner,
+        Some("apply") => registration::Registration::InviteToApply,
+        Some(_) => return Err(AppError::bad_request("Choose Add Partner or Invite to apply.")),
+    };
     let actor = user.user.clone();
     let settings = state.settings.clone();
-    let result = db::run(&state.pool, move |conn| Ok(registration::register(conn, &settings, &actor, id))).await?;
+    let result = db::run(&state.pool, move |conn| Ok(registration::register(conn, &settings, &actor, id, how))).await?;
     let message = match result {
+        Ok(registration::Registered::Created { partner_id, held_for: None, .. })
+            if how == registration::Registration::InviteToApply =>
+        {
+            user.flash(FlashKind::Success, "Partner invited to apply. Once the administrator accepts the invitation and submits the group's application form, approve it under Applications.")?;
+            return Ok(see_other(&format!("/settings/partners/{partner_id}")));
+        }
         Ok(registration::Registered::Created { partner_id, held_for: None, .. }) => {
             user.flash(FlashKind::Success, "Partner added. The administrator's invitation is on its way. Next, choose the products and APIs they can use.")?;
             return Ok(see_other(&format!("/settings/partners/{partner_id}")));
