@@ -37,6 +37,16 @@ pub struct Applicant {
     pub confirmed: bool,
 }
 
+/// The *Email* and *Password* of the applicant's Log in form (the join page's and the
+/// invited administrator's application page's).
+#[derive(serde::Deserialize)]
+pub struct LoginFields {
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub password: String,
+}
+
 pub fn signed_in(session: &TypedSession) -> Option<UserId> {
     session.get::<UserId>(APPLICANT_KEY)
 }

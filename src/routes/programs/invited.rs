@@ -7,7 +7,6 @@
 use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
 use askama::Template;
 use diesel::{prelude::*, Connection, PgConnection};
-use serde::Deserialize;
 
 use crate::{
     auth::guards::Visitor,
@@ -98,21 +97,13 @@ pub async fn page(
     show(&visitor, &state, path.into_inner(), TypedApplication::default(), (String::new(), None), StatusCode::OK).await
 }
 
-#[derive(Deserialize)]
-pub struct LoginFields {
-    #[serde(default)]
-    email: String,
-    #[serde(default)]
-    password: String,
-}
-
 /// `POST /apply/{partner}/login`: back to the form after the invitation was accepted.
 pub async fn login(
     req: HttpRequest,
     visitor: Visitor,
     state: web::Data<AppState>,
     path: web::Path<PartnerId>,
-    form: web::Form<LoginFields>,
+    form: web::Form<applicant::LoginFields>,
 ) -> Result<HttpResponse, AppError> {
     let partner_id = path.into_inner();
     let exists = db::run(&state.pool, move |conn| {
@@ -122,7 +113,7 @@ pub async fn login(
     if !exists {
         return Err(AppError::NotFound);
     }
-    let LoginFields { email, password } = form.into_inner();
+    let applicant::LoginFields { email, password } = form.into_inner();
     match applicant::verify_password(&req, &state, &email, password).await? {
         Ok(user) => {
             applicant::sign_in(&visitor.session, user)?;

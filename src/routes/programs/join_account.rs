@@ -25,27 +25,19 @@ fn back(code: &str) -> String {
     format!("/join/{code}")
 }
 
-#[derive(Deserialize)]
-pub struct LoginFields {
-    #[serde(default)]
-    email: String,
-    #[serde(default)]
-    password: String,
-}
-
 /// `POST /join/{code}/login`
 pub async fn login(
     req: HttpRequest,
     visitor: Visitor,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    form: web::Form<LoginFields>,
+    form: web::Form<applicant::LoginFields>,
 ) -> Result<HttpResponse, AppError> {
     let code = path.into_inner();
     if let Some(page) = known_and_open(&state, &code).await? {
         return Ok(page);
     }
-    let LoginFields { email, password } = form.into_inner();
+    let applicant::LoginFields { email, password } = form.into_inner();
     match applicant::verify_password(&req, &state, &email, password).await? {
         Ok(user) => {
             applicant::sign_in(&visitor.session, user)?;
