@@ -148,7 +148,7 @@ struct ListPageRow {
     group_options: Option<String>,
 }
 
-/// The list statement's columns, in order (see `sql/partners_list_page_tail.sql`).
+/// The list statement's columns, in order (see `sql/partners_list_page.sql`).
 type ListPageColumns = (
     BigInt,
     Nullable<BigInt>,
@@ -253,22 +253,25 @@ pub fn list_page(
 }
 
 /// The list statement with `$search` as the search condition, `$counts` as its counts and
-/// `$keys` as the page's order (and its rows' numbering); see the comment in
-/// `sql/partners_list_page.sql`.
+/// `$keys` as the page's order; see the comment in `sql/partners_list_page.sql`.
 macro_rules! list_page_sql {
     ($search:expr, $counts:expr, $keys:literal) => {
         concat!(
             include_str!("sql/partners_list_page.sql"),
-            $search,
             $counts,
-            "     SELECT p.*, row_number() OVER (ORDER BY ",
-            $keys,
-            ") AS ord\n       FROM (SELECT * FROM visible p ORDER BY ",
+            include_str!("sql/partners_list_page_rows.sql"),
+            $search,
+            "        ORDER BY ",
             $keys,
             // A literal (LIST_PAGE_SIZE): with `LIMIT $7` the generic plan guessed 50 rows, cost
             // twice the custom plans, and PostgreSQL re-planned the statement on every view.
-            "\n              LIMIT 25 OFFSET (SELECT page_offset FROM counts)) p\n",
+            "\n        LIMIT 25 OFFSET LEAST($6, GREATEST(c.matched - 1, 0) / $7 * $7)\n",
             include_str!("sql/partners_list_page_tail.sql"),
+            // The rows come out of the nested loops in the page's order, but only an ORDER BY
+            // promises it (a sort of at most 25 rows).
+            " ORDER BY ",
+            $keys,
+            "\n",
         )
     };
 }

@@ -1,4 +1,3 @@
-                    ) AS matched
-               FROM partners p
-              WHERE p.enterprise_id = $1) c
-), page AS (
+            ) AS matched
+       FROM partners p
+      WHERE p.enterprise_id = $1
