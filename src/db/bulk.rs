@@ -108,8 +108,8 @@ pub struct ExportRow {
     pub created_at: DateTime<Utc>,
 }
 
-/// The export's rows, by name: the filter's conditions are the list's (`sql/partners_list_page.sql`
-/// and its search), without the paging.
+/// The export's rows, by name: the filter's conditions are the list's
+/// (`sql/partners_list_page_rows.sql` and its search), without the paging.
 pub fn export_rows(
     conn: &mut PgConnection,
     enterprise_id: EnterpriseId,

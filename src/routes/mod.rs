@@ -51,16 +51,8 @@ use actix_web::web;
 use crate::domain::{ApiId, ProductId};
 
 /// Whether a route's path is a pattern (`{…}` segments) rather than a fixed path.
-const fn is_pattern(path: &str) -> bool {
-    let bytes = path.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'{' {
-            return true;
-        }
-        i += 1;
-    }
-    false
+fn is_pattern(path: &str) -> bool {
+    path.contains('{')
 }
 
 /// Writes `TABLE` (method, path) and the function that registers the same routes.
